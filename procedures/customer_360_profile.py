@@ -1,0 +1,14 @@
+"""Stored procedure C360.OPS.CUSTOMER_360_PROFILE_SP: one denormalised row per current customer.
+
+Worksheet: CALL C360.OPS.CUSTOMER_360_PROFILE_SP('{}');  -- or '{"as_of": "2025-06-30"}'
+Returns the step's JSON status (status, rows_in, rows_out, rows_rejected, seconds, message).
+"""
+
+from snowflake.snowpark import Session
+
+from c360_pipeline.runner import execute_step
+
+
+def main(session: Session, config_json: str = "{}") -> str:
+    """Run `customer_360_profile`; raises when it fails, so the nightly task fails and its successors wait."""
+    return execute_step(session, "customer_360_profile", config_json)

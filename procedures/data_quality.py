@@ -1,0 +1,14 @@
+"""Stored procedure C360.OPS.DATA_QUALITY_SP: evaluate every declared table contract into OPS.DQ_RESULTS.
+
+Worksheet: CALL C360.OPS.DATA_QUALITY_SP('{}');  -- or '{"as_of": "2025-06-30"}'
+Returns the step's JSON status (status, rows_in, rows_out, rows_rejected, seconds, message).
+"""
+
+from snowflake.snowpark import Session
+
+from c360_pipeline.runner import execute_step
+
+
+def main(session: Session, config_json: str = "{}") -> str:
+    """Run `data_quality`; raises when it fails, so the nightly task fails and its successors wait."""
+    return execute_step(session, "data_quality", config_json)

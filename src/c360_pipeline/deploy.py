@@ -1,0 +1,348 @@
+"""`c360 deploy`: account SQL, code, stored procedures, the nightly task graph, semantic model and app.
+
+The deployment is a plan — an ordered list of actions, each a SQL statement, a file upload or the
+task graph — built without a connection. `--dry-run` prints the plan; otherwise each action is
+applied on a session of the named connection, in order, and the first failure stops the deploy
+with the action's name. Every name in the plan comes from the validated config (database, schemas,
+warehouse are plain identifiers) or from files in this repository; no user text becomes SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.markup import escape
+
+from c360_pipeline.config import PipelineConfig
+from c360_pipeline.dag import (
+    ALL_PROCEDURE_STEPS,
+    DEFAULT_SCHEDULE,
+    DEFAULT_TIMEZONE,
+    RUN_PIPELINE_PROCEDURE,
+    build_task_dag,
+)
+
+# Snowflake Anaconda channel packages the procedures import (names as the channel spells them).
+ANACONDA_PACKAGES: tuple[str, ...] = (
+    "snowflake-snowpark-python",
+    "snowflake-ml-python",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "pydantic",
+    "scikit-learn",
+    "pyyaml",
+    "sqlglot",
+    "rich",
+    "faker",
+)
+CODE_ARCHIVE = "c360_code.zip"
+APP_NAME = "C360_APP"
+APP_TITLE = "c360 Customer 360"
+SEMANTIC_MODEL_CANDIDATES = ("semantic_model.yaml", "src/c360_pipeline/semantic_model.yaml")
+
+
+class DeployError(RuntimeError):
+    """A deploy action failed or the source tree is incomplete; the message names the action."""
+
+
+@dataclass
+class Action:
+    """One step of a deployment: what kind, which object, the statement or description, and how to apply it."""
+
+    kind: str  # sql | upload | procedure | task_graph | semantic_model | streamlit
+    name: str
+    detail: str
+    apply: Callable[[Any], None] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class DeployPlan:
+    """Every action of a deployment, in order; `applied` counts those done on an account."""
+
+    actions: list[Action] = field(default_factory=list)
+    dry_run: bool = True
+    applied: int = 0
+
+    def add(self, kind: str, name: str, detail: str, apply: Callable[[Any], None] | None = None) -> None:
+        self.actions.append(Action(kind, name, detail, apply))
+
+    def statements(self) -> list[str]:
+        """Every SQL statement the plan runs (account SQL, procedures, the app)."""
+        return [a.detail for a in self.actions if a.kind in {"sql", "procedure", "streamlit"}]
+
+    def objects(self, kind: str | None = None) -> list[str]:
+        return [a.name for a in self.actions if kind is None or a.kind == kind]
+
+    def render(self, console: Any) -> None:
+        header = "deploy plan (dry run: nothing was sent)" if self.dry_run else "deployed"
+        console.print(f"[bold]{header}[/]: {len(self.actions)} action(s)", highlight=False)
+        for number, action in enumerate(self.actions, start=1):
+            console.print(f"[cyan]{number:>3}. {escape('[' + action.kind + ']')}[/] {escape(action.name)}",
+                          highlight=False)
+            for line in action.detail.splitlines():
+                console.print(f"       {line}", highlight=False, markup=False)
+
+
+def repository_root() -> Path:
+    """The source checkout this package runs from (sql/, procedures/ and streamlit_app/ live there)."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "sql").is_dir() or not (root / "procedures").is_dir():
+        raise DeployError(
+            f"{root} has no sql/ and procedures/ folders: run `c360 deploy` from a source checkout of c360"
+        )
+    return root
+
+
+# ----------------------------------------------------------------------------------------------
+# account SQL
+
+
+def split_statements(text: str) -> list[str]:
+    """Statements of a SQL file, split on semicolons the Snowflake tokenizer sees (not those in strings)."""
+    from sqlglot.dialects.snowflake import Snowflake
+    from sqlglot.tokens import TokenType
+
+    statements: list[str] = []
+    start = 0
+    for token in Snowflake().tokenize(text):
+        if token.token_type == TokenType.SEMICOLON:
+            statements.append(text[start:token.start])
+            start = token.end + 1
+    statements.append(text[start:])
+    return [s for s in (_strip_comments(s) for s in statements) if s]
+
+
+def _strip_comments(statement: str) -> str:
+    """The statement without leading comment lines (comments inside stay: they may be in a string)."""
+    lines = statement.strip().splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def localise(statement: str, cfg: PipelineConfig) -> str:
+    """The statement with the repository's default names (C360, its schemas, C360_WH) replaced by the config's."""
+    layers = {"BRONZE": "BRONZE", "SILVER": "SILVER", "GOLD": "GOLD", "OPS": "OPS"}
+    text = re.sub(
+        r"\bC360\.(BRONZE|SILVER|GOLD|OPS)\b",
+        lambda match: cfg.schema(layers[match.group(1)]),
+        statement,
+    )
+    text = re.sub(r"\bC360_WH\b", cfg.warehouse, text)
+    return re.sub(r"\bC360\b(?=\.|\s|;|$)", cfg.database, text)
+
+
+def sql_files(root: Path) -> list[Path]:
+    return sorted((root / "sql").glob("*.sql"))
+
+
+# ----------------------------------------------------------------------------------------------
+# code and procedures
+
+
+def code_files(root: Path) -> list[tuple[Path, str]]:
+    """(file, name in the archive): the c360_pipeline package and every procedure handler at the top level."""
+    files = [
+        (path, str(path.relative_to(root / "src")))
+        for path in sorted((root / "src" / "c360_pipeline").rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".yaml", ".yml", ".json"}
+    ]
+    files += [(path, path.name) for path in sorted((root / "procedures").glob("*.py"))]
+    return files
+
+
+def build_code_archive(root: Path, target: Path) -> Path:
+    """Zip the package and the handlers: the archive every procedure imports."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, name in code_files(root):
+            archive.write(path, name)
+    return target
+
+
+def procedure_statement(cfg: PipelineConfig, name: str, handler: str, comment: str) -> str:
+    """CREATE OR REPLACE PROCEDURE for one handler: JSON in, JSON status out, owner's rights."""
+    packages = ", ".join(f"'{p}'" for p in ANACONDA_PACKAGES)
+    comment_text = comment.replace("'", "''")
+    return (
+        f"CREATE OR REPLACE PROCEDURE {cfg.schema('OPS')}.{name}(CONFIG_JSON VARCHAR DEFAULT '{{}}')\n"
+        "RETURNS VARCHAR\n"
+        "LANGUAGE PYTHON\n"
+        "RUNTIME_VERSION = '3.11'\n"
+        f"PACKAGES = ({packages})\n"
+        f"IMPORTS = ('@{cfg.schema('OPS')}.CODE/{CODE_ARCHIVE}')\n"
+        f"HANDLER = '{handler}'\n"
+        f"COMMENT = '{comment_text}'\n"
+        "EXECUTE AS OWNER"
+    )
+
+
+def procedure_definitions() -> list[tuple[str, str, str]]:
+    """(procedure name, handler, comment) for every step, the finalizer and RUN_PIPELINE."""
+    found = [(step.procedure, f"{step.name}.main", f"c360 step {step.name}: {step.description}")
+             for step in ALL_PROCEDURE_STEPS]
+    found.append((RUN_PIPELINE_PROCEDURE, "run_pipeline.main", "c360: the whole DAG in one call"))
+    return found
+
+
+# ----------------------------------------------------------------------------------------------
+# app and semantic model
+
+
+def app_files(root: Path) -> list[tuple[Path, str]]:
+    """(file, stage folder under the app root) for the Streamlit app and the package it imports."""
+    app = root / "streamlit_app"
+    files = []
+    for path in sorted(app.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            files.append((path, "" if path.parent == app else path.parent.relative_to(app).as_posix()))
+    package = root / "src" / "c360_pipeline"
+    for path, name in code_files(root):
+        if package in path.parents:
+            files.append((path, str(Path(name).parent)))
+    return files
+
+
+def semantic_model_file(root: Path) -> Path | None:
+    return next((root / c for c in SEMANTIC_MODEL_CANDIDATES if (root / c).is_file()), None)
+
+
+def streamlit_statement(cfg: PipelineConfig) -> str:
+    return (
+        f"CREATE OR REPLACE STREAMLIT {cfg.schema('GOLD')}.{APP_NAME}\n"
+        f"FROM '@{cfg.schema('OPS')}.APP/streamlit_app'\n"
+        "MAIN_FILE = 'streamlit_app.py'\n"
+        f"QUERY_WAREHOUSE = {cfg.warehouse}\n"
+        f"TITLE = '{APP_TITLE}'"
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# the plan
+
+
+def _run_sql(statement: str) -> Callable[[Any], None]:
+    return lambda session: session.sql(statement).collect()
+
+
+def _put(path: Path, stage: str) -> Callable[[Any], None]:
+    return lambda session: session.file.put(str(path), stage, auto_compress=False, overwrite=True)
+
+
+def _put_all(paths: list[Path], stage: str) -> Callable[[Any], None]:
+    def apply(session: Any) -> None:
+        for path in paths:
+            session.file.put(str(path), stage, auto_compress=False, overwrite=True)
+
+    return apply
+
+
+def _put_code(root: Path, stage: str) -> Callable[[Any], None]:
+    def apply(session: Any) -> None:
+        with tempfile.TemporaryDirectory(prefix="c360-deploy-") as directory:
+            archive = build_code_archive(root, Path(directory) / CODE_ARCHIVE)
+            session.file.put(str(archive), stage, auto_compress=False, overwrite=True)
+
+    return apply
+
+
+def _deploy_task_graph(session: Any, cfg: PipelineConfig, schedule: str) -> None:
+    """Create (or replace) the nightly task graph with snowflake.core and resume it."""
+    from snowflake.core import CreateMode, Root
+    from snowflake.core.task.dagv1 import DAGOperation
+
+    schema = Root(session).databases[cfg.database].schemas[cfg.ops_schema]
+    DAGOperation(schema).deploy(build_task_dag(cfg, schedule=schedule), mode=CreateMode.or_replace)
+
+
+def describe_task_graph(cfg: PipelineConfig, schedule: str) -> str:
+    """Every task of the graph: name, predecessors, warehouse and body (from the snowflake.core objects)."""
+    dag = build_task_dag(cfg, schedule=schedule)
+    root = dag._to_low_level_task()
+    lines = [f"{cfg.schema('OPS')}.{root.name}: schedule {root.schedule.expr} {root.schedule.timezone}, "
+             f"warehouse {root.warehouse}"]
+    for task in dag.tasks:
+        low = task._to_low_level_task()
+        after = "finalizer (runs after every run)" if low.finalize else f"after {', '.join(sorted(low.predecessors))}"
+        lines.append(f"  {low.name}: {low.definition}  [{after}]")
+    return "\n".join(lines)
+
+
+def build_plan(cfg: PipelineConfig, root: Path | None = None, schedule: str = DEFAULT_SCHEDULE) -> DeployPlan:
+    """Every action of a deployment, in order, without connecting."""
+    root = root or repository_root()
+    plan = DeployPlan()
+    for path in sql_files(root):
+        for statement in split_statements(path.read_text()):
+            text = localise(statement, cfg)
+            plan.add("sql", path.name, text, _run_sql(text))
+
+    code_stage = f"@{cfg.schema('OPS')}.CODE/"
+    names = [name for _, name in code_files(root)]
+    plan.add("upload", f"{code_stage}{CODE_ARCHIVE}",
+             f"{len(names)} file(s): c360_pipeline package + handlers {', '.join(n for n in names if '/' not in n)}",
+             _put_code(root, code_stage))
+    for name, handler, comment in procedure_definitions():
+        text = procedure_statement(cfg, name, handler, comment)
+        plan.add("procedure", f"{cfg.schema('OPS')}.{name}", text, _run_sql(text))
+
+    plan.add("task_graph", f"{cfg.schema('OPS')}.C360_NIGHTLY",
+             describe_task_graph(cfg, schedule), lambda session: _deploy_task_graph(session, cfg, schedule))
+
+    model = semantic_model_file(root)
+    if model is not None:
+        stage = f"@{cfg.schema('OPS')}.SEMANTIC/"
+        plan.add("semantic_model", f"{stage}{model.name}", f"PUT {model.relative_to(root)} to {stage}",
+                 _put(model, stage))
+
+    app_stage = f"@{cfg.schema('OPS')}.APP/streamlit_app"
+    folders: dict[str, list[Path]] = {}
+    for path, folder in app_files(root):
+        folders.setdefault(folder, []).append(path)
+    for folder, paths in folders.items():
+        stage = f"{app_stage}/{folder}" if folder else app_stage
+        listing = ", ".join(p.name for p in paths)
+        plan.add("upload", f"{stage}/", f"PUT {len(paths)} file(s): {listing}", _put_all(paths, stage))
+    text = streamlit_statement(cfg)
+    plan.add("streamlit", f"{cfg.schema('GOLD')}.{APP_NAME}", text, _run_sql(text))
+    return plan
+
+
+def deploy(cfg: PipelineConfig, dry_run: bool, console: Any = None, *, session: Any = None,
+           schedule: str = DEFAULT_SCHEDULE) -> DeployPlan:
+    """Build the plan; print it (`dry_run`, no connection) or apply it action by action on the account."""
+    plan = build_plan(cfg, schedule=schedule)
+    plan.dry_run = dry_run
+    if dry_run:
+        if console is not None:
+            plan.render(console)
+        return plan
+    own_session = session is None
+    if own_session:
+        from c360_pipeline.sessions import snowflake_session
+
+        session = snowflake_session(cfg.model_copy(update={"engine": "snowflake"}))
+    try:
+        for number, action in enumerate(plan.actions, start=1):
+            if console is not None:
+                console.print(f"[cyan]{number:>3}/{len(plan.actions)} {escape('[' + action.kind + ']')}[/] "
+                              f"{escape(action.name)}", highlight=False)
+            try:
+                action.apply(session)
+            except Exception as error:  # the account's error, with the action that caused it
+                raise DeployError(
+                    f"deploy stopped at action {number} ({action.kind} {action.name}): {error}"
+                ) from error
+            plan.applied += 1
+    finally:
+        if own_session:
+            session.close()
+    if console is not None:
+        console.print(f"[green]deployed {plan.applied} action(s); nightly graph C360_NIGHTLY resumed "
+                      f"('{schedule}' {DEFAULT_TIMEZONE})[/]", highlight=False)
+    return plan
