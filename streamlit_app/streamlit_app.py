@@ -1,0 +1,47 @@
+"""Customer 360 app: Segment Explorer, Customer 360 and Campaign Simulator over the gold layer.
+
+Runs in Streamlit in Snowflake (the active session) and locally over the local warehouse
+(`c360 app --home DIR`, which sets C360_HOME). Each tab is a module in `tabs/` with `render(data)`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import streamlit as st
+
+import data_access
+
+# (tab label, module in tabs/). The AI Assistant tab goes in as ("AI Assistant", "ai_assistant"),
+# between Customer 360 and Campaign Simulator, once tabs/ai_assistant.py exists.
+TABS: tuple[tuple[str, str], ...] = (
+    ("Segment Explorer", "segment_explorer"),
+    ("Customer 360", "customer_360"),
+    ("Campaign Simulator", "campaign_simulator"),
+)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Customer 360", page_icon="📇", layout="wide")
+    data = data_access.app_data()
+    st.title("Customer 360")
+    try:
+        data.check()
+        profile = data.profile()
+    except data_access.DataUnavailable as problem:
+        st.error(str(problem))
+        st.stop()
+    as_of = profile["AS_OF_DATE"].dropna().max() if "AS_OF_DATE" in profile and len(profile) else None
+    st.caption(f"{len(profile):,} customers · data as of {as_of or 'unknown'} · {data.describe()}")
+    with st.sidebar:
+        st.markdown("**Data**")
+        st.caption(data.describe())
+        if st.button("Reload data", key="app_reload", help="Read the gold tables again (after a pipeline run)."):
+            data_access.clear_caches()
+            st.rerun()
+    for (label, module), tab in zip(TABS, st.tabs([label for label, _ in TABS])):
+        with tab:
+            importlib.import_module(f"tabs.{module}").render(data)
+
+
+main()

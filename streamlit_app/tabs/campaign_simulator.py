@@ -1,0 +1,142 @@
+"""Campaign Simulator: pick a target audience, set incentive, contact cost and retention; see ROI and break-even."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from campaign import CampaignResult, campaign_result, recommendation, roi_sensitivity, validate_inputs
+from data_access import NOT_SCORED, RISK_ORDER, SEGMENT_ORDER, AppData, csv_bytes, filter_profile, ordered_values
+from tabs import cents, count, figure, keep_choices, ltv_range_slider, money, percent
+
+TARGET_COLUMNS = (
+    "CUSTOMER_ID", "FULL_NAME", "EMAIL", "STATE", "CUSTOMER_SEGMENT", "CHURN_RISK_CATEGORY", "CHURN_RISK_SCORE",
+    "LIFETIME_VALUE",
+)
+DEFAULT_SEGMENT = "Declining"
+
+
+def target_list(audience: pd.DataFrame) -> pd.DataFrame:
+    """The customers to contact, most at risk first, then highest lifetime value: one row per customer."""
+    ordered = audience.sort_values(
+        ["CHURN_RISK_SCORE", "LIFETIME_VALUE", "CUSTOMER_ID"], ascending=[False, False, True], na_position="last"
+    )
+    return ordered[list(TARGET_COLUMNS)].reset_index(drop=True)
+
+
+def render(data: AppData) -> None:
+    profile = data.profile()
+    st.subheader("Campaign Simulator")
+    st.caption(
+        "Expected value of a retained customer = 20% of lifetime value (about one year of spend). "
+        "ROI = (value − cost) / cost."
+    )
+    segments = ordered_values(profile["CUSTOMER_SEGMENT"], SEGMENT_ORDER)
+    risks = ordered_values(profile["CHURN_RISK_CATEGORY"], RISK_ORDER)
+    if profile["CHURN_RISK_CATEGORY"].isna().any():
+        risks.append(NOT_SCORED)
+    if "camp_segments" not in st.session_state:
+        st.session_state["camp_segments"] = [DEFAULT_SEGMENT] if DEFAULT_SEGMENT in segments else []
+    keep_choices("camp_segments", segments)
+    keep_choices("camp_risks", risks)
+
+    st.markdown("**Target audience**")
+    left, right = st.columns(2)
+    chosen_segments = left.multiselect("Segment", segments, key="camp_segments", placeholder="All segments")
+    chosen_risks = right.multiselect("Churn risk", risks, key="camp_risks", placeholder="All risk levels")
+    ltv = ltv_range_slider("Lifetime value", profile, key="camp_ltv")
+
+    st.markdown("**Campaign parameters**")
+    a, b, c = st.columns(3)
+    incentive = a.number_input("Incentive per customer ($)", value=50.0, step=5.0, format="%.2f", key="camp_incentive")
+    contact_cost = b.number_input("Contact cost per customer ($)", value=5.0, step=1.0, format="%.2f", key="camp_contact_cost")
+    retention_pct = c.number_input("Expected retention rate (%)", value=30.0, step=5.0, format="%.1f", key="camp_retention")
+
+    audience = filter_profile(profile, chosen_segments, (), chosen_risks, (), ltv)
+    problems = validate_inputs(incentive, contact_cost, retention_pct)
+    if problems:
+        for problem in problems:
+            st.error(problem)
+        st.caption(f"Audience: {count(len(audience))} customers. Fix the parameters above to see the results.")
+        return
+    if audience.empty:
+        st.warning("No customers match this audience. Choose more segments or risk levels, or widen the LTV range.")
+        return
+
+    average_ltv = float(audience["LIFETIME_VALUE"].mean())
+    result = campaign_result(len(audience), average_ltv, incentive, contact_cost, retention_pct / 100)
+    _results(result)
+    _sensitivity(result)
+    targets = target_list(audience)
+    st.markdown(f"**Target list** ({count(len(targets))} customers)")
+    st.dataframe(
+        targets,
+        key="camp_targets",
+        hide_index=True,
+        column_config={"LIFETIME_VALUE": st.column_config.NumberColumn("Lifetime value", format="$%.2f")},
+    )
+    st.download_button(
+        "Download the target list (CSV)",
+        data=csv_bytes(targets),
+        file_name="campaign_targets.csv",
+        mime="text/csv",
+        key="camp_download",
+    )
+
+
+def _results(result: CampaignResult) -> None:
+    st.markdown("**Expected results**")
+    first = st.columns(4)
+    first[0].metric("Target customers", count(result.customers))
+    first[1].metric("Average LTV", money(result.average_ltv))
+    first[2].metric("Total cost", money(result.total_cost))
+    first[3].metric("Customers retained", f"{result.retained_customers:,.1f}")
+    second = st.columns(4)
+    second[0].metric("Expected value", money(result.expected_value))
+    second[1].metric("Net benefit", money(result.net_benefit))
+    second[2].metric("ROI", percent(result.roi))
+    reachable = result.break_even_rate is not None and result.break_even_rate <= 1
+    second[3].metric(
+        "Break-even retention",
+        percent(result.break_even_rate) if reachable else "not reachable",
+        help="Retention rate at which expected value equals total cost (ROI 0%).",
+    )
+    verdict = recommendation(result)
+    if result.roi is not None and result.roi >= 1:
+        st.success(verdict)
+    elif result.roi is not None and result.roi >= 0:
+        st.warning(verdict)
+    else:
+        st.error(verdict)
+    st.caption(
+        f"Cost per customer {cents(result.incentive + result.contact_cost)} "
+        f"(incentive {cents(result.incentive)} + contact {cents(result.contact_cost)})."
+    )
+
+
+def _marker(x: float, text: str, colour: str, dash: str) -> tuple[dict, dict]:
+    """A vertical line at retention rate x across the plot, with its label at the top."""
+    line = {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+            "line": {"color": colour, "dash": dash, "width": 2}}
+    label = {"x": x, "y": 1, "xref": "x", "yref": "paper", "text": text, "showarrow": False,
+             "yanchor": "bottom", "font": {"color": colour}}
+    return line, label
+
+
+def _sensitivity(result: CampaignResult) -> None:
+    curve = roi_sensitivity(result.customers, result.average_ltv, result.incentive, result.contact_cost)
+    zero = {"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": 0, "y1": 0,
+            "line": {"color": "grey", "dash": "dot", "width": 1}}
+    markers = [_marker(100 * result.retention_rate, "assumed", "#1f77b4", "dash")]
+    if result.break_even_rate is not None and result.break_even_rate <= 1:
+        markers.append(_marker(100 * result.break_even_rate, "break-even", "#d62728", "dot"))
+    chart = figure(
+        [go.Scatter(x=curve["RETENTION_RATE_PCT"], y=curve["ROI_PCT"], mode="lines", name="ROI")],
+        "ROI by expected retention rate",
+        "Retention rate (%)",
+        "ROI (%)",
+        shapes=[zero, *(line for line, _ in markers)],
+        annotations=[label for _, label in markers],
+    )
+    st.plotly_chart(chart, key="camp_chart_sensitivity")

@@ -1,0 +1,191 @@
+"""Customer 360: find a customer by ID, name or email; profile, card history and recent transactions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from data_access import TRANSACTION_LIMIT, AppData, filter_transactions, ordered_values, search_customers
+from tabs import cents, count, figure, keep_choices, money, score
+
+SEARCH_FIELDS = {
+    "ID, name or email": ("CUSTOMER_ID", "FULL_NAME", "EMAIL"),
+    "Customer ID": ("CUSTOMER_ID",),
+    "Name": ("FULL_NAME",),
+    "Email": ("EMAIL",),
+}
+MAX_CHOICES = 200
+TRANSACTION_FILTER_KEYS = ("c360_txn_dates", "c360_txn_groups", "c360_txn_categories")
+OPEN_END = date(9999, 12, 31)
+
+
+def customer_labels(customers: pd.DataFrame) -> dict[str, str]:
+    """Selector label per customer ID: "ID · name · email"."""
+    text = customers["CUSTOMER_ID"] + " · " + customers["FULL_NAME"].fillna("") + " · " + customers["EMAIL"].fillna("")
+    return dict(zip(customers["CUSTOMER_ID"], text))
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """Card type and credit limit per validity interval, with the open end shown as 'current'."""
+    return pd.DataFrame(
+        {
+            "Card type": history["CARD_TYPE"],
+            "Credit limit": history["CREDIT_LIMIT"],
+            "Valid from": history["VALID_FROM"].astype(str),
+            "Valid to": [("current" if v == OPEN_END else str(v)) for v in history["VALID_TO"]],
+        }
+    )
+
+
+def render(data: AppData) -> None:
+    profile = data.profile()
+    st.subheader("Customer 360")
+    by, text = st.columns([1, 3])
+    field = by.selectbox("Search by", list(SEARCH_FIELDS), key="c360_search_by")
+    query = text.text_input(
+        "Search customers",
+        key="c360_search",
+        placeholder="Part of a customer ID, name or email (any case)",
+        max_chars=200,
+    )
+    matches = search_customers(profile, query, SEARCH_FIELDS[field])
+    if matches.empty:
+        st.info(f"No customer's {field.lower()} contains “{query.strip()}”.")
+        return
+    choices = matches.head(MAX_CHOICES)
+    labels = customer_labels(choices)
+    options = list(labels)
+    if st.session_state.get("c360_customer") not in labels:
+        st.session_state.pop("c360_customer", None)
+    found = f"{count(len(matches))} match" + ("" if len(matches) == 1 else "es")
+    shown = "" if len(matches) <= MAX_CHOICES else f" (first {MAX_CHOICES} by ID; refine the search)"
+    customer_id = st.selectbox(f"Customer — {found}{shown}", options, format_func=labels.get, key="c360_customer")
+    customer = profile[profile["CUSTOMER_ID"] == customer_id].iloc[0]
+
+    _profile(customer)
+    history = data.customer_history(customer_id)
+    st.markdown("**Card type and credit-limit history**")
+    st.dataframe(
+        history_table(history),
+        key="c360_history_table",
+        hide_index=True,
+        column_config={"Credit limit": st.column_config.NumberColumn(format="$%.2f")},
+    )
+    _transactions(data.customer_transactions(customer_id), customer_id)
+
+
+def _profile(customer: pd.Series) -> None:
+    st.markdown(f"### {customer['FULL_NAME']}")
+    st.caption(
+        f"{customer['CUSTOMER_ID']} · {customer['EMAIL']} · {customer['CITY']}, {customer['STATE']} · "
+        f"{customer['CARD_TYPE']} card, limit {money(customer['CREDIT_LIMIT'])} · customer since "
+        f"{customer['ACCOUNT_OPEN_DATE']} · age {customer['AGE']}"
+    )
+    risk = customer["CHURN_RISK_CATEGORY"]
+    risk_text = "Not scored" if pd.isna(risk) else f"{score(customer['CHURN_RISK_SCORE'])} · {risk}"
+    days = customer["DAYS_SINCE_LAST_TRANSACTION"]
+    columns = st.columns(6)
+    columns[0].metric("Lifetime value", money(customer["LIFETIME_VALUE"]))
+    columns[1].metric("Avg transaction", cents(customer["AVG_TRANSACTION_VALUE"]))
+    columns[2].metric("Spend, last 90 days", money(customer["SPEND_LAST_90_DAYS"]))
+    columns[3].metric("Days since last transaction", "—" if pd.isna(days) else count(int(days)))
+    columns[4].metric("Segment", str(customer["CUSTOMER_SEGMENT"]))
+    columns[5].metric("Churn risk", risk_text)
+
+
+def _transactions(transactions: pd.DataFrame, customer_id: str) -> None:
+    st.markdown("**Transactions**")
+    if transactions.empty:
+        st.info("This customer has no transactions.")
+        return
+    # Filters belong to one customer: start afresh when another customer is shown.
+    if st.session_state.get("c360_filters_for") != customer_id:
+        for key in TRANSACTION_FILTER_KEYS:
+            st.session_state.pop(key, None)
+        st.session_state["c360_filters_for"] = customer_id
+    days = transactions["TRANSACTION_DATE"].dt.date
+    first, last = days.min(), days.max()
+    groups = ordered_values(transactions["CATEGORY_GROUP"])
+    categories = ordered_values(transactions["MERCHANT_CATEGORY"])
+    keep_choices("c360_txn_groups", groups)
+    keep_choices("c360_txn_categories", categories)
+    if "c360_txn_dates" not in st.session_state:
+        st.session_state["c360_txn_dates"] = (first, last)
+    when, group, category = st.columns([2, 2, 3])
+    period = when.date_input("Dates", key="c360_txn_dates", format="YYYY-MM-DD")
+    chosen_groups = group.multiselect(
+        "Category group", groups, key="c360_txn_groups", format_func=str.title, placeholder="All groups"
+    )
+    chosen_categories = category.multiselect(
+        "Merchant category", categories, key="c360_txn_categories", placeholder="All categories"
+    )
+    start, end = _period(period)
+    shown = filter_transactions(transactions, start, end, chosen_groups, chosen_categories)
+    approved = shown[shown["STATUS"] == "approved"]
+    limited = len(transactions) >= TRANSACTION_LIMIT
+    st.caption(
+        f"{count(len(shown))} of the customer's {count(len(transactions))} "
+        f"{'most recent ' if limited else ''}transactions · approved spend {cents(float(approved['TRANSACTION_AMOUNT'].sum()))}"
+    )
+    if approved.empty:
+        st.info("No approved transactions in this selection to chart.")
+    else:
+        _charts(approved)
+    st.dataframe(
+        shown.assign(CATEGORY_GROUP=shown["CATEGORY_GROUP"].str.title()),
+        key="c360_txn_table",
+        hide_index=True,
+        column_config={
+            "TRANSACTION_DATE": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm"),
+            "TRANSACTION_AMOUNT": st.column_config.NumberColumn("Amount", format="$%.2f"),
+        },
+    )
+
+
+def _period(value: object) -> tuple[date | None, date | None]:
+    """A date_input range (mid-selection it holds one date) as inclusive start and end."""
+    if isinstance(value, date):
+        return value, value
+    chosen = list(value or ())
+    if not chosen:
+        return None, None
+    return chosen[0], chosen[-1]
+
+
+def _charts(approved: pd.DataFrame) -> None:
+    days = approved["TRANSACTION_DATE"].dt.normalize()
+    span = (days.max() - days.min()).days
+    if span <= 92:
+        bucket, label = days, "Day"
+    else:
+        bucket, label = days.dt.to_period("M").dt.to_timestamp(), "Month"
+    over_time = approved.assign(PERIOD=bucket).groupby("PERIOD", as_index=False)["TRANSACTION_AMOUNT"].sum()
+    trend = figure(
+        [go.Bar(x=over_time["PERIOD"], y=over_time["TRANSACTION_AMOUNT"], name="Spend")],
+        f"Approved spend per {label.lower()}",
+        label,
+        "Spend ($)",
+    )
+    by_category = (
+        approved.groupby(["MERCHANT_CATEGORY", "CATEGORY_GROUP"], as_index=False, dropna=False)["TRANSACTION_AMOUNT"]
+        .sum()
+        .nlargest(12, "TRANSACTION_AMOUNT")
+    )
+    groups = by_category["CATEGORY_GROUP"].fillna("other").str.title()
+    mix = figure(
+        [
+            go.Bar(x=rows["TRANSACTION_AMOUNT"], y=rows["MERCHANT_CATEGORY"], name=group, orientation="h")
+            for group, rows in by_category.groupby(groups, sort=True)
+        ],
+        "Spend by merchant category (top 12)",
+        "Spend ($)",
+        "",
+        barmode="stack",
+        yaxis={"categoryorder": "total ascending"},
+    )
+    left, right = st.columns(2)
+    for column, chart, key in ((left, trend, "c360_chart_trend"), (right, mix, "c360_chart_categories")):
+        column.plotly_chart(chart, key=key)
