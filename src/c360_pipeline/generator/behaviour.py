@@ -1,0 +1,254 @@
+"""Customer behaviour over time: daily transaction intensity, the transactions drawn from it, and the
+segment each customer is expected to land in at as_of (the archetype truth column).
+
+Activity a(t) in [0, 1] carries the churn story: 1 for a steady customer; a decline event lowers it
+(linearly over 45-150 days) to a floor — 0 for churners (gradual or sudden), 0.15-0.5 for customers
+who move most of their spending elsewhere, 0.35-0.65 followed by a climb back for those who recover.
+Lower activity means fewer visits (rate x a^0.6), smaller baskets (ticket x a^0.4) and fewer
+categories (a growing share of visits goes to the customer's three main categories), so a decline is
+visible in recency, frequency, monetary value and breadth well before the customer goes quiet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from c360_pipeline.catalog import PREMIUM_CARD_TYPES, SEGMENTS, CARD_TYPES
+from c360_pipeline.generator import reference as ref
+from c360_pipeline.generator.population import (
+    APPROVAL_RATE, EVENT_GRADUAL, EVENT_NONE, EVENT_PARTIAL, EVENT_RECOVER, EVENT_SUDDEN, Population,
+)
+
+RATE_EXPONENT = 0.6      # share of a decline expressed as fewer visits (the rest is smaller baskets)
+FOCUS = 0.85             # how strongly a declining customer narrows to the three main categories
+DECLINE_SHAPE = 0.6      # exponent of the decline curve (1 = linear)
+MONTH_NOISE = 0.08       # month-to-month variation of a customer's budget (lognormal sigma)
+
+
+@dataclass
+class Transactions:
+    """Transaction records as numbers (formatted to text only when written)."""
+
+    number: np.ndarray    # int64 transaction number (TXN + 12 digits); assigned when the batch is laid out
+    customer: np.ndarray  # int64 customer number
+    day: np.ndarray       # int64 date ordinal
+    second: np.ndarray    # int64 second of the day
+    category: np.ndarray  # int64 catalog index
+    merchant: np.ndarray  # int64 index into the merchant pool
+    cents: np.ndarray     # int64 amount in cents
+    channel: np.ndarray   # int64 index into the channel pool (0-2 valid)
+    status: np.ndarray    # int64 index into the status pool (0 approved, 1 declined)
+    defect: np.ndarray    # int8 formatting defect code (0 none; see dirt.py)
+
+    def __len__(self) -> int:
+        return len(self.number)
+
+    def take(self, index: np.ndarray) -> "Transactions":
+        return Transactions(*(getattr(self, name)[index] for name in self.__dataclass_fields__))
+
+    @staticmethod
+    def concat(parts: list["Transactions"]) -> "Transactions":
+        return Transactions(*(np.concatenate([getattr(p, name) for p in parts]) for name in Transactions.__dataclass_fields__))
+
+
+def activity(pop: Population, days: np.ndarray) -> np.ndarray:
+    """(n, D) activity level in [0, 1] for every customer and day ordinal."""
+    t = days[None, :].astype(np.float64)
+    x = t - pop.event_start[:, None]
+    kind = pop.event_kind[:, None]
+    length = pop.event_length[:, None]
+    floor = pop.event_floor[:, None]
+    # concave: most of the fall happens early, so a decline shows before the customer goes quiet
+    declined = 1.0 - (1.0 - floor) * np.clip(x / length, 0.0, 1.0) ** DECLINE_SHAPE
+    climbed = floor + (pop.recover_level[:, None] - floor) * np.clip((x - length) / pop.recover_length[:, None], 0.0, 1.0)
+    a = np.where(kind == EVENT_RECOVER, np.where(x > length, climbed, declined), declined)
+    a = np.where(kind == EVENT_SUDDEN, np.where(x >= 0, 0.0, 1.0), a)
+    return np.where(kind == EVENT_NONE, 1.0, a)
+
+
+def _day_factor(days: np.ndarray) -> np.ndarray:
+    """Weekly rhythm and a holiday-season lift (Nov 20 - Dec 24), per day ordinal."""
+    weekday = ref.WEEKDAY_FACTOR[(days - 1) % 7]
+    holiday = np.array([1.15 if (d.month == 11 and d.day >= 20) or (d.month == 12 and d.day <= 24) else 1.0
+                        for d in map(date.fromordinal, days.tolist())])
+    return weekday * holiday
+
+
+def intensity(pop: Population, days: np.ndarray, act: np.ndarray) -> np.ndarray:
+    """(n, D) expected number of transactions per customer-day."""
+    t = days[None, :].astype(np.float64)
+    age = t - pop.open_day[:, None]
+    ramp = np.where(
+        pop.growing[:, None], 1.0 - 0.7 * np.exp(-np.maximum(age, 0) / 50.0), 1.0 - 0.5 * np.exp(-np.maximum(age, 0) / 40.0)
+    )
+    drift = 1.0 + pop.drift_amp[:, None] * np.sin(2 * np.pi * t / pop.drift_period[:, None] + pop.drift_phase[:, None])
+    rate = pop.rate[:, None] * ramp * drift * act**RATE_EXPONENT * _day_factor(days)[None, :]
+    return np.where(age >= 0, rate, 0.0)
+
+
+def _sample_rows(cumulative: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Inverse-CDF sampling with a different distribution per row: search the row-offset CDFs at once."""
+    width = cumulative.shape[1]
+    flat = (cumulative + np.arange(len(cumulative))[:, None]).ravel()
+    pick = np.searchsorted(flat, row + u, side="right") - row * width
+    return np.clip(pick, 0, width - 1)
+
+
+def _month_starts(first_day: int, last_day: int) -> np.ndarray:
+    """Ordinals of the first day of every month overlapping [first_day, last_day]."""
+    d = date.fromordinal(first_day).replace(day=1)
+    out = []
+    while d.toordinal() <= last_day:
+        out.append(d.toordinal())
+        d = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return np.array(out, dtype=np.int64)
+
+
+def bill_charges(pop: Population, first_day: int, last_day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Recurring bills charged in [first_day, last_day]: (customer row, bill slot, day ordinal)."""
+    starts = _month_starts(first_day, last_day)
+    day = starts[None, None, :] + pop.bill_day[:, :, None] - 1
+    live = (
+        pop.has_bill[:, :, None]
+        & (day >= first_day) & (day <= last_day)
+        & (day >= pop.bill_start[:, None, None])
+        & (day < pop.bill_stop[:, :, None])
+    )
+    row, slot, month = np.nonzero(live)
+    return row, slot, day[row, slot, month]
+
+
+def draw_transactions(pop: Population, days: np.ndarray, rng: np.random.Generator) -> Transactions:
+    """Clean transactions of `pop` on consecutive `days` (ordinals): one-off purchases plus recurring
+    bills, ordered by customer then day."""
+    days = np.asarray(days, dtype=np.int64)
+    act = activity(pop, days)
+    expected = intensity(pop, days, act)
+    # visits are more regular than Poisson: at most one more than the whole part of the day's rate
+    whole = np.floor(expected)
+    counts = (whole + (rng.random(expected.shape) < expected - whole)).astype(np.int64)
+    cell = np.repeat(np.arange(counts.size), counts.ravel())
+    m = len(cell)
+    row, col = np.divmod(cell, len(days))
+    a = act.ravel()[cell]
+    focused = rng.random(m) < FOCUS * (1.0 - a)
+    full = _sample_rows(pop.cum_full, row, rng.random(m))
+    top = pop.top_idx[row, _sample_rows(pop.cum_top, row, rng.random(m))]
+    category = np.where(focused, top, full).astype(np.int64)
+    sigma = ref.TICKET_SIGMA[category]
+    amount = ref.MEAN_TICKET[category] * pop.ticket_scale[row] * a**(1.0 - RATE_EXPONENT) * np.exp(
+        sigma * rng.standard_normal(m) - sigma**2 / 2
+    )
+    # Customers keep to a monthly budget: scale each calendar month's one-off purchases towards the
+    # month's expected spend (the more purchases, the closer), separately for travel, necessities and
+    # the rest, so a steady customer's 90-day spend and mix stay steady and only a real change in
+    # behaviour moves them.
+    focus = FOCUS * (1.0 - act)
+    volume = expected * pop.ticket_scale[:, None] * act ** (1.0 - RATE_EXPONENT)
+    month = np.array([date.fromordinal(int(d)).month for d in days])
+    changed = np.r_[True, month[1:] != month[:-1]]
+    starts, month_index = np.flatnonzero(changed), np.cumsum(changed) - 1
+    budgets = []
+    for full, top in ((pop.travel_full, pop.travel_top), (pop.necessity_full, pop.necessity_top),
+                      (pop.mean_full - pop.travel_full - pop.necessity_full, pop.mean_top - pop.travel_top - pop.necessity_top)):
+        planned = volume * ((1.0 - focus) * full[:, None] + focus * top[:, None])
+        budgets.append(np.add.reduceat(planned, starts, axis=1))
+    noise = rng.lognormal(0.0, MONTH_NOISE, (len(pop), len(starts)))
+    budget = (np.stack(budgets, axis=2) * noise[:, :, None]).ravel()
+    part = np.where(ref.IS_TRAVEL[category], 0, np.where(ref.IS_NECESSITY[category], 1, 2))
+    key = (row * len(starts) + month_index[col]) * 3 + part
+    spent = np.bincount(key, amount, minlength=budget.size)
+    purchases = np.bincount(key, minlength=budget.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(spent > 0, np.clip((budget / spent) ** (purchases / (purchases + 3.0)), 0.4, 2.5), 1.0)
+    amount = amount * factor[key]
+    hour = np.minimum(np.searchsorted(np.cumsum(ref.HOUR_PROBABILITY), rng.random(m), side="right"), 23)
+    second = hour * 3600 + rng.integers(0, 3600, m)
+    day = days[col]
+    bill_row, slot, bill_day = bill_charges(pop, int(days[0]), int(days[-1]))
+    b = len(bill_row)
+    utilities = slot == 0  # the power bill moves with the weather; the others are fixed
+    bill_amount = pop.bill_amount[bill_row, slot] * np.where(utilities, rng.lognormal(0.0, 0.08, b), 1.0)
+    row = np.concatenate([row, bill_row])
+    day = np.concatenate([day, bill_day])
+    order = np.argsort(row * (int(days[-1]) - int(days[0]) + 1) + (day - days[0]), kind="stable")
+    row, day = row[order], day[order]
+    category = np.concatenate([category, ref.RECURRING_CATEGORY[slot]])[order]
+    amount = np.concatenate([amount, bill_amount])[order]
+    second = np.concatenate([second, rng.integers(0, 6 * 3600, b)])[order]
+    recurring = np.concatenate([np.zeros(m, dtype=bool), np.ones(b, dtype=bool)])[order]
+    m += b
+    cents = np.maximum(np.rint(amount * 100), 50).astype(np.int64)
+    k = ref.MERCHANTS_PER_CATEGORY
+    customer = pop.number[row]
+    favourite = (customer * 2_654_435_761 + category * 40_503) % k
+    merchant = category * k + np.where(recurring | (rng.random(m) < 0.55), favourite, rng.integers(0, k, m))
+    channel = (rng.random(m)[:, None] > ref.CHANNEL_CUMULATIVE[category][:, :2]).sum(axis=1)
+    declined = rng.random(m) < np.where(recurring, 0.025, np.where(cents > 40_000, 0.07, 0.049))
+    return Transactions(
+        number=np.zeros(m, dtype=np.int64), customer=customer, day=day, second=second.astype(np.int64),
+        category=category, merchant=merchant.astype(np.int64), cents=cents, channel=channel.astype(np.int64),
+        status=declined.astype(np.int64), defect=np.zeros(m, dtype=np.int8),
+    )
+
+
+def expected_spend(pop: Population, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected approved spend over consecutive `days` per customer: total, travel part, necessities part."""
+    act = activity(pop, days)
+    spend = intensity(pop, days, act) * pop.ticket_scale[:, None] * act**(1.0 - RATE_EXPONENT) * APPROVAL_RATE
+    focus = FOCUS * (1.0 - act)
+
+    def mix(full: np.ndarray, top: np.ndarray) -> np.ndarray:
+        return (spend * ((1.0 - focus) * full[:, None] + focus * top[:, None])).sum(axis=1)
+
+    row, slot, _ = bill_charges(pop, int(days[0]), int(days[-1]))
+    bills = pop.bill_amount[row, slot] * 0.975
+    necessity = ref.IS_NECESSITY[ref.RECURRING_CATEGORY[slot]]
+    total = mix(pop.mean_full, pop.mean_top) + np.bincount(row, bills, minlength=len(pop))
+    needs = mix(pop.necessity_full, pop.necessity_top) + np.bincount(row, bills * necessity, minlength=len(pop))
+    return total, mix(pop.travel_full, pop.travel_top), needs
+
+
+def tenure_months(open_day: np.ndarray, as_of: int) -> np.ndarray:
+    """Whole months from account opening to as_of."""
+    end = date.fromordinal(as_of)
+    out = np.empty(len(open_day), dtype=np.int64)
+    for i, o in enumerate(open_day.tolist()):
+        d = date.fromordinal(o)
+        out[i] = (end.year - d.year) * 12 + end.month - d.month - (1 if end.day < d.day else 0)
+    return out
+
+
+def expected_segments(pop: Population, card_at_as_of: np.ndarray, as_of: int, chunk: int = 5000) -> np.ndarray:
+    """The segment each customer is built to show at as_of (index into catalog.SEGMENTS), by the segment
+    rules applied to expected spend: the archetype truth column."""
+    premium = np.isin(card_at_as_of, [CARD_TYPES.index(c) for c in PREMIUM_CARD_TYPES])
+    last = np.arange(as_of - 89, as_of + 1)
+    prior = np.arange(as_of - 179, as_of - 89)
+    out = np.empty(len(pop), dtype=np.int64)
+    tenure = tenure_months(pop.open_day, as_of)
+    for start in range(0, len(pop), chunk):
+        part = pop.take(slice(start, start + chunk))
+        spend, travel, necessity = expected_spend(part, last)
+        before, _, _ = expected_spend(part, prior)
+        monthly = spend / 3
+        with np.errstate(divide="ignore", invalid="ignore"):
+            travel_share = np.where(spend > 0, travel / spend, 0.0)
+            necessity_share = np.where(spend > 0, necessity / spend, 0.0)
+            change = np.where(before > 0, (spend - before) / before, np.where(spend > 0, np.inf, 0.0))
+        sl = slice(start, start + chunk)
+        segment = np.select(
+            [
+                premium[sl] & (monthly >= 5000) & (travel_share >= 0.25),
+                (before > 0) & (change <= -0.30),
+                (tenure[sl] < 6) & (change >= 0.50),
+                (monthly < 1500) & (necessity_share >= 0.60),
+            ],
+            [0, 1, 2, 3],
+            4,
+        )
+        out[sl] = segment
+    assert SEGMENTS[0] == "High-Value Travelers" and SEGMENTS[4] == "Stable Mid-Spenders"
+    return out
