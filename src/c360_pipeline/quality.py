@@ -103,13 +103,14 @@ def dq_rows(outcomes: list[CheckOutcome], run_id: str, checked_at: datetime) -> 
     )
 
 
-def run_data_quality(session: Session, cfg: PipelineConfig) -> StepResult:
-    """Evaluate every declared contract whose table exists into OPS.DQ_RESULTS; error failures fail the step."""
+def run_data_quality(session: Session, cfg: PipelineConfig,
+                     contracts: list[TableContract] | None = None) -> StepResult:
+    """Evaluate every declared contract (or `contracts`) whose table exists into OPS.DQ_RESULTS; error failures fail the step."""
     from c360_pipeline.runner import current_run
 
     started = time.perf_counter()
     run_id = current_run().run_id
-    outcomes, absent = evaluate_contracts(session, cfg)
+    outcomes, absent = evaluate_contracts(session, cfg, contracts)
     written = 0
     if outcomes:
         rows = dq_rows(outcomes, run_id, datetime.now().replace(microsecond=0))

@@ -118,6 +118,14 @@ def run_step(step: Step, session: Session, cfg: PipelineConfig) -> StepResult:
         result = StepResult(step.name, status="failed", message=f"runner returned {type(result).__name__}, not StepResult")
     if not result.seconds:
         result.seconds = time.perf_counter() - started
+    return normalised(result)
+
+
+def normalised(result: StepResult) -> StepResult:
+    """Counts as int and seconds as float (runners may hand back NumPy scalars, which JSON turns into text)."""
+    for name in ("rows_in", "rows_out", "rows_rejected"):
+        setattr(result, name, int(float(getattr(result, name) or 0)))
+    result.seconds = float(result.seconds or 0.0)
     return result
 
 
@@ -310,7 +318,7 @@ def _call_procedure(session: Session, procedure: str, step: Step, argument: str)
     """Call one step procedure; a raised failure becomes the step's failed result."""
     started = time.perf_counter()
     try:
-        return StepResult.from_json(session.call(procedure, argument))
+        return normalised(StepResult.from_json(session.call(procedure, argument)))
     except Exception as error:  # the emulator and the connector wrap the handler's error; unwrap it
         cause = error
         while cause.__cause__ is not None and not isinstance(cause, StepFailed):
@@ -321,7 +329,7 @@ def _call_procedure(session: Session, procedure: str, step: Step, argument: str)
             result = StepResult(step.name, status="failed", message=f"{type(cause).__name__}: {cause}")
         if not result.seconds:
             result.seconds = time.perf_counter() - started
-        return result
+        return normalised(result)
 
 
 def run_pipeline(
@@ -457,7 +465,7 @@ def _styled(status: str) -> str:
 
 
 def _line(result: StepResult) -> str:
-    text = (f"{result.step:<22} {_styled(result.status):<20} in {result.rows_in:>9,}  out {result.rows_out:>9,}  "
+    text = (f"{result.step:<22} {_styled(f'{result.status:<9}')} in {result.rows_in:>9,}  out {result.rows_out:>9,}  "
             f"rejected {result.rows_rejected:>6,}  {result.seconds:6.1f} s")
     if result.status in {"failed", "warning"} and result.message:
         text += f"  {result.message}"
