@@ -42,6 +42,7 @@ METADATA_FIELDS = [
     StructField("_BATCH_ID", StringType()),
     StructField("_SOURCE", StringType()),
     StructField("_ROW_NUMBER", LongType()),
+    StructField("_RECORD_ID", LongType()),
     StructField("_LOADED_AT", TimestampType()),
 ]
 
@@ -151,12 +152,17 @@ def read_raw_file(path: Path, raw: RawTable) -> pd.DataFrame:
     return frame
 
 
-def bronze_rows(frame: pd.DataFrame, source: str, batch_id: str, loaded_at: datetime) -> pd.DataFrame:
-    """Raw rows with the load metadata bronze adds (row numbers count data rows from 1)."""
+def bronze_rows(frame: pd.DataFrame, source: str, batch_id: str, loaded_at: datetime, first_record_id: int) -> pd.DataFrame:
+    """Raw rows with the load metadata bronze adds.
+
+    `_ROW_NUMBER` counts data rows of the file from 1; `_RECORD_ID` numbers every raw record ever
+    loaded in delivery order (a sequence default on Snowflake), so "first delivery wins" is a comparison.
+    """
     result = frame.copy()
     result["_BATCH_ID"] = batch_id
     result["_SOURCE"] = source
     result["_ROW_NUMBER"] = range(1, len(frame) + 1)
+    result["_RECORD_ID"] = range(first_record_id, first_record_id + len(frame))
     result["_LOADED_AT"] = loaded_at
     return result
 
@@ -175,6 +181,7 @@ def run_ingest_bronze(session: Session, cfg: PipelineConfig) -> StepResult:
     seen = loaded_files(warehouse)
     already = set(zip(seen.loc[seen["STATUS"] == "LOADED", "FILE_NAME"], seen.loc[seen["STATUS"] == "LOADED", "CHECKSUM"]))
     files = discover_files(cfg.raw_dir)
+    next_record_id = int(pd.to_numeric(seen.loc[seen["STATUS"] == "LOADED", "ROWS_LOADED"]).sum()) + 1
     ledger: list[dict] = []
     pending: dict[str, list[pd.DataFrame]] = {raw.table: [] for raw in RAW_TABLES}
     refused: list[str] = []
@@ -195,7 +202,8 @@ def run_ingest_bronze(session: Session, cfg: PipelineConfig) -> StepResult:
             refused.append(str(error))
             ledger.append({**entry, "ROWS_LOADED": 0, "STATUS": "REFUSED", "MESSAGE": str(error)})
             continue
-        pending[raw.table].append(bronze_rows(frame, path.name, entry["BATCH_ID"], loaded_at))
+        pending[raw.table].append(bronze_rows(frame, path.name, entry["BATCH_ID"], loaded_at, next_record_id))
+        next_record_id += len(frame)
         ledger.append({**entry, "ROWS_LOADED": len(frame), "STATUS": "LOADED", "MESSAGE": ""})
     counts: dict[str, int] = {}
     for raw in RAW_TABLES:
@@ -244,6 +252,7 @@ def _copy_into_snowflake(session: Session, cfg: PipelineConfig, raw: RawTable, p
             columns = [F.sql_expr(f"$1:{c}::VARCHAR") for c in raw.columns]
         frame.copy_into_table(
             cfg.table("BRONZE", raw.table),
+            # _RECORD_ID is filled by the column's sequence default (sql/00_setup.sql).
             target_columns=[c.upper() for c in raw.columns] + ["_BATCH_ID", "_SOURCE", "_ROW_NUMBER", "_LOADED_AT"],
             transformations=columns
             + [

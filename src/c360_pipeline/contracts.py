@@ -96,6 +96,8 @@ def _unique(columns: tuple[str, ...]) -> Callable[[DataFrame, Callable], int]:
             row = frame.agg(F.count(F.col(columns[0])).alias("N"), F.count_distinct(F.col(columns[0])).alias("D")).collect()[0]
             nulls = frame.filter(F.col(columns[0]).is_null()).count()
             return int(row["N"] or 0) - int(row["D"] or 0) + nulls
+        if frame.count() == 0:  # the emulator's concat_ws cannot run on an empty frame
+            return 0
         key = F.concat_ws(F.lit("\x1f"), *[F.coalesce(F.col(c).cast("string"), F.lit("\x00")) for c in columns])
         row = frame.select(key.alias("K")).agg(F.count("K").alias("N"), F.count_distinct("K").alias("D")).collect()[0]
         return int(row["N"] or 0) - int(row["D"] or 0)

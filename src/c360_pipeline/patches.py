@@ -13,14 +13,24 @@ from snowflake.snowpark.mock import ColumnEmulator, ColumnType, patch
 from snowflake.snowpark.types import LongType, StringType
 
 
-def _as_datetime(column: ColumnEmulator) -> pd.Series:
-    return pd.to_datetime(pd.Series(column, dtype=object), errors="coerce")
+def _moment(value: object) -> object:
+    """A date/datetime for one value (None stays None); text is parsed the way Snowflake casts it."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, str):
+        return pd.Timestamp(value)
+    return value
 
 
-def _long(values: pd.Series, like: ColumnEmulator) -> ColumnEmulator:
-    data = [None if pd.isna(v) else int(v) for v in values]
-    result = ColumnEmulator(data=data, sf_type=ColumnType(LongType(), True), dtype=object)
-    result.index = like.index
+def _part(expr: ColumnEmulator, extract) -> ColumnEmulator:
+    """A date part of every value: attribute access, so 9999-12-31 (beyond pandas' ns range) works too."""
+    values = [_moment(v) for v in expr]
+    result = ColumnEmulator(
+        data=[None if v is None else int(extract(v)) for v in values],
+        sf_type=ColumnType(LongType(), True),
+        dtype=object,
+    )
+    result.index = expr.index
     return result
 
 
@@ -32,33 +42,33 @@ def _string(values: list, like: ColumnEmulator) -> ColumnEmulator:
 
 @patch("year")
 def year(expr: ColumnEmulator) -> ColumnEmulator:
-    return _long(_as_datetime(expr).dt.year, expr)
+    return _part(expr, lambda v: v.year)
 
 
 @patch("quarter")
 def quarter(expr: ColumnEmulator) -> ColumnEmulator:
-    return _long(_as_datetime(expr).dt.quarter, expr)
+    return _part(expr, lambda v: (v.month - 1) // 3 + 1)
 
 
 @patch("month")
 def month(expr: ColumnEmulator) -> ColumnEmulator:
-    return _long(_as_datetime(expr).dt.month, expr)
+    return _part(expr, lambda v: v.month)
 
 
 @patch("dayofmonth")
 def dayofmonth(expr: ColumnEmulator) -> ColumnEmulator:
-    return _long(_as_datetime(expr).dt.day, expr)
+    return _part(expr, lambda v: v.day)
 
 
 @patch("dayofweek")
 def dayofweek(expr: ColumnEmulator) -> ColumnEmulator:
     # Snowflake's default WEEK_START: Sunday = 0 … Saturday = 6.
-    return _long((_as_datetime(expr).dt.dayofweek + 1) % 7, expr)
+    return _part(expr, lambda v: (v.weekday() + 1) % 7)
 
 
 @patch("dayofyear")
 def dayofyear(expr: ColumnEmulator) -> ColumnEmulator:
-    return _long(_as_datetime(expr).dt.dayofyear, expr)
+    return _part(expr, lambda v: v.timetuple().tm_yday)
 
 
 @patch("trim")
@@ -103,7 +113,7 @@ def try_to_timestamp(expr: ColumnEmulator, fmt: ColumnEmulator | None = None) ->
     from snowflake.snowpark.types import TimestampType
 
     values = pd.Series(expr, dtype=object).where(pd.Series(expr, dtype=object).notna(), None)
-    parsed = pd.to_datetime(values.astype("string").str.strip(), format=_strptime_format(fmt), errors="coerce")
+    parsed = pd.to_datetime(values.astype("string").str.strip(), format=_strptime_format(fmt) or "ISO8601", errors="coerce")
     result = ColumnEmulator(data=parsed.astype(object).where(parsed.notna(), None), sf_type=ColumnType(TimestampType(), True), dtype=object)
     result.index = expr.index
     return result
@@ -114,8 +124,20 @@ def try_to_date(expr: ColumnEmulator, fmt: ColumnEmulator | None = None) -> Colu
     from snowflake.snowpark.types import DateType
 
     values = pd.Series(expr, dtype=object)
-    parsed = pd.to_datetime(values.astype("string").str.strip(), format=_strptime_format(fmt), errors="coerce")
+    parsed = pd.to_datetime(values.astype("string").str.strip(), format=_strptime_format(fmt) or "ISO8601", errors="coerce")
     dates = [None if pd.isna(v) else v.date() for v in parsed]
     result = ColumnEmulator(data=dates, sf_type=ColumnType(DateType(), True), dtype=object)
     result.index = expr.index
+    return result
+
+
+@patch("hash")
+def hash_(*columns: ColumnEmulator) -> ColumnEmulator:
+    """A deterministic signed 64-bit hash of the arguments (Snowflake's HASH; values differ by engine)."""
+    from snowflake.snowpark.types import LongType
+
+    frame = pd.DataFrame({i: pd.Series(c, dtype=object).astype("string").fillna("\x00") for i, c in enumerate(columns)})
+    hashed = pd.util.hash_pandas_object(frame, index=False).astype("int64")
+    result = ColumnEmulator(data=[int(v) for v in hashed], sf_type=ColumnType(LongType(), False), dtype=object)
+    result.index = columns[0].index
     return result

@@ -1,0 +1,292 @@
+"""The `c360` command: generate data, run the pipeline, ask questions, start the app, deploy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+
+from c360_pipeline.config import ConfigError, PipelineConfig
+
+console = Console()
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date in YYYY-MM-DD form") from None
+
+
+def _add_config_options(parser: argparse.ArgumentParser, *, data: bool = True) -> None:
+    parser.add_argument("--home", type=Path, help="local home directory (default: $C360_HOME or .c360)")
+    parser.add_argument("--engine", choices=["local", "snowflake"], help="where the pipeline runs (default: local)")
+    parser.add_argument("--connection", help="Snowflake connection name from ~/.snowflake/connections.toml")
+    if data:
+        parser.add_argument("--customers", type=int, help="customers to generate (default: 1000)")
+        parser.add_argument("--seed", type=int, help="random seed (default: 42)")
+        parser.add_argument("--as-of", type=_date, dest="as_of", help="the run's as-of date (default: last day of the data)")
+        parser.add_argument("--dirty-rate", type=float, dest="dirty_rate", help="share of dirty raw records (default: 0.01)")
+
+
+def _config(args: argparse.Namespace, **extra: object) -> PipelineConfig:
+    settings = {
+        key: getattr(args, key, None)
+        for key in ("home", "engine", "connection", "customers", "seed", "as_of", "dirty_rate")
+    }
+    settings.update(extra)
+    return PipelineConfig.build(**settings)
+
+
+# --- generate ------------------------------------------------------------------------------------
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from c360_pipeline import generator
+
+    if args.days is not None:
+        if args.source is None:
+            raise ConfigError("setting 'days' needs --from DIR: the generated world to extend")
+        summary = generator.continue_world(args.source, days=args.days, out_dir=args.out)
+    else:
+        if args.out is None:
+            raise ConfigError("setting 'out' is required: --out DIR (where the raw files go)")
+        summary = generator.generate_world(
+            args.out,
+            customers=args.customers if args.customers is not None else 1000,
+            seed=args.seed if args.seed is not None else 42,
+            as_of=args.as_of,
+            fmt=args.format,
+            dirty_rate=args.dirty_rate if args.dirty_rate is not None else 0.01,
+        )
+    console.print(
+        f"[green]wrote[/] {summary.customers:,} customers ({summary.customer_records:,} records), "
+        f"{summary.transactions:,} transactions, {len(summary.files)} files to {summary.out_dir} "
+        f"({summary.first_date} → {summary.as_of}) in {summary.seconds:.1f} s"
+    )
+    if summary.dirt:
+        console.print("dirty records: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.dirt.items()) if v))
+    return 0
+
+
+# --- run -----------------------------------------------------------------------------------------
+
+def prepare_raw_data(cfg: PipelineConfig) -> PipelineConfig:
+    """Generate the world for the requested scale and seed unless the user brings files; settle as_of."""
+    from c360_pipeline import generator
+
+    if cfg.source is not None:
+        if not cfg.source.is_dir():
+            raise ConfigError(f"setting 'source' = {str(cfg.source)!r} is not a directory of raw files")
+        manifest_as_of = _manifest_as_of(cfg.source)
+        if cfg.as_of is None:
+            as_of = manifest_as_of or _as_of_from_batches(cfg.source)
+            if as_of is None:
+                raise ConfigError(
+                    "setting 'as_of' is required for raw files without a manifest: pass --as-of YYYY-MM-DD "
+                    "(the last day the data covers)"
+                )
+            cfg = cfg.model_copy(update={"as_of": as_of})
+        return cfg
+    raw = cfg.home / "raw"
+    wanted = {"customers": cfg.customers, "seed": cfg.seed, "dirty_rate": cfg.dirty_rate}
+    if (raw / "manifest.json").exists():
+        manifest = generator.read_manifest(raw)
+        held = {key: manifest.get(key) for key in wanted}
+        if held != wanted:
+            raise ConfigError(
+                f"home {cfg.home} already holds data generated with {held}; this run asks for {wanted}. "
+                "Use another --home, or `c360 clean --home DIR` first"
+            )
+    else:
+        with console.status(f"generating {cfg.customers:,} customers (seed {cfg.seed}) into {raw}"):
+            summary = generator.generate_world(
+                raw, customers=cfg.customers, seed=cfg.seed, as_of=cfg.as_of, dirty_rate=cfg.dirty_rate
+            )
+        console.print(
+            f"generated {summary.customers:,} customers and {summary.transactions:,} transactions "
+            f"({summary.first_date} → {summary.as_of}) in {summary.seconds:.1f} s"
+        )
+    if cfg.as_of is None:
+        cfg = cfg.model_copy(update={"as_of": _manifest_as_of(raw)})
+    return cfg
+
+
+def _manifest_as_of(directory: Path) -> date | None:
+    path = directory / "manifest.json"
+    if not path.exists():
+        return None
+    value = json.loads(path.read_text()).get("as_of")
+    return date.fromisoformat(value) if value else None
+
+
+def _as_of_from_batches(directory: Path) -> date | None:
+    from c360_pipeline.bronze import batch_id_of, discover_files
+
+    found = []
+    for path in discover_files(directory):
+        try:
+            found.append(date(int(batch_id_of(path)[:4]), int(batch_id_of(path)[4:6]), int(batch_id_of(path)[6:8])))
+        except ValueError:
+            continue
+    return max(found) if found else None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from c360_pipeline import runner
+
+    cfg = _config(args, source=args.source, retrain=True if args.retrain else None)
+    if args.days:
+        if cfg.source is not None:
+            raise ConfigError("setting 'days' simulates nightly runs on generated data; it cannot extend --source files")
+        cfg = prepare_raw_data(cfg)
+        summary = runner.run_nightly(cfg, days=args.days, console=console)
+    else:
+        cfg = prepare_raw_data(cfg)
+        summary = runner.run_pipeline(cfg, only=args.only, from_step=args.from_step, console=console)
+    return 0 if summary.ok else 1
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    if cfg.home.exists():
+        shutil.rmtree(cfg.home)
+        console.print(f"removed {cfg.home}")
+    else:
+        console.print(f"nothing to remove at {cfg.home}")
+    return 0
+
+
+# --- other commands ------------------------------------------------------------------------------
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from c360_pipeline.semantic.assistant import ask_command
+
+    return ask_command(args.question, _config(args), args.json, console)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from c360_pipeline.app_launcher import launch_app
+
+    return launch_app(_config(args).home, args.port)
+
+
+def cmd_dag(args: argparse.Namespace) -> int:
+    from c360_pipeline import dag
+
+    print(dag.render_mermaid() if args.mermaid else dag.render_text())
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from c360_pipeline.deploy import deploy
+
+    cfg = _config(args, engine="snowflake")
+    plan = deploy(cfg, dry_run=args.dry_run, console=console)
+    return 0 if plan.ok else 1
+
+
+def cmd_model_card(args: argparse.Namespace) -> int:
+    from c360_pipeline.model_card import write_model_card
+    from c360_pipeline.sessions import create_session
+
+    cfg = _config(args)
+    path = write_model_card(create_session(cfg), cfg, args.out)
+    console.print(f"wrote {path}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from c360_pipeline.benchmarks import run_benchmarks
+
+    return run_benchmarks(args.which, args.home, console)
+
+
+# --- parser --------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="c360",
+        description="Customer 360 analytics pipeline for Snowflake (Snowpark Python), local or on an account.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    generate = commands.add_parser("generate", help="write realistic raw customer and transaction files")
+    generate.add_argument("--customers", type=int, help="number of customers (default: 1000)")
+    generate.add_argument("--seed", type=int, help="random seed (default: 42)")
+    generate.add_argument("--as-of", type=_date, dest="as_of", help="last day of the data (default: 2025-06-30)")
+    generate.add_argument("--out", type=Path, help="output directory")
+    generate.add_argument("--format", choices=["csv", "parquet"], default="csv", help="file format (default: csv)")
+    generate.add_argument("--dirty-rate", type=float, dest="dirty_rate", help="share of dirty records (default: 0.01)")
+    generate.add_argument("--days", type=int, help="extend an existing world (--from DIR) by N days")
+    generate.add_argument("--from", type=Path, dest="source", help="the generated world to extend")
+    generate.set_defaults(handler=cmd_generate)
+
+    run = commands.add_parser("run", help="run the pipeline end to end (generates data unless --source is given)")
+    _add_config_options(run)
+    run.add_argument("--source", type=Path, help="directory of your own raw CSV/Parquet files")
+    run.add_argument("--only", metavar="STEP", help="run one step")
+    run.add_argument("--from", dest="from_step", metavar="STEP", help="run this step and everything after it")
+    run.add_argument("--days", type=int, help="simulate N nightly runs, extending the data one day at a time")
+    run.add_argument("--retrain", action="store_true", help="retrain the churn model even if it is recent")
+    run.set_defaults(handler=cmd_run)
+
+    ask = commands.add_parser("ask", help="ask a question in plain English about the built tables")
+    ask.add_argument("question")
+    _add_config_options(ask, data=False)
+    ask.add_argument("--json", action="store_true", help="print JSON (sql, columns, rows, interpretation)")
+    ask.set_defaults(handler=cmd_ask)
+
+    app = commands.add_parser("app", help="start the Streamlit app over the local warehouse")
+    _add_config_options(app, data=False)
+    app.add_argument("--port", type=int, help="port (default: Streamlit's)")
+    app.set_defaults(handler=cmd_app)
+
+    dag = commands.add_parser("dag", help="print the pipeline DAG")
+    dag.add_argument("--mermaid", action="store_true", help="print a Mermaid diagram")
+    dag.set_defaults(handler=cmd_dag)
+
+    deploy = commands.add_parser("deploy", help="deploy SQL, procedures, the task DAG and the app to Snowflake")
+    _add_config_options(deploy, data=False)
+    deploy.add_argument("--dry-run", action="store_true", help="print every statement and object without connecting")
+    deploy.set_defaults(handler=cmd_deploy)
+
+    card = commands.add_parser("model-card", help="write docs/ml_model_card.md from GOLD.CHURN_MODEL_METRICS")
+    _add_config_options(card, data=False)
+    card.add_argument("--out", type=Path, default=Path("docs/ml_model_card.md"), help="output file")
+    card.set_defaults(handler=cmd_model_card)
+
+    bench = commands.add_parser("bench", help="run the shipped benchmarks and print their figures")
+    bench.add_argument("which", nargs="?", default="all", help="generate | core | dag | marts | app | assistant | all")
+    bench.add_argument("--home", type=Path, help="home to benchmark in (default: a temporary directory)")
+    bench.set_defaults(handler=cmd_bench)
+
+    clean = commands.add_parser("clean", help="remove the local home (generated data, warehouse, models)")
+    _add_config_options(clean, data=False)
+    clean.set_defaults(handler=cmd_clean)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as error:
+        console.print(f"[red]configuration error:[/] {error}")
+        return 2
+    except Exception as error:  # the last line of defence: a clear message, the trace only on request
+        from c360_pipeline.sessions import ConnectionProblem
+        from c360_pipeline.warehouse import TableMissing
+
+        if isinstance(error, (ConnectionProblem, TableMissing, FileNotFoundError, ValueError)):
+            console.print(f"[red]error:[/] {error}")
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,397 @@
+"""Gold star schema: DIM_DATE, DIM_MERCHANT_CATEGORY, DIM_CUSTOMER (SCD Type 2) and FCT_TRANSACTIONS.
+
+DIM_CUSTOMER tracks CARD_TYPE and CREDIT_LIMIT (Type 2: a new version when their hash changes);
+the other attributes take the customer's latest delivered values on every version (Type 1).
+Versions are at day grain: VALID_FROM is the day the change took effect, VALID_TO the day the next
+version starts (exclusive) or 9999-12-31, so a transaction belongs to the version valid on its day.
+The dimension is recomputed from the full silver history (customers are few), which makes late-arriving
+changes and re-runs correct by construction; CUSTOMER_KEY = HASH(CUSTOMER_ID, VALID_FROM) is stable.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+from datetime import date, timedelta
+
+import pandas as pd
+from snowflake.snowpark import DataFrame, Session
+from snowflake.snowpark import functions as F
+from snowflake.snowpark.types import (
+    BooleanType,
+    DateType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+)
+
+from c360_pipeline.catalog import CARD_TYPES, CHANNELS, MERCHANT_CATEGORIES, STATUSES
+from c360_pipeline.config import PipelineConfig
+from c360_pipeline.contracts import Check, TableContract, declare
+from c360_pipeline.steps import StepResult
+from c360_pipeline.warehouse import Warehouse
+
+OPEN_END = date(9999, 12, 31)
+OPEN_END_KEY = 99991231
+
+DIM_DATE_SCHEMA = StructType(
+    [
+        StructField("DATE_KEY", LongType()),
+        StructField("CALENDAR_DATE", DateType()),
+        StructField("YEAR", LongType()),
+        StructField("QUARTER", LongType()),
+        StructField("MONTH", LongType()),
+        StructField("MONTH_NAME", StringType()),
+        StructField("DAY", LongType()),
+        StructField("DAY_OF_WEEK", LongType()),
+        StructField("DAY_NAME", StringType()),
+        StructField("IS_WEEKEND", BooleanType()),
+    ]
+)
+DIM_MERCHANT_CATEGORY_SCHEMA = StructType(
+    [
+        StructField("MERCHANT_CATEGORY_KEY", LongType()),
+        StructField("MERCHANT_CATEGORY", StringType()),
+        StructField("CATEGORY_GROUP", StringType()),
+        StructField("IS_TRAVEL", BooleanType()),
+        StructField("IS_NECESSITY", BooleanType()),
+    ]
+)
+TRACKED_ATTRIBUTES = ("CARD_TYPE", "CREDIT_LIMIT")
+TYPE1_ATTRIBUTES = ("FIRST_NAME", "LAST_NAME", "EMAIL", "AGE", "STATE", "CITY", "EMPLOYMENT_STATUS", "ACCOUNT_OPEN_DATE")
+
+
+def date_key(column: str) -> F.Column:
+    """yyyymmdd integer of a date or timestamp column (the fast way to compare days)."""
+    return F.year(F.col(column)) * 10000 + F.month(F.col(column)) * 100 + F.dayofmonth(F.col(column))
+
+
+# --- dim_date ------------------------------------------------------------------------------------
+
+def calendar_days(start: date, end: date) -> pd.DataFrame:
+    """DIM_DATE rows: one per calendar day from start to end inclusive (DAY_OF_WEEK 0 = Sunday)."""
+    days = pd.date_range(start, end, freq="D")
+    return pd.DataFrame(
+        {
+            "DATE_KEY": days.year * 10000 + days.month * 100 + days.day,
+            "CALENDAR_DATE": days.date,
+            "YEAR": days.year,
+            "QUARTER": days.quarter,
+            "MONTH": days.month,
+            "MONTH_NAME": [calendar.month_name[m] for m in days.month],
+            "DAY": days.day,
+            "DAY_OF_WEEK": (days.dayofweek + 1) % 7,
+            "DAY_NAME": [calendar.day_name[d] for d in days.dayofweek],
+            "IS_WEEKEND": days.dayofweek >= 5,
+        }
+    )
+
+
+def date_range_of(stg_transactions: DataFrame, stg_customers: DataFrame) -> DataFrame:
+    """First and last day the data touches (transactions and account openings)."""
+    transactions = stg_transactions.agg(
+        F.min("TRANSACTION_DATE").alias("FIRST_TS"), F.max("TRANSACTION_DATE").alias("LAST_TS")
+    )
+    opened = stg_customers.agg(F.min("ACCOUNT_OPEN_DATE").alias("FIRST_OPEN"))
+    return transactions.cross_join(opened)
+
+
+def run_dim_date(session: Session, cfg: PipelineConfig) -> StepResult:
+    """Rebuild GOLD.DIM_DATE over the data range, through as_of."""
+    started = time.perf_counter()
+    warehouse = Warehouse.of(session, cfg)
+    bounds = date_range_of(warehouse.read("SILVER", "STG_TRANSACTIONS"), warehouse.read("SILVER", "STG_CUSTOMERS")).collect()[0]
+    candidates = [pd.Timestamp(v).date() for v in (bounds["FIRST_TS"], bounds["FIRST_OPEN"]) if v is not None and not pd.isna(v)]
+    last = [pd.Timestamp(bounds["LAST_TS"]).date()] if bounds["LAST_TS"] is not None and not pd.isna(bounds["LAST_TS"]) else []
+    start = min(candidates) if candidates else cfg.as_of
+    end = max(last + [cfg.as_of])
+    rows = warehouse.write_pandas(calendar_days(start, end), DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
+    return StepResult("dim_date", rows_out=rows, seconds=time.perf_counter() - started,
+                      message=f"{rows} days from {start} to {end}")
+
+
+# --- dim_merchant_category -----------------------------------------------------------------------
+
+def merchant_categories() -> pd.DataFrame:
+    """DIM_MERCHANT_CATEGORY rows: one per merchant category with its group and segment flags."""
+    return pd.DataFrame(
+        [
+            {
+                "MERCHANT_CATEGORY_KEY": c.key, "MERCHANT_CATEGORY": c.name, "CATEGORY_GROUP": c.group,
+                "IS_TRAVEL": c.is_travel, "IS_NECESSITY": c.is_necessity,
+            }
+            for c in MERCHANT_CATEGORIES
+        ]
+    )
+
+
+def run_dim_merchant_category(session: Session, cfg: PipelineConfig) -> StepResult:
+    """Rebuild GOLD.DIM_MERCHANT_CATEGORY from the catalog."""
+    started = time.perf_counter()
+    rows = Warehouse.of(session, cfg).write_pandas(
+        merchant_categories(), DIM_MERCHANT_CATEGORY_SCHEMA, "GOLD", "DIM_MERCHANT_CATEGORY"
+    )
+    return StepResult("dim_merchant_category", rows_out=rows, seconds=time.perf_counter() - started,
+                      message=f"{rows} merchant categories")
+
+
+# --- dim_customer (SCD Type 2) -------------------------------------------------------------------
+
+def customer_changes(stg_customers: DataFrame) -> DataFrame:
+    """One row per customer per day on which its tracked attributes changed (the starts of SCD2 versions)."""
+    records = stg_customers.select(
+        "CUSTOMER_ID", *TRACKED_ATTRIBUTES, "UPDATED_AT", "ACCOUNT_OPEN_DATE",
+        F.to_date(F.col("UPDATED_AT")).alias("EFFECTIVE_DATE"),
+        F.sha2(F.concat_ws(F.lit("|"), *[F.col(c).cast(StringType()) for c in TRACKED_ATTRIBUTES]), 256).alias("ROW_HASH"),
+    )
+    # Several records on one day: the last one of the day is that day's state.
+    last_of_day = records.group_by("CUSTOMER_ID", "EFFECTIVE_DATE").agg(F.max("UPDATED_AT").alias("UPDATED_AT"))
+    daily = records.join(last_of_day, ["CUSTOMER_ID", "EFFECTIVE_DATE", "UPDATED_AT"])
+    # The previous day's state of each record, found with a self-join on the customer (no window).
+    earlier = daily.select("CUSTOMER_ID", F.col("EFFECTIVE_DATE").alias("PREVIOUS_DATE"))
+    previous = (
+        daily.select("CUSTOMER_ID", "EFFECTIVE_DATE")
+        .join(earlier, "CUSTOMER_ID")
+        .filter(F.col("PREVIOUS_DATE") < F.col("EFFECTIVE_DATE"))
+        .group_by("CUSTOMER_ID", "EFFECTIVE_DATE")
+        .agg(F.max("PREVIOUS_DATE").alias("PREVIOUS_DATE"))
+    )
+    previous_hash = daily.select(
+        "CUSTOMER_ID", F.col("EFFECTIVE_DATE").alias("PREVIOUS_DATE"), F.col("ROW_HASH").alias("PREVIOUS_HASH")
+    )
+    with_previous = (
+        daily.join(previous, ["CUSTOMER_ID", "EFFECTIVE_DATE"], how="left")
+        .join(previous_hash, ["CUSTOMER_ID", "PREVIOUS_DATE"], how="left")
+    )
+    return with_previous.filter(
+        F.col("PREVIOUS_HASH").is_null() | (F.col("PREVIOUS_HASH") != F.col("ROW_HASH"))
+    ).select("CUSTOMER_ID", *TRACKED_ATTRIBUTES, "ROW_HASH", "EFFECTIVE_DATE", "UPDATED_AT", "ACCOUNT_OPEN_DATE")
+
+
+def dim_customer(stg_customers: DataFrame) -> DataFrame:
+    """GOLD.DIM_CUSTOMER: one row per customer per validity interval of its tracked attributes."""
+    changes = customer_changes(stg_customers)
+    starts = changes.select("CUSTOMER_ID", F.col("EFFECTIVE_DATE").alias("NEXT_START"))
+    next_start = (
+        changes.select("CUSTOMER_ID", "EFFECTIVE_DATE")
+        .join(starts, "CUSTOMER_ID")
+        .filter(F.col("NEXT_START") > F.col("EFFECTIVE_DATE"))
+        .group_by("CUSTOMER_ID", "EFFECTIVE_DATE")
+        .agg(F.min("NEXT_START").alias("NEXT_START"))
+    )
+    first_start = changes.group_by("CUSTOMER_ID").agg(F.min("EFFECTIVE_DATE").alias("FIRST_START"))
+    latest = stg_customers.group_by("CUSTOMER_ID").agg(F.max("UPDATED_AT").alias("UPDATED_AT"))
+    current_values = stg_customers.join(latest, ["CUSTOMER_ID", "UPDATED_AT"]).select(
+        "CUSTOMER_ID", *[F.col(c).alias(f"LATEST_{c}") for c in TYPE1_ATTRIBUTES]
+    )
+    versions = (
+        changes.join(next_start, ["CUSTOMER_ID", "EFFECTIVE_DATE"], how="left")
+        .join(first_start, "CUSTOMER_ID")
+        .join(current_values, "CUSTOMER_ID")
+    )
+    # The first version opens with the account, so every transaction after opening finds a version.
+    valid_from = F.iff(
+        (F.col("EFFECTIVE_DATE") == F.col("FIRST_START")) & (F.col("LATEST_ACCOUNT_OPEN_DATE") < F.col("EFFECTIVE_DATE")),
+        F.col("LATEST_ACCOUNT_OPEN_DATE"),
+        F.col("EFFECTIVE_DATE"),
+    )
+    return versions.select(
+        F.hash(F.col("CUSTOMER_ID"), F.col("EFFECTIVE_DATE")).alias("CUSTOMER_KEY"),
+        "CUSTOMER_ID",
+        *[F.col(f"LATEST_{c}").alias(c) for c in ("FIRST_NAME", "LAST_NAME")],
+        F.concat_ws(F.lit(" "), F.col("LATEST_FIRST_NAME"), F.col("LATEST_LAST_NAME")).alias("FULL_NAME"),
+        *[F.col(f"LATEST_{c}").alias(c) for c in ("EMAIL", "AGE", "STATE", "CITY", "EMPLOYMENT_STATUS")],
+        "CARD_TYPE",
+        "CREDIT_LIMIT",
+        F.col("LATEST_ACCOUNT_OPEN_DATE").alias("ACCOUNT_OPEN_DATE"),
+        "ROW_HASH",
+        valid_from.alias("VALID_FROM"),
+        F.coalesce(F.col("NEXT_START"), F.lit(OPEN_END)).alias("VALID_TO"),
+        F.col("NEXT_START").is_null().alias("IS_CURRENT"),
+        "UPDATED_AT",
+    )
+
+
+def _one_current_version(frame: DataFrame, tables) -> int:
+    """Customers with a number of current versions other than one."""
+    customers = frame.agg(F.count_distinct("CUSTOMER_ID").alias("N")).collect()[0]["N"]
+    current = frame.filter(F.col("IS_CURRENT")).agg(
+        F.count(F.lit(1)).alias("ROWS"), F.count_distinct("CUSTOMER_ID").alias("CUSTOMERS")
+    ).collect()[0]
+    return abs(int(customers or 0) - int(current["CUSTOMERS"] or 0)) + int(current["ROWS"] or 0) - int(current["CUSTOMERS"] or 0)
+
+
+def _overlapping_versions(frame: DataFrame, tables) -> int:
+    """Versions whose interval overlaps another version of the same customer, or is empty."""
+    versions = frame.select("CUSTOMER_ID", "CUSTOMER_KEY", "VALID_FROM", "VALID_TO")
+    others = versions.select(
+        "CUSTOMER_ID", F.col("CUSTOMER_KEY").alias("OTHER_KEY"), F.col("VALID_FROM").alias("OTHER_FROM"),
+        F.col("VALID_TO").alias("OTHER_TO"),
+    )
+    overlaps = versions.join(others, "CUSTOMER_ID").filter(
+        (F.col("OTHER_KEY") != F.col("CUSTOMER_KEY"))
+        & (F.col("OTHER_FROM") < F.col("VALID_TO"))
+        & (F.col("VALID_FROM") < F.col("OTHER_TO"))
+    )
+    return overlaps.count() + frame.filter(F.col("VALID_FROM") >= F.col("VALID_TO")).count()
+
+
+declare(
+    TableContract(
+        "GOLD", "DIM_CUSTOMER", "one row per customer per validity interval (SCD Type 2)",
+        primary_key=("CUSTOMER_KEY",),
+        not_null=("CUSTOMER_ID", "CARD_TYPE", "CREDIT_LIMIT", "VALID_FROM", "VALID_TO", "IS_CURRENT"),
+        accepted_values={"CARD_TYPE": CARD_TYPES},
+        invariants=(
+            Check("DIM_CUSTOMER.one_current_version", "error", _one_current_version,
+                  "every customer has exactly one current version"),
+            Check("DIM_CUSTOMER.no_overlapping_versions", "error", _overlapping_versions,
+                  "validity intervals of a customer never overlap and are never empty"),
+        ),
+    )
+)
+declare(
+    TableContract("GOLD", "DIM_DATE", "one row per calendar day of the data range", primary_key=("DATE_KEY",),
+                  not_null=("CALENDAR_DATE", "YEAR", "MONTH", "DAY"))
+)
+declare(
+    TableContract(
+        "GOLD", "DIM_MERCHANT_CATEGORY", "one row per merchant category", primary_key=("MERCHANT_CATEGORY_KEY",),
+        not_null=("MERCHANT_CATEGORY", "CATEGORY_GROUP", "IS_TRAVEL", "IS_NECESSITY"),
+        accepted_values={"CATEGORY_GROUP": tuple(sorted({c.group for c in MERCHANT_CATEGORIES}))},
+    )
+)
+
+
+def run_dim_customer(session: Session, cfg: PipelineConfig) -> StepResult:
+    """Rebuild GOLD.DIM_CUSTOMER from the silver history (MERGE on Snowflake, overwrite locally)."""
+    started = time.perf_counter()
+    warehouse = Warehouse.of(session, cfg)
+    stg = warehouse.read("SILVER", "STG_CUSTOMERS")
+    target = dim_customer(stg)
+    before = warehouse.to_pandas("GOLD", "DIM_CUSTOMER") if warehouse.exists("GOLD", "DIM_CUSTOMER") else None
+    if warehouse.local or before is None:
+        rows = warehouse.write(target, "GOLD", "DIM_CUSTOMER")
+    else:
+        rows = _merge_dim_customer(warehouse, target)
+    after = warehouse.to_pandas("GOLD", "DIM_CUSTOMER")
+    new_versions = len(after) - (0 if before is None else len(before[before["CUSTOMER_KEY"].isin(after["CUSTOMER_KEY"])]))
+    closed = 0
+    if before is not None:
+        merged = before.merge(after, on="CUSTOMER_KEY", suffixes=("_BEFORE", ""))
+        closed = int((merged["VALID_TO_BEFORE"] != merged["VALID_TO"]).sum())
+    return StepResult(
+        "dim_customer", rows_in=stg.count(), rows_out=rows, seconds=time.perf_counter() - started,
+        message=f"{int(after['IS_CURRENT'].sum())} customers, {len(after)} versions ({new_versions} new, {closed} closed)",
+        details={"new_versions": int(new_versions), "closed_versions": closed},
+    )
+
+
+def _merge_dim_customer(warehouse: Warehouse, target: DataFrame) -> int:
+    """On Snowflake: MERGE the recomputed versions into DIM_CUSTOMER by CUSTOMER_KEY."""
+    from snowflake.snowpark.functions import when_matched, when_not_matched
+
+    table = warehouse.session.table(warehouse.name("GOLD", "DIM_CUSTOMER"))
+    source = target.cache_result()
+    columns = [f.name for f in source.schema.fields]
+    table.merge(
+        source,
+        table["CUSTOMER_KEY"] == source["CUSTOMER_KEY"],
+        [
+            when_matched().update({c: source[c] for c in columns if c != "CUSTOMER_KEY"}),
+            when_not_matched().insert({c: source[c] for c in columns}),
+        ],
+    )
+    return table.count()
+
+
+# --- fct_transactions ----------------------------------------------------------------------------
+
+def fct_transactions(new_transactions: DataFrame, dim_customer_versions: DataFrame, categories: DataFrame) -> DataFrame:
+    """GOLD.FCT_TRANSACTIONS rows: one per staged transaction, keyed to the customer version valid that day."""
+    versions = dim_customer_versions.select(
+        "CUSTOMER_ID",
+        "CUSTOMER_KEY",
+        date_key("VALID_FROM").alias("_FROM_KEY"),
+        date_key("VALID_TO").alias("_TO_KEY"),
+    )
+    first = dim_customer_versions.group_by("CUSTOMER_ID").agg(F.min("VALID_FROM").alias("_FIRST_FROM")).select(
+        "CUSTOMER_ID", date_key("_FIRST_FROM").alias("_FIRST_KEY")
+    )
+    transactions = new_transactions.with_column("DATE_KEY", date_key("TRANSACTION_DATE"))
+    keyed = (
+        transactions.join(versions.join(first, "CUSTOMER_ID"), "CUSTOMER_ID")
+        # A transaction before the first version (delivered before the account opened) keys to the first version.
+        .filter(
+            ((F.col("DATE_KEY") >= F.col("_FROM_KEY")) | (F.col("_FROM_KEY") == F.col("_FIRST_KEY")))
+            & (F.col("DATE_KEY") < F.col("_TO_KEY"))
+        )
+    )
+    category_keys = categories.select("MERCHANT_CATEGORY", "MERCHANT_CATEGORY_KEY")
+    return keyed.join(category_keys, "MERCHANT_CATEGORY").select(
+        F.col("_RECORD_ID").alias("TRANSACTION_KEY"),
+        "TRANSACTION_ID",
+        "CUSTOMER_KEY",
+        "CUSTOMER_ID",
+        "DATE_KEY",
+        "MERCHANT_CATEGORY_KEY",
+        "MERCHANT_CATEGORY",
+        "MERCHANT_NAME",
+        "TRANSACTION_AMOUNT",
+        "STATUS",
+        "CHANNEL",
+        "TRANSACTION_DATE",
+        "_BATCH_ID",
+    )
+
+
+def _fact_matches_silver(frame: DataFrame, tables) -> int:
+    """Staged transactions missing from the fact, plus fact rows beyond silver (no row lost or doubled)."""
+    return abs(tables("SILVER", "STG_TRANSACTIONS").count() - frame.count())
+
+
+declare(
+    TableContract(
+        "GOLD", "FCT_TRANSACTIONS", "one row per transaction",
+        primary_key=("TRANSACTION_KEY",),
+        not_null=("TRANSACTION_ID", "CUSTOMER_KEY", "CUSTOMER_ID", "DATE_KEY", "MERCHANT_CATEGORY_KEY",
+                  "TRANSACTION_AMOUNT", "STATUS", "CHANNEL", "TRANSACTION_DATE"),
+        accepted_values={"STATUS": STATUSES, "CHANNEL": CHANNELS},
+        relationships={
+            "CUSTOMER_KEY": ("GOLD", "DIM_CUSTOMER", "CUSTOMER_KEY"),
+            "DATE_KEY": ("GOLD", "DIM_DATE", "DATE_KEY"),
+            "MERCHANT_CATEGORY_KEY": ("GOLD", "DIM_MERCHANT_CATEGORY", "MERCHANT_CATEGORY_KEY"),
+        },
+        invariants=(
+            Check("FCT_TRANSACTIONS.matches_silver", "error", _fact_matches_silver,
+                  "every staged transaction is in the fact exactly once"),
+        ),
+    )
+)
+
+
+def run_fct_transactions(session: Session, cfg: PipelineConfig) -> StepResult:
+    """Append staged transactions not yet in GOLD.FCT_TRANSACTIONS (watermark: TRANSACTION_KEY = silver _RECORD_ID)."""
+    started = time.perf_counter()
+    warehouse = Warehouse.of(session, cfg)
+    existing = warehouse.read_or_none("GOLD", "FCT_TRANSACTIONS")
+    mark = 0
+    if existing is not None:
+        mark = int(existing.agg(F.max("TRANSACTION_KEY").alias("M")).collect()[0]["M"] or 0)
+    new = warehouse.read("SILVER", "STG_TRANSACTIONS").filter(F.col("_RECORD_ID") > F.lit(mark)).cache_result()
+    incoming = new.count()
+    if incoming == 0:
+        return StepResult("fct_transactions", seconds=time.perf_counter() - started, message="no new transactions")
+    facts = fct_transactions(
+        new, warehouse.read("GOLD", "DIM_CUSTOMER"), warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")
+    ).cache_result()
+    keyed = facts.count()
+    if keyed != incoming:
+        raise RuntimeError(
+            f"fct_transactions keyed {keyed} of {incoming} new staged transactions: "
+            "a customer version or merchant category is missing (check GOLD.DIM_CUSTOMER validity intervals)"
+        )
+    rows = warehouse.write(facts, "GOLD", "FCT_TRANSACTIONS", mode="append")
+    return StepResult("fct_transactions", rows_in=incoming, rows_out=rows, seconds=time.perf_counter() - started,
+                      message=f"{rows} transactions appended")
