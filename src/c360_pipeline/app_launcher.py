@@ -1,0 +1,62 @@
+"""`c360 app`: start the Streamlit app over a local warehouse, or say which command builds the data first."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from c360_pipeline.config import PipelineConfig
+from c360_pipeline.sessions import local_session
+from c360_pipeline.warehouse import Warehouse
+
+APP_DIR = Path(__file__).resolve().parents[2] / "streamlit_app"
+APP_FILE = APP_DIR / "streamlit_app.py"
+PROFILE = "CUSTOMER_360_PROFILE"
+
+
+def app_command(port: int | None = None) -> list[str]:
+    """The `streamlit run` command line (headless: no browser launch and no first-run e-mail prompt)."""
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    if port is not None:
+        command += ["--server.port", str(port)]
+    return command
+
+
+def app_environment(cfg: PipelineConfig) -> dict[str, str]:
+    """The environment the app reads its local warehouse location from."""
+    return {**os.environ, "C360_HOME": str(cfg.home.resolve()), "C360_DATABASE": cfg.database}
+
+
+def profile_built(cfg: PipelineConfig) -> bool:
+    """Whether the local warehouse has GOLD.CUSTOMER_360_PROFILE, the table every tab starts from."""
+    session = local_session()
+    try:
+        return Warehouse.of(session, cfg).exists("GOLD", PROFILE)
+    finally:
+        session.close()
+
+
+def launch_app(home: Path, port: int | None = None) -> int:
+    """Run the app over the local warehouse at `home` until it is stopped; 2 when there is nothing to show yet."""
+    cfg = PipelineConfig.build(home=home)
+    if not APP_FILE.exists():
+        print(f"The Streamlit app is not at {APP_FILE}; run `c360 app` from a source checkout.", file=sys.stderr)
+        return 2
+    if not profile_built(cfg):
+        print(
+            f"No customer data yet: {cfg.warehouse_dir} has no GOLD.{PROFILE}.\n"
+            f"Build it first with:  c360 run --home {home}\n"
+            f"then start the app again with:  c360 app --home {home}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        return subprocess.call(app_command(port), env=app_environment(cfg), cwd=APP_DIR)
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,388 @@
+"""The Streamlit app driven through AppTest over a real local warehouse, checked against direct DataFrame queries.
+
+The warehouse is built with `Warehouse.write_pandas` (tests/app_fixtures.py); expected values come from
+Snowpark DataFrame queries on the same tables, so the app and the check share no code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from snowflake.snowpark import functions as F
+from streamlit.testing.v1 import AppTest
+
+from app_fixtures import build_app_warehouse
+from c360_pipeline.app_launcher import launch_app
+from c360_pipeline.config import PipelineConfig
+from c360_pipeline.sessions import local_session
+from c360_pipeline.warehouse import Warehouse
+
+APP_DIR = Path(__file__).resolve().parents[1] / "streamlit_app"
+APP = APP_DIR / "streamlit_app.py"
+sys.path.insert(0, str(APP_DIR))
+
+import data_access  # noqa: E402
+from campaign import break_even_rate, campaign_result  # noqa: E402
+from tabs import count, money, percent  # noqa: E402
+
+INJECTIONS = (
+    "'; DROP TABLE C360.GOLD.CUSTOMER_360_PROFILE; --",
+    "' OR '1'='1",
+    "\" OR \"\"=\"",
+    "%",
+    "_",
+    ".*",
+    "Robert'); DELETE FROM GOLD.FCT_TRANSACTIONS WHERE ('1'='1",
+    "1; UPDATE C360.GOLD.CUSTOMER_360_PROFILE SET LIFETIME_VALUE = 0",
+    "$$ || CURRENT_USER() || $$",
+)
+TABLES = {
+    "segment customers": ("Segment Explorer", 0),
+    "card history": ("Customer 360", 0),
+    "transactions": ("Customer 360", 1),
+    "campaign targets": ("Campaign Simulator", 0),
+}
+WIDGET_KINDS = (
+    "multiselect", "selectbox", "slider", "text_input", "number_input", "date_input", "button", "download_button",
+)
+
+
+@pytest.fixture(scope="module")
+def homes(tmp_path_factory) -> dict[str, Path]:
+    """Two small warehouses: one with churn scores, one built before any churn model ran."""
+    scored = tmp_path_factory.mktemp("app-scored")
+    unscored = tmp_path_factory.mktemp("app-unscored")
+    build_app_warehouse(scored, customers=40, transactions_per_customer=30, seed=7, scored=True)
+    build_app_warehouse(unscored, customers=12, transactions_per_customer=10, seed=3, scored=False)
+    return {"scored": scored, "unscored": unscored}
+
+
+@pytest.fixture(scope="module")
+def gold(homes):
+    """A separate local session over the scored warehouse, for the direct queries."""
+    session = local_session()
+    warehouse = Warehouse.of(session, PipelineConfig.build(home=homes["scored"]))
+    yield warehouse
+    session.close()
+
+
+def run_app(monkeypatch, home: Path) -> AppTest:
+    monkeypatch.setenv("C360_HOME", str(home))
+    app = AppTest.from_file(str(APP), default_timeout=120)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.fixture()
+def app(monkeypatch, homes) -> AppTest:
+    return run_app(monkeypatch, homes["scored"])
+
+
+def tab(app: AppTest, label: str):
+    return next(t for t in app.tabs if t.label == label)
+
+
+def table(app: AppTest, name: str) -> pd.DataFrame:
+    """A table on screen by name (st.dataframe without selection carries no key, so by tab and position)."""
+    label, position = TABLES[name]
+    return tab(app, label).dataframe[position].value
+
+
+def metrics(block) -> dict[str, str]:
+    return {m.label: m.value for m in block.metric}
+
+
+def ids_of(frame) -> list[str]:
+    return sorted(row["CUSTOMER_ID"] for row in frame.collect())
+
+
+# --- shell ---------------------------------------------------------------------------------------------------
+
+
+def test_app_shows_three_tabs_and_every_widget_has_a_key(app):
+    assert [t.label for t in app.tabs] == ["Segment Explorer", "Customer 360", "Campaign Simulator"]
+    widgets = [w for kind in WIDGET_KINDS for w in getattr(app, kind)]
+    assert len(widgets) >= 15
+    assert [w for w in widgets if not w.key] == []
+
+
+def test_missing_warehouse_says_which_command_to_run(monkeypatch, tmp_path):
+    monkeypatch.setenv("C360_HOME", str(tmp_path / "empty"))
+    app = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not app.exception
+    assert len(app.tabs) == 0
+    assert "c360 run --home" in app.error[0].value
+
+
+def test_launcher_refuses_without_data_and_names_the_command(tmp_path, capsys):
+    assert launch_app(tmp_path / "nothing-here", port=None) == 2
+    assert f"c360 run --home {tmp_path / 'nothing-here'}" in capsys.readouterr().err
+
+
+# --- Segment Explorer ----------------------------------------------------------------------------------------
+
+
+def test_declining_high_risk_california_matches_the_profile(app, gold, mocker):
+    import tabs.segment_explorer as explorer
+
+    exported = mocker.spy(explorer, "csv_bytes")
+    app.multiselect(key="seg_segments").set_value(["Declining"])
+    app.multiselect(key="seg_risks").set_value(["High Risk"])
+    app.multiselect(key="seg_states").set_value(["CA"]).run()
+    assert not app.exception
+
+    expected = gold.read("GOLD", "CUSTOMER_360_PROFILE").filter(
+        (F.col("CUSTOMER_SEGMENT") == "Declining") & (F.col("CHURN_RISK_CATEGORY") == "High Risk") & (F.col("STATE") == "CA")
+    )
+    totals = expected.agg(F.count("*").alias("N"), F.sum("LIFETIME_VALUE").alias("LTV"), F.avg("CHURN_RISK_SCORE").alias("RISK")).collect()[0]
+    assert totals["N"] >= 4  # the fixture places four such customers; random ones may add more
+    shown = metrics(tab(app, "Segment Explorer"))
+    assert shown["Customers"] == count(totals["N"])
+    assert shown["Total LTV"] == money(float(totals["LTV"]))
+    assert shown["Average LTV"] == money(float(totals["LTV"]) / totals["N"])
+    assert shown["Average churn risk"] == f"{float(totals['RISK']):.1f}"
+
+    shown_list = table(app, "segment customers")
+    assert sorted(shown_list["CUSTOMER_ID"]) == ids_of(expected)
+    # The CSV offered for download is built from exactly the table on screen.
+    frame_exported = exported.call_args_list[-1].args[0]
+    pd.testing.assert_frame_equal(
+        frame_exported.reset_index(drop=True), shown_list.reset_index(drop=True), check_dtype=False
+    )
+    csv_rows = pd.read_csv(io.BytesIO(exported.spy_return))
+    assert list(csv_rows["CUSTOMER_ID"]) == list(shown_list["CUSTOMER_ID"])
+    assert list(csv_rows.columns) == list(shown_list.columns)
+
+
+def test_card_type_and_ltv_range_filter_like_the_profile(app, gold):
+    low, high = 1500, 2500
+    app.multiselect(key="seg_cards").set_value(["Gold", "Premium"])
+    app.slider(key="seg_ltv").set_value((low, high)).run()
+    assert not app.exception
+    expected = gold.read("GOLD", "CUSTOMER_360_PROFILE").filter(
+        F.col("CARD_TYPE").isin(["Gold", "Premium"]) & F.col("LIFETIME_VALUE").between(low, high)
+    )
+    assert 0 < expected.count() < 40
+    assert metrics(tab(app, "Segment Explorer"))["Customers"] == count(expected.count())
+    assert sorted(table(app, "segment customers")["CUSTOMER_ID"]) == ids_of(expected)
+
+
+def test_filters_that_match_nobody_show_a_message_not_an_error(app, gold):
+    slider = app.slider(key="seg_ltv")
+    lowest = int(slider.min)
+    slider.set_value((lowest, lowest)).run()
+    assert not app.exception
+    profile = gold.read("GOLD", "CUSTOMER_360_PROFILE")
+    assert profile.filter(F.col("LIFETIME_VALUE").between(lowest, lowest)).count() == 0
+    assert metrics(tab(app, "Segment Explorer"))["Customers"] == "0"
+    assert any("No customers match" in i.value for i in app.info)
+
+
+# --- Customer 360 --------------------------------------------------------------------------------------------
+
+
+def test_search_with_a_quote_finds_the_customer_and_shows_their_profile(app, gold):
+    app.text_input(key="c360_search").input("o'brien").run()
+    assert not app.exception
+    chooser = app.selectbox(key="c360_customer")
+    assert len(chooser.options) == 1
+    assert chooser.value == "CUST00000001"
+    row = gold.read("GOLD", "CUSTOMER_360_PROFILE").filter(F.col("CUSTOMER_ID") == "CUST00000001").collect()[0]
+    shown = metrics(tab(app, "Customer 360"))
+    assert shown["Lifetime value"] == money(float(row["LIFETIME_VALUE"]))
+    assert shown["Avg transaction"] == f"${float(row['AVG_TRANSACTION_VALUE']):,.2f}"
+    assert shown["Spend, last 90 days"] == money(float(row["SPEND_LAST_90_DAYS"]))
+    assert shown["Days since last transaction"] == count(row["DAYS_SINCE_LAST_TRANSACTION"])
+    assert shown["Segment"] == row["CUSTOMER_SEGMENT"]
+    assert shown["Churn risk"] == f"{row['CHURN_RISK_SCORE']:.1f} · {row['CHURN_RISK_CATEGORY']}"
+
+    history = table(app, "card history")
+    versions = gold.read("GOLD", "DIM_CUSTOMER").filter(F.col("CUSTOMER_ID") == "CUST00000001").sort("VALID_FROM").collect()
+    assert list(history["Card type"]) == [v["CARD_TYPE"] for v in versions]
+    assert list(history["Credit limit"]) == [float(v["CREDIT_LIMIT"]) for v in versions]
+    assert list(history["Valid to"])[-1] == "current"
+
+    transactions = table(app, "transactions")
+    fact = gold.read("GOLD", "FCT_TRANSACTIONS").filter(F.col("CUSTOMER_ID") == "CUST00000001")
+    assert sorted(transactions["TRANSACTION_ID"]) == sorted(r["TRANSACTION_ID"] for r in fact.collect())
+    assert transactions["TRANSACTION_DATE"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "columns"),
+    [
+        ("ID, name or email", "SMITH", ("FULL_NAME", "EMAIL", "CUSTOMER_ID")),
+        ("Name", "sMiTh", ("FULL_NAME",)),
+        ("Customer ID", "cust0000001", ("CUSTOMER_ID",)),
+        ("Email", "EXAMPLE.COM", ("EMAIL",)),
+    ],
+)
+def test_search_is_partial_and_case_insensitive(app, gold, field, text, columns):
+    app.selectbox(key="c360_search_by").set_value(field)
+    app.text_input(key="c360_search").input(text).run()
+    assert not app.exception
+    matched = None
+    for column in columns:
+        hit = F.lower(F.col(column)).contains(F.lit(text.lower()))
+        matched = hit if matched is None else matched | hit
+    expected = ids_of(gold.read("GOLD", "CUSTOMER_360_PROFILE").filter(matched))
+    assert len(expected) >= 2
+    assert sorted(o.split(" · ")[0] for o in app.selectbox(key="c360_customer").options) == expected
+
+
+def test_transaction_date_range_and_category_group_filters(app, gold):
+    customer = "CUST00000003"
+    app.text_input(key="c360_search").input(customer).run()
+    fact = gold.read("GOLD", "FCT_TRANSACTIONS").filter(F.col("CUSTOMER_ID") == customer)
+    last_day = max(r["TRANSACTION_DATE"] for r in fact.collect()).date()
+    start = last_day - timedelta(days=120)
+    app.date_input(key="c360_txn_dates").set_value((start, last_day))
+    app.multiselect(key="c360_txn_groups").set_value(["necessities", "dining"]).run()
+    assert not app.exception
+    groups = gold.read("GOLD", "DIM_MERCHANT_CATEGORY").select("MERCHANT_CATEGORY_KEY", "CATEGORY_GROUP")
+    start_key, end_key = int(start.strftime("%Y%m%d")), int(last_day.strftime("%Y%m%d"))
+    expected = (
+        fact.join(groups, "MERCHANT_CATEGORY_KEY")
+        .filter(F.col("DATE_KEY").between(start_key, end_key) & F.col("CATEGORY_GROUP").isin(["necessities", "dining"]))
+        .collect()
+    )
+    shown = table(app, "transactions")
+    assert 0 < len(shown) < fact.count()
+    assert sorted(shown["TRANSACTION_ID"]) == sorted(r["TRANSACTION_ID"] for r in expected)
+    assert set(shown["CATEGORY_GROUP"]) <= {"Necessities", "Dining"}
+
+
+def test_changing_customer_resets_the_transaction_filters(app):
+    app.text_input(key="c360_search").input("CUST0000000").run()
+    app.multiselect(key="c360_txn_groups").set_value(["travel"]).run()
+    app.selectbox(key="c360_customer").set_value("CUST00000002").run()
+    assert not app.exception
+    assert app.multiselect(key="c360_txn_groups").value == []
+
+
+# --- Campaign Simulator --------------------------------------------------------------------------------------
+
+
+def set_campaign(app, segments, risks, incentive, contact, retention_pct):
+    app.multiselect(key="camp_segments").set_value(segments)
+    app.multiselect(key="camp_risks").set_value(risks)
+    app.number_input(key="camp_incentive").set_value(incentive)
+    app.number_input(key="camp_contact_cost").set_value(contact)
+    app.number_input(key="camp_retention").set_value(retention_pct)
+    app.run()
+    assert not app.exception
+
+
+def test_campaign_figures_follow_the_formula_on_the_audience(app, gold):
+    set_campaign(app, ["Declining"], ["High Risk"], 50.0, 5.0, 30.0)
+    audience = gold.read("GOLD", "CUSTOMER_360_PROFILE").filter(
+        (F.col("CUSTOMER_SEGMENT") == "Declining") & (F.col("CHURN_RISK_CATEGORY") == "High Risk")
+    )
+    row = audience.agg(F.count("*").alias("N"), F.avg("LIFETIME_VALUE").alias("LTV")).collect()[0]
+    n, ltv = row["N"], float(row["LTV"])
+    cost, value = n * 55.0, n * 0.30 * ltv * 0.20
+    shown = metrics(tab(app, "Campaign Simulator"))
+    assert shown["Target customers"] == count(n)
+    assert shown["Total cost"] == money(cost)
+    assert shown["Customers retained"] == f"{n * 0.30:,.1f}"
+    assert shown["Expected value"] == money(value)
+    assert shown["Net benefit"] == money(value - cost)
+    assert shown["ROI"] == percent((value - cost) / cost)
+    assert shown["Break-even retention"] == percent(55.0 / (0.20 * ltv))
+    assert sorted(table(app, "campaign targets")["CUSTOMER_ID"]) == ids_of(audience)
+
+
+def test_campaign_at_the_break_even_rate_has_zero_roi(app, gold):
+    audience = gold.read("GOLD", "CUSTOMER_360_PROFILE").filter(F.col("CUSTOMER_SEGMENT") == "Budget-Conscious")
+    ltv = float(audience.agg(F.avg("LIFETIME_VALUE").alias("L")).collect()[0]["L"])
+    rate = break_even_rate(ltv, 80.0, 10.0)
+    assert 0 < rate < 1
+    set_campaign(app, ["Budget-Conscious"], [], 80.0, 10.0, 100 * rate)
+    assert metrics(tab(app, "Campaign Simulator"))["ROI"] == "0.0%"
+    assert campaign_result(audience.count(), ltv, 80.0, 10.0, rate).roi == pytest.approx(0, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("incentive", "contact", "retention", "message"),
+    [
+        (-10.0, 5.0, 30.0, "Incentive per customer must be between $0.00 and $1,000.00"),
+        (50.0, 500.0, 30.0, "Contact cost per customer must be between"),
+        (50.0, 5.0, 150.0, "Expected retention rate must be between 0% and 100%"),
+        (0.0, 0.0, 30.0, "Incentive plus contact cost must be above $0"),
+    ],
+)
+def test_out_of_range_campaign_inputs_show_a_message(app, incentive, contact, retention, message):
+    set_campaign(app, ["Declining"], [], incentive, contact, retention)
+    errors = [e.value for e in tab(app, "Campaign Simulator").error]
+    assert any(e.startswith(message) for e in errors), errors
+    assert "ROI" not in metrics(tab(app, "Campaign Simulator"))
+
+
+# --- safety and data before a churn model --------------------------------------------------------------------
+
+
+def test_sql_injection_text_is_plain_text_in_every_text_input(app, gold, homes):
+    profile_file = gold.path("GOLD", "CUSTOMER_360_PROFILE")
+    fact_file = gold.path("GOLD", "FCT_TRANSACTIONS")
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (profile_file, fact_file)}
+    profile = gold.to_pandas("GOLD", "CUSTOMER_360_PROFILE")
+    keys = [t.key for t in app.text_input]
+    assert "c360_search" in keys
+    for key in keys:
+        for text in INJECTIONS:
+            app.text_input(key=key).input(text).run()
+            assert not app.exception, (key, text, [e.value for e in app.exception])
+            if key == "c360_search":
+                literal = profile[
+                    profile[["CUSTOMER_ID", "FULL_NAME", "EMAIL"]]
+                    .apply(lambda c: c.str.lower().str.find(text.lower()) >= 0)
+                    .any(axis=1)
+                ]
+                assert len(literal) == 0
+                assert any("No customer" in i.value for i in tab(app, "Customer 360").info)
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (profile_file, fact_file)}
+    assert after == before
+    assert gold.read("GOLD", "CUSTOMER_360_PROFILE").count() == len(profile)
+    assert metrics(tab(app, "Segment Explorer"))["Customers"] == count(len(profile))
+
+
+def test_app_works_before_a_churn_model_has_scored(monkeypatch, homes):
+    app = run_app(monkeypatch, homes["unscored"])
+    assert metrics(tab(app, "Segment Explorer"))["Average churn risk"] == "—"
+    assert app.multiselect(key="seg_risks").options == ["Not scored"]
+    assert metrics(tab(app, "Customer 360"))["Churn risk"] == "Not scored"
+    app.multiselect(key="seg_risks").set_value(["Not scored"]).run()
+    assert not app.exception
+    assert metrics(tab(app, "Segment Explorer"))["Customers"] == "12"
+
+
+# --- data access: the Snowflake (Snowpark) queries and the local path agree ----------------------------------
+
+
+def test_snowpark_customer_queries_match_the_local_reads(gold, homes):
+    data = data_access.AppData("local", str(homes["scored"]), "C360")
+    customer = "CUST00000005"
+    fact = gold.read("GOLD", "FCT_TRANSACTIONS")
+    categories = gold.read("GOLD", "DIM_MERCHANT_CATEGORY")
+    for limit in (7, 1000):
+        remote = data_access.customer_transactions_query(fact, categories, customer, limit).to_pandas()
+        local = data.customer_transactions(customer, limit)
+        assert len(local) == min(limit, 30)
+        assert list(local["TRANSACTION_ID"]) == list(
+            remote.sort_values(["TRANSACTION_DATE", "TRANSACTION_ID"], ascending=False)["TRANSACTION_ID"]
+        )
+        assert list(local.columns) == list(data_access.TRANSACTION_COLUMNS)
+    newest = fact.filter(F.col("CUSTOMER_ID") == customer).sort(F.col("TRANSACTION_DATE").desc()).limit(7).collect()
+    assert list(data.customer_transactions(customer, 7)["TRANSACTION_ID"]) == [r["TRANSACTION_ID"] for r in newest]
+
+    remote_history = data_access.customer_history_query(gold.read("GOLD", "DIM_CUSTOMER"), customer).to_pandas()
+    local_history = data.customer_history(customer)
+    assert list(local_history["CUSTOMER_KEY"]) == list(remote_history["CUSTOMER_KEY"])
+    assert list(local_history["CARD_TYPE"]) == list(remote_history["CARD_TYPE"])
