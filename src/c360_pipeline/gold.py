@@ -138,40 +138,50 @@ def run_dim_merchant_category(session: Session, cfg: PipelineConfig) -> StepResu
 
 # --- dim_customer (SCD Type 2) -------------------------------------------------------------------
 
-def customer_changes(stg_customers: DataFrame) -> DataFrame:
-    """One row per customer per day on which its tracked attributes changed (the starts of SCD2 versions)."""
+def daily_customer_states(stg_customers: DataFrame) -> DataFrame:
+    """One row per customer per day with records: the last record of the day, with the hash of its tracked attributes."""
     records = stg_customers.select(
-        "CUSTOMER_ID", *TRACKED_ATTRIBUTES, "UPDATED_AT", "ACCOUNT_OPEN_DATE",
+        "CUSTOMER_ID", *TRACKED_ATTRIBUTES, "UPDATED_AT",
         F.to_date(F.col("UPDATED_AT")).alias("EFFECTIVE_DATE"),
         F.sha2(F.concat_ws(F.lit("|"), *[F.col(c).cast(StringType()) for c in TRACKED_ATTRIBUTES]), 256).alias("ROW_HASH"),
     )
-    # Several records on one day: the last one of the day is that day's state.
     last_of_day = records.group_by("CUSTOMER_ID", "EFFECTIVE_DATE").agg(F.max("UPDATED_AT").alias("UPDATED_AT"))
-    daily = records.join(last_of_day, ["CUSTOMER_ID", "EFFECTIVE_DATE", "UPDATED_AT"])
-    # The previous day's state of each record, found with a self-join on the customer (no window).
-    earlier = daily.select("CUSTOMER_ID", F.col("EFFECTIVE_DATE").alias("PREVIOUS_DATE"))
+    return records.join(last_of_day, ["CUSTOMER_ID", "EFFECTIVE_DATE", "UPDATED_AT"])
+
+
+def customer_changes(daily_states: DataFrame) -> DataFrame:
+    """The starts of SCD2 versions: days on which a customer's tracked attributes differ from its previous day's."""
+    # The previous state of each day, found with a self-join on the customer (no window).
+    earlier = daily_states.select("CUSTOMER_ID", F.col("EFFECTIVE_DATE").alias("PREVIOUS_DATE"))
     previous = (
-        daily.select("CUSTOMER_ID", "EFFECTIVE_DATE")
+        daily_states.select("CUSTOMER_ID", "EFFECTIVE_DATE")
         .join(earlier, "CUSTOMER_ID")
         .filter(F.col("PREVIOUS_DATE") < F.col("EFFECTIVE_DATE"))
         .group_by("CUSTOMER_ID", "EFFECTIVE_DATE")
         .agg(F.max("PREVIOUS_DATE").alias("PREVIOUS_DATE"))
     )
-    previous_hash = daily.select(
+    previous_hash = daily_states.select(
         "CUSTOMER_ID", F.col("EFFECTIVE_DATE").alias("PREVIOUS_DATE"), F.col("ROW_HASH").alias("PREVIOUS_HASH")
     )
     with_previous = (
-        daily.join(previous, ["CUSTOMER_ID", "EFFECTIVE_DATE"], how="left")
+        daily_states.join(previous, ["CUSTOMER_ID", "EFFECTIVE_DATE"], how="left")
         .join(previous_hash, ["CUSTOMER_ID", "PREVIOUS_DATE"], how="left")
     )
     return with_previous.filter(
         F.col("PREVIOUS_HASH").is_null() | (F.col("PREVIOUS_HASH") != F.col("ROW_HASH"))
-    ).select("CUSTOMER_ID", *TRACKED_ATTRIBUTES, "ROW_HASH", "EFFECTIVE_DATE", "UPDATED_AT", "ACCOUNT_OPEN_DATE")
+    ).select("CUSTOMER_ID", *TRACKED_ATTRIBUTES, "ROW_HASH", "EFFECTIVE_DATE", "UPDATED_AT")
 
 
-def dim_customer(stg_customers: DataFrame) -> DataFrame:
+def latest_customer_attributes(stg_customers: DataFrame) -> DataFrame:
+    """One row per customer: the Type 1 attributes of its latest record."""
+    latest = stg_customers.group_by("CUSTOMER_ID").agg(F.max("UPDATED_AT").alias("UPDATED_AT"))
+    return stg_customers.join(latest, ["CUSTOMER_ID", "UPDATED_AT"]).select(
+        "CUSTOMER_ID", *[F.col(c).alias(f"LATEST_{c}") for c in TYPE1_ATTRIBUTES]
+    )
+
+
+def dim_customer(changes: DataFrame, latest_attributes: DataFrame) -> DataFrame:
     """GOLD.DIM_CUSTOMER: one row per customer per validity interval of its tracked attributes."""
-    changes = customer_changes(stg_customers)
     starts = changes.select("CUSTOMER_ID", F.col("EFFECTIVE_DATE").alias("NEXT_START"))
     next_start = (
         changes.select("CUSTOMER_ID", "EFFECTIVE_DATE")
@@ -181,14 +191,10 @@ def dim_customer(stg_customers: DataFrame) -> DataFrame:
         .agg(F.min("NEXT_START").alias("NEXT_START"))
     )
     first_start = changes.group_by("CUSTOMER_ID").agg(F.min("EFFECTIVE_DATE").alias("FIRST_START"))
-    latest = stg_customers.group_by("CUSTOMER_ID").agg(F.max("UPDATED_AT").alias("UPDATED_AT"))
-    current_values = stg_customers.join(latest, ["CUSTOMER_ID", "UPDATED_AT"]).select(
-        "CUSTOMER_ID", *[F.col(c).alias(f"LATEST_{c}") for c in TYPE1_ATTRIBUTES]
-    )
     versions = (
         changes.join(next_start, ["CUSTOMER_ID", "EFFECTIVE_DATE"], how="left")
         .join(first_start, "CUSTOMER_ID")
-        .join(current_values, "CUSTOMER_ID")
+        .join(latest_attributes, "CUSTOMER_ID")
     )
     # The first version opens with the account, so every transaction after opening finds a version.
     valid_from = F.iff(
@@ -269,7 +275,10 @@ def run_dim_customer(session: Session, cfg: PipelineConfig) -> StepResult:
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
     stg = warehouse.read("SILVER", "STG_CUSTOMERS")
-    target = dim_customer(stg)
+    # Materialise between stages: the emulator re-plans a deep lazy frame at every join.
+    states = daily_customer_states(stg).cache_result()
+    changes = customer_changes(states).cache_result()
+    target = dim_customer(changes, latest_customer_attributes(stg).cache_result())
     before = warehouse.to_pandas("GOLD", "DIM_CUSTOMER") if warehouse.exists("GOLD", "DIM_CUSTOMER") else None
     if warehouse.local or before is None:
         rows = warehouse.write(target, "GOLD", "DIM_CUSTOMER")
@@ -308,8 +317,8 @@ def _merge_dim_customer(warehouse: Warehouse, target: DataFrame) -> int:
 
 # --- fct_transactions ----------------------------------------------------------------------------
 
-def fct_transactions(new_transactions: DataFrame, dim_customer_versions: DataFrame, categories: DataFrame) -> DataFrame:
-    """GOLD.FCT_TRANSACTIONS rows: one per staged transaction, keyed to the customer version valid that day."""
+def version_day_ranges(dim_customer_versions: DataFrame) -> DataFrame:
+    """One row per customer version: its day range as yyyymmdd keys and the customer's first version start."""
     versions = dim_customer_versions.select(
         "CUSTOMER_ID",
         "CUSTOMER_KEY",
@@ -319,9 +328,14 @@ def fct_transactions(new_transactions: DataFrame, dim_customer_versions: DataFra
     first = dim_customer_versions.group_by("CUSTOMER_ID").agg(F.min("VALID_FROM").alias("_FIRST_FROM")).select(
         "CUSTOMER_ID", date_key("_FIRST_FROM").alias("_FIRST_KEY")
     )
+    return versions.join(first, "CUSTOMER_ID")
+
+
+def fct_transactions(new_transactions: DataFrame, version_ranges: DataFrame, categories: DataFrame) -> DataFrame:
+    """GOLD.FCT_TRANSACTIONS rows: one per staged transaction, keyed to the customer version valid that day."""
     transactions = new_transactions.with_column("DATE_KEY", date_key("TRANSACTION_DATE"))
     keyed = (
-        transactions.join(versions.join(first, "CUSTOMER_ID"), "CUSTOMER_ID")
+        transactions.join(version_ranges, "CUSTOMER_ID")
         # A transaction before the first version (delivered before the account opened) keys to the first version.
         .filter(
             ((F.col("DATE_KEY") >= F.col("_FROM_KEY")) | (F.col("_FROM_KEY") == F.col("_FIRST_KEY")))
@@ -383,9 +397,8 @@ def run_fct_transactions(session: Session, cfg: PipelineConfig) -> StepResult:
     incoming = new.count()
     if incoming == 0:
         return StepResult("fct_transactions", seconds=time.perf_counter() - started, message="no new transactions")
-    facts = fct_transactions(
-        new, warehouse.read("GOLD", "DIM_CUSTOMER"), warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")
-    ).cache_result()
+    ranges = version_day_ranges(warehouse.read("GOLD", "DIM_CUSTOMER")).cache_result()
+    facts = fct_transactions(new, ranges, warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")).cache_result()
     keyed = facts.count()
     if keyed != incoming:
         raise RuntimeError(
