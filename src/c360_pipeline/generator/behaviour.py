@@ -1,24 +1,35 @@
-"""Customer behaviour over time: daily transaction intensity, the transactions drawn from it, and the
-segment each customer is expected to land in at as_of (the archetype truth column).
+"""Customer behaviour over time: what each customer buys, day by day, and the segment each customer is
+built to show at as_of (the archetype truth column).
+
+Spending has two parts. Recurring bills (utilities, phone, insurance, streaming, gym, childcare) are
+charged on a fixed day of every month for a fixed amount. One-off purchases arrive at a per-customer
+daily rate (more regular than Poisson), in categories drawn from the customer's own mix, with
+lognormal tickets; each calendar month they are scaled towards the customer's budget for travel,
+necessities and the rest (people keep to a budget), so a steady customer's 90-day spend moves little
+and the segment rules and churn labels respond to behaviour, not to noise.
 
 Activity a(t) in [0, 1] carries the churn story: 1 for a steady customer; a decline event lowers it
-(linearly over 45-150 days) to a floor — 0 for churners (gradual or sudden), 0.15-0.5 for customers
-who move most of their spending elsewhere, 0.35-0.65 followed by a climb back for those who recover.
-Lower activity means fewer visits (rate x a^0.6), smaller baskets (ticket x a^0.4) and fewer
-categories (a growing share of visits goes to the customer's three main categories), so a decline is
-visible in recency, frequency, monetary value and breadth well before the customer goes quiet."""
+(concave: most of the fall comes first) over 45-150 days to a floor: 0 for churners (gradual, or
+sudden with no warning), 0.15-0.5 for customers who move most of their spending elsewhere, 0.35-0.65
+followed by a climb back for those who recover. Lower activity means fewer visits (rate x a^0.6),
+smaller baskets (ticket x a^0.4), fewer categories (a growing share of visits goes to the three main
+ones) and bills leaving the card one by one, so a decline shows in recency, frequency, monetary value
+and breadth weeks before the customer goes quiet. Event onsets are spread uniformly over time, so
+every cut-off date has churners; those whose decline is under way at as_of are the Declining archetype.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
-from c360_pipeline.catalog import PREMIUM_CARD_TYPES, SEGMENTS, CARD_TYPES
+from c360_pipeline.catalog import CARD_TYPES, PREMIUM_CARD_TYPES, SEGMENTS
 from c360_pipeline.generator import reference as ref
 from c360_pipeline.generator.population import (
-    APPROVAL_RATE, EVENT_GRADUAL, EVENT_NONE, EVENT_PARTIAL, EVENT_RECOVER, EVENT_SUDDEN, Population,
+    APPROVAL_RATE, EVENT_NONE, EVENT_RECOVER, EVENT_SUDDEN, Population,
 )
 
 RATE_EXPONENT = 0.6      # share of a decline expressed as fewer visits (the rest is smaller baskets)
@@ -53,45 +64,71 @@ class Transactions:
         return Transactions(*(np.concatenate([getattr(p, name) for p in parts]) for name in Transactions.__dataclass_fields__))
 
 
-def activity(pop: Population, days: np.ndarray) -> np.ndarray:
-    """(n, D) activity level in [0, 1] for every customer and day ordinal."""
-    t = days[None, :].astype(np.float64)
-    x = t - pop.event_start[:, None]
-    kind = pop.event_kind[:, None]
-    length = pop.event_length[:, None]
-    floor = pop.event_floor[:, None]
+def _activity_rows(pop: Population, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """(len(rows), D) activity level in [0, 1] of the given customers on the given day ordinals."""
+    x = days[None, :] - pop.event_start[rows, None]
+    kind = pop.event_kind[rows, None]
+    length = pop.event_length[rows, None]
+    floor = pop.event_floor[rows, None]
     # concave: most of the fall happens early, so a decline shows before the customer goes quiet
-    declined = 1.0 - (1.0 - floor) * np.clip(x / length, 0.0, 1.0) ** DECLINE_SHAPE
-    climbed = floor + (pop.recover_level[:, None] - floor) * np.clip((x - length) / pop.recover_length[:, None], 0.0, 1.0)
-    a = np.where(kind == EVENT_RECOVER, np.where(x > length, climbed, declined), declined)
-    a = np.where(kind == EVENT_SUDDEN, np.where(x >= 0, 0.0, 1.0), a)
-    return np.where(kind == EVENT_NONE, 1.0, a)
+    a = 1.0 - (1.0 - floor) * np.clip(x / length, 0.0, 1.0) ** DECLINE_SHAPE
+    recovering = (kind == EVENT_RECOVER) & (x > length)
+    if recovering.any():
+        climbed = floor + (pop.recover_level[rows, None] - floor) * np.clip((x - length) / pop.recover_length[rows, None], 0.0, 1.0)
+        a = np.where(recovering, climbed, a)
+    return np.where(kind == EVENT_SUDDEN, (x < 0).astype(np.float64), a)
 
 
-def _day_factor(days: np.ndarray) -> np.ndarray:
-    """Weekly rhythm and a holiday-season lift (Nov 20 - Dec 24), per day ordinal."""
-    weekday = ref.WEEKDAY_FACTOR[(days - 1) % 7]
+@lru_cache(maxsize=8)
+def _day_factor_cached(first: int, last: int) -> np.ndarray:
+    days = range(first, last + 1)
+    weekday = ref.WEEKDAY_FACTOR[(np.arange(first, last + 1) - 1) % 7]
     holiday = np.array([1.15 if (d.month == 11 and d.day >= 20) or (d.month == 12 and d.day <= 24) else 1.0
-                        for d in map(date.fromordinal, days.tolist())])
+                        for d in map(date.fromordinal, days)])
     return weekday * holiday
 
 
-def intensity(pop: Population, days: np.ndarray, act: np.ndarray) -> np.ndarray:
-    """(n, D) expected number of transactions per customer-day."""
-    t = days[None, :].astype(np.float64)
-    age = t - pop.open_day[:, None]
-    ramp = np.where(
-        pop.growing[:, None], 1.0 - 0.7 * np.exp(-np.maximum(age, 0) / 50.0), 1.0 - 0.5 * np.exp(-np.maximum(age, 0) / 40.0)
-    )
-    drift = 1.0 + pop.drift_amp[:, None] * np.sin(2 * np.pi * t / pop.drift_period[:, None] + pop.drift_phase[:, None])
-    rate = pop.rate[:, None] * ramp * drift * act**RATE_EXPONENT * _day_factor(days)[None, :]
-    return np.where(age >= 0, rate, 0.0)
+def _day_factor(days: np.ndarray) -> np.ndarray:
+    """Weekly rhythm and a holiday-season lift (Nov 20 - Dec 24), per day of consecutive ordinals."""
+    return _day_factor_cached(int(days[0]), int(days[-1]))
+
+
+@dataclass
+class Profile:
+    """Per customer-day behaviour on consecutive days: activity, expected visits and basket factor."""
+
+    activity: np.ndarray   # (n, D) in [0, 1]
+    visits: np.ndarray     # (n, D) expected one-off purchases
+    basket: np.ndarray     # (n, D) multiplier on ticket size (activity ** (1 - RATE_EXPONENT))
+    declining: np.ndarray  # rows whose activity is below 1 somewhere in the days
+
+
+def profile(pop: Population, days: np.ndarray) -> Profile:
+    """Expected behaviour of `pop` on consecutive `days`; only customers with a decline event or a young
+    account get per-day corrections (most rows are rate x day factor)."""
+    n = len(pop)
+    visits = np.outer(pop.rate, _day_factor(days))
+    act = np.ones((n, len(days)))
+    basket = np.ones((n, len(days)))
+    declining = np.flatnonzero((pop.event_kind != EVENT_NONE) & (pop.event_start < days[-1]))
+    if len(declining):
+        a = _activity_rows(pop, declining, days)
+        act[declining] = a
+        visits[declining] *= a**RATE_EXPONENT
+        basket[declining] = a ** (1.0 - RATE_EXPONENT)
+    young = np.flatnonzero(pop.open_day > days[0] - 400)  # the new-account ramp has faded after 400 days
+    if len(young):
+        age = (days[None, :] - pop.open_day[young, None]).astype(np.float64)
+        ramp = np.where(pop.growing[young, None], 1.0 - 0.7 * np.exp(-np.maximum(age, 0) / 50.0),
+                        1.0 - 0.5 * np.exp(-np.maximum(age, 0) / 40.0))
+        visits[young] *= np.where(age >= 0, ramp, 0.0)
+    return Profile(act, visits, basket, declining)
 
 
 def _sample_rows(cumulative: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Inverse-CDF sampling with a different distribution per row: search the row-offset CDFs at once."""
     width = cumulative.shape[1]
-    flat = (cumulative + np.arange(len(cumulative))[:, None]).ravel()
+    flat = (cumulative.astype(np.float64) + np.arange(len(cumulative))[:, None]).ravel()
     pick = np.searchsorted(flat, row + u, side="right") - row * width
     return np.clip(pick, 0, width - 1)
 
@@ -124,39 +161,45 @@ def draw_transactions(pop: Population, days: np.ndarray, rng: np.random.Generato
     """Clean transactions of `pop` on consecutive `days` (ordinals): one-off purchases plus recurring
     bills, ordered by customer then day."""
     days = np.asarray(days, dtype=np.int64)
-    act = activity(pop, days)
-    expected = intensity(pop, days, act)
+    behaviour = profile(pop, days)
+    expected = behaviour.visits
     # visits are more regular than Poisson: at most one more than the whole part of the day's rate
     whole = np.floor(expected)
     counts = (whole + (rng.random(expected.shape) < expected - whole)).astype(np.int64)
     cell = np.repeat(np.arange(counts.size), counts.ravel())
     m = len(cell)
     row, col = np.divmod(cell, len(days))
-    a = act.ravel()[cell]
+    a = behaviour.activity.ravel()[cell]
     focused = rng.random(m) < FOCUS * (1.0 - a)
     full = _sample_rows(pop.cum_full, row, rng.random(m))
     top = pop.top_idx[row, _sample_rows(pop.cum_top, row, rng.random(m))]
     category = np.where(focused, top, full).astype(np.int64)
     sigma = ref.TICKET_SIGMA[category]
-    amount = ref.MEAN_TICKET[category] * pop.ticket_scale[row] * a**(1.0 - RATE_EXPONENT) * np.exp(
+    amount = ref.MEAN_TICKET[category] * pop.ticket_scale[row] * behaviour.basket.ravel()[cell] * np.exp(
         sigma * rng.standard_normal(m) - sigma**2 / 2
     )
     # Customers keep to a monthly budget: scale each calendar month's one-off purchases towards the
     # month's expected spend (the more purchases, the closer), separately for travel, necessities and
     # the rest, so a steady customer's 90-day spend and mix stay steady and only a real change in
     # behaviour moves them.
-    focus = FOCUS * (1.0 - act)
-    volume = expected * pop.ticket_scale[:, None] * act ** (1.0 - RATE_EXPONENT)
     month = np.array([date.fromordinal(int(d)).month for d in days])
     changed = np.r_[True, month[1:] != month[:-1]]
     starts, month_index = np.flatnonzero(changed), np.cumsum(changed) - 1
-    budgets = []
-    for full, top in ((pop.travel_full, pop.travel_top), (pop.necessity_full, pop.necessity_top),
-                      (pop.mean_full - pop.travel_full - pop.necessity_full, pop.mean_top - pop.travel_top - pop.necessity_top)):
-        planned = volume * ((1.0 - focus) * full[:, None] + focus * top[:, None])
-        budgets.append(np.add.reduceat(planned, starts, axis=1))
-    noise = rng.lognormal(0.0, MONTH_NOISE, (len(pop), len(starts)))
-    budget = (np.stack(budgets, axis=2) * noise[:, :, None]).ravel()
+    volume = expected * behaviour.basket * pop.ticket_scale[:, None]
+    monthly = np.add.reduceat(volume, starts, axis=1)
+    focused_monthly = np.zeros_like(monthly)
+    rows = behaviour.declining
+    if len(rows):
+        focus = FOCUS * (1.0 - behaviour.activity[rows])
+        focused_monthly[rows] = np.add.reduceat(volume[rows] * focus, starts, axis=1)
+    other_full = pop.mean_full - pop.travel_full - pop.necessity_full
+    other_top = pop.mean_top - pop.travel_top - pop.necessity_top
+    noise = rng.lognormal(0.0, MONTH_NOISE, monthly.shape)
+    budget = np.stack(
+        [(monthly * full[:, None] + focused_monthly * (top - full)[:, None]) * noise
+         for full, top in ((pop.travel_full, pop.travel_top), (pop.necessity_full, pop.necessity_top), (other_full, other_top))],
+        axis=2,
+    ).ravel()
     part = np.where(ref.IS_TRAVEL[category], 0, np.where(ref.IS_NECESSITY[category], 1, 2))
     key = (row * len(starts) + month_index[col]) * 3 + part
     spent = np.bincount(key, amount, minlength=budget.size)
@@ -185,7 +228,8 @@ def draw_transactions(pop: Population, days: np.ndarray, rng: np.random.Generato
     customer = pop.number[row]
     favourite = (customer * 2_654_435_761 + category * 40_503) % k
     merchant = category * k + np.where(recurring | (rng.random(m) < 0.55), favourite, rng.integers(0, k, m))
-    channel = (rng.random(m)[:, None] > ref.CHANNEL_CUMULATIVE[category][:, :2]).sum(axis=1)
+    u = rng.random(m)
+    channel = (u >= ref.CHANNEL_CUMULATIVE[category, 0]).astype(np.int64) + (u >= ref.CHANNEL_CUMULATIVE[category, 1])
     declined = rng.random(m) < np.where(recurring, 0.025, np.where(cents > 40_000, 0.07, 0.049))
     return Transactions(
         number=np.zeros(m, dtype=np.int64), customer=customer, day=day, second=second.astype(np.int64),
@@ -196,9 +240,9 @@ def draw_transactions(pop: Population, days: np.ndarray, rng: np.random.Generato
 
 def expected_spend(pop: Population, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Expected approved spend over consecutive `days` per customer: total, travel part, necessities part."""
-    act = activity(pop, days)
-    spend = intensity(pop, days, act) * pop.ticket_scale[:, None] * act**(1.0 - RATE_EXPONENT) * APPROVAL_RATE
-    focus = FOCUS * (1.0 - act)
+    behaviour = profile(pop, days)
+    spend = behaviour.visits * pop.ticket_scale[:, None] * behaviour.basket * APPROVAL_RATE
+    focus = FOCUS * (1.0 - behaviour.activity)
 
     def mix(full: np.ndarray, top: np.ndarray) -> np.ndarray:
         return (spend * ((1.0 - focus) * full[:, None] + focus * top[:, None])).sum(axis=1)

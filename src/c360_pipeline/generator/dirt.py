@@ -23,8 +23,8 @@ CUSTOMER_DIRT_WEIGHTS = np.array([0.25, 0.25, 0.50])
 DIRT_KINDS: tuple[str, ...] = TRANSACTION_DIRT + CUSTOMER_DIRT
 
 # defect codes carried by Transactions.defect (the formatter writes them)
-BLANK_TRANSACTION_ID, BLANK_CUSTOMER_ID, BLANK_DATE, BLANK_AMOUNT, NEGATIVE_AMOUNT = 1, 2, 3, 4, 5
-BAD_DATE_CODE = 6  # 6, 7, 8 -> BAD_DATES[code - 6]
+BLANK_TRANSACTION_ID, BLANK_CUSTOMER_ID, BLANK_DATE, BLANK_AMOUNT = 1, 2, 3, 4
+BAD_DATE_CODE = 5  # 5, 6, 7 -> BAD_DATES[code - 5]
 BAD_DATES: tuple[str, ...] = ("2024-13-45", "not a date", "31/02/2024")
 UNKNOWN_STATUSES: tuple[str, ...] = ("pending", "reversed", "on_hold")
 UNKNOWN_CHANNELS: tuple[str, ...] = ("ATM", "Kiosk", "Mail Order")
@@ -78,8 +78,7 @@ def lay_out_transactions(
         if name == "missing_field":
             bad.defect[hit] = (BLANK_TRANSACTION_ID + field[hit]).astype(np.int8)
         elif name == "non_positive_amount":
-            bad.defect[hit & negative] = NEGATIVE_AMOUNT
-            bad.cents[hit & ~negative] = 0
+            bad.cents[hit] = np.where(negative[hit], -bad.cents[hit], 0)
         elif name == "unparsable_date":
             bad.defect[hit] = (BAD_DATE_CODE + variant[hit]).astype(np.int8)
         elif name == "future_date":

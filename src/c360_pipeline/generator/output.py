@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -43,9 +42,12 @@ def csv_field(value: str) -> str:
     return value
 
 
-@lru_cache(maxsize=1)
-def _cents_pool() -> pa.Array:
-    return pa.array([f"{c:02d}" for c in range(100)])
+def _amounts(cents: np.ndarray) -> pa.Array:
+    """Cents as `1234.50` / `-0.07`: the int64 cents are the unscaled value of a decimal(18, 2)."""
+    words = np.empty((len(cents), 2), dtype=np.int64)
+    words[:, 0] = cents
+    words[:, 1] = cents >> 63  # sign extension to 128 bits
+    return pc.cast(pa.Array.from_buffers(pa.decimal128(18, 2), len(cents), [None, pa.py_buffer(words)]), pa.string())
 
 
 def _fixed_width(chars: np.ndarray) -> pa.Array:
@@ -98,31 +100,26 @@ def _timestamps(day: np.ndarray, second: np.ndarray) -> pa.Array:
     return _fixed_width(out)
 
 
-def _patch(column: pa.Array, mask: np.ndarray, replacement: pa.Array | str) -> pa.Array:
+def _patch(column: pa.Array, defect: np.ndarray, replacements: dict[int, str]) -> pa.Array:
+    """Replace the values of rows whose defect code is a key of `replacements` (one pass over the column)."""
+    codes = np.array(sorted(replacements), dtype=defect.dtype)
+    mask = np.isin(defect, codes)
     if not mask.any():
         return column
-    if isinstance(replacement, str):
-        replacement = pa.array([replacement] * int(mask.sum()))
-    return pc.replace_with_mask(column, pa.array(mask), replacement)
+    texts = np.array([replacements[int(c)] for c in codes], dtype=object)
+    values = texts[np.searchsorted(codes, defect[mask])]
+    return pc.replace_with_mask(column, pa.array(mask), pa.array(values, pa.string()))
 
 
 def transaction_columns(rows: Transactions, pools: ref.NamePools, for_csv: bool) -> list[pa.Array]:
     """The eight transaction columns as Arrow string arrays; `for_csv` quotes merchant names and ends
     each status with the line break, so joining the columns with commas gives the file's lines."""
     defect = rows.defect
-    ids = _patch(_prefixed_number(rows.number, "TXN", 12), defect == D.BLANK_TRANSACTION_ID, "")
-    customers = _patch(_prefixed_number(rows.customer, "CUST", 8), defect == D.BLANK_CUSTOMER_ID, "")
-    moments = _patch(_timestamps(rows.day, rows.second), defect == D.BLANK_DATE, "")
-    for offset, text in enumerate(D.BAD_DATES):
-        moments = _patch(moments, defect == D.BAD_DATE_CODE + offset, text)
-    cents = rows.cents
-    amounts = pc.binary_join_element_wise(
-        pc.cast(pa.array(cents // 100), pa.string()), _cents_pool().take(pa.array(cents % 100)), "."
-    )
-    negative = defect == D.NEGATIVE_AMOUNT
-    if negative.any():
-        amounts = _patch(amounts, negative, pc.binary_join_element_wise("-", amounts.filter(pa.array(negative)), ""))
-    amounts = _patch(amounts, defect == D.BLANK_AMOUNT, "")
+    ids = _patch(_prefixed_number(rows.number, "TXN", 12), defect, {D.BLANK_TRANSACTION_ID: ""})
+    customers = _patch(_prefixed_number(rows.customer, "CUST", 8), defect, {D.BLANK_CUSTOMER_ID: ""})
+    bad_dates = {D.BAD_DATE_CODE + offset: text for offset, text in enumerate(D.BAD_DATES)}
+    moments = _patch(_timestamps(rows.day, rows.second), defect, {D.BLANK_DATE: "", **bad_dates})
+    amounts = _patch(_amounts(rows.cents), defect, {D.BLANK_AMOUNT: ""})
     merchant_pool = pa.array([csv_field(m) for m in pools.merchants] if for_csv else list(pools.merchants))
     return [
         ids,

@@ -19,14 +19,14 @@ DECLINE_TYPES = ("", "gradual", "sudden")
 
 # Calibration constants (see bench/check_churn_signal.py for how they were checked).
 NEW_GROWING_SHARE = 0.13             # initial customers who opened their account in the last ~5 months
-STYLE_SHARE = np.array([0.190, 0.540, 0.270])  # travel, mid, budget among the other customers
+STYLE_SHARE = np.array([0.200, 0.545, 0.255])  # travel, mid, budget among the other customers
 BASE_RATE = np.array([0.75, 0.42, 0.36])        # one-off purchases per day by style, before calibration
-RATE_CALIBRATION = 1.085
+RATE_CALIBRATION = 1.115
 MONTHLY_SPEND = np.array([9500.0, 2600.0, 760.0])  # median approved spend per month by style
 MONTHLY_SPEND_SIGMA = np.array([0.22, 0.33, 0.28])
-EVENT_PROBABILITY = 0.95             # share of customers with a decline event in the event window
+EVENT_PROBABILITY = 0.88             # share of customers with a decline event in the event window
 EVENT_WINDOW = (-700, 730)           # event onsets are uniform in as_of + this window (days)
-EVENT_KIND_PROBABILITY = np.array([0.36, 0.30, 0.12, 0.22])  # gradual, partial, sudden, recover
+EVENT_KIND_PROBABILITY = np.array([0.40, 0.28, 0.12, 0.20])  # gradual, partial, sudden, recover
 CHANGE_RATE_PER_DAY = 0.00055        # card / credit-limit changes per customer per day
 APPROVAL_RATE = 0.95
 
@@ -41,7 +41,7 @@ class Population:
     growing: np.ndarray         # bool: new-account ramp of a New & Growing customer
     rate: np.ndarray            # float64 transactions per day at full activity
     ticket_scale: np.ndarray    # float64 multiplier on category mean tickets
-    cum_full: np.ndarray        # (n, 50) cumulative category probabilities
+    cum_full: np.ndarray        # (n, 50) cumulative category probabilities (float32 to keep big worlds small)
     top_idx: np.ndarray         # (n, 3) the customer's three main categories
     cum_top: np.ndarray         # (n, 3) cumulative probabilities among them
     mean_full: np.ndarray       # expected ticket (before ticket_scale) under the full mix
@@ -61,9 +61,6 @@ class Population:
     event_floor: np.ndarray     # activity level reached (0 = dormant)
     recover_length: np.ndarray  # days to climb back (EVENT_RECOVER)
     recover_level: np.ndarray
-    drift_amp: np.ndarray
-    drift_period: np.ndarray
-    drift_phase: np.ndarray
     first_name: np.ndarray      # object
     last_name: np.ndarray
     email: np.ndarray
@@ -143,7 +140,7 @@ def draw_customers(
     rate = BASE_RATE[style] * RATE_CALIBRATION * rng.lognormal(0.0, 0.3, n)
     weights = ref.style_category_weights()[style] * rng.gamma(2.0, 0.5, (n, ref.N_CATEGORIES))
     weights /= weights.sum(axis=1, keepdims=True)
-    cum_full = np.cumsum(weights, axis=1)
+    cum_full = np.cumsum(weights, axis=1).astype(np.float32)
     cum_full[:, -1] = 1.0
     top_idx = np.argsort(-weights, axis=1, kind="stable")[:, :3].astype(np.int16)
     top_w = np.take_along_axis(weights, top_idx.astype(np.int64), axis=1)
@@ -190,9 +187,6 @@ def draw_customers(
     )
     recover_length = rng.uniform(45, 120, n)
     recover_level = rng.uniform(0.85, 1.0, n)
-    drift_amp = rng.uniform(0.0, 0.03, n)
-    drift_period = rng.uniform(90, 400, n)
-    drift_phase = rng.uniform(0, 2 * np.pi, n)
 
     first_name = np.array(pools.first_names, dtype=object)[rng.integers(0, len(pools.first_names), n)]
     last_name = np.array(pools.last_names, dtype=object)[rng.integers(0, len(pools.last_names), n)]
@@ -211,8 +205,7 @@ def draw_customers(
         necessity_full=necessity_full, mean_top=mean_top, travel_top=travel_top, necessity_top=necessity_top,
         has_bill=has_bill, bill_amount=bill_amount, bill_day=bill_day, bill_start=bill_start, bill_stop=bill_stop,
         event_kind=event_kind, event_start=event_start, event_length=event_length, event_floor=event_floor,
-        recover_length=recover_length, recover_level=recover_level, drift_amp=drift_amp, drift_period=drift_period,
-        drift_phase=drift_phase, first_name=first_name, last_name=last_name, email=email, city=city, age=age,
+        recover_length=recover_length, recover_level=recover_level, first_name=first_name, last_name=last_name, email=email, city=city, age=age,
         state=state, employment=employment, card=card, credit_limit=credit_limit,
         archetype=np.full(n, SEGMENTS.index("New & Growing"), dtype=np.int64),
         decline_type=np.zeros(n, dtype=np.int64),

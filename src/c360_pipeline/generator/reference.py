@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 from faker import Faker
 
-from c360_pipeline.catalog import CARD_TYPES, CHANNELS, EMPLOYMENT_STATUSES, MERCHANT_CATEGORIES, US_STATES
+from c360_pipeline.catalog import CHANNELS, MERCHANT_CATEGORIES, US_STATES
 
 CATEGORY_NAMES: tuple[str, ...] = tuple(c.name for c in MERCHANT_CATEGORIES)
 N_CATEGORIES = len(CATEGORY_NAMES)
@@ -112,10 +112,8 @@ assert set(_STATE_POPULATION) == set(US_STATES)
 STATE_CODES: tuple[str, ...] = tuple(US_STATES)
 STATE_PROBABILITY = np.array([_STATE_POPULATION[s] for s in STATE_CODES]) / sum(_STATE_POPULATION.values())
 
-CARD_INDEX = {name: i for i, name in enumerate(CARD_TYPES)}
 # credit limit range (dollars) per card type, drawn in steps of 500
 CREDIT_LIMIT_RANGE = np.array([[1_000, 8_000], [5_000, 15_000], [10_000, 30_000], [20_000, 50_000]], dtype=np.int64)
-EMPLOYMENT_INDEX = {name: i for i, name in enumerate(EMPLOYMENT_STATUSES)}
 
 EMAIL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "aol.com", "comcast.net", "proton.me")
 EMAIL_DOMAIN_PROBABILITY = np.array([0.36, 0.15, 0.13, 0.10, 0.12, 0.05, 0.05, 0.04])
@@ -163,11 +161,16 @@ class NamePools:
     merchants: tuple[str, ...]  # MERCHANTS_PER_CATEGORY per category, in catalog order
 
 
-@lru_cache(maxsize=4)
-def name_pools(seed: int) -> NamePools:
-    """Names, cities, company domains and merchant names from a Faker instance seeded with `seed`."""
+FAKER_SEED = 360
+
+
+@lru_cache(maxsize=1)
+def name_pools() -> NamePools:
+    """Names, cities, company domains and merchant names from a Faker instance with a fixed seed: one
+    universe of names and merchants shared by every world (each world samples it with its own seed)."""
     fake = Faker("en_US")
-    fake.seed_instance(seed)
+    fake.seed_instance(FAKER_SEED)
+    seed = FAKER_SEED
     first_names = tuple(fake.first_name() for _ in range(1500))
     last_names = tuple(fake.last_name() for _ in range(1500))
     cities = tuple(fake.city() for _ in range(800))

@@ -6,6 +6,7 @@ import json
 import math
 import re
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -110,7 +111,7 @@ class _World:
 
 
 def _initial_world(seed: int, customers: int, as_of: int, first_day: int) -> _World:
-    pools = ref.name_pools(seed)
+    pools = ref.name_pools()
     pop = draw_customers(np.random.default_rng([seed, _POPULATION]), 1, customers, as_of, pools)
     versions, card, limit = initial_versions(np.random.default_rng([seed, _VERSIONS]), pop, first_day, as_of)
     pop.archetype = expected_segments(pop, card, as_of)
@@ -142,7 +143,7 @@ class _Continuation:
         world = self.world
         rng = np.random.default_rng([world.seed, _DAY_CUSTOMERS, day])
         count = int(rng.poisson(max(0.3, NEW_CUSTOMERS_PER_DAY * world.initial_customers)))
-        new = draw_customers(rng, len(world.pop) + 1, count, day, ref.name_pools(world.seed), opened_on=day)
+        new = draw_customers(rng, len(world.pop) + 1, count, day, ref.name_pools(), opened_on=day)
         eligible = np.flatnonzero(world.pop.open_day <= day - 30)
         changes = min(int(rng.poisson(CHANGE_RATE_PER_DAY * len(eligible))), len(eligible))
         who = np.sort(rng.choice(eligible, size=changes, replace=False)) if changes else np.zeros(0, dtype=np.int64)
@@ -256,7 +257,7 @@ def generate_world(
     as_of_day = as_of.toordinal()
     first_day = as_of_day - days + 1
     batch = as_of.strftime("%Y%m%d")
-    pools = ref.name_pools(seed)
+    pools = ref.name_pools()
 
     world = _initial_world(seed, customers, as_of_day, first_day)
     rows, customer_dirt = D.lay_out_customers(
@@ -272,19 +273,28 @@ def generate_world(
     day_range = np.arange(first_day, as_of_day + 1)
     number, written, clean_count = 1, 0, 0
     chunks = range(0, customers, CHUNK_CUSTOMERS)
-    for index, start in enumerate(chunks):
-        part = world.pop.take(slice(start, start + CHUNK_CUSTOMERS))
-        clean = draw_transactions(part, day_range, np.random.default_rng([seed, _TRANSACTIONS, index]))
-        laid = D.lay_out_transactions(
-            clean, np.random.default_rng([seed, _TRANSACTION_DIRT, index]),
-            np.random.default_rng([seed, _DUPLICATES, index]), dirty_rate, as_of_day, number,
-        )
-        files.write(laid.rows)
-        _add(dirt, laid.dirt)
-        number = laid.next_number
-        written += len(laid.rows)
-        clean_count += len(clean)
-        report("transactions", (index + 1) / len(chunks))
+    # One chunk is formatted and written (Arrow kernels, file I/O: they release the GIL) while the next is
+    # drawn; writes stay in chunk order, so the files do not depend on timing.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="c360-writer") as writer:
+        pending: Future | None = None
+        for index, start in enumerate(chunks):
+            part = world.pop.take(slice(start, start + CHUNK_CUSTOMERS))
+            clean = draw_transactions(part, day_range, np.random.default_rng([seed, _TRANSACTIONS, index]))
+            laid = D.lay_out_transactions(
+                clean, np.random.default_rng([seed, _TRANSACTION_DIRT, index]),
+                np.random.default_rng([seed, _DUPLICATES, index]), dirty_rate, as_of_day, number,
+            )
+            if pending is not None:
+                pending.result()
+                report("transactions", index / len(chunks))
+            pending = writer.submit(files.write, laid.rows)
+            _add(dirt, laid.dirt)
+            number = laid.next_number
+            written += len(laid.rows)
+            clean_count += len(clean)
+        if pending is not None:
+            pending.result()
+    report("transactions", 1.0)
     transaction_files = files.close()
 
     first_date = date.fromordinal(first_day)
@@ -327,7 +337,7 @@ def continue_world(
     seed, customers, fmt, rate = params["seed"], params["customers"], params["format"], params["dirty_rate"]
     initial_as_of = date.fromisoformat(params["as_of"]).toordinal()
     current = date.fromisoformat(manifest["as_of"]).toordinal()
-    pools = ref.name_pools(seed)
+    pools = ref.name_pools()
 
     world = _initial_world(seed, customers, initial_as_of, initial_as_of - params["days"] + 1)
     replay = _Continuation(world, initial_as_of)
