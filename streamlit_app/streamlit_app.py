@@ -22,8 +22,11 @@ TABS: tuple[tuple[str, str], ...] = (
 
 
 def main() -> None:
-    st.set_page_config(page_title="Customer 360", page_icon="📇", layout="wide")
     data = data_access.app_data()
+    if data.engine == "local":
+        st.set_page_config(page_title="Customer 360", page_icon="📇", layout="wide")
+    else:  # Streamlit in Snowflake does not support page_title / page_icon
+        st.set_page_config(layout="wide")
     st.title("Customer 360")
     try:
         data.check()
@@ -41,7 +44,9 @@ def main() -> None:
             st.rerun()
     for (label, module), tab in zip(TABS, st.tabs([label for label, _ in TABS])):
         with tab:
-            importlib.import_module(f"tabs.{module}").render(data)
+            render = importlib.import_module(f"tabs.{module}").render
+            # A fragment: a widget change re-runs only its own tab, not all of them.
+            st.fragment(render)(data)
 
 
 main()

@@ -103,6 +103,7 @@ def app_tables(
     for index in range(1, min(customers, 5)):
         states[index], segments[index], scores[index] = "CA", "Declining", 75.0 + index
     opened = [AS_OF - timedelta(days=int(d)) for d in rng.integers(60, 2000, customers)]
+    opened[0] = AS_OF - timedelta(days=900)  # O'Brien has a full history: two card changes
 
     # Transactions: uniform over the last HISTORY_DAYS days (after the account opened).
     n = customers * transactions_per_customer
@@ -147,7 +148,7 @@ def app_tables(
             changes.append(AS_OF - timedelta(days=200))
         if i % 5 == 0:
             changes.append(AS_OF - timedelta(days=90))
-        changes = sorted(d if d > opened[i] else opened[i] for d in set(changes))
+        changes = sorted({d for d in changes if d >= opened[i]})
         for v, start in enumerate(changes):
             key += 1
             if v > 0:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from campaign import CampaignResult, campaign_result, recommendation, roi_sensitivity, validate_inputs
 from data_access import NOT_SCORED, RISK_ORDER, SEGMENT_ORDER, AppData, csv_bytes, filter_profile, ordered_values
-from tabs import cents, count, figure, keep_choices, ltv_range_slider, money, percent
+from tabs import cents, chart, count, figure, keep_choices, ltv_range_slider, money, percent
 
 TARGET_COLUMNS = (
     "CUSTOMER_ID", "FULL_NAME", "EMAIL", "STATE", "CUSTOMER_SEGMENT", "CHURN_RISK_CATEGORY", "CHURN_RISK_SCORE",
@@ -74,7 +74,16 @@ def render(data: AppData) -> None:
         targets,
         key="camp_targets",
         hide_index=True,
-        column_config={"LIFETIME_VALUE": st.column_config.NumberColumn("Lifetime value", format="$%.2f")},
+        column_config={
+            "CUSTOMER_ID": "Customer ID",
+            "FULL_NAME": "Name",
+            "EMAIL": "Email",
+            "STATE": "State",
+            "CUSTOMER_SEGMENT": "Segment",
+            "CHURN_RISK_CATEGORY": "Churn risk",
+            "CHURN_RISK_SCORE": st.column_config.NumberColumn("Churn score", format="%.1f"),
+            "LIFETIME_VALUE": st.column_config.NumberColumn("Lifetime value", format="$%.2f"),
+        },
     )
     st.download_button(
         "Download the target list (CSV)",
@@ -131,12 +140,11 @@ def _sensitivity(result: CampaignResult) -> None:
     markers = [_marker(100 * result.retention_rate, "assumed", "#1f77b4", "dash")]
     if result.break_even_rate is not None and result.break_even_rate <= 1:
         markers.append(_marker(100 * result.break_even_rate, "break-even", "#d62728", "dot"))
-    chart = figure(
+    sensitivity = figure(
         [go.Scatter(x=curve["RETENTION_RATE_PCT"], y=curve["ROI_PCT"], mode="lines", name="ROI")],
-        "ROI by expected retention rate",
         "Retention rate (%)",
         "ROI (%)",
         shapes=[zero, *(line for line, _ in markers)],
         annotations=[label for _, label in markers],
     )
-    st.plotly_chart(chart, key="camp_chart_sensitivity")
+    chart(st, "ROI by expected retention rate (sensitivity)", sensitivity, "camp_chart_sensitivity")

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from data_access import TRANSACTION_LIMIT, AppData, filter_transactions, ordered_values, search_customers
-from tabs import cents, count, figure, keep_choices, money, score
+from tabs import cents, chart, count, figure, keep_choices, money, score
 
 SEARCH_FIELDS = {
     "ID, name or email": ("CUSTOMER_ID", "FULL_NAME", "EMAIL"),
@@ -87,13 +87,13 @@ def _profile(customer: pd.Series) -> None:
     risk = customer["CHURN_RISK_CATEGORY"]
     risk_text = "Not scored" if pd.isna(risk) else f"{score(customer['CHURN_RISK_SCORE'])} · {risk}"
     days = customer["DAYS_SINCE_LAST_TRANSACTION"]
-    columns = st.columns(6)
-    columns[0].metric("Lifetime value", money(customer["LIFETIME_VALUE"]))
-    columns[1].metric("Avg transaction", cents(customer["AVG_TRANSACTION_VALUE"]))
-    columns[2].metric("Spend, last 90 days", money(customer["SPEND_LAST_90_DAYS"]))
-    columns[3].metric("Days since last transaction", "—" if pd.isna(days) else count(int(days)))
-    columns[4].metric("Segment", str(customer["CUSTOMER_SEGMENT"]))
-    columns[5].metric("Churn risk", risk_text)
+    first, second = st.columns(3), st.columns(3)
+    first[0].metric("Lifetime value", money(customer["LIFETIME_VALUE"]))
+    first[1].metric("Avg transaction", cents(customer["AVG_TRANSACTION_VALUE"]))
+    first[2].metric("Spend, last 90 days", money(customer["SPEND_LAST_90_DAYS"]))
+    second[0].metric("Days since last transaction", "—" if pd.isna(days) else count(int(days)))
+    second[1].metric("Segment", str(customer["CUSTOMER_SEGMENT"]))
+    second[2].metric("Churn risk", risk_text)
 
 
 def _transactions(transactions: pd.DataFrame, customer_id: str) -> None:
@@ -139,8 +139,14 @@ def _transactions(transactions: pd.DataFrame, customer_id: str) -> None:
         key="c360_txn_table",
         hide_index=True,
         column_config={
+            "TRANSACTION_ID": "Transaction",
             "TRANSACTION_DATE": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm"),
+            "MERCHANT_NAME": "Merchant",
+            "MERCHANT_CATEGORY": "Category",
+            "CATEGORY_GROUP": "Group",
             "TRANSACTION_AMOUNT": st.column_config.NumberColumn("Amount", format="$%.2f"),
+            "CHANNEL": "Channel",
+            "STATUS": "Status",
         },
     )
 
@@ -165,7 +171,6 @@ def _charts(approved: pd.DataFrame) -> None:
     over_time = approved.assign(PERIOD=bucket).groupby("PERIOD", as_index=False)["TRANSACTION_AMOUNT"].sum()
     trend = figure(
         [go.Bar(x=over_time["PERIOD"], y=over_time["TRANSACTION_AMOUNT"], name="Spend")],
-        f"Approved spend per {label.lower()}",
         label,
         "Spend ($)",
     )
@@ -180,12 +185,11 @@ def _charts(approved: pd.DataFrame) -> None:
             go.Bar(x=rows["TRANSACTION_AMOUNT"], y=rows["MERCHANT_CATEGORY"], name=group, orientation="h")
             for group, rows in by_category.groupby(groups, sort=True)
         ],
-        "Spend by merchant category (top 12)",
         "Spend ($)",
         "",
         barmode="stack",
         yaxis={"categoryorder": "total ascending"},
     )
     left, right = st.columns(2)
-    for column, chart, key in ((left, trend, "c360_chart_trend"), (right, mix, "c360_chart_categories")):
-        column.plotly_chart(chart, key=key)
+    chart(left, f"Approved spend per {label.lower()}", trend, "c360_chart_trend")
+    chart(right, "Spend by merchant category (top 12)", mix, "c360_chart_categories")

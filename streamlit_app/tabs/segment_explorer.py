@@ -16,12 +16,25 @@ from data_access import (
     filter_profile,
     ordered_values,
 )
-from tabs import count, figure, keep_choices, ltv_range_slider, money, score
+from tabs import chart, count, figure, keep_choices, ltv_range_slider, money, score
 
 LIST_COLUMNS = (
     "CUSTOMER_ID", "FULL_NAME", "EMAIL", "STATE", "CARD_TYPE", "CUSTOMER_SEGMENT", "LIFETIME_VALUE",
     "SPEND_LAST_90_DAYS", "CHURN_RISK_SCORE", "CHURN_RISK_CATEGORY", "DAYS_SINCE_LAST_TRANSACTION",
 )
+LIST_LABELS = {
+    "CUSTOMER_ID": "Customer ID",
+    "FULL_NAME": "Name",
+    "EMAIL": "Email",
+    "STATE": "State",
+    "CARD_TYPE": "Card",
+    "CUSTOMER_SEGMENT": "Segment",
+    "LIFETIME_VALUE": st.column_config.NumberColumn("Lifetime value", format="$%.2f"),
+    "SPEND_LAST_90_DAYS": st.column_config.NumberColumn("90-day spend", format="$%.2f"),
+    "CHURN_RISK_SCORE": st.column_config.NumberColumn("Churn score", format="%.1f"),
+    "CHURN_RISK_CATEGORY": "Churn risk",
+    "DAYS_SINCE_LAST_TRANSACTION": st.column_config.NumberColumn("Days since last", format="%d"),
+}
 RISK_COLOURS = {"Low Risk": "#2ca02c", "Medium Risk": "#ff7f0e", "High Risk": "#d62728", NOT_SCORED: "#9e9e9e"}
 
 
@@ -86,11 +99,7 @@ def render(data: AppData) -> None:
         shown,
         key="seg_table",
         hide_index=True,
-        column_config={
-            "LIFETIME_VALUE": st.column_config.NumberColumn("Lifetime value", format="$%.2f"),
-            "SPEND_LAST_90_DAYS": st.column_config.NumberColumn("90-day spend", format="$%.2f"),
-            "CHURN_RISK_SCORE": st.column_config.NumberColumn("Churn risk score", format="%.1f"),
-        },
+        column_config=LIST_LABELS,
     )
     st.download_button(
         "Download these customers (CSV)",
@@ -109,13 +118,12 @@ def _charts(selected: pd.DataFrame) -> None:
     )
     mix = figure(
         [go.Pie(labels=by_segment["CUSTOMER_SEGMENT"], values=by_segment["CUSTOMERS"], hole=0.35, sort=False)],
-        "Segment mix",
+        legend={"orientation": "v"},
     )
     by_value = by_segment.sort_values("AVERAGE_LTV", ascending=False)
     value = figure(
         [go.Bar(x=by_value["CUSTOMER_SEGMENT"], y=by_value["AVERAGE_LTV"], name="Average LTV")],
-        "Average lifetime value by segment",
-        "Segment",
+        "",
         "Average LTV ($)",
     )
     risk = selected["CHURN_RISK_CATEGORY"].fillna(NOT_SCORED)
@@ -129,12 +137,12 @@ def _charts(selected: pd.DataFrame) -> None:
             traces.append(go.Bar(x=rows["STATE"], y=rows["CUSTOMERS"], name=level, marker_color=RISK_COLOURS[level]))
     geography = figure(
         traces,
-        "Customers by state and churn risk (top 15 states)",
         "State",
         "Customers",
         barmode="stack",
         xaxis={"title": {"text": "State"}, "categoryorder": "array", "categoryarray": top_states},
     )
     left, middle, right = st.columns(3)
-    for column, chart, key in ((left, mix, "seg_chart_mix"), (middle, value, "seg_chart_ltv"), (right, geography, "seg_chart_state")):
-        column.plotly_chart(chart, key=key)
+    chart(left, "Segment mix", mix, "seg_chart_mix")
+    chart(middle, "Average lifetime value by segment", value, "seg_chart_ltv")
+    chart(right, "Customers by state and churn risk (top 15 states)", geography, "seg_chart_state")

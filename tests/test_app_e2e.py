@@ -1,0 +1,284 @@
+"""End to end in a real browser: `streamlit run` on localhost over a small warehouse, driven by headless Chromium.
+
+Debian's `chromium` and `chromium-driver` must be installed (`.ci/run` installs them); without them the
+test fails with the install command rather than skipping. One screenshot per tab is saved in the test's
+output directory (printed at the end); any Streamlit exception box fails the test.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app_fixtures import build_app_warehouse
+from c360_pipeline.app_launcher import app_command, app_environment
+from c360_pipeline.config import PipelineConfig
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--window-size=1440,1800",
+)
+START_SECONDS = 90
+RENDER_SECONDS = 90
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def browser_binaries() -> tuple[str, str]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not chromium or not driver:
+        pytest.fail(
+            "the end-to-end test needs Debian's headless Chromium and its driver, which are not installed: "
+            "run `apt-get update && apt-get install -y chromium chromium-driver` (.ci/run does this)",
+            pytrace=False,
+        )
+    return chromium, driver
+
+
+@pytest.fixture(scope="module")
+def warehouse_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("e2e-home")
+    build_app_warehouse(home, customers=60, transactions_per_customer=40, seed=11)
+    return home
+
+
+@pytest.fixture(scope="module")
+def server(warehouse_home, tmp_path_factory):
+    """`streamlit run streamlit_app/streamlit_app.py` on a free localhost port; stopped after the module."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
+    command = app_command(port) + ["--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    environment = app_environment(PipelineConfig.build(home=warehouse_home))
+    with open(log, "w") as output:
+        process = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"streamlit did not start on {url}; its log:\n{log.read_text()}")
+        time.sleep(0.5)
+    yield url
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def downloads(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("e2e-downloads")
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("e2e-screenshots")
+
+
+@pytest.fixture(scope="module")
+def browser(downloads):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = browser_binaries()
+    profile = tempfile.mkdtemp(prefix="c360-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.set_page_load_timeout(START_SECONDS)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+def find(driver, selector: str):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+def settle(driver, seconds: float = RENDER_SECONDS) -> None:
+    """Wait until the script run is over: no 'running' indicator or loading skeleton for ~1 s."""
+    deadline = time.monotonic() + seconds
+    quiet = 0
+    time.sleep(0.5)
+    while time.monotonic() < deadline:
+        busy = find(driver, '[data-testid="stStatusWidget"]') or find(driver, '[data-testid="stSkeleton"]')
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 4:
+            return
+        time.sleep(0.3)
+    raise AssertionError("the app kept running for more than {seconds} s")
+
+
+def no_exception(driver) -> None:
+    boxes = find(driver, '[data-testid="stException"]')
+    assert not boxes, "Streamlit exception shown:\n" + "\n---\n".join(box.text for box in boxes)
+
+
+def active_panel(driver):
+    panels = [p for p in find(driver, '[data-testid="stTabPanel"]') if p.is_displayed()]
+    assert len(panels) == 1
+    return panels[0]
+
+
+def metric_values(driver) -> dict[str, str]:
+    from selenium.webdriver.common.by import By
+
+    values = {}
+    for metric in active_panel(driver).find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]'):
+        label = metric.find_element(By.CSS_SELECTOR, '[data-testid="stMetricLabel"]').text.strip()
+        values[label] = metric.find_element(By.CSS_SELECTOR, '[data-testid="stMetricValue"]').text.strip()
+    return values
+
+
+def open_tab(driver, label: str) -> None:
+    tab = next(t for t in find(driver, '[role="tab"]') if t.text.strip() == label)
+    tab.click()
+    settle(driver)
+
+
+def widget_input(driver, testid: str, label: str):
+    """The <input> of the widget (by its data-testid) whose label reads `label`, in the visible tab."""
+    from selenium.webdriver.common.by import By
+
+    for widget in active_panel(driver).find_elements(By.CSS_SELECTOR, f'[data-testid="{testid}"]'):
+        if widget.find_element(By.CSS_SELECTOR, '[data-testid="stWidgetLabel"]').text.strip() == label:
+            return widget.find_element(By.CSS_SELECTOR, "input")
+    raise AssertionError(f"no {testid} labelled {label!r} in the visible tab")
+
+
+def shoot(driver, folder: Path, name: str) -> Path:
+    path = folder / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
+
+
+def wait_for_file(folder: Path, name: str, seconds: float = 30) -> Path:
+    deadline = time.monotonic() + seconds
+    target = folder / name
+    while time.monotonic() < deadline:
+        if target.exists() and not list(folder.glob("*.crdownload")):
+            return target
+        time.sleep(0.25)
+    raise AssertionError(f"{name} was not downloaded into {folder}: {sorted(p.name for p in folder.iterdir())}")
+
+
+# --- the walk through the tabs -------------------------------------------------------------------------------
+
+
+def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, screenshots):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from c360_pipeline.warehouse import Warehouse
+    from c360_pipeline.sessions import local_session
+
+    session = local_session()
+    profile = Warehouse.of(session, PipelineConfig.build(home=warehouse_home)).to_pandas("GOLD", "CUSTOMER_360_PROFILE")
+    session.close()
+
+    browser.get(server)
+    deadline = time.monotonic() + START_SECONDS
+    while len(find(browser, '[role="tab"]')) < 3 or not find(browser, '[data-testid="stMetric"]'):
+        assert time.monotonic() < deadline, "the app's tabs did not appear"
+        no_exception(browser)
+        time.sleep(0.5)
+    settle(browser)
+    assert [t.text.strip() for t in find(browser, '[role="tab"]')] == [
+        "Segment Explorer", "Customer 360", "Campaign Simulator",
+    ]
+
+    # Segment Explorer: all customers, then the Declining segment; the CSV holds exactly the rows shown.
+    no_exception(browser)
+    assert metric_values(browser)["Customers"] == f"{len(profile):,}"
+    assert len(find(browser, '[data-testid="stPlotlyChart"]')) >= 3
+    shoot(browser, screenshots, "1_segment_explorer")
+    segment = widget_input(browser, "stMultiSelect", "Segment")
+    segment.click()
+    segment.send_keys("Declining", Keys.ENTER)
+    segment.send_keys(Keys.ESCAPE)
+    settle(browser)
+    no_exception(browser)
+    declining = profile[profile["CUSTOMER_SEGMENT"] == "Declining"]
+    assert metric_values(browser)["Customers"] == f"{len(declining):,}"
+    button = active_panel(browser).find_element(By.CSS_SELECTOR, '[data-testid="stDownloadButton"] button')
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+    exported = wait_for_file(downloads, "segment_customers.csv")
+    with open(exported, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(r["CUSTOMER_ID"] for r in rows) == sorted(declining["CUSTOMER_ID"])
+    settle(browser)
+    no_exception(browser)
+
+    # Customer 360: a name with a quote, found by partial lower-case text.
+    open_tab(browser, "Customer 360")
+    search = widget_input(browser, "stTextInput", "Search customers")
+    search.send_keys("o'brien", Keys.ENTER)
+    settle(browser)
+    no_exception(browser)
+    panel = active_panel(browser)
+    assert "Mary O'Brien" in panel.text
+    assert metric_values(browser)["Segment"] == profile.loc[profile["CUSTOMER_ID"] == "CUST00000001", "CUSTOMER_SEGMENT"].item()
+    assert len(panel.find_elements(By.CSS_SELECTOR, '[data-testid="stPlotlyChart"]')) == 2
+    shoot(browser, screenshots, "2_customer_360")
+
+    # Campaign Simulator: results for the default audience, then an out-of-range incentive is refused.
+    open_tab(browser, "Campaign Simulator")
+    no_exception(browser)
+    shown = metric_values(browser)
+    assert shown["Target customers"] == f"{len(declining):,}"
+    assert shown["ROI"].endswith("%")
+    shoot(browser, screenshots, "3_campaign_simulator")
+    incentive = widget_input(browser, "stNumberInput", "Incentive per customer ($)")
+    incentive.send_keys(Keys.CONTROL, "a")
+    incentive.send_keys("-5", Keys.ENTER)
+    settle(browser)
+    no_exception(browser)
+    alerts = [a.text for a in active_panel(browser).find_elements(By.CSS_SELECTOR, '[data-testid="stAlert"]')]
+    assert any("Incentive per customer must be between" in text for text in alerts), alerts
+    shoot(browser, screenshots, "4_campaign_invalid_input")
+    print(f"\nscreenshots: {screenshots}")
