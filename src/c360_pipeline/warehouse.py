@@ -12,6 +12,7 @@ import csv
 import os
 import tempfile
 import uuid
+from decimal import Decimal
 import weakref
 from pathlib import Path
 
@@ -101,9 +102,17 @@ def to_arrow(frame: pd.DataFrame, schema: StructType) -> pa.Table:
             values = pd.to_datetime(values)
         elif pa.types.is_boolean(target):
             values = values.astype("boolean")
+        elif pa.types.is_decimal(target):
+            # The emulator hands back Decimals (or floats) with any exponent: quantise to the column's scale.
+            step = Decimal(1).scaleb(-target.scale)
+            values = [None if _is_missing(v) else Decimal(str(v)).quantize(step) for v in values]
         arrays.append(pa.array(values, type=target, from_pandas=True))
         fields.append(pa.field(name, target))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def write_parquet_atomically(table: pa.Table, path: Path) -> None:

@@ -1,0 +1,183 @@
+"""Configuration, sessions, emulator patches and the local Parquet warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from snowflake.snowpark import functions as F
+from snowflake.snowpark.types import (
+    BooleanType,
+    DateType,
+    DecimalType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
+
+from c360_pipeline import cli, warehouse as warehouse_module
+from c360_pipeline.config import ConfigError, PipelineConfig
+from c360_pipeline.sessions import ConnectionProblem, connection_parameters, local_session
+from c360_pipeline.warehouse import TableMissing, Warehouse
+
+ALL_TYPES = StructType(
+    [
+        StructField("NAME", StringType()),
+        StructField("COUNT", LongType()),
+        StructField("DAY", DateType()),
+        StructField("AT", TimestampType()),
+        StructField("AMOUNT", DecimalType(12, 2)),
+        StructField("FLAG", BooleanType()),
+        StructField("RATIO", DoubleType()),
+    ]
+)
+ROWS = pd.DataFrame(
+    {
+        "NAME": ['comma, "quoted"', None, "", "line\nbreak"],
+        "COUNT": [1, None, -3, 2**40],
+        "DAY": [dt.date(2024, 1, 2), None, dt.date(9999, 12, 31), dt.date(2000, 2, 29)],
+        "AT": [dt.datetime(2024, 1, 2, 3, 4, 5), None, dt.datetime(2024, 1, 2, 3, 4, 5, 123456), dt.datetime(1999, 12, 31, 23, 59, 59)],
+        "AMOUNT": [Decimal("12.34"), None, Decimal("-1.50"), Decimal("1234567.89")],
+        "FLAG": [True, None, False, True],
+        "RATIO": [1.5, None, 2.25, -0.0],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"engine": "duckdb"}, "engine"),
+        ({"dirty_rate": 0.5}, "dirty_rate"),
+        ({"customers": 0}, "customers"),
+        ({"database": "bad name;"}, "database"),
+        ({"as_of": "yesterday"}, "as_of"),
+        ({"churn": {"horizon_days": 5}}, "churn.horizon_days"),
+    ],
+)
+def test_bad_settings_fail_with_the_setting_named(settings, named):
+    with pytest.raises(ConfigError) as error:
+        PipelineConfig.build(**settings)
+    assert f"'{named}'" in str(error.value)
+
+
+def test_engine_error_lists_the_accepted_values():
+    with pytest.raises(ConfigError, match="'local' or 'snowflake'"):
+        PipelineConfig.build(engine="spark")
+
+
+def test_home_comes_from_flag_then_environment_then_default(monkeypatch, tmp_path):
+    monkeypatch.delenv("C360_HOME", raising=False)
+    assert PipelineConfig.build().home == Path(".c360")
+    monkeypatch.setenv("C360_HOME", str(tmp_path / "env"))
+    assert PipelineConfig.build().home == tmp_path / "env"
+    assert PipelineConfig.build(home=tmp_path / "flag").home == tmp_path / "flag"
+
+
+def test_table_names_are_qualified_upper_case():
+    cfg = PipelineConfig.build(database="analytics", gold_schema="marts")
+    assert cfg.table("gold", "dim_customer") == "ANALYTICS.MARTS.DIM_CUSTOMER"
+
+
+def test_missing_named_connection_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("SNOWFLAKE_HOME", str(tmp_path))
+    (tmp_path / "connections.toml").write_text('[dev]\naccount = "xy12345"\nuser = "me"\n')
+    with pytest.raises(ConnectionProblem, match="'prod' is not in .*known connections: dev"):
+        connection_parameters("prod")
+    assert connection_parameters("dev") == {"account": "xy12345", "user": "me"}
+
+
+def test_no_connection_at_all_says_what_to_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("SNOWFLAKE_HOME", str(tmp_path))
+    for variable in ("SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PASSWORD"):
+        monkeypatch.delenv(variable, raising=False)
+    with pytest.raises(ConnectionProblem, match="SNOWFLAKE_ACCOUNT"):
+        connection_parameters(None)
+
+
+def test_cli_reports_config_errors_without_a_trace(capsys):
+    assert cli.main(["run", "--dirty-rate", "0.9", "--home", "/tmp/never-used"]) == 2
+    assert "dirty_rate" in capsys.readouterr().out
+
+
+def test_patched_functions_follow_snowflake_semantics(session):
+    frame = session.create_dataframe(
+        [[dt.datetime(2024, 3, 5, 10, 0), " ab ", "2024-02-29 10:11:12", "31/02/2024"], [None, None, None, None]],
+        schema=["T", "S", "GOOD", "BAD"],
+    )
+    row, empty = frame.select(
+        F.year("T").alias("Y"), F.month("T").alias("M"), F.dayofmonth("T").alias("D"), F.quarter("T").alias("Q"),
+        F.dayofweek("T").alias("W"), F.trim("S").alias("TRIMMED"), F.md5("S").alias("MD5"),
+        F.call_function("try_to_timestamp", F.col("GOOD")).alias("TS"),
+        F.call_function("try_to_timestamp", F.col("BAD")).alias("NOT_TS"),
+        F.call_function("try_to_date", F.col("GOOD")).alias("DATE"),
+    ).collect()
+    assert (row["Y"], row["M"], row["D"], row["Q"], row["W"]) == (2024, 3, 5, 1, 2)  # Tuesday = 2 (Sunday = 0)
+    assert row["TRIMMED"] == "ab" and row["MD5"] == hashlib.md5(b" ab ").hexdigest()
+    assert pd.Timestamp(row["TS"]) == pd.Timestamp("2024-02-29 10:11:12") and row["NOT_TS"] is None
+    assert row["DATE"] == dt.date(2024, 2, 29)
+    assert all(value is None for value in empty.as_dict().values())
+
+
+def test_warehouse_round_trip_keeps_every_type(tmp_path):
+    cfg = PipelineConfig.build(home=tmp_path)
+    first = local_session()
+    Warehouse.of(first, cfg).write_pandas(ROWS, ALL_TYPES, "GOLD", "ALL_TYPES")
+    first.close()
+
+    path = tmp_path / "warehouse" / "GOLD" / "ALL_TYPES.parquet"
+    assert [str(f.type) for f in pq.read_schema(path)] == [
+        "string", "int64", "date32[day]", "timestamp[us]", "decimal128(12, 2)", "bool", "double"
+    ]
+    second = local_session()
+    restored = Warehouse.of(second, cfg).read("GOLD", "ALL_TYPES")
+    assert [f.datatype for f in restored.schema.fields] == [f.datatype for f in ALL_TYPES.fields]
+    rows = sorted(restored.collect(), key=lambda r: str(r["NAME"]))
+    expected = sorted(ROWS.to_dict("records"), key=lambda r: str(r["NAME"]))
+    for got, want in zip(rows, expected):
+        for column, value in want.items():
+            if value is None or pd.isna(value):
+                assert got[column] is None or pd.isna(got[column]), column
+            else:
+                assert got[column] == value, (column, got[column], value)
+    second.close()
+
+
+def test_append_adds_rows_to_session_and_file(session, tmp_path):
+    cfg = PipelineConfig.build(home=tmp_path)
+    warehouse = Warehouse.of(session, cfg)
+    warehouse.write_pandas(ROWS.iloc[:2], ALL_TYPES, "OPS", "LOG")
+    warehouse.write_pandas(ROWS.iloc[2:], ALL_TYPES, "OPS", "LOG", mode="append")
+    assert warehouse.read("OPS", "LOG").count() == 4
+    assert pq.read_table(warehouse.path("OPS", "LOG")).num_rows == 4
+
+
+def test_interrupted_write_leaves_the_previous_table_intact(session, tmp_path, monkeypatch):
+    cfg = PipelineConfig.build(home=tmp_path)
+    warehouse = Warehouse.of(session, cfg)
+    warehouse.write_pandas(ROWS, ALL_TYPES, "GOLD", "T")
+    before = pq.read_table(warehouse.path("GOLD", "T"))
+
+    def crash(table, where, *args, **kwargs):
+        Path(where).write_bytes(b"half a parquet file")
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(warehouse_module.pq, "write_table", crash)
+    with pytest.raises(KeyboardInterrupt):
+        warehouse.write_pandas(ROWS.iloc[:1], ALL_TYPES, "GOLD", "T")
+
+    assert pq.read_table(warehouse.path("GOLD", "T")).equals(before)
+    assert [p.name for p in warehouse.path("GOLD", "T").parent.iterdir()] == ["T.parquet"]
+
+
+def test_reading_a_table_never_built_says_what_to_run(session, tmp_path):
+    with pytest.raises(TableMissing, match="c360 run"):
+        Warehouse.of(session, PipelineConfig.build(home=tmp_path)).read("GOLD", "CUSTOMER_360_PROFILE")
