@@ -315,6 +315,13 @@ def _source(engine: str, home: str | None, database: str) -> SnowflakeSource | L
 
 
 @st.cache_data(show_spinner=False, ttl=CACHE_SECONDS)
+def _checked(engine: str, home: str | None, database: str, stamp: int | None) -> bool:
+    # A failed check raises and is not cached, so the next run looks again.
+    _source(engine, home, database).check()
+    return True
+
+
+@st.cache_data(show_spinner=False, ttl=CACHE_SECONDS)
 def _table_frame(engine: str, home: str | None, database: str, name: str, stamp: int | None) -> pd.DataFrame:
     return _source(engine, home, database).frame(name)
 
@@ -358,7 +365,7 @@ class AppData:
 
     def check(self) -> None:
         """Raise DataUnavailable, naming the command to run, when the gold tables are not built."""
-        self.source.check()
+        _checked(self.engine, self.home, self.database, self.source.stamp(PROFILE))
 
     def table(self, name: str, layer: str = GOLD) -> DataFrame:
         """A table as a Snowpark DataFrame, for queries the cached reads below do not cover."""
@@ -407,6 +414,7 @@ def app_data() -> AppData:
 
 def clear_caches() -> None:
     """Forget cached tables so the next run reads the warehouse again."""
+    _checked.clear()
     _table_frame.clear()
     _customer_history.clear()
     _customer_transactions.clear()

@@ -182,7 +182,7 @@ def app_tables(
 
     current = dim_customer[dim_customer["IS_CURRENT"]].set_index("CUSTOMER_ID")
     approved = fact[fact["STATUS"] == "approved"]
-    by_customer = approved.groupby("CUSTOMER_ID")
+    spent_by = {customer: rows for customer, rows in approved.groupby("CUSTOMER_ID")}
     as_of_ts = pd.Timestamp(AS_OF)
     age_days = (as_of_ts - approved["TRANSACTION_DATE"]).dt.days
     last_90 = approved[age_days < 90].groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum()
@@ -191,7 +191,7 @@ def app_tables(
     necessity = {c.name for c in MERCHANT_CATEGORIES if c.is_necessity}
     rows = []
     for i, customer in enumerate(ids):
-        spent = approved[approved["CUSTOMER_ID"] == customer]
+        spent = spent_by.get(customer, approved.iloc[0:0])
         ltv = round(float(spent["TRANSACTION_AMOUNT"].sum()), 2)
         recent, prior = float(last_90.get(customer, 0.0)), float(prior_90.get(customer, 0.0))
         first_day = spent["TRANSACTION_DATE"].min().date() if len(spent) else None
@@ -236,7 +236,6 @@ def app_tables(
                 "AS_OF_DATE": AS_OF,
             }
         )
-    del by_customer
     profile = pd.DataFrame(rows)[list(PROFILE_SCHEMA.names)]
     categories = pd.DataFrame(
         {

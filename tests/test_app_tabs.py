@@ -121,6 +121,14 @@ def test_missing_warehouse_says_which_command_to_run(monkeypatch, tmp_path):
     assert "c360 run --home" in app.error[0].value
 
 
+def test_app_data_is_the_local_warehouse_named_by_c360_home(monkeypatch, homes):
+    monkeypatch.setenv("C360_HOME", str(homes["scored"]))
+    monkeypatch.setenv("C360_DATABASE", "c360")
+    data = data_access.app_data()
+    assert (data.engine, data.home, data.database) == ("local", str(homes["scored"].resolve()), "C360")
+    assert len(data.profile()) == data.table("CUSTOMER_360_PROFILE").count() == 40
+
+
 def test_launcher_refuses_without_data_and_names_the_command(tmp_path, capsys):
     assert launch_app(tmp_path / "nothing-here", port=None) == 2
     assert f"c360 run --home {tmp_path / 'nothing-here'}" in capsys.readouterr().err

@@ -1,0 +1,192 @@
+"""Benchmark the Streamlit app: drive every tab through AppTest and print the time of each interaction.
+
+    python bench/bench_app.py --home DIR          # a warehouse built by `c360 run --home DIR` (1,000 customers)
+    python bench/bench_app.py --synthetic DIR     # build (once) the test fixture world at 1,000 x 270 in DIR
+
+Each interaction is one widget change and the re-run that follows, timed two ways: the whole script as
+AppTest re-runs it (all tabs), and the render of the tab that owns the widget, which is what the browser
+re-runs (each tab is an `st.fragment`). Target: every interaction <= 1 s at the default local scale
+(1,000 customers, ~270K transactions). The machine's load average is printed: figures scale with it.
+Also printed: the cold first run (imports, Parquet reads, fact index), a warm full re-run, and the data
+access costs behind Customer 360 (first read of a customer's transactions vs the cached read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "streamlit_app"))
+TARGET_SECONDS = 1.0
+
+
+def ensure_home(args: argparse.Namespace) -> Path:
+    from c360_pipeline.app_launcher import profile_built
+    from c360_pipeline.config import PipelineConfig
+
+    if args.synthetic:
+        home = args.synthetic
+        if not profile_built(PipelineConfig.build(home=home)):
+            sys.path.insert(0, str(ROOT / "tests"))
+            from app_fixtures import build_app_warehouse
+
+            print(f"building the fixture world (1,000 customers x 270 transactions) in {home} ...", flush=True)
+            started = time.perf_counter()
+            build_app_warehouse(home, customers=1000, transactions_per_customer=270, seed=11)
+            print(f"  built in {time.perf_counter() - started:.0f} s")
+        return home
+    home = args.home
+    if not profile_built(PipelineConfig.build(home=home)):
+        print(f"{home} has no GOLD.CUSTOMER_360_PROFILE: build it with `c360 run --home {home}` "
+              f"(or use --synthetic DIR)", file=sys.stderr)
+        raise SystemExit(2)
+    return home
+
+
+TAB_OF_PREFIX = {"seg": "segment_explorer", "c360": "customer_360", "camp": "campaign_simulator"}
+RENDER_SECONDS: dict[str, float] = {}
+
+
+def time_tab_renders() -> None:
+    """Wrap each tab module's render() to record how long its last run took (the fragment's cost)."""
+    import importlib
+    import pkgutil
+
+    import tabs
+
+    for module_info in pkgutil.iter_modules(tabs.__path__):
+        module = importlib.import_module(f"tabs.{module_info.name}")
+        render = getattr(module, "render", None)
+        if render is None:
+            continue
+
+        def timed_render(data, _render=render, _name=module_info.name):
+            started = time.perf_counter()
+            try:
+                return _render(data)
+            finally:
+                RENDER_SECONDS[_name] = time.perf_counter() - started
+
+        module.render = timed_render
+
+
+def timed(label: str, action, results: list[tuple[str, float, float | None]]) -> None:
+    RENDER_SECONDS.clear()
+    started = time.perf_counter()
+    app = action()
+    seconds = time.perf_counter() - started
+    if app is not None and app.exception:
+        raise SystemExit(f"{label}: the app raised {app.exception[0].value}")
+    prefix = label.split(":")[0]
+    owner = {"segment": "segment_explorer", "customer 360": "customer_360", "campaign": "campaign_simulator"}.get(prefix)
+    results.append((label, seconds, RENDER_SECONDS.get(owner) if owner else None))
+
+
+def interactions(app, profile) -> list[tuple[str, object]]:
+    """(label, callable) pairs, in the order a user would click through the three tabs."""
+    declining_customer = profile[profile["CUSTOMER_SEGMENT"] == "Declining"]["CUSTOMER_ID"].iloc[0]
+    other = profile["CUSTOMER_ID"].iloc[len(profile) // 2]
+    ltv = profile["LIFETIME_VALUE"]
+    low, high = int(ltv.quantile(0.25)), int(ltv.quantile(0.9))
+
+    def search(text):
+        return lambda: app.text_input(key="c360_search").input(text).run()
+
+    def last_30_days():
+        dates = app.date_input(key="c360_txn_dates").value
+        end = dates[-1]
+        return app.date_input(key="c360_txn_dates").set_value((end.replace(day=1), end)).run()
+
+    return [
+        ("segment: pick Declining", lambda: app.multiselect(key="seg_segments").set_value(["Declining"]).run()),
+        ("segment: add High Risk", lambda: app.multiselect(key="seg_risks").set_value(["High Risk"]).run()),
+        ("segment: add state CA", lambda: app.multiselect(key="seg_states").set_value(["CA"]).run()),
+        ("segment: card types", lambda: app.multiselect(key="seg_cards").set_value(["Gold", "Premium"]).run()),
+        ("segment: LTV range", lambda: app.slider(key="seg_ltv").set_value((low, high)).run()),
+        ("segment: clear all filters", lambda: (
+            app.multiselect(key="seg_segments").set_value([]), app.multiselect(key="seg_risks").set_value([]),
+            app.multiselect(key="seg_states").set_value([]), app.multiselect(key="seg_cards").set_value([]),
+        )[-1].run()),
+        ("customer 360: search 'smith'", search("smith")),
+        ("customer 360: search an ID (new customer)", search(declining_customer)),
+        ("customer 360: search another ID (new)", search(other)),
+        ("customer 360: date range", last_30_days),
+        ("customer 360: category group", lambda: app.multiselect(key="c360_txn_groups").set_value(
+            app.multiselect(key="c360_txn_groups").options[:2]).run()),
+        ("customer 360: search by email", lambda: (
+            app.selectbox(key="c360_search_by").set_value("Email"), app.text_input(key="c360_search").input("example")
+        )[-1].run()),
+        ("campaign: segments", lambda: app.multiselect(key="camp_segments").set_value(["Declining", "Budget-Conscious"]).run()),
+        ("campaign: risk", lambda: app.multiselect(key="camp_risks").set_value(
+            app.multiselect(key="camp_risks").options[-1:]).run()),
+        ("campaign: incentive", lambda: app.number_input(key="camp_incentive").set_value(75.0).run()),
+        ("campaign: retention rate", lambda: app.number_input(key="camp_retention").set_value(12.5).run()),
+        ("campaign: invalid incentive", lambda: app.number_input(key="camp_incentive").set_value(-5.0).run()),
+        ("campaign: valid again", lambda: app.number_input(key="camp_incentive").set_value(40.0).run()),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--home", type=Path, default=Path(os.environ.get("C360_HOME", ".c360")),
+                       help="local home built by `c360 run` (default: $C360_HOME or .c360)")
+    where.add_argument("--synthetic", type=Path, help="build/reuse the 1,000-customer fixture world in this directory")
+    args = parser.parse_args()
+    home = ensure_home(args).resolve()
+    os.environ["C360_HOME"] = str(home)
+
+    from streamlit.testing.v1 import AppTest
+
+    import data_access
+
+    load = os.getloadavg()
+    print(f"app benchmark over {home} (load average {load[0]:.1f} on {os.cpu_count()} CPUs)")
+    results: list[tuple[str, float, float | None]] = []
+    time_tab_renders()
+    app = AppTest.from_file(str(ROOT / "streamlit_app" / "streamlit_app.py"), default_timeout=600)
+    timed("cold first run (imports, reads, fact index)", app.run, results)
+    timed("warm full re-run", app.run, results)
+    data = data_access.app_data()
+    profile = data.profile()
+    fact_rows = len(data.warehouse.to_pandas("GOLD", "FCT_TRANSACTIONS")) if data.warehouse else 0
+    print(f"{len(profile):,} customers, {fact_rows:,} transactions")
+    first = len(results)
+    for label, action in interactions(app, profile):
+        timed(label, action, results)
+
+    # Data access behind Customer 360: a customer's first read (Arrow slice) vs the cached one.
+    customer = profile["CUSTOMER_ID"].iloc[-1]
+    data_access.clear_caches()
+    started = time.perf_counter()
+    data.customer_transactions(customer)
+    data.customer_history(customer)
+    first_read = time.perf_counter() - started
+    started = time.perf_counter()
+    data.customer_transactions(customer)
+    data.customer_history(customer)
+    cached_read = time.perf_counter() - started
+
+    print(f"\n  {'interaction':<44} {'full run':>9} {'its tab':>8}  target <= {TARGET_SECONDS:.1f} s (its tab)")
+    for index, (label, seconds, tab_seconds) in enumerate(results):
+        shown = f"{tab_seconds:>8.3f}" if tab_seconds is not None else f"{'':>8}"
+        verdict = "" if index < first else ("ok" if (tab_seconds or seconds) <= TARGET_SECONDS else "SLOW")
+        print(f"  {label:<44} {seconds:>9.3f} {shown}  {verdict}")
+    full = [seconds for _, seconds, _ in results[first:]]
+    tab = [tab_seconds for _, _, tab_seconds in results[first:] if tab_seconds is not None]
+    print(f"\n  {len(full)} interactions. Full script re-run: median {statistics.median(full):.3f} s, "
+          f"max {max(full):.3f} s. Own tab (fragment) re-run: median {statistics.median(tab):.3f} s, "
+          f"max {max(tab):.3f} s, over target: {sum(t > TARGET_SECONDS for t in tab)}")
+    print(f"  one customer's transactions + history: first read {first_read * 1000:.1f} ms, "
+          f"cached {cached_read * 1000:.1f} ms")
+    return 0 if max(tab) <= TARGET_SECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
