@@ -35,6 +35,11 @@ if [ "${1:-}" = "--schema-only" ]; then
 fi
 
 # 1. The JSON schema, on the document as the CLI reads it (yaml.BaseLoader: every scalar is text).
+#    jsonschema comes from the project's Python when it has it, else it is added to the CLI's venv.
+if ! "$PYTHON" -c "import jsonschema, yaml" 2>/dev/null; then
+  "$SNOWCLI_VENV/bin/pip" install --quiet --disable-pip-version-check "jsonschema>=4.20"
+  PYTHON="$SNOWCLI_VENV/bin/python"
+fi
 "$PYTHON" - "$SCHEMA" "$ROOT/snowflake.yml" <<'PY'
 import json, sys
 import jsonschema, yaml

@@ -69,6 +69,11 @@ class DeployPlan:
     dry_run: bool = True
     applied: int = 0
 
+    @property
+    def ok(self) -> bool:
+        """A dry run is always fine; a deployment is when every action was applied."""
+        return self.dry_run or self.applied == len(self.actions)
+
     def add(self, kind: str, name: str, detail: str, apply: Callable[[Any], None] | None = None) -> None:
         self.actions.append(Action(kind, name, detail, apply))
 
