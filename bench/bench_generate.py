@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -27,14 +28,18 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     def run(out: Path) -> None:
+        before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         summary = generate_world(out, customers=args.customers, seed=args.seed, fmt=args.format, dirty_rate=args.dirty_rate)
         seconds = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime - before.ru_utime + usage.ru_stime - before.ru_stime
+        peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
+        load = os.getloadavg()[0]
         size_mb = sum(p.stat().st_size for p in summary.files) / 1e6
         print(f"customers          {summary.customers:,} ({summary.customer_records:,} records)")
         print(f"transactions       {summary.transactions:,} rows in {len(summary.files) - 1} file(s), {size_mb:,.0f} MB")
-        print(f"seconds            {seconds:.1f}")
+        print(f"seconds            {seconds:.1f} wall, {cpu:.1f} CPU (both threads), load average {load:.1f} on {os.cpu_count()} CPUs")
         print(f"rows per second    {summary.transactions / seconds:,.0f}")
         print(f"peak RSS           {peak_mb:,.0f} MB")
 

@@ -16,8 +16,10 @@ A directory holding `manifest.json` and data files, named so that lexical order 
   (2-letter code), city, employment_status, card_type, credit_limit (`12000.00`), account_open_date
   (`YYYY-MM-DD`), customer_segment (the archetype: a catalog.SEGMENTS name), decline_type (`gradual`,
   `sudden` or empty), updated_at (`YYYY-MM-DD HH:MM:SS`). customer_segment and decline_type are truth
-  columns for evaluation only. A customer appears once per version: first at account opening, again
-  with a later updated_at whenever card_type and/or credit_limit changes; other attributes repeat.
+  columns for evaluation only. A customer appears once per version: first at account opening
+  (updated_at = account_open_date 00:00:00, so the customer's first transactions fall inside it),
+  again with a later updated_at whenever card_type and/or credit_limit changes (~20% of customers
+  have 1-3 changes within the data range; more arrive in continuation); other attributes repeat.
 - transactions columns: transaction_id (`TXN` + 12 digits, unique across the world and its
   continuations), customer_id, transaction_date (`YYYY-MM-DD HH:MM:SS`), transaction_amount (2
   decimals), merchant_name, merchant_category (a catalog category), channel (catalog.CHANNELS),

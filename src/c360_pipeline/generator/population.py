@@ -19,12 +19,12 @@ DECLINE_TYPES = ("", "gradual", "sudden")
 
 # Calibration constants (see bench/check_churn_signal.py for how they were checked).
 NEW_GROWING_SHARE = 0.13             # initial customers who opened their account in the last ~5 months
-STYLE_SHARE = np.array([0.200, 0.545, 0.255])  # travel, mid, budget among the other customers
+STYLE_SHARE = np.array([0.200, 0.538, 0.262])  # travel, mid, budget among the other customers
 BASE_RATE = np.array([0.75, 0.42, 0.36])        # one-off purchases per day by style, before calibration
 RATE_CALIBRATION = 1.115
 MONTHLY_SPEND = np.array([9500.0, 2600.0, 760.0])  # median approved spend per month by style
 MONTHLY_SPEND_SIGMA = np.array([0.22, 0.33, 0.28])
-EVENT_PROBABILITY = 0.88             # share of customers with a decline event in the event window
+EVENT_PROBABILITY = 0.92             # share of customers with a decline event in the event window
 EVENT_WINDOW = (-700, 730)           # event onsets are uniform in as_of + this window (days)
 EVENT_KIND_PROBABILITY = np.array([0.40, 0.28, 0.12, 0.20])  # gradual, partial, sudden, recover
 CHANGE_RATE_PER_DAY = 0.00055        # card / credit-limit changes per customer per day
@@ -170,7 +170,7 @@ def draw_customers(
     has_event &= event_start >= open_day + 90
     kind = rng.choice(np.arange(1, 5), size=n, p=EVENT_KIND_PROBABILITY)
     event_kind = np.where(has_event, kind, EVENT_NONE).astype(np.int8)
-    event_length = rng.uniform(45, 150, n)
+    event_length = rng.uniform(60, 170, n)
     event_floor = np.select(
         [event_kind == EVENT_PARTIAL, event_kind == EVENT_RECOVER], [rng.uniform(0.15, 0.5, n), rng.uniform(0.35, 0.65, n)], 0.0
     )
@@ -278,7 +278,8 @@ def initial_versions(rng: np.random.Generator, pop: Population, first_day: int, 
     n = len(pop)
     opened = Versions(
         customer=np.arange(n, dtype=np.int64),
-        updated_at=seconds_of(pop.open_day, rng.integers(8 * 3600, 20 * 3600, n)),
+        # the opening record starts at midnight, so every transaction of the opening day falls inside it
+        updated_at=seconds_of(pop.open_day, np.zeros(n, dtype=np.int64)),
         card=pop.card.copy(),
         credit_limit=pop.credit_limit.copy(),
     )

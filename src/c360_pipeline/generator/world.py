@@ -155,7 +155,7 @@ class _Continuation:
         world.card = np.concatenate([world.card, new.card])
         world.limit = np.concatenate([world.limit, new.credit_limit])
         opened = Versions(np.arange(start, start + count, dtype=np.int64),
-                          seconds_of(new.open_day, rng.integers(8 * 3600, 20 * 3600, count)), new.card.copy(), new.credit_limit.copy())
+                          seconds_of(new.open_day, np.zeros(count, dtype=np.int64)), new.card.copy(), new.credit_limit.copy())
         self.sizes[day] = len(world.pop)
         versions = Versions.concat([changed, opened])
         order = np.lexsort((versions.updated_at, versions.customer))
