@@ -1,0 +1,288 @@
+"""Time expressions in questions: "last 90 days", "last month", "March 2025", "Q1", "since January".
+
+Recognition is pure (tokens in, spans with time specs out); a spec is resolved against the data's
+as-of date, never the clock. Ranges are inclusive calendar days. Rolling windows end on the as-of
+date ("last 3 months" on 2025-06-30 is 2025-04-01 … 2025-06-30); "last month" is the previous
+calendar month; "this month" runs from its first day to the as-of date; a month without a year is its
+latest occurrence on or before the as-of date.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from c360_pipeline.semantic.vocabulary import Token
+
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+ORDINAL_QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4}
+_ROLLING = {"last", "past", "previous", "trailing", "recent"}
+_PREPOSITIONS = {"in", "during", "for", "of", "within", "over", "on", "throughout"}
+EARLIEST = date(1900, 1, 1)
+
+
+class FutureTime(ValueError):
+    """The question asks about a period after the data ends."""
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(month_index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+@dataclass(frozen=True)
+class TimeSpec:
+    """A period named in a question; `resolve(as_of)` gives its first and last day and a label."""
+
+    kind: str  # rolling | previous | current | today | yesterday | month | year | quarter | day | between | since | before | after | until
+    n: int = 0
+    unit: str = ""
+    year: int | None = None
+    month: int | None = None
+    quarter: int | None = None
+    day: date | None = None
+    first: "TimeSpec | None" = None
+    second: "TimeSpec | None" = None
+    text: str = ""
+
+    @property
+    def relative(self) -> bool:
+        """True when the period depends on the as-of date."""
+        if self.kind in ("rolling", "previous", "current", "today", "yesterday", "since", "after"):
+            return True
+        if self.kind in ("month", "quarter") and self.year is None:
+            return True
+        return any(part is not None and part.relative for part in (self.first, self.second))
+
+    def resolve(self, as_of: date) -> tuple[date, date]:
+        """First and last day (inclusive) of the period, measured from the as-of date."""
+        if self.kind == "rolling":
+            if self.unit == "day":
+                return as_of - timedelta(days=self.n - 1), as_of
+            if self.unit == "week":
+                return as_of - timedelta(days=7 * self.n - 1), as_of
+            months = {"month": 1, "quarter": 3, "year": 12}[self.unit] * self.n
+            if as_of == _month_end(as_of.year, as_of.month):
+                # a month-end as-of date: whole calendar months ("last 3 months" on 30 June is April-June)
+                return _add_months(date(as_of.year, as_of.month, 1), 1 - months), as_of
+            return _add_months(as_of, -months) + timedelta(days=1), as_of
+        if self.kind == "previous":
+            if self.unit == "day":
+                return as_of - timedelta(days=1), as_of - timedelta(days=1)
+            if self.unit == "week":
+                monday = as_of - timedelta(days=as_of.weekday())
+                return monday - timedelta(days=7), monday - timedelta(days=1)
+            if self.unit == "month":
+                previous = _add_months(date(as_of.year, as_of.month, 1), -1)
+                return previous, _month_end(previous.year, previous.month)
+            if self.unit == "quarter":
+                first_month = 3 * ((as_of.month - 1) // 3) + 1
+                start = _add_months(date(as_of.year, first_month, 1), -3)
+                return start, _add_months(start, 3) - timedelta(days=1)
+            return date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31)
+        if self.kind == "current":
+            if self.unit == "day":
+                return as_of, as_of
+            if self.unit == "week":
+                return as_of - timedelta(days=as_of.weekday()), as_of
+            if self.unit == "month":
+                return date(as_of.year, as_of.month, 1), as_of
+            if self.unit == "quarter":
+                return date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1), as_of
+            return date(as_of.year, 1, 1), as_of
+        if self.kind == "today":
+            return as_of, as_of
+        if self.kind == "yesterday":
+            return as_of - timedelta(days=1), as_of - timedelta(days=1)
+        if self.kind == "day":
+            return self.day, self.day
+        if self.kind == "month":
+            year = self.year
+            if year is None:
+                year = as_of.year if self.month <= as_of.month else as_of.year - 1
+            return date(year, self.month, 1), _month_end(year, self.month)
+        if self.kind == "quarter":
+            year = self.year
+            first_month = 3 * (self.quarter - 1) + 1
+            if year is None:
+                year = as_of.year if first_month <= as_of.month else as_of.year - 1
+            return date(year, first_month, 1), _month_end(year, first_month + 2)
+        if self.kind == "year":
+            return date(self.year, 1, 1), date(self.year, 12, 31)
+        if self.kind == "between":
+            return self.first.resolve(as_of)[0], self.second.resolve(as_of)[1]
+        if self.kind == "since":
+            return self.first.resolve(as_of)[0], as_of
+        if self.kind == "after":
+            return self.first.resolve(as_of)[1] + timedelta(days=1), as_of
+        if self.kind == "before":
+            return EARLIEST, self.first.resolve(as_of)[0] - timedelta(days=1)
+        if self.kind == "until":
+            return EARLIEST, self.first.resolve(as_of)[1]
+        raise ValueError(f"unknown time expression kind {self.kind}")
+
+    def label(self, as_of: date | None) -> str:
+        if as_of is None:
+            return self.text
+        start, end = self.resolve(as_of)
+        if start == EARLIEST:
+            return f"{self.text} (up to {end.isoformat()})"
+        return f"{self.text} ({start.isoformat()} to {end.isoformat()})"
+
+
+@dataclass(frozen=True)
+class TimeMatch:
+    """A time expression found at tokens[start:end]."""
+
+    start: int
+    end: int
+    spec: TimeSpec
+
+
+def _is_year(token: Token) -> bool:
+    return token.kind == "number" and isinstance(token.value, int) and 1990 <= token.value <= 2099 and not token.percent
+
+
+def _point(tokens: list[Token], i: int) -> tuple[int, TimeSpec] | None:
+    """A named period starting at tokens[i]: month [year], Qn [year], nth quarter [of year], year, date."""
+    if i >= len(tokens):
+        return None
+    token = tokens[i]
+    norm = token.norm
+    if token.kind == "date":
+        return 1, TimeSpec("day", day=token.value, text=token.raw)
+    if token.kind == "month_key":
+        year, month = token.value
+        return 1, TimeSpec("month", year=year, month=month, text=token.raw)
+    if token.kind == "word" and norm in MONTHS and not (norm == "may" and _modal_may(tokens, i)):
+        j = i + 1
+        if j < len(tokens) and tokens[j].norm == "of":
+            j += 1
+        if j < len(tokens) and _is_year(tokens[j]):
+            return j + 1 - i, TimeSpec("month", year=tokens[j].value, month=MONTHS[norm],
+                                        text=f"{calendar.month_name[MONTHS[norm]]} {tokens[j].value}")
+        return 1, TimeSpec("month", month=MONTHS[norm], text=calendar.month_name[MONTHS[norm]])
+    quarter = None
+    length = 0
+    if token.kind == "word" and len(norm) == 2 and norm[0] == "q" and norm[1] in "1234":
+        quarter, length = int(norm[1]), 1
+    elif (token.kind == "ordinal" and token.value in (1, 2, 3, 4)) or (token.kind == "word" and norm in ORDINAL_QUARTERS and norm != "last"):
+        if i + 1 < len(tokens) and tokens[i + 1].norm == "quarter":
+            quarter = token.value if token.kind == "ordinal" else ORDINAL_QUARTERS[norm]
+            length = 2
+    if quarter:
+        j = i + length
+        if j < len(tokens) and tokens[j].norm == "of":
+            j += 1
+        if j < len(tokens) and _is_year(tokens[j]):
+            return j + 1 - i, TimeSpec("quarter", year=tokens[j].value, quarter=quarter, text=f"Q{quarter} {tokens[j].value}")
+        return length, TimeSpec("quarter", quarter=quarter, text=f"Q{quarter}")
+    if _is_year(token):
+        return 1, TimeSpec("year", year=token.value, text=str(token.value))
+    return None
+
+
+def _modal_may(tokens: list[Token], i: int) -> bool:
+    """'may' as a verb ("may I see"), not the month."""
+    return tokens[i].raw[0].islower() and (i == 0 or tokens[i - 1].norm in {"i", "we", "you", "it", "that", "this"})
+
+
+def find_time_expressions(tokens: list[Token]) -> list[TimeMatch]:
+    """Every time expression in the tokens, left to right, without overlaps."""
+    found: list[TimeMatch] = []
+    i = 0
+    while i < len(tokens):
+        match = _match_at(tokens, i)
+        if match is None:
+            i += 1
+            continue
+        found.append(match)
+        i = match.end
+    return found
+
+
+def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
+    norms = [t.norm for t in tokens]
+    n = len(tokens)
+    start = i
+    # optional leading preposition / article, kept inside the span so it is consumed
+    j = i
+    if j < n and norms[j] in _PREPOSITIONS:
+        j += 1
+    if j < n and norms[j] == "the":
+        j += 1
+    word = norms[j] if j < n else ""
+    # next N units / next month: the data has no future
+    if word in ("next", "coming", "upcoming") and j + 1 < n and (norms[j + 1] in UNITS or tokens[j + 1].kind == "number"):
+        end = j + 2 if norms[j + 1] in UNITS else j + 3
+        return TimeMatch(start, min(end, n), TimeSpec("future", text=" ".join(t.raw for t in tokens[j:min(end, n)])))
+    if word in _ROLLING:
+        if j + 2 < n and tokens[j + 1].kind == "number" and norms[j + 2] in UNITS and isinstance(tokens[j + 1].value, int):
+            count = tokens[j + 1].value
+            unit = UNITS[norms[j + 2]]
+            return TimeMatch(start, j + 3, TimeSpec("rolling", n=count, unit=unit,
+                                                    text=f"last {count} {unit}{'s' if count != 1 else ''}"))
+        if word in ("last", "previous", "past") and j + 1 < n and norms[j + 1] in UNITS:
+            unit = UNITS[norms[j + 1]]
+            return TimeMatch(start, j + 2, TimeSpec("previous", unit=unit, text=f"last {unit}"))
+    if word in ("this", "current") and j + 1 < n and norms[j + 1] in UNITS:
+        unit = UNITS[norms[j + 1]]
+        return TimeMatch(start, j + 2, TimeSpec("current", unit=unit, text=f"this {unit}"))
+    if word in UNITS and j + 2 < n and norms[j + 1] == "to" and norms[j + 2] == "date":
+        unit = UNITS[word]
+        return TimeMatch(start, j + 3, TimeSpec("current", unit=unit, text=f"{unit} to date"))
+    if word == "today":
+        return TimeMatch(start, j + 1, TimeSpec("today", text="today"))
+    if word == "yesterday":
+        return TimeMatch(start, j + 1, TimeSpec("yesterday", text="yesterday"))
+    if word in ("since", "after", "before", "until", "through", "till", "prior") and j + 1 < n:
+        if word == "prior" and not (j + 2 < n and norms[j + 1] == "to"):
+            return None
+        k = j + 2 if word == "prior" else j + 1
+        point = _point(tokens, k)
+        if point:
+            length, spec = point
+            kind = {"since": "since", "after": "after", "before": "before", "prior": "before",
+                    "until": "until", "through": "until", "till": "until"}[word]
+            return TimeMatch(start, k + length, TimeSpec(kind, first=spec, text=f"{word} {spec.text}"))
+    if word in ("from", "between") and j + 1 < n:
+        first = _point(tokens, j + 1)
+        if first:
+            k = j + 1 + first[0]
+            if k < n and norms[k] in ("to", "and", "through", "until", "till") or (k < n and tokens[k].raw == "-"):
+                second = _point(tokens, k + 1)
+                if second:
+                    a, b = first[1], second[1]
+                    # "from January to March 2025": the year written once applies to both ends
+                    if a.year is None and b.year is not None and a.kind in ("month", "quarter"):
+                        a = TimeSpec(a.kind, year=b.year, month=a.month, quarter=a.quarter, text=f"{a.text} {b.year}")
+                    return TimeMatch(start, k + 1 + second[0], TimeSpec("between", first=a, second=b,
+                                                                        text=f"{a.text} to {b.text}"))
+            if word == "from":
+                return TimeMatch(start, k, TimeSpec("since", first=first[1], text=f"since {first[1].text}"))
+    point = _point(tokens, j)
+    if point:
+        length, spec = point
+        # a bare year needs a preposition ("in 2024"); a bare number is more often an amount
+        if spec.kind == "year" and j == start and not _year_context(tokens, start):
+            return None
+        return TimeMatch(start, j + length, spec)
+    return None
+
+
+def _year_context(tokens: list[Token], i: int) -> bool:
+    """A bare year at the end of a question or before a comma reads as a year ("spend 2024")."""
+    previous = tokens[i - 1].norm if i > 0 else ""
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    if previous in {"over", "above", "under", "below", "than", "least", "most", "exceeding", "top", "bottom", "=", ">", "<"}:
+        return False
+    return following is None or following.kind == "punct"

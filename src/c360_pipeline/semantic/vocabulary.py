@@ -1,0 +1,350 @@
+"""Words of a question and the semantic model's vocabulary: tokeniser, normaliser and lexicon.
+
+The tokeniser turns a question into typed tokens (words, numbers with `,`/k/M/%/$, dates,
+comparison operators, customer and transaction ids). Every word is normalised the same way on both
+sides — lower case, abbreviations expanded, plurals folded to the singular — so the lexicon, built
+from the model's names, synonyms and sample values, matches "avg LTV per segments" like "average
+ltv per segment". The lexicon maps token sequences to senses (metric, fact, dimension, value, ...);
+the parser picks the longest match and resolves the sense from its context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from c360_pipeline.catalog import US_STATES
+from c360_pipeline.semantic.model import SemanticModel
+
+# Tables the offline engine answers from; the other tables of the model are there for Cortex Analyst.
+ENGINE_TABLES = ("customer_360_profile", "fct_transactions", "dim_date", "dim_merchant_category")
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50,
+    "hundred": 100, "dozen": 12,
+}
+_SUFFIX = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
+
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "avg": ("average",), "ave": ("average",), "av": ("average",), "mean": ("average",),
+    "tot": ("total",), "sum": ("total",), "num": ("number",), "cnt": ("count",), "nbr": ("number",),
+    "cust": ("customer",), "custs": ("customer",), "client": ("customer",), "clients": ("customer",),
+    "txn": ("transaction",), "txns": ("transaction",), "trx": ("transaction",), "trxs": ("transaction",),
+    "trans": ("transaction",), "amt": ("amount",), "pct": ("percent",), "perc": ("percent",),
+    "yr": ("year",), "yrs": ("year",), "mo": ("month",), "mos": ("month",), "mth": ("month",),
+    "mths": ("month",), "wk": ("week",), "wks": ("week",), "qtr": ("quarter",), "qtrs": ("quarter",),
+    "ytd": ("year", "to", "date"), "mtd": ("month", "to", "date"), "qtd": ("quarter", "to", "date"),
+    "vs": ("versus",), "acct": ("account",), "accts": ("account",), "max": ("maximum",),
+    "min": ("minimum",), "biggest": ("largest",), "greatest": ("largest",), "spent": ("spend",),
+    "spends": ("spend",), "spending": ("spend",), "churning": ("churn",), "churned": ("churn",),
+    "churners": ("churner",), "cardholder": ("cardholder",), "card-holders": ("cardholder",),
+    "utilisation": ("utilization",), "behaviour": ("behavior",), "behavioural": ("behavioral",),
+    "travellers": ("traveler",), "traveller": ("traveler",), "e-mail": ("email",),
+    "&": ("and",), "#": ("number", "of"), "$": (), "%": ("percent",),
+}
+
+_IRREGULAR = {
+    "people": "person", "movies": "movie", "series": "series", "children": "child", "data": "data",
+    "statuses": "status", "buses": "bus", "analyses": "analysis", "categories": "category",
+    "queries": "query", "countries": "country", "cities": "city", "companies": "company",
+    "businesses": "business", "classes": "class", "gases": "gas",
+}
+_KEEP = {
+    "status", "bus", "plus", "gas", "this", "his", "its", "is", "was", "has", "does", "less", "across",
+    "always", "news", "perhaps", "whereas", "yes", "thus", "versus", "previous", "various", "analysis",
+    "illinois", "kansas", "texas", "arkansas", "christmas", "us", "always", "towards", "afterwards",
+    "sometimes", "besides", "unless", "as",
+}
+
+# 2-letter state codes that are also common words: matched only when written in capitals ("OR", "IN").
+_WORDLIKE_STATE_CODES = {"AL", "AR", "CO", "DE", "HI", "ID", "IN", "LA", "MA", "ME", "MO", "MS", "MT",
+                         "ND", "NE", "OH", "OK", "OR", "PA", "SD", "IA", "MI"}
+
+
+def singular(word: str) -> str:
+    """Fold an English plural to its singular (consistently, which is what matching needs)."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or word in _KEEP or word.endswith(("ss", "us", "is", "ous")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("'s"):
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Token:
+    """One unit of a question: its text, normalised form and kind; numbers carry their value."""
+
+    raw: str
+    norm: str
+    kind: str  # word | number | ordinal | date | month_key | op | id | punct
+    start: int
+    end: int
+    value: object = None
+    percent: bool = False
+    plus: bool = False
+    upper: bool = False
+    plural: bool = False
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<id>\b(?:CUST\d{8}|TXN\d{12})\b)
+  | (?P<date>\b\d{4}-\d{1,2}-\d{1,2}\b)
+  | (?P<month_key>\b(?:19|20)\d{2}-(?:0[1-9]|1[0-2])\b)
+  | (?P<ord>\b\d+(?:st|nd|rd|th)\b)
+  | (?P<num>(?:(?<![\w.])[-+])?\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\w.])\$?\.\d+)
+    (?P<suffix>\s?(?:k|mm|mn|m|bn|b|thousand|million|billion)\b)?
+    (?P<pct>\s?(?:%|percent\b|pct\b))?
+    (?P<plus>\+)?
+  | (?P<op><=|>=|!=|<>|=>|=<|<|>|==|=)
+  | (?P<word>[^\W\d_][\w']*)
+  | (?P<sym>[&#%$])
+  | (?P<punct>\S)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Typed, normalised tokens of a question (hyphens between words become word breaks)."""
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        raw = match.group(0)
+        start, end = match.span()
+        if match.group("id"):
+            tokens.append(Token(raw, raw.upper(), "id", start, end, value=raw.upper()))
+        elif match.group("date"):
+            try:
+                year, month, day = (int(part) for part in raw.split("-"))
+                tokens.append(Token(raw, raw, "date", start, end, value=date(year, month, day)))
+            except ValueError:
+                tokens.append(Token(raw, raw, "punct", start, end))
+        elif match.group("month_key"):
+            year, month = (int(part) for part in raw.split("-"))
+            tokens.append(Token(raw, raw, "month_key", start, end, value=(year, month)))
+        elif match.group("ord"):
+            tokens.append(Token(raw, raw.lower(), "ordinal", start, end, value=int(re.match(r"\d+", raw).group(0))))
+        elif match.group("num"):
+            number_text = match.group("num").replace("$", "").replace(",", "")
+            value = float(number_text)
+            suffix = (match.group("suffix") or "").strip().lower()
+            if suffix:
+                value *= _SUFFIX[suffix]
+            if value == int(value) and not suffix and "." not in number_text:
+                value = int(value)
+            elif value == int(value):
+                value = int(value)
+            tokens.append(Token(raw, str(value), "number", start, end, value=value,
+                                percent=bool(match.group("pct")), plus=bool(match.group("plus"))))
+        elif kind == "op":
+            tokens.append(Token(raw, {"=>": ">=", "=<": "<=", "<>": "!=", "==": "="}.get(raw, raw), "op", start, end))
+        elif kind in ("word", "sym"):
+            tokens.extend(_word_tokens(raw, start, end))
+        else:
+            tokens.append(Token(raw, raw, "punct", start, end))
+    return _join_hyphenated(tokens)
+
+
+def _join_hyphenated(tokens: list[Token]) -> list[Token]:
+    """Drop the hyphen inside hyphenated words ("high-risk" reads as "high risk"); keep it between numbers."""
+    kept: list[Token] = []
+    for i, token in enumerate(tokens):
+        if token.kind == "punct" and token.raw in "-–/" and 0 < i < len(tokens) - 1:
+            before, after = tokens[i - 1], tokens[i + 1]
+            if before.end == token.start and after.start == token.end and before.kind == "word" and after.kind == "word":
+                continue
+        kept.append(token)
+    return kept
+
+
+def _word_tokens(raw: str, start: int, end: int) -> list[Token]:
+    lower = raw.lower().replace("’", "'")
+    upper = raw.isupper() and len(raw) >= 2
+    if lower.endswith("'s"):
+        lower = lower[:-2]
+    lower = lower.strip("'")
+    if lower in NUMBER_WORDS:
+        return [Token(raw, lower, "number", start, end, value=NUMBER_WORDS[lower], upper=upper)]
+    if upper and raw in US_STATES:
+        # keep the code visible to the lexicon even where the word is also an abbreviation ("MO")
+        return [Token(raw, f"state:{raw.lower()}", "word", start, end, upper=True)]
+    if lower in ABBREVIATIONS:
+        return [Token(raw, part, "word", start, end, upper=upper) for part in ABBREVIATIONS[lower]]
+    folded = singular(lower)
+    return [Token(raw, folded, "word", start, end, upper=upper, plural=folded != lower)]
+
+
+def normalize_phrase(text: str) -> tuple[str, ...]:
+    """The lexicon key of a phrase: its normalised word and number tokens."""
+    return tuple(t.norm for t in tokenize(text) if t.kind in ("word", "number", "ordinal"))
+
+
+# --- lexicon ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sense:
+    """What a phrase can mean: a model object (kind, table, name) or a value of a dimension."""
+
+    kind: str  # metric | fact | dimension | time_dimension | value | filter | entity
+    table: str
+    name: str
+    value: str | None = None
+
+
+# Extra spellings of sample values people type (the model's sample values are matched as written too).
+VALUE_ALIASES: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
+    ("customer_360_profile", "customer_segment"): {
+        "High-Value Travelers": ("high value traveler", "traveler", "frequent traveler", "high value travel",
+                                 "high value traveler segment", "hvt", "high spending traveler"),
+        "Declining": ("declining", "declining customer", "decliner", "declining spender", "declining segment"),
+        "New & Growing": ("new and growing", "growing", "new growing", "new and growing customer", "growing customer"),
+        "Budget-Conscious": ("budget conscious", "budget", "budget minded", "budget shopper", "frugal",
+                             "budget segment", "budget conscious customer"),
+        "Stable Mid-Spenders": ("stable mid spender", "stable", "mid spender", "stable spender", "mid tier spender",
+                                "stable customer", "stable mid"),
+    },
+    ("customer_360_profile", "churn_risk_category"): {
+        "High Risk": ("high risk", "highest risk", "high churn risk", "high risk of churn", "high risk of churning",
+                      "highest risk of churn", "highest risk of churning", "high risk category", "at high risk"),
+        "Medium Risk": ("medium risk", "moderate risk", "mid risk", "medium churn risk", "medium risk category"),
+        "Low Risk": ("low risk", "lowest risk", "low churn risk", "low risk category", "at low risk"),
+    },
+    ("customer_360_profile", "card_type"): {
+        "Platinum": ("platinum", "plat", "platinum card", "platinum cardholder", "platinum tier"),
+        "Premium": ("premium card", "premium cardholder", "premium tier"),
+        "Gold": ("gold card", "gold cardholder", "gold tier"),
+        "Standard": ("standard card", "standard cardholder", "basic card", "classic card", "standard tier"),
+    },
+    ("customer_360_profile", "employment_status"): {
+        "Retired": ("retiree", "retired customer"),
+        "Student": ("student",),
+        "Self-Employed": ("self employed", "freelancer", "freelance"),
+        "Unemployed": ("jobless", "out of work", "not employed"),
+    },
+    ("fct_transactions", "channel"): {
+        "Online": ("web", "internet", "ecommerce", "e commerce", "online channel"),
+        "In-Store": ("in store", "instore", "in person", "point of sale", "pos", "physical store", "offline"),
+        "Mobile": ("mobile app", "app", "phone", "smartphone", "mobile channel"),
+    },
+    ("fct_transactions", "status"): {
+        "approved": ("successful", "accepted", "authorized", "authorised"),
+        "declined": ("rejected", "denied", "failed"),
+    },
+    ("fct_transactions", "merchant_category"): {
+        "Grocery Stores": ("grocery", "groceries", "supermarket", "grocery store"),
+        "Gas Stations": ("gas", "fuel", "gas station", "petrol"),
+        "Airlines": ("airline", "flight", "air travel", "airfare"),
+        "Hotels": ("hotel", "lodging"),
+        "Restaurants": ("restaurant",),
+        "Coffee Shops": ("coffee", "coffee shop", "cafe"),
+        "Streaming Services": ("streaming", "streaming service"),
+        "Online Marketplaces": ("online marketplace", "marketplace"),
+        "Fast Food": ("fast food",),
+        "Electronics": ("electronic",),
+        "Pharmacies": ("pharmacy", "drugstore"),
+        "Car Rental": ("car rental", "rental car"),
+        "Public Transit": ("transit", "public transport"),
+    },
+    ("dim_merchant_category", "category_group"): {
+        "travel": ("travel", "travel spend", "traveling", "travelling"),
+        "necessities": ("necessity", "essential", "essentials", "everyday necessities"),
+        "dining": ("dining", "eating out", "food and drink", "food and beverage"),
+        "entertainment": ("entertainment", "leisure"),
+        "retail": ("retail", "shopping"),
+        "services": ("service",),
+    },
+}
+
+# Phrases that name a whole table's rows ("customers", "transactions") and count them.
+ENTITY_COUNT_METRIC = {"customer_360_profile": "customer_count", "fct_transactions": "transaction_count"}
+
+
+@dataclass
+class Lexicon:
+    """Normalised phrase → senses, with the longest phrase length for the scanner."""
+
+    phrases: dict[tuple[str, ...], list[Sense]] = field(default_factory=dict)
+    longest: int = 1
+
+    def add(self, phrase: str | tuple[str, ...], sense: Sense) -> None:
+        key = normalize_phrase(phrase) if isinstance(phrase, str) else phrase
+        if not key:
+            return
+        senses = self.phrases.setdefault(key, [])
+        if sense not in senses:
+            senses.append(sense)
+        self.longest = max(self.longest, len(key))
+
+    def match(self, norms: list[str], start: int) -> tuple[int, list[Sense]]:
+        """Length and senses of the longest phrase starting at `start` (0 and [] if none)."""
+        for length in range(min(self.longest, len(norms) - start), 0, -1):
+            senses = self.phrases.get(tuple(norms[start:start + length]))
+            if senses:
+                return length, senses
+        return 0, []
+
+
+def _spelled(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def build_lexicon(model: SemanticModel) -> Lexicon:
+    """The lexicon of the engine's tables: names, synonyms, sample values, value aliases, state names."""
+    lexicon = Lexicon()
+    for table in model.tables:
+        if table.name not in ENGINE_TABLES:
+            continue
+        if table.name in ENTITY_COUNT_METRIC:  # rows people count and list: customers, transactions
+            for synonym in table.synonyms:
+                lexicon.add(synonym, Sense("entity", table.name, table.name))
+        for kind, items in (("dimension", table.dimensions), ("time_dimension", table.time_dimensions),
+                            ("fact", table.facts), ("metric", table.metrics), ("filter", table.filters)):
+            for item in items:
+                for phrase in (_spelled(item.name), *item.synonyms):
+                    lexicon.add(phrase, Sense(kind, table.name, item.name))
+        for dimension in table.dimensions:
+            if not dimension.is_enum:
+                continue
+            for value in dimension.sample_values:
+                if dimension.name == "state":
+                    continue
+                if any(ch.isdigit() for ch in value) and dimension.name != "quarter":
+                    continue  # bands such as 18-24 are read as ranges of the underlying number
+                if dimension.name == "quarter":
+                    continue
+                lexicon.add(value, Sense("value", table.name, dimension.name, value))
+            for value, aliases in VALUE_ALIASES.get((table.name, dimension.name), {}).items():
+                for alias in aliases:
+                    lexicon.add(alias, Sense("value", table.name, dimension.name, value))
+    _add_states(lexicon)
+    return lexicon
+
+
+_SAFE_LOWERCASE_CODES = {"ca", "ny", "tx", "fl", "nj", "nc", "ga", "az", "nv", "il", "mn", "wi", "ks", "ky", "tn",
+                         "sc", "nm", "nh", "ak", "ct", "dc", "md", "vt", "wv", "wy", "ri", "ut", "va", "wa"}
+
+
+def _add_states(lexicon: Lexicon) -> None:
+    for code, name in US_STATES.items():
+        sense = Sense("value", "customer_360_profile", "state", code)
+        lexicon.add((f"state:{code.lower()}",), sense)
+        if code.lower() in _SAFE_LOWERCASE_CODES:
+            lexicon.add((code.lower(),), sense)
+        lexicon.add(name, sense)
+    lexicon.add("washington dc", Sense("value", "customer_360_profile", "state", "DC"))
+    lexicon.add("washington d c", Sense("value", "customer_360_profile", "state", "DC"))
+
+
+@lru_cache(maxsize=4)
+def lexicon_for(model: SemanticModel) -> Lexicon:
+    return build_lexicon(model)
