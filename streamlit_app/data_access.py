@@ -128,7 +128,8 @@ def filter_profile(
         keep &= profile["CARD_TYPE"].isin(list(card_types))
     if ltv_range is not None:
         low, high = ltv_range
-        keep &= profile["LIFETIME_VALUE"].between(low, high, inclusive="both")
+        # A customer without approved spend has no lifetime value yet: that is $0, not "unknown".
+        keep &= profile["LIFETIME_VALUE"].fillna(0.0).between(low, high, inclusive="both")
     return profile[keep]
 
 

@@ -394,3 +394,22 @@ def test_snowpark_customer_queries_match_the_local_reads(gold, homes):
     local_history = data.customer_history(customer)
     assert list(local_history["CUSTOMER_KEY"]) == list(remote_history["CUSTOMER_KEY"])
     assert list(local_history["CARD_TYPE"]) == list(remote_history["CARD_TYPE"])
+
+
+def test_filters_count_a_customer_without_spend_as_zero_lifetime_value():
+    profile = pd.DataFrame(
+        {
+            "CUSTOMER_ID": ["A", "B", "C"],
+            "CUSTOMER_SEGMENT": ["Declining", "Declining", "New & Growing"],
+            "STATE": ["CA", "NY", "CA"],
+            "CHURN_RISK_CATEGORY": ["High Risk", None, "Low Risk"],
+            "CARD_TYPE": ["Gold", "Gold", "Standard"],
+            "LIFETIME_VALUE": [120.0, None, 80.0],
+        }
+    )
+    assert list(data_access.filter_profile(profile, ltv_range=(0, 120))["CUSTOMER_ID"]) == ["A", "B", "C"]
+    assert list(data_access.filter_profile(profile, ltv_range=(50, 120))["CUSTOMER_ID"]) == ["A", "C"]
+    assert list(data_access.filter_profile(profile, risk_categories=["Not scored"])["CUSTOMER_ID"]) == ["B"]
+    assert list(
+        data_access.filter_profile(profile, segments=["Declining"], risk_categories=["High Risk", "Not scored"])["CUSTOMER_ID"]
+    ) == ["A", "B"]

@@ -43,7 +43,7 @@ def score(value: float | None) -> str:
 
 def ltv_bounds(profile: pd.DataFrame) -> tuple[int, int]:
     """Whole-dollar bounds that contain every customer's lifetime value."""
-    values = profile["LIFETIME_VALUE"].dropna()
+    values = profile["LIFETIME_VALUE"].fillna(0.0)
     if values.empty:
         return 0, 1
     low, high = int(math.floor(values.min())), int(math.ceil(values.max()))
