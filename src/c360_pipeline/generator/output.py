@@ -86,8 +86,10 @@ def _prefixed_number(values: np.ndarray, prefix: str, width: int) -> pa.Array:
 
 def _timestamps(day: np.ndarray, second: np.ndarray) -> pa.Array:
     """`YYYY-MM-DD HH:MM:SS` for day ordinals and seconds of the day."""
-    days, index = np.unique(day, return_inverse=True)
-    iso = np.frombuffer("".join(date.fromordinal(int(d)).isoformat() for d in days).encode(), dtype=np.uint8)
+    first = int(day.min()) if len(day) else 0
+    index = day - first
+    days = range(first, first + (int(index.max()) + 1 if len(day) else 0))
+    iso = np.frombuffer("".join(date.fromordinal(d).isoformat() for d in days).encode(), dtype=np.uint8)
     out = np.empty((len(day), 19), dtype=np.uint8)
     out[:, :10] = iso.reshape(-1, 10)[index]
     out[:, 10] = ord(" ")
