@@ -389,11 +389,8 @@ def run_fct_transactions(session: Session, cfg: PipelineConfig) -> StepResult:
     """Append staged transactions not yet in GOLD.FCT_TRANSACTIONS (watermark: TRANSACTION_KEY = silver _RECORD_ID)."""
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
-    existing = warehouse.read_or_none("GOLD", "FCT_TRANSACTIONS")
-    mark = 0
-    if existing is not None:
-        mark = int(existing.agg(F.max("TRANSACTION_KEY").alias("M")).collect()[0]["M"] or 0)
-    new = warehouse.read("SILVER", "STG_TRANSACTIONS").filter(F.col("_RECORD_ID") > F.lit(mark)).cache_result()
+    mark = warehouse.max_of("GOLD", "FCT_TRANSACTIONS", "TRANSACTION_KEY") or 0
+    new = warehouse.read_since("SILVER", "STG_TRANSACTIONS", "_RECORD_ID", mark).cache_result()
     incoming = new.count()
     if incoming == 0:
         return StepResult("fct_transactions", seconds=time.perf_counter() - started, message="no new transactions")

@@ -131,7 +131,10 @@ def later_deliveries(candidates: DataFrame, earlier: DataFrame | None) -> DataFr
     if earlier is not None:
         already = left.join(earlier.select("TRANSACTION_ID"), "TRANSACTION_ID").select("_RECORD_ID")
         duplicates = duplicates.union_all(already)
-    return duplicates.group_by("_RECORD_ID").agg(F.count(F.lit(1)).alias("_DUPLICATE_OF"))
+    # A data-derived (nullable) flag column: after a left join it must hold NULLs.
+    return duplicates.select("_RECORD_ID", F.col("_RECORD_ID").alias("_TWIN")).group_by("_RECORD_ID").agg(
+        F.min("_TWIN").alias("_DUPLICATE_OF")
+    )
 
 
 def staged_transactions(valid: DataFrame) -> DataFrame:
@@ -276,6 +279,8 @@ declare(
     )
 )
 
+_INLINE_LIMIT = 5000  # re-delivered record ids filtered with IN (...) up to this many; an anti-join beyond
+
 SILVER_BATCHES_SCHEMA = StructType(
     [
         StructField("SOURCE_TABLE", StringType()),
@@ -329,7 +334,7 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
 
     # Customers first: transactions are checked against every staged customer.
     customer_mark = _watermark(warehouse, "RAW_CUSTOMERS")
-    raw_customers = warehouse.read("BRONZE", "RAW_CUSTOMERS").filter(F.col("_RECORD_ID") > F.lit(customer_mark))
+    raw_customers = warehouse.read_since("BRONZE", "RAW_CUSTOMERS", "_RECORD_ID", customer_mark).cache_result()
     raw_customer_counts = _counts_by_batch(raw_customers)
     customer_totals = {"raw": 0, "staged": 0, "duplicates": 0, "rejected": 0}
     if raw_customer_counts:
@@ -355,7 +360,7 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
 
     # Transactions.
     transaction_mark = _watermark(warehouse, "RAW_TRANSACTIONS")
-    raw_transactions = warehouse.read("BRONZE", "RAW_TRANSACTIONS").filter(F.col("_RECORD_ID") > F.lit(transaction_mark))
+    raw_transactions = warehouse.read_since("BRONZE", "RAW_TRANSACTIONS", "_RECORD_ID", transaction_mark).cache_result()
     raw_counts = _counts_by_batch(raw_transactions)
     totals = {"raw": 0, "staged": 0, "duplicates": 0, "rejected": 0}
     if raw_counts:
@@ -365,19 +370,28 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
         lookup = customer_lookup(valid, warehouse.read("SILVER", "STG_CUSTOMERS"))
         with_customer = valid.join(lookup, "CUSTOMER_ID").cache_result()
         known = with_customer.filter(F.col("_KNOWN"))
-        existing = warehouse.read_or_none("SILVER", "STG_TRANSACTIONS")
+        existing = (
+            warehouse.read_columns("SILVER", "STG_TRANSACTIONS", ["TRANSACTION_ID"])
+            if warehouse.exists("SILVER", "STG_TRANSACTIONS") else None
+        )
         duplicates = later_deliveries(known, existing).cache_result()
-        if duplicates.count():
+        duplicate_ids = [row["_RECORD_ID"] for row in duplicates.select("_RECORD_ID").limit(_INLINE_LIMIT + 1).collect()]
+        if not duplicate_ids:
+            first, repeated = known, None
+        elif len(duplicate_ids) <= _INLINE_LIMIT:
+            # Few re-deliveries (the usual case): an IN list of record ids is far cheaper than an anti-join.
+            first = known.filter(~F.col("_RECORD_ID").isin(duplicate_ids))
+            repeated = known.filter(F.col("_RECORD_ID").isin(duplicate_ids))
+        else:
             known = known.join(duplicates, "_RECORD_ID", how="left")
             first = known.filter(F.col("_DUPLICATE_OF").is_null())
             repeated = known.filter(F.col("_DUPLICATE_OF").is_not_null())
-        else:
-            first, repeated = known, None
         staged = staged_transactions(first)
+        staged_now = staged.cache_result()
         refused = checked.filter(~F.col("_VALID")).union_all_by_name(
             with_customer.filter(~F.col("_KNOWN")).drop("_KNOWN")
         )
-        staged_rows = warehouse.write(staged, "SILVER", "STG_TRANSACTIONS", mode="append")
+        staged_rows = warehouse.write(staged_now, "SILVER", "STG_TRANSACTIONS", mode="append")
         refused = refused.cache_result()
         rejected_counts = _counts_by_batch(refused)
         if rejected_counts:
@@ -390,7 +404,7 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
                 ),
                 "SILVER", "REJECTED_RECORDS", mode="append",
             )
-        staged_counts = _counts_by_batch(warehouse.read("SILVER", "STG_TRANSACTIONS").filter(F.col("_RECORD_ID") > F.lit(transaction_mark)))
+        staged_counts = _counts_by_batch(staged_now)
         duplicate_counts = _counts_by_batch(repeated) if repeated is not None else {}
         max_id = int(raw_transactions.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"])
         accounting.append(_accounting("RAW_TRANSACTIONS", raw_counts, staged_counts, duplicate_counts,

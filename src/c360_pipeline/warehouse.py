@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.parquet as pq
 from snowflake.snowpark import DataFrame, Session
+from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import (
     BooleanType,
     DataType,
@@ -184,6 +186,44 @@ class Warehouse:
             self._restore(name, path)
         return self.session.table(name)
 
+    def read_since(self, layer: str, table: str, column: str, after: int) -> DataFrame:
+        """Rows whose integer `column` is above `after` (a watermark).
+
+        Locally, a table not yet in the session is filtered while reading its Parquet file, so an
+        incremental run restores only the new rows instead of the whole history.
+        """
+        name = self.name(layer, table)
+        if self.local and name not in self._loaded:
+            path = self.path(layer, table)
+            if not path.exists():
+                raise TableMissing(f"table {name} does not exist yet (no {path}); run `c360 run` to build it")
+            rows = pq.read_table(path, filters=[(column, ">", after)])
+            schema = StructType([StructField(f.name, snowpark_type(f.type), True) for f in rows.schema])
+            return self._from_arrow(rows, schema)
+        return self.read(layer, table).filter(F.col(column) > F.lit(after))
+
+    def read_columns(self, layer: str, table: str, columns: list[str]) -> DataFrame:
+        """Some columns of a table; locally read from Parquet alone when the table is not in the session yet."""
+        name = self.name(layer, table)
+        if self.local and name not in self._loaded:
+            path = self.path(layer, table)
+            if not path.exists():
+                raise TableMissing(f"table {name} does not exist yet (no {path}); run `c360 run` to build it")
+            rows = pq.read_table(path, columns=columns)
+            schema = StructType([StructField(f.name, snowpark_type(f.type), True) for f in rows.schema])
+            return self._from_arrow(rows, schema)
+        return self.read(layer, table).select(columns)
+
+    def max_of(self, layer: str, table: str, column: str) -> int | None:
+        """The largest value of an integer column (None for an empty or missing table)."""
+        if not self.exists(layer, table):
+            return None
+        if self.local and self.name(layer, table) not in self._loaded:
+            values = pq.read_table(self.path(layer, table), columns=[column]).column(0)
+            return None if values.null_count == len(values) else int(pa.compute.max(values).as_py())
+        value = self.read(layer, table).agg(F.max(column).alias("M")).collect()[0]["M"]
+        return None if value is None else int(value)
+
     def read_or_none(self, layer: str, table: str) -> DataFrame | None:
         return self.read(layer, table) if self.exists(layer, table) else None
 
@@ -230,8 +270,22 @@ class Warehouse:
         return added.num_rows
 
     def write_pandas(self, frame: pd.DataFrame, schema: StructType, layer: str, table: str, mode: str = "overwrite") -> int:
-        """Save a small pandas frame (metrics, reports) with an explicit schema."""
-        return self.write(self.dataframe(frame, schema), layer, table, mode)
+        """Save a pandas frame with an explicit schema (loads, ledgers, metrics, reports)."""
+        if not self.local:
+            return self.write(self.session.create_dataframe(frame, schema=schema), layer, table, mode)
+        name = self.name(layer, table)
+        rows = to_arrow(frame, schema)
+        path = self.path(layer, table)
+        if mode == "append" and self.exists(layer, table):
+            self.read(layer, table)
+            self._load(rows, schema, name, "append")
+            existing = pq.read_table(path)
+            write_parquet_atomically(pa.concat_tables([existing, rows.cast(existing.schema)]), path)
+        else:
+            self._load(rows, schema, name, "overwrite")
+            write_parquet_atomically(rows, path)
+        self._loaded.add(name)
+        return rows.num_rows
 
     def dataframe(self, frame: pd.DataFrame, schema: StructType) -> DataFrame:
         """A Snowpark DataFrame from pandas with an explicit schema (fast path on the local engine)."""
@@ -243,13 +297,21 @@ class Warehouse:
     def _restore(self, name: str, path: Path) -> None:
         table = pq.read_table(path)
         schema = StructType([StructField(f.name, snowpark_type(f.type), True) for f in table.schema])
-        self._from_arrow(table, schema).write.save_as_table(name, mode="overwrite")
+        self._load(table, schema, name, "overwrite")
         self._loaded.add(name)
 
     def _from_arrow(self, table: pa.Table, schema: StructType) -> DataFrame:
-        """Load rows through a staged CSV: the emulator's fastest typed loader (create_dataframe is per cell)."""
+        """Rows as a new temporary table in the session."""
+        scratch = f"C360_SCRATCH_{uuid.uuid4().hex[:10].upper()}"
+        self._load(table, schema, scratch, "overwrite", table_type="temporary")
+        return self.session.table(scratch)
+
+    def _load(self, table: pa.Table, schema: StructType, name: str, mode: str, table_type: str = "") -> None:
+        """Load rows into a session table through a staged CSV: the emulator's fastest typed loader."""
         if table.num_rows == 0:
-            return self.session.create_dataframe([], schema=schema)
+            empty = self.session.create_dataframe([], schema=schema)
+            empty.write.save_as_table(name, mode=mode, table_type=table_type)
+            return
         frame = table.to_pandas()
         for field in schema.fields:
             column = field.name.strip('"')
@@ -270,8 +332,5 @@ class Warehouse:
                 .option("TIMESTAMP_FORMAT", "YYYY-MM-DD HH24:MI:SS.FF6")
                 .option("DATE_FORMAT", "YYYY-MM-DD")
             )
-            loaded = reader.csv(f"@{self._stage}/{file.name}")
-            # Materialise now: the staged file is removed when this block ends.
-            scratch = f"C360_SCRATCH_{uuid.uuid4().hex[:10].upper()}"
-            loaded.write.save_as_table(scratch, mode="overwrite", table_type="temporary")
-        return self.session.table(scratch)
+            # Saved before the block ends: the staged file is removed with the directory.
+            reader.csv(f"@{self._stage}/{file.name}").write.save_as_table(name, mode=mode, table_type=table_type)

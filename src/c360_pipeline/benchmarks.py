@@ -1,0 +1,43 @@
+"""`c360 bench`: run the benchmarks shipped under bench/ and let them print their figures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+BENCHMARKS = {
+    "generate": ("bench_generate.py", ["--customers", "50000", "--seed", "1"]),
+    "core": ("bench_core.py", ["--customers", "1000"]),
+    "marts": ("bench_marts.py", []),
+    "churn": ("bench_churn.py", []),
+    "dag": ("bench_dag.py", []),
+    "app": ("bench_app.py", []),
+    "assistant": ("bench_assistant.py", []),
+}
+
+
+def bench_dir() -> Path:
+    """bench/ beside src/ in a checkout (benchmarks are not part of the installed package)."""
+    return Path(__file__).resolve().parents[2] / "bench"
+
+
+def run_benchmarks(which: str, home: Path | None, console: Console) -> int:
+    names = list(BENCHMARKS) if which == "all" else [which]
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        console.print(f"[red]unknown benchmark {unknown[0]!r}[/]: choose one of {', '.join(BENCHMARKS)} or all")
+        return 2
+    failures = 0
+    for name in names:
+        script, arguments = BENCHMARKS[name]
+        path = bench_dir() / script
+        if not path.exists():
+            console.print(f"[red]{path} not found[/]: `c360 bench` runs from a checkout of the repository")
+            return 2
+        extra = ["--home", str(home / name)] if home is not None and "--home" in path.read_text() else []
+        console.rule(f"bench {name}")
+        failures += subprocess.call([sys.executable, str(path), *arguments, *extra]) != 0
+    return 1 if failures else 0
