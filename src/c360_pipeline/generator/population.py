@@ -199,14 +199,16 @@ def draw_customers(
     card = (rng.random(n)[:, None] > np.cumsum(card_p[style], axis=1)[:, :3]).sum(axis=1).astype(np.int64)
     low, high = ref.CREDIT_LIMIT_RANGE[card, 0], ref.CREDIT_LIMIT_RANGE[card, 1]
     credit_limit = low + 500 * rng.integers(0, (high - low) // 500 + 1)
+    # an issuer sizes the limit to the spending it sees: at least 1.2 months of it, within the card's range
+    credit_limit = np.minimum(np.maximum(credit_limit, np.rint(1.2 * monthly / 500).astype(np.int64) * 500), high)
     return Population(
         number=number, style=style, open_day=open_day, growing=growing, rate=rate, ticket_scale=ticket_scale,
         cum_full=cum_full, top_idx=top_idx, cum_top=cum_top, mean_full=mean_full, travel_full=travel_full,
         necessity_full=necessity_full, mean_top=mean_top, travel_top=travel_top, necessity_top=necessity_top,
         has_bill=has_bill, bill_amount=bill_amount, bill_day=bill_day, bill_start=bill_start, bill_stop=bill_stop,
         event_kind=event_kind, event_start=event_start, event_length=event_length, event_floor=event_floor,
-        recover_length=recover_length, recover_level=recover_level, first_name=first_name, last_name=last_name, email=email, city=city, age=age,
-        state=state, employment=employment, card=card, credit_limit=credit_limit,
+        recover_length=recover_length, recover_level=recover_level, first_name=first_name, last_name=last_name,
+        email=email, city=city, age=age, state=state, employment=employment, card=card, credit_limit=credit_limit,
         archetype=np.full(n, SEGMENTS.index("New & Growing"), dtype=np.int64),
         decline_type=np.zeros(n, dtype=np.int64),
     )
