@@ -128,6 +128,7 @@ ASC_WORDS = {"lowest", "least", "fewest", "smallest", "worst", "minimum", "botto
 SUPERLATIVES = {"highest", "most", "largest", "best", "leading", "lowest", "least", "fewest", "smallest", "worst",
                 "riskiest"}
 GROUP_WORDS = {"by", "per", "each", "every", "across"}
+ENTITY_WORDS = {"customer", "cardholder", "holder", "target", "client", "account", "spender", "traveler"}
 TRANSACT_VERBS = {"shop", "shopped", "shopping", "bought", "buy", "buying", "purchased", "purchasing", "transacted",
                   "transacting", "paid", "pay", "paying", "made", "make", "making", "used", "use", "using"}
 TREND_WORDS = {"trend", "over time", "evolution", "history"}
@@ -953,6 +954,17 @@ class Parser:
                 continue
             if item.kind == "word" and word in SUPERLATIVES | {"riskiest", "maximum", "minimum"} and not item.used:
                 item.used = True
+                following = self._word(i + 1)
+                if following in ("first", "to", "on"):
+                    # "highest first", "from highest to lowest": only the direction of the sort
+                    items[i + 1].used = True
+                    if following == "to" and self._word(i + 2) in DESC_WORDS | ASC_WORDS:
+                        items[i + 2].used = True
+                    if i > 0 and self._word(i - 1) == "from":
+                        items[i - 1].used = True
+                    self.draft.order.append((None, word in DESC_WORDS))
+                    self._pending_singular = False
+                    continue
                 self._order_target(i, descending=word in DESC_WORDS)
                 continue
             if item.kind == "word" and word in ("sorted", "sort", "ordered", "order", "ranked", "rank", "ranking") \
@@ -1229,6 +1241,9 @@ class Parser:
                 continue
             # a phrase that is both a value and something else ("risk"): values win unless grouped on already
             negated = self._negated(i)
+            if item.norm.split()[-1] in ENTITY_WORDS and (value or named).table == PROFILE:
+                # "Declining customers", "inactive customers", "premium card holders" also name the customers
+                self.draft.entity = self.draft.entity or PROFILE
             if value:
                 values.setdefault((value.table, value.name), []).append((value.value, negated))
                 if item.has("dimension") and not item.has("dimension").name == value.name:
@@ -1570,8 +1585,9 @@ class Parser:
             identity = [self.catalog.field(base, name) for name in LIST_COLUMNS[base]]
             shown = [c for c in identity]
             for condition in conditions:
-                if condition.field is not None and condition.field not in shown and condition.field.table in reachable:
-                    shown.append(condition.field)
+                for ref in self._condition_fields(condition):
+                    if ref not in shown and ref.table in reachable:
+                        shown.append(ref)
             for column in columns:
                 if column not in shown:
                     shown.append(column)
@@ -1600,6 +1616,16 @@ class Parser:
             limit=limit,
             notes=tuple(dict.fromkeys(draft.notes)),
         )
+
+    def _condition_fields(self, condition: Condition) -> list[FieldRef]:
+        """The columns a condition filters on (a named filter's columns, found among the table's fields)."""
+        if condition.field is not None:
+            return [condition.field]
+        if condition.filter_expr is None:
+            return []
+        wanted = columns_in(condition.filter_expr)
+        return [ref for (table, _), ref in self.catalog.fields.items()
+                if table == condition.table and ref.expr.upper() in wanted and ref.kind != "time_dimension"][:len(wanted)]
 
     def _plural_subject(self) -> bool:
         """'Which customers' / 'which segments' lists all; 'which customer' / 'which segment' gives one."""
