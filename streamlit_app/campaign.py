@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pandas as pd
 
@@ -40,22 +40,31 @@ class CampaignResult:
     break_even_rate: float | None  # fraction; None when no retention rate can pay back the cost
 
 
-def _check_range(name: str, value: float | None, limits: tuple[float, float], unit: str) -> list[str]:
+def _dollars(value: float) -> str:
+    return f"{'-' if value < 0 else ''}${abs(value):,.2f}"
+
+
+def _percent(value: float) -> str:
+    return f"{value:g}%"
+
+
+def _check_range(
+    name: str, value: float | None, limits: tuple[float, float], shown: Callable[[float], str]
+) -> list[str]:
     low, high = limits
     if value is None or not isinstance(value, (int, float)) or math.isnan(value):
-        return [f"{name} must be a number between {unit.format(low)} and {unit.format(high)}."]
+        return [f"{name} must be a number between {shown(low)} and {shown(high)}."]
     if not low <= value <= high:
-        return [f"{name} must be between {unit.format(low)} and {unit.format(high)}; got {unit.format(value)}."]
+        return [f"{name} must be between {shown(low)} and {shown(high)}; got {shown(value)}."]
     return []
 
 
 def validate_inputs(incentive: float | None, contact_cost: float | None, retention_rate_pct: float | None) -> list[str]:
     """Messages for every campaign parameter out of range (empty when all are usable)."""
-    dollars, pct = "${:,.2f}", "{:g}%"
     messages = (
-        _check_range("Incentive per customer", incentive, INCENTIVE_LIMITS, dollars)
-        + _check_range("Contact cost per customer", contact_cost, CONTACT_COST_LIMITS, dollars)
-        + _check_range("Expected retention rate", retention_rate_pct, RETENTION_PCT_LIMITS, pct)
+        _check_range("Incentive per customer", incentive, INCENTIVE_LIMITS, _dollars)
+        + _check_range("Contact cost per customer", contact_cost, CONTACT_COST_LIMITS, _dollars)
+        + _check_range("Expected retention rate", retention_rate_pct, RETENTION_PCT_LIMITS, _percent)
     )
     if not messages and incentive + contact_cost <= 0:  # type: ignore[operator]
         messages.append("Incentive plus contact cost must be above $0 per customer: ROI is measured against cost.")
