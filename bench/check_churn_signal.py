@@ -151,6 +151,11 @@ def check(customers: int, seed: int, as_of: date, directory: Path) -> None:
     label = churn_label(tx, cutoff)
     x = features(people, tx, cutoff, label.index.to_numpy())
     active = x["count_90"] > 0
+    rates = []
+    for months_back in (15, 12, 9, 6, 3):  # churn onsets are spread over time: labels exist at every cut-off
+        earlier = cutoff - pd.Timedelta(days=30 * months_back)
+        rates.append(f"{earlier.date()}: {churn_label(tx, earlier).mean():.1%}")
+    print("   churn rate at earlier cut-offs  " + "  ".join(rates))
     for name, mask in (("activity before c", slice(None)), ("active in (c-90, c]", active)):
         m = evaluate(x[mask], label[mask], seed)
         print(f"   churn, {name:20s} n={m['n']:5d} rate {m['churn_rate']:5.1%}  F1 {m['f1']:.2f}  precision {m['precision']:.2f}"

@@ -231,6 +231,14 @@ def test_default_as_of_is_fixed_not_the_clock(tmp_path):
     assert read_manifest(tmp_path)["as_of"] == "2025-06-30"
 
 
+def test_progress_is_reported_by_stage(tmp_path):
+    calls: list[tuple[str, float]] = []
+    generate_world(tmp_path, customers=20, days=5, progress=lambda stage, fraction: calls.append((stage, fraction)))
+    continue_world(tmp_path, days=2, progress=lambda stage, fraction: calls.append((stage, fraction)))
+    assert calls == [("customers", 1.0), ("transactions", 1.0), ("done", 1.0),
+                     ("continuation", 0.5), ("continuation", 1.0), ("done", 1.0)]
+
+
 def test_generating_again_replaces_the_previous_world(tmp_path):
     generate_world(tmp_path, customers=30, days=10, as_of=date(2025, 1, 31))
     (tmp_path / "notes.txt").write_text("mine")

@@ -238,7 +238,9 @@ def generate_world(
     progress: Progress | None = None,
 ) -> GenerationSummary:
     """Write a world's initial batch (customers, transactions over `days` days ending at `as_of`) and its
-    manifest to `out_dir`. Replaces any generated data files and manifest already there."""
+    manifest to `out_dir`. Replaces any generated data files and manifest already there (other files
+    are left alone). `progress(stage, fraction)` is called as stages complete: "customers",
+    "transactions" (per chunk of customers), "done"."""
     started = time.perf_counter()
     customers = _require_int("customers", customers, 1)
     seed = _require_int("seed", seed, 0)
@@ -325,7 +327,8 @@ def continue_world(
     from_dir: Path, days: int, out_dir: Path | None = None, progress: Progress | None = None
 ) -> GenerationSummary:
     """Extend the world in `from_dir` by `days` daily batches after its as_of. New files and the updated
-    manifest go to `out_dir` (default: `from_dir`); continuing N then M days equals continuing N + M."""
+    manifest go to `out_dir` (default: `from_dir`); continuing N then M days equals continuing N + M.
+    `progress(stage, fraction)` is called after each day ("continuation") and at the end ("done")."""
     started = time.perf_counter()
     from_dir = Path(from_dir)
     manifest = read_manifest(from_dir)
