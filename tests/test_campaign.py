@@ -63,6 +63,11 @@ def test_sensitivity_rises_with_retention_and_crosses_zero_at_break_even():
     assert crossing == pytest.approx(14.0)  # break-even 13.75% -> first whole percent at or above it
 
 
+def test_messages_name_the_limits_and_the_value_given():
+    assert validate_inputs(-1.0, 5.0, 30.0) == ["Incentive per customer must be between $0.00 and $1,000.00; got -$1.00."]
+    assert validate_inputs(50.0, 5.0, 130.0) == ["Expected retention rate must be between 0% and 100%; got 130%."]
+
+
 def test_valid_inputs_have_no_messages():
     assert validate_inputs(50.0, 5.0, 30.0) == []
     assert validate_inputs(0.0, 0.01, 0.0) == []
