@@ -1,4 +1,4 @@
-"""Customer 360 app: Segment Explorer, Customer 360 and Campaign Simulator over the gold layer.
+"""Customer 360 app: Segment Explorer, Customer 360, AI Assistant and Campaign Simulator over the gold layer.
 
 Runs in Streamlit in Snowflake (the active session) and locally over the local warehouse
 (`c360 app --home DIR`, which sets C360_HOME). Each tab is a module in `tabs/` with `render(data)`.
@@ -12,11 +12,11 @@ import streamlit as st
 
 import data_access
 
-# (tab label, module in tabs/). The AI Assistant tab goes in as ("AI Assistant", "ai_assistant"),
-# between Customer 360 and Campaign Simulator, once tabs/ai_assistant.py exists.
+# (tab label, module in tabs/ with render(data)): adding a tab is one line here.
 TABS: tuple[tuple[str, str], ...] = (
     ("Segment Explorer", "segment_explorer"),
     ("Customer 360", "customer_360"),
+    ("AI Assistant", "ai_assistant"),
     ("Campaign Simulator", "campaign_simulator"),
 )
 

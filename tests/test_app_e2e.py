@@ -158,9 +158,18 @@ def no_exception(driver) -> None:
     assert not boxes, "Streamlit exception shown:\n" + "\n---\n".join(box.text for box in boxes)
 
 
+def main_tabs(driver) -> list:
+    """The app's top-level tabs (the first tab list; a tab may nest tabs of its own)."""
+    from selenium.webdriver.common.by import By
+
+    lists = find(driver, '[role="tablist"]')
+    return lists[0].find_elements(By.CSS_SELECTOR, '[role="tab"]') if lists else []
+
+
 def active_panel(driver):
+    """The visible top-level tab panel (nested panels come after it in document order)."""
     panels = [p for p in find(driver, '[data-testid="stTabPanel"]') if p.is_displayed()]
-    assert len(panels) == 1
+    assert panels, "no tab panel is visible"
     return panels[0]
 
 
@@ -175,7 +184,7 @@ def metric_values(driver) -> dict[str, str]:
 
 
 def open_tab(driver, label: str) -> None:
-    tab = next(t for t in find(driver, '[role="tab"]') if t.text.strip() == label)
+    tab = next(t for t in main_tabs(driver) if t.text.strip() == label)
     tab.click()
     settle(driver)
 
@@ -222,13 +231,13 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
 
     browser.get(server)
     deadline = time.monotonic() + START_SECONDS
-    while len(find(browser, '[role="tab"]')) < 3 or not find(browser, '[data-testid="stMetric"]'):
+    while len(main_tabs(browser)) < 4 or not find(browser, '[data-testid="stMetric"]'):
         assert time.monotonic() < deadline, "the app's tabs did not appear"
         no_exception(browser)
         time.sleep(0.5)
     settle(browser)
-    assert [t.text.strip() for t in find(browser, '[role="tab"]')] == [
-        "Segment Explorer", "Customer 360", "Campaign Simulator",
+    assert [t.text.strip() for t in main_tabs(browser)] == [
+        "Segment Explorer", "Customer 360", "AI Assistant", "Campaign Simulator",
     ]
 
     # Segment Explorer: all customers, then the Declining segment; the CSV holds exactly the rows shown.
@@ -266,13 +275,29 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
     assert len(panel.find_elements(By.CSS_SELECTOR, '[data-testid="stPlotlyChart"]')) == 2
     shoot(browser, screenshots, "2_customer_360")
 
+    # AI Assistant: a suggested question is answered (rows or a plain refusal), never an exception.
+    open_tab(browser, "AI Assistant")
+    no_exception(browser)
+    suggestion = next(
+        b for b in active_panel(browser).find_elements(By.CSS_SELECTOR, '[data-testid="stButton"] button')
+        if b.is_displayed() and b.text.strip().endswith("?")
+    )
+    question = suggestion.text.strip()
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", suggestion)
+    suggestion.click()
+    settle(browser)
+    no_exception(browser)
+    assert f"Q: {question}" in active_panel(browser).text
+    browser.execute_script("window.scrollTo(0, 0);")
+    shoot(browser, screenshots, "3_ai_assistant")
+
     # Campaign Simulator: results for the default audience, then an out-of-range incentive is refused.
     open_tab(browser, "Campaign Simulator")
     no_exception(browser)
     shown = metric_values(browser)
     assert shown["Target customers"] == f"{len(declining):,}"
     assert shown["ROI"].endswith("%")
-    shoot(browser, screenshots, "3_campaign_simulator")
+    shoot(browser, screenshots, "4_campaign_simulator")
     incentive = widget_input(browser, "stNumberInput", "Incentive per customer ($)")
     incentive.send_keys(Keys.CONTROL, "a")
     incentive.send_keys("-5", Keys.ENTER)
@@ -280,5 +305,5 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
     no_exception(browser)
     alerts = [a.text for a in active_panel(browser).find_elements(By.CSS_SELECTOR, '[data-testid="stAlert"]')]
     assert any("Incentive per customer must be between" in text for text in alerts), alerts
-    shoot(browser, screenshots, "4_campaign_invalid_input")
+    shoot(browser, screenshots, "5_campaign_invalid_input")
     print(f"\nscreenshots: {screenshots}")
