@@ -41,6 +41,7 @@ class Rule:
     name: str
     column: str
     fails: Column
+    reason_only: bool = False  # needs the raw text; implied by a later rule, so not needed to flag validity
 
 
 def _blank(column: str) -> Column:
@@ -56,7 +57,11 @@ def _timestamp(column: str) -> Column:
 # --- transactions --------------------------------------------------------------------------------
 
 def typed_transactions(raw: DataFrame) -> DataFrame:
-    """Bronze transaction records with cleaned, typed columns next to the raw text (one row per raw record)."""
+    """Bronze transaction records cleaned and typed (one row per raw record; raw text stays in bronze).
+
+    Only the columns staging needs travel on: on the local engine every column of every intermediate
+    frame costs time per row, and rejected records get their raw text back by `_RECORD_ID`.
+    """
     return raw.select(
         F.trim(F.col("TRANSACTION_ID")).alias("TRANSACTION_ID"),
         F.upper(F.trim(F.col("CUSTOMER_ID"))).alias("CUSTOMER_ID"),
@@ -66,19 +71,17 @@ def typed_transactions(raw: DataFrame) -> DataFrame:
         F.trim(F.col("MERCHANT_CATEGORY")).alias("MERCHANT_CATEGORY_CLEAN"),
         F.initcap(F.trim(F.col("CHANNEL"))).alias("CHANNEL_CLEAN"),
         F.lower(F.trim(F.col("STATUS"))).alias("STATUS_CLEAN"),
-        F.col("TRANSACTION_ID").alias("RAW_TRANSACTION_ID"),
-        F.col("CUSTOMER_ID").alias("RAW_CUSTOMER_ID"),
-        F.col("TRANSACTION_DATE").alias("RAW_TRANSACTION_DATE"),
-        F.col("TRANSACTION_AMOUNT").alias("RAW_TRANSACTION_AMOUNT"),
-        F.col("MERCHANT_NAME").alias("RAW_MERCHANT_NAME"),
-        F.col("MERCHANT_CATEGORY").alias("RAW_MERCHANT_CATEGORY"),
-        F.col("CHANNEL").alias("RAW_CHANNEL"),
-        F.col("STATUS").alias("RAW_STATUS"),
         "_BATCH_ID",
-        "_SOURCE",
-        "_ROW_NUMBER",
         "_RECORD_ID",
     )
+
+
+def with_raw_text(typed: DataFrame, raw: DataFrame, columns: list[str]) -> DataFrame:
+    """Typed records joined back to their raw text (RAW_<column>), source file and row number."""
+    text = raw.select(
+        "_RECORD_ID", "_SOURCE", "_ROW_NUMBER", *[F.col(c).alias(f"RAW_{c}") for c in columns]
+    )
+    return typed.join(text, "_RECORD_ID")
 
 
 def transaction_rules(as_of: date) -> list[Rule]:
@@ -87,8 +90,8 @@ def transaction_rules(as_of: date) -> list[Rule]:
     return [
         Rule("missing_transaction_id", "transaction_id", _blank("TRANSACTION_ID")),
         Rule("missing_customer_id", "customer_id", _blank("CUSTOMER_ID")),
-        Rule("missing_transaction_date", "transaction_date", _blank("RAW_TRANSACTION_DATE")),
-        Rule("missing_amount", "transaction_amount", _blank("RAW_TRANSACTION_AMOUNT")),
+        Rule("missing_transaction_date", "transaction_date", _blank("RAW_TRANSACTION_DATE"), reason_only=True),
+        Rule("missing_amount", "transaction_amount", _blank("RAW_TRANSACTION_AMOUNT"), reason_only=True),
         Rule("unparsable_amount", "transaction_amount", F.col("AMOUNT").is_null()),
         Rule("non_positive_amount", "transaction_amount", F.col("AMOUNT") <= F.lit(0)),
         Rule("unparsable_date", "transaction_date", F.col("TRANSACTION_TS").is_null()),
@@ -106,8 +109,9 @@ def transaction_rules(as_of: date) -> list[Rule]:
 
 def flag_valid(typed: DataFrame, rules: list[Rule]) -> DataFrame:
     """Adds `_VALID`: true when no rule fails (one boolean expression, cheap on the local engine)."""
-    any_failure = rules[0].fails
-    for rule in rules[1:]:
+    deciding = [rule for rule in rules if not rule.reason_only]
+    any_failure = deciding[0].fails
+    for rule in deciding[1:]:
         any_failure = any_failure | rule.fails
     return typed.with_column("_VALID", ~F.coalesce(any_failure, F.lit(True)))
 
@@ -150,8 +154,6 @@ def staged_transactions(valid: DataFrame) -> DataFrame:
         F.col("STATUS_CLEAN").alias("STATUS"),
         "_BATCH_ID",
         "_RECORD_ID",
-        "_SOURCE",
-        "_ROW_NUMBER",
     )
 
 
@@ -182,6 +184,11 @@ def rejected_records(refused: DataFrame, rules: list[Rule], source_table: str, k
 
 
 # --- customers -----------------------------------------------------------------------------------
+
+TRANSACTION_TEXT_COLUMNS = (
+    "TRANSACTION_ID", "CUSTOMER_ID", "TRANSACTION_DATE", "TRANSACTION_AMOUNT", "MERCHANT_NAME",
+    "MERCHANT_CATEGORY", "CHANNEL", "STATUS",
+)
 
 CUSTOMER_TEXT_COLUMNS = [
     "CUSTOMER_ID", "FIRST_NAME", "LAST_NAME", "EMAIL", "AGE", "STATE", "CITY", "EMPLOYMENT_STATUS",
@@ -388,19 +395,17 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
             repeated = known.filter(F.col("_DUPLICATE_OF").is_not_null())
         staged = staged_transactions(first)
         staged_now = staged.cache_result()
-        refused = checked.filter(~F.col("_VALID")).union_all_by_name(
-            with_customer.filter(~F.col("_KNOWN")).drop("_KNOWN")
+        refused_ids = checked.filter(~F.col("_VALID")).select("_RECORD_ID").union_all(
+            with_customer.filter(~F.col("_KNOWN")).select("_RECORD_ID")
         )
+        refused = with_raw_text(checked.join(refused_ids, "_RECORD_ID"), raw_transactions, list(TRANSACTION_TEXT_COLUMNS))
         staged_rows = warehouse.write(staged_now, "SILVER", "STG_TRANSACTIONS", mode="append")
         refused = refused.cache_result()
         rejected_counts = _counts_by_batch(refused)
         if rejected_counts:
             warehouse.write(
                 rejected_records(
-                    refused, rules, "RAW_TRANSACTIONS", "TRANSACTION_ID",
-                    ["TRANSACTION_ID", "CUSTOMER_ID", "TRANSACTION_DATE", "TRANSACTION_AMOUNT", "MERCHANT_NAME",
-                     "MERCHANT_CATEGORY", "CHANNEL", "STATUS"],
-                    processed_at,
+                    refused, rules, "RAW_TRANSACTIONS", "TRANSACTION_ID", list(TRANSACTION_TEXT_COLUMNS), processed_at
                 ),
                 "SILVER", "REJECTED_RECORDS", mode="append",
             )
