@@ -115,6 +115,7 @@ STOPWORDS = {
     "proportion", "portion", "fraction", "ratio", "who's", "we've", "i'd", "i'm", "let's", "let", "it's",
     "that's", "there's", "lot", "lots", "roughly", "approximately", "approx", "about", "around", "exactly",
     "only", "just", "very", "really", "quite", "whom", "whose", "same", "different", "various", "other",
+    "differ", "differs", "vary", "varies", "live", "lives", "living", "located", "reside", "resides", "resident",
     "during", "since", "date", "period", "timeframe", "window", "year", "month", "week", "day", "quarter",
 }
 # Words that carry meaning the grammar reads; everything else must be a stopword or a model name.
@@ -128,6 +129,8 @@ ASC_WORDS = {"lowest", "least", "fewest", "smallest", "worst", "minimum", "botto
 SUPERLATIVES = {"highest", "most", "largest", "best", "leading", "lowest", "least", "fewest", "smallest", "worst",
                 "riskiest"}
 GROUP_WORDS = {"by", "per", "each", "every", "across"}
+# Nouns for customers that also say what ranks them ("the biggest spenders").
+ENTITY_FIGURES = {"spender": "total_spend"}
 ENTITY_WORDS = {"customer", "cardholder", "holder", "target", "client", "account", "spender", "traveler"}
 TRANSACT_VERBS = {"shop", "shopped", "shopping", "bought", "buy", "buying", "purchased", "purchasing", "transacted",
                   "transacting", "paid", "pay", "paying", "made", "make", "making", "used", "use", "using"}
@@ -965,7 +968,7 @@ class Parser:
                     self.draft.order.append((None, word in DESC_WORDS))
                     self._pending_singular = False
                     continue
-                self._order_target(i, descending=word in DESC_WORDS)
+                self._order_target(i, descending=word in DESC_WORDS, word=word)
                 continue
             if item.kind == "word" and word in ("sorted", "sort", "ordered", "order", "ranked", "rank", "ranking") \
                     and i + 1 < len(items) and items[i + 1].norm in ("by", "on"):
@@ -986,7 +989,7 @@ class Parser:
                 return True
         return True
 
-    def _order_target(self, index: int, descending: bool, singular_limit: bool = True) -> None:
+    def _order_target(self, index: int, descending: bool, singular_limit: bool = True, word: str = "") -> None:
         """What a superlative sorts by: the next fact/metric/entity count, or (later) the first measure."""
         skip = {"the", "a", "an", "of", "in", "with", "their", "on", "customer's", "amount", "total", "number"}
         j = self._next(index, skip, limit=3)
@@ -996,6 +999,15 @@ class Parser:
             if item.kind == "sense" and item.has("entity") and not item.used:
                 # "top 10 customers by lifetime value": rank the rows by what follows
                 target = self._by_target(j + 1)
+                if target is None and item.norm in ENTITY_FIGURES:
+                    # "the biggest spenders": customers ranked by what the noun implies
+                    metric = ENTITY_FIGURES[item.norm]
+                    measure = self.catalog.metric_measure(FACT, metric)
+                    if measure not in self.draft.measures:
+                        self.draft.measures.append(measure)
+                    target = ("measure", measure)
+                    self.draft.entity = self.draft.entity or PROFILE
+                    item.used = True
                 if target is None and self._group_context(j):
                     target = self._sort_key(j)
             else:
@@ -1005,6 +1017,8 @@ class Parser:
                 # "top 5 states by ...": group by the dimension, rank by what follows
                 consumed = self._group_target(j)
                 target = self._by_target(j + max(consumed, 1))
+        if target is not None and target[0] == "fact" and word in ("most", "least"):
+            target = target + ("SUM",)  # "the most lifetime value" is a total, "the highest" an average
         self.draft.order.append((target, descending))
         self._pending_singular = self._pending_singular and singular_limit
 
@@ -1428,7 +1442,7 @@ class Parser:
                 draft.notes.append("Aggregated with the default summary (average per customer, total for amounts).")
             elif draft.order and draft.order[0][0] and draft.order[0][0][0] == "fact" and draft.group_by:
                 table, name = draft.order[0][0][1], draft.order[0][0][2]
-                function = DEFAULT_AGGREGATION.get(name, "avg").upper()
+                function = draft.order[0][0][3] if len(draft.order[0][0]) > 3 else DEFAULT_AGGREGATION.get(name, "avg").upper()
                 measures.append(self.catalog.aggregate_measure(function, self.catalog.field(table, name)))
             elif draft.order and draft.order[0][0] and draft.order[0][0][0] == "fact" and not draft.group_customers:
                 # "what is the highest lifetime value": the maximum, not a sort
@@ -1564,7 +1578,8 @@ class Parser:
                     if existing:
                         label = existing[0].label
                     else:
-                        measure = self.catalog.aggregate_measure(DEFAULT_AGGREGATION.get(ref.name, "avg").upper(), ref)
+                        function = target[3] if len(target) > 3 else DEFAULT_AGGREGATION.get(ref.name, "avg").upper()
+                        measure = self.catalog.aggregate_measure(function, ref)
                         measures.append(measure)
                         label = measure.label
             if label is None:
