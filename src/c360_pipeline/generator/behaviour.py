@@ -162,36 +162,39 @@ def draw_transactions(pop: Population, days: np.ndarray, rng: np.random.Generato
     bills, ordered by customer then day."""
     days = np.asarray(days, dtype=np.int64)
     behaviour = profile(pop, days)
-    expected = behaviour.visits
-    # visits are more regular than Poisson: at most one more than the whole part of the day's rate
-    whole = np.floor(expected)
-    counts = (whole + (rng.random(expected.shape) < expected - whole)).astype(np.int64)
-    cell = np.repeat(np.arange(counts.size), counts.ravel())
-    m = len(cell)
-    row, col = np.divmod(cell, len(days))
-    a = behaviour.activity.ravel()[cell]
-    focused = rng.random(m) < FOCUS * (1.0 - a)
-    full = _sample_rows(pop.cum_full, row, rng.random(m))
-    top = pop.top_idx[row, _sample_rows(pop.cum_top, row, rng.random(m))]
-    category = np.where(focused, top, full).astype(np.int64)
-    sigma = ref.TICKET_SIGMA[category]
-    amount = ref.MEAN_TICKET[category] * pop.ticket_scale[row] * behaviour.basket.ravel()[cell] * np.exp(
-        sigma * rng.standard_normal(m) - sigma**2 / 2
-    )
-    # Customers keep to a monthly budget: scale each calendar month's one-off purchases towards the
+    # Customers keep to a monthly budget: each calendar month's one-off purchases are scaled towards the
     # month's expected spend (the more purchases, the closer), separately for travel, necessities and
     # the rest, so a steady customer's 90-day spend and mix stay steady and only a real change in
-    # behaviour moves them.
+    # behaviour moves them. The expected spend per month comes first, so the day matrices can go early.
     month = np.array([date.fromordinal(int(d)).month for d in days])
     changed = np.r_[True, month[1:] != month[:-1]]
     starts, month_index = np.flatnonzero(changed), np.cumsum(changed) - 1
-    volume = expected * behaviour.basket * pop.ticket_scale[:, None]
+    volume = behaviour.visits * behaviour.basket * pop.ticket_scale[:, None]
     monthly = np.add.reduceat(volume, starts, axis=1)
     focused_monthly = np.zeros_like(monthly)
-    rows = behaviour.declining
-    if len(rows):
-        focus = FOCUS * (1.0 - behaviour.activity[rows])
-        focused_monthly[rows] = np.add.reduceat(volume[rows] * focus, starts, axis=1)
+    if len(behaviour.declining):
+        rows = behaviour.declining
+        focused_monthly[rows] = np.add.reduceat(volume[rows] * (FOCUS * (1.0 - behaviour.activity[rows])), starts, axis=1)
+    del volume
+    # visits are more regular than Poisson: at most one more than the whole part of the day's rate
+    whole = np.floor(behaviour.visits)
+    counts = (whole + (rng.random(whole.shape) < behaviour.visits - whole)).astype(np.int64)
+    del whole
+    cell = np.repeat(np.arange(counts.size), counts.ravel())
+    del counts
+    m = len(cell)
+    row, col = np.divmod(cell, len(days))
+    a = behaviour.activity.ravel()[cell]
+    basket = behaviour.basket.ravel()[cell]
+    del behaviour, cell
+    focused = rng.random(m) < FOCUS * (1.0 - a)
+    any_category = _sample_rows(pop.cum_full, row, rng.random(m))
+    main_category = pop.top_idx[row, _sample_rows(pop.cum_top, row, rng.random(m))]
+    category = np.where(focused, main_category, any_category).astype(np.int64)
+    del focused, any_category, main_category
+    sigma = ref.TICKET_SIGMA[category]
+    amount = ref.MEAN_TICKET[category] * pop.ticket_scale[row] * basket * np.exp(sigma * rng.standard_normal(m) - sigma**2 / 2)
+    del sigma, basket
     other_full = pop.mean_full - pop.travel_full - pop.necessity_full
     other_top = pop.mean_top - pop.travel_top - pop.necessity_top
     noise = rng.lognormal(0.0, MONTH_NOISE, monthly.shape)

@@ -89,25 +89,31 @@ def lay_out_transactions(
             bad.status[hit] = 2 + variant[hit]
         elif name == "unknown_channel":
             bad.channel[hit] = 3 + variant[hit]
+    if k == 0:  # a clean batch is delivered as drawn
+        rows = clean.take(slice(None))
+        rows.number = first_number + np.arange(n, dtype=np.int64)
+        return LaidOut(rows=rows, clean=np.ones(n, dtype=bool), dirt=dirt, next_number=first_number + n)
+    # delivery position among this batch's own rows (clean and corrupted): numbers follow it
     keys = np.concatenate([np.arange(n, dtype=np.float64), rng.uniform(0, max(n, 1), m)])
-    order = np.argsort(keys, kind="stable")
-    rows = Transactions.concat([clean, bad]).take(order)
-    rows.number = first_number + np.arange(n + m, dtype=np.int64)
-    is_clean = order < n
+    position = np.empty(n + m, dtype=np.int64)
+    position[np.argsort(keys, kind="stable")] = np.arange(n + m)
+    numbers = first_number + position
     # duplicates: exact copies of clean rows of this batch or (continuation) of the previous day's batch
     n_dup = dirt["duplicate_transaction"]
-    if n_dup:
-        from_previous = dup_rng.random(n_dup) < 0.5 if previous is not None and len(previous) else np.zeros(n_dup, bool)
-        clean_rows = rows.take(np.flatnonzero(is_clean))
-        same = clean_rows.take(dup_rng.choice(n, size=int((~from_previous).sum()), replace=False))
-        parts = [rows, same]
-        if from_previous.any():
-            parts.append(previous.take(dup_rng.choice(len(previous), size=int(from_previous.sum()), replace=len(previous) < from_previous.sum())))
-        extra = sum(len(p) for p in parts[1:])
-        keys = np.concatenate([np.arange(n + m, dtype=np.float64), dup_rng.uniform(0, n + m, extra)])
-        order = np.argsort(keys, kind="stable")
-        rows = Transactions.concat(parts).take(order)
-        is_clean = np.concatenate([is_clean, np.zeros(extra, dtype=bool)])[order]
+    from_previous = (dup_rng.random(n_dup) < 0.5) if previous is not None and len(previous) else np.zeros(n_dup, dtype=bool)
+    source = dup_rng.choice(n, size=int((~from_previous).sum()), replace=False)
+    copies = [clean.take(source)]
+    copy_numbers = [numbers[source]]
+    if from_previous.any():
+        again = dup_rng.choice(len(previous), size=int(from_previous.sum()), replace=len(previous) < from_previous.sum())
+        copies.append(previous.take(again))
+        copy_numbers.append(previous.number[again])
+    extra = sum(len(c) for c in copies)
+    order = np.argsort(np.concatenate([position.astype(np.float64), dup_rng.uniform(0, n + m, extra)]), kind="stable")
+    parts = [clean, bad, *copies]
+    rows = Transactions(*(np.concatenate([getattr(p, name) for p in parts])[order] for name in Transactions.__dataclass_fields__))
+    rows.number = np.concatenate([numbers, *copy_numbers])[order]
+    is_clean = np.concatenate([np.ones(n, dtype=bool), np.zeros(m + extra, dtype=bool)])[order]
     return LaidOut(rows=rows, clean=is_clean, dirt=dirt, next_number=first_number + n + m)
 
 

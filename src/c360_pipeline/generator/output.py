@@ -31,6 +31,7 @@ TRANSACTION_COLUMNS: tuple[str, ...] = (
     "merchant_category", "channel", "status",
 )
 PART_ROWS = 1_000_000
+WRITE_BLOCK_ROWS = 250_000
 STATUS_POOL: tuple[str, ...] = STATUSES + D.UNKNOWN_STATUSES
 CHANNEL_POOL: tuple[str, ...] = CHANNELS + D.UNKNOWN_CHANNELS
 
@@ -164,6 +165,11 @@ class TransactionFiles:
             self._handle = None
 
     def write(self, rows: Transactions) -> None:
+        """Append rows (formatted a block at a time, to keep the text in memory small)."""
+        for start in range(0, max(len(rows), 1), WRITE_BLOCK_ROWS):
+            self._write_block(rows.take(slice(start, start + WRITE_BLOCK_ROWS)))
+
+    def _write_block(self, rows: Transactions) -> None:
         columns = transaction_columns(rows, self.pools, for_csv=self.fmt == "csv")
         if self.fmt == "csv":
             lines = pc.binary_join_element_wise(*columns, ",")  # the status pool carries the line end
