@@ -145,3 +145,35 @@ def test_error_failure_raises_from_the_procedure_so_the_task_fails(session, cfg,
     runs = warehouse.to_pandas("OPS", "PIPELINE_RUNS")
     recorded = runs[runs["RUN_ID"] == "night-43"].iloc[0]
     assert recorded["STEP"] == "data_quality" and recorded["STATUS"] == "failed"
+
+
+def test_local_counters_agree_with_the_declared_checks_on_dirty_data(session, cfg, warehouse):
+    """The Parquet fast path and the declared Snowpark checks count the same failing rows."""
+    from c360_pipeline.quality import ParquetColumns, structural_counters
+
+    write_orders(warehouse, [
+        ("O1", "C1", "approved", 10.0),
+        ("O1", "C1", "approved", 11.0),
+        ("O2", None, "refunded", 1.0),
+        (None, "C9", None, 2.0),
+        (None, "C9", "declined", 3.0),
+        ("O5", "C2", "declined", 4.0),
+    ])
+    single = orders_contract()
+    composite = TableContract("GOLD", "QA_ORDERS", "one row per order and status",
+                              primary_key=("ORDER_ID", "CUSTOMER_ID"))
+    frame = warehouse.read("GOLD", "QA_ORDERS")
+
+    def tables(layer, table):
+        return warehouse.read(layer, table)
+
+    compared = 0
+    for contract in (single, composite):
+        counters = structural_counters(contract, ParquetColumns(warehouse))
+        for check in contract.checks():
+            assert counters[check.name]() == check.failing_rows(frame, tables), check.name
+            compared += 1
+    assert compared == 5
+    counters = structural_counters(single, ParquetColumns(warehouse))
+    assert counters["QA_ORDERS.unique(ORDER_ID)"]() == 3  # one duplicate + two nulls
+    assert counters["QA_ORDERS.relationship(CUSTOMER_ID->QA_CUSTOMERS.CUSTOMER_ID)"]() == 2
