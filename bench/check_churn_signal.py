@@ -6,7 +6,13 @@ cut-off, and how well a gradient-boosted model on honest point-in-time features 
 For each world (dirty_rate=0): segment rules at as_of on approved transactions, churn label at
 c = as_of - 90 observed in (c, as_of], features from data <= c only, HistGradientBoostingClassifier on
 a 70/30 customer split, metrics at probability 0.5. Reported for all customers with activity before c
-and for those active in the 90 days before c (long-dormant customers are trivially "churned")."""
+and for those active in the 90 days before c (long-dormant customers are trivially "churned"), plus
+the label rate at earlier cut-offs (churn onsets are spread over the whole data range).
+
+Figures at the time of writing (seeds 1-3): segment shares within the target ranges; churn rate
+17-19% at c = as_of - 90; all customers F1 0.81-0.86, precision 0.94-0.97, recall 0.70-0.78; active
+customers only F1 0.60-0.62 at 3,000 customers (0.40-0.59 at 1,000, where the test split holds
+only ~25 churners)."""
 
 from __future__ import annotations
 
