@@ -112,6 +112,32 @@ def test_run_pipeline_procedure_runs_a_step_inside_one_call(session, cfg):
     assert Warehouse.of(session, cfg).to_pandas("GOLD", "DIM_MERCHANT_CATEGORY").shape[0] == 50
 
 
+def test_modules_first_imported_inside_a_procedure_stay_imported(session, cfg, tmp_path, monkeypatch):
+    """The emulator forgets modules imported during a procedure call; a C extension cannot be imported twice."""
+    import sys
+
+    import c360_pipeline.gold as gold
+    from c360_pipeline.steps import StepResult
+
+    (tmp_path / "c360_probe_module.py").write_text("CALLS = []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "c360_probe_module", raising=False)
+
+    def probing_runner(session, cfg):
+        import c360_probe_module
+
+        c360_probe_module.CALLS.append(1)
+        return StepResult("dim_merchant_category", rows_out=len(c360_probe_module.CALLS))
+
+    monkeypatch.setattr(gold, "run_dim_merchant_category", probing_runner)
+    first = run_pipeline(cfg, session=session, only="dim_merchant_category")
+    second = run_pipeline(cfg, session=session, only="dim_merchant_category")
+    assert first.ok and second.ok
+    # The second call found the module of the first (its state kept), instead of importing it again.
+    assert second.result("dim_merchant_category").rows_out == 2
+    assert sys.modules["c360_probe_module"].CALLS == [1, 1]
+
+
 # ------------------------------------------------------------------------------------------
 # failures and resumes
 
@@ -206,9 +232,12 @@ def table_snapshot(cfg: PipelineConfig) -> dict[str, pd.DataFrame]:
 
 
 def test_second_nightly_run_on_the_same_day_changes_nothing(session, cfg):
+    """The smallest world whose churn labels can train a model (10 churned and 10 retained customers)."""
     from c360_pipeline.generator import generate_world
 
-    generate_world(cfg.raw_dir, customers=6, seed=11, as_of=date(2025, 6, 30), days=120)
+    generate_world(cfg.raw_dir, customers=80, seed=11, as_of=date(2025, 6, 30), days=300)
+    cfg = cfg.model_copy(update={"customers": 80, "churn": cfg.churn.model_copy(
+        update={"inactivity_days": 20, "decline_pct": 0.1})})
     nightly = runner.run_nightly(cfg, days=1, session=session)
     assert nightly.ok, nightly.days[-1].headline()
     day = nightly.days[0].as_of

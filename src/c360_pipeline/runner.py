@@ -15,6 +15,7 @@ Three entry points share one code path:
 from __future__ import annotations
 
 import json
+import sys
 import time
 import uuid
 import weakref
@@ -22,6 +23,7 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Iterable
 
 from snowflake.snowpark import Session
@@ -55,6 +57,22 @@ class RunContext:
 
 
 _CURRENT_RUN: ContextVar[RunContext | None] = ContextVar("c360_current_run", default=None)
+
+
+# The emulator runs a procedure inside an import context that, when the call ends, removes from
+# sys.modules every module first imported during the call. A C extension (NumPy, scikit-learn)
+# cannot be imported a second time in one process, so the next step importing it would fail.
+# Modules seen inside a local procedure call are remembered and put back after the call.
+_MODULES_SEEN_IN_PROCEDURES: dict[str, ModuleType] = {}
+
+
+def _remember_modules() -> None:
+    _MODULES_SEEN_IN_PROCEDURES.update(sys.modules)
+
+
+def _restore_modules() -> None:
+    for name, module in list(_MODULES_SEEN_IN_PROCEDURES.items()):
+        sys.modules.setdefault(name, module)
 
 
 def new_run_id() -> str:
@@ -140,6 +158,8 @@ def execute_step(session: Session, step_name: str, config_json: str = "{}") -> s
         result = run_step(step, session, cfg)
     finally:
         _CURRENT_RUN.reset(token)
+        if cfg.engine == "local":
+            _remember_modules()
     if run.get("record", True):
         record_step(session, cfg, context.run_id, result, started_at)
     # The finalizer reports the run's outcome; it fails only if it could not record it.
@@ -330,6 +350,8 @@ def _call_procedure(session: Session, procedure: str, step: Step, argument: str)
         if not result.seconds:
             result.seconds = time.perf_counter() - started
         return normalised(result)
+    finally:
+        _restore_modules()
 
 
 def run_pipeline(
