@@ -118,7 +118,18 @@ STOPWORDS = {
     "differ", "differs", "vary", "varies", "live", "lives", "living", "located", "reside", "resides", "resident",
     "during", "since", "date", "period", "timeframe", "window", "year", "month", "week", "day", "quarter",
 }
-# Words that carry meaning the grammar reads; everything else must be a stopword or a model name.
+# Words the grammar gives a role (sorting, grouping, comparing, aggregating, periods): they are skipped when
+# looking ahead, but a question is refused when one of them is left without its role.
+STRUCTURAL = {
+    "every", "each", "per", "by", "across", "within", "between", "than", "more", "less", "fewer", "most", "least",
+    "top", "bottom", "highest", "lowest", "largest", "smallest", "best", "worst", "maximum", "minimum", "average",
+    "total", "median", "count", "many", "order", "ordered", "sorted", "sort", "ranked", "rank", "ranking",
+    "descending", "ascending", "desc", "asc", "rate", "share", "percentage", "proportion", "portion", "fraction",
+    "ratio", "year", "month", "week", "day", "quarter", "trend", "trending", "evolution", "changed", "change",
+    "evolve", "evolved", "history", "historical", "since", "during", "number", "over", "under",
+}
+FILLERS = STOPWORDS - STRUCTURAL
+# Words that carry meaning the grammar reads; everything else must be a filler or a model name.
 LIST_WORDS = {"show", "list", "display", "give", "find", "get", "which", "who", "identify", "see", "view", "pull",
               "fetch", "retrieve", "return", "name", "whose"}
 NEGATIONS = {"not", "excluding", "exclude", "except", "without", "non", "isn't", "aren't", "don't", "doesn't",
@@ -134,7 +145,7 @@ ENTITY_FIGURES = {"spender": "total_spend"}
 ENTITY_WORDS = {"customer", "cardholder", "holder", "target", "client", "account", "spender", "traveler"}
 TRANSACT_VERBS = {"shop", "shopped", "shopping", "bought", "buy", "buying", "purchased", "purchasing", "transacted",
                   "transacting", "paid", "pay", "paying", "made", "make", "making", "used", "use", "using"}
-TREND_WORDS = {"trend", "over time", "evolution", "history"}
+TREND_WORDS = {"trend", "trending", "evolution", "history", "historical", "changed", "change", "evolve", "evolved"}
 COMPARATORS: dict[tuple[str, ...], tuple[str, bool]] = {
     # phrase: (operator, operator comes after the number)
     ("more", "than"): (">", False), ("greater", "than"): (">", False), ("higher", "than"): (">", False),
@@ -567,6 +578,7 @@ class Parser:
         self._ordering()
         self._grouping()
         self._values_and_filters()
+        self._directions()
         self._remaining_senses()
         self._list_and_filler_words()
         self._check_everything_used()
@@ -677,6 +689,10 @@ class Parser:
     def _bind_aggregation(self, index: int, function: str) -> None:
         skip = {"of", "the", "a", "an", "customer", "per", "all", "our", "their", "'s"}
         j = self._next(index, skip, limit=3)
+        # "total grocery store spend", "average Premium customer LTV": values between the word and its figure
+        while j is not None and self.items[j].kind == "sense" and self.items[j].has("value") \
+                and not (self.items[j].has("fact") or self.items[j].has("metric")):
+            j = self._next(j, skip, limit=2)
         if j is None:
             return
         targets = []
@@ -856,12 +872,11 @@ class Parser:
     def _change_direction(self, index: int) -> str | None:
         for k in range(max(0, index - 3), index):
             item = self.items[k]
-            if item.kind == "word" and item.norm in CHANGE_DOWN:
+            if item.kind == "word" and item.norm in CHANGE_DOWN | CHANGE_UP:
                 item.used = True
-                return "down"
-            if item.kind == "word" and item.norm in CHANGE_UP:
-                item.used = True
-                return "up"
+                if self._word(k + 1) == "by":
+                    self.items[k + 1].used = True  # "dropped by more than 30%"
+                return "down" if item.norm in CHANGE_DOWN else "up"
         return None
 
     def _customers_mentioned(self) -> bool:
@@ -977,6 +992,21 @@ class Parser:
                 self._order_target(i + 1, descending=descending, singular_limit=False)
             if item.kind == "word" and word in ("rank", "ranked", "ranking", "sort", "sorted", "order"):
                 item.used = True
+
+    def _directions(self) -> None:
+        """ "descending" / "ascending" on their own set the direction of the sort (or ask for one)."""
+        for item in self.items:
+            if item.used or item.kind != "word" or item.norm not in ("ascending", "asc", "descending", "desc",
+                                                                      "increasing", "decreasing"):
+                continue
+            item.used = True
+            descending = item.norm in ("descending", "desc", "decreasing")
+            if self.draft.order:
+                target, _ = self.draft.order[-1]
+                self.draft.order[-1] = (target, descending)
+            else:
+                self.draft.order.append((None, descending))
+                self._pending_singular = False
 
     def _sort_direction(self, index: int) -> bool:
         for k in range(index, min(index + 5, len(self.items))):
@@ -1155,7 +1185,9 @@ class Parser:
                     item.used = True
         # "trend", "over time": by month when nothing else sets the grain
         for i, item in enumerate(items):
-            if item.kind == "word" and item.norm in ("trend", "trending", "evolution") or (
+            if item.used:
+                continue
+            if item.kind == "word" and item.norm in TREND_WORDS or (
                 item.kind == "word" and item.norm == "over" and self._word(i + 1) == "time"
             ):
                 if not any(g.name in FACT_GRAINS.values() for g in self.draft.group_by):
@@ -1354,8 +1386,11 @@ class Parser:
             if item.kind == "word" and item.norm in LIST_WORDS:
                 self.draft.list_intent = True
                 item.used = True
-            elif item.kind == "word" and item.norm in STOPWORDS:
+            elif item.kind == "word" and item.norm in FILLERS:
                 item.used = True
+            elif item.kind == "word" and item.norm in ("month", "year", "day", "week") and self._word(i - 1) == "in":
+                # "tenure in months": a unit, not a period
+                item.used = self.items[i - 1].used = True
             elif item.kind == "punct" and item.text in "?.,!:;'\"()`$-–":
                 item.used = True
             elif item.kind == "word" and item.norm in ("customer", "customer's", "transaction", "card", "holder"):
@@ -1454,9 +1489,11 @@ class Parser:
                 measures.append(self.catalog.metric_measure(table, {PROFILE: "customer_count", FACT: "transaction_count"}[table]))
             else:
                 raise self.refuse("I couldn't find a figure or a list of customers or transactions to show")
-        # superlative over a fact with no grouping and no list: MAX / MIN of it ("what is the highest LTV")
-        if kind == "aggregate" and not measures and draft.order:
-            pass
+        if kind == "aggregate":
+            stray = [c.title for c in draft.columns if c.kind == "fact"]
+            if stray:
+                raise self.refuse(f"I found {', '.join(stray)} but not how it fits the question; ask for its average "
+                                  "or total, or compare it with a number")
         # which table answers: the measures' table, or the listed entity's
         if kind == "list":
             base = draft.entity or self._table_of(draft.columns + [c.field for c in draft.conditions if c.field]) or PROFILE
@@ -1590,8 +1627,8 @@ class Parser:
                 if not plural:
                     limit = 1
         if kind == "aggregate" and not group_by and order:
-            order = []
-            limit = None
+            raise self.refuse("a ranking needs something to rank: add a breakdown (for example 'by segment') or ask "
+                              "for a list of customers or transactions")
         if kind == "list" and not order:
             compared = [c.field for c in conditions if c.field is not None and c.field.kind == "fact" and c.op not in ("in", "not_in")]
             if compared:
