@@ -88,21 +88,17 @@ def calendar_days(start: date, end: date) -> pd.DataFrame:
     )
 
 
-def date_range_of(stg_transactions: DataFrame, stg_customers: DataFrame) -> DataFrame:
-    """First and last day the data touches (transactions and account openings)."""
-    transactions = stg_transactions.agg(
-        F.min("TRANSACTION_DATE").alias("FIRST_TS"), F.max("TRANSACTION_DATE").alias("LAST_TS")
-    )
-    opened = stg_customers.agg(F.min("ACCOUNT_OPEN_DATE").alias("FIRST_OPEN"))
-    return transactions.cross_join(opened)
+def date_range_of(stg_transactions: DataFrame) -> DataFrame:
+    """First and last transaction time: the range of days the fact can point to."""
+    return stg_transactions.agg(F.min("TRANSACTION_DATE").alias("FIRST_TS"), F.max("TRANSACTION_DATE").alias("LAST_TS"))
 
 
 def run_dim_date(session: Session, cfg: PipelineConfig) -> StepResult:
-    """Rebuild GOLD.DIM_DATE over the data range, through as_of."""
+    """Rebuild GOLD.DIM_DATE from the first transaction day through as_of (the days the fact can point to)."""
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
-    bounds = date_range_of(warehouse.read("SILVER", "STG_TRANSACTIONS"), warehouse.read("SILVER", "STG_CUSTOMERS")).collect()[0]
-    candidates = [pd.Timestamp(v).date() for v in (bounds["FIRST_TS"], bounds["FIRST_OPEN"]) if v is not None and not pd.isna(v)]
+    bounds = date_range_of(warehouse.read("SILVER", "STG_TRANSACTIONS")).collect()[0]
+    candidates = [pd.Timestamp(v).date() for v in (bounds["FIRST_TS"],) if v is not None and not pd.isna(v)]
     last = [pd.Timestamp(bounds["LAST_TS"]).date()] if bounds["LAST_TS"] is not None and not pd.isna(bounds["LAST_TS"]) else []
     start = min(candidates) if candidates else cfg.as_of
     end = max(last + [cfg.as_of])
