@@ -97,7 +97,7 @@ def run_dim_date(session: Session, cfg: PipelineConfig) -> StepResult:
     """Rebuild GOLD.DIM_DATE from the first transaction day through as_of (the days the fact can point to)."""
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
-    bounds = date_range_of(warehouse.read("SILVER", "STG_TRANSACTIONS")).collect()[0]
+    bounds = date_range_of(warehouse.read_columns("SILVER", "STG_TRANSACTIONS", ["TRANSACTION_DATE"])).collect()[0]
     candidates = [pd.Timestamp(v).date() for v in (bounds["FIRST_TS"],) if v is not None and not pd.isna(v)]
     last = [pd.Timestamp(bounds["LAST_TS"]).date()] if bounds["LAST_TS"] is not None and not pd.isna(bounds["LAST_TS"]) else []
     start = min(candidates) if candidates else cfg.as_of

@@ -150,11 +150,14 @@ def current_customers(dim_customer: DataFrame) -> DataFrame:
     return dim_customer.filter(F.col("IS_CURRENT"))
 
 
+FACT_COLUMNS = ["CUSTOMER_ID", "DATE_KEY", "MERCHANT_CATEGORY_KEY", "TRANSACTION_AMOUNT", "STATUS"]
+
+
 def approved_transactions(fct_transactions: DataFrame, as_of: date) -> DataFrame:
     """Approved transactions dated on or before as_of: one row per transaction, the four columns marts read."""
     # Project first: the emulator's cost grows with every column it carries; integer filter before text.
     return (
-        fct_transactions.select("CUSTOMER_ID", "DATE_KEY", "MERCHANT_CATEGORY_KEY", "TRANSACTION_AMOUNT", "STATUS")
+        fct_transactions.select(FACT_COLUMNS)
         .filter(F.col("DATE_KEY") <= F.lit(day_key(as_of)))
         .filter(F.col("STATUS") == F.lit(APPROVED))
         .drop("STATUS")
@@ -672,6 +675,11 @@ declare(
 
 # --- step runners ----------------------------------------------------------------------------------
 
+def _fact_columns(warehouse: Warehouse) -> DataFrame:
+    """The fact's columns the marts read (locally only those are restored from Parquet)."""
+    return warehouse.read_columns("GOLD", "FCT_TRANSACTIONS", FACT_COLUMNS)
+
+
 def _as_of(cfg: PipelineConfig) -> date:
     if cfg.as_of is None:
         raise ConfigError("setting 'as_of' is required by the marts: pass --as-of YYYY-MM-DD (the last day of data)")
@@ -689,7 +697,7 @@ def run_customer_segments(session: Session, cfg: PipelineConfig) -> StepResult:
     warehouse = Warehouse.of(session, cfg)
     as_of = _as_of(cfg)
     customers = current_customers(warehouse.read("GOLD", "DIM_CUSTOMER")).cache_result()
-    approved = approved_transactions(warehouse.read("GOLD", "FCT_TRANSACTIONS"), as_of)
+    approved = approved_transactions(_fact_columns(warehouse), as_of)
     spend = window_spend(approved, warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY"), as_of, cfg.segments.window_days)
     rows = warehouse.write(customer_segments(customers, spend, as_of, cfg.segments), "GOLD", "CUSTOMER_SEGMENTS")
     written = warehouse.to_pandas("GOLD", "CUSTOMER_SEGMENTS")["CUSTOMER_SEGMENT"].value_counts()
@@ -717,7 +725,7 @@ def run_hero_metrics(session: Session, cfg: PipelineConfig) -> StepResult:
     as_of = _as_of(cfg)
     customers = current_customers(warehouse.read("GOLD", "DIM_CUSTOMER")).cache_result()
     # Materialised once: three aggregations read it.
-    approved = approved_transactions(warehouse.read("GOLD", "FCT_TRANSACTIONS"), as_of).cache_result()
+    approved = approved_transactions(_fact_columns(warehouse), as_of).cache_result()
     statistics = transaction_statistics(approved).cache_result()
     timings: dict[str, float] = {"statistics": time.perf_counter() - started}
 
