@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from c360_pipeline.config import ConfigError, PipelineConfig
+from c360_pipeline.config import DEFAULT_CUSTOMERS, ConfigError, PipelineConfig
 
 console = Console()
 
@@ -28,7 +28,7 @@ def _add_config_options(parser: argparse.ArgumentParser, *, data: bool = True) -
     parser.add_argument("--engine", choices=["local", "snowflake"], help="where the pipeline runs (default: local)")
     parser.add_argument("--connection", help="Snowflake connection name from ~/.snowflake/connections.toml")
     if data:
-        parser.add_argument("--customers", type=int, help="customers to generate (default: 1000)")
+        parser.add_argument("--customers", type=int, help=f"customers to generate (default: {DEFAULT_CUSTOMERS})")
         parser.add_argument("--seed", type=int, help="random seed (default: 42)")
         parser.add_argument("--as-of", type=_date, dest="as_of", help="the run's as-of date (default: last day of the data)")
         parser.add_argument("--dirty-rate", type=float, dest="dirty_rate", help="share of dirty raw records (default: 0.01)")
@@ -57,7 +57,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             raise ConfigError("setting 'out' is required: --out DIR (where the raw files go)")
         summary = generator.generate_world(
             args.out,
-            customers=args.customers if args.customers is not None else 1000,
+            customers=args.customers if args.customers is not None else DEFAULT_CUSTOMERS,
             seed=args.seed if args.seed is not None else 42,
             as_of=args.as_of,
             fmt=args.format,
@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     generate = commands.add_parser("generate", help="write realistic raw customer and transaction files")
-    generate.add_argument("--customers", type=int, help="number of customers (default: 1000)")
+    generate.add_argument("--customers", type=int, help=f"number of customers (default: {DEFAULT_CUSTOMERS})")
     generate.add_argument("--seed", type=int, help="random seed (default: 42)")
     generate.add_argument("--as-of", type=_date, dest="as_of", help="last day of the data (default: 2025-06-30)")
     generate.add_argument("--out", type=Path, help="output directory")

@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_AS_OF = date(2025, 6, 30)
+# The default local scale: the largest the Snowpark emulator runs end to end in minutes on a
+# 2-core laptop (see docs/local_engine.md); on the snowflake engine pass --customers 50000.
+DEFAULT_CUSTOMERS = 200
 
 
 class ConfigError(ValueError):
@@ -57,7 +60,7 @@ class PipelineConfig(BaseModel):
     warehouse: str = "C360_WH"
     as_of: date | None = None
     seed: int = Field(42, ge=0)
-    customers: int = Field(1000, ge=1, le=5_000_000)
+    customers: int = Field(DEFAULT_CUSTOMERS, ge=1, le=5_000_000)
     dirty_rate: float = Field(0.01, ge=0.0, le=0.2)
     home: Path = Field(default_factory=lambda: Path(os.environ.get("C360_HOME", ".c360")))
     engine: Literal["local", "snowflake"] = "local"
