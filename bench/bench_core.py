@@ -1,6 +1,6 @@
 """Benchmark: ingest → stage → dimensions → fact on the local engine; prints seconds and rows/s per step.
 
-    python bench/bench_core.py --customers 1000 --seed 42 [--home DIR]
+    python bench/bench_core.py [--customers 200] [--seed 42] [--home DIR]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from c360_pipeline import bronze, generator, gold, silver
-from c360_pipeline.config import PipelineConfig
+from c360_pipeline.config import DEFAULT_CUSTOMERS, PipelineConfig
 from c360_pipeline.sessions import local_session
 
 STEPS = (
@@ -27,7 +27,7 @@ STEPS = (
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--dirty-rate", type=float, default=0.01)
     parser.add_argument("--home", type=Path, help="working directory (default: a temporary one)")

@@ -10,7 +10,7 @@ from rich.console import Console
 
 BENCHMARKS = {
     "generate": ("bench_generate.py", ["--customers", "50000", "--seed", "1"]),
-    "core": ("bench_core.py", ["--customers", "1000"]),
+    "core": ("bench_core.py", []),
     "marts": ("bench_marts.py", []),
     "churn": ("bench_churn.py", []),
     "dag": ("bench_dag.py", []),
@@ -24,7 +24,7 @@ def bench_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "bench"
 
 
-def run_benchmarks(which: str, home: Path | None, console: Console) -> int:
+def run_benchmarks(which: str, home: Path | None, console: Console, extra: list[str] | None = None) -> int:
     names = list(BENCHMARKS) if which == "all" else [which]
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
@@ -37,7 +37,8 @@ def run_benchmarks(which: str, home: Path | None, console: Console) -> int:
         if not path.exists():
             console.print(f"[red]{path} not found[/]: `c360 bench` runs from a checkout of the repository")
             return 2
-        extra = ["--home", str(home / name)] if home is not None and "--home" in path.read_text() else []
+        home_option = ["--home", str(home / name)] if home is not None and "--home" in path.read_text() else []
         console.rule(f"bench {name}")
-        failures += subprocess.call([sys.executable, str(path), *arguments, *extra]) != 0
+        options = list(extra or []) or arguments
+        failures += subprocess.call([sys.executable, str(path), *options, *home_option]) != 0
     return 1 if failures else 0

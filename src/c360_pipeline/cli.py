@@ -203,7 +203,7 @@ def cmd_model_card(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from c360_pipeline.benchmarks import run_benchmarks
 
-    return run_benchmarks(args.which, args.home, console)
+    return run_benchmarks(args.which, args.home, console, args.extra)
 
 
 # --- parser --------------------------------------------------------------------------------------
@@ -263,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="run the shipped benchmarks and print their figures")
     bench.add_argument("which", nargs="?", default="all", help="generate | core | dag | marts | app | assistant | all")
     bench.add_argument("--home", type=Path, help="home to benchmark in (default: a temporary directory)")
+    bench.add_argument("extra", nargs=argparse.REMAINDER, help="options passed to the benchmark (e.g. --customers 500)")
     bench.set_defaults(handler=cmd_bench)
 
     clean = commands.add_parser("clean", help="remove the local home (generated data, warehouse, models)")
