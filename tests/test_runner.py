@@ -235,8 +235,8 @@ def test_second_nightly_run_on_the_same_day_changes_nothing(session, cfg):
     """The smallest world whose churn labels can train a model (10 churned and 10 retained customers)."""
     from c360_pipeline.generator import generate_world
 
-    generate_world(cfg.raw_dir, customers=80, seed=11, as_of=date(2025, 6, 30), days=300)
-    cfg = cfg.model_copy(update={"customers": 80, "churn": cfg.churn.model_copy(
+    generate_world(cfg.raw_dir, customers=60, seed=11, as_of=date(2025, 6, 30), days=300)
+    cfg = cfg.model_copy(update={"customers": 60, "churn": cfg.churn.model_copy(
         update={"inactivity_days": 20, "decline_pct": 0.1})})
     nightly = runner.run_nightly(cfg, days=1, session=session)
     assert nightly.ok, nightly.days[-1].headline()
