@@ -286,6 +286,20 @@ def recombined_aggregates(leaf: Leaf) -> list[Column]:
     raise UnsupportedExpression(f"{leaf.original.sql()} cannot be recombined")
 
 
+def leaf_from_partials(leaf: Leaf) -> Column:
+    """The leaf's value when each first-pass group is already one output group (no second aggregation)."""
+    if leaf.condition is not None or leaf.function == "count_distinct":
+        raise UnsupportedExpression(f"{leaf.original.sql()} needs the second pass")
+    if leaf.function in ("count_star", "count"):
+        return F.col(f"{leaf.alias}_N").alias(leaf.alias)
+    if leaf.function == "sum":
+        return F.col(f"{leaf.alias}_S").alias(leaf.alias)
+    if leaf.function == "avg":
+        count = F.col(f"{leaf.alias}_N")
+        return F.iff(count == F.lit(0), F.lit(None), F.col(f"{leaf.alias}_S") / count).alias(leaf.alias)
+    return F.col(f"{leaf.alias}_P").alias(leaf.alias)
+
+
 def finish_leaf(leaf: Leaf) -> Column:
     """The leaf's value after the second pass (averages divide their recombined sum by their count)."""
     if leaf.function == "avg":

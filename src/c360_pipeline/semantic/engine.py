@@ -32,6 +32,7 @@ from c360_pipeline.semantic.columns import (
     columns_in,
     finish_leaf,
     first_pass_keys,
+    leaf_from_partials,
     one_pass_aggregate,
     one_pass_inputs,
     partial_aggregates,
@@ -1968,30 +1969,55 @@ def _finished(grouped: DataFrame, query: StructuredQuery, plans: list[MetricPlan
 
 
 def _fact_frame(query: StructuredQuery, catalog: Catalog, read, materialise: bool = False) -> DataFrame:
-    """Transactions: filter on DATE_KEY and literal lists, join small dimensions by name, aggregate in two passes.
+    """Transactions: one filter on DATE_KEY and literal lists, the few columns needed, small dimensions joined by
+    name, then two aggregation passes (a small grain such as status, channel, day or customer; then the answer's).
 
-    With `materialise` (the local engine, which re-evaluates a plan for every step built on it) the
-    first pass is computed once into a temporary table; on Snowflake the plan stays one query.
+    With `materialise` (the local engine, which re-evaluates a plan for every step built on it) the filtered rows
+    and each pass are computed once into temporary tables; on Snowflake the plan stays one query.
     """
-    facts = read(FACT)
-    if query.time_range is not None:
-        facts = facts.filter(_time_predicate(query.time_range))
     by_table: dict[str, list[Condition]] = {}
     for condition in query.conditions:
         by_table.setdefault(condition.table, []).append(condition)
-    for condition in by_table.get(FACT, []):
-        facts = facts.filter(_row_predicate(condition))
+    plans = [plan_metric(m.label, m.expr) for m in query.measures] if query.kind == "aggregate" else []
+    leaves = [leaf for plan in plans for leaf in plan.leaves]
+    predicates = [_row_predicate(c) for c in by_table.get(FACT, [])]
+    if query.time_range is not None:
+        predicates.insert(0, _time_predicate(query.time_range))
     if CATEGORIES in by_table:
         # 50 categories: resolve the filter to category keys and keep it an integer IN list on the fact
         categories = read(CATEGORIES)
         for condition in by_table[CATEGORIES]:
             categories = categories.filter(_row_predicate(condition))
         keys = sorted(int(row[0]) for row in categories.select("MERCHANT_CATEGORY_KEY").collect())
-        facts = facts.filter(F.col("MERCHANT_CATEGORY_KEY").isin(keys) if keys else F.lit(False))
+        predicates.append(F.col("MERCHANT_CATEGORY_KEY").isin(keys) if keys else F.lit(False))
+    shared = {leaf.condition.sql() if leaf.condition is not None else None for leaf in leaves}
+    if len(shared) == 1 and None not in shared:
+        # every aggregate keeps the same rows (e.g. approved only): filter once, aggregate unconditionally
+        predicates.append(to_column(leaves[0].condition))
+        leaves = [replace(leaf, condition=None) for leaf in leaves]
+    facts = read(FACT)
+    if predicates:
+        combined = predicates[0]
+        for predicate in predicates[1:]:
+            combined = combined & predicate
+        facts = facts.filter(combined)
     customer_grain = any(g.table == PROFILE and g.name in ("customer_id", "full_name") for g in query.group_by)
+    date_fields = [g for g in query.group_by if g.table == DATES]
+    category_fields = [g for g in query.group_by if g.table == CATEGORIES]
     profile_fields = [f for f in (*query.group_by, *query.columns) if f.table == PROFILE]
-    if not customer_grain and (PROFILE in by_table or profile_fields):
-        # a few profile columns joined by name onto the (already filtered) transactions
+    join_profile = not customer_grain and (PROFILE in by_table or bool(profile_fields))
+    if query.kind == "aggregate":
+        needed = {k for g in query.group_by if g.table == FACT for k in columns_in(g.expr)}
+        for leaf in leaves:
+            needed |= first_pass_keys(leaf) | (columns_in(leaf.argument) if leaf.argument is not None else set())
+        needed |= {"CUSTOMER_ID"} if customer_grain or join_profile else set()
+        needed |= {FACT_DATE_KEY} if date_fields or DATES in by_table else set()
+        needed |= {"MERCHANT_CATEGORY_KEY"} if category_fields else set()
+        facts = facts.select(*[F.col(c) for c in sorted(needed)]) if needed else facts.select(F.lit(1).alias("_ROW"))
+        if materialise:
+            facts = facts.cache_result()
+    if join_profile:
+        # a few profile columns joined by name onto the (already filtered, narrow) transactions
         profile = read(PROFILE)
         for condition in by_table.get(PROFILE, []):
             profile = profile.filter(_row_predicate(condition))
@@ -2000,11 +2026,7 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read, materialise: boo
     if query.kind == "list":
         columns = [F.col(c.label) if c.table == PROFILE else to_column(c.expr).alias(c.label) for c in query.columns]
         return _ordered(facts.select(*columns), query)
-    plans = [plan_metric(m.label, m.expr) for m in query.measures]
-    leaves = [leaf for plan in plans for leaf in plan.leaves]
-    date_fields = [g for g in query.group_by if g.table == DATES]
-    category_fields = [g for g in query.group_by if g.table == CATEGORIES]
-    # first pass: aggregate transactions to a small grain (the keys) — status, channel, day, customer ...
+    # first pass: aggregate transactions to a small grain (the keys)
     keys: list[str] = []
     for group in query.group_by:
         if group.table == FACT:
@@ -2045,8 +2067,17 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read, materialise: boo
                            "CUSTOMER_ID")
     group_columns = [to_column(g.expr).alias(g.label) if g.table == FACT else F.col(g.label) for g in query.group_by]
     labels = [g.label for g in query.group_by]
+    identity = [k for g in query.group_by if g.table == FACT for k in sorted(columns_in(g.expr))]
+    identity += ["CUSTOMER_ID"] if customer_grain else [g.label for g in query.group_by if g.table == PROFILE]
+    if keys and set(keys) == set(identity) and all(leaf.condition is None and leaf.function != "count_distinct"
+                                                   for leaf in leaves):
+        # each first-pass group is already one answer row: no second aggregation
+        finished = first.select(*group_columns, *[leaf_from_partials(leaf) for leaf in leaves])
+        return _finished(finished, query, plans)
     regrouped = first.select(*group_columns, *[c for leaf in leaves for c in recombine_inputs(leaf)])
     aggregates = [c for leaf in leaves for c in recombined_aggregates(leaf)]
     second = regrouped.group_by(*labels).agg(*aggregates) if labels else regrouped.agg(*aggregates)
+    if materialise:
+        second = second.cache_result()
     finished = second.select(*[F.col(label) for label in labels], *[finish_leaf(leaf) for leaf in leaves])
     return _finished(finished, query, plans)
