@@ -274,6 +274,20 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
     assert metric_values(browser)["Segment"] == profile.loc[profile["CUSTOMER_ID"] == "CUST00000001", "CUSTOMER_SEGMENT"].item()
     assert len(panel.find_elements(By.CSS_SELECTOR, '[data-testid="stPlotlyChart"]')) == 2
     shoot(browser, screenshots, "2_customer_360")
+    # Another search: the customer selector shows the new match, not the previous customer.
+    other = profile.sort_values("CUSTOMER_ID").iloc[2]
+    search = widget_input(browser, "stTextInput", "Search customers")
+    search.send_keys(Keys.CONTROL, "a")
+    search.send_keys(other["CUSTOMER_ID"], Keys.ENTER)
+    settle(browser)
+    no_exception(browser)
+    selector = next(
+        box for box in active_panel(browser).find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]')
+        if box.find_element(By.CSS_SELECTOR, '[data-testid="stWidgetLabel"]').text.startswith("Customer")
+    )
+    chosen = selector.find_element(By.CSS_SELECTOR, "input").get_attribute("value")
+    assert chosen.startswith(other["CUSTOMER_ID"]), chosen
+    assert other["FULL_NAME"] in active_panel(browser).text
 
     # AI Assistant: a suggested question is answered (rows or a plain refusal), never an exception.
     open_tab(browser, "AI Assistant")

@@ -18,7 +18,6 @@ SEARCH_FIELDS = {
     "Email": ("EMAIL",),
 }
 MAX_CHOICES = 200
-TRANSACTION_FILTER_KEYS = ("c360_txn_dates", "c360_txn_groups", "c360_txn_categories")
 OPEN_END = date(9999, 12, 31)
 
 
@@ -59,7 +58,9 @@ def render(data: AppData) -> None:
     labels = customer_labels(choices)
     options = list(labels)
     if st.session_state.get("c360_customer") not in labels:
-        st.session_state.pop("c360_customer", None)
+        # Set, not forget: an explicit value is sent to the browser, which otherwise keeps showing the
+        # previous customer's label while the page shows the first match.
+        st.session_state["c360_customer"] = options[0]
     found = f"{count(len(matches))} match" + ("" if len(matches) == 1 else "es")
     shown = "" if len(matches) <= MAX_CHOICES else f" (first {MAX_CHOICES} by ID; refine the search)"
     customer_id = st.selectbox(f"Customer — {found}{shown}", options, format_func=labels.get, key="c360_customer")
@@ -103,8 +104,9 @@ def _transactions(transactions: pd.DataFrame, customer_id: str) -> None:
         return
     # Filters belong to one customer: start afresh when another customer is shown.
     if st.session_state.get("c360_filters_for") != customer_id:
-        for key in TRANSACTION_FILTER_KEYS:
-            st.session_state.pop(key, None)
+        st.session_state.pop("c360_txn_dates", None)  # set to the new customer's range below
+        st.session_state["c360_txn_groups"] = []
+        st.session_state["c360_txn_categories"] = []
         st.session_state["c360_filters_for"] = customer_id
     days = transactions["TRANSACTION_DATE"].dt.date
     first, last = days.min(), days.max()
