@@ -1,7 +1,10 @@
 """Benchmark the Streamlit app: drive every tab through AppTest and print the time of each interaction.
 
-    python bench/bench_app.py --home DIR          # a warehouse built by `c360 run --home DIR` (1,000 customers)
-    python bench/bench_app.py --synthetic DIR     # build (once) the test fixture world at 1,000 x 270 in DIR
+    python bench/bench_app.py [--home DIR] [--customers 1000]   # DIR built by `c360 run` (built here if empty)
+    python bench/bench_app.py --synthetic DIR                    # the tests' fixture world at 1,000 x 270
+
+Without --home: $C360_HOME when it holds a built warehouse, else a temporary directory that is built
+with `c360 run --customers 1000` first (minutes on the local engine).
 
 Each interaction is one widget change and the re-run that follows, timed two ways: the whole script as
 AppTest re-runs it (all tabs), and the render of the tab that owns the widget, which is what the browser
@@ -26,13 +29,28 @@ sys.path.insert(0, str(ROOT / "streamlit_app"))
 TARGET_SECONDS = 1.0
 
 
+def build_with_pipeline(home: Path, customers: int) -> None:
+    """`c360 run --home HOME --customers N`, as a user would; the app only needs the profile to exist."""
+    import subprocess
+
+    print(f"building {home} with `c360 run --customers {customers}` ...", flush=True)
+    started = time.perf_counter()
+    code = subprocess.call(
+        [sys.executable, "-m", "c360_pipeline.cli", "run", "--home", str(home), "--customers", str(customers)]
+    )
+    print(f"  c360 run finished with exit code {code} in {time.perf_counter() - started:.0f} s")
+
+
 def ensure_home(args: argparse.Namespace) -> Path:
     from c360_pipeline.app_launcher import profile_built
     from c360_pipeline.config import PipelineConfig
 
+    def built(home: Path) -> bool:
+        return profile_built(PipelineConfig.build(home=home))
+
     if args.synthetic:
         home = args.synthetic
-        if not profile_built(PipelineConfig.build(home=home)):
+        if not built(home):
             sys.path.insert(0, str(ROOT / "tests"))
             from app_fixtures import build_app_warehouse
 
@@ -41,10 +59,18 @@ def ensure_home(args: argparse.Namespace) -> Path:
             build_app_warehouse(home, customers=1000, transactions_per_customer=270, seed=11)
             print(f"  built in {time.perf_counter() - started:.0f} s")
         return home
+    if args.home is None:
+        configured = os.environ.get("C360_HOME")
+        if configured and built(Path(configured)):
+            return Path(configured)
+        import tempfile
+
+        args.home = Path(tempfile.mkdtemp(prefix="c360-bench-app-"))
     home = args.home
-    if not profile_built(PipelineConfig.build(home=home)):
-        print(f"{home} has no GOLD.CUSTOMER_360_PROFILE: build it with `c360 run --home {home}` "
-              f"(or use --synthetic DIR)", file=sys.stderr)
+    if not built(home):
+        build_with_pipeline(home, args.customers)
+    if not built(home):
+        print(f"{home} still has no GOLD.CUSTOMER_360_PROFILE: see the `c360 run` output above", file=sys.stderr)
         raise SystemExit(2)
     return home
 
@@ -135,9 +161,9 @@ def interactions(app, profile) -> list[tuple[str, object]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--home", type=Path, default=Path(os.environ.get("C360_HOME", ".c360")),
-                       help="local home built by `c360 run` (default: $C360_HOME or .c360)")
+    where.add_argument("--home", type=Path, help="local home built by `c360 run` (built here when empty)")
     where.add_argument("--synthetic", type=Path, help="build/reuse the 1,000-customer fixture world in this directory")
+    parser.add_argument("--customers", type=int, default=1000, help="customers when building a home (default 1000)")
     args = parser.parse_args()
     home = ensure_home(args).resolve()
     os.environ["C360_HOME"] = str(home)
