@@ -130,6 +130,31 @@ HELD_OUT: dict[str, tuple[str, ...]] = {
 }
 
 
+# A second held-out batch, written after the first had been measured and used for fixes; measured once as
+# written (figure in the report), then kept here unchanged.
+HELD_OUT_2: dict[str, tuple[str, ...]] = {
+    "ltv_by_card": ("Avg. lifetime value across card types", "for each card type give me the average LTV",
+                    "compare average LTV between card tiers"),
+    "customers_by_risk": ("How are customers distributed across churn risk categories?",
+                          "customer counts for every risk level", "risk category headcount"),
+    "spend_by_group_30_days": ("spend per category group, past 30 days", "last 30 days total spend for each category group"),
+    "transactions_by_channel_ytd": ("YTD number of transactions for every channel", "transactions this year by channel, count"),
+    "age_by_segment": ("what's the average customer age in each behavioural segment?", "segment by segment average age"),
+    "customers_in_ny": ("total customers in the state of New York", "NY customer count"),
+    "top_3_states_total_ltv": ("the 3 states with the largest total customer lifetime value",
+                               "rank states by total LTV and show the top 3"),
+    "high_risk_big_limits": ("show high-risk customers whose credit limit exceeds 20k",
+                             "customers in the high risk category with credit lines above $20,000"),
+    "utilization_by_card": ("credit utilization on average, per card type", "how utilized are credit lines by card tier on average"),
+    "march_spend_by_channel": ("channel breakdown of spend in March", "in March, how much was spent through each channel"),
+    "joined_2024": ("how many new customers did we get in 2024", "accounts opened during 2024: count"),
+    "top_5_spenders_last_month": ("last month's top 5 spenders", "5 customers who spent the most last month"),
+    "recency_by_segment": ("on average, how many days since each segment's last transaction",
+                           "average inactivity days per segment"),
+    "weekend_spend_90_days": ("weekend spend in the last 90 days", "total amount spent on saturdays and sundays over the past 90 days"),
+}
+
+
 def _plain(value):
     if value is None or (isinstance(value, float) and value != value):
         return None
@@ -204,6 +229,18 @@ def main() -> int:
                 misses.append(f"{intent}: {question!r} -> {answer.interpretation}")
     print(f"\nheld-out paraphrase execution accuracy: {(total - len(misses)) / total:.1%} of {total}")
     for miss in misses:
+        print(f"  miss: {miss}")
+    misses2, total2 = [], 0
+    for intent, questions in HELD_OUT_2.items():
+        for question in questions:
+            total2 += 1
+            answer, wall, cpu = timed(question, warehouse)
+            if answer.query is not None:
+                by_table["profile" if answer.query.base_table == "customer_360_profile" else "fact"].append((wall, cpu))
+            if not same_rows(answer, expected[intent]):
+                misses2.append(f"{intent}: {question!r} -> {answer.interpretation}")
+    print(f"second held-out batch: {(total2 - len(misses2)) / total2:.1%} of {total2}")
+    for miss in misses2:
         print(f"  miss: {miss}")
     for question in all_suggestions():
         answer, wall, cpu = timed(question, warehouse)

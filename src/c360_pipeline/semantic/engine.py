@@ -109,6 +109,7 @@ STOPWORDS = {
     "category", "type", "kind", "sorts", "individual", "people", "person", "one", "ones", "still", "ever",
     "currently", "now", "being", "here", "s", "?", "having", "holding", "hold", "holds", "own", "owning",
     "use", "using", "via", "through", "spread", "split", "do", "does", "look", "like", "distribution", "mix",
+    "distributed", "spread", "split",
     "compare", "comparison", "compared", "trend", "trending", "time", "changed", "change", "evolve", "evolved",
     "evolution", "history", "historical", "metric", "kpi", "insight", "across", "data", "database", "dataset",
     "info", "information", "detail", "details", "breakdown", "split", "analysis", "analyze", "analyse",
@@ -458,6 +459,12 @@ def _items(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
             # a phrase may not run into a time expression
             limit = min((s for s in times if s > i), default=len(tokens))
             length, senses = lexicon.match(norms[:limit], i)
+            for k in range(i + 1, i + length):
+                # a longer phrase starting inside this one wins ("total | customer lifetime value")
+                overlap, _ = lexicon.match(norms[:limit], k)
+                if overlap > length and k + overlap > i + length:
+                    length, senses = lexicon.match(norms[:k], i)
+                    break
             if token.kind == "number" and length and not token.raw[0].isalpha():
                 length, senses = 0, []
             if length:
@@ -530,7 +537,7 @@ class Parser:
         hops = 0
         while j < len(self.items) and hops < limit:
             item = self.items[j]
-            if item.kind == "punct" and item.text in ("'", '"', "`"):
+            if item.kind == "punct" and item.text in ("'", '"', "`", "."):
                 j += 1
                 continue
             if item.kind == "word" and item.norm in skip:
@@ -677,6 +684,13 @@ class Parser:
                     j = self._next(j, skip, limit=3)
                     continue
             break
+        # "transactions this year by channel, count": the entity named before the word
+        for item in reversed(self.items[:index]):
+            entity = item.kind == "sense" and not item.used and item.has("entity")
+            if entity and not item.has("metric"):
+                item.used = True
+                self._count_entity(entity.table, item)
+                return
         # "how many are high risk?" — counting customers is the only reading
         self.draft.count_intent = True
 
@@ -694,6 +708,15 @@ class Parser:
         while j is not None and self.items[j].kind == "sense" and self.items[j].has("value") \
                 and not (self.items[j].has("fact") or self.items[j].has("metric")):
             j = self._next(j, skip, limit=2)
+        if j is None or not (self.items[j].kind == "sense" and (self.items[j].has("fact") or self.items[j].has("metric"))):
+            # "LTV average", "spend total": the word after its figure
+            before = index - 1
+            while before >= 0 and (self.items[before].kind == "punct" or
+                                   (self.items[before].kind == "word" and self.items[before].norm in ("on", "in", "the", "an"))):
+                before -= 1
+            if before >= 0 and self.items[before].kind == "sense" and not self.items[before].used \
+                    and (self.items[before].has("fact") or self.items[before].has("metric")):
+                j = before
         if j is None:
             return
         targets = []
@@ -1048,6 +1071,15 @@ class Parser:
                 # "top 5 states by ...": group by the dimension, rank by what follows
                 consumed = self._group_target(j)
                 target = self._by_target(j + max(consumed, 1))
+        if target is None and word in ("most", "least", "highest", "lowest", "largest", "smallest"):
+            # "customers who spent the most": the figure before the superlative
+            before = self._previous(index, FILLERS | {"the"}, limit=3)
+            if before is not None and self.items[before].kind == "sense" and (
+                    self.items[before].has("metric") or self.items[before].has("fact")) and not self.items[before].has("value"):
+                target = self._sort_key(before) if not self.items[before].used or id(self.items[before]) in self.item_measures \
+                    else None
+                if target is None and self.items[before].has("metric"):
+                    target = ("measure", self._measure_item(self.items[before]))
         if target is not None and target[0] == "fact" and word in ("most", "least"):
             target = target + ("SUM",)  # "the most lifetime value" is a total, "the highest" an average
         self.draft.order.append((target, descending))
@@ -1133,7 +1165,8 @@ class Parser:
                 continue
             word = item.norm if item.kind == "word" else ""
             starts_group = word in GROUP_WORDS or (word == "for" and self._word(i + 1) in ("each", "every")) \
-                or (word == "in" and self._word(i + 1) in ("each", "every"))
+                or (word == "in" and self._word(i + 1) in ("each", "every")) \
+                or (word == "between" and i + 1 < len(items) and self._groupable(i + 1))
             if not starts_group:
                 continue
             item.used = True
@@ -1443,8 +1476,9 @@ class Parser:
                     comparisons[index] = (("fact", PROFILE, "total_transactions"), op, values, item)
         having_measures = [t[1] for t, *_ in comparisons if t[0] == "measure"]
         # a per-customer metric with a comparison or sort on customers: group the fact by customer
-        if draft.entity == PROFILE and (having_measures or any(
-                o[0] and o[0][0] == "measure" and o[0][1].table == FACT for o in draft.order)) \
+        ranked_by_fact = any(o[0] and o[0][0] == "measure" and o[0][1].table == FACT for o in draft.order) or (
+            any(o[0] is None for o in draft.order) and measures and measures[0].table == FACT)
+        if draft.entity == PROFILE and (having_measures or ranked_by_fact) \
                 and any(m.table == FACT for m in measures + having_measures) and not draft.group_by:
             draft.group_customers = True
         if draft.count_intent and not measures:
