@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import streamlit as st
@@ -39,6 +40,11 @@ def score(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:.1f}"
+
+
+def plain(text: str) -> str:
+    """User text for a markdown element, with markdown and LaTeX characters escaped so it shows as typed."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:])", r"\\\1", text)
 
 
 def ltv_bounds(profile: pd.DataFrame) -> tuple[int, int]:

@@ -64,7 +64,7 @@ def render(data: AppData) -> None:
         st.warning("No customers match this audience. Choose more segments or risk levels, or widen the LTV range.")
         return
 
-    average_ltv = float(audience["LIFETIME_VALUE"].mean())
+    average_ltv = float(audience["LIFETIME_VALUE"].fillna(0.0).mean())  # no approved spend yet = $0
     result = campaign_result(len(audience), average_ltv, incentive, contact_cost, retention_pct / 100)
     _results(result)
     _sensitivity(result)

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from data_access import TRANSACTION_LIMIT, AppData, filter_transactions, ordered_values, search_customers
-from tabs import cents, chart, count, figure, keep_choices, money, score
+from tabs import cents, chart, count, figure, keep_choices, money, plain, score
 
 SEARCH_FIELDS = {
     "ID, name or email": ("CUSTOMER_ID", "FULL_NAME", "EMAIL"),
@@ -52,7 +52,7 @@ def render(data: AppData) -> None:
     )
     matches = search_customers(profile, query, SEARCH_FIELDS[field])
     if matches.empty:
-        st.info(f"No customer's {field.lower()} contains “{query.strip()}”.")
+        st.info(f"No customer's {field.lower()} contains “{plain(query.strip())}”.")
         return
     choices = matches.head(MAX_CHOICES)
     labels = customer_labels(choices)
@@ -62,8 +62,9 @@ def render(data: AppData) -> None:
         # previous customer's label while the page shows the first match.
         st.session_state["c360_customer"] = options[0]
     found = f"{count(len(matches))} match" + ("" if len(matches) == 1 else "es")
-    shown = "" if len(matches) <= MAX_CHOICES else f" (first {MAX_CHOICES} by ID; refine the search)"
-    customer_id = st.selectbox(f"Customer — {found}{shown}", options, format_func=labels.get, key="c360_customer")
+    shown = "" if len(matches) <= MAX_CHOICES else f"; the first {MAX_CHOICES} by ID are listed, refine the search"
+    customer_id = st.selectbox("Customer", options, format_func=labels.get, key="c360_customer")
+    st.caption(f"{found}{shown}")
     customer = profile[profile["CUSTOMER_ID"] == customer_id].iloc[0]
 
     _profile(customer)

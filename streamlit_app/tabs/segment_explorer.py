@@ -73,16 +73,16 @@ def render(data: AppData) -> None:
         help="Churn risk category from the latest model; 'Not scored' = no prediction yet.",
     )
     chosen_cards = last.multiselect("Card type", cards, key="seg_cards", placeholder="All card types")
-    with st.container():
-        ltv = ltv_range_slider("Lifetime value", profile, key="seg_ltv")
+    ltv = ltv_range_slider("Lifetime value", profile, key="seg_ltv")
 
     selected = filter_profile(profile, chosen_segments, chosen_states, chosen_risks, chosen_cards, ltv)
     shown = customer_list(selected)
     scored = selected["CHURN_RISK_SCORE"].dropna()
+    lifetime_value = selected["LIFETIME_VALUE"].fillna(0.0)  # no approved spend yet = $0
     a, b, c, d = st.columns(4)
     a.metric("Customers", count(len(selected)))
-    b.metric("Total LTV", money(float(selected["LIFETIME_VALUE"].sum())))
-    c.metric("Average LTV", money(float(selected["LIFETIME_VALUE"].mean())) if len(selected) else "—")
+    b.metric("Total LTV", money(float(lifetime_value.sum())))
+    c.metric("Average LTV", money(float(lifetime_value.mean())) if len(selected) else "—")
     d.metric(
         "Average churn risk",
         score(float(scored.mean())) if len(scored) else "—",
