@@ -64,7 +64,7 @@ def shown_rows(app: AppTest) -> list[tuple]:
 
 
 def history(app: AppTest) -> list[str]:
-    return [b.label.split("  ·  ")[0] for b in app.button if b.key and b.key.startswith("ai_history_")]
+    return [b.label.split("  ·  ")[0].replace("\\", "") for b in app.button if b.key and b.key.startswith("ai_history_")]
 
 
 def test_suggested_questions_in_five_categories_and_every_widget_has_a_key(app):
@@ -132,3 +132,13 @@ def test_injection_text_changes_nothing_and_is_not_an_error(app, home):
     assert not app.exception and app.warning
     assert Warehouse.of(local_session(), PipelineConfig.build(home=home[0])).read("GOLD", "CUSTOMER_360_PROFILE").count() == before
     session.close()
+
+
+def test_question_text_is_echoed_as_typed_not_as_markdown(app):
+    app.text_input(key="ai_question").input("[click](http://example.com) **now**")
+    app.button(key="ai_ask").click().run()
+    from tabs import plain
+
+    echoed = [m.value for m in app.markdown if m.value.startswith("**Q:")]
+    assert echoed == [f"**Q: {plain('[click](http://example.com) **now**')}**"]
+    assert "\\[click\\]" in echoed[0] and "\\*\\*now" in echoed[0]

@@ -740,3 +740,24 @@ def test_ask_command_without_tables_names_the_command_to_run(tmp_path):
     cfg = PipelineConfig.build(home=tmp_path / "empty")
     assert ask_command("How many customers are in each segment?", cfg, False, console) == 2
     assert "c360 run" in console.file.getvalue()
+
+
+def test_word_soup_is_answered_or_refused_never_an_error():
+    """Random mixes of model phrases and grammar words: every one parses and compiles, or is refused."""
+    import random
+
+    from c360_pipeline.semantic.engine import catalog_for
+
+    _, lexicon = catalog_for()
+    phrases = sorted(" ".join(key) for key in lexicon.phrases if not key[0].startswith("state:"))
+    words = ["by", "per", "top 5", "bottom 3", "highest", "most", "least", "average", "total", "how many", "number of",
+             "over", "under", "10,000", "50%", "between", "and", "or", "not", "last month", "in 2024", "Q1", "which",
+             "show", "customers", "transactions", "each", "than", "sorted by", "descending", "65+", "aged", "?", ",",
+             "'", ";", "--", "=", "1", "monthly", "trend", "since April", "from January to March"]
+    chooser = random.Random(20250630)
+    for _ in range(600):
+        question = " ".join(chooser.choice(phrases + words * 3) for _ in range(chooser.randint(1, 7)))
+        try:
+            check_read_only(compile_sql(parsed(question)))
+        except QuestionNotUnderstood:
+            pass

@@ -15,7 +15,7 @@ from c360_pipeline.semantic.assistant import Answer, ask
 from c360_pipeline.semantic.suggestions import SUGGESTED_QUESTIONS
 from c360_pipeline.warehouse import TableMissing, Warehouse
 from data_access import AppData, csv_bytes
-from tabs import chart, figure
+from tabs import chart, figure, plain
 
 HISTORY_KEY = "ai_history"
 ANSWER_KEY = "ai_answer"
@@ -83,13 +83,13 @@ def _chart(answer: Answer) -> None:
 
 def _show(answer: Answer) -> None:
     if answer.refused:
-        st.warning(answer.interpretation)
+        st.warning(plain(answer.interpretation))
         if answer.suggestions:
             st.markdown("Questions I can answer that are close to yours:")
             for index, suggestion in enumerate(answer.suggestions):
-                st.button(suggestion, key=f"ai_retry_{index}", on_click=_submit, args=(suggestion,))
+                st.button(plain(suggestion), key=f"ai_retry_{index}", on_click=_submit, args=(suggestion,))
         return
-    st.info(answer.interpretation)
+    st.info(plain(answer.interpretation))
     with st.expander("Generated SQL", expanded=True):
         st.code(answer.sql or "", language="sql")
     frame = answer.dataframe
@@ -112,7 +112,7 @@ def _history() -> None:
     st.markdown("**Recent questions**")
     for index, item in enumerate(history):
         status = f"{item['rows']:,} rows" if item["answered"] else "not answered"
-        st.button(f"{item['question']}  ·  {status}", key=f"ai_history_{index}", on_click=_submit,
+        st.button(f"{plain(item['question'])}  ·  {status}", key=f"ai_history_{index}", on_click=_submit,
                   args=(item["question"],))
 
 
@@ -140,6 +140,6 @@ def render(data: AppData) -> None:
         _remember(answer)
     answer = st.session_state.get(ANSWER_KEY)
     if answer is not None:
-        st.markdown(f"**Q: {answer.question}**")
+        st.markdown(f"**Q: {plain(answer.question)}**")
         _show(answer)
     _history()

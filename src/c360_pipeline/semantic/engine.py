@@ -1690,7 +1690,7 @@ class Parser:
                 else:
                     order = [OrderBy(measures[0].label, True)]
             order = order + [OrderBy(g.label, False) for g in group_by if g.label not in {o.label for o in order}]
-        return StructuredQuery(
+        query = StructuredQuery(
             kind=kind,
             base_table=base,
             measures=tuple(measures) if kind == "aggregate" else (),
@@ -1703,6 +1703,14 @@ class Parser:
             limit=limit,
             notes=tuple(dict.fromkeys(draft.notes)),
         )
+        # the last word: one table's figures, and only columns that table reaches through its relationships
+        if any(m.table != base for m in query.measures):
+            raise self.refuse("the figures asked for come from different tables (customer profile and transactions); "
+                              "ask for them one at a time")
+        unreachable = query.tables() - reachable
+        if unreachable:
+            raise self.refuse(self._unreachable(sorted(unreachable)[0], base))
+        return query
 
     def _condition_fields(self, condition: Condition) -> list[FieldRef]:
         """The columns a condition filters on (a named filter's columns, found among the table's fields)."""
