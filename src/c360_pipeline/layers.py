@@ -1,3 +1,3 @@
 """Imports every layer module so that their table contracts are declared."""
 
-from c360_pipeline import bronze, gold, marts, silver  # noqa: F401
+from c360_pipeline import bronze, churn, gold, marts, silver  # noqa: F401

@@ -1,0 +1,882 @@
+"""Churn model: point-in-time features, the churn label, training with honest evaluation, and scoring.
+
+Time is split at a cut-off. Features use only transactions dated on or before the cut-off; the label is
+observed after it. For training the cut-off is `as_of - horizon_days` and the label is observed in
+(cut-off, as_of]; for scoring the cut-off is `as_of` itself and the label is unknown.
+
+Label (seed 003 §2.3, measured in the outcome window): a customer churned when they made no approved
+transaction in the last `inactivity_days` before as_of (inactive for 60 days or more at as_of), or when
+their approved spend in (cut-off, as_of] is at most (1 - decline_pct) of their approved spend in the
+prior window (cut-off - horizon, cut-off] — a decline of 30% or more. Only customers with approved spend
+in the prior window get a label: for a customer without it (a new account that has not spent yet, or a
+customer already dormant before the prior window) "a 30% decline" is undefined and "going inactive"
+already happened, so they are excluded from training (CHURN_LABEL null) and still scored.
+
+Features are computed in Snowpark at customer grain, in one aggregation over the fact. Every window
+test is a join on DATE_KEY with a small day table (one row per calendar day up to the cut-off, with 0/1
+window columns), so each conditional sum is a product of columns; days after the cut-off are not in the
+day table, which is what makes the features point-in-time. The local emulator evaluates each aggregate
+group by group (about 1.5 ms per customer per aggregate), so the aggregation keeps to 20 sums and every
+other feature is arithmetic on those sums at customer grain.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from snowflake.snowpark import DataFrame, Session
+from snowflake.snowpark import functions as F
+from snowflake.snowpark.types import (
+    BooleanType,
+    DateType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
+
+from c360_pipeline.catalog import (
+    CARD_TYPES,
+    CHANNELS,
+    EMPLOYMENT_STATUSES,
+    PREMIUM_CARD_TYPES,
+    RISK_CATEGORIES,
+    STATUSES,
+)
+from c360_pipeline.config import ChurnSettings, ConfigError, PipelineConfig
+from c360_pipeline.contracts import Check, TableContract, declare
+from c360_pipeline.steps import StepResult
+from c360_pipeline.warehouse import Warehouse
+
+MONTHS = 6  # trend features look at the last six 30-day months before the cut-off
+MONTH_DAYS = 30
+COUNT_WINDOWS = (30, 90, 180)
+SHARE_WINDOW = 180  # category-group and channel mix are measured over the last 180 days
+SPENDING_GROUPS = ("travel", "necessities", "dining", "entertainment", "retail", "services")
+CENT = 0.005  # half a cent: amounts are whole cents, so sums compare within half a cent
+
+# US Census regions: 51 states one-hot would drown a 1,000-customer model; four regions keep the geography.
+CENSUS_REGIONS: dict[str, tuple[str, ...]] = {
+    "NORTHEAST": ("CT", "ME", "MA", "NH", "RI", "VT", "NJ", "NY", "PA"),
+    "MIDWEST": ("IL", "IN", "MI", "OH", "WI", "IA", "KS", "MN", "MO", "NE", "ND", "SD"),
+    "SOUTH": ("DE", "DC", "FL", "GA", "MD", "NC", "SC", "VA", "WV", "AL", "KY", "MS", "TN", "AR", "LA", "OK", "TX"),
+    "WEST": ("AZ", "CO", "ID", "MT", "NV", "NM", "UT", "WY", "AK", "CA", "HI", "OR", "WA"),
+}
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text.upper()).strip("_")
+
+
+# Feature name -> (group, description). The order is the model's column order.
+FEATURES: dict[str, tuple[str, str]] = {
+    "AGE": ("demographics", "age in years"),
+    **{f"IS_{_slug(status)}": ("demographics", f"employment status is {status}") for status in EMPLOYMENT_STATUSES},
+    **{f"IS_REGION_{region}": ("demographics", f"lives in the US Census {region.title()} region") for region in CENSUS_REGIONS},
+    "TENURE_DAYS": ("account", "days from account opening to the cut-off"),
+    "CARD_TIER": ("account", "card type as a tier: " + ", ".join(f"{i} {c}" for i, c in enumerate(CARD_TYPES))),
+    "IS_PREMIUM_CARD": ("account", "card type is " + " or ".join(PREMIUM_CARD_TYPES)),
+    "CREDIT_LIMIT": ("account", "credit limit of the card version valid at the cut-off"),
+    "CREDIT_UTILIZATION": ("account", "approved spend of the last 30 days / credit limit"),
+    "LIFETIME_SPEND": ("spending", "approved spend up to the cut-off"),
+    "SPEND_30D": ("spending", "approved spend in the last 30 days"),
+    "SPEND_60D": ("spending", "approved spend in the last 60 days"),
+    "SPEND_90D": ("spending", "approved spend in the last 90 days"),
+    "SPEND_180D": ("spending", "approved spend in the last 180 days"),
+    "SPEND_PRIOR_90D": ("spending", "approved spend 91-180 days before the cut-off"),
+    **{f"SPEND_MONTH_{k}": ("spending", f"approved spend {MONTH_DAYS * (k - 1) + 1}-{MONTH_DAYS * k} days before the cut-off")
+       for k in range(2, MONTHS + 1)},
+    "AVG_TRANSACTION_VALUE_90D": ("spending", "approved spend / approved transactions, last 90 days"),
+    "AVG_TRANSACTION_VALUE": ("spending", "approved spend / approved transactions, up to the cut-off"),
+    **{f"{group.upper()}_SHARE": ("spending", f"share of the last 180 days' approved spend in {group}")
+       for group in SPENDING_GROUPS},
+    "DAYS_SINCE_LAST_TRANSACTION": ("activity", "days from the last approved transaction to the cut-off (tenure if none)"),
+    **{f"TXN_COUNT_{days}D": ("activity", f"approved transactions in the last {days} days") for days in COUNT_WINDOWS},
+    "TXN_COUNT_LIFETIME": ("activity", "approved transactions up to the cut-off"),
+    "ACTIVE_MONTHS_LAST_6": ("activity", "30-day months with approved spend among the last six"),
+    "ACTIVE_GROUPS_180D": ("activity", "spending groups (of six) with approved spend in the last 180 days"),
+    "GROUP_CONCENTRATION_180D": ("activity", "Herfindahl index of the six group shares (1 = one group only)"),
+    "SPEND_RATIO_30_90": ("trend", "spend of the last 30 days / average 30 days of the last 90"),
+    "SPEND_CHANGE_90D": ("trend", "(spend last 90 days - spend prior 90 days) / spend prior 90 days"),
+    "TXN_COUNT_CHANGE_90D": ("trend", "(transactions last 90 days - prior 90 days) / prior 90 days"),
+    "SPEND_SLOPE_6M": ("trend", "least-squares slope of the six monthly spends, per month, / their mean"),
+    "SPEND_VOLATILITY_6M": ("trend", "standard deviation of the six monthly spends / their mean"),
+    "DECLINED_COUNT_90D": ("declines", "declined transactions in the last 90 days"),
+    "DECLINED_SHARE_90D": ("declines", "declined / attempted transactions in the last 90 days"),
+    "ONLINE_SHARE": ("channel", "share of the last 180 days' approved transactions made online"),
+    "MOBILE_SHARE": ("channel", "share of the last 180 days' approved transactions made on mobile"),
+    "IN_STORE_SHARE": ("channel", "share of the last 180 days' approved transactions made in store"),
+}
+FEATURE_COLUMNS: tuple[str, ...] = tuple(FEATURES)
+
+FEATURES_SCHEMA = StructType(
+    [StructField("CUSTOMER_ID", StringType()), StructField("CUTOFF_DATE", DateType())]
+    + [StructField(name, DoubleType()) for name in FEATURE_COLUMNS]
+    + [StructField("CHURN_LABEL", LongType())]
+)
+PREDICTIONS_SCHEMA = StructType(
+    [
+        StructField("CUSTOMER_ID", StringType()),
+        StructField("PREDICTION_DATE", DateType()),
+        StructField("CHURN_PROBABILITY", DoubleType()),
+        StructField("CHURN_RISK_SCORE", DoubleType()),
+        StructField("CHURN_RISK_CATEGORY", StringType()),
+        StructField("IS_PREDICTED_CHURN", BooleanType()),
+        StructField("MODEL_VERSION", StringType()),
+    ]
+)
+METRICS_SCHEMA = StructType(
+    [
+        StructField("MODEL_VERSION", StringType()),
+        StructField("TRAINED_AT", TimestampType()),
+        StructField("CUTOFF_DATE", DateType()),
+        StructField("AS_OF_DATE", DateType()),
+        StructField("N_TRAIN", LongType()),
+        StructField("N_TEST", LongType()),
+        StructField("POSITIVE_RATE", DoubleType()),
+        StructField("F1", DoubleType()),
+        StructField("PRECISION", DoubleType()),
+        StructField("RECALL", DoubleType()),
+        StructField("ROC_AUC", DoubleType()),
+        StructField("PR_AUC", DoubleType()),
+        StructField("THRESHOLD", DoubleType()),
+        StructField("CONFUSION_MATRIX", StringType()),
+        StructField("TOP_FEATURES", StringType()),
+        StructField("CV_F1_MEAN", DoubleType()),
+        StructField("CV_F1_STD", DoubleType()),
+        StructField("FEATURE_COUNT", LongType()),
+        StructField("ALGORITHM", StringType()),
+        StructField("SEED", LongType()),
+        StructField("N_LABELED", LongType()),
+        StructField("HORIZON_DAYS", LongType()),
+        StructField("INACTIVITY_DAYS", LongType()),
+        StructField("DECLINE_PCT", DoubleType()),
+        StructField("MIN_PRECISION", DoubleType()),
+        StructField("THRESHOLD_RULE", StringType()),
+    ]
+)
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+def key_of(day: date) -> int:
+    """The yyyymmdd DATE_KEY of a day."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def training_cutoff(as_of: date, settings: ChurnSettings) -> date:
+    """The feature cut-off of the training set: as_of - horizon_days."""
+    return as_of - timedelta(days=settings.horizon_days)
+
+
+def check_settings(settings: ChurnSettings) -> None:
+    """Refuse a label whose inactivity window reaches back before the cut-off (it would read feature-time data)."""
+    if settings.inactivity_days > settings.horizon_days:
+        raise ConfigError(
+            f"setting 'churn.inactivity_days' = {settings.inactivity_days} is invalid: it must not exceed "
+            f"'churn.horizon_days' ({settings.horizon_days}), the window the label is observed in"
+        )
+    if settings.medium_risk_score > settings.high_risk_score:
+        raise ConfigError(
+            f"setting 'churn.medium_risk_score' = {settings.medium_risk_score} is invalid: it must not exceed "
+            f"'churn.high_risk_score' ({settings.high_risk_score})"
+        )
+
+
+# --- small lookup tables ---------------------------------------------------------------------------
+
+def feature_days(calendar: DataFrame, cutoff: date) -> DataFrame:
+    """One row per calendar day on or before the cut-off: DATE_KEY, DAYS_BEFORE and 0/1 window columns."""
+    days = calendar.filter(F.col("CALENDAR_DATE") <= F.lit(cutoff)).select(
+        "DATE_KEY", F.datediff("day", F.col("CALENDAR_DATE"), F.lit(cutoff)).alias("DAYS_BEFORE")
+    )
+    before = F.col("DAYS_BEFORE")
+    windows = [(before < days_).cast(LongType()).alias(f"IN_{days_}D") for days_ in COUNT_WINDOWS]
+    months = [
+        ((before >= MONTH_DAYS * (k - 1)) & (before < MONTH_DAYS * k)).cast(LongType()).alias(f"IN_MONTH_{k}")
+        for k in range(1, MONTHS + 1)
+    ]
+    return days.select("DATE_KEY", "DAYS_BEFORE", *windows, *months)
+
+
+def label_days(calendar: DataFrame, cutoff: date, as_of: date, settings: ChurnSettings) -> DataFrame:
+    """One row per calendar day in (cut-off - horizon, as_of]: DATE_KEY and 0/1 prior, outcome and recent windows."""
+    start = cutoff - timedelta(days=settings.horizon_days)
+    recent_start = as_of - timedelta(days=settings.inactivity_days)
+    day = F.col("CALENDAR_DATE")
+    return calendar.filter((day > F.lit(start)) & (day <= F.lit(as_of))).select(
+        "DATE_KEY",
+        (day <= F.lit(cutoff)).cast(LongType()).alias("IN_PRIOR"),
+        (day > F.lit(cutoff)).cast(LongType()).alias("IN_OUTCOME"),
+        (day > F.lit(recent_start)).cast(LongType()).alias("IN_RECENT"),
+    )
+
+
+def category_flags(categories: DataFrame) -> DataFrame:
+    """One row per merchant category: MERCHANT_CATEGORY_KEY and a 0/1 column per spending group."""
+    return categories.select(
+        "MERCHANT_CATEGORY_KEY",
+        *[(F.col("CATEGORY_GROUP") == group).cast(LongType()).alias(f"IS_{group.upper()}") for group in SPENDING_GROUPS],
+    )
+
+
+def transaction_kinds(session: Session) -> DataFrame:
+    """One row per (STATUS, CHANNEL) pair of the catalog: 0/1 IS_APPROVED, IS_ONLINE, IS_MOBILE."""
+    # A six-row join replaces per-transaction string comparisons (row by row on the local engine).
+    rows = [(s, c, int(s == "approved"), int(c == "Online"), int(c == "Mobile")) for s in STATUSES for c in CHANNELS]
+    schema = StructType(
+        [StructField("STATUS", StringType()), StructField("CHANNEL", StringType())]
+        + [StructField(name, LongType()) for name in ("IS_APPROVED", "IS_ONLINE", "IS_MOBILE")]
+    )
+    return session.create_dataframe(rows, schema=schema)
+
+
+# --- features --------------------------------------------------------------------------------------
+
+def customer_activity(transactions: DataFrame, days: DataFrame, categories: DataFrame, kinds: DataFrame) -> DataFrame:
+    """One row per customer with a transaction on or before the cut-off: window sums, counts and last approved day."""
+    rows = (
+        transactions.select("CUSTOMER_ID", "DATE_KEY", "MERCHANT_CATEGORY_KEY", "STATUS", "CHANNEL",
+                            F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT"))
+        .join(days, "DATE_KEY")  # inner join: transactions after the cut-off have no day row
+        .join(categories, "MERCHANT_CATEGORY_KEY")
+        .join(kinds, ["STATUS", "CHANNEL"])
+    )
+    approved = F.col("IS_APPROVED")
+    spend = F.col("AMOUNT") * approved
+    recent_spend = spend * F.col(f"IN_{SHARE_WINDOW}D")
+    recent_count = approved * F.col(f"IN_{SHARE_WINDOW}D")
+    sums: dict[str, F.Column] = {
+        "LIFETIME_SPEND": spend,
+        "TXN_COUNT_LIFETIME": approved,
+        **{f"MONTH_SPEND_{k}": spend * F.col(f"IN_MONTH_{k}") for k in range(1, MONTHS + 1)},
+        **{f"TXN_COUNT_{d}D": approved * F.col(f"IN_{d}D") for d in COUNT_WINDOWS},
+        "ATTEMPTS_90D": F.col("IN_90D"),
+        **{f"GROUP_SPEND_{g.upper()}": recent_spend * F.col(f"IS_{g.upper()}") for g in SPENDING_GROUPS[:-1]},
+        "ONLINE_COUNT": recent_count * F.col("IS_ONLINE"),
+        "MOBILE_COUNT": recent_count * F.col("IS_MOBILE"),
+    }
+    return (
+        rows.select("CUSTOMER_ID", *[value.alias(name) for name, value in sums.items()],
+                    (F.col("DATE_KEY") * approved).alias("APPROVED_DATE_KEY"))
+        .group_by("CUSTOMER_ID")
+        .agg(*[F.sum(name).alias(name) for name in sums], F.max("APPROVED_DATE_KEY").alias("LAST_APPROVED_KEY"))
+    )
+
+
+def customers_at(customers: DataFrame, cutoff: date) -> DataFrame:
+    """One row per customer whose account was open on the cut-off: the DIM_CUSTOMER version valid that day."""
+    # VALID_TO is exclusive (the day the next version starts), so exactly one version matches.
+    return customers.filter(
+        (F.col("VALID_FROM") <= F.lit(cutoff))
+        & (F.col("VALID_TO") > F.lit(cutoff))
+        & (F.col("ACCOUNT_OPEN_DATE") <= F.lit(cutoff))
+    ).select("CUSTOMER_ID", "AGE", "STATE", "EMPLOYMENT_STATUS", "CARD_TYPE", "CREDIT_LIMIT", "ACCOUNT_OPEN_DATE")
+
+
+def _ratio(numerator: F.Column, denominator: F.Column, otherwise: float = 0.0) -> F.Column:
+    return F.iff(denominator > 0, numerator / denominator, F.lit(otherwise))
+
+
+def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cutoff: date) -> DataFrame:
+    """One row per customer open on the cut-off (CUSTOMER_ID, CUTOFF_DATE): FEATURE_COLUMNS, as doubles."""
+    last_day = days.select(F.col("DATE_KEY").alias("LAST_APPROVED_KEY"), F.col("DAYS_BEFORE").alias("DAYS_SINCE_LAST"))
+    base = profiles.join(activity, "CUSTOMER_ID", how="left").join(last_day, "LAST_APPROVED_KEY", how="left")
+
+    def total(name: str) -> F.Column:
+        return F.coalesce(F.col(name).cast(DoubleType()), F.lit(0.0))
+
+    month = {k: total(f"MONTH_SPEND_{k}") for k in range(1, MONTHS + 1)}
+    spend_30, spend_90 = month[1], month[1] + month[2] + month[3]
+    spend_180 = spend_90 + month[4] + month[5] + month[6]
+    prior_90 = month[4] + month[5] + month[6]
+    counts = {d: total(f"TXN_COUNT_{d}D") for d in COUNT_WINDOWS}
+    lifetime_spend, lifetime_count = total("LIFETIME_SPEND"), total("TXN_COUNT_LIFETIME")
+    group_spend = {g: total(f"GROUP_SPEND_{g.upper()}") for g in SPENDING_GROUPS[:-1]}
+    # Services is what the other five groups leave (one sum fewer in the aggregation).
+    group_spend["services"] = F.greatest(spend_180 - sum(group_spend.values(), F.lit(0.0)), F.lit(0.0))
+    shares = {g: _ratio(group_spend[g], spend_180) for g in SPENDING_GROUPS}
+    online, mobile = total("ONLINE_COUNT"), total("MOBILE_COUNT")
+    attempts_90 = total("ATTEMPTS_90D")
+    declined_90 = F.greatest(attempts_90 - counts[90], F.lit(0.0))
+    tenure = F.datediff("day", F.col("ACCOUNT_OPEN_DATE"), F.lit(cutoff)).cast(DoubleType())
+    mean_month = spend_180 / MONTHS
+    # Months in time order t = 0 (oldest) .. 5 (latest); slope = sum((t - 2.5) * y_t) / sum((t - 2.5)^2).
+    centre = (MONTHS - 1) / 2
+    slope = sum(((MONTHS - k) - centre) * month[k] for k in range(1, MONTHS + 1)) / sum(
+        (t - centre) ** 2 for t in range(MONTHS)
+    )
+    variance = sum((month[k] - mean_month) * (month[k] - mean_month) for k in range(1, MONTHS + 1)) / (MONTHS - 1)
+    card_tier = sum((F.col("CARD_TYPE") == card).cast(LongType()) * tier for tier, card in enumerate(CARD_TYPES))
+    prior_count_90 = counts[180] - counts[90]
+    values: dict[str, F.Column] = {
+        "AGE": F.col("AGE"),
+        **{f"IS_{_slug(s)}": (F.col("EMPLOYMENT_STATUS") == s).cast(LongType()) for s in EMPLOYMENT_STATUSES},
+        **{f"IS_REGION_{r}": F.col("STATE").isin(list(states)).cast(LongType()) for r, states in CENSUS_REGIONS.items()},
+        "TENURE_DAYS": tenure,
+        "CARD_TIER": card_tier,
+        "IS_PREMIUM_CARD": F.col("CARD_TYPE").isin(list(PREMIUM_CARD_TYPES)).cast(LongType()),
+        "CREDIT_LIMIT": F.col("CREDIT_LIMIT"),
+        "CREDIT_UTILIZATION": _ratio(spend_30, F.col("CREDIT_LIMIT").cast(DoubleType())),
+        "LIFETIME_SPEND": lifetime_spend,
+        "SPEND_30D": spend_30,
+        "SPEND_60D": month[1] + month[2],
+        "SPEND_90D": spend_90,
+        "SPEND_180D": spend_180,
+        "SPEND_PRIOR_90D": prior_90,
+        **{f"SPEND_MONTH_{k}": month[k] for k in range(2, MONTHS + 1)},
+        "AVG_TRANSACTION_VALUE_90D": _ratio(spend_90, counts[90]),
+        "AVG_TRANSACTION_VALUE": _ratio(lifetime_spend, lifetime_count),
+        **{f"{g.upper()}_SHARE": shares[g] for g in SPENDING_GROUPS},
+        "DAYS_SINCE_LAST_TRANSACTION": F.coalesce(F.col("DAYS_SINCE_LAST").cast(DoubleType()), tenure),
+        **{f"TXN_COUNT_{d}D": counts[d] for d in COUNT_WINDOWS},
+        "TXN_COUNT_LIFETIME": lifetime_count,
+        "ACTIVE_MONTHS_LAST_6": sum((month[k] > 0).cast(LongType()) for k in range(1, MONTHS + 1)),
+        "ACTIVE_GROUPS_180D": sum((group_spend[g] > CENT).cast(LongType()) for g in SPENDING_GROUPS),
+        "GROUP_CONCENTRATION_180D": sum(shares[g] * shares[g] for g in SPENDING_GROUPS),
+        "SPEND_RATIO_30_90": _ratio(spend_30 * 3, spend_90),
+        "SPEND_CHANGE_90D": F.iff(prior_90 > 0, (spend_90 - prior_90) / prior_90, F.iff(spend_90 > 0, F.lit(1.0), F.lit(0.0))),
+        "TXN_COUNT_CHANGE_90D": F.iff(
+            prior_count_90 > 0, (counts[90] - prior_count_90) / prior_count_90, F.iff(counts[90] > 0, F.lit(1.0), F.lit(0.0))
+        ),
+        "SPEND_SLOPE_6M": _ratio(slope, mean_month),
+        "SPEND_VOLATILITY_6M": _ratio(F.sqrt(variance), mean_month),
+        "DECLINED_COUNT_90D": declined_90,
+        "DECLINED_SHARE_90D": _ratio(declined_90, attempts_90),
+        "ONLINE_SHARE": _ratio(online, counts[SHARE_WINDOW]),
+        "MOBILE_SHARE": _ratio(mobile, counts[SHARE_WINDOW]),
+        "IN_STORE_SHARE": _ratio(F.greatest(counts[SHARE_WINDOW] - online - mobile, F.lit(0.0)), counts[SHARE_WINDOW]),
+    }
+    assert tuple(values) == FEATURE_COLUMNS, "feature expressions and FEATURES must list the same names in order"
+    return base.select(
+        "CUSTOMER_ID",
+        F.lit(cutoff).alias("CUTOFF_DATE"),
+        *[F.coalesce(expression.cast(DoubleType()), F.lit(0.0)).alias(name) for name, expression in values.items()],
+    )
+
+
+# --- label -----------------------------------------------------------------------------------------
+
+def churn_labels(transactions: DataFrame, days: DataFrame, kinds: DataFrame, settings: ChurnSettings) -> DataFrame:
+    """One row per customer with approved spend in the prior window: PRIOR_SPEND, OUTCOME_SPEND, RECENT_APPROVED, CHURN_LABEL."""
+    rows = (
+        transactions.select("CUSTOMER_ID", "DATE_KEY", "STATUS", "CHANNEL",
+                            F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT"))
+        .join(days, "DATE_KEY")
+        .join(kinds, ["STATUS", "CHANNEL"])
+    )
+    spend = F.col("AMOUNT") * F.col("IS_APPROVED")
+    totals = (
+        rows.select(
+            "CUSTOMER_ID",
+            (spend * F.col("IN_PRIOR")).alias("PRIOR_SPEND"),
+            (spend * F.col("IN_OUTCOME")).alias("OUTCOME_SPEND"),
+            (F.col("IS_APPROVED") * F.col("IN_RECENT")).alias("RECENT_APPROVED"),
+        )
+        .group_by("CUSTOMER_ID")
+        .agg(*[F.sum(c).alias(c) for c in ("PRIOR_SPEND", "OUTCOME_SPEND", "RECENT_APPROVED")])
+    )
+    return churn_label(totals.filter(F.col("PRIOR_SPEND") > CENT), settings)
+
+
+def churn_label(totals: DataFrame, settings: ChurnSettings) -> DataFrame:
+    """Per customer: CHURN_LABEL = inactive for inactivity_days at as_of, or outcome spend <= (1 - decline_pct) x prior."""
+    inactive = F.coalesce(F.col("RECENT_APPROVED"), F.lit(0)) == 0
+    # Float sums of cents: half a cent of slack makes "exactly 30% lower" count as a 30% decline.
+    declined = F.coalesce(F.col("OUTCOME_SPEND"), F.lit(0.0)) <= F.col("PRIOR_SPEND") * (1.0 - settings.decline_pct) + CENT
+    return totals.select(
+        "CUSTOMER_ID", "PRIOR_SPEND", "OUTCOME_SPEND", "RECENT_APPROVED",
+        (inactive | declined).cast(LongType()).alias("CHURN_LABEL"),
+    )
+
+
+def labeled_features(features: DataFrame, labels: DataFrame) -> DataFrame:
+    """CHURN_FEATURES rows for a training cut-off: features with CHURN_LABEL (null when the label is undefined)."""
+    return features.join(labels.select("CUSTOMER_ID", "CHURN_LABEL"), "CUSTOMER_ID", how="left")
+
+
+def unlabeled_features(features: DataFrame) -> DataFrame:
+    """CHURN_FEATURES rows for a scoring cut-off: features with a null CHURN_LABEL."""
+    return features.with_column("CHURN_LABEL", F.lit(None).cast(LongType()))
+
+
+# --- training (pandas + scikit-learn on the customer-level frame) ------------------------------------
+
+MIN_PRECISION = 0.60  # the threshold rule: best F1 whose out-of-fold precision reaches this
+TEST_SHARE = 0.25
+CV_FOLDS = 5
+TOP_FEATURE_COUNT = 10
+ALGORITHM = "HistGradientBoostingClassifier"
+
+
+def model_version(as_of: date, seed: int) -> str:
+    """Deterministic version name: churn-<as_of yyyymmdd>-s<seed>."""
+    return f"churn-{as_of:%Y%m%d}-s{seed}"
+
+
+def make_classifier(seed: int) -> Any:
+    """The churn classifier: shallow boosted trees, fixed iterations (no early stopping), seeded."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(
+        learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=20, l2_regularization=1.0,
+        early_stopping=False, random_state=seed,
+    )
+
+
+def choose_threshold(labels: np.ndarray, scores: np.ndarray, min_precision: float = MIN_PRECISION) -> tuple[float, str]:
+    """The probability cut-off with the best F1 among those with precision >= min_precision (best F1 overall if none)."""
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(labels, scores)
+    precision, recall = precision[:-1], recall[:-1]  # the last point (recall 0) has no threshold
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    allowed = precision >= min_precision
+    rule = f"best out-of-fold F1 with out-of-fold precision >= {min_precision:.2f}"
+    if not allowed.any():
+        allowed = np.ones_like(allowed)
+        rule = f"best out-of-fold F1 (no threshold reached out-of-fold precision {min_precision:.2f})"
+    best = int(np.argmax(np.where(allowed, f1, -1.0)))
+    return float(thresholds[best]), rule
+
+
+@dataclass
+class TrainedChurnModel:
+    """A fitted classifier with the evaluation that goes to GOLD.CHURN_MODEL_METRICS and the model store."""
+
+    model: Any
+    metadata: dict[str, Any]
+    sample_input: pd.DataFrame = field(repr=False)
+
+
+def training_examples(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """Labeled rows of a CHURN_FEATURES frame in customer order: (X, y, customer ids)."""
+    labeled = frame[frame["CHURN_LABEL"].notna()].sort_values("CUSTOMER_ID").reset_index(drop=True)
+    features = labeled[list(FEATURE_COLUMNS)].astype("float64")
+    return features, labeled["CHURN_LABEL"].astype("int64").to_numpy(), labeled["CUSTOMER_ID"]
+
+
+def train_churn_model(frame: pd.DataFrame, *, seed: int, as_of: date, cutoff: date, settings: ChurnSettings) -> TrainedChurnModel:
+    """Fit on a stratified train split, pick the threshold on out-of-fold predictions, evaluate once on the test split."""
+    from threadpoolctl import threadpool_limits
+
+    # One thread: the boosted trees' OpenMP pool spins badly on a busy machine, and one thread is reproducible.
+    with threadpool_limits(limits=1):
+        return _train(frame, seed=seed, as_of=as_of, cutoff=cutoff, settings=settings)
+
+
+def _train(frame: pd.DataFrame, *, seed: int, as_of: date, cutoff: date, settings: ChurnSettings) -> TrainedChurnModel:
+    from sklearn.base import clone
+    from sklearn.inspection import permutation_importance
+    from sklearn.metrics import (
+        average_precision_score, confusion_matrix, f1_score, precision_score, recall_score, roc_auc_score,
+    )
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+
+    features, labels, _ = training_examples(frame)
+    positives, negatives = int(labels.sum()), int(len(labels) - labels.sum())
+    if min(positives, negatives) < CV_FOLDS * 2:
+        raise ValueError(
+            f"too few labeled customers to train at cut-off {cutoff}: {positives} churned, {negatives} retained "
+            f"(need at least {CV_FOLDS * 2} of each); generate more customers or a longer history"
+        )
+    x_train, x_test, y_train, y_test = train_test_split(
+        features, labels, test_size=TEST_SHARE, stratify=labels, random_state=seed
+    )
+    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
+    classifier = make_classifier(seed)
+    out_of_fold = cross_val_predict(clone(classifier), x_train, y_train, cv=folds, method="predict_proba")[:, 1]
+    threshold, rule = choose_threshold(y_train, out_of_fold)
+    fold_f1 = [
+        f1_score(y_train[index], out_of_fold[index] >= threshold, zero_division=0)
+        for _, index in folds.split(x_train, y_train)
+    ]
+    model = clone(classifier).fit(x_train, y_train)
+    # The test split is used once, here, with the threshold fixed above.
+    test_scores = model.predict_proba(x_test)[:, 1]
+    predicted = test_scores >= threshold
+    importance = permutation_importance(
+        model, x_train, y_train, scoring="average_precision", n_repeats=5, random_state=seed
+    )
+    ranked = sorted(zip(FEATURE_COLUMNS, importance.importances_mean), key=lambda item: (-item[1], item[0]))
+    metrics = {
+        "n_labeled": len(labels),
+        "n_train": len(y_train),
+        "n_test": len(y_test),
+        "positive_rate": round(float(labels.mean()), 6),
+        "f1": round(float(f1_score(y_test, predicted, zero_division=0)), 6),
+        "precision": round(float(precision_score(y_test, predicted, zero_division=0)), 6),
+        "recall": round(float(recall_score(y_test, predicted, zero_division=0)), 6),
+        "roc_auc": round(float(roc_auc_score(y_test, test_scores)), 6),
+        "pr_auc": round(float(average_precision_score(y_test, test_scores)), 6),
+        "threshold": round(threshold, 6),
+        "threshold_rule": rule,
+        "confusion_matrix": {
+            key: int(value)
+            for key, value in zip(("tn", "fp", "fn", "tp"), confusion_matrix(y_test, predicted, labels=[0, 1]).ravel())
+        },
+        "cv_f1_mean": round(float(np.mean(fold_f1)), 6),
+        "cv_f1_std": round(float(np.std(fold_f1)), 6),
+        "top_features": [
+            {"feature": name, "importance": round(float(value), 6)} for name, value in ranked[:TOP_FEATURE_COUNT]
+        ],
+    }
+    metadata = {
+        "version": model_version(as_of, seed),
+        "algorithm": ALGORITHM,
+        "as_of_date": as_of.isoformat(),
+        "cutoff_date": cutoff.isoformat(),
+        "seed": seed,
+        "features": list(FEATURE_COLUMNS),
+        "label": {
+            "horizon_days": settings.horizon_days,
+            "inactivity_days": settings.inactivity_days,
+            "decline_pct": settings.decline_pct,
+        },
+        "min_precision": MIN_PRECISION,
+        "hyperparameters": {k: v for k, v in classifier.get_params().items() if isinstance(v, (int, float, str, bool))},
+        **metrics,
+    }
+    return TrainedChurnModel(model=model, metadata=metadata, sample_input=x_train.head(10).reset_index(drop=True))
+
+
+def metrics_row(metadata: dict[str, Any], trained_at: datetime) -> pd.DataFrame:
+    """The GOLD.CHURN_MODEL_METRICS row of a trained model (one row per model version)."""
+    return pd.DataFrame(
+        [
+            {
+                "MODEL_VERSION": metadata["version"],
+                "TRAINED_AT": trained_at,
+                "CUTOFF_DATE": date.fromisoformat(metadata["cutoff_date"]),
+                "AS_OF_DATE": date.fromisoformat(metadata["as_of_date"]),
+                "N_TRAIN": metadata["n_train"],
+                "N_TEST": metadata["n_test"],
+                "POSITIVE_RATE": metadata["positive_rate"],
+                "F1": metadata["f1"],
+                "PRECISION": metadata["precision"],
+                "RECALL": metadata["recall"],
+                "ROC_AUC": metadata["roc_auc"],
+                "PR_AUC": metadata["pr_auc"],
+                "THRESHOLD": metadata["threshold"],
+                "CONFUSION_MATRIX": json.dumps(metadata["confusion_matrix"], sort_keys=True),
+                "TOP_FEATURES": json.dumps(metadata["top_features"]),
+                "CV_F1_MEAN": metadata["cv_f1_mean"],
+                "CV_F1_STD": metadata["cv_f1_std"],
+                "FEATURE_COUNT": len(metadata["features"]),
+                "ALGORITHM": metadata["algorithm"],
+                "SEED": metadata["seed"],
+                "N_LABELED": metadata["n_labeled"],
+                "HORIZON_DAYS": metadata["label"]["horizon_days"],
+                "INACTIVITY_DAYS": metadata["label"]["inactivity_days"],
+                "DECLINE_PCT": metadata["label"]["decline_pct"],
+                "MIN_PRECISION": metadata["min_precision"],
+                "THRESHOLD_RULE": metadata["threshold_rule"],
+            }
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class RetrainDecision:
+    """Whether the train step fits a new model, and why."""
+
+    train: bool
+    reason: str
+
+
+def retrain_decision(current: dict[str, Any] | None, as_of: date, settings: ChurnSettings, force: bool) -> RetrainDecision:
+    """Train when forced, when there is no model, when its features differ, or when it is retrain_after_days old (by as_of)."""
+    if force:
+        return RetrainDecision(True, "retraining was requested")
+    if current is None:
+        return RetrainDecision(True, "no churn model yet")
+    if list(current.get("features", [])) != list(FEATURE_COLUMNS):
+        return RetrainDecision(True, f"model {current['version']} was trained on a different feature set")
+    age = (as_of - date.fromisoformat(str(current["as_of_date"]))).days
+    if age >= settings.retrain_after_days:
+        return RetrainDecision(True, f"model {current['version']} is {age} days old (retrain after {settings.retrain_after_days})")
+    return RetrainDecision(
+        False,
+        f"reusing model {current['version']}: {age} days old, retrained every {settings.retrain_after_days} days "
+        "(pass --retrain to force)",
+    )
+
+
+# --- scoring ---------------------------------------------------------------------------------------
+
+def risk_category(scores: np.ndarray | pd.Series, settings: ChurnSettings) -> np.ndarray:
+    """Low / Medium / High Risk of 0-100 scores by the configured thresholds (a threshold belongs to the higher band)."""
+    values = np.asarray(scores, dtype="float64")
+    low, medium, high = RISK_CATEGORIES
+    return np.where(values >= settings.high_risk_score, high, np.where(values >= settings.medium_risk_score, medium, low))
+
+
+def churn_predictions(features: pd.DataFrame, probabilities: np.ndarray, *, threshold: float, version: str,
+                      prediction_date: date, settings: ChurnSettings) -> pd.DataFrame:
+    """GOLD.CHURN_PREDICTIONS rows: one per customer of the scoring frame for prediction_date."""
+    probability = np.clip(np.asarray(probabilities, dtype="float64"), 0.0, 1.0)
+    score = np.round(100.0 * probability, 1)
+    return pd.DataFrame(
+        {
+            "CUSTOMER_ID": features["CUSTOMER_ID"].to_numpy(),
+            "PREDICTION_DATE": prediction_date,
+            "CHURN_PROBABILITY": probability,
+            "CHURN_RISK_SCORE": score,
+            "CHURN_RISK_CATEGORY": risk_category(score, settings),
+            "IS_PREDICTED_CHURN": probability >= threshold,
+            "MODEL_VERSION": version,
+        }
+    )
+
+
+def churn_probabilities(model: Any, features: pd.DataFrame, feature_columns: list[str]) -> np.ndarray:
+    """The model's churn probability for every row of a feature frame (columns in the model's order)."""
+    missing = [c for c in feature_columns if c not in features.columns]
+    if missing:
+        raise ValueError(f"the feature frame lacks {', '.join(missing)}; retrain the model (c360 run --retrain)")
+    return model.predict_proba(features[feature_columns].astype("float64"))[:, 1]
+
+
+# --- contracts -------------------------------------------------------------------------------------
+
+def _out_of_range(column: str, low: float, high: float) -> Check:
+    return Check(
+        f"{column}.between({low:g},{high:g})", "error",
+        lambda frame, tables: frame.filter(F.col(column).is_not_null() & ((F.col(column) < low) | (F.col(column) > high))).count(),
+        f"{column} is between {low:g} and {high:g}",
+    )
+
+
+def _null_features(frame: DataFrame, tables) -> int:
+    """Feature rows with any null feature (the model needs every value)."""
+    any_null = F.lit(False)
+    for name in FEATURE_COLUMNS:
+        any_null = any_null | F.col(name).is_null()
+    return frame.filter(any_null).count()
+
+
+declare(
+    TableContract(
+        "GOLD", "CHURN_FEATURES", "one row per customer per feature cut-off date",
+        primary_key=("CUSTOMER_ID", "CUTOFF_DATE"),
+        not_null=("CUSTOMER_ID", "CUTOFF_DATE"),
+        accepted_values={"CHURN_LABEL": (0, 1)},
+        relationships={"CUSTOMER_ID": ("GOLD", "DIM_CUSTOMER", "CUSTOMER_ID")},
+        invariants=(
+            Check("CHURN_FEATURES.no_null_features", "error", _null_features, "every feature has a value"),
+            *(_out_of_range(f"{g.upper()}_SHARE", 0.0, 1.0) for g in ("travel", "necessities")),
+        ),
+    )
+)
+declare(
+    TableContract(
+        "GOLD", "CHURN_PREDICTIONS", "one row per customer per prediction date",
+        primary_key=("CUSTOMER_ID", "PREDICTION_DATE"),
+        not_null=("CUSTOMER_ID", "PREDICTION_DATE", "CHURN_PROBABILITY", "CHURN_RISK_SCORE", "CHURN_RISK_CATEGORY",
+                  "IS_PREDICTED_CHURN", "MODEL_VERSION"),
+        accepted_values={"CHURN_RISK_CATEGORY": RISK_CATEGORIES},
+        relationships={
+            "CUSTOMER_ID": ("GOLD", "DIM_CUSTOMER", "CUSTOMER_ID"),
+            "MODEL_VERSION": ("GOLD", "CHURN_MODEL_METRICS", "MODEL_VERSION"),
+        },
+        invariants=(_out_of_range("CHURN_PROBABILITY", 0.0, 1.0), _out_of_range("CHURN_RISK_SCORE", 0.0, 100.0)),
+    )
+)
+declare(
+    TableContract(
+        "GOLD", "CHURN_MODEL_METRICS", "one row per trained model version",
+        primary_key=("MODEL_VERSION",),
+        not_null=("MODEL_VERSION", "TRAINED_AT", "CUTOFF_DATE", "AS_OF_DATE", "N_TRAIN", "N_TEST", "F1", "PRECISION",
+                  "RECALL", "ROC_AUC", "PR_AUC", "THRESHOLD", "FEATURE_COUNT", "ALGORITHM"),
+        invariants=tuple(
+            _out_of_range(column, 0.0, 1.0)
+            for column in ("POSITIVE_RATE", "F1", "PRECISION", "RECALL", "ROC_AUC", "PR_AUC", "THRESHOLD")
+        ),
+    )
+)
+
+
+# --- step runners ----------------------------------------------------------------------------------
+
+def resolve_as_of(warehouse: Warehouse, cfg: PipelineConfig) -> date:
+    """The run's as_of: the configured day, else the last transaction day in the fact (never the clock)."""
+    if cfg.as_of is not None:
+        return cfg.as_of
+    last = warehouse.read("GOLD", "FCT_TRANSACTIONS").agg(F.max("DATE_KEY").alias("K")).collect()[0]["K"]
+    if last is None:
+        raise ConfigError("setting 'as_of' is required: GOLD.FCT_TRANSACTIONS is empty; pass --as-of YYYY-MM-DD")
+    return date(int(last) // 10000, int(last) // 100 % 100, int(last) % 100)
+
+
+def replace_rows(warehouse: Warehouse, rows: DataFrame, table: str, column: str, values: list[Any]) -> int:
+    """Write rows into GOLD.<table> in place of the rows whose `column` is in `values` (re-runs never duplicate)."""
+    if not warehouse.exists("GOLD", table):
+        return warehouse.write(rows, "GOLD", table)
+    existing = warehouse.read("GOLD", table)
+    if [f.name for f in existing.schema.fields] != [f.name for f in rows.schema.fields]:
+        # The columns changed (a new feature set): rows of the old layout cannot be kept beside the new.
+        return warehouse.write(rows, "GOLD", table)
+    stale = existing.filter(F.col(column).isin(values)).count()
+    if stale == 0:
+        return warehouse.write(rows, "GOLD", table, mode="append")
+    if not warehouse.local:
+        warehouse.session.table(warehouse.name("GOLD", table)).delete(F.col(column).isin(values))
+        return warehouse.write(rows, "GOLD", table, mode="append")
+    kept = existing.filter(~F.col(column).isin(values))
+    combined = kept.union_all_by_name(rows).cache_result()
+    warehouse.write(combined, "GOLD", table)
+    return rows.count()
+
+
+def features_at(session: Session, warehouse: Warehouse, cutoff: date) -> DataFrame:
+    """CHURN_FEATURES columns (without the label) for every customer open on the cut-off, materialised."""
+    calendar = warehouse.read("GOLD", "DIM_DATE")
+    days = feature_days(calendar, cutoff).cache_result()
+    categories = category_flags(warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")).cache_result()
+    # Materialised: the local engine re-evaluates a lazy input each time a later frame is planned.
+    activity = customer_activity(
+        warehouse.read("GOLD", "FCT_TRANSACTIONS"), days, categories, transaction_kinds(session)
+    ).cache_result()
+    profiles = customers_at(warehouse.read("GOLD", "DIM_CUSTOMER"), cutoff).cache_result()
+    return churn_features(activity, profiles, days, cutoff).cache_result()
+
+
+def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
+    """GOLD.CHURN_FEATURES rows at the training cut-off (with labels) and at as_of (for scoring)."""
+    started = time.perf_counter()
+    check_settings(cfg.churn)
+    warehouse = Warehouse.of(session, cfg)
+    as_of = resolve_as_of(warehouse, cfg)
+    cutoff = training_cutoff(as_of, cfg.churn)
+    timings: dict[str, float] = {}
+    mark = time.perf_counter()
+    training = features_at(session, warehouse, cutoff)
+    timings["training_features"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    labels = churn_labels(
+        warehouse.read("GOLD", "FCT_TRANSACTIONS"), label_days(warehouse.read("GOLD", "DIM_DATE"), cutoff, as_of, cfg.churn),
+        transaction_kinds(session), cfg.churn,
+    ).cache_result()
+    timings["labels"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    scoring = features_at(session, warehouse, as_of)
+    timings["scoring_features"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    rows = labeled_features(training, labels).union_all_by_name(unlabeled_features(scoring)).select(
+        [f.name for f in FEATURES_SCHEMA.fields]
+    )
+    written = replace_rows(warehouse, rows, "CHURN_FEATURES", "CUTOFF_DATE", [cutoff, as_of])
+    timings["write"] = time.perf_counter() - mark
+    counts = labels.agg(F.count(F.lit(1)).alias("N"), F.sum("CHURN_LABEL").alias("P")).collect()[0]
+    labeled, churned = int(counts["N"] or 0), int(counts["P"] or 0)
+    training_rows, scoring_rows = training.count(), scoring.count()
+    return StepResult(
+        "churn_features",
+        rows_in=training_rows + scoring_rows,
+        rows_out=written,
+        seconds=time.perf_counter() - started,
+        message=(
+            f"{training_rows} customers at cut-off {cutoff} ({labeled} labeled, {churned} churned, "
+            f"{training_rows - labeled} without a prior window) and {scoring_rows} at {as_of}; "
+            f"{len(FEATURE_COLUMNS)} features"
+        ),
+        details={
+            "cutoff_date": cutoff, "as_of_date": as_of, "labeled": labeled, "churned": churned,
+            "seconds_by_phase": {k: round(v, 2) for k, v in timings.items()},
+        },
+    )
+
+
+def run_train_churn_model(session: Session, cfg: PipelineConfig) -> StepResult:
+    """Train, evaluate and store the churn model when due (monthly by as_of) or forced; else reuse the current one."""
+    from c360_pipeline.model_store import store_for
+
+    started = time.perf_counter()
+    check_settings(cfg.churn)
+    warehouse = Warehouse.of(session, cfg)
+    as_of = resolve_as_of(warehouse, cfg)
+    cutoff = training_cutoff(as_of, cfg.churn)
+    store = store_for(session, cfg)
+    decision = retrain_decision(store.latest(on_or_before=as_of), as_of, cfg.churn, cfg.retrain)
+    if not decision.train:
+        return StepResult("train_churn_model", status="skipped", seconds=time.perf_counter() - started,
+                          message=decision.reason, details={"reused_model": True})
+    frame = (
+        warehouse.read("GOLD", "CHURN_FEATURES")
+        .filter((F.col("CUTOFF_DATE") == F.lit(cutoff)) & F.col("CHURN_LABEL").is_not_null())
+        .to_pandas()
+    )
+    if frame.empty:
+        raise LookupError(
+            f"GOLD.CHURN_FEATURES has no labeled rows at cut-off {cutoff}; run the churn_features step for as_of {as_of} first"
+        )
+    trained = train_churn_model(frame, seed=cfg.seed, as_of=as_of, cutoff=cutoff, settings=cfg.churn)
+    trained_at = datetime.now().replace(microsecond=0)
+    trained.metadata["trained_at"] = trained_at.isoformat()
+    version = store.save(trained.model, trained.metadata, trained.sample_input)
+    replace_rows(warehouse, warehouse.dataframe(metrics_row(trained.metadata, trained_at), METRICS_SCHEMA),
+                 "CHURN_MODEL_METRICS", "MODEL_VERSION", [version])
+    m = trained.metadata
+    return StepResult(
+        "train_churn_model",
+        rows_in=len(frame),
+        rows_out=1,
+        seconds=time.perf_counter() - started,
+        message=(
+            f"trained {version} ({decision.reason}): held-out F1 {m['f1']:.3f}, precision {m['precision']:.3f}, "
+            f"recall {m['recall']:.3f}, ROC AUC {m['roc_auc']:.3f} on {m['n_test']} customers; threshold {m['threshold']:.3f}"
+        ),
+        details={k: m[k] for k in ("version", "f1", "precision", "recall", "roc_auc", "pr_auc", "threshold",
+                                   "n_train", "n_test", "positive_rate", "cv_f1_mean", "cv_f1_std")},
+    )
+
+
+def run_score_churn(session: Session, cfg: PipelineConfig) -> StepResult:
+    """GOLD.CHURN_PREDICTIONS for every current customer at as_of, from the features at as_of and the current model."""
+    from c360_pipeline.model_store import ModelNotFound, store_for
+
+    started = time.perf_counter()
+    check_settings(cfg.churn)
+    warehouse = Warehouse.of(session, cfg)
+    as_of = resolve_as_of(warehouse, cfg)
+    store = store_for(session, cfg)
+    current = store.latest(on_or_before=as_of)
+    if current is None:
+        raise ModelNotFound(f"no churn model trained on or before {as_of}; run the train_churn_model step first")
+    model, metadata = store.load(str(current["version"]))
+    features = (
+        warehouse.read("GOLD", "CHURN_FEATURES").filter(F.col("CUTOFF_DATE") == F.lit(as_of)).to_pandas()
+        .sort_values("CUSTOMER_ID").reset_index(drop=True)
+    )
+    if features.empty:
+        raise LookupError(f"GOLD.CHURN_FEATURES has no rows at {as_of}; run the churn_features step first")
+    probabilities = churn_probabilities(model, features, list(metadata["features"]))
+    predictions = churn_predictions(
+        features, probabilities, threshold=float(metadata["threshold"]), version=str(metadata["version"]),
+        prediction_date=as_of, settings=cfg.churn,
+    )
+    written = replace_rows(warehouse, warehouse.dataframe(predictions, PREDICTIONS_SCHEMA), "CHURN_PREDICTIONS",
+                           "PREDICTION_DATE", [as_of])
+    by_category = predictions["CHURN_RISK_CATEGORY"].value_counts().reindex(list(RISK_CATEGORIES), fill_value=0)
+    return StepResult(
+        "score_churn",
+        rows_in=len(features),
+        rows_out=written,
+        seconds=time.perf_counter() - started,
+        message=(
+            f"{written} customers scored with {metadata['version']}: "
+            + ", ".join(f"{int(n)} {name}" for name, n in by_category.items())
+            + f"; {int(predictions['IS_PREDICTED_CHURN'].sum())} predicted to churn"
+        ),
+        details={"model_version": metadata["version"], "by_category": {k: int(v) for k, v in by_category.items()}},
+    )
