@@ -1,0 +1,292 @@
+"""The structured query a question becomes, and the semantic model as the engine sees it.
+
+`StructuredQuery` (metrics, group-by dimensions, filters, time range, having, order, limit) is what the
+grammar produces and what compile_sql / to_dataframe consume. `Catalog` indexes the engine's tables
+(the profile, the transactions fact and its date and merchant-category dimensions) by logical name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable, Literal
+
+from c360_pipeline.semantic.model import DIALECT, SemanticModel, Table, load_model, parse_expression
+from c360_pipeline.semantic.vocabulary import ENGINE_TABLES, Lexicon, build_lexicon
+
+PROFILE = "customer_360_profile"
+FACT = "fct_transactions"
+DATES = "dim_date"
+CATEGORIES = "dim_merchant_category"
+ALIASES = {PROFILE: "p", FACT: "t", DATES: "d", CATEGORIES: "m"}
+LIST_LIMIT = 100
+# The fact's days are filtered and grouped through its integer DATE_KEY (yyyymmdd).
+FACT_DATE_KEY = "DATE_KEY"
+# Identity columns shown first when rows of a table are listed, and its primary key (tie-breaker).
+LIST_COLUMNS = {
+    PROFILE: ("customer_id", "full_name"),
+    FACT: ("transaction_id", "transaction_customer_id", "transaction_date", "merchant_name", "merchant_category",
+           "channel", "status", "transaction_amount"),
+}
+PRIMARY_KEY = {PROFILE: "customer_id", FACT: "transaction_id"}
+# Facts stored as fractions (0.25 = 25%): "over 25%" compares with 0.25.
+FRACTION_FACTS = {"spend_change_pct", "travel_share", "necessities_share", "churn_probability", "mom_spend_change_pct"}
+CHANGE_FACTS = ("spend_change_pct", "mom_spend_change_pct")
+# Summary used when a fact is asked "by X" without saying how to aggregate it.
+DEFAULT_AGGREGATION = {"transaction_amount": "sum"}
+AGGREGATION_WORDS = {"avg": "AVG", "sum": "SUM", "median": "MEDIAN", "max": "MAX", "min": "MIN"}
+AGGREGATION_TITLES = {"AVG": "average", "SUM": "total", "MEDIAN": "median", "MAX": "maximum", "MIN": "minimum",
+                      "COUNT_DISTINCT": "number of distinct"}
+GRAIN_WORDS = {"day": "day", "date": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
+               "monthly": "month", "quarter": "quarter", "quarterly": "quarter", "year": "year", "yearly": "year",
+               "annual": "year", "annually": "year", "weekday": "weekday"}
+# Grains of the fact, answered through DIM_DATE columns.
+FACT_GRAINS = {"day": "calendar_date", "month": "year_month", "quarter": "year_quarter", "year": "year",
+               "weekday": "day_name"}
+# Grains of a date column of the profile, as SQL over that column.
+DATE_GRAINS = {"month": "TO_CHAR({c}, 'YYYY-MM')", "year": "YEAR({c})",
+               "quarter": "CONCAT(TO_VARCHAR(YEAR({c})), '-Q', TO_VARCHAR(QUARTER({c})))"}
+
+OPS_TEXT = {">": "over", ">=": "at least", "<": "under", "<=": "at most", "=": "equal to", "!=": "not equal to",
+            "between": "between"}
+
+
+class QuestionNotUnderstood(ValueError):
+    """The question cannot be mapped onto the semantic model; carries the reason and suggestions."""
+
+    def __init__(self, reason: str, suggestions: Iterable[str] = ()):
+        super().__init__(reason)
+        self.reason = reason
+        self.suggestions = list(suggestions)
+
+
+# --- the structured query ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldRef:
+    """A column of a logical table as the query uses it: its SQL expression and output label."""
+
+    table: str
+    name: str
+    kind: str  # dimension | time_dimension | fact
+    expr: str
+    label: str
+    data_type: str = ""
+    title: str = ""
+
+    @property
+    def is_date(self) -> bool:
+        return self.data_type.upper() in ("DATE", "TIMESTAMP", "TIMESTAMP_NTZ")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An aggregate the query returns: a metric of the model or an aggregation of a fact."""
+
+    label: str
+    table: str
+    expr: str
+    title: str
+    metric: str | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A row filter: a field compared with literal values, or a named filter of the model."""
+
+    table: str
+    op: str  # in | not_in | > | >= | < | <= | = | != | between | true | false | filter | not_filter
+    values: tuple = ()
+    field: FieldRef | None = None
+    filter_name: str | None = None
+    filter_expr: str | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """Inclusive calendar days on a time column (the fact's DATE_KEY or a date of the profile)."""
+
+    table: str
+    field: FieldRef
+    start: date
+    end: date
+    text: str
+
+
+@dataclass(frozen=True)
+class Having:
+    label: str
+    op: str
+    values: tuple
+
+
+@dataclass(frozen=True)
+class OrderBy:
+    label: str
+    descending: bool
+
+
+@dataclass(frozen=True)
+class StructuredQuery:
+    """What a question asks, in the semantic model's terms; compiled to SQL text and to a DataFrame."""
+
+    kind: Literal["aggregate", "list"]
+    base_table: str
+    measures: tuple[Measure, ...] = ()
+    group_by: tuple[FieldRef, ...] = ()
+    columns: tuple[FieldRef, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    time_range: TimeRange | None = None
+    having: tuple[Having, ...] = ()
+    order_by: tuple[OrderBy, ...] = ()
+    limit: int | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def output_labels(self) -> list[str]:
+        if self.kind == "list":
+            return [c.label for c in self.columns]
+        return [g.label for g in self.group_by] + [m.label for m in self.measures]
+
+    def tables(self) -> set[str]:
+        used = {self.base_table}
+        used |= {g.table for g in self.group_by} | {c.table for c in self.columns}
+        used |= {c.table for c in self.conditions} | {m.table for m in self.measures}
+        if self.time_range is not None:
+            used.add(self.time_range.table)
+        return used
+
+    def describe(self) -> str:
+        """A plain-English restatement: what is measured, over which rows, how it is grouped and ordered."""
+        parts: list[str] = []
+        if self.kind == "list":
+            noun = "Customers" if self.base_table == PROFILE else "Transactions"
+            shown = ", ".join(c.title for c in self.columns)
+            parts.append(f"{noun} ({shown})")
+        else:
+            parts.append(_capitalise(" and ".join(m.title for m in self.measures)))
+            if self.group_by:
+                parts.append("by " + " and ".join(g.title for g in self.group_by))
+        filters = [c.title for c in self.conditions]
+        if filters:
+            parts.append("where " + " and ".join(filters))
+        if self.time_range is not None:
+            parts.append(f"for {self.time_range.field.title} in {self.time_range.text}")
+        if self.having:
+            parts.append("keeping " + " and ".join(
+                f"{_title(h.label)} {OPS_TEXT[h.op]} {' and '.join(_format_value(v) for v in h.values)}" for h in self.having
+            ))
+        if self.order_by:
+            first = self.order_by[0]
+            direction = "highest first" if first.descending else "lowest first"
+            parts.append(f"sorted by {_title(first.label)} ({direction})")
+        if self.limit is not None:
+            parts.append(f"top {self.limit}" if self.order_by and self.limit < LIST_LIMIT else f"up to {self.limit} rows")
+        text = ", ".join(parts) + "."
+        if self.notes:
+            text += " " + " ".join(self.notes)
+        return text
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "base_table": self.base_table,
+            "measures": [m.label for m in self.measures],
+            "group_by": [g.label for g in self.group_by],
+            "columns": [c.label for c in self.columns],
+            "filters": [c.title for c in self.conditions],
+            "time_range": None if self.time_range is None else {
+                "column": self.time_range.field.label, "start": self.time_range.start.isoformat(),
+                "end": self.time_range.end.isoformat()},
+            "having": [{"label": h.label, "op": h.op, "values": list(h.values)} for h in self.having],
+            "order_by": [{"label": o.label, "descending": o.descending} for o in self.order_by],
+            "limit": self.limit,
+        }
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _title(label: str) -> str:
+    return label.lower().replace("_", " ")
+
+
+def _format_value(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# --- the model as the engine sees it -------------------------------------------------------------
+
+class Catalog:
+    """Fields, metrics, filters and joins of the engine's tables, looked up by logical name."""
+
+    def __init__(self, model: SemanticModel):
+        self.model = model
+        self.tables: dict[str, Table] = {t.name: t for t in model.tables if t.name in ENGINE_TABLES}
+        self.fields: dict[tuple[str, str], FieldRef] = {}
+        for table in self.tables.values():
+            for kind, items in (("dimension", table.dimensions), ("time_dimension", table.time_dimensions),
+                                ("fact", table.facts)):
+                for item in items:
+                    self.fields[(table.name, item.name)] = FieldRef(
+                        table.name, item.name, kind, item.expr, item.name.upper(), item.data_type, _title(item.name)
+                    )
+        self.metrics = {(t.name, m.name): m for t in self.tables.values() for m in t.metrics}
+        self.filters = {(t.name, f.name): f for t in self.tables.values() for f in t.filters}
+        self.joins: dict[tuple[str, str], tuple[str, str]] = {}
+        for relationship in model.relationships:
+            if relationship.left_table in self.tables and relationship.right_table in self.tables:
+                key = relationship.relationship_columns[0]
+                self.joins[(relationship.left_table, relationship.right_table)] = (key.left_column, key.right_column)
+        self._canonical_metrics = {
+            (table, _canonical(metric.expr)): name for (table, name), metric in self.metrics.items()
+        }
+
+    def field(self, table: str, name: str) -> FieldRef:
+        return self.fields[(table, name)]
+
+    def reachable(self, base: str) -> set[str]:
+        """Tables whose columns a query over `base` can use (itself and its many-to-one parents)."""
+        return {base} | {right for (left, right) in self.joins if left == base}
+
+    def metric_measure(self, table: str, name: str) -> Measure:
+        metric = self.metrics[(table, name)]
+        return Measure(name.upper(), table, metric.expr, _title(name), name)
+
+    def aggregate_measure(self, function: str, fact: FieldRef) -> Measure:
+        """AVG/SUM/... of a fact, named after an existing metric when the model has the same one."""
+        if function == "COUNT_DISTINCT":
+            expr = f"COUNT(DISTINCT {fact.expr})"
+        else:
+            expr = f"{function}({fact.expr})"
+        existing = self._canonical_metrics.get((fact.table, _canonical(expr)))
+        if existing:
+            return self.metric_measure(fact.table, existing)
+        prefix = {"AVG": "AVERAGE", "SUM": "TOTAL", "COUNT_DISTINCT": "DISTINCT"}.get(function, function)
+        label = f"{prefix}_{fact.name.upper()}" if function != "COUNT_DISTINCT" else f"NUMBER_OF_{fact.name.upper()}S"
+        return Measure(label, fact.table, expr, f"{AGGREGATION_TITLES[function]} {fact.title}")
+
+
+def _canonical(expression: str) -> str:
+    return parse_expression(expression).sql(dialect=DIALECT).upper()
+
+
+_CATALOGS: dict[int, tuple[SemanticModel, Catalog, Lexicon]] = {}
+
+
+def catalog_for(model: SemanticModel | None = None) -> tuple[Catalog, Lexicon]:
+    """The (cached) catalog and lexicon of a model (the packaged model by default)."""
+    model = model or load_model()
+    cached = _CATALOGS.get(id(model))
+    if cached is None or cached[0] is not model:
+        cached = (model, Catalog(model), build_lexicon(model))
+        _CATALOGS[id(model)] = cached
+    return cached[1], cached[2]
