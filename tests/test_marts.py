@@ -120,11 +120,26 @@ def module_session():
     active.close()
 
 
+def rows_of(frame) -> pd.DataFrame:
+    """A lazy frame's rows in pandas (the emulator's to_pandas misaligns integer columns after a filter)."""
+    return pd.DataFrame([row.as_dict() for row in frame.collect()])
+
+
 def module_warehouse(session, home: Path, as_of: date = AS_OF) -> Warehouse:
     return Warehouse.of(session, PipelineConfig.build(home=home, as_of=as_of, customers=50, seed=7))
 
 
 # --- segments --------------------------------------------------------------------------------------
+
+def window_spend(facts):
+    """The segment step's spend per customer, from an in-memory fact."""
+    categories = merchant_categories()
+    rows = marts.window_spend_rows(
+        facts, marts.category_keys(categories, "IS_TRAVEL"),
+        marts.category_keys(categories, "IS_NECESSITY"), AS_OF, 90,
+    )
+    return marts.window_spend(rows)
+
 
 # customer id -> (expected segment, why)
 SEGMENT_CASES: dict[str, str] = {}
@@ -188,11 +203,10 @@ SEGMENT_WORLD = segment_world()  # fills SEGMENT_CASES at import, for parametris
 @pytest.fixture(scope="module")
 def segments(module_session, tmp_path_factory) -> pd.DataFrame:
     warehouse = module_warehouse(module_session, tmp_path_factory.mktemp("segments"))
-    customers, facts, categories = SEGMENT_WORLD.frames(warehouse)
-    approved = marts.approved_transactions(facts, AS_OF)
-    spend = marts.window_spend(approved, categories, AS_OF, 90)
+    customers, facts, _ = SEGMENT_WORLD.frames(warehouse)
+    spend = window_spend(facts)
     thresholds = warehouse.cfg.segments
-    frame = marts.customer_segments(marts.current_customers(customers), spend, AS_OF, thresholds).to_pandas()
+    frame = rows_of(marts.customer_segments(marts.current_customers(customers), spend, AS_OF, thresholds))
     return frame.set_index("CUSTOMER_ID")
 
 
@@ -242,8 +256,8 @@ def test_thresholds_come_from_config(module_session, tmp_path):
     warehouse = module_warehouse(module_session, tmp_path)
     world = World()
     world.windows(world.customer("C1", "Premium"), "9000.00", "9000.00", travel="3000.00")  # 3,000 a month
-    customers, facts, categories = world.frames(warehouse)
-    spend = marts.window_spend(marts.approved_transactions(facts, AS_OF), categories, AS_OF, 90)
+    customers, facts, _ = world.frames(warehouse)
+    spend = window_spend(facts)
     lowered = warehouse.cfg.segments.model_copy(update={"high_value_monthly_spend": 3000.0})
     default = marts.customer_segments(customers, spend, AS_OF, warehouse.cfg.segments).collect()[0]
     custom = marts.customer_segments(customers, spend, AS_OF, lowered).collect()[0]

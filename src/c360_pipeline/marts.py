@@ -72,6 +72,8 @@ from decimal import Decimal
 from functools import reduce
 from typing import Sequence
 
+import pandas as pd
+
 from snowflake.snowpark import Column, DataFrame, Session
 from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import (
@@ -81,6 +83,8 @@ from snowflake.snowpark.types import (
     DoubleType,
     LongType,
     StringType,
+    StructField,
+    StructType,
     TimestampType,
 )
 
@@ -131,7 +135,7 @@ def latest_complete_month(as_of: date) -> date:
 def whole_months_between(start: Column, as_of: date) -> Column:
     """Whole months from a date column to as_of (a month counts once its day of month is reached)."""
     months = (F.lit(as_of.year) - F.year(start)) * 12 + (F.lit(as_of.month) - F.month(start))
-    return months - F.iff(F.dayofmonth(start) > F.lit(as_of.day), F.lit(1), F.lit(0))
+    return months - F.when(F.dayofmonth(start) > F.lit(as_of.day), F.lit(1)).otherwise(F.lit(0))
 
 
 def days_between(start: Column, as_of: date) -> Column:
@@ -153,41 +157,55 @@ def current_customers(dim_customer: DataFrame) -> DataFrame:
 FACT_COLUMNS = ["CUSTOMER_ID", "DATE_KEY", "MERCHANT_CATEGORY_KEY", "TRANSACTION_AMOUNT", "STATUS"]
 
 
-def approved_transactions(fct_transactions: DataFrame, as_of: date) -> DataFrame:
-    """Approved transactions dated on or before as_of: one row per transaction, the four columns marts read."""
-    # Project first: the emulator's cost grows with every column it carries; integer filter before text.
-    return (
-        fct_transactions.select(FACT_COLUMNS)
-        .filter(F.col("DATE_KEY") <= F.lit(day_key(as_of)))
-        .filter(F.col("STATUS") == F.lit(APPROVED))
-        .drop("STATUS")
-    )
+def approved_transactions(fct_transactions: DataFrame, as_of: date, after: date | None = None) -> DataFrame:
+    """Approved transactions dated in (after, as_of] (all up to as_of without `after`): one row per transaction."""
+    # Project first: the emulator's cost grows with every column it carries; integer filters before text.
+    rows = fct_transactions.select(FACT_COLUMNS).filter(F.col("DATE_KEY") <= F.lit(day_key(as_of)))
+    if after is not None:
+        rows = rows.filter(F.col("DATE_KEY") > F.lit(day_key(after)))
+    # IN, not =: the emulator compares text per row for = and vectorised for IN.
+    return rows.filter(F.col("STATUS").isin([APPROVED]))
+
+
+def amount_where(condition: Column) -> Column:
+    """The transaction amount where the condition holds, else 0."""
+    # A product with the 0/1 flag, not CASE WHEN: same result, a fifth of the local cost per column.
+    return F.col("TRANSACTION_AMOUNT") * condition.cast(LongType())
 
 
 # --- segments --------------------------------------------------------------------------------------
 
-def window_spend(approved: DataFrame, merchant_categories: DataFrame, as_of: date, window_days: int) -> DataFrame:
-    """One row per customer with approved spend in the last or prior window: SPEND_LAST, SPEND_PRIOR, SPEND_TRAVEL, SPEND_NECESSITIES."""
-    last_start = day_key(as_of - timedelta(days=window_days))
-    prior_start = day_key(as_of - timedelta(days=2 * window_days))
-    flags = merchant_categories.select("MERCHANT_CATEGORY_KEY", "IS_TRAVEL", "IS_NECESSITY")
-    recent = approved.filter(F.col("DATE_KEY") > F.lit(prior_start)).join(flags, "MERCHANT_CATEGORY_KEY")
-    amount, zero = F.col("TRANSACTION_AMOUNT"), F.lit(0)
-    in_last = F.col("DATE_KEY") > F.lit(last_start)
-    # Helper columns first, plain sums after: an expression inside an aggregate is evaluated per group locally.
-    helpers = recent.select(
+def window_spend_rows(
+    fct_transactions: DataFrame, travel_category_keys: Sequence[int], necessity_category_keys: Sequence[int],
+    as_of: date, window_days: int,
+) -> DataFrame:
+    """One row per approved transaction of the last two windows: CUSTOMER_ID, its amount as LAST, PRIOR, TRAVEL, NECESSITIES."""
+    last_start = as_of - timedelta(days=window_days)
+    in_last = F.col("DATE_KEY") > F.lit(day_key(last_start))
+    category = F.col("MERCHANT_CATEGORY_KEY")
+    # Category flags as IN lists of the dimension's keys (50 rows): cheaper than a join on every transaction.
+    return approved_transactions(fct_transactions, as_of, after=as_of - timedelta(days=2 * window_days)).select(
         "CUSTOMER_ID",
-        F.iff(in_last, amount, zero).alias("LAST"),
-        F.iff(in_last, zero, amount).alias("PRIOR"),
-        F.iff(in_last & F.col("IS_TRAVEL"), amount, zero).alias("TRAVEL"),
-        F.iff(in_last & F.col("IS_NECESSITY"), amount, zero).alias("NECESSITIES"),
+        amount_where(in_last).alias("LAST"),
+        amount_where(~in_last).alias("PRIOR"),
+        amount_where(in_last & category.isin(list(travel_category_keys))).alias("TRAVEL"),
+        amount_where(in_last & category.isin(list(necessity_category_keys))).alias("NECESSITIES"),
     )
-    return helpers.group_by("CUSTOMER_ID").agg(
+
+
+def window_spend(window_rows: DataFrame) -> DataFrame:
+    """One row per customer with approved spend in the last two windows: SPEND_LAST, SPEND_PRIOR, SPEND_TRAVEL, SPEND_NECESSITIES."""
+    return window_rows.group_by("CUSTOMER_ID").agg(
         F.sum("LAST").alias("SPEND_LAST"),
         F.sum("PRIOR").alias("SPEND_PRIOR"),
         F.sum("TRAVEL").alias("SPEND_TRAVEL"),
         F.sum("NECESSITIES").alias("SPEND_NECESSITIES"),
     )
+
+
+def category_keys(merchant_categories: pd.DataFrame, flag: str) -> list[int]:
+    """Keys of the merchant categories whose flag (IS_TRAVEL, IS_NECESSITY) is set."""
+    return sorted(int(k) for k in merchant_categories.loc[merchant_categories[flag].astype(bool), "MERCHANT_CATEGORY_KEY"])
 
 
 def segment_of(
@@ -240,10 +258,10 @@ def customer_segments(
         "CARD_TYPE",
         "SPEND_LAST_90_DAYS",
         "SPEND_PRIOR_90_DAYS",
-        F.iff(prior > 0, (last - prior) / prior, _null(DoubleType())).alias("SPEND_CHANGE_PCT"),
+        F.when(prior > 0, (last - prior) / prior).otherwise(_null(DoubleType())).alias("SPEND_CHANGE_PCT"),
         (last / F.lit(months_in_window)).alias("AVG_MONTHLY_SPEND"),
-        F.iff(last > 0, F.col("_TRAVEL") / last, F.lit(0.0)).alias("TRAVEL_SHARE"),
-        F.iff(last > 0, F.col("_NECESSITIES") / last, F.lit(0.0)).alias("NECESSITIES_SHARE"),
+        F.when(last > 0, F.col("_TRAVEL") / last).otherwise(F.lit(0.0)).alias("TRAVEL_SHARE"),
+        F.when(last > 0, F.col("_NECESSITIES") / last).otherwise(F.lit(0.0)).alias("NECESSITIES_SHARE"),
         "TENURE_MONTHS",
     )
     segment = segment_of(
@@ -269,26 +287,21 @@ def customer_segments(
 # --- hero metrics ----------------------------------------------------------------------------------
 
 def transaction_statistics(approved: DataFrame) -> DataFrame:
-    """One row per customer with an approved transaction: count, sum, first/last DATE_KEY and amount distribution."""
-    # The emulator's STDDEV cannot read NUMBER values; a DOUBLE copy gives the same result on Snowflake.
+    """One row per customer with an approved transaction: count, sum, sum of squares, first/last DATE_KEY, min/max/median amount."""
     amounts = approved.select(
         "CUSTOMER_ID", "DATE_KEY", "TRANSACTION_AMOUNT",
-        F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT_DOUBLE"),
+        (F.col("TRANSACTION_AMOUNT").cast(DoubleType()) * F.col("TRANSACTION_AMOUNT").cast(DoubleType()))
+        .alias("AMOUNT_SQUARED"),
     )
-    statistics = amounts.group_by("CUSTOMER_ID").agg(
+    return amounts.group_by("CUSTOMER_ID").agg(
         F.sum("TRANSACTION_AMOUNT").alias("LIFETIME_VALUE"),
         F.count("TRANSACTION_AMOUNT").alias("TOTAL_TRANSACTIONS"),
+        F.sum("AMOUNT_SQUARED").alias("SUM_OF_SQUARES"),
         F.min("DATE_KEY").alias("FIRST_DATE_KEY"),
         F.max("DATE_KEY").alias("LAST_DATE_KEY"),
         F.min("TRANSACTION_AMOUNT").alias("MIN_TRANSACTION_VALUE"),
         F.max("TRANSACTION_AMOUNT").alias("MAX_TRANSACTION_VALUE"),
         F.median("TRANSACTION_AMOUNT").alias("MEDIAN_TRANSACTION_VALUE"),
-        F.stddev("AMOUNT_DOUBLE").alias("STDDEV_TRANSACTION_VALUE"),
-    )
-    # A sample stddev needs two values; said explicitly because the emulator types STDDEV as NOT NULL.
-    return statistics.with_column(
-        "STDDEV_TRANSACTION_VALUE",
-        F.iff(F.col("TOTAL_TRANSACTIONS") > 1, F.col("STDDEV_TRANSACTION_VALUE"), _null(DoubleType())),
     )
 
 
@@ -328,48 +341,58 @@ def metric_customer_ltv(customers: DataFrame, statistics: DataFrame, as_of: date
 
 def metric_avg_transaction_value(statistics: DataFrame, as_of: date) -> DataFrame:
     """GOLD.METRIC_AVG_TRANSACTION_VALUE: one row per customer with at least one approved transaction."""
-    average = F.col("LIFETIME_VALUE").cast(DoubleType()) / F.col("TOTAL_TRANSACTIONS")
-    stddev = F.col("STDDEV_TRANSACTION_VALUE").cast(DoubleType())
-    consistency = F.least(F.greatest(F.lit(1.0) - stddev / F.col("AVG_TRANSACTION_VALUE"), F.lit(0.0)), F.lit(1.0))
-    with_average = statistics.select(
+    count = F.col("TOTAL_TRANSACTIONS").cast(DoubleType())
+    total = F.col("LIFETIME_VALUE").cast(DoubleType())
+    # Sample stddev from the count, sum and sum of squares (one pass over the transactions); rounding can
+    # push the variance of identical amounts a hair below 0, hence the floor. Undefined below two values.
+    variance = (F.col("SUM_OF_SQUARES") - total * total / count) / (count - F.lit(1.0))
+    stddev = F.when(count > 1, F.sqrt(F.greatest(variance, F.lit(0.0)))).otherwise(_null(DoubleType()))
+    with_moments = statistics.select(
         "CUSTOMER_ID",
-        average.alias("AVG_TRANSACTION_VALUE"),
+        (total / count).alias("AVG_TRANSACTION_VALUE"),
         stddev.alias("STDDEV_TRANSACTION_VALUE"),
         "MIN_TRANSACTION_VALUE",
         "MAX_TRANSACTION_VALUE",
         "MEDIAN_TRANSACTION_VALUE",
     )
-    return with_average.select(
+    average, spread = F.col("AVG_TRANSACTION_VALUE"), F.col("STDDEV_TRANSACTION_VALUE")
+    consistency = F.least(F.greatest(F.lit(1.0) - spread / average, F.lit(0.0)), F.lit(1.0))
+    return with_moments.select(
         "CUSTOMER_ID",
-        F.col("AVG_TRANSACTION_VALUE").cast(DoubleType()).alias("AVG_TRANSACTION_VALUE"),
-        F.col("STDDEV_TRANSACTION_VALUE").cast(DoubleType()).alias("STDDEV_TRANSACTION_VALUE"),
+        average.cast(DoubleType()).alias("AVG_TRANSACTION_VALUE"),
+        spread.cast(DoubleType()).alias("STDDEV_TRANSACTION_VALUE"),
         F.col("MIN_TRANSACTION_VALUE").cast(MONEY).alias("MIN_TRANSACTION_VALUE"),
         F.col("MAX_TRANSACTION_VALUE").cast(MONEY).alias("MAX_TRANSACTION_VALUE"),
         F.col("MEDIAN_TRANSACTION_VALUE").cast(DoubleType()).alias("MEDIAN_TRANSACTION_VALUE"),
         # Null with the stddev (one transaction), said explicitly: GREATEST skips nulls on the emulator.
-        F.iff((F.col("AVG_TRANSACTION_VALUE") > 0) & stddev.is_not_null(), consistency, _null(DoubleType()))
-        .cast(DoubleType())
+        F.when((average > 0) & spread.is_not_null(), consistency).otherwise(_null(DoubleType())).cast(DoubleType())
         .alias("SPENDING_CONSISTENCY"),
         F.lit(as_of).alias("AS_OF_DATE"),
     )
 
 
-def months_of_data(first_date_key: int, as_of: date) -> list[date]:
-    """The calendar months METRIC_MOM_SPEND_CHANGE covers: from the first approved transaction's month to as_of's."""
-    first = date(first_date_key // 10000, first_date_key // 100 % 100, 1)
-    return calendar_months(first, as_of)
+def spend_months(approved: DataFrame) -> DataFrame:
+    """One row per calendar month with approved spend: MONTH_START_KEY (yyyymm01)."""
+    return approved.select(month_start_key(F.col("DATE_KEY")).alias("MONTH_START_KEY")).group_by(
+        "MONTH_START_KEY"
+    ).agg(F.count(F.lit(1)).alias("TRANSACTIONS"))
 
 
-def monthly_spend_by_customer(
-    approved: DataFrame, statistics: DataFrame, months: Sequence[date], months_with_spend: Sequence[date]
-) -> DataFrame:
-    """One row per customer with approved spend: FIRST_MONTH_START_KEY and one SPEND_yyyymm column per month (null: none)."""
+def monthly_spend_pivot(approved: DataFrame, months_with_spend: Sequence[date]) -> DataFrame:
+    """One row per customer with approved spend: CUSTOMER_ID, then its spend in each month of `months_with_spend` (null: none)."""
+    # One PIVOT instead of a customer x month GROUP BY: the same sums, a quarter of the local cost.
     per_month = approved.select(
         "CUSTOMER_ID", month_start_key(F.col("DATE_KEY")).alias("MONTH_START_KEY"), "TRANSACTION_AMOUNT"
     )
-    wide = per_month.pivot("MONTH_START_KEY", [day_key(m) for m in months_with_spend]).sum("TRANSACTION_AMOUNT")
-    # Name pivot columns by position: engines quote pivot-value column names differently.
-    wide = wide.to_df("CUSTOMER_ID", *[_spend_column(m) for m in months_with_spend])
+    return per_month.pivot("MONTH_START_KEY", [day_key(m) for m in months_with_spend]).sum("TRANSACTION_AMOUNT")
+
+
+def monthly_spend_by_customer(
+    pivot: DataFrame, statistics: DataFrame, months: Sequence[date], months_with_spend: Sequence[date]
+) -> DataFrame:
+    """One row per customer with approved spend: FIRST_MONTH_START_KEY and a SPEND_yyyymm column for every month."""
+    # Pivot columns renamed by position: engines quote pivot-value column names differently.
+    wide = pivot.to_df("CUSTOMER_ID", *[_spend_column(m) for m in months_with_spend])
     # A month nobody spent in is absent from the data, and the local pivot cannot list an absent value.
     absent = [m for m in months if m not in set(months_with_spend)]
     if absent:
@@ -408,18 +431,19 @@ def metric_mom_spend_change(monthly_spend: DataFrame, months: Sequence[date], as
         previous = month
     rows = reduce(DataFrame.union_all, stacked)
     spend, prior = F.col("_SPEND").cast(DoubleType()), F.col("_PRIOR").cast(DoubleType())
+    has_prior = F.col("_HAS_PRIOR")
     # Money arithmetic in DOUBLE, cast back to cents (the cast rounds): the emulator cannot subtract NUMBER values.
-    change = (spend - prior).cast(MONEY)
     return rows.select(
         "CUSTOMER_ID",
-        F.col("MONTH_START").cast(DateType()).alias("MONTH_START"),
-        F.col("MONTH_KEY").cast(LongType()).alias("MONTH_KEY"),
-        F.col("_SPEND").cast(MONEY).alias("MONTHLY_SPEND"),
-        F.iff(F.col("_HAS_PRIOR"), F.col("_PRIOR").cast(MONEY), _null(MONEY)).alias("PRIOR_MONTH_SPEND"),
-        F.iff(F.col("_HAS_PRIOR"), change, _null(MONEY)).alias("SPEND_CHANGE_AMOUNT"),
-        F.iff(F.col("_HAS_PRIOR") & (prior > 0), (spend - prior) / prior, _null(DoubleType()))
-        .cast(DoubleType()).alias("SPEND_CHANGE_PCT"),
-        F.col("IS_COMPLETE_MONTH").cast(BooleanType()).alias("IS_COMPLETE_MONTH"),
+        "MONTH_START",
+        "MONTH_KEY",
+        F.col("_SPEND").alias("MONTHLY_SPEND"),
+        # CASE results cast: the emulator types a CASE as VARIANT.
+        F.when(has_prior, F.col("_PRIOR")).otherwise(_null(MONEY)).cast(MONEY).alias("PRIOR_MONTH_SPEND"),
+        F.when(has_prior, (spend - prior).cast(MONEY)).otherwise(_null(MONEY)).cast(MONEY).alias("SPEND_CHANGE_AMOUNT"),
+        F.when(has_prior & (prior > 0), (spend - prior) / prior).otherwise(_null(DoubleType())).cast(DoubleType())
+        .alias("SPEND_CHANGE_PCT"),
+        "IS_COMPLETE_MONTH",
     )
 
 
@@ -506,7 +530,7 @@ def customer_360_profile(
         days_between(F.col("LAST_TRANSACTION_DATE"), as_of).cast(LongType()).alias("DAYS_SINCE_LAST_TRANSACTION"),
         F.coalesce(F.col("LAST_MONTH_SPEND").cast(DoubleType()), F.lit(0.0)).alias("LAST_MONTH_SPEND"),
         F.col("MOM_SPEND_CHANGE_PCT").cast(DoubleType()).alias("MOM_SPEND_CHANGE_PCT"),
-        F.iff(credit_limit > 0, F.col("AVG_MONTHLY_SPEND") / credit_limit * 100, _null(DoubleType()))
+        F.when(credit_limit > 0, F.col("AVG_MONTHLY_SPEND") / credit_limit * 100).otherwise(_null(DoubleType()))
         .cast(DoubleType()).alias("CREDIT_UTILIZATION_PCT"),
         *[F.col(c).cast(t).alias(c) for c, t in PREDICTION_COLUMNS.items()],
         retention.alias("IS_RETENTION_TARGET"),
@@ -697,70 +721,73 @@ def run_customer_segments(session: Session, cfg: PipelineConfig) -> StepResult:
     warehouse = Warehouse.of(session, cfg)
     as_of = _as_of(cfg)
     customers = current_customers(warehouse.read("GOLD", "DIM_CUSTOMER")).cache_result()
-    approved = approved_transactions(_fact_columns(warehouse), as_of)
-    spend = window_spend(approved, warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY"), as_of, cfg.segments.window_days)
-    rows = warehouse.write(customer_segments(customers, spend, as_of, cfg.segments), "GOLD", "CUSTOMER_SEGMENTS")
-    written = warehouse.to_pandas("GOLD", "CUSTOMER_SEGMENTS")["CUSTOMER_SEGMENT"].value_counts()
-    counts = {name: int(written.get(name, 0)) for name in SEGMENTS}
+    categories = warehouse.to_pandas("GOLD", "DIM_MERCHANT_CATEGORY")
+    # Each stage is materialised: the emulator re-runs a lazy plan whenever a frame is built on it.
+    rows = window_spend_rows(
+        _fact_columns(warehouse), category_keys(categories, "IS_TRAVEL"), category_keys(categories, "IS_NECESSITY"),
+        as_of, cfg.segments.window_days,
+    ).cache_result()
+    spend = window_spend(rows).cache_result()
+    written = warehouse.write(customer_segments(customers, spend, as_of, cfg.segments), "GOLD", "CUSTOMER_SEGMENTS")
+    assigned = warehouse.to_pandas("GOLD", "CUSTOMER_SEGMENTS")["CUSTOMER_SEGMENT"].value_counts()
+    counts = {name: int(assigned.get(name, 0)) for name in SEGMENTS}
     return StepResult(
-        "customer_segments", rows_in=customers.count(), rows_out=rows, seconds=time.perf_counter() - started,
-        message=f"{rows} customers as of {as_of}: {_shares(counts)}", details={"segments": counts},
+        "customer_segments", rows_in=customers.count(), rows_out=written, seconds=time.perf_counter() - started,
+        message=f"{written} customers as of {as_of}: {_shares(counts)}", details={"segments": counts},
     )
 
 
-MOM_COLUMNS = (
-    ("CUSTOMER_ID", StringType()), ("MONTH_START", DateType()), ("MONTH_KEY", LongType()),
-    ("MONTHLY_SPEND", MONEY), ("PRIOR_MONTH_SPEND", MONEY), ("SPEND_CHANGE_AMOUNT", MONEY),
-    ("SPEND_CHANGE_PCT", DoubleType()), ("IS_COMPLETE_MONTH", BooleanType()),
-)
+MOM_SCHEMA = StructType([
+    StructField("CUSTOMER_ID", StringType()), StructField("MONTH_START", DateType()),
+    StructField("MONTH_KEY", LongType()), StructField("MONTHLY_SPEND", MONEY),
+    StructField("PRIOR_MONTH_SPEND", MONEY), StructField("SPEND_CHANGE_AMOUNT", MONEY),
+    StructField("SPEND_CHANGE_PCT", DoubleType()), StructField("IS_COMPLETE_MONTH", BooleanType()),
+])
 
 
 def run_hero_metrics(session: Session, cfg: PipelineConfig) -> StepResult:
     """Rebuild GOLD.METRIC_CUSTOMER_LTV, METRIC_AVG_TRANSACTION_VALUE and METRIC_MOM_SPEND_CHANGE as of cfg.as_of."""
-    import pandas as pd
-    from snowflake.snowpark.types import StructField, StructType
-
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
     as_of = _as_of(cfg)
     customers = current_customers(warehouse.read("GOLD", "DIM_CUSTOMER")).cache_result()
-    # Materialised once: three aggregations read it.
+    # Each stage is materialised: the emulator re-runs a lazy plan whenever a frame is built on it.
     approved = approved_transactions(_fact_columns(warehouse), as_of).cache_result()
     statistics = transaction_statistics(approved).cache_result()
-    timings: dict[str, float] = {"statistics": time.perf_counter() - started}
+    seconds = {"statistics": time.perf_counter() - started}
 
     mark = time.perf_counter()
     rows = {
-        "METRIC_CUSTOMER_LTV": warehouse.write(metric_customer_ltv(customers, statistics, as_of), "GOLD", "METRIC_CUSTOMER_LTV"),
+        "METRIC_CUSTOMER_LTV": warehouse.write(
+            metric_customer_ltv(customers, statistics, as_of), "GOLD", "METRIC_CUSTOMER_LTV"
+        ),
         "METRIC_AVG_TRANSACTION_VALUE": warehouse.write(
             metric_avg_transaction_value(statistics, as_of), "GOLD", "METRIC_AVG_TRANSACTION_VALUE"
         ),
     }
-    timings["ltv_and_atv"] = time.perf_counter() - mark
+    seconds["ltv_and_atv"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    first_key = statistics.agg(F.min("FIRST_DATE_KEY").alias("K")).collect()[0]["K"]
-    if first_key is None:
-        empty = warehouse.dataframe(pd.DataFrame(columns=[c for c, _ in MOM_COLUMNS]),
-                                    StructType([StructField(c, t) for c, t in MOM_COLUMNS]))
+    with_spend = sorted(
+        date(key // 10000, key // 100 % 100, 1)
+        for key in (int(row["MONTH_START_KEY"]) for row in spend_months(approved).collect())
+    )
+    if not with_spend:
+        empty = warehouse.dataframe(pd.DataFrame(columns=MOM_SCHEMA.names), MOM_SCHEMA)
         rows["METRIC_MOM_SPEND_CHANGE"] = warehouse.write(empty, "GOLD", "METRIC_MOM_SPEND_CHANGE")
     else:
-        months = months_of_data(int(first_key), as_of)
-        present = approved.select(month_start_key(F.col("DATE_KEY")).alias("MONTH_START_KEY")).group_by(
-            "MONTH_START_KEY"
-        ).agg(F.count(F.lit(1)).alias("N")).collect()
-        with_spend = [m for m in months if day_key(m) in {int(r["MONTH_START_KEY"]) for r in present}]
-        # Materialised: every month's select reads it.
-        wide = monthly_spend_by_customer(approved, statistics, months, with_spend).cache_result()
+        months = calendar_months(with_spend[0], as_of)
+        pivot = monthly_spend_pivot(approved, with_spend).cache_result()
+        wide = monthly_spend_by_customer(pivot, statistics, months, with_spend).cache_result()
         rows["METRIC_MOM_SPEND_CHANGE"] = warehouse.write(
             metric_mom_spend_change(wide, months, as_of), "GOLD", "METRIC_MOM_SPEND_CHANGE"
         )
-    timings["mom"] = time.perf_counter() - mark
+    seconds["month_over_month"] = time.perf_counter() - mark
+    transactions = int(statistics.agg(F.sum("TOTAL_TRANSACTIONS").alias("N")).collect()[0]["N"] or 0)
     return StepResult(
-        "hero_metrics", rows_in=int(statistics.agg(F.sum("TOTAL_TRANSACTIONS").alias("N")).collect()[0]["N"] or 0),
-        rows_out=sum(rows.values()), seconds=time.perf_counter() - started,
+        "hero_metrics", rows_in=transactions, rows_out=sum(rows.values()), seconds=time.perf_counter() - started,
         message=", ".join(f"{table} {count} rows" for table, count in rows.items()) + f" as of {as_of}",
-        details={"rows_by_table": rows, "seconds_by_part": {k: round(v, 2) for k, v in timings.items()}},
+        details={"rows_by_table": rows, "seconds_by_part": {k: round(v, 2) for k, v in seconds.items()}},
     )
 
 
