@@ -72,7 +72,7 @@ def server(warehouse_home, tmp_path_factory):
     """`streamlit run streamlit_app/streamlit_app.py` on a free localhost port; stopped after the module."""
     port = free_port()
     log = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
-    command = app_command(port) + ["--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    command = app_command(port) + ["--server.fileWatcherType", "none"]
     environment = app_environment(PipelineConfig.build(home=warehouse_home))
     with open(log, "w") as output:
         process = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)

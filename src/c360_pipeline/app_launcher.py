@@ -17,10 +17,13 @@ PROFILE = "CUSTOMER_360_PROFILE"
 
 
 def app_command(port: int | None = None) -> list[str]:
-    """The `streamlit run` command line (headless: no browser launch and no first-run e-mail prompt)."""
+    """The `streamlit run` command line: headless (no browser launch, no first-run e-mail prompt), serving
+    this machine only, and with an explicit address so Streamlit does not look up an external IP online."""
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP_FILE),
         "--server.headless", "true",
+        "--server.address", "127.0.0.1",
+        "--browser.serverAddress", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
     ]
     if port is not None:
