@@ -21,7 +21,7 @@ from app_fixtures import build_app_warehouse
 from c360_pipeline.app_launcher import launch_app
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.warehouse import Warehouse, frame_to_pandas
 
 APP_DIR = Path(__file__).resolve().parents[1] / "streamlit_app"
 APP = APP_DIR / "streamlit_app.py"
@@ -385,7 +385,7 @@ def test_snowpark_customer_queries_match_the_local_reads(gold, homes):
     fact = gold.read("GOLD", "FCT_TRANSACTIONS")
     categories = gold.read("GOLD", "DIM_MERCHANT_CATEGORY")
     for limit in (7, 1000):
-        remote = data_access.customer_transactions_query(fact, categories, customer, limit).to_pandas()
+        remote = frame_to_pandas(data_access.customer_transactions_query(fact, categories, customer, limit))
         local = data.customer_transactions(customer, limit)
         assert len(local) == min(limit, 30)
         assert list(local["TRANSACTION_ID"]) == list(
@@ -395,7 +395,7 @@ def test_snowpark_customer_queries_match_the_local_reads(gold, homes):
     newest = fact.filter(F.col("CUSTOMER_ID") == customer).sort(F.col("TRANSACTION_DATE").desc()).limit(7).collect()
     assert list(data.customer_transactions(customer, 7)["TRANSACTION_ID"]) == [r["TRANSACTION_ID"] for r in newest]
 
-    remote_history = data_access.customer_history_query(gold.read("GOLD", "DIM_CUSTOMER"), customer).to_pandas()
+    remote_history = frame_to_pandas(data_access.customer_history_query(gold.read("GOLD", "DIM_CUSTOMER"), customer))
     local_history = data.customer_history(customer)
     assert list(local_history["CUSTOMER_KEY"]) == list(remote_history["CUSTOMER_KEY"])
     assert list(local_history["CARD_TYPE"]) == list(remote_history["CARD_TYPE"])

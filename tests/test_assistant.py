@@ -761,3 +761,35 @@ def test_word_soup_is_answered_or_refused_never_an_error():
             check_read_only(compile_sql(parsed(question)))
         except QuestionNotUnderstood:
             pass
+
+
+def _rate(frame: pd.DataFrame, status: str) -> float:
+    return float((frame["STATUS"] == status).mean())
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("retention target count by segment for Platinum cardholders",
+     lambda p, f: [(k, int(v)) for k, v in p[p["CARD_TYPE"] == "Platinum"].groupby("CUSTOMER_SEGMENT")["IS_RETENTION_TARGET"].sum().items()]),
+    ("high risk share by state for Gold cardholders",
+     lambda p, f: [(k, float((g["CHURN_RISK_CATEGORY"] == "High Risk").mean())) for k, g in p[p["CARD_TYPE"] == "Gold"].groupby("STATE")]),
+    ("declined count and approval rate by channel last month",
+     lambda p, f: [(k, int((g["STATUS"] == "declined").sum()), _rate(g, "approved"))
+                   for k, g in between(f, date(2025, 5, 1), date(2025, 5, 31)).groupby("CHANNEL")]),
+    ("decline rate by channel for customers in California",
+     lambda p, f: [(k, _rate(g, "declined"))
+                   for k, g in f.merge(p[["CUSTOMER_ID", "STATE"]], on="CUSTOMER_ID").query("STATE == 'CA'").groupby("CHANNEL")]),
+    ("largest transaction and number of declined transactions by channel",
+     lambda p, f: [(k, float(g[g["STATUS"] == "approved"]["TRANSACTION_AMOUNT"].astype(float).max()),
+                    int((g["STATUS"] == "declined").sum())) for k, g in f.groupby("CHANNEL")]),
+    ("average transaction amount and decline rate by channel in 2025",
+     lambda p, f: [(k, float(g[g["STATUS"] == "approved"]["TRANSACTION_AMOUNT"].astype(float).mean()), _rate(g, "declined"))
+                   for k, g in between(f, date(2025, 1, 1), date(2025, 12, 31)).groupby("CHANNEL")]),
+])
+def test_conditional_metrics_over_filtered_rows_match_pandas(world, frames, question, expected):
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    want = [tuple(plain(v) for v in row) for row in expected(profile(frames), frames["FCT_TRANSACTIONS"])]
+    got = [tuple(plain(v) for v in row) for row in answer.rows]
+    assert sorted(got, key=repr) == sorted(want, key=repr), answer.interpretation
+    assert all(isinstance(v, int) for row in answer.rows for v, label in zip(row, answer.columns)
+               if label.endswith("_COUNT") and v is not None)

@@ -26,7 +26,7 @@ from snowflake.snowpark.types import (
 from c360_pipeline import cli, warehouse as warehouse_module
 from c360_pipeline.config import ConfigError, PipelineConfig
 from c360_pipeline.sessions import ConnectionProblem, connection_parameters, local_session
-from c360_pipeline.warehouse import TableMissing, Warehouse
+from c360_pipeline.warehouse import TableMissing, Warehouse, frame_to_pandas
 
 ALL_TYPES = StructType(
     [
@@ -181,3 +181,16 @@ def test_interrupted_write_leaves_the_previous_table_intact(session, tmp_path, m
 def test_reading_a_table_never_built_says_what_to_run(session, tmp_path):
     with pytest.raises(TableMissing, match="c360 run"):
         Warehouse.of(session, PipelineConfig.build(home=tmp_path)).read("GOLD", "CUSTOMER_360_PROFILE")
+
+
+def test_frame_to_pandas_keeps_integer_columns_aligned_after_a_filter(session):
+    """The local engine's own to_pandas() misaligns integer columns of a filtered frame (snowpark-python#2598)."""
+    schema = StructType([StructField("ID", StringType()), StructField("P", DoubleType()), StructField("R", LongType()),
+                         StructField("V", DecimalType(12, 2))])
+    rows = [("a", 1.0, 10, Decimal("1.50")), ("b", 0.0, 20, Decimal("2.50")), ("c", 2.0, 30, None)]
+    kept = session.create_dataframe(rows, schema=schema).filter(F.col("P") > 0.5)
+    frame = frame_to_pandas(kept)
+    assert frame["ID"].tolist() == ["a", "c"]
+    assert frame["R"].tolist() == [10, 30] and str(frame["R"].dtype) == "int64"
+    assert frame["V"].tolist()[0] == Decimal("1.50") and frame["V"].tolist()[1] is None
+    assert frame_to_pandas(kept.filter(F.col("P") > 5)).columns.tolist() == ["ID", "P", "R", "V"]

@@ -168,7 +168,8 @@ def segment_world() -> World:
     world.windows(case("NEW_GROWTH_JUST_BELOW", "Stable Mid-Spenders", opened=new), "1499.99", "1000.00")
     world.windows(case("NEW_FIRST_SPEND", "New & Growing", opened=new), "500.00", "0")
     world.windows(case("NEW_TENURE_EXACTLY_6", "Stable Mid-Spenders", opened=date(2024, 12, 30)), "2000.00", "1000.00")
-    world.windows(case("NEW_TENURE_JUST_UNDER_6", "New & Growing", opened=date(2024, 12, 31)), "2000.00", "1000.00")
+    world.windows(case("NEW_TENURE_MONTH_END_6", "Stable Mid-Spenders", opened=date(2024, 12, 31)), "2000.00", "1000.00")
+    world.windows(case("NEW_TENURE_JUST_UNDER_6", "New & Growing", opened=date(2025, 1, 1)), "2000.00", "1000.00")
     world.windows(case("OLD_GROWTH", "Stable Mid-Spenders"), "3000.00", "1000.00")
     # Budget-Conscious: < 1,500 a month (4,500 in 90 days) and >= 60 % necessities.
     world.windows(case("BUDGET_AT_SHARE", "Budget-Conscious"), "4000.00", "4000.00", necessities="2400.00")
@@ -246,10 +247,33 @@ def test_segment_inputs_computed_from_approved_spend(segments):
 
 @pytest.mark.parametrize(
     "customer_id, months",
-    [("NEW_TENURE_EXACTLY_6", 6), ("NEW_TENURE_JUST_UNDER_6", 5), ("NEW_FIRST_SPEND", 5), ("NO_TRANSACTIONS", 65)],
+    [("NEW_TENURE_EXACTLY_6", 6), ("NEW_TENURE_MONTH_END_6", 6), ("NEW_TENURE_JUST_UNDER_6", 5),
+     ("NEW_FIRST_SPEND", 5), ("NO_TRANSACTIONS", 65)],
 )
 def test_tenure_counts_whole_months(segments, customer_id, months):
     assert segments.loc[customer_id, "TENURE_MONTHS"] == months
+
+
+TENURE_EDGES = [  # (opened, as_of): the day of month reached or not, and shorter months
+    (date(2024, 12, 15), date(2025, 6, 14)), (date(2024, 12, 15), date(2025, 6, 15)),
+    (date(2024, 12, 31), date(2025, 6, 29)), (date(2024, 12, 31), date(2025, 6, 30)),
+    (date(2025, 1, 31), date(2025, 2, 28)), (date(2025, 1, 30), date(2025, 2, 27)),
+    (date(2024, 1, 31), date(2024, 2, 29)), (date(2025, 6, 30), date(2025, 6, 30)),
+]
+
+
+def test_whole_months_agree_with_relativedelta(module_session, tmp_path):
+    from dateutil.relativedelta import relativedelta
+    from snowflake.snowpark import functions as F
+
+    warehouse = module_warehouse(module_session, tmp_path)
+    opened = warehouse.dataframe(pd.DataFrame({"OPENED": [o for o, _ in TENURE_EDGES]}),
+                                 StructType([StructField("OPENED", DateType())]))
+    for (start, as_of) in TENURE_EDGES:
+        got = opened.filter(F.col("OPENED") == F.lit(start)).select(
+            marts.whole_months_between(F.col("OPENED"), as_of).alias("M")).collect()[0]["M"]
+        delta = relativedelta(as_of, start)
+        assert got == delta.years * 12 + delta.months, (start, as_of)
 
 
 def test_thresholds_come_from_config(module_session, tmp_path):

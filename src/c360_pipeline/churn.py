@@ -55,7 +55,7 @@ from c360_pipeline.catalog import (
 from c360_pipeline.config import ChurnSettings, ConfigError, PipelineConfig
 from c360_pipeline.contracts import Check, TableContract, declare
 from c360_pipeline.steps import StepResult
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.warehouse import Warehouse, frame_to_pandas
 
 MONTHS = 6  # trend features look at the last six 30-day months before the cut-off
 MONTH_DAYS = 30
@@ -809,13 +809,15 @@ def run_train_churn_model(session: Session, cfg: PipelineConfig) -> StepResult:
     store = store_for(session, cfg)
     decision = retrain_decision(store.latest(on_or_before=as_of), as_of, cfg.churn, cfg.retrain)
     if not decision.train:
-        return StepResult("train_churn_model", status="skipped", seconds=time.perf_counter() - started,
+        # Reusing the current model is this step succeeding (scoring goes on with it); "skipped" means
+        # "not run because an upstream step failed" and would stop the steps downstream.
+        return StepResult("train_churn_model", status="succeeded", seconds=time.perf_counter() - started,
                           message=decision.reason, details={"reused_model": True})
     frame = (
         warehouse.read("GOLD", "CHURN_FEATURES")
         .filter((F.col("CUTOFF_DATE") == F.lit(cutoff)) & F.col("CHURN_LABEL").is_not_null())
-        .to_pandas()
     )
+    frame = frame_to_pandas(frame)
     if frame.empty:
         raise LookupError(
             f"GOLD.CHURN_FEATURES has no labeled rows at cut-off {cutoff}; run the churn_features step for as_of {as_of} first"
@@ -855,7 +857,7 @@ def run_score_churn(session: Session, cfg: PipelineConfig) -> StepResult:
         raise ModelNotFound(f"no churn model trained on or before {as_of}; run the train_churn_model step first")
     model, metadata = store.load(str(current["version"]))
     features = (
-        warehouse.read("GOLD", "CHURN_FEATURES").filter(F.col("CUTOFF_DATE") == F.lit(as_of)).to_pandas()
+        frame_to_pandas(warehouse.read("GOLD", "CHURN_FEATURES").filter(F.col("CUTOFF_DATE") == F.lit(as_of)))
         .sort_values("CUSTOMER_ID").reset_index(drop=True)
     )
     if features.empty:

@@ -12,8 +12,9 @@ Segments (GOLD.CUSTOMER_SEGMENTS, thresholds from `cfg.segments`):
 * TRAVEL_SHARE, NECESSITIES_SHARE = share of the last window's spend at travel / necessity merchant
   categories (DIM_MERCHANT_CATEGORY.IS_TRAVEL / IS_NECESSITY); 0 when there was no spend.
 * SPEND_CHANGE_PCT = (last - prior) / prior as a fraction (-0.30 is a 30 % drop); null when prior = 0.
-* TENURE_MONTHS = whole months from ACCOUNT_OPEN_DATE to as_of: a month counts once its day of month
-  is reached (opened Jan 31 → 0 months on Feb 28, 1 month on Mar 31). TENURE_DAYS = as_of - open date.
+* TENURE_MONTHS = whole months from ACCOUNT_OPEN_DATE to as_of, as dateutil's relativedelta counts them:
+  a month counts once its day of month is reached, or at the end of a shorter month (opened Dec 15 →
+  5 months on Jun 14, 6 on Jun 15; opened Jan 31 → 1 month on Feb 28). TENURE_DAYS = as_of - open date.
 
 The rules are tried in this order and the first that matches wins (precedence):
 
@@ -133,9 +134,11 @@ def latest_complete_month(as_of: date) -> date:
 
 
 def whole_months_between(start: Column, as_of: date) -> Column:
-    """Whole months from a date column to as_of (a month counts once its day of month is reached)."""
+    """Whole months from a date column to as_of, counted like dateutil's relativedelta (see the module docstring)."""
     months = (F.lit(as_of.year) - F.year(start)) * 12 + (F.lit(as_of.month) - F.month(start))
-    return months - F.when(F.dayofmonth(start) > F.lit(as_of.day), F.lit(1)).otherwise(F.lit(0))
+    if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]:
+        return months  # the last day of a month completes a month begun on any later day of month
+    return months - (F.dayofmonth(start) > F.lit(as_of.day)).cast(LongType())
 
 
 def days_between(start: Column, as_of: date) -> Column:
@@ -555,6 +558,15 @@ def _table_as_of(frame: DataFrame) -> date | None:
     return None if value is None else value if isinstance(value, date) else value.date()
 
 
+def _differ_by_a_cent(left: Column, right: Column) -> Column:
+    """Amounts that differ by half a cent or more.
+
+    Exact equality is wrong here: the local engine sums NUMBER(12,2) amounts as binary floats, so a
+    sum of cents can come back 1e-11 away from the stored decimal.
+    """
+    return F.abs(left.cast(DoubleType()) - right.cast(DoubleType())) >= F.lit(0.005)
+
+
 def _lifetime_value_matches_fact(frame: DataFrame, tables) -> int:
     """Customers whose LIFETIME_VALUE differs from the sum of their approved fact amounts up to AS_OF_DATE."""
     as_of = _table_as_of(frame)
@@ -565,7 +577,8 @@ def _lifetime_value_matches_fact(frame: DataFrame, tables) -> int:
     )
     compared = frame.select("CUSTOMER_ID", "LIFETIME_VALUE").join(fact, "CUSTOMER_ID", how="full")
     return compared.filter(
-        F.col("LIFETIME_VALUE").is_null() | (F.col("LIFETIME_VALUE") != F.coalesce(F.col("_FACT_VALUE"), F.lit(0)))
+        F.col("LIFETIME_VALUE").is_null()
+        | _differ_by_a_cent(F.col("LIFETIME_VALUE"), F.coalesce(F.col("_FACT_VALUE"), F.lit(0)))
     ).count()
 
 
@@ -578,7 +591,7 @@ def _monthly_spend_adds_up_to_lifetime_value(frame: DataFrame, tables) -> int:
     compared = months.join(value, "CUSTOMER_ID", how="full")
     return compared.filter(
         F.col("_MONTHS_VALUE").is_null() | F.col("LIFETIME_VALUE").is_null()
-        | (F.col("_MONTHS_VALUE") != F.col("LIFETIME_VALUE"))
+        | _differ_by_a_cent(F.col("_MONTHS_VALUE"), F.col("LIFETIME_VALUE"))
     ).count()
 
 

@@ -33,7 +33,7 @@ from snowflake.snowpark.types import StringType
 from c360_pipeline.config import ConfigError, PipelineConfig
 from c360_pipeline.dag import FINALIZER, STEPS, Step, downstream_of, step_named, topological_order
 from c360_pipeline.steps import StepResult, record_step
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.warehouse import Warehouse, frame_to_pandas
 
 # Keys of the procedure argument that are about the run, not PipelineConfig settings.
 _RUN_KEYS = ("run_id", "record", "steps", "only", "from_step")
@@ -179,11 +179,10 @@ def run_record_run(session: Session, cfg: PipelineConfig) -> StepResult:
     warehouse = Warehouse.of(session, cfg)
     recorded: dict[str, tuple[str, str]] = {}
     if warehouse.exists("OPS", "PIPELINE_RUNS"):
-        rows = (
+        rows = frame_to_pandas(
             warehouse.read("OPS", "PIPELINE_RUNS")
             .filter(F.col("RUN_ID") == F.lit(context.run_id))
             .select("STEP", "STATUS", "MESSAGE")
-            .to_pandas()
         )
         for row in rows.itertuples(index=False):
             recorded[row.STEP] = (row.STATUS, row.MESSAGE or "")

@@ -24,6 +24,7 @@ from snowflake.snowpark import DataFrame, Session
 from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import (
     BooleanType,
+    ByteType,
     DataType,
     DateType,
     DecimalType,
@@ -31,6 +32,7 @@ from snowflake.snowpark.types import (
     FloatType,
     IntegerType,
     LongType,
+    ShortType,
     StringType,
     StructField,
     StructType,
@@ -111,6 +113,43 @@ def to_arrow(frame: pd.DataFrame, schema: StructType) -> pa.Table:
         arrays.append(pa.array(values, type=target, from_pandas=True))
         fields.append(pa.field(name, target))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def is_local(session: Session) -> bool:
+    """True for a Snowpark local-testing session."""
+    from snowflake.snowpark.mock._connection import MockServerConnection
+
+    return isinstance(session._conn, MockServerConnection)
+
+
+def frame_to_pandas(frame: DataFrame) -> pd.DataFrame:
+    """`frame.to_pandas()`, with correct rows on the local engine too.
+
+    The local engine's `to_pandas()` misaligns integer columns of a filtered or sorted frame: it
+    assigns them by the emulator's row index, so after a filter some come back NaN or from another
+    row (snowflakedb/snowpark-python#2598, open). `collect()` is right, so locally the frame is built
+    from the collected rows with the same column types `to_pandas()` gives (decimals as Decimal,
+    integers as int64 or float64 with NaN, timestamps as datetime64). On Snowflake: `to_pandas()`.
+    """
+    if not is_local(frame.session):
+        return frame.to_pandas()
+    schema = frame.schema
+    names = [field.name.strip('"') for field in schema.fields]
+    rows = [tuple(row) for row in frame.collect()]
+    result = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame({n: [] for n in names})
+    for field, name in zip(schema.fields, names):
+        datatype = field.datatype
+        integral = isinstance(datatype, (LongType, IntegerType, ShortType, ByteType)) or (
+            isinstance(datatype, DecimalType) and datatype.scale == 0
+        )
+        if integral:
+            values = pd.to_numeric(result[name].map(lambda v: None if _is_missing(v) else int(v)))
+            result[name] = values.astype("int64") if not values.isna().any() else values.astype("float64")
+        elif isinstance(datatype, TimestampType):
+            result[name] = pd.to_datetime(result[name])
+        elif isinstance(datatype, DoubleType):
+            result[name] = result[name].astype("float64")
+    return result
 
 
 def _is_missing(value: object) -> bool:
@@ -231,7 +270,7 @@ class Warehouse:
         """The whole table in pandas (small tables, reports and tests)."""
         if self.local and self.path(layer, table).exists() and self.name(layer, table) not in self._loaded:
             return pq.read_table(self.path(layer, table)).to_pandas()
-        return self.read(layer, table).to_pandas()
+        return frame_to_pandas(self.read(layer, table))
 
     # writing -----------------------------------------------------------------------------
     def write(self, frame: DataFrame, layer: str, table: str, mode: str = "overwrite") -> int:
@@ -251,7 +290,7 @@ class Warehouse:
             frame.write.save_as_table(name, mode="overwrite")
             self._loaded.add(name)
             result = self.session.table(name)
-            table_arrow = to_arrow(result.to_pandas(), result.schema)
+            table_arrow = to_arrow(frame_to_pandas(result), result.schema)
             write_parquet_atomically(table_arrow, self.path(layer, table))
             return table_arrow.num_rows
         # Append: materialise the new rows once, add them to the session table and to the file.
@@ -263,7 +302,7 @@ class Warehouse:
         new_rows.select([field.name for field in target_schema.fields]).write.save_as_table(
             name, mode="append"
         )
-        added = to_arrow(new_rows.to_pandas(), target_schema)
+        added = to_arrow(frame_to_pandas(new_rows), target_schema)
         existing = pq.read_table(self.path(layer, table))
         write_parquet_atomically(pa.concat_tables([existing, added.cast(existing.schema)]), self.path(layer, table))
         self.session.table(scratch).drop_table()

@@ -29,6 +29,7 @@ from c360_pipeline.semantic.engine import (
     catalog_for,
     check_read_only,
     compile_sql,
+    count_labels,
     data_as_of,
     parse_question,
     physical_table,
@@ -143,8 +144,12 @@ def ask(question: str, warehouse, as_of: date | None = None, use_cortex: bool = 
     sql = compile_sql(query, database=warehouse.cfg.database)
     frame = to_dataframe(query, warehouse)
     names = query.output_labels
+    counts = [i for i, name in enumerate(names) if name in count_labels(query)]
     # collect() rather than to_pandas(): rows come back exactly as computed, on both engines
     rows = [[plain_value(row[i]) for i in range(len(names))] for row in frame.collect()]
+    for row in rows:
+        for i in counts:
+            row[i] = None if row[i] is None else int(row[i])
     return Answer(question, query.describe(), sql, names, rows, chart_hint(query, rows), query=query,
                   seconds=time.perf_counter() - started)
 

@@ -19,6 +19,7 @@ from typing import Callable
 
 from snowflake.snowpark import Column
 from snowflake.snowpark import functions as F
+from snowflake.snowpark.types import LongType
 from sqlglot import exp
 
 from c360_pipeline.semantic.model import parse_expression
@@ -49,6 +50,20 @@ def _is_literal(node: exp.Expression) -> bool:
     return isinstance(node, (exp.Literal, exp.Boolean, exp.Null)) or (
         isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal)
     )
+
+
+def choose(condition: Column, then: Column | None, otherwise: Column | None) -> Column:
+    """IFF(condition, then, otherwise); None is NULL.
+
+    Two values become CASE WHEN, which the local engine evaluates in place (its IFF misaligns rows of a
+    filtered frame). A NULL branch stays IFF, which types the NULL like the other branch (the local
+    engine's CASE gives it no type); callers materialise filtered frames first on the local engine.
+    """
+    if then is None:
+        return F.iff(condition, F.lit(None), otherwise)
+    if otherwise is None:
+        return F.iff(condition, then, F.lit(None))
+    return F.when(condition, then).otherwise(otherwise)
 
 
 def to_column(node: exp.Expression | str, column_of: ColumnOf = F.col) -> Column:
@@ -87,7 +102,9 @@ def to_column(node: exp.Expression | str, column_of: ColumnOf = F.col) -> Column
     if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
         return translate(node.this).is_null()
     if isinstance(node, exp.If):
-        return F.iff(translate(node.this), translate(node.args["true"]), translate(node.args.get("false") or exp.Null()))
+        otherwise = node.args.get("false")
+        return choose(translate(node.this), None if isinstance(node.args["true"], exp.Null) else translate(node.args["true"]),
+                      None if otherwise is None or isinstance(otherwise, exp.Null) else translate(otherwise))
     if isinstance(node, exp.Case):
         branches = node.args["ifs"]
         result = F.when(translate(branches[0].this), translate(branches[0].args["true"]))
@@ -97,7 +114,7 @@ def to_column(node: exp.Expression | str, column_of: ColumnOf = F.col) -> Column
         return result.otherwise(translate(default)) if default is not None else result
     if isinstance(node, exp.Nullif):
         value = translate(node.this)
-        return F.iff(value == translate(node.expression), F.lit(None), value)
+        return choose(value == translate(node.expression), None, value)
     if isinstance(node, exp.Coalesce):
         return F.coalesce(translate(node.this), *[translate(e) for e in node.expressions])
     if isinstance(node, exp.Concat):
@@ -204,15 +221,17 @@ def plan_metric(label: str, expression: str) -> MetricPlan:
 
 # The local engine misaligns a computed expression inside a grouped aggregate (SUM(IFF(...)) comes back
 # NaN for some groups), so every aggregate input is first projected as a plain column, then aggregated.
+# Its IFF also misaligns rows after a filter, so conditions are written as CASE (F.when), which it
+# evaluates in place; on Snowflake the two are the same.
 
 def one_pass_inputs(leaf: Leaf, column_of: ColumnOf = F.col) -> list[Column]:
     """Row-level input of a one-pass leaf (its value with the condition applied), aliased `<alias>_IN`."""
     value = to_column(leaf.argument, column_of) if leaf.argument is not None else None
     condition = to_column(leaf.condition, column_of) if leaf.condition is not None else None
     if leaf.function == "count_star":
-        value = F.iff(condition, F.lit(1), F.lit(0)) if condition is not None else F.lit(1)
+        value = choose(condition, F.lit(1), F.lit(0)) if condition is not None else F.lit(1)
     elif condition is not None:
-        value = F.iff(condition, value, F.lit(0) if leaf.function == "sum" else F.lit(None))
+        value = choose(condition, value, F.lit(0) if leaf.function == "sum" else None)
     return [value.alias(f"{leaf.alias}_IN")]
 
 
@@ -255,7 +274,8 @@ def recombine_inputs(leaf: Leaf) -> list[Column]:
 
     def where(name: str, otherwise: object) -> Column:
         column = F.col(name)
-        return (F.iff(condition, column, F.lit(otherwise)) if condition is not None else column).alias(f"{name}_R")
+        replacement = None if otherwise is None else F.lit(otherwise)
+        return (choose(condition, column, replacement) if condition is not None else column).alias(f"{name}_R")
 
     if leaf.function in ("count_star", "count"):
         return [where(f"{leaf.alias}_N", 0)]
@@ -267,7 +287,7 @@ def recombine_inputs(leaf: Leaf) -> list[Column]:
         return [where(f"{leaf.alias}_P", None)]
     if leaf.function == "count_distinct":
         value = to_column(leaf.argument)
-        return [(F.iff(condition, value, F.lit(None)) if condition is not None else value).alias(f"{leaf.alias}_D_R")]
+        return [(choose(condition, value, None) if condition is not None else value).alias(f"{leaf.alias}_D_R")]
     raise UnsupportedExpression(f"{leaf.original.sql()} cannot be recombined")
 
 
@@ -296,15 +316,24 @@ def leaf_from_partials(leaf: Leaf) -> Column:
         return F.col(f"{leaf.alias}_S").alias(leaf.alias)
     if leaf.function == "avg":
         count = F.col(f"{leaf.alias}_N")
-        return F.iff(count == F.lit(0), F.lit(None), F.col(f"{leaf.alias}_S") / count).alias(leaf.alias)
+        return choose(count == F.lit(0), None, F.col(f"{leaf.alias}_S") / count).alias(leaf.alias)
     return F.col(f"{leaf.alias}_P").alias(leaf.alias)
+
+
+def counted(leaf: Leaf) -> Column:
+    """A leaf after aggregation: counts as integers (a sum of CASE flags is a float on the local engine)."""
+    if leaf.function in ("count_star", "count", "count_distinct"):
+        return F.coalesce(F.col(leaf.alias), F.lit(0)).cast(LongType()).alias(leaf.alias)
+    return F.col(leaf.alias)
 
 
 def finish_leaf(leaf: Leaf) -> Column:
     """The leaf's value after the second pass (averages divide their recombined sum by their count)."""
+    if leaf.function in ("count_star", "count", "count_distinct"):
+        return counted(leaf)
     if leaf.function == "avg":
         count = F.col(f"{leaf.alias}_N2")
-        return F.iff(count == F.lit(0), F.lit(None), F.col(f"{leaf.alias}_S2") / count).alias(leaf.alias)
+        return choose(count == F.lit(0), None, F.col(f"{leaf.alias}_S2") / count).alias(leaf.alias)
     return F.col(leaf.alias)
 
 

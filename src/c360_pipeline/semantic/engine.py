@@ -23,6 +23,7 @@ from sqlglot import exp
 from c360_pipeline.semantic.columns import (
     MetricPlan,
     columns_in,
+    counted,
     finish_leaf,
     first_pass_keys,
     leaf_from_partials,
@@ -208,6 +209,17 @@ def check_read_only(sql: str, allowed_tables: set[str] | None = None) -> exp.Exp
 
 # --- the DataFrame --------------------------------------------------------------------------------
 
+def count_labels(query: StructuredQuery) -> set[str]:
+    """Output columns that are plain counts (shown as integers whatever type the engine returns)."""
+    labels = set()
+    for measure in query.measures:
+        plan = plan_metric(measure.label, measure.expr)
+        if isinstance(plan.final, exp.Column) and all(
+                leaf.function in ("count_star", "count", "count_distinct") for leaf in plan.leaves):
+            labels.add(measure.label)
+    return labels
+
+
 def data_as_of(warehouse) -> date | None:
     """The data's as-of date: the profile's AS_OF_DATE, else the last transaction day, else the configured date."""
     profile = warehouse.read_or_none("GOLD", "CUSTOMER_360_PROFILE")
@@ -278,17 +290,23 @@ def to_dataframe(query: StructuredQuery, warehouse, model: SemanticModel | None 
     catalog, _ = catalog_for(model)
     read = lambda table: warehouse.read("GOLD", _physical(catalog, table))  # noqa: E731
     if query.base_table == PROFILE:
-        return _profile_frame(query, read(PROFILE))
+        return _profile_frame(query, read(PROFILE), materialise=getattr(warehouse, "local", False))
     return _fact_frame(query, catalog, read, materialise=getattr(warehouse, "local", False))
 
 
-def _profile_frame(query: StructuredQuery, profile: DataFrame) -> DataFrame:
-    """One pass over the profile (one row per customer)."""
+def _profile_frame(query: StructuredQuery, profile: DataFrame, materialise: bool = False) -> DataFrame:
+    """One pass over the profile (one row per customer).
+
+    With `materialise` (the local engine) the filtered customers are stored once before any expression
+    is computed on them: the local engine's IFF misaligns rows of a filtered frame.
+    """
     frame = profile
     for condition in query.conditions:
         frame = frame.filter(_row_predicate(condition))
     if query.time_range is not None:
         frame = frame.filter(_time_predicate(query.time_range))
+    if materialise and (query.conditions or query.time_range is not None) and query.kind == "aggregate":
+        frame = frame.cache_result()
     if query.kind == "list":
         return _ordered(frame.select(*[to_column(c.expr).alias(c.label) for c in query.columns]), query)
     plans = [plan_metric(m.label, m.expr) for m in query.measures]
@@ -298,6 +316,7 @@ def _profile_frame(query: StructuredQuery, profile: DataFrame) -> DataFrame:
                          *[column for leaf in leaves for column in one_pass_inputs(leaf)])
     aggregates = [one_pass_aggregate(leaf).alias(leaf.alias) for leaf in leaves]
     grouped = keyed.group_by(*labels).agg(*aggregates) if labels else keyed.agg(*aggregates)
+    grouped = grouped.select(*[F.col(label) for label in labels], *[counted(leaf) for leaf in leaves])
     return _finished(grouped, query, plans)
 
 
