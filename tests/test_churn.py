@@ -400,6 +400,26 @@ def test_feature_step_writes_both_cutoffs_and_a_rerun_replaces_them(session, cfg
     assert at_as_of.loc["B", "CARD_TIER"] == 2  # the Premium version valid at as_of
 
 
+def test_feature_step_skips_the_training_cut_off_while_the_model_is_current(session, cfg, warehouse):
+    warehouse.write_pandas(gold.calendar_days(date(2024, 9, 1), AS_OF), gold.DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
+    warehouse.write_pandas(gold.merchant_categories(), gold.DIM_MERCHANT_CATEGORY_SCHEMA, "GOLD", "DIM_MERCHANT_CATEGORY")
+    warehouse.write_pandas(pd.DataFrame(BASE_CUSTOMERS[:2] + LATER_CUSTOMERS + BASE_CUSTOMERS[3:]), CUSTOMER_SCHEMA,
+                           "GOLD", "DIM_CUSTOMER")
+    warehouse.write_pandas(pd.DataFrame(BASE_TRANSACTIONS + LATER_TRANSACTIONS), FACT_SCHEMA, "GOLD", "FCT_TRANSACTIONS")
+    LocalModelStore(cfg.models_dir).save({"stand-in": True}, {
+        "version": "churn-20250620-s7", "as_of_date": (AS_OF - timedelta(days=10)).isoformat(),
+        "features": list(churn.FEATURE_COLUMNS)})
+
+    current = churn.run_churn_features(session, cfg)
+    assert current.details["training_rows"] is False and "reusing model churn-20250620-s7" in current.message
+    rows = warehouse.to_pandas("GOLD", "CHURN_FEATURES")
+    assert set(rows["CUTOFF_DATE"]) == {AS_OF} and sorted(rows["CUSTOMER_ID"]) == ["A", "B", "C"]
+
+    forced = churn.run_churn_features(session, cfg.model_copy(update={"retrain": True}))
+    assert forced.details["training_rows"] is True
+    assert set(warehouse.to_pandas("GOLD", "CHURN_FEATURES")["CUTOFF_DATE"]) == {AS_OF, CUTOFF}
+
+
 def test_model_card_is_rendered_from_the_metrics_table(session, cfg, warehouse, trained, tmp_path: Path):
     row = churn.metrics_row(trained.metadata, pd.Timestamp("2025-07-01 02:00:00").to_pydatetime())
     warehouse.write_pandas(row, churn.METRICS_SCHEMA, "GOLD", "CHURN_MODEL_METRICS")

@@ -251,6 +251,10 @@ def customer_activity(transactions: DataFrame, days: DataFrame, categories: Data
         .join(categories, "MERCHANT_CATEGORY_KEY")
         .join(kinds, ["STATUS", "CHANNEL"])
     )
+    # Materialised between stages, every product cast to its type: the local engine otherwise re-plans
+    # the joins inside the aggregation and re-infers each untyped column by scanning its values
+    # (half of this step's time at 56K transactions; no difference on Snowflake).
+    rows = rows.cache_result()
     approved = F.col("IS_APPROVED")
     spend = F.col("AMOUNT") * approved
     recent_spend = spend * F.col(f"IN_{SHARE_WINDOW}D")
@@ -265,9 +269,12 @@ def customer_activity(transactions: DataFrame, days: DataFrame, categories: Data
         "ONLINE_COUNT": recent_count * F.col("IS_ONLINE"),
         "MOBILE_COUNT": recent_count * F.col("IS_MOBILE"),
     }
+    products = rows.select(
+        "CUSTOMER_ID", *[value.cast(DoubleType()).alias(name) for name, value in sums.items()],
+        (F.col("DATE_KEY") * approved).cast(LongType()).alias("APPROVED_DATE_KEY"),
+    ).cache_result()
     return (
-        rows.select("CUSTOMER_ID", *[value.alias(name) for name, value in sums.items()],
-                    (F.col("DATE_KEY") * approved).alias("APPROVED_DATE_KEY"))
+        products
         .group_by("CUSTOMER_ID")
         .agg(*[F.sum(name).alias(name) for name in sums], F.max("APPROVED_DATE_KEY").alias("LAST_APPROVED_KEY"))
     )
@@ -752,46 +759,64 @@ def features_at(session: Session, warehouse: Warehouse, cutoff: date) -> DataFra
 
 
 def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
-    """GOLD.CHURN_FEATURES rows at the training cut-off (with labels) and at as_of (for scoring)."""
+    """GOLD.CHURN_FEATURES rows at as_of (for scoring) and, when a model is due, at the training cut-off (with labels).
+
+    Training is monthly (`churn.retrain_after_days`), so on the other nights the training cut-off's
+    features and labels are not computed: the train step will reuse the current model, and the
+    nightly run does half the work.
+    """
+    from c360_pipeline.model_store import store_for
+
     started = time.perf_counter()
     check_settings(cfg.churn)
     warehouse = Warehouse.of(session, cfg)
     as_of = resolve_as_of(warehouse, cfg)
     cutoff = training_cutoff(as_of, cfg.churn)
+    decision = retrain_decision(store_for(session, cfg).latest(on_or_before=as_of), as_of, cfg.churn, cfg.retrain)
     timings: dict[str, float] = {}
-    mark = time.perf_counter()
-    training = features_at(session, warehouse, cutoff)
-    timings["training_features"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    labels = churn_labels(
-        warehouse.read("GOLD", "FCT_TRANSACTIONS"), label_days(warehouse.read("GOLD", "DIM_DATE"), cutoff, as_of, cfg.churn),
-        transaction_kinds(session), cfg.churn,
-    ).cache_result()
-    timings["labels"] = time.perf_counter() - mark
+    frames: list[DataFrame] = []
+    labeled = churned = training_rows = 0
+    if decision.train:
+        mark = time.perf_counter()
+        training = features_at(session, warehouse, cutoff)
+        timings["training_features"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        labels = churn_labels(
+            warehouse.read("GOLD", "FCT_TRANSACTIONS"),
+            label_days(warehouse.read("GOLD", "DIM_DATE"), cutoff, as_of, cfg.churn),
+            transaction_kinds(session), cfg.churn,
+        ).cache_result()
+        timings["labels"] = time.perf_counter() - mark
+        frames.append(labeled_features(training, labels))
+        counts = labels.agg(F.count(F.lit(1)).alias("N"), F.sum("CHURN_LABEL").alias("P")).collect()[0]
+        labeled, churned = int(counts["N"] or 0), int(counts["P"] or 0)
+        training_rows = training.count()
     mark = time.perf_counter()
     scoring = features_at(session, warehouse, as_of)
     timings["scoring_features"] = time.perf_counter() - mark
+    frames.append(unlabeled_features(scoring))
     mark = time.perf_counter()
-    rows = labeled_features(training, labels).union_all_by_name(unlabeled_features(scoring)).select(
-        [f.name for f in FEATURES_SCHEMA.fields]
-    )
-    written = replace_rows(warehouse, rows, "CHURN_FEATURES", "CUTOFF_DATE", [cutoff, as_of])
+    rows = frames[0]
+    for frame in frames[1:]:
+        rows = rows.union_all_by_name(frame)
+    rows = rows.select([f.name for f in FEATURES_SCHEMA.fields])
+    written = replace_rows(warehouse, rows, "CHURN_FEATURES", "CUTOFF_DATE", [cutoff, as_of] if decision.train else [as_of])
     timings["write"] = time.perf_counter() - mark
-    counts = labels.agg(F.count(F.lit(1)).alias("N"), F.sum("CHURN_LABEL").alias("P")).collect()[0]
-    labeled, churned = int(counts["N"] or 0), int(counts["P"] or 0)
-    training_rows, scoring_rows = training.count(), scoring.count()
+    scoring_rows = scoring.count()
+    training_text = (
+        f"{training_rows} customers at cut-off {cutoff} ({labeled} labeled, {churned} churned, "
+        f"{training_rows - labeled} without a prior window) and "
+        if decision.train else f"no training rows ({decision.reason}); "
+    )
     return StepResult(
         "churn_features",
         rows_in=training_rows + scoring_rows,
         rows_out=written,
         seconds=time.perf_counter() - started,
-        message=(
-            f"{training_rows} customers at cut-off {cutoff} ({labeled} labeled, {churned} churned, "
-            f"{training_rows - labeled} without a prior window) and {scoring_rows} at {as_of}; "
-            f"{len(FEATURE_COLUMNS)} features"
-        ),
+        message=f"{training_text}{scoring_rows} customers at {as_of}; {len(FEATURE_COLUMNS)} features",
         details={
-            "cutoff_date": cutoff, "as_of_date": as_of, "labeled": labeled, "churned": churned,
+            "cutoff_date": cutoff if decision.train else None, "as_of_date": as_of, "labeled": labeled,
+            "churned": churned, "training_rows": decision.train,
             "seconds_by_phase": {k: round(v, 2) for k, v in timings.items()},
         },
     )
