@@ -8,8 +8,10 @@ lognormal tickets; each calendar month they are scaled towards the customer's bu
 necessities and the rest (people keep to a budget), so a steady customer's 90-day spend moves little
 and the segment rules and churn labels respond to behaviour, not to noise.
 
-Activity a(t) in [0, 1] carries the churn story: 1 for a steady customer; a decline event lowers it
-(concave: most of the fall comes first) over 45-150 days to a floor: 0 for churners (gradual, or
+Activity a(t) in [0, 1] carries the churn story: 1 for a steady customer; a decline event is preceded
+by a disengagement phase (activity slips by LEAD_DROP over the LEAD_SHARE x length days before it,
+except for sudden churners) and then lowers it (concave: most of the fall comes first) over 60-170 days
+to a floor: 0 for churners (gradual, or
 sudden with no warning), 0.15-0.5 for customers who move most of their spending elsewhere, 0.35-0.65
 followed by a climb back for those who recover. Lower activity means fewer visits (rate x a^0.6),
 smaller baskets (ticket x a^0.4), fewer categories (a growing share of visits goes to the three main
@@ -36,6 +38,8 @@ RATE_EXPONENT = 0.6      # share of a decline expressed as fewer visits (the res
 FOCUS = 0.85             # how strongly a declining customer narrows to the three main categories
 DECLINE_SHAPE = 0.6      # exponent of the decline curve (1 = linear)
 MONTH_NOISE = 0.08       # month-to-month variation of a customer's budget (lognormal sigma)
+LEAD_SHARE = 0.6         # disengagement before a (non-sudden) decline event, as a share of its length
+LEAD_DROP = 0.3          # activity lost during that disengagement
 
 
 @dataclass
@@ -70,8 +74,12 @@ def _activity_rows(pop: Population, rows: np.ndarray, days: np.ndarray) -> np.nd
     kind = pop.event_kind[rows, None]
     length = pop.event_length[rows, None]
     floor = pop.event_floor[rows, None]
+    # Disengagement first: over LEAD_SHARE x length days before the event the customer already slips
+    # to 1 - LEAD_DROP (fewer visits, smaller baskets), the warning a churn model can learn from.
+    lead = LEAD_SHARE * length
+    start = 1.0 - LEAD_DROP * np.clip((x + lead) / lead, 0.0, 1.0)
     # concave: most of the fall happens early, so a decline shows before the customer goes quiet
-    a = 1.0 - (1.0 - floor) * np.clip(x / length, 0.0, 1.0) ** DECLINE_SHAPE
+    a = start - (start - floor) * np.clip(x / length, 0.0, 1.0) ** DECLINE_SHAPE
     recovering = (kind == EVENT_RECOVER) & (x > length)
     if recovering.any():
         climbed = floor + (pop.recover_level[rows, None] - floor) * np.clip((x - length) / pop.recover_length[rows, None], 0.0, 1.0)
@@ -110,7 +118,7 @@ def profile(pop: Population, days: np.ndarray) -> Profile:
     visits = np.outer(pop.rate, _day_factor(days))
     act = np.ones((n, len(days)))
     basket = np.ones((n, len(days)))
-    declining = np.flatnonzero((pop.event_kind != EVENT_NONE) & (pop.event_start < days[-1]))
+    declining = np.flatnonzero((pop.event_kind != EVENT_NONE) & (pop.event_start - LEAD_SHARE * pop.event_length < days[-1]))
     if len(declining):
         a = _activity_rows(pop, declining, days)
         act[declining] = a
