@@ -6,11 +6,13 @@ import csv
 from datetime import date
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from snowflake.snowpark import functions as F
 
 from c360_pipeline import bronze, gold, silver
 from c360_pipeline.contracts import contract_for
+from c360_pipeline.warehouse import Warehouse
 
 CUSTOMER_HEADER = list(bronze.CUSTOMER_COLUMNS)
 TRANSACTION_HEADER = list(bronze.TRANSACTION_COLUMNS)
@@ -265,3 +267,101 @@ def test_merchant_categories_have_groups_and_flags():
     assert categories.loc[categories["MERCHANT_CATEGORY"] == "Airlines", "IS_TRAVEL"].item()
     assert categories.loc[categories["MERCHANT_CATEGORY"] == "Grocery Stores", "IS_NECESSITY"].item()
     assert set(categories["CATEGORY_GROUP"]) >= {"travel", "necessities", "dining", "entertainment", "retail"}
+
+
+def expected_customer_keys(fact, dim):
+    """The CUSTOMER_KEY of the DIM_CUSTOMER version valid on each fact row's DATE_KEY (pandas, independent of gold)."""
+    versions = dim[["CUSTOMER_ID", "CUSTOMER_KEY", "VALID_FROM", "VALID_TO"]].copy()
+    for column, source in (("FROM", "VALID_FROM"), ("TO", "VALID_TO")):
+        versions[column] = [d.year * 10000 + d.month * 100 + d.day for d in versions[source]]
+    versions["FIRST"] = versions.groupby("CUSTOMER_ID")["FROM"].transform("min")
+    pairs = fact[["TRANSACTION_ID", "CUSTOMER_ID", "DATE_KEY"]].merge(versions, on="CUSTOMER_ID")
+    valid = pairs[((pairs["DATE_KEY"] >= pairs["FROM"]) | (pairs["FROM"] == pairs["FIRST"])) & (pairs["DATE_KEY"] < pairs["TO"])]
+    assert valid["TRANSACTION_ID"].is_unique and len(valid) == len(fact)
+    return valid.set_index("TRANSACTION_ID")["CUSTOMER_KEY"]
+
+
+LOADED_TRANSACTIONS = [
+    txn("T-0105", when="2025-01-05 10:00:00"),
+    txn("T-0120", when="2025-01-20 10:00:00"),
+    txn("T-0210", when="2025-02-10 10:00:00"),
+    txn("T-0225", when="2025-02-25 10:00:00"),
+    txn("T-0301", when="2025-03-01 10:00:00"),
+    txn("T-other", cid="CUST00000002", when="2025-02-10 10:00:00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "late_record", "rekeyed_ids"),
+    [
+        # Gold from 15 Jan splits the Standard version: its rows of 20 Jan and 10 Feb move to the new Gold version.
+        ("late change splits a version", customer("CUST00000001", card="Gold", updated="2025-01-15 09:00:00"),
+         {"T-0120", "T-0210"}),
+        # Platinum already from 1 Feb: the Platinum version of 20 Feb is no longer a change and its key is gone.
+        ("late change removes a version", customer("CUST00000001", card="Platinum", updated="2025-02-01 09:00:00"),
+         {"T-0210", "T-0225", "T-0301"}),
+    ],
+)
+def test_late_customer_change_rekeys_loaded_fact_rows(session, raw_cfg, warehouse, case, late_record, rekeyed_ids):
+    write_csv(raw_cfg.source / "customers_20250301.csv", CUSTOMER_HEADER, [
+        customer("CUST00000001"),
+        customer("CUST00000001", card="Platinum", updated="2025-02-20 09:00:00"),
+        customer("CUST00000002"),
+    ])
+    write_csv(raw_cfg.source / "transactions_20250301_001.csv", TRANSACTION_HEADER, LOADED_TRANSACTIONS)
+    first = run_core(session, raw_cfg.model_copy(update={"as_of": date(2025, 3, 1)}))
+    assert first["fct_transactions"].details["rekeyed"] == 0
+    loaded = warehouse.to_pandas("GOLD", "FCT_TRANSACTIONS").set_index("TRANSACTION_ID")
+    stored_schema = pq.read_schema(warehouse.path("GOLD", "FCT_TRANSACTIONS"))
+
+    # A batch with only the late customer record (dated before the current version), no transactions.
+    write_csv(raw_cfg.source / "customers_20250302.csv", CUSTOMER_HEADER, [late_record])
+    late_cfg = raw_cfg.model_copy(update={"as_of": date(2025, 3, 2)})
+    second = run_core(session, late_cfg)
+
+    fact = warehouse.to_pandas("GOLD", "FCT_TRANSACTIONS")
+    assert len(fact) == len(LOADED_TRANSACTIONS) and fact["TRANSACTION_KEY"].is_unique, case
+    dim = warehouse.to_pandas("GOLD", "DIM_CUSTOMER")
+    expected = expected_customer_keys(fact, dim)
+    keyed = fact.set_index("TRANSACTION_ID")
+    assert (keyed["CUSTOMER_KEY"] == expected.loc[keyed.index]).all(), case
+    moved = {t for t in keyed.index if keyed.loc[t, "CUSTOMER_KEY"] != loaded.loc[t, "CUSTOMER_KEY"]}
+    assert moved == rekeyed_ids, case
+    assert second["fct_transactions"].details["rekeyed"] == len(rekeyed_ids)
+    assert f"{len(rekeyed_ids)} re-keyed after late customer changes" in second["fct_transactions"].message
+    # Only the key moved: every other column of every row is as loaded, and the stored types are unchanged.
+    assert keyed.drop(columns="CUSTOMER_KEY").sort_index().equals(loaded.drop(columns="CUSTOMER_KEY").sort_index())
+    assert pq.read_schema(warehouse.path("GOLD", "FCT_TRANSACTIONS")).equals(stored_schema)
+    for check in contract_for("GOLD", "FCT_TRANSACTIONS").checks():
+        assert check.failing_rows(warehouse.read("GOLD", "FCT_TRANSACTIONS"), warehouse.read) == 0, check.name
+
+    third = run_core(session, late_cfg)
+
+    assert third["fct_transactions"].details["rekeyed"] == 0
+    assert "re-keyed" not in third["fct_transactions"].message
+    again = warehouse.to_pandas("GOLD", "FCT_TRANSACTIONS")
+    columns = list(again.columns)
+    assert again.sort_values(columns).reset_index(drop=True).equals(fact.sort_values(columns).reset_index(drop=True))
+
+
+def test_rekey_on_snowflake_updates_stale_rows_in_place(session, cfg):
+    """The Snowflake branch: an UPDATE by TRANSACTION_KEY of the stale rows only (here on the emulator's tables)."""
+    warehouse = Warehouse(session, cfg)
+    warehouse.local = False
+    old_key, gold_key, standard_key = -1653294659661889544, -1920030110860337452, 7
+    session.create_dataframe(
+        [[1, "CUST00000001", standard_key, 20250105], [2, "CUST00000001", standard_key, 20250120],
+         [3, "CUST00000001", old_key, 20250301]],
+        schema=["TRANSACTION_KEY", "CUSTOMER_ID", "CUSTOMER_KEY", "DATE_KEY"],
+    ).write.save_as_table(warehouse.name("GOLD", "FCT_TRANSACTIONS"), mode="overwrite")
+    ranges = session.create_dataframe(
+        [["CUST00000001", standard_key, 20240101, 20250115, 20240101],
+         ["CUST00000001", gold_key, 20250115, 99991231, 20240101]],
+        schema=["CUSTOMER_ID", "CUSTOMER_KEY", "_FROM_KEY", "_TO_KEY", "_FIRST_KEY"],
+    )
+
+    assert gold.rekey_fact(warehouse, ranges) == 2
+    assert gold.rekey_fact(warehouse, ranges) == 0
+
+    rows = warehouse.read("GOLD", "FCT_TRANSACTIONS").collect()
+    assert sorted((r["TRANSACTION_KEY"], r["CUSTOMER_KEY"]) for r in rows) == [(1, standard_key), (2, gold_key), (3, gold_key)]

@@ -381,16 +381,106 @@ declare(
 )
 
 
+def stale_fact_keys(fact_keys: DataFrame, version_ranges: DataFrame) -> DataFrame:
+    """Fact CUSTOMER_KEYs some of whose rows lie outside that version's day range, or whose version is gone.
+
+    Version grain: the fact's (CUSTOMER_KEY, DATE_KEY) are aggregated to one row per key (first and
+    last day), then compared with the versions' ranges. A late-arriving change that splits a version
+    shortens the old version's range, so its later rows fall outside it; a change that removes a
+    version (the same attributes now start earlier) leaves its key without a version.
+    """
+    spans = fact_keys.group_by("CUSTOMER_KEY").agg(
+        F.min("DATE_KEY").alias("_MIN_DATE_KEY"), F.max("DATE_KEY").alias("_MAX_DATE_KEY")
+    ).cache_result()  # materialised: the emulator re-plans the lazy aggregate at the join (~5x slower)
+    ranges = version_ranges.select("CUSTOMER_KEY", "_FROM_KEY", "_TO_KEY", "_FIRST_KEY")
+    # A key without a version gets the empty range [0, 0), so its rows are out of range; no comparison
+    # meets a NULL (the emulator does not give NULL comparisons Snowflake's three-valued logic).
+    checked = spans.join(ranges, "CUSTOMER_KEY", how="left").select(
+        "CUSTOMER_KEY", "_MIN_DATE_KEY", "_MAX_DATE_KEY",
+        *[F.coalesce(F.col(c), F.lit(0)).alias(c) for c in ("_FROM_KEY", "_TO_KEY", "_FIRST_KEY")],
+    )
+    return checked.filter(
+        (F.col("_MAX_DATE_KEY") >= F.col("_TO_KEY"))
+        | ((F.col("_MIN_DATE_KEY") < F.col("_FROM_KEY")) & (F.col("_FROM_KEY") != F.col("_FIRST_KEY")))
+    ).select("CUSTOMER_KEY")
+
+
+def rekeyed_fact_rows(candidate_rows: DataFrame, version_ranges: DataFrame) -> DataFrame:
+    """For fact rows (TRANSACTION_KEY, CUSTOMER_ID, CUSTOMER_KEY, DATE_KEY): the key of the version valid on
+    their day as CUSTOMER_KEY, beside the key they carry as _OLD_KEY (the same rule as `fct_transactions`)."""
+    rows = candidate_rows.select("TRANSACTION_KEY", "CUSTOMER_ID", F.col("CUSTOMER_KEY").alias("_OLD_KEY"), "DATE_KEY")
+    return rows.join(version_ranges, "CUSTOMER_ID").filter(
+        ((F.col("DATE_KEY") >= F.col("_FROM_KEY")) | (F.col("_FROM_KEY") == F.col("_FIRST_KEY")))
+        & (F.col("DATE_KEY") < F.col("_TO_KEY"))
+    ).select("TRANSACTION_KEY", "CUSTOMER_KEY", "_OLD_KEY")
+
+
+def rekey_fact(warehouse: Warehouse, version_ranges: DataFrame) -> int:
+    """Re-key the fact rows whose CUSTOMER_KEY is no longer the version valid on their DATE_KEY; returns how many.
+
+    Needed after a late-arriving customer change: DIM_CUSTOMER then splits (or merges) versions, and
+    rows loaded earlier still point to the old version. When nothing changed this costs a read of two
+    fact columns, one aggregate to version grain and a join with the (few) versions. Otherwise only the
+    rows of the stale keys are re-keyed: locally the table is rewritten (the other keys' rows plus
+    those rows), on Snowflake the changed rows are UPDATEd by TRANSACTION_KEY. Re-running finds no
+    stale key, so it changes nothing.
+    """
+    if not warehouse.exists("GOLD", "FCT_TRANSACTIONS"):
+        return 0
+    keys = warehouse.read_columns("GOLD", "FCT_TRANSACTIONS", ["CUSTOMER_KEY", "DATE_KEY"])
+    stale = [row["CUSTOMER_KEY"] for row in stale_fact_keys(keys, version_ranges).collect()]
+    if not stale:
+        return 0
+    fact = warehouse.read("GOLD", "FCT_TRANSACTIONS")
+    of_stale_keys = F.col("CUSTOMER_KEY").isin(stale)  # few keys: a customer's versions, not its transactions
+    candidates = fact.select("TRANSACTION_KEY", "CUSTOMER_ID", "CUSTOMER_KEY", "DATE_KEY").filter(of_stale_keys).cache_result()
+    keyed = rekeyed_fact_rows(candidates, version_ranges).cache_result()
+    expected, found = candidates.count(), keyed.count()
+    if found != expected:
+        raise RuntimeError(
+            f"fct_transactions found a valid customer version for {found} of {expected} fact rows to re-key: "
+            "a customer version is missing (check GOLD.DIM_CUSTOMER validity intervals)"
+        )
+    rekeyed = int(keyed.filter(F.col("CUSTOMER_KEY") != F.col("_OLD_KEY")).count())
+    if rekeyed == 0:
+        return 0
+    if not warehouse.local:
+        table = warehouse.session.table(warehouse.name("GOLD", "FCT_TRANSACTIONS"))
+        source = keyed.filter(F.col("CUSTOMER_KEY") != F.col("_OLD_KEY")).select(
+            F.col("TRANSACTION_KEY").alias("_TRANSACTION_KEY"), F.col("CUSTOMER_KEY").alias("_NEW_KEY")
+        )
+        table.update({"CUSTOMER_KEY": source["_NEW_KEY"]}, table["TRANSACTION_KEY"] == source["_TRANSACTION_KEY"], source)
+        return rekeyed
+    # The rows of the stale keys, whole and with their correct key (a join on the name), then the rest;
+    # each stage materialised (the emulator re-plans a lazy frame at every use), the union before the
+    # table it reads from is overwritten.
+    columns = [f.name for f in fact.schema.fields]
+    new_keys = keyed.select("TRANSACTION_KEY", F.col("CUSTOMER_KEY").alias("_NEW_KEY"))
+    fixed = fact.join(new_keys, "TRANSACTION_KEY").cache_result().select(
+        [F.col("_NEW_KEY").alias(c) if c == "CUSTOMER_KEY" else F.col(c) for c in columns]
+    ).cache_result()
+    rest = fact.filter(~of_stale_keys).cache_result()
+    combined = rest.union_all_by_name(fixed).select(columns).cache_result()
+    warehouse.write(combined, "GOLD", "FCT_TRANSACTIONS")
+    return rekeyed
+
+
 def run_fct_transactions(session: Session, cfg: PipelineConfig) -> StepResult:
-    """Append staged transactions not yet in GOLD.FCT_TRANSACTIONS (watermark: TRANSACTION_KEY = silver _RECORD_ID)."""
+    """Append staged transactions not yet in GOLD.FCT_TRANSACTIONS (watermark: TRANSACTION_KEY = silver _RECORD_ID),
+    and re-key rows loaded earlier whose customer version changed since (late-arriving SCD2 changes)."""
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
+    ranges = version_day_ranges(warehouse.read("GOLD", "DIM_CUSTOMER")).cache_result()
+    # Before the append: the rows appended below are keyed with the current versions already. It runs
+    # on every batch, also one that brings only customer changes.
+    rekeyed = rekey_fact(warehouse, ranges)
+    rekey_note = f", {rekeyed} re-keyed after late customer changes" if rekeyed else ""
     mark = warehouse.max_of("GOLD", "FCT_TRANSACTIONS", "TRANSACTION_KEY") or 0
     new = warehouse.read_since("SILVER", "STG_TRANSACTIONS", "_RECORD_ID", mark).cache_result()
     incoming = new.count()
     if incoming == 0:
-        return StepResult("fct_transactions", seconds=time.perf_counter() - started, message="no new transactions")
-    ranges = version_day_ranges(warehouse.read("GOLD", "DIM_CUSTOMER")).cache_result()
+        return StepResult("fct_transactions", seconds=time.perf_counter() - started,
+                          message=f"no new transactions{rekey_note}", details={"rekeyed": rekeyed})
     facts = fct_transactions(new, ranges, warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")).cache_result()
     keyed = facts.count()
     if keyed != incoming:
@@ -400,4 +490,4 @@ def run_fct_transactions(session: Session, cfg: PipelineConfig) -> StepResult:
         )
     rows = warehouse.write(facts, "GOLD", "FCT_TRANSACTIONS", mode="append")
     return StepResult("fct_transactions", rows_in=incoming, rows_out=rows, seconds=time.perf_counter() - started,
-                      message=f"{rows} transactions appended")
+                      message=f"{rows} transactions appended{rekey_note}", details={"rekeyed": rekeyed})
