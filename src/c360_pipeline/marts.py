@@ -596,12 +596,14 @@ def _monthly_spend_adds_up_to_lifetime_value(frame: DataFrame, tables) -> int:
 
 
 def _segment_inputs_in_range(frame: DataFrame, tables) -> int:
-    """Rows with negative spend or a share outside [0, 1]."""
+    """Rows with negative spend or a share outside [0, 1] (beyond float rounding: a share of a sum of
+    cents computed in binary floats can be 1.0000000000000002)."""
+    slack = 1e-6
     return frame.filter(
         (F.col("SPEND_LAST_90_DAYS") < 0) | (F.col("SPEND_PRIOR_90_DAYS") < 0)
-        | (F.col("TRAVEL_SHARE") < 0) | (F.col("TRAVEL_SHARE") > 1)
-        | (F.col("NECESSITIES_SHARE") < 0) | (F.col("NECESSITIES_SHARE") > 1)
-        | ((F.col("TRAVEL_SHARE") + F.col("NECESSITIES_SHARE")) > 1.000001)
+        | (F.col("TRAVEL_SHARE") < -slack) | (F.col("TRAVEL_SHARE") > 1 + slack)
+        | (F.col("NECESSITIES_SHARE") < -slack) | (F.col("NECESSITIES_SHARE") > 1 + slack)
+        | ((F.col("TRAVEL_SHARE") + F.col("NECESSITIES_SHARE")) > 1 + slack)
     ).count()
 
 
