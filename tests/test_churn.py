@@ -385,8 +385,9 @@ def test_feature_step_writes_both_cutoffs_and_a_rerun_replaces_them(session, cfg
                            "GOLD", "DIM_CUSTOMER")
     warehouse.write_pandas(pd.DataFrame(BASE_TRANSACTIONS + LATER_TRANSACTIONS), FACT_SCHEMA, "GOLD", "FCT_TRANSACTIONS")
 
-    first = churn.run_churn_features(session, cfg)
-    second = churn.run_churn_features(session, cfg)
+    single = cfg.model_copy(update={"churn": cfg.churn.model_copy(update={"training_snapshots": 1})})
+    first = churn.run_churn_features(session, single)
+    second = churn.run_churn_features(session, single)
 
     rows = warehouse.to_pandas("GOLD", "CHURN_FEATURES")
     assert first.rows_out == second.rows_out == 5 and len(rows) == 5
@@ -398,6 +399,13 @@ def test_feature_step_writes_both_cutoffs_and_a_rerun_replaces_them(session, cfg
     assert pd.isna(at_cutoff.loc["B", "CHURN_LABEL"])  # nothing in the prior window
     assert at_as_of["CHURN_LABEL"].isna().all()
     assert at_as_of.loc["B", "CARD_TIER"] == 2  # the Premium version valid at as_of
+
+    # The default training set adds earlier cut-offs, 30 days apart, each labeled before as_of.
+    several = churn.run_churn_features(session, cfg)
+    cutoffs = churn.training_cutoffs(AS_OF, cfg.churn)
+    assert cutoffs == [CUTOFF, CUTOFF - timedelta(days=30), CUTOFF - timedelta(days=60)]
+    assert several.details["training_cutoffs"] == cutoffs
+    assert set(warehouse.to_pandas("GOLD", "CHURN_FEATURES")["CUTOFF_DATE"]) == {AS_OF, *cutoffs}
 
 
 def test_feature_step_skips_the_training_cut_off_while_the_model_is_current(session, cfg, warehouse):
@@ -417,7 +425,7 @@ def test_feature_step_skips_the_training_cut_off_while_the_model_is_current(sess
 
     forced = churn.run_churn_features(session, cfg.model_copy(update={"retrain": True}))
     assert forced.details["training_rows"] is True
-    assert set(warehouse.to_pandas("GOLD", "CHURN_FEATURES")["CUTOFF_DATE"]) == {AS_OF, CUTOFF}
+    assert set(warehouse.to_pandas("GOLD", "CHURN_FEATURES")["CUTOFF_DATE"]) == {AS_OF, *churn.training_cutoffs(AS_OF, cfg.churn)}
 
 
 def test_model_card_is_rendered_from_the_metrics_table(session, cfg, warehouse, trained, tmp_path: Path):

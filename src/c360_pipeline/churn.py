@@ -178,6 +178,15 @@ def training_cutoff(as_of: date, settings: ChurnSettings) -> date:
     return as_of - timedelta(days=settings.horizon_days)
 
 
+def training_cutoffs(as_of: date, settings: ChurnSettings) -> list[date]:
+    """The training set's feature cut-offs, latest first: as_of - horizon, then every snapshot_spacing_days earlier.
+
+    Each cut-off's label is observed in (cut-off, cut-off + horizon], which ends on or before as_of.
+    """
+    latest = training_cutoff(as_of, settings)
+    return [latest - timedelta(days=k * settings.snapshot_spacing_days) for k in range(settings.training_snapshots)]
+
+
 def check_settings(settings: ChurnSettings) -> None:
     """Refuse a label whose inactivity window reaches back before the cut-off (it would read feature-time data)."""
     if settings.inactivity_days > settings.horizon_days:
@@ -468,7 +477,8 @@ class TrainedChurnModel:
 
 def training_examples(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
     """Labeled rows of a CHURN_FEATURES frame in customer order: (X, y, customer ids)."""
-    labeled = frame[frame["CHURN_LABEL"].notna()].sort_values("CUSTOMER_ID").reset_index(drop=True)
+    order = ["CUSTOMER_ID", "CUTOFF_DATE"] if "CUTOFF_DATE" in frame.columns else ["CUSTOMER_ID"]
+    labeled = frame[frame["CHURN_LABEL"].notna()].sort_values(order).reset_index(drop=True)
     features = labeled[list(FEATURE_COLUMNS)].astype("float64")
     return features, labeled["CHURN_LABEL"].astype("int64").to_numpy(), labeled["CUSTOMER_ID"]
 
@@ -488,25 +498,31 @@ def _train(frame: pd.DataFrame, *, seed: int, as_of: date, cutoff: date, setting
     from sklearn.metrics import (
         average_precision_score, confusion_matrix, f1_score, precision_score, recall_score, roc_auc_score,
     )
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+    from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
-    features, labels, _ = training_examples(frame)
+    features, labels, customers = training_examples(frame)
     positives, negatives = int(labels.sum()), int(len(labels) - labels.sum())
     if min(positives, negatives) < CV_FOLDS * 2:
         raise ValueError(
             f"too few labeled customers to train at cut-off {cutoff}: {positives} churned, {negatives} retained "
             f"(need at least {CV_FOLDS * 2} of each); generate more customers or a longer history"
         )
-    x_train, x_test, y_train, y_test = train_test_split(
-        features, labels, test_size=TEST_SHARE, stratify=labels, random_state=seed
-    )
-    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
+    # Split by customer, stratified: a customer's rows at several cut-offs are all in train or all in
+    # test (and in one cross-validation fold), so no customer is scored on what the model saw of it.
+    groups = customers.to_numpy()
+    outer = StratifiedGroupKFold(n_splits=round(1 / TEST_SHARE), shuffle=True, random_state=seed)
+    train_index, test_index = next(outer.split(features, labels, groups))
+    x_train, x_test = features.iloc[train_index], features.iloc[test_index]
+    y_train, y_test = labels[train_index], labels[test_index]
+    train_groups = groups[train_index]
+    folds = StratifiedGroupKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
     classifier = make_classifier(seed)
-    out_of_fold = cross_val_predict(clone(classifier), x_train, y_train, cv=folds, method="predict_proba")[:, 1]
+    out_of_fold = cross_val_predict(clone(classifier), x_train, y_train, groups=train_groups, cv=folds,
+                                    method="predict_proba")[:, 1]
     threshold, rule = choose_threshold(y_train, out_of_fold)
     fold_f1 = [
         f1_score(y_train[index], out_of_fold[index] >= threshold, zero_division=0)
-        for _, index in folds.split(x_train, y_train)
+        for _, index in folds.split(x_train, y_train, train_groups)
     ]
     model = clone(classifier).fit(x_train, y_train)
     # The test split is used once, here, with the threshold fixed above.
@@ -518,6 +534,7 @@ def _train(frame: pd.DataFrame, *, seed: int, as_of: date, cutoff: date, setting
     ranked = sorted(zip(FEATURE_COLUMNS, importance.importances_mean), key=lambda item: (-item[1], item[0]))
     metrics = {
         "n_labeled": len(labels),
+        "n_customers": int(len(np.unique(groups))),
         "n_train": len(y_train),
         "n_test": len(y_test),
         "positive_rate": round(float(labels.mean()), 6),
@@ -543,6 +560,8 @@ def _train(frame: pd.DataFrame, *, seed: int, as_of: date, cutoff: date, setting
         "algorithm": ALGORITHM,
         "as_of_date": as_of.isoformat(),
         "cutoff_date": cutoff.isoformat(),
+        "training_cutoffs": sorted({str(day)[:10] for day in frame["CUTOFF_DATE"]}) if "CUTOFF_DATE" in frame else
+        [cutoff.isoformat()],
         "seed": seed,
         "features": list(FEATURE_COLUMNS),
         "label": {
@@ -776,21 +795,23 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     timings: dict[str, float] = {}
     frames: list[DataFrame] = []
     labeled = churned = training_rows = 0
-    if decision.train:
+    cutoffs = training_cutoffs(as_of, cfg.churn) if decision.train else []
+    for snapshot in cutoffs:
         mark = time.perf_counter()
-        training = features_at(session, warehouse, cutoff)
-        timings["training_features"] = time.perf_counter() - mark
+        training = features_at(session, warehouse, snapshot)
+        timings[f"training_features_{snapshot}"] = time.perf_counter() - mark
         mark = time.perf_counter()
         labels = churn_labels(
             warehouse.read("GOLD", "FCT_TRANSACTIONS"),
-            label_days(warehouse.read("GOLD", "DIM_DATE"), cutoff, as_of, cfg.churn),
+            label_days(warehouse.read("GOLD", "DIM_DATE"), snapshot,
+                       snapshot + timedelta(days=cfg.churn.horizon_days), cfg.churn),
             transaction_kinds(session), cfg.churn,
         ).cache_result()
-        timings["labels"] = time.perf_counter() - mark
+        timings[f"labels_{snapshot}"] = time.perf_counter() - mark
         frames.append(labeled_features(training, labels))
         counts = labels.agg(F.count(F.lit(1)).alias("N"), F.sum("CHURN_LABEL").alias("P")).collect()[0]
-        labeled, churned = int(counts["N"] or 0), int(counts["P"] or 0)
-        training_rows = training.count()
+        labeled, churned = labeled + int(counts["N"] or 0), churned + int(counts["P"] or 0)
+        training_rows += training.count()
     mark = time.perf_counter()
     scoring = features_at(session, warehouse, as_of)
     timings["scoring_features"] = time.perf_counter() - mark
@@ -800,12 +821,12 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     for frame in frames[1:]:
         rows = rows.union_all_by_name(frame)
     rows = rows.select([f.name for f in FEATURES_SCHEMA.fields])
-    written = replace_rows(warehouse, rows, "CHURN_FEATURES", "CUTOFF_DATE", [cutoff, as_of] if decision.train else [as_of])
+    written = replace_rows(warehouse, rows, "CHURN_FEATURES", "CUTOFF_DATE", [*cutoffs, as_of])
     timings["write"] = time.perf_counter() - mark
     scoring_rows = scoring.count()
     training_text = (
-        f"{training_rows} customers at cut-off {cutoff} ({labeled} labeled, {churned} churned, "
-        f"{training_rows - labeled} without a prior window) and "
+        f"{training_rows} customer rows at {len(cutoffs)} training cut-off(s) {cutoffs[-1]}..{cutoff} "
+        f"({labeled} labeled, {churned} churned, {training_rows - labeled} without a prior window) and "
         if decision.train else f"no training rows ({decision.reason}); "
     )
     return StepResult(
@@ -815,7 +836,8 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
         seconds=time.perf_counter() - started,
         message=f"{training_text}{scoring_rows} customers at {as_of}; {len(FEATURE_COLUMNS)} features",
         details={
-            "cutoff_date": cutoff if decision.train else None, "as_of_date": as_of, "labeled": labeled,
+            "cutoff_date": cutoff if decision.train else None, "training_cutoffs": cutoffs,
+            "as_of_date": as_of, "labeled": labeled,
             "churned": churned, "training_rows": decision.train,
             "seconds_by_phase": {k: round(v, 2) for k, v in timings.items()},
         },
@@ -840,7 +862,7 @@ def run_train_churn_model(session: Session, cfg: PipelineConfig) -> StepResult:
                           message=decision.reason, details={"reused_model": True})
     frame = (
         warehouse.read("GOLD", "CHURN_FEATURES")
-        .filter((F.col("CUTOFF_DATE") == F.lit(cutoff)) & F.col("CHURN_LABEL").is_not_null())
+        .filter(F.col("CUTOFF_DATE").isin(training_cutoffs(as_of, cfg.churn)) & F.col("CHURN_LABEL").is_not_null())
     )
     frame = frame_to_pandas(frame)
     if frame.empty:

@@ -51,6 +51,7 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
     top = json.loads(row["TOP_FEATURES"])
     horizon = int(row.get("HORIZON_DAYS", cfg.churn.horizon_days))
     inactivity = int(row.get("INACTIVITY_DAYS", cfg.churn.inactivity_days))
+    snapshots, spacing = cfg.churn.training_snapshots, cfg.churn.snapshot_spacing_days
     decline = float(row.get("DECLINE_PCT", cfg.churn.decline_pct))
     bar = {"F1": 0.50, "PRECISION": 0.60, "RECALL": 0.40}
     meets = all(float(row[k]) >= v for k, v in bar.items())
@@ -68,6 +69,8 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
         f"| Algorithm | scikit-learn {row['ALGORITHM']} |",
         f"| Trained at | {pd.Timestamp(row['TRAINED_AT']).isoformat(sep=' ')} |",
         f"| As-of date | {_day(row['AS_OF_DATE'])} |",
+        f"| Feature cut-off | {_day(row['CUTOFF_DATE'])} (as-of − {horizon} days), and {snapshots - 1} earlier "
+        f"cut-off(s) every {spacing} days for more examples |" if snapshots > 1 else
         f"| Feature cut-off | {_day(row['CUTOFF_DATE'])} (as-of − {horizon} days) |",
         f"| Seed | {int(row['SEED'])} |" if "SEED" in row and pd.notna(row["SEED"]) else "| Seed | — |",
         f"| Features | {int(row['FEATURE_COUNT'])} |",
@@ -76,12 +79,15 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
         "",
         "## Data",
         "",
-        f"Customer-level rows of `GOLD.CHURN_FEATURES` at the cut-off {_day(row['CUTOFF_DATE'])}, built from "
+        f"Customer-level rows of `GOLD.CHURN_FEATURES` at the cut-off {_day(row['CUTOFF_DATE'])}"
+        + (f" and {snapshots - 1} earlier cut-off(s) {spacing} days apart (each labeled in the {horizon} days after "
+           "it, all before the as-of date)" if snapshots > 1 else "") + ", built from "
         "`GOLD.FCT_TRANSACTIONS`, `GOLD.DIM_CUSTOMER` (the SCD2 version valid on the cut-off day) and "
         "`GOLD.DIM_MERCHANT_CATEGORY`. Features read only transactions dated on or before the cut-off. "
-        f"{int(row.get('N_LABELED', row['N_TRAIN'] + row['N_TEST']))} customers have a label; "
-        f"{_pct(row['POSITIVE_RATE'])} of them churned. A stratified split keeps "
-        f"{int(row['N_TRAIN'])} for training and {int(row['N_TEST'])} as the held-out test set.",
+        f"{int(row.get('N_LABELED', row['N_TRAIN'] + row['N_TEST']))} customer rows have a label; "
+        f"{_pct(row['POSITIVE_RATE'])} of them churned. A split stratified by label and grouped by customer (all of a "
+        f"customer's rows on one side) keeps {int(row['N_TRAIN'])} rows for training and {int(row['N_TEST'])} as the "
+        "held-out test set.",
         "",
         "## Label",
         "",
@@ -116,7 +122,8 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
         "",
         "## Evaluation",
         "",
-        f"Held-out test set ({int(row['N_TEST'])} customers), evaluated once with the threshold fixed beforehand:",
+        f"Held-out test set ({int(row['N_TEST'])} customer rows of customers never seen in training), evaluated once "
+        "with the threshold fixed beforehand:",
         "",
         "| Metric | Value | Target |",
         "|---|---:|---:|",
@@ -139,7 +146,7 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
         "## Threshold",
         "",
         f"A customer is predicted to churn when the probability is ≥ **{float(row['THRESHOLD']):.3f}**. The threshold was "
-        f"chosen on out-of-fold predictions of 5-fold stratified cross-validation on the training split "
+        f"chosen on out-of-fold predictions of 5-fold stratified, customer-grouped cross-validation on the training split "
         f"({row.get('THRESHOLD_RULE', 'best out-of-fold F1 with precision ≥ 0.60')}), never on the test set. "
         "The risk categories use the score bands above, not this threshold.",
         "",
@@ -147,8 +154,8 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
         "",
         "- Trained and evaluated on synthetic data from `c360 generate`; behaviour of real customers will differ, and "
         "the metrics above say nothing about a real portfolio until the model is retrained on one.",
-        f"- One cut-off per model: the test customers share the training period, so the metrics measure ranking "
-        f"across customers, not stability over time. Retraining runs monthly (every {cfg.churn.retrain_after_days} "
+        f"- The test customers share the training period, so the metrics measure ranking across customers, not "
+        f"stability over time. Retraining runs monthly (every {cfg.churn.retrain_after_days} "
         "days of as-of dates); compare versions below.",
         "- The label is a business rule (inactivity or spend decline), not account closure; a customer moving spend "
         "to another card counts as churned, a seasonal dip of 30% does too.",
