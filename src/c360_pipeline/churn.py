@@ -251,19 +251,27 @@ def transaction_kinds(session: Session) -> DataFrame:
 
 # --- features --------------------------------------------------------------------------------------
 
-def customer_activity(transactions: DataFrame, days: DataFrame, categories: DataFrame, kinds: DataFrame) -> DataFrame:
-    """One row per customer with a transaction on or before the cut-off: window sums, counts and last approved day."""
-    rows = (
+def classified_transactions(transactions: DataFrame, categories: DataFrame, kinds: DataFrame) -> DataFrame:
+    """Every transaction with its amount and 0/1 group, approval and channel flags (the same for every cut-off)."""
+    return (
         transactions.select("CUSTOMER_ID", "DATE_KEY", "MERCHANT_CATEGORY_KEY", "STATUS", "CHANNEL",
                             F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT"))
-        .join(days, "DATE_KEY")  # inner join: transactions after the cut-off have no day row
         .join(categories, "MERCHANT_CATEGORY_KEY")
         .join(kinds, ["STATUS", "CHANNEL"])
     )
-    # Materialised between stages, every product cast to its type: the local engine otherwise re-plans
-    # the joins inside the aggregation and re-infers each untyped column by scanning its values
-    # (half of this step's time at 56K transactions; no difference on Snowflake).
-    rows = rows.cache_result()
+
+
+def customer_activity(transactions: DataFrame, days: DataFrame, categories: DataFrame, kinds: DataFrame) -> DataFrame:
+    """One row per customer with a transaction on or before the cut-off: window sums, counts and last approved day."""
+    return activity_from(classified_transactions(transactions, categories, kinds), days)
+
+
+def activity_from(classified: DataFrame, days: DataFrame) -> DataFrame:
+    """customer_activity from classified_transactions (computed once when several cut-offs need it)."""
+    # inner join: transactions after the cut-off have no day row. Materialised between stages, every
+    # product cast to its type: the local engine otherwise re-plans the joins inside the aggregation
+    # and re-infers each untyped column by scanning its values (no difference on Snowflake).
+    rows = classified.join(days, "DATE_KEY").cache_result()
     approved = F.col("IS_APPROVED")
     spend = F.col("AMOUNT") * approved
     recent_spend = spend * F.col(f"IN_{SHARE_WINDOW}D")
@@ -384,12 +392,14 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
 
 def churn_labels(transactions: DataFrame, days: DataFrame, kinds: DataFrame, settings: ChurnSettings) -> DataFrame:
     """One row per customer with approved spend in the prior window: PRIOR_SPEND, OUTCOME_SPEND, RECENT_APPROVED, CHURN_LABEL."""
-    rows = (
-        transactions.select("CUSTOMER_ID", "DATE_KEY", "STATUS", "CHANNEL",
-                            F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT"))
-        .join(days, "DATE_KEY")
-        .join(kinds, ["STATUS", "CHANNEL"])
-    )
+    rows = transactions.select("CUSTOMER_ID", "DATE_KEY", "STATUS", "CHANNEL",
+                               F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT")).join(kinds, ["STATUS", "CHANNEL"])
+    return labels_from(rows, days, settings)
+
+
+def labels_from(classified: DataFrame, days: DataFrame, settings: ChurnSettings) -> DataFrame:
+    """churn_labels from transactions carrying AMOUNT and IS_APPROVED (classified_transactions)."""
+    rows = classified.select("CUSTOMER_ID", "DATE_KEY", "AMOUNT", "IS_APPROVED").join(days, "DATE_KEY")
     spend = F.col("AMOUNT") * F.col("IS_APPROVED")
     totals = (
         rows.select(
@@ -764,15 +774,22 @@ def replace_rows(warehouse: Warehouse, rows: DataFrame, table: str, column: str,
     return rows.count()
 
 
-def features_at(session: Session, warehouse: Warehouse, cutoff: date) -> DataFrame:
+def classified_fact(session: Session, warehouse: Warehouse) -> DataFrame:
+    """classified_transactions of GOLD.FCT_TRANSACTIONS, materialised (shared by every cut-off of a run)."""
+    categories = category_flags(warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")).cache_result()
+    return classified_transactions(
+        warehouse.read("GOLD", "FCT_TRANSACTIONS"), categories, transaction_kinds(session)
+    ).cache_result()
+
+
+def features_at(session: Session, warehouse: Warehouse, cutoff: date, classified: DataFrame | None = None) -> DataFrame:
     """CHURN_FEATURES columns (without the label) for every customer open on the cut-off, materialised."""
     calendar = warehouse.read("GOLD", "DIM_DATE")
     days = feature_days(calendar, cutoff).cache_result()
-    categories = category_flags(warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")).cache_result()
+    if classified is None:
+        classified = classified_fact(session, warehouse)
     # Materialised: the local engine re-evaluates a lazy input each time a later frame is planned.
-    activity = customer_activity(
-        warehouse.read("GOLD", "FCT_TRANSACTIONS"), days, categories, transaction_kinds(session)
-    ).cache_result()
+    activity = activity_from(classified, days).cache_result()
     profiles = customers_at(warehouse.read("GOLD", "DIM_CUSTOMER"), cutoff).cache_result()
     return churn_features(activity, profiles, days, cutoff).cache_result()
 
@@ -796,16 +813,19 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     frames: list[DataFrame] = []
     labeled = churned = training_rows = 0
     cutoffs = training_cutoffs(as_of, cfg.churn) if decision.train else []
+    mark = time.perf_counter()
+    classified = classified_fact(session, warehouse)
+    timings["classify_transactions"] = time.perf_counter() - mark
     for snapshot in cutoffs:
         mark = time.perf_counter()
-        training = features_at(session, warehouse, snapshot)
+        training = features_at(session, warehouse, snapshot, classified)
         timings[f"training_features_{snapshot}"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        labels = churn_labels(
-            warehouse.read("GOLD", "FCT_TRANSACTIONS"),
+        labels = labels_from(
+            classified,
             label_days(warehouse.read("GOLD", "DIM_DATE"), snapshot,
-                       snapshot + timedelta(days=cfg.churn.horizon_days), cfg.churn),
-            transaction_kinds(session), cfg.churn,
+                       snapshot + timedelta(days=cfg.churn.horizon_days), cfg.churn).cache_result(),
+            cfg.churn,
         ).cache_result()
         timings[f"labels_{snapshot}"] = time.perf_counter() - mark
         frames.append(labeled_features(training, labels))
@@ -813,7 +833,7 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
         labeled, churned = labeled + int(counts["N"] or 0), churned + int(counts["P"] or 0)
         training_rows += training.count()
     mark = time.perf_counter()
-    scoring = features_at(session, warehouse, as_of)
+    scoring = features_at(session, warehouse, as_of, classified)
     timings["scoring_features"] = time.perf_counter() - mark
     frames.append(unlabeled_features(scoring))
     mark = time.perf_counter()
