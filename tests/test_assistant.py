@@ -22,18 +22,9 @@ import pandas as pd
 import pytest
 import sqlglot
 from rich.console import Console
-from snowflake.snowpark.types import (
-    BooleanType,
-    DateType,
-    DecimalType,
-    DoubleType,
-    LongType,
-    StringType,
-    StructField,
-    StructType,
-    TimestampType,
-)
 
+from app_fixtures import CATEGORY_SCHEMA, FACT_SCHEMA, PROFILE_SCHEMA  # noqa: E402
+from c360_pipeline import gold
 from c360_pipeline.catalog import CARD_TYPES, CHANNELS, EMPLOYMENT_STATUSES, MERCHANT_CATEGORIES, SEGMENTS
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.semantic import cortex
@@ -56,47 +47,11 @@ STATES = ("CA", "NY", "TX", "FL", "OR", "IN")
 USED_CATEGORIES = ("Airlines", "Hotels", "Grocery Stores", "Gas Stations", "Restaurants", "Electronics", "Coffee Shops")
 FIRST_NAMES = ("Ana", "Ben", "Chloe", "David", "Erin", "Farid", "Grace")
 LAST_NAMES = ("Smith", "Garcia", "Nguyen", "Lee", "O'Brien")
-MONEY = DecimalType(12, 2)
-
-
-def _schema(*columns: tuple[str, object]) -> StructType:
-    return StructType([StructField(name, datatype, True) for name, datatype in columns])
-
-
-SCHEMAS = {
-    "CUSTOMER_360_PROFILE": _schema(
-        ("CUSTOMER_ID", StringType()), ("CUSTOMER_KEY", LongType()), ("FULL_NAME", StringType()),
-        ("FIRST_NAME", StringType()), ("LAST_NAME", StringType()), ("EMAIL", StringType()), ("AGE", LongType()),
-        ("STATE", StringType()), ("CITY", StringType()), ("EMPLOYMENT_STATUS", StringType()),
-        ("CARD_TYPE", StringType()), ("CREDIT_LIMIT", MONEY), ("ACCOUNT_OPEN_DATE", DateType()),
-        ("TENURE_MONTHS", LongType()), ("TENURE_DAYS", LongType()), ("CUSTOMER_SEGMENT", StringType()),
-        ("SEGMENT_ASSIGNED_AT", TimestampType()), ("SPEND_LAST_90_DAYS", MONEY), ("SPEND_PRIOR_90_DAYS", MONEY),
-        ("SPEND_CHANGE_PCT", DoubleType()), ("AVG_MONTHLY_SPEND", DoubleType()), ("TRAVEL_SHARE", DoubleType()),
-        ("NECESSITIES_SHARE", DoubleType()), ("LIFETIME_VALUE", DecimalType(14, 2)), ("TOTAL_TRANSACTIONS", LongType()),
-        ("AVG_SPEND_PER_DAY", DoubleType()), ("FIRST_TRANSACTION_DATE", DateType()),
-        ("LAST_TRANSACTION_DATE", DateType()), ("AVG_TRANSACTION_VALUE", DoubleType()),
-        ("DAYS_SINCE_LAST_TRANSACTION", LongType()), ("LAST_MONTH_SPEND", DoubleType()),
-        ("MOM_SPEND_CHANGE_PCT", DoubleType()), ("CREDIT_UTILIZATION_PCT", DoubleType()),
-        ("CHURN_PROBABILITY", DoubleType()), ("CHURN_RISK_SCORE", DoubleType()), ("CHURN_RISK_CATEGORY", StringType()),
-        ("MODEL_VERSION", StringType()), ("IS_RETENTION_TARGET", BooleanType()), ("IS_UPSELL_TARGET", BooleanType()),
-        ("AS_OF_DATE", DateType()),
-    ),
-    "FCT_TRANSACTIONS": _schema(
-        ("TRANSACTION_KEY", LongType()), ("TRANSACTION_ID", StringType()), ("CUSTOMER_KEY", LongType()),
-        ("CUSTOMER_ID", StringType()), ("DATE_KEY", LongType()), ("MERCHANT_CATEGORY_KEY", LongType()),
-        ("MERCHANT_CATEGORY", StringType()), ("MERCHANT_NAME", StringType()), ("TRANSACTION_AMOUNT", MONEY),
-        ("STATUS", StringType()), ("CHANNEL", StringType()), ("TRANSACTION_DATE", TimestampType()),
-        ("_BATCH_ID", StringType()),
-    ),
-    "DIM_DATE": _schema(
-        ("DATE_KEY", LongType()), ("CALENDAR_DATE", DateType()), ("YEAR", LongType()), ("QUARTER", LongType()),
-        ("MONTH", LongType()), ("MONTH_NAME", StringType()), ("DAY", LongType()), ("DAY_OF_WEEK", LongType()),
-        ("DAY_NAME", StringType()), ("IS_WEEKEND", BooleanType()),
-    ),
-    "DIM_MERCHANT_CATEGORY": _schema(
-        ("MERCHANT_CATEGORY_KEY", LongType()), ("MERCHANT_CATEGORY", StringType()), ("CATEGORY_GROUP", StringType()),
-        ("IS_TRAVEL", BooleanType()), ("IS_NECESSITY", BooleanType()),
-    ),
+SCHEMAS = {  # the same table layouts as the app tests' fixture world
+    "CUSTOMER_360_PROFILE": PROFILE_SCHEMA,
+    "FCT_TRANSACTIONS": FACT_SCHEMA,
+    "DIM_DATE": gold.DIM_DATE_SCHEMA,
+    "DIM_MERCHANT_CATEGORY": CATEGORY_SCHEMA,
 }
 
 

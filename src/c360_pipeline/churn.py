@@ -53,7 +53,7 @@ from c360_pipeline.catalog import (
     STATUSES,
 )
 from c360_pipeline.config import ChurnSettings, ConfigError, PipelineConfig
-from c360_pipeline.contracts import Check, TableContract, declare
+from c360_pipeline.contracts import Check, TableContract, declare, outside
 from c360_pipeline.steps import StepResult
 from c360_pipeline.warehouse import Warehouse, frame_to_pandas
 
@@ -686,13 +686,9 @@ def churn_probabilities(model: Any, features: pd.DataFrame, feature_columns: lis
 # --- contracts -------------------------------------------------------------------------------------
 
 def _out_of_range(column: str, low: float, high: float) -> Check:
-    # 1e-6 of slack: a share of float sums of cents can be 1.0000000000000002 (failed a 400-customer run).
-    slack = 1e-6 * max(1.0, abs(low), abs(high))
     return Check(
         f"{column}.between({low:g},{high:g})", "error",
-        lambda frame, tables: frame.filter(
-            F.col(column).is_not_null() & ((F.col(column) < low - slack) | (F.col(column) > high + slack))
-        ).count(),
+        lambda frame, tables: frame.filter(F.col(column).is_not_null() & outside(column, low, high)).count(),
         f"{column} is between {low:g} and {high:g}",
     )
 
@@ -786,12 +782,13 @@ def classified_fact(session: Session, warehouse: Warehouse) -> DataFrame:
     ).cache_result()
 
 
-def features_at(session: Session, warehouse: Warehouse, cutoff: date, classified: DataFrame | None = None) -> DataFrame:
-    """CHURN_FEATURES columns (without the label) for every customer open on the cut-off, materialised."""
+def features_at(warehouse: Warehouse, cutoff: date, classified: DataFrame) -> DataFrame:
+    """CHURN_FEATURES columns (without the label) for every customer open on the cut-off, materialised.
+
+    `classified` is classified_fact(), computed once per run and shared by every cut-off.
+    """
     calendar = warehouse.read("GOLD", "DIM_DATE")
     days = feature_days(calendar, cutoff).cache_result()
-    if classified is None:
-        classified = classified_fact(session, warehouse)
     # Materialised: the local engine re-evaluates a lazy input each time a later frame is planned.
     activity = activity_from(classified, days).cache_result()
     profiles = customers_at(warehouse.read("GOLD", "DIM_CUSTOMER"), cutoff).cache_result()
@@ -822,7 +819,7 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     timings["classify_transactions"] = time.perf_counter() - mark
     for snapshot in cutoffs:
         mark = time.perf_counter()
-        training = features_at(session, warehouse, snapshot, classified)
+        training = features_at(warehouse, snapshot, classified)
         timings[f"training_features_{snapshot}"] = time.perf_counter() - mark
         mark = time.perf_counter()
         labels = labels_from(
@@ -837,7 +834,7 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
         labeled, churned = labeled + int(counts["N"] or 0), churned + int(counts["P"] or 0)
         training_rows += training.count()
     mark = time.perf_counter()
-    scoring = features_at(session, warehouse, as_of, classified)
+    scoring = features_at(warehouse, as_of, classified)
     timings["scoring_features"] = time.perf_counter() - mark
     frames.append(unlabeled_features(scoring))
     mark = time.perf_counter()

@@ -11,10 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
-from snowflake.snowpark import DataFrame
+from snowflake.snowpark import Column, DataFrame
 from snowflake.snowpark import functions as F
 
 Severity = Literal["error", "warn"]
+
+FLOAT_SLACK = 1e-6  # relative: sums of cents are binary floats locally, so a share can be 1.0000000000000002
+
+
+def outside(value: str | Column, low: float, high: float) -> Column:
+    """True where a float column lies outside [low, high] by more than rounding (FLOAT_SLACK)."""
+    column = F.col(value) if isinstance(value, str) else value
+    slack = FLOAT_SLACK * max(1.0, abs(low), abs(high))
+    return (column < low - slack) | (column > high + slack)
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ from snowflake.snowpark.types import (
 
 from c360_pipeline.catalog import PREMIUM_CARD_TYPES, RISK_CATEGORIES, SEGMENTS
 from c360_pipeline.config import ConfigError, PipelineConfig, SegmentThresholds
-from c360_pipeline.contracts import Check, TableContract, declare
+from c360_pipeline.contracts import Check, TableContract, declare, outside
 from c360_pipeline.steps import StepResult
 from c360_pipeline.warehouse import Warehouse
 
@@ -596,14 +596,11 @@ def _monthly_spend_adds_up_to_lifetime_value(frame: DataFrame, tables) -> int:
 
 
 def _segment_inputs_in_range(frame: DataFrame, tables) -> int:
-    """Rows with negative spend or a share outside [0, 1] (beyond float rounding: a share of a sum of
-    cents computed in binary floats can be 1.0000000000000002)."""
-    slack = 1e-6
+    """Rows with negative spend or a share outside [0, 1] (beyond float rounding)."""
     return frame.filter(
         (F.col("SPEND_LAST_90_DAYS") < 0) | (F.col("SPEND_PRIOR_90_DAYS") < 0)
-        | (F.col("TRAVEL_SHARE") < -slack) | (F.col("TRAVEL_SHARE") > 1 + slack)
-        | (F.col("NECESSITIES_SHARE") < -slack) | (F.col("NECESSITIES_SHARE") > 1 + slack)
-        | ((F.col("TRAVEL_SHARE") + F.col("NECESSITIES_SHARE")) > 1 + slack)
+        | outside("TRAVEL_SHARE", 0.0, 1.0) | outside("NECESSITIES_SHARE", 0.0, 1.0)
+        | outside(F.col("TRAVEL_SHARE") + F.col("NECESSITIES_SHARE"), 0.0, 1.0)
     ).count()
 
 

@@ -71,7 +71,28 @@ def _check_metadata(metadata: dict[str, Any]) -> str:
     return version
 
 
-class LocalModelStore:
+class _VersionedStore:
+    """What both stores share: the newest version, and a version to load (the newest when none is named)."""
+
+    def versions(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _empty_message(self) -> str:
+        raise NotImplementedError
+
+    def latest(self, on_or_before: date | None = None) -> dict[str, Any] | None:
+        return _newest(self.versions(), on_or_before)
+
+    def _version_or_latest(self, version: str | None) -> str:
+        if version is not None:
+            return version
+        newest = self.latest()
+        if newest is None:
+            raise ModelNotFound(self._empty_message())
+        return str(newest["version"])
+
+
+class LocalModelStore(_VersionedStore):
     """Models as files under one directory: `<root>/<version>/model.joblib` and `metadata.json`."""
 
     def __init__(self, root: Path):
@@ -113,15 +134,11 @@ class LocalModelStore:
             and (path / MODEL_FILE).exists()
         ]
 
-    def latest(self, on_or_before: date | None = None) -> dict[str, Any] | None:
-        return _newest(self.versions(), on_or_before)
+    def _empty_message(self) -> str:
+        return f"no churn model in {self.root}; run `c360 run` (step train_churn_model) first"
 
     def load(self, version: str | None = None) -> tuple[Any, dict[str, Any]]:
-        if version is None:
-            newest = self.latest()
-            if newest is None:
-                raise ModelNotFound(f"no churn model in {self.root}; run `c360 run` (step train_churn_model) first")
-            version = str(newest["version"])
+        version = self._version_or_latest(version)
         directory = self.root / version
         if not (directory / MODEL_FILE).exists():
             raise ModelNotFound(f"churn model version {version!r} is not in {self.root}")
@@ -133,7 +150,7 @@ def registry_version_name(version: str) -> str:
     return version.upper().replace("-", "_")
 
 
-class RegistryModelStore:
+class RegistryModelStore(_VersionedStore):
     """Models in the Snowflake Model Registry of `<database>.<schema>`, one registry model with many versions."""
 
     def __init__(self, session: Session | None, database: str, schema: str, model_name: str = REGISTRY_MODEL_NAME,
@@ -179,17 +196,11 @@ class RegistryModelStore:
                 found.append(metrics)
         return found
 
-    def latest(self, on_or_before: date | None = None) -> dict[str, Any] | None:
-        return _newest(self.versions(), on_or_before)
+    def _empty_message(self) -> str:
+        return f"no {self.model_name} in the model registry of {self.location}; run the train_churn_model step first"
 
     def load(self, version: str | None = None) -> tuple[Any, dict[str, Any]]:
-        if version is None:
-            newest = self.latest()
-            if newest is None:
-                raise ModelNotFound(
-                    f"no {self.model_name} in the model registry of {self.location}; run the train_churn_model step first"
-                )
-            version = str(newest["version"])
+        version = self._version_or_latest(version)
         model = self._model()
         names = set() if model is None else {v.version_name.upper() for v in model.versions()}
         if registry_version_name(version) not in names:

@@ -53,66 +53,51 @@ class PrimaryKey(_Strict):
     columns: list[str]
 
 
-class Dimension(_Strict):
+class _Named(_Strict):
+    """What every named element of a table has: a name, synonyms, a description and an expression."""
+
+    name: str
+    synonyms: list[str] = []
+    description: str | None = None
+    expr: str
+
+
+class _Column(_Named):
+    """A row-level column: its data type and sample values (numbers in YAML are read as text)."""
+
+    data_type: str
+    sample_values: list[str] = []
+
+    _strings = field_validator("sample_values", mode="before")(classmethod(lambda cls, v: _as_strings(v)))
+
+
+class Dimension(_Column):
     """A categorical column (who, what, where)."""
 
-    name: str
-    synonyms: list[str] = []
-    description: str | None = None
-    expr: str
-    data_type: str
     unique: bool = False
-    sample_values: list[str] = []
     is_enum: bool = False
 
-    _strings = field_validator("sample_values", mode="before")(classmethod(lambda cls, v: _as_strings(v)))
 
-
-class TimeDimension(_Strict):
+class TimeDimension(_Column):
     """A date or timestamp column (when)."""
 
-    name: str
-    synonyms: list[str] = []
-    description: str | None = None
-    expr: str
-    data_type: str
     unique: bool = False
-    sample_values: list[str] = []
-
-    _strings = field_validator("sample_values", mode="before")(classmethod(lambda cls, v: _as_strings(v)))
 
 
-class Fact(_Strict):
+class Fact(_Column):
     """A numeric row-level value that metrics aggregate."""
 
-    name: str
-    synonyms: list[str] = []
-    description: str | None = None
-    expr: str
-    data_type: str
-    sample_values: list[str] = []
     access_modifier: Literal["public_access", "private_access"] | None = None
 
-    _strings = field_validator("sample_values", mode="before")(classmethod(lambda cls, v: _as_strings(v)))
 
-
-class Metric(_Strict):
+class Metric(_Named):
     """A named aggregate over the table's columns."""
 
-    name: str
-    synonyms: list[str] = []
-    description: str | None = None
-    expr: str
     access_modifier: Literal["public_access", "private_access"] | None = None
 
 
-class NamedFilter(_Strict):
+class NamedFilter(_Named):
     """A named row predicate (a WHERE-clause expression without aggregates)."""
-
-    name: str
-    synonyms: list[str] = []
-    description: str | None = None
-    expr: str
 
 
 class Table(_Strict):
