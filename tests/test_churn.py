@@ -439,3 +439,15 @@ def test_model_card_is_rendered_from_the_metrics_table(session, cfg, warehouse, 
     assert f"**{m['threshold']:.3f}**" in card and "never on the test set" in card
     assert "exactly 60 counts" in card and "exactly 30% counts" in card
     assert "## Limitations" in card and f"`{m['top_features'][0]['feature']}`" in card
+    matrix = m["confusion_matrix"]
+    assert f"The test split holds {matrix['tp'] + matrix['fn']} churners" in card
+
+
+def test_model_card_states_the_sampling_error_of_a_small_test_split():
+    from c360_pipeline.model_card import sampling_note
+
+    # 12 churners, 8 caught; 10 flagged: recall 2/3 +- sqrt(2/3 * 1/3 / 12) = 0.136, precision 0.8 +- sqrt(.8 * .2 / 10) = 0.126
+    note = sampling_note({"tn": 100, "fp": 2, "fn": 4, "tp": 8})
+    assert "12 churners" in note and "flags 10 customers" in note
+    assert "recall has a standard error of about 0.14" in note and "precision of about 0.13" in note
+    assert "too few" in sampling_note({"tn": 100, "fp": 0, "fn": 0, "tp": 0})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -43,6 +44,23 @@ def _pct(value: float) -> str:
 
 def _day(value: object) -> str:
     return pd.Timestamp(value).date().isoformat()
+
+
+def sampling_note(matrix: dict[str, int]) -> str:
+    """The limitation a small test split puts on the metrics: recall's and precision's binomial standard errors."""
+    churners, flagged = matrix["tp"] + matrix["fn"], matrix["tp"] + matrix["fp"]
+    if churners == 0 or flagged == 0:
+        return (f"- The test split holds {churners} churner(s) and {flagged} flagged customer(s): too few for recall "
+                "or precision to mean anything; generate more customers.")
+    recall, precision = matrix["tp"] / churners, matrix["tp"] / flagged
+    recall_se = math.sqrt(recall * (1 - recall) / churners)
+    precision_se = math.sqrt(precision * (1 - precision) / flagged)
+    return (
+        f"- The test split holds {churners} churners and the model flags {flagged} customers, so recall has a "
+        f"standard error of about {recall_se:.2f} and precision of about {precision_se:.2f}: differences of that "
+        "size between versions, seeds or worlds are sampling noise. Small worlds (the local default) give small test "
+        "splits; judge the model on a larger one."
+    )
 
 
 def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig) -> str:
@@ -163,6 +181,7 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
         "extrapolate from customers with history.",
         "- Demographic features (age, employment, region) are inputs; check scores for unwanted disparities "
         "before using them to target offers.",
+        sampling_note(matrix),
         "",
         "## Versions",
         "",
