@@ -110,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append({"seed": seed, "split": split, **result})
         table = pd.DataFrame(rows)
         miss = np.zeros(len(table), dtype=bool)
+        below = {}
         for name, low in BAR.items():
-            miss |= table[name].to_numpy() < low
+            below[name] = table[name].to_numpy() < low
+            miss |= below[name]
         first = table["split"].to_numpy() == 0
         print(f"{customers:,} customers, {len(seeds)} seeds x {table['split'].nunique()} splits, {args.cutoffs} cut-offs: "
               f"out-of-fold ROC AUC {table['oof_auc'].mean():.3f} (min {table['oof_auc'].min():.3f}), "
@@ -119,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{table['test_churners'].mean():.1f} churner rows per test split; "
               f"bar missed in {miss.sum()} of {len(table)} evaluations ({miss.mean():.0%}); "
               f"first split (the pipeline's) missed for {miss[first].sum()} of {first.sum()} seeds "
-              f"({', '.join(str(s) for s in table.loc[miss & first, 'seed']) or 'none'})", flush=True)
+              f"({', '.join(str(s) for s in table.loc[miss & first, 'seed']) or 'none'}); below the bar: "
+              + ", ".join(f"{name} {int(flags.sum())}" for name, flags in below.items()), flush=True)
     return 0
 
 

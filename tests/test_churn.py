@@ -333,7 +333,12 @@ def test_train_step_reuses_a_recent_model_and_retrains_when_forced(session, cfg,
     metrics = warehouse.to_pandas("GOLD", "CHURN_MODEL_METRICS")
     assert list(metrics["MODEL_VERSION"]) == ["churn-20250630-s7"]
     assert metrics.loc[0, "N_TRAIN"] + metrics.loc[0, "N_TEST"] == 190
-    assert set(json.loads(metrics.loc[0, "CONFUSION_MATRIX"])) == {"tn", "fp", "fn", "tp"}
+    matrix = json.loads(metrics.loc[0, "CONFUSION_MATRIX"])
+    assert set(matrix) == {"tn", "fp", "fn", "tp"}
+    # The step says how many churners the held-out figures rest on, and how far recall can move by chance.
+    churners = matrix["tp"] + matrix["fn"]
+    recall_se = (metrics.loc[0, "RECALL"] * (1 - metrics.loc[0, "RECALL"]) / churners) ** 0.5
+    assert f"{churners} churners in the test split (recall +/- {recall_se:.2f})" in forced.message
 
     # Retraining the same as_of and seed replaces the version's metrics row.
     churn.run_train_churn_model(session, cfg.model_copy(update={"retrain": True}))
@@ -451,3 +456,4 @@ def test_model_card_states_the_sampling_error_of_a_small_test_split():
     assert "12 churners" in note and "flags 10 customers" in note
     assert "recall has a standard error of about 0.14" in note and "precision of about 0.13" in note
     assert "too few" in sampling_note({"tn": 100, "fp": 0, "fn": 0, "tp": 0})
+    assert churn.sampling_errors({"tn": 5, "fp": 0, "fn": 2, "tp": 2}) == (4, 2, 0.25, 0.0)

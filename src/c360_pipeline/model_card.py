@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -48,13 +47,10 @@ def _day(value: object) -> str:
 
 def sampling_note(matrix: dict[str, int]) -> str:
     """The limitation a small test split puts on the metrics: recall's and precision's binomial standard errors."""
-    churners, flagged = matrix["tp"] + matrix["fn"], matrix["tp"] + matrix["fp"]
-    if churners == 0 or flagged == 0:
+    churners, flagged, recall_se, precision_se = churn.sampling_errors(matrix)
+    if recall_se is None or precision_se is None:
         return (f"- The test split holds {churners} churner(s) and {flagged} flagged customer(s): too few for recall "
                 "or precision to mean anything; generate more customers.")
-    recall, precision = matrix["tp"] / churners, matrix["tp"] / flagged
-    recall_se = math.sqrt(recall * (1 - recall) / churners)
-    precision_se = math.sqrt(precision * (1 - precision) / flagged)
     return (
         f"- The test split holds {churners} churners and the model flags {flagged} customers, so recall has a "
         f"standard error of about {recall_se:.2f} and precision of about {precision_se:.2f}: differences of that "
