@@ -20,13 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from c360_pipeline.churn import QUALITY_BAR  # noqa: E402
 from c360_pipeline.config import DEFAULT_CUSTOMERS, PipelineConfig  # noqa: E402
 from c360_pipeline.generator import generate_world  # noqa: E402
 from c360_pipeline.runner import run_pipeline  # noqa: E402
 from c360_pipeline.sessions import local_session  # noqa: E402
 from c360_pipeline.warehouse import Warehouse  # noqa: E402
 
-BAR = {"F1": 0.50, "PRECISION": 0.60, "RECALL": 0.40}
+
 COLUMNS = ("F1", "PRECISION", "RECALL", "ROC_AUC", "PR_AUC", "THRESHOLD", "N_TRAIN", "N_TEST", "POSITIVE_RATE")
 
 
@@ -76,11 +77,11 @@ def main(argv: list[str] | None = None) -> int:
             failures += 1
             print(f"  {seed:>4} pipeline failed")
             continue
-        ok = all(figures[name] >= low for name, low in BAR.items())
+        ok = all(figures[name] >= low for name, low in QUALITY_BAR.items())
         failures += not ok
         cells = " ".join(f"{figures[n]:>13.0f}" if n.startswith("N_") else f"{figures[n]:>13.3f}" for n in COLUMNS)
         print(f"  {seed:>4} {cells}  {'yes' if ok else 'NO'}")
-    print("  bar: " + ", ".join(f"{name} >= {low:.2f}" for name, low in BAR.items()))
+    print("  bar: " + ", ".join(f"{name} >= {low:.2f}" for name, low in QUALITY_BAR.items()))
     return 1 if failures else 0
 
 

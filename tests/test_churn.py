@@ -120,7 +120,8 @@ def features_for(shared, transactions: list[dict], customers: list[dict], cutoff
     fact = warehouse.dataframe(pd.DataFrame(transactions), FACT_SCHEMA)
     dim = warehouse.dataframe(pd.DataFrame(customers), CUSTOMER_SCHEMA)
     days = churn.feature_days(shared["calendar"], cutoff).cache_result()
-    activity = churn.customer_activity(fact, days, shared["categories"], churn.transaction_kinds(shared["session"])).cache_result()
+    classified = churn.classified_transactions(fact, shared["categories"], churn.transaction_kinds(shared["session"]))
+    activity = churn.activity_from(classified, days).cache_result()
     frame = frame_to_pandas(churn.churn_features(activity, churn.customers_at(dim, cutoff).cache_result(), days, cutoff))
     return frame.sort_values("CUSTOMER_ID").set_index("CUSTOMER_ID")
 
@@ -178,7 +179,8 @@ def labels_for(shared, transactions: list[dict], settings: ChurnSettings = SETTI
     warehouse = shared["warehouse"]
     fact = warehouse.dataframe(pd.DataFrame(transactions), FACT_SCHEMA)
     days = churn.label_days(shared["calendar"], CUTOFF, AS_OF, settings)
-    frame = frame_to_pandas(churn.churn_labels(fact, days, churn.transaction_kinds(shared["session"]), settings))
+    classified = churn.classified_transactions(fact, shared["categories"], churn.transaction_kinds(shared["session"]))
+    frame = frame_to_pandas(churn.labels_from(classified, days, settings))
     return frame.set_index("CUSTOMER_ID")
 
 

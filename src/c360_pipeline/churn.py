@@ -261,13 +261,9 @@ def classified_transactions(transactions: DataFrame, categories: DataFrame, kind
     )
 
 
-def customer_activity(transactions: DataFrame, days: DataFrame, categories: DataFrame, kinds: DataFrame) -> DataFrame:
-    """One row per customer with a transaction on or before the cut-off: window sums, counts and last approved day."""
-    return activity_from(classified_transactions(transactions, categories, kinds), days)
-
-
 def activity_from(classified: DataFrame, days: DataFrame) -> DataFrame:
-    """customer_activity from classified_transactions (computed once when several cut-offs need it)."""
+    """One row per customer with a transaction on or before the cut-off (`days`: feature_days): window sums,
+    counts and last approved day, from classified_transactions (computed once and shared by every cut-off)."""
     # inner join: transactions after the cut-off have no day row. Materialised between stages, every
     # product cast to its type: the local engine otherwise re-plans the joins inside the aggregation
     # and re-infers each untyped column by scanning its values (no difference on Snowflake).
@@ -390,15 +386,9 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
 
 # --- label -----------------------------------------------------------------------------------------
 
-def churn_labels(transactions: DataFrame, days: DataFrame, kinds: DataFrame, settings: ChurnSettings) -> DataFrame:
-    """One row per customer with approved spend in the prior window: PRIOR_SPEND, OUTCOME_SPEND, RECENT_APPROVED, CHURN_LABEL."""
-    rows = transactions.select("CUSTOMER_ID", "DATE_KEY", "STATUS", "CHANNEL",
-                               F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT")).join(kinds, ["STATUS", "CHANNEL"])
-    return labels_from(rows, days, settings)
-
-
 def labels_from(classified: DataFrame, days: DataFrame, settings: ChurnSettings) -> DataFrame:
-    """churn_labels from transactions carrying AMOUNT and IS_APPROVED (classified_transactions)."""
+    """One row per customer with approved spend in the prior window (`days`: label_days): PRIOR_SPEND,
+    OUTCOME_SPEND, RECENT_APPROVED, CHURN_LABEL, from classified_transactions."""
     rows = classified.select("CUSTOMER_ID", "DATE_KEY", "AMOUNT", "IS_APPROVED").join(days, "DATE_KEY")
     spend = F.col("AMOUNT") * F.col("IS_APPROVED")
     totals = (
@@ -437,7 +427,9 @@ def unlabeled_features(features: DataFrame) -> DataFrame:
 
 # --- training (pandas + scikit-learn on the customer-level frame) ------------------------------------
 
-MIN_PRECISION = 0.60  # the threshold rule: best F1 whose out-of-fold precision reaches this
+# The seed's bar for the held-out test metrics (seed 004 Phase 4A).
+QUALITY_BAR: dict[str, float] = {"F1": 0.50, "PRECISION": 0.60, "RECALL": 0.40}
+MIN_PRECISION = QUALITY_BAR["PRECISION"]  # the threshold rule: best F1 whose out-of-fold precision reaches this
 TEST_SHARE = 0.25
 CV_FOLDS = 5
 TOP_FEATURE_COUNT = 10
@@ -830,17 +822,15 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     mark = time.perf_counter()
     classified = classified_fact(session, warehouse)
     timings["classify_transactions"] = time.perf_counter() - mark
+    calendar = warehouse.read("GOLD", "DIM_DATE")
     for snapshot in cutoffs:
         mark = time.perf_counter()
         training = features_at(warehouse, snapshot, classified)
         timings[f"training_features_{snapshot}"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        labels = labels_from(
-            classified,
-            label_days(warehouse.read("GOLD", "DIM_DATE"), snapshot,
-                       snapshot + timedelta(days=cfg.churn.horizon_days), cfg.churn).cache_result(),
-            cfg.churn,
-        ).cache_result()
+        observed_until = snapshot + timedelta(days=cfg.churn.horizon_days)
+        days = label_days(calendar, snapshot, observed_until, cfg.churn).cache_result()
+        labels = labels_from(classified, days, cfg.churn).cache_result()
         timings[f"labels_{snapshot}"] = time.perf_counter() - mark
         frames.append(labeled_features(training, labels))
         counts = labels.agg(F.count(F.lit(1)).alias("N"), F.sum("CHURN_LABEL").alias("P")).collect()[0]

@@ -33,7 +33,7 @@ from snowflake.snowpark.types import StringType
 from c360_pipeline.config import ConfigError, PipelineConfig
 from c360_pipeline.dag import FINALIZER, STEPS, Step, downstream_of, step_named, topological_order
 from c360_pipeline.steps import StepResult, record_step
-from c360_pipeline.warehouse import Warehouse, frame_to_pandas
+from c360_pipeline.warehouse import Warehouse, frame_to_pandas, is_local
 
 # Keys of the procedure argument that are about the run, not PipelineConfig settings.
 _RUN_KEYS = ("run_id", "record", "steps", "only", "from_step")
@@ -84,12 +84,6 @@ def current_run() -> RunContext:
     return _CURRENT_RUN.get() or RunContext(new_run_id(), tuple(s.name for s in STEPS))
 
 
-def is_local_session(session: Session) -> bool:
-    from snowflake.snowpark.mock._connection import MockServerConnection
-
-    return isinstance(session._conn, MockServerConnection)
-
-
 def _task_graph_run_id(session: Session) -> str | None:
     """Inside a Snowflake task graph every task of one run shares this id; None elsewhere."""
     try:
@@ -109,7 +103,7 @@ def parse_procedure_argument(session: Session, config_json: str | None) -> tuple
     if not isinstance(settings, dict):
         raise ConfigError("the procedure argument must be a JSON object, e.g. '{\"as_of\": \"2025-06-30\"}'")
     run = {key: settings.pop(key) for key in _RUN_KEYS if key in settings}
-    if is_local_session(session):
+    if is_local(session):
         settings.setdefault("engine", "local")
     else:
         # Inside Snowflake the tables are the account's, whatever the caller passed.
