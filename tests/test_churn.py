@@ -108,20 +108,25 @@ def shared(tmp_path_factory):
     cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("churn-shared"), as_of=AS_OF)
     warehouse = Warehouse.of(active, cfg)
     calendar = warehouse.dataframe(gold.calendar_days(date(2024, 9, 1), date(2025, 7, 31)), gold.DIM_DATE_SCHEMA)
-    categories = churn.category_flags(
+    categories = churn.category_groups(
         warehouse.dataframe(gold.merchant_categories(), gold.DIM_MERCHANT_CATEGORY_SCHEMA)
     ).cache_result()
     yield {"session": active, "warehouse": warehouse, "calendar": calendar.cache_result(), "categories": categories}
     active.close()
 
 
-def features_for(shared, transactions: list[dict], customers: list[dict], cutoff: date = CUTOFF) -> pd.DataFrame:
-    warehouse = shared["warehouse"]
-    fact = warehouse.dataframe(pd.DataFrame(transactions), FACT_SCHEMA)
-    dim = warehouse.dataframe(pd.DataFrame(customers), CUSTOMER_SCHEMA)
+def classified_for(shared, transactions: list[dict]):
+    fact = shared["warehouse"].dataframe(pd.DataFrame(transactions), FACT_SCHEMA)
+    return churn.classified_transactions(fact, shared["categories"], churn.transaction_kinds(shared["session"])).cache_result()
+
+
+def features_for(shared, transactions: list[dict], customers: list[dict], cutoff: date = CUTOFF,
+                 settings: ChurnSettings = SETTINGS) -> pd.DataFrame:
+    dim = shared["warehouse"].dataframe(pd.DataFrame(customers), CUSTOMER_SCHEMA)
+    periods = churn.customer_periods(classified_for(shared, transactions), shared["calendar"], AS_OF,
+                                     churn.period_length(settings))
     days = churn.feature_days(shared["calendar"], cutoff).cache_result()
-    classified = churn.classified_transactions(fact, shared["categories"], churn.transaction_kinds(shared["session"]))
-    activity = churn.activity_from(classified, days).cache_result()
+    activity = churn.activity_at(periods, cutoff).cache_result()
     frame = frame_to_pandas(churn.churn_features(activity, churn.customers_at(dim, cutoff).cache_result(), days, cutoff))
     return frame.sort_values("CUSTOMER_ID").set_index("CUSTOMER_ID")
 
@@ -135,6 +140,11 @@ def test_features_ignore_everything_after_the_cutoff(shared, base_features):
     with_later = features_for(shared, BASE_TRANSACTIONS + LATER_TRANSACTIONS, BASE_CUSTOMERS[:2] + LATER_CUSTOMERS + BASE_CUSTOMERS[3:])
     assert list(with_later.index) == ["A", "B"]  # C opened after the cut-off
     pd.testing.assert_frame_equal(with_later, base_features)
+
+
+def test_features_do_not_depend_on_the_period_length(shared, base_features):
+    ten_day_periods = features_for(shared, BASE_TRANSACTIONS, BASE_CUSTOMERS, settings=ChurnSettings(snapshot_spacing_days=10))
+    pd.testing.assert_frame_equal(ten_day_periods, base_features)
 
 
 def test_features_have_35_plus_columns_without_nulls(base_features):
@@ -176,15 +186,16 @@ def test_feature_values_follow_the_windows(base_features):
 # --- label -----------------------------------------------------------------------------------------
 
 def labels_for(shared, transactions: list[dict], settings: ChurnSettings = SETTINGS) -> pd.DataFrame:
-    warehouse = shared["warehouse"]
-    fact = warehouse.dataframe(pd.DataFrame(transactions), FACT_SCHEMA)
-    days = churn.label_days(shared["calendar"], CUTOFF, AS_OF, settings)
-    classified = churn.classified_transactions(fact, shared["categories"], churn.transaction_kinds(shared["session"]))
-    frame = frame_to_pandas(churn.labels_from(classified, days, settings))
-    return frame.set_index("CUSTOMER_ID")
+    periods = churn.customer_periods(classified_for(shared, transactions), shared["calendar"], AS_OF,
+                                     churn.period_length(settings))
+    return frame_to_pandas(churn.labels_at(periods, CUTOFF, settings)).set_index("CUSTOMER_ID")
 
 
-def test_label_edge_cases(shared):
+# Every window is a whole number of periods; the label must not depend on the period length (30 days by
+# default; 15 and 10 when the spacing of training cut-offs is 15 or 10 days).
+@pytest.mark.parametrize("settings", [SETTINGS, ChurnSettings(snapshot_spacing_days=15), ChurnSettings(snapshot_spacing_days=10)],
+                         ids=["30-day-periods", "15-day-periods", "10-day-periods"])
+def test_label_edge_cases(shared, settings):
     prior = CUTOFF - timedelta(days=30)
     recent = AS_OF - timedelta(days=10)
     transactions = [
@@ -204,14 +215,48 @@ def test_label_edge_cases(shared):
         txn("DORMANT", CUTOFF - timedelta(days=120), 100.0),
         # prior spend on the first day of the prior window and on the cut-off day both count
         txn("EDGES", CUTOFF - timedelta(days=89), 50.0), txn("EDGES", CUTOFF, 50.0), txn("EDGES", recent, 70.0),
+        # the day before the prior window and the day after as_of do not count
+        txn("EDGES", CUTOFF - timedelta(days=90), 1000.0), txn("EDGES", AS_OF + timedelta(days=1), 1000.0),
     ]
-    labels = labels_for(shared, transactions)
+    labels = labels_for(shared, transactions, settings)
     assert set(labels.index) == {"INACTIVE_60", "INACTIVE_59", "DECLINE_30", "DECLINE_29", "ONLY_DECLINED", "EDGES"}
     assert labels["CHURN_LABEL"].to_dict() == {
         "INACTIVE_60": 1, "INACTIVE_59": 0, "DECLINE_30": 1, "DECLINE_29": 0, "ONLY_DECLINED": 1, "EDGES": 1,
     }
     assert labels.loc["EDGES", "PRIOR_SPEND"] == pytest.approx(100.0)
     assert labels.loc["DECLINE_30", "OUTCOME_SPEND"] == pytest.approx(700.0)
+
+
+def test_period_length_divides_every_window():
+    assert churn.period_length(SETTINGS) == 30
+    assert churn.period_length(ChurnSettings(horizon_days=45, inactivity_days=45)) == 15
+    assert churn.period_length(ChurnSettings(snapshot_spacing_days=7)) == 1  # day grain: slower, still right
+
+
+def test_customer_periods_have_every_period_and_group_even_without_data(shared):
+    periods = churn.customer_periods(classified_for(shared, BASE_TRANSACTIONS), shared["calendar"], AS_OF, 30)
+    frame = frame_to_pandas(periods.frame).set_index("CUSTOMER_ID")
+    assert list(frame.index) == ["A", "B"]  # no placeholder row
+    # the oldest transaction, B's, is 240 days before as_of: periods 0..8
+    assert periods.count == 9
+    for p in range(periods.count):
+        for measure in churn.MEASURES:
+            assert f"{measure}_{p}" in frame.columns
+    assert not frame.isna().any().any()
+    assert frame.loc["B", "SPEND_NECESSITIES_8"] == pytest.approx(70.0) and frame.loc["B", "SPEND_8"] == pytest.approx(70.0)
+    # A's period 3 (90-119 days before as_of): 100.00 online on the cut-off, 60.00 mobile, 25.00 declined
+    assert frame.loc["A", "ATTEMPTS_3"] == 3 and frame.loc["A", "APPROVED_3"] == 2
+    assert frame.loc["A", "ONLINE_3"] == 1 and frame.loc["A", "MOBILE_3"] == 1 and frame.loc["A", "SPEND_3"] == pytest.approx(160.0)
+    assert frame.loc["A", "SPEND_DINING_3"] == 0  # nobody dines: the column is there, 0
+    assert frame.loc["A", "LAST_KEY_3"] == churn.key_of(CUTOFF)
+
+
+def test_cutoffs_off_the_period_grid_or_labels_observed_after_as_of_are_refused(shared):
+    periods = churn.customer_periods(classified_for(shared, BASE_TRANSACTIONS), shared["calendar"], AS_OF, 30)
+    with pytest.raises(ValueError, match="not a whole number of 30-day periods"):
+        churn.activity_at(periods, CUTOFF + timedelta(days=1))
+    with pytest.raises(ValueError, match="after as_of"):
+        churn.labels_at(periods, CUTOFF + timedelta(days=30), SETTINGS)
 
 
 def test_customers_without_a_prior_window_get_a_null_label(shared):

@@ -204,92 +204,186 @@ def check_settings(settings: ChurnSettings) -> None:
 # --- small lookup tables ---------------------------------------------------------------------------
 
 def feature_days(calendar: DataFrame, cutoff: date) -> DataFrame:
-    """One row per calendar day on or before the cut-off: DATE_KEY, DAYS_BEFORE and 0/1 window columns."""
-    days = calendar.filter(F.col("CALENDAR_DATE") <= F.lit(cutoff)).select(
+    """One row per calendar day on or before the cut-off: DATE_KEY and DAYS_BEFORE (0 on the cut-off day)."""
+    return calendar.filter(F.col("CALENDAR_DATE") <= F.lit(cutoff)).select(
         "DATE_KEY", F.datediff("day", F.col("CALENDAR_DATE"), F.lit(cutoff)).alias("DAYS_BEFORE")
     )
-    before = F.col("DAYS_BEFORE")
-    windows = [(before < days_).cast(LongType()).alias(f"IN_{days_}D") for days_ in COUNT_WINDOWS]
-    months = [
-        ((before >= MONTH_DAYS * (k - 1)) & (before < MONTH_DAYS * k)).cast(LongType()).alias(f"IN_MONTH_{k}")
-        for k in range(1, MONTHS + 1)
-    ]
-    return days.select("DATE_KEY", "DAYS_BEFORE", *windows, *months)
 
 
-def label_days(calendar: DataFrame, cutoff: date, as_of: date, settings: ChurnSettings) -> DataFrame:
-    """One row per calendar day in (cut-off - horizon, as_of]: DATE_KEY and 0/1 prior, outcome and recent windows."""
-    start = cutoff - timedelta(days=settings.horizon_days)
-    recent_start = as_of - timedelta(days=settings.inactivity_days)
-    day = F.col("CALENDAR_DATE")
-    return calendar.filter((day > F.lit(start)) & (day <= F.lit(as_of))).select(
-        "DATE_KEY",
-        (day <= F.lit(cutoff)).cast(LongType()).alias("IN_PRIOR"),
-        (day > F.lit(cutoff)).cast(LongType()).alias("IN_OUTCOME"),
-        (day > F.lit(recent_start)).cast(LongType()).alias("IN_RECENT"),
-    )
-
-
-def category_flags(categories: DataFrame) -> DataFrame:
-    """One row per merchant category: MERCHANT_CATEGORY_KEY and a 0/1 column per spending group."""
-    return categories.select(
-        "MERCHANT_CATEGORY_KEY",
-        *[(F.col("CATEGORY_GROUP") == group).cast(LongType()).alias(f"IS_{group.upper()}") for group in SPENDING_GROUPS],
-    )
+def category_groups(categories: DataFrame) -> DataFrame:
+    """One row per merchant category: MERCHANT_CATEGORY_KEY and GROUP_INDEX, its position in SPENDING_GROUPS."""
+    index = F.lit(len(SPENDING_GROUPS) - 1)  # a group outside the list counts as services, the last
+    for position, group in reversed(list(enumerate(SPENDING_GROUPS[:-1]))):
+        index = F.iff(F.col("CATEGORY_GROUP") == group, F.lit(position), index)
+    return categories.select("MERCHANT_CATEGORY_KEY", index.cast(LongType()).alias("GROUP_INDEX"))
 
 
 def transaction_kinds(session: Session) -> DataFrame:
-    """One row per (STATUS, CHANNEL) pair of the catalog: 0/1 IS_APPROVED, IS_ONLINE, IS_MOBILE."""
+    """One row per (STATUS, CHANNEL) pair of the catalog: IS_APPROVED (0/1) and KIND, the approved
+    transaction's position in CHANNELS, or len(CHANNELS) for a transaction that was not approved."""
     # A six-row join replaces per-transaction string comparisons (row by row on the local engine).
-    rows = [(s, c, int(s == "approved"), int(c == "Online"), int(c == "Mobile")) for s in STATUSES for c in CHANNELS]
+    rows = [
+        (status, channel, int(status == "approved"), CHANNELS.index(channel) if status == "approved" else len(CHANNELS))
+        for status in STATUSES for channel in CHANNELS
+    ]
     schema = StructType(
         [StructField("STATUS", StringType()), StructField("CHANNEL", StringType())]
-        + [StructField(name, LongType()) for name in ("IS_APPROVED", "IS_ONLINE", "IS_MOBILE")]
+        + [StructField(name, LongType()) for name in ("IS_APPROVED", "KIND")]
     )
     return session.create_dataframe(rows, schema=schema)
 
 
-# --- features --------------------------------------------------------------------------------------
+# --- activity: customer x period totals ----------------------------------------------------------------
+#
+# Every window of the features and the label (30-day months, 30/90/180-day counts, the horizon, the
+# inactivity, the spacing of training cut-offs) is a whole number of periods of `period_length` days,
+# counted back from as_of, and every cut-off lies on that grid. So the fact is aggregated once, to one
+# wide row per customer with each period's totals, and a cut-off's windows are sums of those columns:
+# no aggregation per cut-off. (The wide row comes from PIVOT, which the local engine runs as one
+# pandas pivot table; a GROUP BY customer x period there costs 3 ms per group and aggregate.)
 
-def classified_transactions(transactions: DataFrame, categories: DataFrame, kinds: DataFrame) -> DataFrame:
-    """Every transaction with its amount and 0/1 group, approval and channel flags (the same for every cut-off)."""
+MEASURES = ("SPEND", *[f"SPEND_{g.upper()}" for g in SPENDING_GROUPS], "APPROVED", "ONLINE", "MOBILE", "ATTEMPTS",
+            "LAST_KEY")
+_KEY_BASE = 10  # pivot key = PERIOD * 10 + GROUP_INDEX or KIND
+assert len(SPENDING_GROUPS) <= _KEY_BASE and len(CHANNELS) < _KEY_BASE
+
+
+def classified_transactions(transactions: DataFrame, groups: DataFrame, kinds: DataFrame) -> DataFrame:
+    """Every transaction's CUSTOMER_ID, DATE_KEY, AMOUNT, IS_APPROVED, GROUP_INDEX and KIND (the same for every cut-off)."""
     return (
         transactions.select("CUSTOMER_ID", "DATE_KEY", "MERCHANT_CATEGORY_KEY", "STATUS", "CHANNEL",
                             F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT"))
-        .join(categories, "MERCHANT_CATEGORY_KEY")
+        .join(groups, "MERCHANT_CATEGORY_KEY")
         .join(kinds, ["STATUS", "CHANNEL"])
+        .select("CUSTOMER_ID", "DATE_KEY", "AMOUNT", "IS_APPROVED", "GROUP_INDEX", "KIND")
     )
 
 
-def activity_from(classified: DataFrame, days: DataFrame) -> DataFrame:
-    """One row per customer with a transaction on or before the cut-off (`days`: feature_days): window sums,
-    counts and last approved day, from classified_transactions (computed once and shared by every cut-off)."""
-    # inner join: transactions after the cut-off have no day row. Materialised between stages, every
-    # product cast to its type: the local engine otherwise re-plans the joins inside the aggregation
-    # and re-infers each untyped column by scanning its values (no difference on Snowflake).
-    rows = classified.join(days, "DATE_KEY").cache_result()
-    approved = F.col("IS_APPROVED")
-    spend = F.col("AMOUNT") * approved
-    recent_spend = spend * F.col(f"IN_{SHARE_WINDOW}D")
-    recent_count = approved * F.col(f"IN_{SHARE_WINDOW}D")
+def period_length(settings: ChurnSettings) -> int:
+    """Days per period: the largest length that divides every window, the horizon, the inactivity and the spacing."""
+    return math.gcd(MONTH_DAYS, *COUNT_WINDOWS, SHARE_WINDOW, settings.horizon_days, settings.inactivity_days,
+                    settings.snapshot_spacing_days)
+
+
+def period_days(calendar: DataFrame, as_of: date, length: int) -> DataFrame:
+    """One row per calendar day on or before as_of: DATE_KEY and PERIOD (0 = the `length` days ending on as_of)."""
+    before = F.datediff("day", F.col("CALENDAR_DATE"), F.lit(as_of))
+    # (d - d % n) / n: a whole division the local engine can evaluate (it has no FLOOR).
+    return calendar.filter(F.col("CALENDAR_DATE") <= F.lit(as_of)).select(
+        "DATE_KEY", ((before - before % length) / length).cast(LongType()).alias("PERIOD")
+    )
+
+
+def _pivot(rows: DataFrame, aggregate: str, keys: list[int], names: list[str]) -> DataFrame:
+    """One row per customer of `rows` (CUSTOMER_ID, KEY, VALUE), one column per key named `names`:
+    `aggregate` (sum or max) of the VALUEs with that KEY, null where the customer has none."""
+    # One placeholder row per key (customer '') gives every key a column even when no customer has it
+    # (the local engine's pivot drops an absent key); columns are renamed by position, not by the
+    # engine's naming of pivot columns.
+    placeholders = rows.session.create_dataframe([("", key, 0) for key in keys], schema=rows.schema)
+    grouped = rows.union_all(placeholders).group_by("CUSTOMER_ID").pivot("KEY", keys)
+    # Materialised before renaming: the local engine re-runs a lazy pivot each time a later frame is planned.
+    wide = getattr(grouped, aggregate)("VALUE").cache_result()
+    return wide.to_df("CUSTOMER_ID", *names).filter(F.col("CUSTOMER_ID") != F.lit("")).cache_result()
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    """customer_periods' frame: one row per customer with a column `<MEASURE>_<p>` per measure and period,
+    where period p is the `length` days ending `p * length` days before as_of (p = 0 ends on as_of)."""
+
+    frame: DataFrame
+    as_of: date
+    length: int
+    count: int
+
+    def offset(self, cutoff: date) -> int:
+        """The period that ends on the cut-off (which must lie on the grid, on or before as_of)."""
+        days_ = (self.as_of - cutoff).days
+        if days_ < 0 or days_ % self.length:
+            raise ValueError(f"cut-off {cutoff} is not a whole number of {self.length}-day periods before {self.as_of}")
+        return days_ // self.length
+
+    def total(self, measure: str, cutoff: date, first: int = 0, days: int | None = None) -> F.Column:
+        """`measure` summed over the days `first` .. `first + days - 1` before the cut-off (0 = the cut-off
+        day; days None = every earlier day), as a column of the frame (0 where no data reaches back)."""
+        start = self.offset(cutoff) + first // self.length
+        stop = self.count if days is None else min(self.count, start + days // self.length)
+        terms = [F.col(f"{measure}_{p}") for p in range(start, stop)]
+        return sum(terms[1:], terms[0]) if terms else F.lit(0.0)
+
+    def last(self, measure: str, cutoff: date) -> F.Column:
+        """The largest `measure` of the periods up to the cut-off (0 when there are none)."""
+        terms = [F.col(f"{measure}_{p}") for p in range(self.offset(cutoff), self.count)]
+        return F.greatest(*terms) if len(terms) > 1 else (terms[0] if terms else F.lit(0))
+
+
+def customer_periods(classified: DataFrame, calendar: DataFrame, as_of: date, length: int) -> PeriodTotals:
+    """Every customer's approved spend (in all and per spending group), approved transactions (in all,
+    online, mobile), attempts and last approved DATE_KEY per period up to as_of, materialised.
+
+    `classified` is classified_fact(); transactions after as_of are left out.
+    """
+    rows = classified.join(period_days(calendar, as_of, length), "DATE_KEY").cache_result()
+    oldest = rows.agg(F.max("PERIOD").alias("P")).collect()[0]["P"]
+    count = int(oldest) + 1 if oldest is not None else 1
+    approved = rows.filter(F.col("IS_APPROVED") == 1)
+    key = F.col("PERIOD") * _KEY_BASE
+
+    def keys(width: int) -> list[int]:
+        return [p * _KEY_BASE + k for p in range(count) for k in range(width)]
+
+    def pivot(frame: DataFrame, key_column: F.Column, value: F.Column, value_type, aggregate: str, width: int,
+              label) -> DataFrame:
+        rows_ = frame.select(
+            "CUSTOMER_ID", key_column.cast(LongType()).alias("KEY"), value.cast(value_type).alias("VALUE")
+        ).cache_result()
+        return _pivot(rows_, aggregate, keys(width), [label(p, k) for p in range(count) for k in range(width)])
+
+    groups = pivot(approved, key + F.col("GROUP_INDEX"), F.col("AMOUNT"), DoubleType(), "sum", len(SPENDING_GROUPS),
+                   lambda p, k: f"SPEND_{SPENDING_GROUPS[k].upper()}_{p}")
+    kinds = pivot(rows, key + F.col("KIND"), F.lit(1), LongType(), "sum", len(CHANNELS) + 1,
+                  lambda p, k: f"N_{k}_{p}")
+    last = pivot(approved, key, F.col("DATE_KEY"), LongType(), "max", 1, lambda p, k: f"LAST_KEY_{p}")
+    wide = kinds.join(groups, "CUSTOMER_ID", how="left").join(last, "CUSTOMER_ID", how="left").cache_result()
+
+    def value(name: str, kind=DoubleType()) -> F.Column:
+        return F.coalesce(F.col(name).cast(kind), F.lit(0).cast(kind))
+
+    columns: list[F.Column] = []
+    for p in range(count):
+        group_spend = [value(f"SPEND_{g.upper()}_{p}") for g in SPENDING_GROUPS]
+        kind = [value(f"N_{k}_{p}") for k in range(len(CHANNELS) + 1)]
+        approved_count = sum(kind[1:len(CHANNELS)], kind[0])
+        columns += [
+            sum(group_spend[1:], group_spend[0]).alias(f"SPEND_{p}"),
+            *[spend.alias(f"SPEND_{g.upper()}_{p}") for g, spend in zip(SPENDING_GROUPS, group_spend)],
+            approved_count.alias(f"APPROVED_{p}"),
+            kind[CHANNELS.index("Online")].alias(f"ONLINE_{p}"),
+            kind[CHANNELS.index("Mobile")].alias(f"MOBILE_{p}"),
+            (approved_count + kind[len(CHANNELS)]).alias(f"ATTEMPTS_{p}"),
+            value(f"LAST_KEY_{p}", LongType()).alias(f"LAST_KEY_{p}"),
+        ]
+    return PeriodTotals(wide.select("CUSTOMER_ID", *columns).cache_result(), as_of, length, count)
+
+
+def activity_at(periods: PeriodTotals, cutoff: date) -> DataFrame:
+    """One row per customer with a transaction up to as_of: the window totals at the cut-off (periods
+    after the cut-off are not summed, which is what keeps the features point-in-time)."""
+    total = periods.total
     sums: dict[str, F.Column] = {
-        "LIFETIME_SPEND": spend,
-        "TXN_COUNT_LIFETIME": approved,
-        **{f"MONTH_SPEND_{k}": spend * F.col(f"IN_MONTH_{k}") for k in range(1, MONTHS + 1)},
-        **{f"TXN_COUNT_{d}D": approved * F.col(f"IN_{d}D") for d in COUNT_WINDOWS},
-        "ATTEMPTS_90D": F.col("IN_90D"),
-        **{f"GROUP_SPEND_{g.upper()}": recent_spend * F.col(f"IS_{g.upper()}") for g in SPENDING_GROUPS[:-1]},
-        "ONLINE_COUNT": recent_count * F.col("IS_ONLINE"),
-        "MOBILE_COUNT": recent_count * F.col("IS_MOBILE"),
+        "LIFETIME_SPEND": total("SPEND", cutoff),
+        "TXN_COUNT_LIFETIME": total("APPROVED", cutoff),
+        **{f"MONTH_SPEND_{k}": total("SPEND", cutoff, MONTH_DAYS * (k - 1), MONTH_DAYS) for k in range(1, MONTHS + 1)},
+        **{f"TXN_COUNT_{d}D": total("APPROVED", cutoff, 0, d) for d in COUNT_WINDOWS},
+        "ATTEMPTS_90D": total("ATTEMPTS", cutoff, 0, 90),
+        **{f"GROUP_SPEND_{g.upper()}": total(f"SPEND_{g.upper()}", cutoff, 0, SHARE_WINDOW) for g in SPENDING_GROUPS},
+        "ONLINE_COUNT": total("ONLINE", cutoff, 0, SHARE_WINDOW),
+        "MOBILE_COUNT": total("MOBILE", cutoff, 0, SHARE_WINDOW),
     }
-    products = rows.select(
+    return periods.frame.select(
         "CUSTOMER_ID", *[value.cast(DoubleType()).alias(name) for name, value in sums.items()],
-        (F.col("DATE_KEY") * approved).cast(LongType()).alias("APPROVED_DATE_KEY"),
-    ).cache_result()
-    return (
-        products
-        .group_by("CUSTOMER_ID")
-        .agg(*[F.sum(name).alias(name) for name in sums], F.max("APPROVED_DATE_KEY").alias("LAST_APPROVED_KEY"))
+        periods.last("LAST_KEY", cutoff).cast(LongType()).alias("LAST_APPROVED_KEY"),
     )
 
 
@@ -321,9 +415,7 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
     prior_90 = month[4] + month[5] + month[6]
     counts = {d: total(f"TXN_COUNT_{d}D") for d in COUNT_WINDOWS}
     lifetime_spend, lifetime_count = total("LIFETIME_SPEND"), total("TXN_COUNT_LIFETIME")
-    group_spend = {g: total(f"GROUP_SPEND_{g.upper()}") for g in SPENDING_GROUPS[:-1]}
-    # Services is what the other five groups leave (one sum fewer in the aggregation).
-    group_spend["services"] = F.greatest(spend_180 - sum(group_spend.values(), F.lit(0.0)), F.lit(0.0))
+    group_spend = {g: total(f"GROUP_SPEND_{g.upper()}") for g in SPENDING_GROUPS}
     shares = {g: _ratio(group_spend[g], spend_180) for g in SPENDING_GROUPS}
     online, mobile = total("ONLINE_COUNT"), total("MOBILE_COUNT")
     attempts_90 = total("ATTEMPTS_90D")
@@ -386,24 +478,6 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
 
 # --- label -----------------------------------------------------------------------------------------
 
-def labels_from(classified: DataFrame, days: DataFrame, settings: ChurnSettings) -> DataFrame:
-    """One row per customer with approved spend in the prior window (`days`: label_days): PRIOR_SPEND,
-    OUTCOME_SPEND, RECENT_APPROVED, CHURN_LABEL, from classified_transactions."""
-    rows = classified.select("CUSTOMER_ID", "DATE_KEY", "AMOUNT", "IS_APPROVED").join(days, "DATE_KEY")
-    spend = F.col("AMOUNT") * F.col("IS_APPROVED")
-    totals = (
-        rows.select(
-            "CUSTOMER_ID",
-            (spend * F.col("IN_PRIOR")).alias("PRIOR_SPEND"),
-            (spend * F.col("IN_OUTCOME")).alias("OUTCOME_SPEND"),
-            (F.col("IS_APPROVED") * F.col("IN_RECENT")).alias("RECENT_APPROVED"),
-        )
-        .group_by("CUSTOMER_ID")
-        .agg(*[F.sum(c).alias(c) for c in ("PRIOR_SPEND", "OUTCOME_SPEND", "RECENT_APPROVED")])
-    )
-    return churn_label(totals.filter(F.col("PRIOR_SPEND") > CENT), settings)
-
-
 def churn_label(totals: DataFrame, settings: ChurnSettings) -> DataFrame:
     """Per customer: CHURN_LABEL = inactive for inactivity_days at as_of, or outcome spend <= (1 - decline_pct) x prior."""
     inactive = F.coalesce(F.col("RECENT_APPROVED"), F.lit(0)) == 0
@@ -413,6 +487,26 @@ def churn_label(totals: DataFrame, settings: ChurnSettings) -> DataFrame:
         "CUSTOMER_ID", "PRIOR_SPEND", "OUTCOME_SPEND", "RECENT_APPROVED",
         (inactive | declined).cast(LongType()).alias("CHURN_LABEL"),
     )
+
+
+def labels_at(periods: PeriodTotals, cutoff: date, settings: ChurnSettings) -> DataFrame:
+    """One row per customer with approved spend in the prior window of a training cut-off: PRIOR_SPEND,
+    OUTCOME_SPEND, RECENT_APPROVED and CHURN_LABEL (churn_label), from customer_periods.
+
+    Prior window (cut-off - horizon, cut-off]; outcome window (cut-off, cut-off + horizon]; "recent" is
+    the outcome window's last inactivity_days. The label is known once cut-off + horizon <= as_of.
+    """
+    horizon = settings.horizon_days
+    observed_until = cutoff + timedelta(days=horizon)
+    if observed_until > periods.as_of:
+        raise ValueError(f"the label of cut-off {cutoff} is observed until {observed_until}, after as_of {periods.as_of}")
+    totals = periods.frame.select(
+        "CUSTOMER_ID",
+        periods.total("SPEND", cutoff, 0, horizon).alias("PRIOR_SPEND"),
+        periods.total("SPEND", observed_until, 0, horizon).alias("OUTCOME_SPEND"),
+        periods.total("APPROVED", observed_until, 0, settings.inactivity_days).alias("RECENT_APPROVED"),
+    )
+    return churn_label(totals.filter(F.col("PRIOR_SPEND") > CENT), settings)
 
 
 def labeled_features(features: DataFrame, labels: DataFrame) -> DataFrame:
@@ -780,22 +874,18 @@ def replace_rows(warehouse: Warehouse, rows: DataFrame, table: str, column: str,
 
 
 def classified_fact(session: Session, warehouse: Warehouse) -> DataFrame:
-    """classified_transactions of GOLD.FCT_TRANSACTIONS, materialised (shared by every cut-off of a run)."""
-    categories = category_flags(warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")).cache_result()
+    """classified_transactions of GOLD.FCT_TRANSACTIONS, materialised."""
+    groups = category_groups(warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")).cache_result()
     return classified_transactions(
-        warehouse.read("GOLD", "FCT_TRANSACTIONS"), categories, transaction_kinds(session)
+        warehouse.read("GOLD", "FCT_TRANSACTIONS"), groups, transaction_kinds(session)
     ).cache_result()
 
 
-def features_at(warehouse: Warehouse, cutoff: date, classified: DataFrame) -> DataFrame:
-    """CHURN_FEATURES columns (without the label) for every customer open on the cut-off, materialised.
-
-    `classified` is classified_fact(), computed once per run and shared by every cut-off.
-    """
-    calendar = warehouse.read("GOLD", "DIM_DATE")
-    days = feature_days(calendar, cutoff).cache_result()
-    # Materialised: the local engine re-evaluates a lazy input each time a later frame is planned.
-    activity = activity_from(classified, days).cache_result()
+def features_at(warehouse: Warehouse, periods: PeriodTotals, cutoff: date) -> DataFrame:
+    """CHURN_FEATURES columns (without the label) for every customer open on the cut-off, materialised."""
+    # Materialised between stages: the local engine re-evaluates a lazy input each time a later frame is planned.
+    activity = activity_at(periods, cutoff).cache_result()
+    days = feature_days(warehouse.read("GOLD", "DIM_DATE"), cutoff).cache_result()
     profiles = customers_at(warehouse.read("GOLD", "DIM_CUSTOMER"), cutoff).cache_result()
     return churn_features(activity, profiles, days, cutoff).cache_result()
 
@@ -820,24 +910,20 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     labeled = churned = training_rows = 0
     cutoffs = training_cutoffs(as_of, cfg.churn) if decision.train else []
     mark = time.perf_counter()
-    classified = classified_fact(session, warehouse)
-    timings["classify_transactions"] = time.perf_counter() - mark
-    calendar = warehouse.read("GOLD", "DIM_DATE")
+    length = period_length(cfg.churn)
+    periods = customer_periods(classified_fact(session, warehouse), warehouse.read("GOLD", "DIM_DATE"), as_of, length)
+    timings[f"customer_periods_{length}d"] = time.perf_counter() - mark
     for snapshot in cutoffs:
         mark = time.perf_counter()
-        training = features_at(warehouse, snapshot, classified)
-        timings[f"training_features_{snapshot}"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        observed_until = snapshot + timedelta(days=cfg.churn.horizon_days)
-        days = label_days(calendar, snapshot, observed_until, cfg.churn).cache_result()
-        labels = labels_from(classified, days, cfg.churn).cache_result()
-        timings[f"labels_{snapshot}"] = time.perf_counter() - mark
+        training = features_at(warehouse, periods, snapshot)
+        labels = labels_at(periods, snapshot, cfg.churn).cache_result()
+        timings[f"training_{snapshot}"] = time.perf_counter() - mark
         frames.append(labeled_features(training, labels))
         counts = labels.agg(F.count(F.lit(1)).alias("N"), F.sum("CHURN_LABEL").alias("P")).collect()[0]
         labeled, churned = labeled + int(counts["N"] or 0), churned + int(counts["P"] or 0)
         training_rows += training.count()
     mark = time.perf_counter()
-    scoring = features_at(warehouse, as_of, classified)
+    scoring = features_at(warehouse, periods, as_of)
     timings["scoring_features"] = time.perf_counter() - mark
     frames.append(unlabeled_features(scoring))
     mark = time.perf_counter()
