@@ -452,12 +452,19 @@ def test_feature_step_writes_both_cutoffs_and_a_rerun_replaces_them(session, cfg
     assert at_as_of["CHURN_LABEL"].isna().all()
     assert at_as_of.loc["B", "CARD_TIER"] == 2  # the Premium version valid at as_of
 
-    # The default training set adds earlier cut-offs, 30 days apart, each labeled before as_of.
-    several = churn.run_churn_features(session, cfg)
+    # The default training set adds earlier cut-offs, 30 days apart, each labeled before as_of, as far
+    # back as the data covers their six-month look-back: here 9 of 10 once a purchase of 2024-03-01
+    # (period 16 before as_of) is in the fact.
     cutoffs = churn.training_cutoffs(AS_OF, cfg.churn)
-    assert cutoffs == [CUTOFF, CUTOFF - timedelta(days=30), CUTOFF - timedelta(days=60)]
-    assert several.details["training_cutoffs"] == cutoffs
-    assert set(warehouse.to_pandas("GOLD", "CHURN_FEATURES")["CUTOFF_DATE"]) == {AS_OF, *cutoffs}
+    assert cutoffs == [CUTOFF - timedelta(days=30 * k) for k in range(10)]
+    assert churn.run_churn_features(session, cfg).details["training_cutoffs"] == [CUTOFF]  # data from 2024-11-02 only
+    warehouse.write_pandas(gold.calendar_days(date(2024, 1, 1), AS_OF), gold.DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
+    warehouse.write_pandas(pd.DataFrame(BASE_TRANSACTIONS + LATER_TRANSACTIONS + [txn("A", date(2024, 3, 1), 10.0)]),
+                           FACT_SCHEMA, "GOLD", "FCT_TRANSACTIONS")
+    several = churn.run_churn_features(session, cfg)
+    assert several.details["training_cutoffs"] == cutoffs[:9] and several.details["cutoffs_without_history"] == cutoffs[9:]
+    assert "1 earlier cut-off(s) left out" in several.message
+    assert set(warehouse.to_pandas("GOLD", "CHURN_FEATURES")["CUTOFF_DATE"]) == {AS_OF, *cutoffs[:9]}
 
 
 def test_feature_step_skips_the_training_cut_off_while_the_model_is_current(session, cfg, warehouse):
@@ -476,8 +483,8 @@ def test_feature_step_skips_the_training_cut_off_while_the_model_is_current(sess
     assert set(rows["CUTOFF_DATE"]) == {AS_OF} and sorted(rows["CUSTOMER_ID"]) == ["A", "B", "C"]
 
     forced = churn.run_churn_features(session, cfg.model_copy(update={"retrain": True}))
-    assert forced.details["training_rows"] is True
-    assert set(warehouse.to_pandas("GOLD", "CHURN_FEATURES")["CUTOFF_DATE"]) == {AS_OF, *churn.training_cutoffs(AS_OF, cfg.churn)}
+    assert forced.details["training_rows"] is True and forced.details["training_cutoffs"] == [CUTOFF]
+    assert set(warehouse.to_pandas("GOLD", "CHURN_FEATURES")["CUTOFF_DATE"]) == {AS_OF, CUTOFF}
 
 
 def test_model_card_is_rendered_from_the_metrics_table(session, cfg, warehouse, trained, tmp_path: Path):

@@ -2,7 +2,8 @@
 
 Time is split at a cut-off. Features use only transactions dated on or before the cut-off; the label is
 observed after it. For training the cut-off is `as_of - horizon_days` and the label is observed in
-(cut-off, as_of]; for scoring the cut-off is `as_of` itself and the label is unknown.
+(cut-off, as_of]; earlier training cut-offs (every `snapshot_spacing_days`) are labeled the same way in
+the horizon after each. For scoring the cut-off is `as_of` itself and the label is unknown.
 
 Label (seed 003 §2.3, measured in the outcome window): a customer churned when they made no approved
 transaction in the last `inactivity_days` before as_of (inactive for 60 days or more at as_of), or when
@@ -12,12 +13,11 @@ in the prior window get a label: for a customer without it (a new account that h
 customer already dormant before the prior window) "a 30% decline" is undefined and "going inactive"
 already happened, so they are excluded from training (CHURN_LABEL null) and still scored.
 
-Features are computed in Snowpark at customer grain, in one aggregation over the fact. Every window
-test is a join on DATE_KEY with a small day table (one row per calendar day up to the cut-off, with 0/1
-window columns), so each conditional sum is a product of columns; days after the cut-off are not in the
-day table, which is what makes the features point-in-time. The local emulator evaluates each aggregate
-group by group (about 1.5 ms per customer per aggregate), so the aggregation keeps to 20 sums and every
-other feature is arithmetic on those sums at customer grain.
+Features and labels are computed in Snowpark. The fact is aggregated once per run to one wide row per
+customer holding each period's totals (periods of 30 days counted back from as_of; every feature and
+label window, and the spacing of training cut-offs, is a whole number of periods), and each cut-off's
+windows are sums of those columns, so ten training cut-offs cost little more than one. Periods after a
+cut-off are never summed into its features, which is what makes them point-in-time.
 """
 
 from __future__ import annotations
@@ -311,6 +311,10 @@ class PeriodTotals:
         stop = self.count if days is None else min(self.count, start + days // self.length)
         terms = [F.col(f"{measure}_{p}") for p in range(start, stop)]
         return sum(terms[1:], terms[0]) if terms else F.lit(0.0)
+
+    def reaches_back(self, cutoff: date) -> bool:
+        """Whether the data goes back over the cut-off's longest look-back (MONTHS x MONTH_DAYS days)."""
+        return self.offset(cutoff) + MONTHS * MONTH_DAYS // self.length <= self.count
 
     def last(self, measure: str, cutoff: date) -> F.Column:
         """The largest `measure` of the periods up to the cut-off (0 when there are none)."""
@@ -913,6 +917,10 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     length = period_length(cfg.churn)
     periods = customer_periods(classified_fact(session, warehouse), warehouse.read("GOLD", "DIM_DATE"), as_of, length)
     timings[f"customer_periods_{length}d"] = time.perf_counter() - mark
+    # A cut-off whose six-month look-back starts before the data would teach the model that everyone's
+    # history is short; the latest is kept regardless (a young warehouse still gets a model).
+    short = [c for c in cutoffs[1:] if not periods.reaches_back(c)]
+    cutoffs = [c for c in cutoffs if c not in short]
     for snapshot in cutoffs:
         mark = time.perf_counter()
         training = features_at(warehouse, periods, snapshot)
@@ -936,7 +944,10 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     scoring_rows = scoring.count()
     training_text = (
         f"{training_rows} customer rows at {len(cutoffs)} training cut-off(s) {cutoffs[-1]}..{cutoff} "
-        f"({labeled} labeled, {churned} churned, {training_rows - labeled} without a prior window) and "
+        f"({labeled} labeled, {churned} churned, {training_rows - labeled} without a prior window"
+        + (f"; {len(short)} earlier cut-off(s) left out: the data starts less than {MONTHS * MONTH_DAYS} days "
+           f"before them" if short else "")
+        + ") and "
         if decision.train else f"no training rows ({decision.reason}); "
     )
     return StepResult(
@@ -947,6 +958,7 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
         message=f"{training_text}{scoring_rows} customers at {as_of}; {len(FEATURE_COLUMNS)} features",
         details={
             "cutoff_date": cutoff if decision.train else None, "training_cutoffs": cutoffs,
+            "cutoffs_without_history": short,
             "as_of_date": as_of, "labeled": labeled,
             "churned": churned, "training_rows": decision.train,
             "seconds_by_phase": {k: round(v, 2) for k, v in timings.items()},

@@ -48,7 +48,7 @@ class ChurnSettings(BaseModel):
     # Training examples come from this many cut-offs, spaced this many days apart (as_of - horizon,
     # then 30 days earlier, ...): more labeled examples from the same customers, each cut-off's label
     # observed before as_of; customers are never split between train and test.
-    training_snapshots: int = Field(3, ge=1, le=12)
+    training_snapshots: int = Field(10, ge=1, le=12)
     snapshot_spacing_days: int = Field(30, ge=7, le=180)
 
 
