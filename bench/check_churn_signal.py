@@ -53,6 +53,17 @@ def load_world(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return customers.set_index("customer_id"), tx[["customer_id", "day", "amount", "merchant_category", "group"]]
 
 
+def load_attempts(directory: Path) -> pd.DataFrame:
+    """Every transaction of a clean world, approved or not: customer_id, day, declined (0/1)."""
+    attempts = pd.concat(
+        [pd.read_csv(p, dtype=str, keep_default_na=False, usecols=["customer_id", "transaction_date", "status"])
+         for p in sorted(directory.glob("transactions_*.csv"))]
+    )
+    attempts["day"] = pd.to_datetime(attempts["transaction_date"].str.slice(0, 10))
+    attempts["declined"] = (attempts["status"] == "declined").astype(int)
+    return attempts[["customer_id", "day", "declined"]]
+
+
 def window(tx: pd.DataFrame, end: pd.Timestamp, days: int, start_offset: int = 0) -> pd.DataFrame:
     """Transactions in (end - start_offset - days, end - start_offset]."""
     hi = end - pd.Timedelta(days=start_offset)
@@ -95,8 +106,9 @@ def churn_label(tx: pd.DataFrame, cutoff: pd.Timestamp, horizon: int = 90) -> pd
     return ((recent == 0) | down).astype(int)
 
 
-def features(customers: pd.DataFrame, tx: pd.DataFrame, cutoff: pd.Timestamp, ids: np.ndarray) -> pd.DataFrame:
-    """Point-in-time features from data <= cutoff."""
+def features(customers: pd.DataFrame, tx: pd.DataFrame, cutoff: pd.Timestamp, ids: np.ndarray,
+             attempts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Point-in-time features from data <= cutoff (with `attempts`, load_attempts: declined shares too)."""
     past = tx[tx["day"] <= cutoff]
     out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
     last_day = past.groupby("customer_id")["day"].max()
@@ -129,6 +141,11 @@ def features(customers: pd.DataFrame, tx: pd.DataFrame, cutoff: pd.Timestamp, id
     out["credit_limit"] = info["credit_limit"]
     out["age"] = info["age"]
     out["premium_card"] = info["card_type"].isin(PREMIUM_CARD_TYPES).astype(int)
+    if attempts is not None:
+        for name, days, offset in (("30", 30, 0), ("90", 90, 0), ("prior_90", 90, 90)):
+            declined = window(attempts, cutoff, days, offset).groupby("customer_id")["declined"]
+            out[f"declined_share_{name}"] = declined.mean().reindex(ids, fill_value=0.0)
+            out[f"declined_{name}"] = declined.sum().reindex(ids, fill_value=0)
     return out
 
 
@@ -150,6 +167,7 @@ def evaluate(x: pd.DataFrame, y: pd.Series, seed: int) -> dict[str, float]:
 def check(customers: int, seed: int, as_of: date, directory: Path) -> None:
     generate_world(directory, customers=customers, seed=seed, as_of=as_of, dirty_rate=0.0)
     people, tx = load_world(directory)
+    attempts = load_attempts(directory)
     print(f"\n== {customers} customers, seed {seed}: {len(tx) / customers:.0f} approved transactions per customer")
     shares = segments(people, tx, as_of).value_counts(normalize=True).reindex(SEGMENTS, fill_value=0.0)
     truth = people["customer_segment"].value_counts(normalize=True).reindex(SEGMENTS, fill_value=0.0)
@@ -157,7 +175,7 @@ def check(customers: int, seed: int, as_of: date, directory: Path) -> None:
         print(f"   {name:22s} rules {shares[name]:6.1%}   archetype {truth[name]:6.1%}")
     cutoff = pd.Timestamp(as_of - timedelta(days=90))
     label = churn_label(tx, cutoff)
-    x = features(people, tx, cutoff, label.index.to_numpy())
+    x = features(people, tx, cutoff, label.index.to_numpy(), attempts)
     active = x["count_90"] > 0
     rates = []
     for months_back in (15, 12, 9, 6, 3):  # churn onsets are spread over time: labels exist at every cut-off

@@ -1,13 +1,14 @@
 """How often the churn model's held-out test meets the bar (F1 >= 0.50, precision >= 0.60, recall >= 0.40)
 at a given world size: many seeds, every outer split, without running the whole pipeline.
 
-    python bench/churn_bar_rate.py --customers 200 400 --seeds 1-15 [--cutoffs 3]
+    python bench/churn_bar_rate.py --customers 200 400 --seeds 1-15 [--cutoffs 10]
 
 A pandas stand-in for the train step, for studying the generator and the training design quickly
 (about 10 s per 200-customer world instead of 4 minutes through the pipeline):
 
 - features: check_churn_signal's point-in-time features (spend, counts and categories per window,
-  trend, volatility, tenure, card), a subset of GOLD.CHURN_FEATURES, from clean generated files;
+  trend, volatility, tenure, card, declined shares), a subset of GOLD.CHURN_FEATURES, from clean
+  generated files;
 - examples: customers with approved spend in the 90 days before each cut-off, at `--cutoffs` cut-offs
   as_of - 90, - 120, ... (the pipeline's training_cutoffs), labeled like the pipeline;
 - training: the pipeline's own classifier (`churn.make_classifier`), customer-grouped stratified
@@ -33,9 +34,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from check_churn_signal import churn_label, features, load_world  # noqa: E402
+from check_churn_signal import churn_label, features, load_attempts, load_world  # noqa: E402
 
 from c360_pipeline.churn import CV_FOLDS, QUALITY_BAR, TEST_SHARE, choose_threshold, make_classifier  # noqa: E402
+from c360_pipeline.config import ChurnSettings  # noqa: E402
 from c360_pipeline.generator import generate_world  # noqa: E402
 
 BAR = {name.lower(): low for name, low in QUALITY_BAR.items()}
@@ -46,11 +48,12 @@ def examples(customers: int, seed: int, as_of: date, cutoffs: int) -> pd.DataFra
     with tempfile.TemporaryDirectory() as tmp:
         generate_world(Path(tmp), customers=customers, seed=seed, as_of=as_of, dirty_rate=0.0)
         people, tx = load_world(Path(tmp))
+        attempts = load_attempts(Path(tmp))
     parts = []
     for back in range(90, 90 + 30 * cutoffs, 30):
         cutoff = pd.Timestamp(as_of - timedelta(days=back))
         label = churn_label(tx, cutoff)
-        x = features(people, tx, cutoff, label.index.to_numpy())
+        x = features(people, tx, cutoff, label.index.to_numpy(), attempts)
         labeled = x["spend_90"] > 0.005  # the pipeline labels customers with approved spend in the prior window
         parts.append(x[labeled].assign(CHURN_LABEL=label[labeled], CUTOFF=back).reset_index())
     return pd.concat(parts, ignore_index=True).sort_values(["customer_id", "CUTOFF"]).reset_index(drop=True)
@@ -98,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[200])
     parser.add_argument("--seeds", type=seed_list, nargs="+", default=[list(range(1, 16))])
-    parser.add_argument("--cutoffs", type=int, default=3, help="training cut-offs per world (churn.training_snapshots)")
+    parser.add_argument("--cutoffs", type=int, default=ChurnSettings().training_snapshots,
+                        help="training cut-offs per world (default: churn.training_snapshots)")
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2025, 6, 30), dest="as_of")
     args = parser.parse_args(argv)
     seeds = [s for group in args.seeds for s in group]

@@ -539,3 +539,34 @@ def test_continuation_delivers_new_customers_and_attribute_changes(tmp_path):
     changed = [r for r in delivered if int(r[0][4:]) <= 4000]
     assert changed and all(r[13] >= "2025-07-01" for r in changed)
     json.dumps(read_manifest(tmp_path))  # the manifest stays plain JSON
+
+
+def test_card_strain_rises_before_a_customer_leaves_and_never_before_a_temporary_dip():
+    from types import SimpleNamespace
+
+    from c360_pipeline.generator import behaviour
+    from c360_pipeline.generator.population import EVENT_GRADUAL, EVENT_NONE, EVENT_RECOVER, EVENT_SUDDEN
+
+    # one customer per kind, each event starting on day 1000 and lasting 100 days (lead 60 days)
+    pop = SimpleNamespace(
+        event_kind=np.array([EVENT_GRADUAL, EVENT_SUDDEN, EVENT_RECOVER, EVENT_NONE]),
+        event_start=np.full(4, 1000.0), event_length=np.full(4, 100.0),
+    )
+    days = np.array([900, 940, 970, 1000, 1050, 1100, 1130, 1160, 1200])
+    strain = {k: behaviour.card_strain(pop, np.full(len(days), k), days) for k in range(4)}
+    # gradual: nothing 100 days before, half-way up in the middle of the 60-day lead, full through the
+    # decline, half faded 30 days after the floor, gone 60 days after it
+    assert strain[0].tolist() == pytest.approx([0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0])
+    # sudden: rises over the last SUDDEN_STRESS_DAYS (45) before the card goes quiet
+    assert strain[1][1] == 0.0 and strain[1][2] == pytest.approx(1 - 30 / 45) and strain[1][3] == 1.0
+    assert not strain[2].any() and not strain[3].any()  # a dip that recovers, a steady customer
+
+
+def test_customers_on_their_way_out_have_more_purchases_declined(clean_frames):
+    customers, tx = clean_frames
+    tx = tx.assign(day=pd.to_datetime(tx["transaction_date"].str.slice(0, 10)))
+    last_90 = tx[tx["day"] > tx["day"].max() - pd.Timedelta(days=90)]
+    declined = (last_90["status"] == "declined").groupby(last_90["customer_id"]).mean()
+    current = customers.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+    leaving = current["decline_type"].reindex(declined.index) != ""
+    assert declined[leaving].mean() > declined[~leaving].mean() + 0.05

@@ -112,6 +112,8 @@ FEATURES: dict[str, tuple[str, str]] = {
     "SPEND_VOLATILITY_6M": ("trend", "standard deviation of the six monthly spends / their mean"),
     "DECLINED_COUNT_90D": ("declines", "declined transactions in the last 90 days"),
     "DECLINED_SHARE_90D": ("declines", "declined / attempted transactions in the last 90 days"),
+    "DECLINED_SHARE_30D": ("declines", "declined / attempted transactions in the last 30 days"),
+    "DECLINED_SHARE_PRIOR_90D": ("declines", "declined / attempted transactions 91-180 days before the cut-off"),
     "ONLINE_SHARE": ("channel", "share of the last 180 days' approved transactions made online"),
     "MOBILE_SHARE": ("channel", "share of the last 180 days' approved transactions made on mobile"),
     "IN_STORE_SHARE": ("channel", "share of the last 180 days' approved transactions made in store"),
@@ -380,7 +382,7 @@ def activity_at(periods: PeriodTotals, cutoff: date) -> DataFrame:
         "TXN_COUNT_LIFETIME": total("APPROVED", cutoff),
         **{f"MONTH_SPEND_{k}": total("SPEND", cutoff, MONTH_DAYS * (k - 1), MONTH_DAYS) for k in range(1, MONTHS + 1)},
         **{f"TXN_COUNT_{d}D": total("APPROVED", cutoff, 0, d) for d in COUNT_WINDOWS},
-        "ATTEMPTS_90D": total("ATTEMPTS", cutoff, 0, 90),
+        **{f"ATTEMPTS_{d}D": total("ATTEMPTS", cutoff, 0, d) for d in COUNT_WINDOWS},
         **{f"GROUP_SPEND_{g.upper()}": total(f"SPEND_{g.upper()}", cutoff, 0, SHARE_WINDOW) for g in SPENDING_GROUPS},
         "ONLINE_COUNT": total("ONLINE", cutoff, 0, SHARE_WINDOW),
         "MOBILE_COUNT": total("MOBILE", cutoff, 0, SHARE_WINDOW),
@@ -434,6 +436,7 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
     variance = sum((month[k] - mean_month) * (month[k] - mean_month) for k in range(1, MONTHS + 1)) / (MONTHS - 1)
     card_tier = sum((F.col("CARD_TYPE") == card).cast(LongType()) * tier for tier, card in enumerate(CARD_TYPES))
     prior_count_90 = counts[180] - counts[90]
+    attempts_prior_90 = total("ATTEMPTS_180D") - attempts_90
     values: dict[str, F.Column] = {
         "AGE": F.col("AGE"),
         **{f"IS_{_slug(s)}": (F.col("EMPLOYMENT_STATUS") == s).cast(LongType()) for s in EMPLOYMENT_STATUSES},
@@ -468,6 +471,10 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
         "SPEND_VOLATILITY_6M": _ratio(F.sqrt(variance), mean_month),
         "DECLINED_COUNT_90D": declined_90,
         "DECLINED_SHARE_90D": _ratio(declined_90, attempts_90),
+        "DECLINED_SHARE_30D": _ratio(F.greatest(total("ATTEMPTS_30D") - counts[30], F.lit(0.0)), total("ATTEMPTS_30D")),
+        "DECLINED_SHARE_PRIOR_90D": _ratio(
+            F.greatest(attempts_prior_90 - prior_count_90, F.lit(0.0)), attempts_prior_90
+        ),
         "ONLINE_SHARE": _ratio(online, counts[SHARE_WINDOW]),
         "MOBILE_SHARE": _ratio(mobile, counts[SHARE_WINDOW]),
         "IN_STORE_SHARE": _ratio(F.greatest(counts[SHARE_WINDOW] - online - mobile, F.lit(0.0)), counts[SHARE_WINDOW]),

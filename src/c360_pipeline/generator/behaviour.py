@@ -16,7 +16,9 @@ sudden with no warning), 0.15-0.5 for customers who move most of their spending 
 followed by a climb back for those who recover. Lower activity means fewer visits (rate x a^0.6),
 smaller baskets (ticket x a^0.4), fewer categories (a growing share of visits goes to the three main
 ones) and bills leaving the card one by one, so a decline shows in recency, frequency, monetary value
-and breadth weeks before the customer goes quiet. Event onsets are spread uniformly over time, so
+and breadth weeks before the customer goes quiet. Customers on their way out (not a temporary dip) also
+strain their card first: more of their purchases are declined over the disengagement phase and the
+decline (card_strain), a warning that shows before their spend falls. Event onsets are spread uniformly over time, so
 every cut-off date has churners; those whose decline is under way at as_of are the Declining archetype.
 """
 
@@ -31,7 +33,7 @@ import numpy as np
 from c360_pipeline.catalog import CARD_TYPES, PREMIUM_CARD_TYPES, SEGMENTS
 from c360_pipeline.generator import reference as ref
 from c360_pipeline.generator.population import (
-    APPROVAL_RATE, EVENT_NONE, EVENT_RECOVER, EVENT_SUDDEN, Population,
+    APPROVAL_RATE, EVENT_GRADUAL, EVENT_NONE, EVENT_PARTIAL, EVENT_RECOVER, EVENT_SUDDEN, Population,
 )
 
 RATE_EXPONENT = 0.6      # share of a decline expressed as fewer visits (the rest is smaller baskets)
@@ -40,6 +42,9 @@ DECLINE_SHAPE = 0.6      # exponent of the decline curve (1 = linear)
 MONTH_NOISE = 0.08       # month-to-month variation of a customer's budget (lognormal sigma)
 LEAD_SHARE = 0.6         # disengagement before a (non-sudden) decline event, as a share of its length
 LEAD_DROP = 0.3          # activity lost during that disengagement
+STRESS_DECLINE = 0.3     # extra chance that a purchase is declined when the card is under full strain
+SUDDEN_STRESS_DAYS = 45  # days of rising declines before a sudden churner leaves
+STRESS_FADE_DAYS = 60    # days over which the strain fades once a decline has reached its floor
 
 
 @dataclass
@@ -85,6 +90,24 @@ def _activity_rows(pop: Population, rows: np.ndarray, days: np.ndarray) -> np.nd
         climbed = floor + (pop.recover_level[rows, None] - floor) * np.clip((x - length) / pop.recover_length[rows, None], 0.0, 1.0)
         a = np.where(recovering, climbed, a)
     return np.where(kind == EVENT_SUDDEN, (x < 0).astype(np.float64), a)
+
+
+def card_strain(pop: Population, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Per transaction (customer row, day ordinal), in [0, 1]: how strained the customer's card is.
+
+    Customers on their way out (gradual, partial and sudden decliners, not a temporary dip) run into
+    their limit or let payments slip first: the strain rises over the disengagement phase (the last
+    SUDDEN_STRESS_DAYS for a sudden churner), holds through the decline and fades once the floor is
+    reached, and each unit of it adds STRESS_DECLINE to the chance a purchase is declined.
+    """
+    kind = pop.event_kind[rows]
+    x = days - pop.event_start[rows]
+    length = pop.event_length[rows]
+    lead = np.where(kind == EVENT_SUDDEN, float(SUDDEN_STRESS_DAYS), LEAD_SHARE * length)
+    rising = np.clip((x + lead) / lead, 0.0, 1.0)
+    fading = 1.0 - np.clip((x - length) / STRESS_FADE_DAYS, 0.0, 1.0)
+    leaving = np.isin(kind, [EVENT_GRADUAL, EVENT_PARTIAL, EVENT_SUDDEN])
+    return np.where(leaving, rising * fading, 0.0)
 
 
 @lru_cache(maxsize=8)
@@ -241,7 +264,8 @@ def draw_transactions(pop: Population, days: np.ndarray, rng: np.random.Generato
     merchant = category * k + np.where(recurring | (rng.random(m) < 0.55), favourite, rng.integers(0, k, m))
     u = rng.random(m)
     channel = (u >= ref.CHANNEL_CUMULATIVE[category, 0]).astype(np.int64) + (u >= ref.CHANNEL_CUMULATIVE[category, 1])
-    declined = rng.random(m) < np.where(recurring, 0.025, np.where(cents > 40_000, 0.07, 0.049))
+    strain = STRESS_DECLINE * card_strain(pop, row, day)
+    declined = rng.random(m) < np.where(recurring, 0.025, np.where(cents > 40_000, 0.07, 0.049)) + strain
     return Transactions(
         number=np.zeros(m, dtype=np.int64), customer=customer, day=day, second=second.astype(np.int64),
         category=category, merchant=merchant.astype(np.int64), cents=cents, channel=channel.astype(np.int64),
