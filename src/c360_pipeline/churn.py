@@ -576,8 +576,8 @@ def choose_threshold(labels: np.ndarray, scores: np.ndarray, min_precision: floa
 def sampling_errors(matrix: dict[str, int]) -> tuple[int, int, float | None, float | None]:
     """(churners, flagged, recall standard error, precision standard error) of a test confusion matrix.
 
-    Binomial standard errors: with the dozen churners of a small world's test split, recall moves by more
-    than 0.1 from one split to the next. None where there is nothing to divide by."""
+    Binomial standard errors: with the ~40 churners of a 200-customer world's test split (10 training
+    cut-offs), recall moves by about 0.08 from one split to the next. None where there is nothing to divide by."""
     churners, flagged = matrix["tp"] + matrix["fn"], matrix["tp"] + matrix["fp"]
 
     def error(hits: int, total: int) -> float | None:
