@@ -500,6 +500,18 @@ def test_model_card_is_rendered_from_the_metrics_table(session, cfg, warehouse, 
     assert "## Limitations" in card and f"`{m['top_features'][0]['feature']}`" in card
     matrix = m["confusion_matrix"]
     assert f"The test split holds {matrix['tp'] + matrix['fn']} churners" in card
+    # the card states the cut-offs the model was trained on (one here), not the configured ten
+    assert m["training_cutoffs"] == [CUTOFF.isoformat()] and "earlier cut-off" not in card
+
+
+def test_model_card_counts_the_training_cut_offs_recorded_with_the_model(session, cfg, warehouse, trained, tmp_path: Path):
+    metadata = {**trained.metadata, "training_cutoffs": [str(CUTOFF - timedelta(days=30 * k)) for k in range(3)]}
+    row = churn.metrics_row(metadata, pd.Timestamp("2025-07-01 02:00:00").to_pydatetime())
+    warehouse.write_pandas(row, churn.METRICS_SCHEMA, "GOLD", "CHURN_MODEL_METRICS")
+
+    card = write_model_card(session, cfg, path=tmp_path / "card.md").read_text()
+
+    assert "and 2 earlier cut-off(s) every 30 days" in card
 
 
 def test_model_card_states_the_sampling_error_of_a_small_test_split():

@@ -164,6 +164,7 @@ METRICS_SCHEMA = StructType(
         StructField("DECLINE_PCT", DoubleType()),
         StructField("MIN_PRECISION", DoubleType()),
         StructField("THRESHOLD_RULE", StringType()),
+        StructField("TRAINING_CUTOFFS", StringType()),
     ]
 )
 
@@ -727,6 +728,7 @@ def metrics_row(metadata: dict[str, Any], trained_at: datetime) -> pd.DataFrame:
                 "DECLINE_PCT": metadata["label"]["decline_pct"],
                 "MIN_PRECISION": metadata["min_precision"],
                 "THRESHOLD_RULE": metadata["threshold_rule"],
+                "TRAINING_CUTOFFS": json.dumps(metadata.get("training_cutoffs", [metadata["cutoff_date"]])),
             }
         ]
     )

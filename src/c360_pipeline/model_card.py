@@ -65,7 +65,10 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
     top = json.loads(row["TOP_FEATURES"])
     horizon = int(row.get("HORIZON_DAYS", cfg.churn.horizon_days))
     inactivity = int(row.get("INACTIVITY_DAYS", cfg.churn.inactivity_days))
-    snapshots, spacing = cfg.churn.training_snapshots, cfg.churn.snapshot_spacing_days
+    # The cut-offs the model was trained on (fewer than configured when the data starts late).
+    recorded = row.get("TRAINING_CUTOFFS")
+    snapshots = len(json.loads(recorded)) if isinstance(recorded, str) else cfg.churn.training_snapshots
+    spacing = cfg.churn.snapshot_spacing_days
     decline = float(row.get("DECLINE_PCT", cfg.churn.decline_pct))
     bar = churn.QUALITY_BAR
     meets = all(float(row[k]) >= v for k, v in bar.items())
