@@ -362,15 +362,17 @@ def customer_periods(classified: DataFrame, calendar: DataFrame, as_of: date, le
         group_spend = [value(f"SPEND_{g.upper()}_{p}") for g in SPENDING_GROUPS]
         kind = [value(f"N_{k}_{p}") for k in range(len(CHANNELS) + 1)]
         approved_count = sum(kind[1:len(CHANNELS)], kind[0])
-        columns += [
-            sum(group_spend[1:], group_spend[0]).alias(f"SPEND_{p}"),
-            *[spend.alias(f"SPEND_{g.upper()}_{p}") for g, spend in zip(SPENDING_GROUPS, group_spend)],
-            approved_count.alias(f"APPROVED_{p}"),
-            kind[CHANNELS.index("Online")].alias(f"ONLINE_{p}"),
-            kind[CHANNELS.index("Mobile")].alias(f"MOBILE_{p}"),
-            (approved_count + kind[len(CHANNELS)]).alias(f"ATTEMPTS_{p}"),
-            value(f"LAST_KEY_{p}", LongType()).alias(f"LAST_KEY_{p}"),
-        ]
+        measures = {
+            "SPEND": sum(group_spend[1:], group_spend[0]),
+            **{f"SPEND_{g.upper()}": spend for g, spend in zip(SPENDING_GROUPS, group_spend)},
+            "APPROVED": approved_count,
+            "ONLINE": kind[CHANNELS.index("Online")],
+            "MOBILE": kind[CHANNELS.index("Mobile")],
+            "ATTEMPTS": approved_count + kind[len(CHANNELS)],
+            "LAST_KEY": value(f"LAST_KEY_{p}", LongType()),
+        }
+        assert tuple(measures) == MEASURES, "customer_periods and MEASURES must list the same names in order"
+        columns += [column.alias(f"{name}_{p}") for name, column in measures.items()]
     return PeriodTotals(wide.select("CUSTOMER_ID", *columns).cache_result(), as_of, length, count)
 
 
@@ -408,6 +410,11 @@ def _ratio(numerator: F.Column, denominator: F.Column, otherwise: float = 0.0) -
     return F.iff(denominator > 0, numerator / denominator, F.lit(otherwise))
 
 
+def _declined(attempts: F.Column, approved: F.Column) -> F.Column:
+    """Transactions not approved: attempts - approved, never below 0 (float sums)."""
+    return F.greatest(attempts - approved, F.lit(0.0))
+
+
 def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cutoff: date) -> DataFrame:
     """One row per customer open on the cut-off (CUSTOMER_ID, CUTOFF_DATE): FEATURE_COLUMNS, as doubles."""
     last_day = days.select(F.col("DATE_KEY").alias("LAST_APPROVED_KEY"), F.col("DAYS_BEFORE").alias("DAYS_SINCE_LAST"))
@@ -426,7 +433,7 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
     shares = {g: _ratio(group_spend[g], spend_180) for g in SPENDING_GROUPS}
     online, mobile = total("ONLINE_COUNT"), total("MOBILE_COUNT")
     attempts_90 = total("ATTEMPTS_90D")
-    declined_90 = F.greatest(attempts_90 - counts[90], F.lit(0.0))
+    declined_90 = _declined(attempts_90, counts[90])
     tenure = F.datediff("day", F.col("ACCOUNT_OPEN_DATE"), F.lit(cutoff)).cast(DoubleType())
     mean_month = spend_180 / MONTHS
     # Months in time order t = 0 (oldest) .. 5 (latest); slope = sum((t - 2.5) * y_t) / sum((t - 2.5)^2).
@@ -437,7 +444,7 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
     variance = sum((month[k] - mean_month) * (month[k] - mean_month) for k in range(1, MONTHS + 1)) / (MONTHS - 1)
     card_tier = sum((F.col("CARD_TYPE") == card).cast(LongType()) * tier for tier, card in enumerate(CARD_TYPES))
     prior_count_90 = counts[180] - counts[90]
-    attempts_prior_90 = total("ATTEMPTS_180D") - attempts_90
+    attempts_30, attempts_prior_90 = total("ATTEMPTS_30D"), total("ATTEMPTS_180D") - attempts_90
     values: dict[str, F.Column] = {
         "AGE": F.col("AGE"),
         **{f"IS_{_slug(s)}": (F.col("EMPLOYMENT_STATUS") == s).cast(LongType()) for s in EMPLOYMENT_STATUSES},
@@ -472,10 +479,8 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
         "SPEND_VOLATILITY_6M": _ratio(F.sqrt(variance), mean_month),
         "DECLINED_COUNT_90D": declined_90,
         "DECLINED_SHARE_90D": _ratio(declined_90, attempts_90),
-        "DECLINED_SHARE_30D": _ratio(F.greatest(total("ATTEMPTS_30D") - counts[30], F.lit(0.0)), total("ATTEMPTS_30D")),
-        "DECLINED_SHARE_PRIOR_90D": _ratio(
-            F.greatest(attempts_prior_90 - prior_count_90, F.lit(0.0)), attempts_prior_90
-        ),
+        "DECLINED_SHARE_30D": _ratio(_declined(attempts_30, counts[30]), attempts_30),
+        "DECLINED_SHARE_PRIOR_90D": _ratio(_declined(attempts_prior_90, prior_count_90), attempts_prior_90),
         "ONLINE_SHARE": _ratio(online, counts[SHARE_WINDOW]),
         "MOBILE_SHARE": _ratio(mobile, counts[SHARE_WINDOW]),
         "IN_STORE_SHARE": _ratio(F.greatest(counts[SHARE_WINDOW] - online - mobile, F.lit(0.0)), counts[SHARE_WINDOW]),
@@ -894,12 +899,15 @@ def classified_fact(session: Session, warehouse: Warehouse) -> DataFrame:
     ).cache_result()
 
 
-def features_at(warehouse: Warehouse, periods: PeriodTotals, cutoff: date) -> DataFrame:
-    """CHURN_FEATURES columns (without the label) for every customer open on the cut-off, materialised."""
+def features_at(periods: PeriodTotals, calendar: DataFrame, customers: DataFrame, cutoff: date) -> DataFrame:
+    """CHURN_FEATURES columns (without the label) for every customer open on the cut-off, materialised.
+
+    `calendar` and `customers` are GOLD.DIM_DATE and GOLD.DIM_CUSTOMER, read once per run.
+    """
     # Materialised between stages: the local engine re-evaluates a lazy input each time a later frame is planned.
     activity = activity_at(periods, cutoff).cache_result()
-    days = feature_days(warehouse.read("GOLD", "DIM_DATE"), cutoff).cache_result()
-    profiles = customers_at(warehouse.read("GOLD", "DIM_CUSTOMER"), cutoff).cache_result()
+    days = feature_days(calendar, cutoff).cache_result()
+    profiles = customers_at(customers, cutoff).cache_result()
     return churn_features(activity, profiles, days, cutoff).cache_result()
 
 
@@ -924,7 +932,8 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     cutoffs = training_cutoffs(as_of, cfg.churn) if decision.train else []
     mark = time.perf_counter()
     length = period_length(cfg.churn)
-    periods = customer_periods(classified_fact(session, warehouse), warehouse.read("GOLD", "DIM_DATE"), as_of, length)
+    calendar, customers = warehouse.read("GOLD", "DIM_DATE"), warehouse.read("GOLD", "DIM_CUSTOMER")
+    periods = customer_periods(classified_fact(session, warehouse), calendar, as_of, length)
     timings[f"customer_periods_{length}d"] = time.perf_counter() - mark
     # A cut-off whose six-month look-back starts before the data would teach the model that everyone's
     # history is short; the latest is kept regardless (a young warehouse still gets a model).
@@ -932,7 +941,7 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     cutoffs = [c for c in cutoffs if c not in short]
     for snapshot in cutoffs:
         mark = time.perf_counter()
-        training = features_at(warehouse, periods, snapshot)
+        training = features_at(periods, calendar, customers, snapshot)
         labels = labels_at(periods, snapshot, cfg.churn).cache_result()
         timings[f"training_{snapshot}"] = time.perf_counter() - mark
         frames.append(labeled_features(training, labels))
@@ -940,7 +949,7 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
         labeled, churned = labeled + int(counts["N"] or 0), churned + int(counts["P"] or 0)
         training_rows += training.count()
     mark = time.perf_counter()
-    scoring = features_at(warehouse, periods, as_of)
+    scoring = features_at(periods, calendar, customers, as_of)
     timings["scoring_features"] = time.perf_counter() - mark
     frames.append(unlabeled_features(scoring))
     mark = time.perf_counter()
