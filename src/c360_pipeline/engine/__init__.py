@@ -1,0 +1,256 @@
+"""The one place that knows which engine runs a session: Snowflake, or DuckDB through fakesnow.
+
+Every step, transform, test and the app run one code path: Snowpark DataFrames compiled to
+Snowflake SQL. Locally that SQL runs on DuckDB through fakesnow (`fakesnow_adapter` closes its gaps);
+on an account it runs on Snowflake. What truly differs is here, each as one operation:
+
+* `local_session` / `reader_session`: the local database in `<home>/<DATABASE>.db`, one writer at a
+  time, readers read-only;
+* `load_pandas`: rows from pandas into a table (DuckDB's Arrow scan locally, `write_pandas` on Snowflake);
+* `call_procedure`: a step procedure (`session.call` on Snowflake, the same handler in-process locally);
+* `bulk_connection`: DuckDB itself, for reading raw files with its CSV/Parquet readers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from snowflake.snowpark import DataFrame, Session
+from snowflake.snowpark.types import (
+    BooleanType,
+    ByteType,
+    DataType,
+    DateType,
+    DecimalType,
+    DoubleType,
+    FloatType,
+    IntegerType,
+    LongType,
+    ShortType,
+    StringType,
+    StructType,
+    TimestampType,
+    _NumericType,
+)
+
+from c360_pipeline.engine.fakesnow_adapter import Connection, DatabaseBusy, connect
+
+__all__ = [
+    "DatabaseBusy",
+    "bulk_connection",
+    "call_procedure",
+    "database_file",
+    "is_local",
+    "load_pandas",
+    "local_session",
+    "reader_session",
+]
+
+DEFAULT_SCHEMA = "PUBLIC"
+
+
+def database_file(home: Path, database: str = "C360") -> Path:
+    """Where the local engine keeps a database: `<home>/<DATABASE>.db` (a DuckDB file)."""
+    return Path(home) / f"{database.upper()}.db"
+
+
+def _session(connection: Connection) -> Session:
+    logging.getLogger("snowflake.snowpark").setLevel(logging.ERROR)
+    logging.getLogger("fakesnow").setLevel(logging.ERROR)
+    return Session.builder.configs({"connection": connection}).create()
+
+
+def local_session(home: Path | None = None, database: str = "C360") -> Session:
+    """A Snowpark session on the local engine: DuckDB through fakesnow.
+
+    With `home`, the database persists in `<home>/<DATABASE>.db` and this process is its one
+    writer (`DatabaseBusy` if another holds it); without, it lives in memory (tests).
+    """
+    if home is not None:
+        Path(home).mkdir(parents=True, exist_ok=True)
+    try:
+        connection = connect(Path(home) if home is not None else None, database, DEFAULT_SCHEMA)
+    except DatabaseBusy as error:
+        raise DatabaseBusy(
+            f"the local database {database_file(home, database)} is in use by another c360 process "
+            f"(a run writing, or the app / `c360 ask` reading): {error}"
+        ) from None
+    return _session(connection)
+
+
+def reader_session(home: Path, database: str = "C360") -> Session:
+    """A read-only session on the local database (the app, `c360 ask`); `DatabaseBusy` while a run writes."""
+    try:
+        connection = connect(Path(home), database, DEFAULT_SCHEMA, read_only=True)
+    except DatabaseBusy:
+        raise DatabaseBusy(
+            f"a c360 run is writing to {database_file(home, database)}; the tables can be read when it finishes"
+        ) from None
+    return _session(connection)
+
+
+def is_local(session: Session) -> bool:
+    """True for a session on the local engine."""
+    return isinstance(getattr(session._conn, "_conn", None), Connection)
+
+
+def bulk_connection(session: Session):
+    """The DuckDB connection under a local session (None on Snowflake)."""
+    connection = getattr(session._conn, "_conn", None)
+    return connection.duckdb if isinstance(connection, Connection) else None
+
+
+# --------------------------------------------------------------------------------------------
+# rows from pandas
+
+
+def arrow_type(datatype: DataType) -> pa.DataType:
+    """The Arrow type that carries a Snowpark column type without loss."""
+    if isinstance(datatype, StringType):
+        return pa.string()
+    if isinstance(datatype, DecimalType):
+        if datatype.scale == 0 and datatype.precision >= 19:
+            return pa.int64()
+        return pa.decimal128(datatype.precision, datatype.scale)
+    if isinstance(datatype, (LongType, IntegerType, ShortType, ByteType)):
+        return pa.int64()
+    if isinstance(datatype, (DoubleType, FloatType)):
+        return pa.float64()
+    if isinstance(datatype, BooleanType):
+        return pa.bool_()
+    if isinstance(datatype, DateType):
+        return pa.date32()
+    if isinstance(datatype, TimestampType):
+        return pa.timestamp("us")
+    if isinstance(datatype, _NumericType):
+        return pa.float64()
+    raise TypeError(f"column type {datatype} cannot be loaded from pandas")
+
+
+def to_arrow(frame: pd.DataFrame, schema: StructType) -> pa.Table:
+    """A pandas frame as an Arrow table with the schema's column types (names as in the schema)."""
+    from decimal import Decimal
+
+    arrays, fields = [], []
+    for field in schema.fields:
+        name = field.name.strip('"')
+        target = arrow_type(field.datatype)
+        values = frame[name] if name in frame.columns else frame[field.name]
+        if pa.types.is_integer(target):
+            values = pd.array(pd.to_numeric(values).astype("float64").round(), dtype="Int64") if values.dtype != "int64" else values
+        elif pa.types.is_timestamp(target):
+            values = pd.to_datetime(values)
+        elif pa.types.is_date(target):
+            values = pd.to_datetime(values).dt.date
+        elif pa.types.is_boolean(target):
+            values = values.astype("boolean")
+        elif pa.types.is_floating(target):
+            values = pd.to_numeric(values).astype("float64")
+        elif pa.types.is_decimal(target):
+            step = Decimal(1).scaleb(-target.scale)
+            values = [None if _missing(v) else Decimal(str(v)).quantize(step) for v in values]
+        elif pa.types.is_string(target):
+            values = values.astype(object).where(values.notna(), None)
+        arrays.append(pa.array(values, type=target, from_pandas=True))
+        fields.append(pa.field(name, target))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def load_pandas(session: Session, frame: pd.DataFrame, schema: StructType, table: str, mode: str = "overwrite",
+                table_type: str = "") -> int:
+    """Write a pandas frame into `table` with the schema's types (overwrite or append); returns rows written.
+
+    The table is created by Snowpark's own DDL on both engines. On Snowflake the rows go through
+    `write_pandas`; locally DuckDB inserts them from Arrow in one statement.
+    """
+    if mode not in {"overwrite", "append"}:
+        raise ValueError(f"mode must be 'overwrite' or 'append', got {mode!r}")
+    names = [field.name.strip('"') for field in schema.fields]
+    duck = bulk_connection(session)
+    if duck is None:
+        rows = session.create_dataframe(frame[names] if len(frame) else [], schema=schema)
+        rows.write.save_as_table(table, mode=mode, column_order="name", table_type=table_type)
+        return len(frame)
+    empty = session.create_dataframe([], schema=schema)
+    if mode == "overwrite" or not table_exists(session, table):
+        empty.write.save_as_table(table, mode="overwrite", table_type=table_type)
+    if len(frame):
+        arrow = to_arrow(frame, schema)
+        view = f"c360_load_{uuid.uuid4().hex}"
+        duck.register(view, arrow)
+        try:
+            columns = ", ".join(f'"{n}"' for n in names)
+            duck.execute(f"INSERT INTO {_duck_name(session, table)} ({columns}) SELECT {columns} FROM {view}")
+        finally:
+            duck.unregister(view)
+    return len(frame)
+
+
+def table_exists(session: Session, table: str) -> bool:
+    try:
+        session.table(table).schema
+        return True
+    except Exception:  # the connector raises a ProgrammingError subtype per engine
+        return False
+
+
+def _duck_name(session: Session, table: str) -> str:
+    """A Snowflake table name (`DB.SCHEMA.T`, `T`) as DuckDB resolves it (temporary tables live in `temp`)."""
+    parts = [p.strip('"') for p in table.split(".")]
+    if len(parts) == 1:
+        return f'"{parts[0]}"'
+    return ".".join(f'"{p}"' for p in parts)
+
+
+def dataframe(session: Session, frame: pd.DataFrame, schema: StructType) -> DataFrame:
+    """A DataFrame over rows from pandas, kept in a temporary table of the session."""
+    name = f"C360_ROWS_{uuid.uuid4().hex[:12].upper()}"
+    load_pandas(session, frame, schema, name, table_type="temporary")
+    return session.table(name)
+
+
+# --------------------------------------------------------------------------------------------
+# procedures
+
+
+def call_procedure(session: Session, procedure: str, handler: Callable[[Session, str], str], argument: str) -> str:
+    """Call a step procedure: `session.call` on Snowflake; the same handler, in-process, locally.
+
+    Snowflake runs a Python procedure's handler with the caller's session; the local engine has no
+    procedure runtime, so the handler is called directly with the local session.
+    """
+    if is_local(session):
+        return handler(session, argument)
+    return session.call(procedure, argument)
+
+
+@contextlib.contextmanager
+def closing(session: Session) -> Iterator[Session]:
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def describe(session: Session) -> str:
+    """Where a session's tables live, for messages."""
+    duck = bulk_connection(session)
+    if duck is None:
+        return f"Snowflake account {session.get_current_account()}"
+    rows = duck.execute("SELECT path FROM duckdb_databases() WHERE NOT internal AND path IS NOT NULL").fetchall()
+    return "local DuckDB " + (", ".join(str(r[0]) for r in rows) or "in memory")
+
+
+def settings_for(session: Session) -> dict[str, Any]:
+    return {"engine": "local" if is_local(session) else "snowflake"}

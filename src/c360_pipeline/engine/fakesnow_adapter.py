@@ -1,0 +1,331 @@
+"""The local engine's connection: fakesnow (Snowflake SQL on DuckDB) shaped the way Snowpark reads a connector.
+
+Snowpark compiles every DataFrame to Snowflake SQL and hands it to a `snowflake.connector` connection.
+fakesnow translates that SQL to DuckDB. Between the two are gaps; each is closed here by a small
+named function whose docstring names the gap (tests: `tests/test_engine.py`). Nothing here changes
+what a query means: a shim either supplies what Snowpark reads from a real connector, or rewrites
+one Snowflake construct that fakesnow 0.12 does not translate into one it does.
+
+Pinned in pyproject.toml: fakesnow 0.12.x (which pins its sqlglot and duckdb). On an upgrade, run
+`pytest tests/test_engine.py`; a shim whose gap fakesnow has closed fails its test and can go.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from fakesnow.conn import FakeSnowflakeConnection
+from fakesnow.cursor import FakeSnowflakeCursor
+from fakesnow.instance import FakeSnow
+from snowflake.connector.cursor import DictCursor, SnowflakeCursor
+from sqlglot import exp
+
+# --------------------------------------------------------------------------------------------
+# text shims: Snowflake syntax fakesnow's parser (sqlglot) rejects, rewritten before parsing
+
+TextShim = Callable[[str], str]
+TEXT_SHIMS: list[TextShim] = []
+
+
+def text_shim(function: TextShim) -> TextShim:
+    TEXT_SHIMS.append(function)
+    return function
+
+
+_IF_NOT_EXISTS_AFTER_NAME = re.compile(r"(?i)\bTABLE\s+((?:\"[^\"]+\"|[\w$]+)(?:\.(?:\"[^\"]+\"|[\w$]+))*)\s+IF\s+NOT\s+EXISTS\b")
+
+
+@text_shim
+def if_not_exists_after_table_name(sql: str) -> str:
+    """`CREATE TABLE t IF NOT EXISTS (…)` (Snowpark's append to a new table) → `CREATE TABLE IF NOT EXISTS t`.
+
+    Snowflake accepts both orders; sqlglot parses only the standard one.
+    """
+    return _IF_NOT_EXISTS_AFTER_NAME.sub(r"TABLE IF NOT EXISTS \1", sql, count=1)
+
+
+_SCOPED_TEMPORARY = re.compile(r"(?i)^\s*CREATE\s+(OR\s+REPLACE\s+)?SCOPED\s+TEMPORARY\b")
+
+
+@text_shim
+def scoped_temporary(sql: str) -> str:
+    """`CREATE SCOPED TEMPORARY TABLE` (cache_result, merge/update sources) → `CREATE TEMPORARY TABLE`.
+
+    A scoped temporary object is a temporary one that Snowflake also drops with the stored procedure
+    that made it; on the local engine a procedure is an in-process call, so session scope is the same.
+    """
+    return _SCOPED_TEMPORARY.sub(lambda m: f"CREATE {m.group(1) or ''}TEMPORARY", sql, count=1)
+
+
+_CANCEL_ALL = re.compile(r"(?i)^\s*select\s+system\$cancel_all_queries\s*\(")
+
+
+# --------------------------------------------------------------------------------------------
+# expression shims: applied to fakesnow's parse tree before its own transforms
+
+ExpressionShim = Callable[[exp.Expr], exp.Expr]
+EXPRESSION_SHIMS: list[ExpressionShim] = []
+
+
+def expression_shim(function: ExpressionShim) -> ExpressionShim:
+    EXPRESSION_SHIMS.append(function)
+    return function
+
+
+def _from_of(select: exp.Select) -> exp.Expr | None:
+    source = select.args.get("from_") or select.args.get("from")
+    return source.this if source is not None else None
+
+
+@expression_shim
+def positional_values_columns(node: exp.Expr) -> exp.Expr:
+    """`SELECT $1, $2 FROM VALUES (…)` (Snowpark's create_dataframe) → the VALUES columns by name.
+
+    Snowflake names VALUES columns COLUMN1…N and lets `$N` refer to them; DuckDB reads `$N` as a bind
+    parameter. fakesnow already names the columns COLUMN1…N (its `values_columns` transform).
+    """
+    if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Literal) and not node.this.is_string:
+        select = node.find_ancestor(exp.Select)
+        if select is not None and isinstance(_from_of(select), exp.Values):
+            return exp.column(f"COLUMN{node.this.this}", quoted=True)
+    return node
+
+
+@expression_shim
+def aliased_merge_source(node: exp.Expr) -> exp.Expr:
+    """`MERGE INTO t USING (SELECT …) ON …` (Snowpark's Table.merge) → the source subquery gets an alias.
+
+    fakesnow's MERGE translation needs a named source; Snowflake does not. The ON and SET clauses
+    Snowpark writes use unique column names, so the alias changes no reference.
+    """
+    if isinstance(node, exp.Merge):
+        source = node.args.get("using")
+        if isinstance(source, exp.Subquery) and not source.alias:
+            source.set("alias", exp.TableAlias(this=exp.to_identifier("C360_MERGE_SOURCE")))
+    return node
+
+
+@expression_shim
+def signed_hash(node: exp.Expr) -> exp.Expr:
+    """`HASH(…)` is a signed 64-bit integer on Snowflake; DuckDB's `hash` is unsigned (UBIGINT).
+
+    The unsigned value is reinterpreted as two's complement, so HASH keeps Snowflake's type and range
+    (the values themselves differ between engines on any account too: never persist them across engines).
+    """
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "HASH" and not node.meta.get("c360_signed"):
+        node.meta["c360_signed"] = True
+        unsigned = exp.cast(node, "HUGEINT")
+        wrapped = exp.Case(
+            ifs=[exp.If(this=exp.GTE(this=unsigned.copy(), expression=exp.Literal.number(2**63)),
+                        true=exp.Sub(this=unsigned.copy(), expression=exp.Literal.number(2**64)))],
+            default=unsigned,
+        )
+        return exp.cast(exp.Paren(this=wrapped), "BIGINT")
+    return node
+
+
+_NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Median, exp.Stddev, exp.StddevSamp, exp.StddevPop,
+                       exp.Variance, exp.VariancePop)
+
+
+def keep_numeric_aggregate_types(expression: exp.Expr) -> set[int]:
+    """Marks the numeric aggregates whose argument fakesnow would wrap in `TRY_CAST(… AS DOUBLE)`.
+
+    fakesnow casts every SUM/AVG/… argument to DOUBLE (for Snowflake's implicit VARCHAR → number), so a
+    SUM of NUMBER(12,2) money comes back as a float. c360 never aggregates text, and Snowflake keeps
+    NUMBER(38,2) for that SUM: `undo_double_casts` removes the casts fakesnow added to the marked nodes.
+    """
+    return {id(node) for node in expression.find_all(*_NUMERIC_AGGREGATES)
+            if not isinstance(node.this, (exp.Cast, exp.TryCast))}
+
+
+def undo_double_casts(expression: exp.Expr, marked: set[int]) -> exp.Expr:
+    for node in expression.find_all(*_NUMERIC_AGGREGATES):
+        argument = node.this
+        if id(node) in marked and isinstance(argument, exp.TryCast) and argument.to.this == exp.DataType.Type.DOUBLE:
+            node.set("this", argument.this)
+    return expression
+
+
+# --------------------------------------------------------------------------------------------
+# results: typed the way the Snowflake connector types them
+
+
+def snowflake_pandas(table: pa.Table) -> pd.DataFrame:
+    """An Arrow result as the Snowflake connector's `fetch_pandas_all` gives it.
+
+    The connector returns NUMBER(p, 0) as int64 (float64 when it has NULLs) and NUMBER(p, s>0) as
+    float64; Arrow's `to_pandas` would give Python Decimal objects for both.
+    """
+    columns = {}
+    for name, column in zip(table.column_names, table.columns):
+        kind = column.type
+        if pa.types.is_decimal(kind):
+            if kind.scale == 0 and column.null_count == 0:
+                column = column.cast(pa.int64())
+            else:
+                column = column.cast(pa.float64())
+        elif pa.types.is_integer(kind) and kind.bit_width > 64:
+            column = column.cast(pa.int64())
+        columns[name] = column
+    return pa.table(columns).to_pandas() if columns else table.to_pandas()
+
+
+SCRATCH = "C360_SCRATCH"
+
+
+class Cursor(FakeSnowflakeCursor):
+    """fakesnow's cursor with the members Snowpark reads from a connector cursor."""
+
+    _request_id = None
+    _query_result_format = "arrow"
+
+    @property
+    def query(self) -> str | None:
+        return self._last_sql
+
+    @property
+    def connection(self) -> "Connection":
+        return self._conn  # type: ignore[return-value]
+
+    def execute(self, command: str, params: Any = None, *args: Any, **kwargs: Any) -> "Cursor":
+        if _CANCEL_ALL.match(command):
+            # Snowpark cancels running queries when a session closes; DuckDB runs one at a time.
+            command = "SELECT 'no query to cancel' AS STATUS"
+        for shim in TEXT_SHIMS:
+            command = shim(command)
+        return super().execute(command, params, *args, **kwargs)
+
+    def _transform_explode(self, expression: exp.Expr) -> list[exp.Expr]:
+        # Runs once per statement, before fakesnow splits a MERGE and before its own transforms.
+        for shim in EXPRESSION_SHIMS:
+            expression = expression.transform(shim, copy=False)
+        expression = expression.transform(self._conn.temporary_table_names, copy=False)
+        return super()._transform_explode(expression)
+
+    def _transform(self, expression: exp.Expr, params: Any) -> exp.Expr:
+        marked = keep_numeric_aggregate_types(expression)
+        return undo_double_casts(super()._transform(expression, params), marked)
+
+    def _describe_internal(self, query: str, params: Any = None, **kwargs: Any) -> list:
+        return self.describe(query, params)
+
+    def fetch_arrow_all(self, force_return_table: bool = False) -> pa.Table | None:
+        if self._prefetch_hook is not None:
+            self._prefetch_hook()
+        return self._arrow_table
+
+    def fetch_arrow_batches(self):
+        table = self.fetch_arrow_all()
+        return iter(table.to_batches() if table is not None else [])
+
+    def fetch_pandas_all(self, **kwargs: Any) -> pd.DataFrame:
+        table = self.fetch_arrow_all()
+        if table is None:
+            import snowflake.connector
+
+            raise snowflake.connector.NotSupportedError("No open result set")
+        return snowflake_pandas(table)
+
+    def fetch_pandas_batches(self, **kwargs: Any):
+        return iter([self.fetch_pandas_all()])
+
+
+class _NoTelemetry:
+    """Snowpark reports usage through the connector's telemetry client; locally there is nowhere to send it."""
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        return lambda *args, **kwargs: None
+
+
+class Connection(FakeSnowflakeConnection):
+    """fakesnow's connection with the members Snowpark reads from a connector connection."""
+
+    session_id = 0
+    collect_stacktrace_in_query_tag = False
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._session_parameters: dict[str, Any] = {}
+        self._telemetry = _NoTelemetry()
+        self._temporary: set[str] = set()
+        # Temporary tables live in an in-memory database of this connection (see temporary_table_names).
+        from fakesnow import info_schema
+
+        self._duck_conn.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
+        self._duck_conn.execute(info_schema.per_db_creation_sql(SCRATCH))
+
+    def temporary_table_names(self, node: exp.Expr) -> exp.Expr:
+        """Temporary tables named with database and schema (`cache_result`) → an in-memory scratch database.
+
+        Snowflake keeps a temporary table in the schema it names, for the session; DuckDB keeps
+        temporary tables in its `temp` catalog only, where fakesnow's bookkeeping cannot follow. So a
+        table created as temporary with a qualified name is created in this connection's in-memory
+        database `C360_SCRATCH` under the same schema, and every later reference to it goes there:
+        it vanishes with the session, and a read-only session can make one too.
+        """
+        if isinstance(node, exp.Create) and node.kind == "TABLE":
+            properties = node.args.get("properties")
+            temporary = properties is not None and [p for p in properties.expressions if isinstance(p, exp.TemporaryProperty)]
+            table = node.this.this if isinstance(node.this, exp.Schema) else node.this
+            if isinstance(table, exp.Table) and table.args.get("catalog"):
+                key = table.name.upper()
+                if temporary:
+                    for prop in temporary:
+                        prop.pop()
+                    self._temporary.add(key)
+                    self._duck_conn.execute(f'CREATE SCHEMA IF NOT EXISTS {SCRATCH}."{table.db.upper()}"')
+                elif key in self._temporary:
+                    self._temporary.discard(key)
+                    return node
+        if isinstance(node, exp.Table) and node.name and node.name.upper() in self._temporary and node.args.get("catalog"):
+            node.set("catalog", exp.to_identifier(SCRATCH))
+        return node
+
+    def cursor(self, cursor_class: type[SnowflakeCursor] = SnowflakeCursor) -> Cursor:  # type: ignore[override]
+        return Cursor(conn=self, duck_conn=self._duck_conn, use_dict_result=cursor_class == DictCursor)
+
+    @property
+    def duckdb(self):
+        """The DuckDB connection underneath (the engine module's bulk loads use it)."""
+        return self._duck_conn
+
+
+class DatabaseBusy(RuntimeError):
+    """The local database file is locked by another process (a run is writing, or a reader is open)."""
+
+
+def connect(db_path: Path | None, database: str, schema: str, read_only: bool = False) -> Connection:
+    """A connection to `database` kept in `<db_path>/<DATABASE>.db` (in memory when db_path is None)."""
+    import duckdb
+
+    instance = FakeSnow(db_path=db_path)
+    database = database.upper()
+    if db_path is not None:
+        file = Path(db_path) / f"{database}.db"
+        if read_only and not file.exists():
+            raise FileNotFoundError(f"no local database at {file}; run `c360 run` first")
+        mode = " (READ_ONLY)" if read_only else ""
+        try:
+            instance.duck_conn.execute(f"ATTACH DATABASE '{file}' AS {database}{mode}")
+        except (duckdb.IOException, duckdb.Error) as error:
+            raise DatabaseBusy(str(error)) from None
+        if not read_only:
+            from fakesnow import info_schema, macros
+
+            instance.duck_conn.execute(info_schema.per_db_creation_sql(database))
+            instance.duck_conn.execute(macros.creation_sql(database))
+    return Connection(
+        instance.duck_conn.cursor(), instance.results_cache, database, schema if not read_only else None,
+        create_schema=not read_only, db_path=db_path, paramstyle="qmark",
+    )
+
+
+def to_decimal(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
