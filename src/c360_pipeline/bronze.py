@@ -5,11 +5,13 @@ UTF-8) or Parquet files named `customers_<BATCH>.<ext>` and `transactions_<BATCH
 files load in name order. Each loaded row gets `_BATCH_ID`, `_SOURCE` (file name), `_ROW_NUMBER`
 (data row in the file, 1-based) and `_LOADED_AT`. A file already loaded (same name and checksum,
 recorded in OPS.LOADED_FILES) is skipped; a file missing a required column or that cannot be
-parsed is refused whole, with its name and the reason, and the other files still load.
+parsed is refused whole, with its name and the reason, and the other files still load. The rows
+are read by the engine (`engine.load_file`: COPY INTO on Snowflake, DuckDB's reader locally).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import time
@@ -20,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 from snowflake.snowpark import Session
-from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import LongType, StringType, StructField, StructType, TimestampType
 
+from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.contracts import TableContract, declare
 from c360_pipeline.steps import StepResult
@@ -126,45 +128,30 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_raw_file(path: Path, raw: RawTable) -> pd.DataFrame:
-    """Every column of a raw file as text (None for empty), header names normalised; refuses bad files."""
+def header_of(path: Path) -> list[str]:
+    """The column names a raw file declares (CSV header row, Parquet schema); refuses a file that has none."""
     try:
         if path.suffix.lower() == ".parquet":
-            frame = pq.read_table(path).to_pandas()
-            frame = frame.astype(object).where(frame.notna(), None)
-            frame = frame.apply(lambda column: column.map(lambda v: None if v is None else str(v)))
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-    except Exception as error:  # pandas/pyarrow raise many parse errors; the user needs the file and the reason
-        raise FileRefused(f"{path.name}: cannot be parsed as {path.suffix.lstrip('.').upper()}: {error}") from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in raw.required if c not in frame.columns]
+            return list(pq.read_schema(path).names)
+        with path.open(newline="", encoding="utf-8") as handle:
+            header = next(csv.reader(handle), None)
+    except Exception as error:  # pyarrow/csv raise many errors; the user needs the file and the reason
+        raise FileRefused(f"{path.name}: cannot be read as {path.suffix.lstrip('.').upper()}: {error}") from None
+    if not header:
+        raise FileRefused(f"{path.name}: the file is empty (a {path.suffix.lstrip('.').upper()} file needs a header row)")
+    return header
+
+
+def column_mapping(path: Path, raw: RawTable) -> dict[str, str | None]:
+    """Each bronze column and the file column it comes from (None: optional and absent); refuses missing columns."""
+    declared = {str(name).strip().lower(): name for name in header_of(path)}
+    missing = [c for c in raw.required if c not in declared]
     if missing:
         raise FileRefused(
             f"{path.name}: missing required column(s) {', '.join(missing)} "
             f"(a {raw.prefix} file needs: {', '.join(raw.required)})"
         )
-    for column in raw.columns:
-        if column not in frame.columns:
-            frame[column] = None
-    frame = frame[list(raw.columns)].replace({"": None})
-    frame.columns = [c.upper() for c in raw.columns]
-    return frame
-
-
-def bronze_rows(frame: pd.DataFrame, source: str, batch_id: str, loaded_at: datetime, first_record_id: int) -> pd.DataFrame:
-    """Raw rows with the load metadata bronze adds.
-
-    `_ROW_NUMBER` counts data rows of the file from 1; `_RECORD_ID` numbers every raw record ever
-    loaded in delivery order (a sequence default on Snowflake), so "first delivery wins" is a comparison.
-    """
-    result = frame.copy()
-    result["_BATCH_ID"] = batch_id
-    result["_SOURCE"] = source
-    result["_ROW_NUMBER"] = range(1, len(frame) + 1)
-    result["_RECORD_ID"] = range(first_record_id, first_record_id + len(frame))
-    result["_LOADED_AT"] = loaded_at
-    return result
+    return {c.upper(): declared.get(c) for c in raw.columns}
 
 
 def loaded_files(warehouse: Warehouse) -> pd.DataFrame:
@@ -183,7 +170,9 @@ def run_ingest_bronze(session: Session, cfg: PipelineConfig) -> StepResult:
     files = discover_files(cfg.raw_dir)
     next_record_id = int(pd.to_numeric(seen.loc[seen["STATUS"] == "LOADED", "ROWS_LOADED"]).sum()) + 1
     ledger: list[dict] = []
-    pending: dict[str, list[pd.DataFrame]] = {raw.table: [] for raw in RAW_TABLES}
+    counts: dict[str, int] = {raw.table: 0 for raw in RAW_TABLES}
+    for raw in RAW_TABLES:  # created empty on the first run, so every later step finds them
+        warehouse.write_pandas(pd.DataFrame(columns=raw.schema.names), raw.schema, "BRONZE", raw.table, mode="append")
     refused: list[str] = []
     skipped = 0
     for path in files:
@@ -196,26 +185,19 @@ def run_ingest_bronze(session: Session, cfg: PipelineConfig) -> StepResult:
             "FILE_NAME": path.name, "CHECKSUM": digest, "TARGET_TABLE": raw.table,
             "BATCH_ID": batch_id_of(path), "LOADED_AT": loaded_at,
         }
+        metadata = {"_BATCH_ID": entry["BATCH_ID"], "_SOURCE": path.name, "_LOADED_AT": loaded_at,
+                    "_RECORD_ID": next_record_id}
         try:
-            frame = read_raw_file(path, raw)
-        except FileRefused as error:
-            refused.append(str(error))
-            ledger.append({**entry, "ROWS_LOADED": 0, "STATUS": "REFUSED", "MESSAGE": str(error)})
+            rows = engine.load_file(session, path, warehouse.name("BRONZE", raw.table), column_mapping(path, raw),
+                                    metadata, stage=f"@{cfg.schema('BRONZE')}.LANDING/{raw.prefix}")
+        except (FileRefused, engine.UnreadableFile) as error:
+            reason = str(error) if isinstance(error, FileRefused) else f"{path.name}: cannot be parsed: {error}"
+            refused.append(reason)
+            ledger.append({**entry, "ROWS_LOADED": 0, "STATUS": "REFUSED", "MESSAGE": reason})
             continue
-        pending[raw.table].append(bronze_rows(frame, path.name, entry["BATCH_ID"], loaded_at, next_record_id))
-        next_record_id += len(frame)
-        ledger.append({**entry, "ROWS_LOADED": len(frame), "STATUS": "LOADED", "MESSAGE": ""})
-    counts: dict[str, int] = {}
-    for raw in RAW_TABLES:
-        frames = pending[raw.table]
-        if not frames:
-            counts[raw.table] = 0
-            continue
-        combined = pd.concat(frames, ignore_index=True)
-        if warehouse.local:
-            counts[raw.table] = warehouse.write_pandas(combined, raw.schema, "BRONZE", raw.table, mode="append")
-        else:
-            counts[raw.table] = _copy_into_snowflake(session, cfg, raw, [p for p in files if p.name in set(combined["_SOURCE"])], loaded_at)
+        counts[raw.table] += rows
+        next_record_id += rows
+        ledger.append({**entry, "ROWS_LOADED": rows, "STATUS": "LOADED", "MESSAGE": ""})
     if ledger:
         warehouse.write_pandas(pd.DataFrame(ledger), LOADED_FILES_SCHEMA, "OPS", "LOADED_FILES", mode="append")
     loaded = sum(counts.values())
@@ -232,36 +214,3 @@ def run_ingest_bronze(session: Session, cfg: PipelineConfig) -> StepResult:
         message=message,
         details={"rows_by_table": counts, "refused_files": refused, "files_skipped": skipped},
     )
-
-
-def _copy_into_snowflake(session: Session, cfg: PipelineConfig, raw: RawTable, paths: list[Path], loaded_at: datetime) -> int:
-    """On Snowflake: PUT the files to the landing stage and COPY INTO the bronze table with file metadata."""
-    stage = f"@{cfg.schema('BRONZE')}.LANDING/{raw.prefix}"
-    total = 0
-    for path in paths:
-        session.file.put(str(path), stage, auto_compress=True, overwrite=True)
-        text_schema = StructType([StructField(c.upper(), StringType()) for c in raw.columns])
-        if path.suffix.lower() == ".csv":
-            reader = session.read.schema(text_schema).options(
-                {"SKIP_HEADER": 1, "FIELD_OPTIONALLY_ENCLOSED_BY": '"', "EMPTY_FIELD_AS_NULL": True}
-            )
-            frame = reader.csv(f"{stage}/{path.name}.gz")
-            columns = [F.col(f"${i + 1}") for i in range(len(raw.columns))]
-        else:
-            frame = session.read.parquet(f"{stage}/{path.name}")
-            columns = [F.sql_expr(f"$1:{c}::VARCHAR") for c in raw.columns]
-        frame.copy_into_table(
-            cfg.table("BRONZE", raw.table),
-            # _RECORD_ID is filled by the column's sequence default (sql/00_setup.sql).
-            target_columns=[c.upper() for c in raw.columns] + ["_BATCH_ID", "_SOURCE", "_ROW_NUMBER", "_LOADED_AT"],
-            transformations=columns
-            + [
-                F.lit(batch_id_of(path)),
-                F.lit(path.name),
-                F.sql_expr("METADATA$FILE_ROW_NUMBER"),
-                F.lit(loaded_at),
-            ],
-            force=False,
-        )
-        total += int(session.table(cfg.table("BRONZE", raw.table)).filter(F.col("_SOURCE") == path.name).count())
-    return total

@@ -55,7 +55,7 @@ from c360_pipeline.catalog import (
 from c360_pipeline.config import ChurnSettings, ConfigError, PipelineConfig
 from c360_pipeline.contracts import Check, TableContract, declare, outside
 from c360_pipeline.steps import StepResult
-from c360_pipeline.warehouse import Warehouse, frame_to_pandas
+from c360_pipeline.warehouse import Warehouse
 
 MONTHS = 6  # trend features look at the last six 30-day months before the cut-off
 MONTH_DAYS = 30
@@ -280,14 +280,10 @@ def period_days(calendar: DataFrame, as_of: date, length: int) -> DataFrame:
 def _pivot(rows: DataFrame, aggregate: str, keys: list[int], names: list[str]) -> DataFrame:
     """One row per customer of `rows` (CUSTOMER_ID, KEY, VALUE), one column per key named `names`:
     `aggregate` (sum or max) of the VALUEs with that KEY, null where the customer has none."""
-    # One placeholder row per key (customer '') gives every key a column even when no customer has it
-    # (the local engine's pivot drops an absent key); columns are renamed by position, not by the
-    # engine's naming of pivot columns.
-    placeholders = rows.session.create_dataframe([("", key, 0) for key in keys], schema=rows.schema)
-    grouped = rows.union_all(placeholders).group_by("CUSTOMER_ID").pivot("KEY", keys)
-    # Materialised before renaming: the local engine re-runs a lazy pivot each time a later frame is planned.
-    wide = getattr(grouped, aggregate)("VALUE").cache_result()
-    return wide.to_df("CUSTOMER_ID", *names).filter(F.col("CUSTOMER_ID") != F.lit("")).cache_result()
+    # PIVOT with a list of values gives every listed key a column, also one no row has; the columns
+    # are renamed by position, not by the engine's naming of pivot columns.
+    grouped = rows.group_by("CUSTOMER_ID").pivot("KEY", keys)
+    return getattr(grouped, aggregate)("VALUE").to_df("CUSTOMER_ID", *names).cache_result()
 
 
 @dataclass(frozen=True)
@@ -812,10 +808,16 @@ def _out_of_range(column: str, low: float, high: float) -> Check:
 
 def _null_features(frame: DataFrame, tables) -> int:
     """Feature rows with any null feature (the model needs every value)."""
-    any_null = F.lit(False)
-    for name in FEATURE_COLUMNS:
-        any_null = any_null | F.col(name).is_null()
-    return frame.filter(any_null).count()
+    # A row has a null feature when the count of its non-null features falls short of all of them.
+    present = [F.iff(F.col(name).is_null(), F.lit(0), F.lit(1)) for name in FEATURE_COLUMNS]
+    return frame.filter(_balanced_sum(present) < F.lit(len(FEATURE_COLUMNS))).count()
+
+
+def _balanced_sum(terms: list[F.Column]) -> F.Column:
+    """Terms added pairwise, so the expression is log2(n) deep (SQL parsers bound nesting depth)."""
+    while len(terms) > 1:
+        terms = [terms[i] + terms[i + 1] if i + 1 < len(terms) else terms[i] for i in range(0, len(terms), 2)]
+    return terms[0]
 
 
 declare(
@@ -882,13 +884,8 @@ def replace_rows(warehouse: Warehouse, rows: DataFrame, table: str, column: str,
     stale = existing.filter(F.col(column).isin(values)).count()
     if stale == 0:
         return warehouse.write(rows, "GOLD", table, mode="append")
-    if not warehouse.local:
-        warehouse.session.table(warehouse.name("GOLD", table)).delete(F.col(column).isin(values))
-        return warehouse.write(rows, "GOLD", table, mode="append")
-    kept = existing.filter(~F.col(column).isin(values))
-    combined = kept.union_all_by_name(rows).cache_result()
-    warehouse.write(combined, "GOLD", table)
-    return rows.count()
+    warehouse.session.table(warehouse.name("GOLD", table)).delete(F.col(column).isin(values))
+    return warehouse.write(rows, "GOLD", table, mode="append")
 
 
 def classified_fact(session: Session, warehouse: Warehouse) -> DataFrame:
@@ -1004,7 +1001,7 @@ def run_train_churn_model(session: Session, cfg: PipelineConfig) -> StepResult:
         warehouse.read("GOLD", "CHURN_FEATURES")
         .filter(F.col("CUTOFF_DATE").isin(training_cutoffs(as_of, cfg.churn)) & F.col("CHURN_LABEL").is_not_null())
     )
-    frame = frame_to_pandas(frame)
+    frame = frame.to_pandas()
     if frame.empty:
         raise LookupError(
             f"GOLD.CHURN_FEATURES has no labeled rows at cut-off {cutoff}; run the churn_features step for as_of {as_of} first"
@@ -1052,7 +1049,7 @@ def run_score_churn(session: Session, cfg: PipelineConfig) -> StepResult:
         raise ModelNotFound(f"no churn model trained on or before {as_of}; run the train_churn_model step first")
     model, metadata = store.load(str(current["version"]))
     features = (
-        frame_to_pandas(warehouse.read("GOLD", "CHURN_FEATURES").filter(F.col("CUTOFF_DATE") == F.lit(as_of)))
+        warehouse.read("GOLD", "CHURN_FEATURES").filter(F.col("CUTOFF_DATE") == F.lit(as_of)).to_pandas()
         .sort_values("CUSTOMER_ID").reset_index(drop=True)
     )
     if features.empty:

@@ -96,7 +96,8 @@ def prepare_raw_data(cfg: PipelineConfig) -> PipelineConfig:
     wanted = {"customers": cfg.customers, "seed": cfg.seed, "dirty_rate": cfg.dirty_rate}
     if (raw / "manifest.json").exists():
         manifest = generator.read_manifest(raw)
-        held = {key: manifest.get(key) for key in wanted}
+        parameters = manifest.get("parameters", {})
+        held = {key: parameters.get(key) for key in wanted}
         if held != wanted:
             raise ConfigError(
                 f"home {cfg.home} already holds data generated with {held}; this run asks for {wanted}. "

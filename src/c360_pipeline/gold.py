@@ -267,7 +267,7 @@ declare(
 
 
 def run_dim_customer(session: Session, cfg: PipelineConfig) -> StepResult:
-    """Rebuild GOLD.DIM_CUSTOMER from the silver history (MERGE on Snowflake, overwrite locally)."""
+    """Rebuild GOLD.DIM_CUSTOMER from the silver history."""
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
     stg = warehouse.read("SILVER", "STG_CUSTOMERS")
@@ -276,10 +276,8 @@ def run_dim_customer(session: Session, cfg: PipelineConfig) -> StepResult:
     changes = customer_changes(states).cache_result()
     target = dim_customer(changes, latest_customer_attributes(stg).cache_result())
     before = warehouse.to_pandas("GOLD", "DIM_CUSTOMER") if warehouse.exists("GOLD", "DIM_CUSTOMER") else None
-    if warehouse.local or before is None:
-        rows = warehouse.write(target, "GOLD", "DIM_CUSTOMER")
-    else:
-        rows = _merge_dim_customer(warehouse, target)
+    # The whole history is recomputed from silver, so overwriting drops versions a late change removed.
+    rows = warehouse.write(target, "GOLD", "DIM_CUSTOMER")
     after = warehouse.to_pandas("GOLD", "DIM_CUSTOMER")
     new_versions = len(after) - (0 if before is None else len(before[before["CUSTOMER_KEY"].isin(after["CUSTOMER_KEY"])]))
     closed = 0
@@ -291,24 +289,6 @@ def run_dim_customer(session: Session, cfg: PipelineConfig) -> StepResult:
         message=f"{int(after['IS_CURRENT'].sum())} customers, {len(after)} versions ({new_versions} new, {closed} closed)",
         details={"new_versions": int(new_versions), "closed_versions": closed},
     )
-
-
-def _merge_dim_customer(warehouse: Warehouse, target: DataFrame) -> int:
-    """On Snowflake: MERGE the recomputed versions into DIM_CUSTOMER by CUSTOMER_KEY."""
-    from snowflake.snowpark.functions import when_matched, when_not_matched
-
-    table = warehouse.session.table(warehouse.name("GOLD", "DIM_CUSTOMER"))
-    source = target.cache_result()
-    columns = [f.name for f in source.schema.fields]
-    table.merge(
-        source,
-        table["CUSTOMER_KEY"] == source["CUSTOMER_KEY"],
-        [
-            when_matched().update({c: source[c] for c in columns if c != "CUSTOMER_KEY"}),
-            when_not_matched().insert({c: source[c] for c in columns}),
-        ],
-    )
-    return table.count()
 
 
 # --- fct_transactions ----------------------------------------------------------------------------
@@ -444,24 +424,11 @@ def rekey_fact(warehouse: Warehouse, version_ranges: DataFrame) -> int:
     rekeyed = int(keyed.filter(F.col("CUSTOMER_KEY") != F.col("_OLD_KEY")).count())
     if rekeyed == 0:
         return 0
-    if not warehouse.local:
-        table = warehouse.session.table(warehouse.name("GOLD", "FCT_TRANSACTIONS"))
-        source = keyed.filter(F.col("CUSTOMER_KEY") != F.col("_OLD_KEY")).select(
-            F.col("TRANSACTION_KEY").alias("_TRANSACTION_KEY"), F.col("CUSTOMER_KEY").alias("_NEW_KEY")
-        )
-        table.update({"CUSTOMER_KEY": source["_NEW_KEY"]}, table["TRANSACTION_KEY"] == source["_TRANSACTION_KEY"], source)
-        return rekeyed
-    # The rows of the stale keys, whole and with their correct key (a join on the name), then the rest;
-    # each stage materialised (the emulator re-plans a lazy frame at every use), the union before the
-    # table it reads from is overwritten.
-    columns = [f.name for f in fact.schema.fields]
-    new_keys = keyed.select("TRANSACTION_KEY", F.col("CUSTOMER_KEY").alias("_NEW_KEY"))
-    fixed = fact.join(new_keys, "TRANSACTION_KEY").cache_result().select(
-        [F.col("_NEW_KEY").alias(c) if c == "CUSTOMER_KEY" else F.col(c) for c in columns]
-    ).cache_result()
-    rest = fact.filter(~of_stale_keys).cache_result()
-    combined = rest.union_all_by_name(fixed).select(columns).cache_result()
-    warehouse.write(combined, "GOLD", "FCT_TRANSACTIONS")
+    table = warehouse.session.table(warehouse.name("GOLD", "FCT_TRANSACTIONS"))
+    source = keyed.filter(F.col("CUSTOMER_KEY") != F.col("_OLD_KEY")).select(
+        F.col("TRANSACTION_KEY").alias("_TRANSACTION_KEY"), F.col("CUSTOMER_KEY").alias("_NEW_KEY")
+    )
+    table.update({"CUSTOMER_KEY": source["_NEW_KEY"]}, table["TRANSACTION_KEY"] == source["_TRANSACTION_KEY"], source)
     return rekeyed
 
 

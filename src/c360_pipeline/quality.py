@@ -18,10 +18,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from typing import Callable
+
 
 import pandas as pd
-import pyarrow.parquet as pq
 from snowflake.snowpark import Session
 from snowflake.snowpark.types import LongType, StringType, StructField, StructType, TimestampType
 
@@ -59,11 +58,10 @@ class CheckOutcome:
         return self.severity == "error" and self.status in {"failed", "error"}
 
 
-def evaluate_check(check: Check, frame, tables, table_name: str,
-                   counter: Callable[[], int] | None = None) -> CheckOutcome:
-    """Run one check (or its equivalent `counter`); an exception is an outcome with status "error" and the reason."""
+def evaluate_check(check: Check, frame, tables, table_name: str) -> CheckOutcome:
+    """Run one check; an exception is an outcome with status "error" and the reason."""
     try:
-        failing = int(counter() if counter is not None else check.failing_rows(frame, tables))
+        failing = int(check.failing_rows(frame, tables))
     except Exception as error:  # a broken check must be reported by name, never stop the other checks
         return CheckOutcome(check.name, table_name, check.severity, -1, "error", f"{type(error).__name__}: {error}")
     if failing == 0:
@@ -83,81 +81,15 @@ def evaluate_contracts(session: Session, cfg: PipelineConfig,
     def tables(layer: str, table: str):
         return warehouse.read(layer, table)
 
-    columns = ParquetColumns(warehouse) if warehouse.local else None
     for contract in contracts if contracts is not None else all_contracts():
         table_name = cfg.table(contract.layer, contract.table)
         if not warehouse.exists(contract.layer, contract.table):
             absent.append(table_name)
             continue
-        counters = structural_counters(contract, columns) if columns is not None else {}
-        frame = None
+        frame = warehouse.read(contract.layer, contract.table)
         for check in contract.checks():
-            if check.name not in counters and frame is None:
-                frame = warehouse.read(contract.layer, contract.table)
-            outcomes.append(evaluate_check(check, frame, tables, table_name, counters.get(check.name)))
+            outcomes.append(evaluate_check(check, frame, tables, table_name))
     return outcomes, absent
-
-
-class ParquetColumns:
-    """Columns of the local warehouse's Parquet mirror, read once per table and column."""
-
-    def __init__(self, warehouse: Warehouse):
-        self.warehouse = warehouse
-        self._cache: dict[tuple[str, str, str], pd.Series] = {}
-
-    def __call__(self, layer: str, table: str, column: str) -> pd.Series:
-        key = (layer.upper(), table.upper(), column)
-        if key not in self._cache:
-            path = self.warehouse.path(layer, table)
-            if not path.exists():
-                raise FileNotFoundError(f"table {self.warehouse.name(layer, table)} does not exist ({path})")
-            names = pq.read_schema(path).names
-            if column not in names:
-                raise KeyError(f"column {column} is not in {self.warehouse.name(layer, table)} (columns: {', '.join(names)})")
-            self._cache[key] = pq.read_table(path, columns=[column]).column(0).to_pandas()
-        return self._cache[key]
-
-
-def structural_counters(contract: TableContract, columns: Callable[[str, str, str], pd.Series]) -> dict[str, Callable[[], int]]:
-    """Failing-row counters for the contract's key, not-null, accepted-values and relationship checks.
-
-    Same names and semantics as `TableContract.checks()`: a key counts duplicates plus nulls (single
-    column) or duplicate combinations (several, nulls equal); accepted values ignore nulls; a
-    relationship counts non-null child rows whose value is missing from the parent column.
-    """
-    layer, table = contract.layer, contract.table
-    counters: dict[str, Callable[[], int]] = {}
-
-    def column(name: str) -> pd.Series:
-        return columns(layer, table, name)
-
-    if contract.primary_key:
-        key = contract.primary_key
-
-        def duplicates() -> int:
-            if len(key) == 1:
-                values = column(key[0])
-                return int(len(values) - values.nunique(dropna=True))
-            frame = pd.DataFrame({c: column(c).astype("string").fillna("\x00") for c in key})
-            return int(len(frame) - len(frame.drop_duplicates()))
-
-        counters[f"{table}.unique({','.join(key)})"] = duplicates
-    for name in contract.not_null:
-        counters[f"{table}.not_null({name})"] = lambda name=name: int(column(name).isna().sum())
-    for name, values in contract.accepted_values.items():
-        def outside(name: str = name, values: tuple = values) -> int:
-            present = column(name).dropna()
-            return int((~present.isin(list(values))).sum())
-
-        counters[f"{table}.accepted_values({name})"] = outside
-    for name, (parent_layer, parent_table, parent_column) in contract.relationships.items():
-        def orphans(name: str = name, parent: tuple = (parent_layer, parent_table, parent_column)) -> int:
-            children = column(name).dropna()
-            known = set(columns(*parent).dropna())
-            return int((~children.isin(known)).sum())
-
-        counters[f"{table}.relationship({name}->{parent_table}.{parent_column})"] = orphans
-    return counters
 
 
 def dq_rows(outcomes: list[CheckOutcome], run_id: str, checked_at: datetime) -> pd.DataFrame:

@@ -5,35 +5,33 @@ Three entry points share one code path:
 * `execute_step` is the body of every step procedure (`procedures/<step>.py`): config from JSON,
   the step's runner, the result as JSON; a failure raises, so a Snowflake task fails and its
   successors do not start.
-* `run_pipeline` is `c360 run` (and the RUN_PIPELINE procedure): it registers every handler as a
-  procedure on the local session (`session.sproc.register_from_file`), or uses the deployed
-  procedures on Snowflake, calls them in topological order with `session.call`, shows progress,
+* `run_pipeline` is `c360 run` (and the RUN_PIPELINE procedure): it calls every step's procedure
+  in topological order (`session.call` of the deployed procedure on Snowflake; locally the same
+  handler, `procedures/<step>.py`, in-process with the local session), shows progress,
   writes OPS.PIPELINE_RUNS, stops what is downstream of a failure and always runs the finalizer.
 * `run_nightly` is `c360 run --days N`: extend the raw data one day at a time, run the DAG per day.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import sys
 import time
 import uuid
-import weakref
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from types import ModuleType
-from typing import Any, Iterable
+from typing import Any
 
 from snowflake.snowpark import Session
 from snowflake.snowpark import functions as F
-from snowflake.snowpark.types import StringType
 
 from c360_pipeline.config import ConfigError, PipelineConfig
 from c360_pipeline.dag import FINALIZER, STEPS, Step, downstream_of, step_named, topological_order
 from c360_pipeline.steps import StepResult, record_step
-from c360_pipeline.warehouse import Warehouse, frame_to_pandas, is_local
+from c360_pipeline import engine
+from c360_pipeline.warehouse import Warehouse
 
 # Keys of the procedure argument that are about the run, not PipelineConfig settings.
 _RUN_KEYS = ("run_id", "record", "steps", "only", "from_step")
@@ -57,22 +55,6 @@ class RunContext:
 
 
 _CURRENT_RUN: ContextVar[RunContext | None] = ContextVar("c360_current_run", default=None)
-
-
-# The emulator runs a procedure inside an import context that, when the call ends, removes from
-# sys.modules every module first imported during the call. A C extension (NumPy, scikit-learn)
-# cannot be imported a second time in one process, so the next step importing it would fail.
-# Modules seen inside a local procedure call are remembered and put back after the call.
-_MODULES_SEEN_IN_PROCEDURES: dict[str, ModuleType] = {}
-
-
-def _remember_modules() -> None:
-    _MODULES_SEEN_IN_PROCEDURES.update(sys.modules)
-
-
-def _restore_modules() -> None:
-    for name, module in list(_MODULES_SEEN_IN_PROCEDURES.items()):
-        sys.modules.setdefault(name, module)
 
 
 def new_run_id() -> str:
@@ -103,16 +85,13 @@ def parse_procedure_argument(session: Session, config_json: str | None) -> tuple
     if not isinstance(settings, dict):
         raise ConfigError("the procedure argument must be a JSON object, e.g. '{\"as_of\": \"2025-06-30\"}'")
     run = {key: settings.pop(key) for key in _RUN_KEYS if key in settings}
-    if is_local(session):
-        settings.setdefault("engine", "local")
-    else:
-        # Inside Snowflake the tables are the account's, whatever the caller passed.
-        settings["engine"] = "snowflake"
+    # The tables are those of the session's engine, whatever the caller passed.
+    settings["engine"] = engine.kind(session)
     return PipelineConfig.build(**settings), run
 
 
 def _context_from(session: Session, cfg: PipelineConfig, run: dict[str, Any]) -> RunContext:
-    run_id = run.get("run_id") or (None if cfg.engine == "local" else _task_graph_run_id(session)) or new_run_id()
+    run_id = run.get("run_id") or _task_graph_run_id(session) or new_run_id()
     steps = tuple(run.get("steps") or [s.name for s in STEPS])
     return RunContext(str(run_id), steps)
 
@@ -152,8 +131,6 @@ def execute_step(session: Session, step_name: str, config_json: str = "{}") -> s
         result = run_step(step, session, cfg)
     finally:
         _CURRENT_RUN.reset(token)
-        if cfg.engine == "local":
-            _remember_modules()
     if run.get("record", True):
         record_step(session, cfg, context.run_id, result, started_at)
     # The finalizer reports the run's outcome; it fails only if it could not record it.
@@ -173,10 +150,11 @@ def run_record_run(session: Session, cfg: PipelineConfig) -> StepResult:
     warehouse = Warehouse.of(session, cfg)
     recorded: dict[str, tuple[str, str]] = {}
     if warehouse.exists("OPS", "PIPELINE_RUNS"):
-        rows = frame_to_pandas(
+        rows = (
             warehouse.read("OPS", "PIPELINE_RUNS")
             .filter(F.col("RUN_ID") == F.lit(context.run_id))
             .select("STEP", "STATUS", "MESSAGE")
+            .to_pandas()
         )
         for row in rows.itertuples(index=False):
             recorded[row.STEP] = (row.STATUS, row.MESSAGE or "")
@@ -288,51 +266,29 @@ def procedures_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
-_REGISTERED: "weakref.WeakKeyDictionary[Session, dict[str, str]]" = weakref.WeakKeyDictionary()
-
-
-def register_procedures(session: Session, steps: Iterable[Step] = STEPS + (FINALIZER,)) -> dict[str, str]:
-    """Register each step's handler file as a temporary procedure `<STEP>_SP` on a local session."""
-    registered = _REGISTERED.setdefault(session, {})
+def procedure_handler(step: Step):
+    """The handler a step's procedure runs: `main` of `procedures/<step>.py`, else the same body from the package."""
     directory = procedures_dir()
-    for step in steps:
-        if step.name in registered:
-            continue
-        handler = directory / f"{step.name}.py" if directory else None
-        if handler is not None and handler.exists():
-            session.sproc.register_from_file(
-                str(handler), "main", name=step.procedure, return_type=StringType(),
-                input_types=[StringType()], replace=True,
-            )
-        else:
-            # Installed without the source tree: the same body the handler files delegate to.
-            session.sproc.register(
-                func=_handler_for(step.name), name=step.procedure, return_type=StringType(),
-                input_types=[StringType()], replace=True,
-            )
-        registered[step.name] = step.procedure
-    return registered
+    handler = directory / f"{step.name}.py" if directory else None
+    if handler is not None and handler.exists():
+        spec = importlib.util.spec_from_file_location(f"c360_procedures.{step.name}", handler)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.main
 
-
-def _handler_for(step_name: str):
     def main(session: Session, config_json: str = "{}") -> str:
-        return execute_step(session, step_name, config_json)
+        return execute_step(session, step.name, config_json)
 
     return main
 
 
-def _procedure_names(session: Session, cfg: PipelineConfig, steps: list[Step]) -> dict[str, str]:
-    if cfg.engine == "local":
-        return register_procedures(session, [*steps, FINALIZER])
-    return {step.name: step.qualified_procedure(cfg) for step in [*steps, FINALIZER]}
-
-
-def _call_procedure(session: Session, procedure: str, step: Step, argument: str) -> StepResult:
+def _call_procedure(session: Session, cfg: PipelineConfig, step: Step, argument: str) -> StepResult:
     """Call one step procedure; a raised failure becomes the step's failed result."""
     started = time.perf_counter()
     try:
-        return normalised(StepResult.from_json(session.call(procedure, argument)))
-    except Exception as error:  # the emulator and the connector wrap the handler's error; unwrap it
+        text = engine.call_procedure(session, step.qualified_procedure(cfg), procedure_handler(step), argument)
+        return normalised(StepResult.from_json(text))
+    except Exception as error:  # the connector wraps the handler's error; unwrap it
         cause = error
         while cause.__cause__ is not None and not isinstance(cause, StepFailed):
             cause = cause.__cause__
@@ -343,8 +299,6 @@ def _call_procedure(session: Session, procedure: str, step: Step, argument: str)
         if not result.seconds:
             result.seconds = time.perf_counter() - started
         return normalised(result)
-    finally:
-        _restore_modules()
 
 
 def run_pipeline(
@@ -371,7 +325,6 @@ def run_pipeline(
                 step.load_runner()
             except Exception:  # reported when the step runs, where it is recorded as the failure
                 pass
-        names = _procedure_names(session, cfg, selected)
         argument = dict(
             cfg.model_dump(mode="json"),
             run_id=summary.run_id,
@@ -392,12 +345,12 @@ def run_pipeline(
                     continue
                 progress.starting(step)
                 step_started = datetime.now()
-                result = _call_procedure(session, names[step.name], step, text)
+                result = _call_procedure(session, cfg, step, text)
                 record_step(session, cfg, summary.run_id, result, step_started)
                 summary.results.append(result)
                 progress.finished(result)
             final_started = datetime.now()
-            summary.finalizer = _call_procedure(session, names[FINALIZER.name], FINALIZER, text)
+            summary.finalizer = _call_procedure(session, cfg, FINALIZER, text)
             record_step(session, cfg, summary.run_id, summary.finalizer, final_started)
         summary.seconds = time.perf_counter() - started
         progress.done()

@@ -1,15 +1,14 @@
-"""Snowpark sessions for both engines: the local emulator or a real account through a named connection."""
+"""Snowpark sessions for both engines: the local DuckDB database or a real account through a named connection."""
 
 from __future__ import annotations
 
-import logging
 import os
 import tomllib
-import warnings
 from pathlib import Path
 
 from snowflake.snowpark import Session
 
+from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
 
 _ENV_SETTINGS = {
@@ -29,15 +28,9 @@ class ConnectionProblem(RuntimeError):
     """The Snowflake connection is missing or does not work; the message says what to fix."""
 
 
-def local_session() -> Session:
-    """A Snowpark local-testing session with the project's patches registered."""
-    import c360_pipeline.patches  # noqa: F401  (registers the emulator patches)
-
-    # The emulator warns on every read of a staged CSV (pandas' C parser vs converters); not actionable.
-    warnings.filterwarnings("ignore", module="snowflake.snowpark.mock")
-    warnings.filterwarnings("ignore", message=".*Both a converter and dtype were specified.*")
-    logging.getLogger("snowflake.snowpark").setLevel(logging.ERROR)
-    return Session.builder.config("local_testing", True).create()
+def local_session(home: Path | None = None, database: str = "C360") -> Session:
+    """A Snowpark session on the local engine (DuckDB through fakesnow); in memory without `home`."""
+    return engine.local_session(home, database)
 
 
 def connections_file() -> Path:
@@ -87,4 +80,9 @@ def snowflake_session(cfg: PipelineConfig) -> Session:
 
 def create_session(cfg: PipelineConfig) -> Session:
     """The session for the configured engine."""
-    return local_session() if cfg.engine == "local" else snowflake_session(cfg)
+    return local_session(cfg.home, cfg.database) if cfg.engine == "local" else snowflake_session(cfg)
+
+
+def reader_session(cfg: PipelineConfig) -> Session:
+    """A session that only reads (the app, `c360 ask`): read-only on the local engine."""
+    return engine.reader_session(cfg.home, cfg.database) if cfg.engine == "local" else snowflake_session(cfg)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ __all__ = [
     "call_procedure",
     "database_file",
     "is_local",
+    "kind",
     "load_pandas",
     "local_session",
     "reader_session",
@@ -62,6 +64,8 @@ def database_file(home: Path, database: str = "C360") -> Path:
 
 
 def _session(connection: Connection) -> Session:
+    # fakesnow hands results to the connector API through Arrow and warns about the copy; nothing to act on.
+    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
     logging.getLogger("snowflake.snowpark").setLevel(logging.ERROR)
     logging.getLogger("fakesnow").setLevel(logging.ERROR)
     return Session.builder.configs({"connection": connection}).create()
@@ -252,5 +256,107 @@ def describe(session: Session) -> str:
     return "local DuckDB " + (", ".join(str(r[0]) for r in rows) or "in memory")
 
 
-def settings_for(session: Session) -> dict[str, Any]:
-    return {"engine": "local" if is_local(session) else "snowflake"}
+def kind(session: Session) -> str:
+    """The engine a session runs on, as `PipelineConfig.engine` names it: "local" or "snowflake"."""
+    return "local" if is_local(session) else "snowflake"
+
+
+# --------------------------------------------------------------------------------------------
+# raw files
+
+
+class UnreadableFile(ValueError):
+    """A raw file the engine's reader cannot parse; the message says why."""
+
+
+def load_file(session: Session, path: Path, table: str, columns: dict[str, str | None], metadata: dict[str, Any],
+              stage: str) -> int:
+    """Load one CSV (header row) or Parquet file into `table`, every value as text; returns rows loaded.
+
+    `columns` maps each target column to the file's column (None: not in the file, loaded as NULL);
+    `metadata` holds constant columns (batch, source, load time), and `_ROW_NUMBER` (the data row in
+    the file, from 1) and `_RECORD_ID` (from `metadata["_RECORD_ID"]` on, in file order) are added.
+    Snowflake: PUT to `stage`, then COPY INTO with METADATA$FILE_ROW_NUMBER (the id from the column's
+    sequence default). Local: DuckDB's own CSV/Parquet reader, one INSERT … SELECT.
+    """
+    duck = bulk_connection(session)
+    if duck is None:
+        return _copy_into(session, path, table, columns, metadata, stage)
+    csv = path.suffix.lower() == ".csv"
+    source = (f"read_csv('{_literal(path)}', header = true, all_varchar = true, auto_detect = false, "
+              f"columns = {_csv_columns(path)}, parallel = false, strict_mode = true)") if csv \
+        else f"read_parquet('{_literal(path)}')"
+    first_id = int(metadata.get("_RECORD_ID", 1))
+    selected = []
+    for target, origin in columns.items():
+        value = "NULL" if origin is None else f"NULLIF(CAST(\"{origin}\" AS VARCHAR), '')"
+        selected.append(f'{value} AS "{target}"')
+    for name, value in metadata.items():
+        if name != "_RECORD_ID":
+            selected.append(f"{_sql_value(value)} AS \"{name}\"")
+    selected.append('ROW_NUMBER() OVER () AS "_ROW_NUMBER"')
+    selected.append(f'ROW_NUMBER() OVER () + {first_id - 1} AS "_RECORD_ID"')
+    names = ", ".join(f'"{c}"' for c in [*columns, *(m for m in metadata if m != "_RECORD_ID"), "_ROW_NUMBER", "_RECORD_ID"])
+    import duckdb
+
+    try:
+        before = duck.execute(f"SELECT COUNT(*) FROM {_duck_name(session, table)}").fetchone()[0]
+        duck.execute(f"INSERT INTO {_duck_name(session, table)} ({names}) SELECT {', '.join(selected)} FROM {source}")
+        after = duck.execute(f"SELECT COUNT(*) FROM {_duck_name(session, table)}").fetchone()[0]
+    except duckdb.Error as error:
+        raise UnreadableFile(str(error).splitlines()[0]) from None
+    return int(after - before)
+
+
+def _csv_columns(path: Path) -> str:
+    import csv
+
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        header = next(csv.reader(handle), [])
+    return "{" + ", ".join(f"'{_literal(name)}': 'VARCHAR'" for name in header) + "}"
+
+
+def _literal(value: object) -> str:
+    return str(value).replace("'", "''")
+
+
+def _sql_value(value: object) -> str:
+    from datetime import datetime
+
+    if value is None:
+        return "NULL"
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return f"'{_literal(value)}'"
+
+
+def _copy_into(session: Session, path: Path, table: str, columns: dict[str, str | None], metadata: dict[str, Any],
+               stage: str) -> int:
+    """On Snowflake: PUT the file to the landing stage and COPY INTO the table with file metadata."""
+    from snowflake.snowpark import functions as F
+    from snowflake.snowpark.types import StructField
+
+    session.file.put(str(path), stage, auto_compress=True, overwrite=True)
+    if path.suffix.lower() == ".csv":
+        header = _csv_columns(path)
+        names = [part.split(":")[0].strip(" {'") for part in header.strip("{}").split(",")]
+        text_schema = StructType([StructField(f'"{n}"', StringType()) for n in names])
+        frame = session.read.schema(text_schema).options(
+            {"SKIP_HEADER": 1, "FIELD_OPTIONALLY_ENCLOSED_BY": '"', "EMPTY_FIELD_AS_NULL": True}
+        ).csv(f"{stage}/{path.name}.gz")
+        position = {n: i + 1 for i, n in enumerate(names)}
+        values = [F.lit(None) if o is None else F.col(f"${position[o]}") for o in columns.values()]
+    else:
+        frame = session.read.parquet(f"{stage}/{path.name}")
+        values = [F.lit(None) if o is None else F.sql_expr(f'$1:"{o}"::VARCHAR') for o in columns.values()]
+    constants = {k: v for k, v in metadata.items() if k != "_RECORD_ID"}
+    frame.copy_into_table(
+        table,
+        # _RECORD_ID is filled by the column's sequence default (sql/00_setup.sql).
+        target_columns=[*columns, *constants, "_ROW_NUMBER"],
+        transformations=[*values, *(F.lit(v) for v in constants.values()), F.sql_expr("METADATA$FILE_ROW_NUMBER")],
+        force=False,
+    )
+    return int(session.table(table).filter(F.col("_SOURCE") == F.lit(metadata.get("_SOURCE"))).count())

@@ -63,6 +63,20 @@ def scoped_temporary(sql: str) -> str:
     return _SCOPED_TEMPORARY.sub(lambda m: f"CREATE {m.group(1) or ''}TEMPORARY", sql, count=1)
 
 
+_DESCRIBE_PARENTHESISED = re.compile(r"(?is)^\s*DESCRIBE\s+(\(.*)$")
+
+
+@text_shim
+def describe_parenthesised_query(sql: str) -> str:
+    """`DESCRIBE (SELECT …) UNION ALL (SELECT …)` (Snowpark's schema of a union) → `DESCRIBE SELECT * FROM (…)`.
+
+    Snowflake describes any query; sqlglot parses DESCRIBE only before a statement that starts with
+    a keyword.
+    """
+    match = _DESCRIBE_PARENTHESISED.match(sql)
+    return f"DESCRIBE SELECT * FROM ({match.group(1)})" if match else sql
+
+
 _CANCEL_ALL = re.compile(r"(?i)^\s*select\s+system\$cancel_all_queries\s*\(")
 
 
@@ -112,6 +126,23 @@ def aliased_merge_source(node: exp.Expr) -> exp.Expr:
 
 
 @expression_shim
+def typed_create_table_as_star(node: exp.Expr) -> exp.Expr:
+    """`CREATE TABLE t (c1 T1, …) AS SELECT * FROM (…)` (Snowpark's save_as_table) → the star spelt as c1, ….
+
+    fakesnow expands such a star by running `DESCRIBE` on the query rendered in sqlglot's generic
+    dialect, not DuckDB's, which fails for functions the two spell differently (STR_TO_TIME). The
+    column list of a typed CTAS names the query's columns in order, so it is the star's expansion.
+    """
+    if (isinstance(node, exp.Create) and node.kind == "TABLE" and isinstance(node.this, exp.Schema)
+            and node.this.expressions):
+        query = node.expression.unnest() if isinstance(node.expression, exp.Subquery) else node.expression
+        if isinstance(query, exp.Select) and len(query.expressions) == 1 and isinstance(query.expressions[0], exp.Star):
+            names = [d.this for d in node.this.expressions if isinstance(d, exp.ColumnDef)]
+            query.set("expressions", [exp.Column(this=name.copy()) for name in names])
+    return node
+
+
+@expression_shim
 def signed_hash(node: exp.Expr) -> exp.Expr:
     """`HASH(…)` is a signed 64-bit integer on Snowflake; DuckDB's `hash` is unsigned (UBIGINT).
 
@@ -127,6 +158,23 @@ def signed_hash(node: exp.Expr) -> exp.Expr:
             default=unsigned,
         )
         return exp.cast(exp.Paren(this=wrapped), "BIGINT")
+    return node
+
+
+_ONE_ARGUMENT_CASTS = {"TRY_TO_TIMESTAMP": "TIMESTAMP", "TRY_TO_TIMESTAMP_NTZ": "TIMESTAMP", "TRY_TO_DATE": "DATE"}
+
+
+@expression_shim
+def one_argument_try_conversions(node: exp.Expr) -> exp.Expr:
+    """`TRY_TO_TIMESTAMP(x)` / `TRY_TO_DATE(x)` without a format → `TRY_CAST(x AS TIMESTAMP / DATE)`.
+
+    sqlglot translates these only with a format argument; without one, Snowflake reads the text in
+    its AUTO formats (ISO dates and timestamps among them), which DuckDB's cast reads too.
+    """
+    if isinstance(node, exp.Anonymous) and len(node.expressions) == 1:
+        target = _ONE_ARGUMENT_CASTS.get(str(node.this).upper())
+        if target:
+            return exp.TryCast(this=node.expressions[0], to=exp.DataType.build(target))
     return node
 
 
@@ -151,6 +199,27 @@ def undo_double_casts(expression: exp.Expr, marked: set[int]) -> exp.Expr:
         if id(node) in marked and isinstance(argument, exp.TryCast) and argument.to.this == exp.DataType.Type.DOUBLE:
             node.set("this", argument.this)
     return expression
+
+
+def keep_try_cast_timestamps(expression: exp.Expr) -> set[int]:
+    """Marks the operands of `TRY_CAST(… AS TIMESTAMP)`, which fakesnow turns into a failing cast.
+
+    sqlglot's TryCast is a subclass of Cast, so fakesnow's `to_timestamp` transform rewrites a
+    TRY_CAST to TIMESTAMP into its `_fs_to_timestamp` macro, which raises on text that is not a
+    timestamp instead of returning NULL. `restore_try_cast_timestamps` puts the TRY_CAST back.
+    """
+    return {id(node.this) for node in expression.find_all(exp.TryCast)
+            if node.to.this in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)}
+
+
+def restore_try_cast_timestamps(expression: exp.Expr, marked: set[int]) -> exp.Expr:
+    def restore(node: exp.Expr) -> exp.Expr:
+        if (isinstance(node, exp.Anonymous) and str(node.this).lower() == "_fs_to_timestamp"
+                and node.expressions and id(node.expressions[0]) in marked):
+            return exp.TryCast(this=node.expressions[0], to=exp.DataType.build("TIMESTAMP"))
+        return node
+
+    return expression.transform(restore, copy=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,8 +279,10 @@ class Cursor(FakeSnowflakeCursor):
         return super()._transform_explode(expression)
 
     def _transform(self, expression: exp.Expr, params: Any) -> exp.Expr:
-        marked = keep_numeric_aggregate_types(expression)
-        return undo_double_casts(super()._transform(expression, params), marked)
+        aggregates = keep_numeric_aggregate_types(expression)
+        timestamps = keep_try_cast_timestamps(expression)
+        transformed = super()._transform(expression, params)
+        return restore_try_cast_timestamps(undo_double_casts(transformed, aggregates), timestamps)
 
     def _describe_internal(self, query: str, params: Any = None, **kwargs: Any) -> list:
         return self.describe(query, params)
