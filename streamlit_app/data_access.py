@@ -1,10 +1,10 @@
-"""The app's only door to data: one session, cached reads, and filters that never put user text into SQL.
+"""The app's only door to data: one code path over a session, cached reads, and no user text in SQL.
 
-In Streamlit in Snowflake the session is `get_active_session()` and per-customer reads are Snowpark
-DataFrame queries (user values only ever appear as `F.lit` values). Locally (`c360 app`, tests,
-benchmarks) the tables are the Parquet files of the local warehouse at $C360_HOME, read through
-`c360_pipeline.warehouse.Warehouse`: the Snowpark emulator needs 20-40 s to filter one customer out
-of 270K transactions, while a pre-sorted Arrow table gives the same slice in milliseconds.
+Every read is a Snowpark DataFrame query (user values only ever appear as `F.lit` values), the same on
+both engines. In Streamlit in Snowflake the session is `get_active_session()`. Locally (`c360 app`,
+tests, benchmarks) it is a read-only session on the DuckDB database `$C360_HOME/<DATABASE>.db`,
+opened for a batch of reads and closed again so a `c360 run` can take the file; results are cached by
+the file's modification time. While a run writes, reads raise `DatabaseBusy` (a clear message).
 Searches and segment filters run in pandas on the cached profile (one row per customer), with the
 search text used as a literal substring, never as a pattern or SQL.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -89,7 +91,7 @@ def customer_transactions_query(
 
 
 def plain_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """NUMBER(p,s) columns arrive as Decimal objects from Parquet; the app computes and charts in float."""
+    """NUMBER(p,s) columns may arrive as Decimal objects; the app computes and charts in float."""
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object:
@@ -178,141 +180,135 @@ def _sorted_transactions(frame: pd.DataFrame) -> pd.DataFrame:
     return out[list(TRANSACTION_COLUMNS)].reset_index(drop=True)
 
 
-# --- sources: where the tables come from ----------------------------------------------------------------
+# --- the source: where the tables come from ------------------------------------------------------------
 
 
-class SnowflakeSource:
-    """Gold tables on the account of the active session (Streamlit in Snowflake)."""
+class DatabaseBusy(RuntimeError):
+    """The local database cannot be read right now (a `c360 run` is writing it); the message says so."""
 
-    engine = "snowflake"
 
-    def __init__(self, session: Session, database: str):
-        self.session = session
-        self.database = database
-        self.warehouse = None
+class GoldSource:
+    """The gold tables behind one session, read with the same Snowpark DataFrame queries on both engines.
+
+    Only opening the session differs. In Streamlit in Snowflake it is the active session, used for every
+    read. Locally it is a read-only session on `<home>/<DATABASE>.db`, opened for one batch of reads and
+    closed straight after, so the app never holds the DuckDB file lock a `c360 run` needs; the reads are
+    cached by the file's modification time (`stamp`).
+    """
+
+    def __init__(self, engine: str, database: str, home: Path | None = None, session: Session | None = None):
+        self.engine = engine
+        self.database = database.upper()
+        self.home = home
+        self._session = session
+        # One process may hold several read-only sessions on the file, but opening and closing them from
+        # Streamlit's script threads at once is not something to rely on: one batch of reads at a time.
+        self._lock = threading.RLock()
+
+    # where the tables are ----------------------------------------------------------------------------
+    @property
+    def database_file(self) -> Path | None:
+        if self.engine != "local":
+            return None
+        from c360_pipeline import engine
+
+        return engine.database_file(self.home, self.database)
 
     def describe(self) -> str:
+        if self.engine == "local":
+            return f"local database · {self.database_file}"
         return f"Snowflake · {self.database}.{GOLD}"
 
-    def table(self, name: str, layer: str = GOLD) -> DataFrame:
-        return self.session.table(f"{self.database}.{layer}.{name}")
+    def name(self, table: str, layer: str = GOLD) -> str:
+        return f"{self.database}.{layer}.{table}"
 
-    def stamp(self, name: str) -> None:
-        return None  # the cache's time-to-live decides when the account is read again
+    def stamp(self) -> int | None:
+        """The local database file's modification time (and its write-ahead log's), the cache key of every read.
 
-    def check(self) -> None:
-        try:
-            self.table(PROFILE).schema
-        except Exception as error:  # the connector raises several types for a missing table
-            raise DataUnavailable(
-                f"{self.database}.{GOLD}.{PROFILE} cannot be read ({error}); run the pipeline "
-                f"(CALL {self.database}.OPS.RUN_PIPELINE()) or `c360 run --engine snowflake` first"
-            ) from None
+        None on Snowflake: the cache's time-to-live decides when the account is read again.
+        """
+        path = self.database_file
+        if path is None:
+            return None
+        stamp = 0
+        for file in (path, path.with_name(path.name + ".wal")):
+            try:
+                stamp = stamp * 1_000_003 + file.stat().st_mtime_ns
+            except FileNotFoundError:
+                stamp = stamp * 1_000_003
+        return stamp if path.exists() else None
 
-    def frame(self, name: str) -> pd.DataFrame:
-        return plain_numbers(self.table(name).to_pandas())
+    # sessions -----------------------------------------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for one batch of reads: the active one on Snowflake, a short read-only one locally."""
+        if self.engine != "local":
+            yield self._session if self._session is not None else _active_session()
+            return
+        from c360_pipeline import engine
 
-    def customer_history(self, customer_id: str) -> pd.DataFrame:
-        return plain_numbers(customer_history_query(self.table(DIM_CUSTOMER), customer_id).to_pandas())
-
-    def customer_transactions(self, customer_id: str, limit: int) -> pd.DataFrame:
-        query = customer_transactions_query(
-            self.table(FCT_TRANSACTIONS), self.table(DIM_MERCHANT_CATEGORY), customer_id, limit
-        )
-        return _sorted_transactions(query.to_pandas())
-
-
-class LocalSource:
-    """Gold tables of the local warehouse at `home` (Parquet files behind `Warehouse`)."""
-
-    engine = "local"
-
-    def __init__(self, home: Path, database: str):
-        from c360_pipeline.config import PipelineConfig
-        from c360_pipeline.sessions import local_session
-        from c360_pipeline.warehouse import Warehouse
-
-        self.home = home
-        self.database = database
-        self.cfg = PipelineConfig.build(home=home, database=database)
-        self.session = local_session()
-        self.warehouse = Warehouse.of(self.session, self.cfg)
-        self._lock = threading.Lock()
-        self._fact: tuple[int, object, dict[str, tuple[int, int]]] | None = None
-
-    def describe(self) -> str:
-        return f"local warehouse · {self.cfg.warehouse_dir}"
-
-    def table(self, name: str, layer: str = GOLD) -> DataFrame:
         with self._lock:
-            return self.warehouse.read(layer, name)
+            try:
+                session = engine.reader_session(self.home, self.database)
+            except FileNotFoundError:
+                raise DataUnavailable(
+                    f"there is no local database at {self.database_file} yet; "
+                    f"build it first with `c360 run --home {self.home}`"
+                ) from None
+            except engine.DatabaseBusy as busy:
+                raise DatabaseBusy(f"{busy}. Press “Reload data” (or refresh the page) then.") from None
+            try:
+                yield session
+            finally:
+                session.close()
 
-    def stamp(self, name: str) -> int | None:
-        path = self.warehouse.path(GOLD, name)
-        return path.stat().st_mtime_ns if path.exists() else None
-
+    # reads ---------------------------------------------------------------------------------------------
     def check(self) -> None:
-        missing = [name for name in REQUIRED_TABLES if not self.warehouse.exists(GOLD, name)]
-        if missing:
+        """DataUnavailable, naming the command that builds them, when a gold table the app reads is missing."""
+        with self.reading() as session:
+            missing = []
+            for table in REQUIRED_TABLES:
+                try:
+                    session.table(self.name(table)).schema
+                except Exception:  # the connector raises several types for a missing table
+                    missing.append(table)
+        if not missing:
+            return
+        tables = ", ".join(f"{GOLD}.{m}" for m in missing)
+        if self.engine == "local":
             raise DataUnavailable(
-                f"the local warehouse at {self.cfg.warehouse_dir} has no {', '.join(f'GOLD.{m}' for m in missing)}; "
+                f"the local database {self.database_file} has no {tables}; "
                 f"build it first with `c360 run --home {self.home}`"
             )
+        raise DataUnavailable(
+            f"{self.database} has no {tables}; run the pipeline "
+            f"(CALL {self.database}.OPS.RUN_PIPELINE()) or `c360 run --engine snowflake` first"
+        )
 
     def frame(self, name: str) -> pd.DataFrame:
-        with self._lock:
-            return plain_numbers(self.warehouse.to_pandas(GOLD, name))
+        with self.reading() as session:
+            return plain_numbers(session.table(self.name(name)).to_pandas())
 
     def customer_history(self, customer_id: str) -> pd.DataFrame:
-        history = self.frame(DIM_CUSTOMER)
-        rows = history[history["CUSTOMER_ID"] == customer_id]
-        return rows.sort_values(["VALID_FROM", "CUSTOMER_KEY"])[list(HISTORY_COLUMNS)].reset_index(drop=True)
+        with self.reading() as session:
+            rows = customer_history_query(session.table(self.name(DIM_CUSTOMER)), customer_id).to_pandas()
+        return plain_numbers(rows).reset_index(drop=True)
 
     def customer_transactions(self, customer_id: str, limit: int) -> pd.DataFrame:
-        table, offsets = self._fact_index()
-        start, stop = offsets.get(customer_id, (0, 0))
-        rows = table.slice(start, min(stop - start, limit)).to_pandas()  # type: ignore[attr-defined]
-        groups = self.frame(DIM_MERCHANT_CATEGORY)[["MERCHANT_CATEGORY_KEY", "CATEGORY_GROUP"]]
-        return _sorted_transactions(rows.merge(groups, on="MERCHANT_CATEGORY_KEY", how="left"))
-
-    def _fact_index(self) -> tuple[object, dict[str, tuple[int, int]]]:
-        """The fact sorted by customer then newest first, with each customer's row range (built once per file)."""
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-
-        stamp = self.stamp(FCT_TRANSACTIONS) or 0
-        with self._lock:
-            if self._fact is None or self._fact[0] != stamp:
-                table = pq.read_table(self.warehouse.path(GOLD, FCT_TRANSACTIONS), columns=list(FACT_COLUMNS))
-                amount = table.column("TRANSACTION_AMOUNT")
-                table = table.set_column(
-                    table.schema.get_field_index("TRANSACTION_AMOUNT"),
-                    "TRANSACTION_AMOUNT",
-                    pc.cast(amount, pa.float64()),
-                )
-                table = table.sort_by(
-                    [("CUSTOMER_ID", "ascending"), ("TRANSACTION_DATE", "descending"), ("TRANSACTION_ID", "descending")]
-                )
-                ids = table.column("CUSTOMER_ID").to_numpy(zero_copy_only=False)
-                offsets: dict[str, tuple[int, int]] = {}
-                if len(ids):
-                    edges = np.flatnonzero(ids[1:] != ids[:-1]) + 1
-                    starts = np.r_[0, edges]
-                    stops = np.r_[edges, len(ids)]
-                    offsets = {str(ids[s]): (int(s), int(e)) for s, e in zip(starts, stops)}
-                self._fact = (stamp, table, offsets)
-            return self._fact[1], self._fact[2]
+        with self.reading() as session:
+            query = customer_transactions_query(
+                session.table(self.name(FCT_TRANSACTIONS)), session.table(self.name(DIM_MERCHANT_CATEGORY)),
+                customer_id, limit,
+            )
+            rows = query.to_pandas()
+        return _sorted_transactions(rows)
 
 
 @st.cache_resource(show_spinner=False)
-def _source(engine: str, home: str | None, database: str) -> SnowflakeSource | LocalSource:
+def _source(engine: str, home: str | None, database: str) -> GoldSource:
     if engine == "snowflake":
-        from snowflake.snowpark.context import get_active_session
-
-        return SnowflakeSource(get_active_session(), database)
-    return LocalSource(Path(home or DEFAULT_HOME), database)
+        return GoldSource("snowflake", database, session=_active_session())
+    return GoldSource("local", database, home=Path(home or DEFAULT_HOME))
 
 
 @st.cache_data(show_spinner=False, ttl=CACHE_SECONDS)
@@ -341,40 +337,45 @@ def _customer_transactions(
 
 @dataclass(frozen=True)
 class AppData:
-    """What every tab's `render(data)` receives: cached reads of the gold tables plus the live session."""
+    """What every tab's `render(data)` receives: cached reads of the gold tables, and sessions for other reads."""
 
     engine: str
     home: str | None
     database: str
 
     @property
-    def source(self) -> SnowflakeSource | LocalSource:
+    def source(self) -> GoldSource:
         return _source(self.engine, self.home, self.database)
 
-    @property
-    def session(self) -> Session:
-        """The Snowpark session (Streamlit in Snowflake's, or the local-testing one)."""
-        return self.source.session
+    def config(self):
+        """The pipeline configuration naming these tables (for `Warehouse` and the assistant)."""
+        from c360_pipeline.config import PipelineConfig
 
-    @property
-    def warehouse(self):
-        """The local `Warehouse` (None in Streamlit in Snowflake)."""
-        return self.source.warehouse
+        if self.engine == "local":
+            return PipelineConfig.build(home=Path(self.home or DEFAULT_HOME), database=self.database)
+        return PipelineConfig.build(engine="snowflake", database=self.database)
+
+    def reading(self):
+        """`with data.reading() as session:` a session for a batch of reads the cached ones below do not cover.
+
+        Locally it is read-only and closed when the block ends (a `c360 run` needs the file); collect the
+        results inside the block. Raises DatabaseBusy while a run writes, DataUnavailable before the first run.
+        """
+        return self.source.reading()
 
     def describe(self) -> str:
         return self.source.describe()
 
+    def stamp(self) -> int | None:
+        return self.source.stamp()
+
     def check(self) -> None:
         """Raise DataUnavailable, naming the command to run, when the gold tables are not built."""
-        _checked(self.engine, self.home, self.database, self.source.stamp(PROFILE))
-
-    def table(self, name: str, layer: str = GOLD) -> DataFrame:
-        """A table as a Snowpark DataFrame, for queries the cached reads below do not cover."""
-        return self.source.table(name, layer)
+        _checked(self.engine, self.home, self.database, self.stamp())
 
     def frame(self, name: str) -> pd.DataFrame:
         """A whole (small) gold table in pandas, cached: the profile, the dimensions."""
-        return _table_frame(self.engine, self.home, self.database, name, self.source.stamp(name))
+        return _table_frame(self.engine, self.home, self.database, name, self.stamp())
 
     def profile(self) -> pd.DataFrame:
         """GOLD.CUSTOMER_360_PROFILE: one row per current customer."""
@@ -386,13 +387,11 @@ class AppData:
 
     def customer_history(self, customer_id: str) -> pd.DataFrame:
         """One customer's SCD2 versions (card type, credit limit, validity), oldest first."""
-        stamp = self.source.stamp(DIM_CUSTOMER)
-        return _customer_history(self.engine, self.home, self.database, customer_id, stamp)
+        return _customer_history(self.engine, self.home, self.database, customer_id, self.stamp())
 
     def customer_transactions(self, customer_id: str, limit: int = TRANSACTION_LIMIT) -> pd.DataFrame:
         """One customer's `limit` most recent transactions with category group, newest first."""
-        stamp = self.source.stamp(FCT_TRANSACTIONS)
-        return _customer_transactions(self.engine, self.home, self.database, customer_id, limit, stamp)
+        return _customer_transactions(self.engine, self.home, self.database, customer_id, limit, self.stamp())
 
 
 def _active_session() -> Session | None:
@@ -405,7 +404,7 @@ def _active_session() -> Session | None:
 
 
 def app_data() -> AppData:
-    """Streamlit in Snowflake when a session is active and no local home is set; else the local warehouse."""
+    """Streamlit in Snowflake when a session is active and no local home is set; else the local database."""
     database = os.environ.get(DATABASE_ENV, DEFAULT_DATABASE).upper()
     home = os.environ.get(HOME_ENV)
     if home is None and _active_session() is not None:
@@ -414,7 +413,7 @@ def app_data() -> AppData:
 
 
 def clear_caches() -> None:
-    """Forget cached tables so the next run reads the warehouse again."""
+    """Forget cached tables so the next run reads the gold tables again."""
     _checked.clear()
     _table_frame.clear()
     _customer_history.clear()

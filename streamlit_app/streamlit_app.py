@@ -1,11 +1,12 @@
 """Customer 360 app: Segment Explorer, Customer 360, AI Assistant and Campaign Simulator over the gold layer.
 
-Runs in Streamlit in Snowflake (the active session) and locally over the local warehouse
-(`c360 app --home DIR`, which sets C360_HOME). Each tab is a module in `tabs/` with `render(data)`.
+Runs in Streamlit in Snowflake (the active session) and locally over the local DuckDB database
+(`c360 app --home DIR`, which sets C360_HOME), read-only. Each tab is a module in `tabs/` with `render(data)`.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 
 import streamlit as st
@@ -21,6 +22,21 @@ TABS: tuple[tuple[str, str], ...] = (
 )
 
 
+def guarded(render):
+    """A tab's render that shows "the tables cannot be read now" (a run writing, no data) as a message."""
+
+    @functools.wraps(render)
+    def run(data: data_access.AppData) -> None:
+        try:
+            render(data)
+        except data_access.DatabaseBusy as busy:
+            st.warning(str(busy))
+        except data_access.DataUnavailable as problem:
+            st.error(str(problem))
+
+    return run
+
+
 def main() -> None:
     data = data_access.app_data()
     if data.engine == "local":
@@ -34,6 +50,12 @@ def main() -> None:
     except data_access.DataUnavailable as problem:
         st.error(str(problem))
         st.stop()
+    except data_access.DatabaseBusy as busy:
+        st.warning(str(busy))
+        if st.button("Reload data", key="app_reload_busy", help="Try again (after the run has finished)."):
+            data_access.clear_caches()
+            st.rerun()
+        st.stop()
     as_of = profile["AS_OF_DATE"].dropna().max() if "AS_OF_DATE" in profile and len(profile) else None
     st.caption(f"{len(profile):,} customers · data as of {as_of or 'unknown'} · {data.describe()}")
     with st.sidebar:
@@ -46,7 +68,7 @@ def main() -> None:
         with tab:
             render = importlib.import_module(f"tabs.{module}").render
             # A fragment: a widget change re-runs only its own tab, not all of them.
-            st.fragment(render)(data)
+            st.fragment(guarded(render))(data)
 
 
 main()

@@ -1,4 +1,5 @@
-"""A small gold layer for the Streamlit app's tests and benchmark, written through the real Warehouse.
+"""A small gold layer for the Streamlit app's tests and benchmark, written through the real Warehouse
+into a home's local database (`<home>/C360.db`).
 
 The tables follow the team's table contract (CUSTOMER_360_PROFILE, DIM_CUSTOMER with SCD2 history,
 FCT_TRANSACTIONS, DIM_MERCHANT_CATEGORY). Profile figures are derived from the generated
@@ -9,12 +10,17 @@ Declining + High Risk customers in California (the seeds' manual test scenario).
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import (
     BooleanType,
     DateType,
@@ -273,14 +279,68 @@ def _with_decimals(frame: pd.DataFrame, schema: StructType) -> pd.DataFrame:
 
 
 def build_app_warehouse(home: Path, **options: object) -> dict[str, pd.DataFrame]:
-    """Write the app's gold tables into the local warehouse at `home` (through `Warehouse.write_pandas`)."""
+    """Write the app's gold tables into the local database of `home` (through `Warehouse.write_pandas`).
+
+    The writer session is closed before this returns, so the app (a reader) can open the database.
+    """
     tables = app_tables(**options)  # type: ignore[arg-type]
     cfg = PipelineConfig.build(home=home, as_of=AS_OF)
-    session = local_session()
+    session = local_session(home, cfg.database)
     try:
         warehouse = Warehouse.of(session, cfg)
         for name, frame in tables.items():
-            warehouse.write_pandas(_with_decimals(frame, SCHEMAS[name]), SCHEMAS[name], "GOLD", name)
+            rows = _with_decimals(frame, SCHEMAS[name])
+            if name == "DIM_CUSTOMER":
+                # The open end 9999-12-31 is beyond pandas' timestamps, which the pandas loader goes through: is written from Python rows instead.
+                # the (small) dimension is loaded with its dates as text and cast by the engine.
+                dates = [f.name for f in SCHEMAS[name].fields if isinstance(f.datatype, DateType)]
+                text_schema = StructType(
+                    [StructField(f.name, StringType(), True) if f.name in dates else f for f in SCHEMAS[name].fields]
+                )
+                rows[dates] = rows[dates].astype(str)
+                staged = warehouse.dataframe(rows, text_schema)
+                staged = staged.select([F.to_date(F.col(c)).alias(c) if c in dates else F.col(c) for c in rows.columns])
+                warehouse.write(staged, "GOLD", name)
+            else:
+                warehouse.write_pandas(rows, SCHEMAS[name], "GOLD", name)
     finally:
         session.close()
     return tables
+
+
+WRITER = """
+import sys
+from c360_pipeline import engine
+
+session = engine.local_session(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.read()  # hold the database until the test closes our stdin
+session.close()
+"""
+
+
+@contextlib.contextmanager
+def writer_process(home: Path) -> Iterator[None]:
+    """Another process holding `home`'s database open for writing, as a `c360 run` does, for the block.
+
+    Fails (AssertionError with the process's output) if that process cannot open the database: the
+    readers under test must have let it go.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(home)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        if line.strip() != "ready":
+            process.wait(timeout=30)
+            raise AssertionError(f"the writer could not open {home}'s database: {line}{process.stdout.read()}")  # type: ignore[union-attr]
+        yield
+    finally:
+        if process.stdin:
+            process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real Snowpark local-testing session and a throw-away local warehouse."""
+"""Shared fixtures: a real Snowpark session on the local engine (DuckDB, in memory) and a throw-away home."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from c360_pipeline.warehouse import Warehouse
 
 @pytest.fixture()
 def session():
-    """A fresh local-testing session (tables do not leak between tests)."""
+    """A fresh local session on an in-memory database (tables do not leak between tests)."""
     active = local_session()
     yield active
     active.close()

@@ -1,4 +1,4 @@
-"""The AI Assistant tab driven through AppTest over a real local warehouse (the test world of test_assistant.py):
+"""The AI Assistant tab driven through AppTest over a real local database (the test world of test_assistant.py):
 click a suggested question, see the SQL, the rows (checked against pandas), the chart and the history."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.semantic.suggestions import SUGGESTED_QUESTIONS
-from c360_pipeline.sessions import local_session
+from c360_pipeline import engine
 from c360_pipeline.warehouse import Warehouse
 
-from test_assistant import build_world, expected_for, plain, rows_of, write_world  # noqa: E402
+from test_assistant import build_world, expected_for, plain, rows_of, write_home  # noqa: E402
 
 APP_DIR = Path(__file__).resolve().parents[1] / "streamlit_app"
 sys.path.insert(0, str(APP_DIR))
@@ -37,9 +37,7 @@ WIDGET_KINDS = ("button", "text_input", "checkbox", "download_button")
 def home(tmp_path_factory):
     frames = build_world()
     home = tmp_path_factory.mktemp("assistant-tab")
-    session = local_session()
-    write_world(Warehouse.of(session, PipelineConfig.build(home=home)), frames)
-    session.close()
+    write_home(PipelineConfig.build(home=home), frames)  # the writer is closed again: the app only reads
     return home, frames
 
 
@@ -124,14 +122,19 @@ def test_unanswerable_question_is_refused_with_clickable_suggestions(app, home):
 
 
 def test_injection_text_changes_nothing_and_is_not_an_error(app, home):
-    session = local_session()
-    warehouse = Warehouse.of(session, PipelineConfig.build(home=home[0]))
-    before = warehouse.read("GOLD", "CUSTOMER_360_PROFILE").count()
+    def profile_rows() -> pd.DataFrame:
+        session = engine.reader_session(home[0])
+        try:
+            frame = Warehouse.of(session, PipelineConfig.build(home=home[0])).to_pandas("GOLD", "CUSTOMER_360_PROFILE")
+        finally:
+            session.close()
+        return frame.sort_values("CUSTOMER_ID", ignore_index=True)
+
+    before = profile_rows()
     app.text_input(key="ai_question").input("'; DROP TABLE C360.GOLD.CUSTOMER_360_PROFILE; --")
     app.button(key="ai_ask").click().run()
     assert not app.exception and app.warning
-    assert Warehouse.of(local_session(), PipelineConfig.build(home=home[0])).read("GOLD", "CUSTOMER_360_PROFILE").count() == before
-    session.close()
+    pd.testing.assert_frame_equal(profile_rows(), before)
 
 
 def test_question_text_is_echoed_as_typed_not_as_markdown(app):

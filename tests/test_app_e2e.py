@@ -1,4 +1,4 @@
-"""End to end in a real browser: `streamlit run` on localhost over a small warehouse, driven by headless Chromium.
+"""End to end in a real browser: `streamlit run` on localhost over a small local database, driven by headless Chromium.
 
 Debian's `chromium` and `chromium-driver` must be installed (`.ci/run` installs them); without them the
 test fails with the install command rather than skipping. One screenshot per tab is saved in the test's
@@ -222,12 +222,14 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    from c360_pipeline import engine
     from c360_pipeline.warehouse import Warehouse
-    from c360_pipeline.sessions import local_session
 
-    session = local_session()
-    profile = Warehouse.of(session, PipelineConfig.build(home=warehouse_home)).to_pandas("GOLD", "CUSTOMER_360_PROFILE")
-    session.close()
+    session = engine.reader_session(warehouse_home)  # read-only: the app's server reads the same file
+    try:
+        profile = Warehouse.of(session, PipelineConfig.build(home=warehouse_home)).to_pandas("GOLD", "CUSTOMER_360_PROFILE")
+    finally:
+        session.close()
 
     browser.get(server)
     deadline = time.monotonic() + START_SECONDS

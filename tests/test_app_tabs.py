@@ -1,12 +1,12 @@
-"""The Streamlit app driven through AppTest over a real local warehouse, checked against direct DataFrame queries.
+"""The Streamlit app driven through AppTest over a real local database, checked against direct DataFrame queries.
 
-The warehouse is built with `Warehouse.write_pandas` (tests/app_fixtures.py); expected values come from
-Snowpark DataFrame queries on the same tables, so the app and the check share no code.
+The database (`<home>/C360.db`) is built with `Warehouse.write_pandas` by a writer session that is closed
+again (tests/app_fixtures.py); expected values come from Snowpark DataFrame queries on the same tables
+through a read-only session, so the app and the check share no code.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import sys
 from datetime import timedelta
@@ -17,11 +17,11 @@ import pytest
 from snowflake.snowpark import functions as F
 from streamlit.testing.v1 import AppTest
 
-from app_fixtures import build_app_warehouse
+from app_fixtures import build_app_warehouse, writer_process
 from c360_pipeline.app_launcher import launch_app
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse, frame_to_pandas
+from c360_pipeline import engine
+from c360_pipeline.warehouse import Warehouse
 
 APP_DIR = Path(__file__).resolve().parents[1] / "streamlit_app"
 APP = APP_DIR / "streamlit_app.py"
@@ -56,7 +56,7 @@ WIDGET_KINDS = (
 
 @pytest.fixture(scope="module")
 def homes(tmp_path_factory) -> dict[str, Path]:
-    """Two small warehouses: one with churn scores, one built before any churn model ran."""
+    """Two small local databases: one with churn scores, one built before any churn model ran."""
     scored = tmp_path_factory.mktemp("app-scored")
     unscored = tmp_path_factory.mktemp("app-unscored")
     build_app_warehouse(scored, customers=40, transactions_per_customer=30, seed=7, scored=True)
@@ -66,8 +66,8 @@ def homes(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def gold(homes):
-    """A separate local session over the scored warehouse, for the direct queries."""
-    session = local_session()
+    """A separate read-only session on the scored database, for the direct queries (readers do not block readers)."""
+    session = engine.reader_session(homes["scored"])
     warehouse = Warehouse.of(session, PipelineConfig.build(home=homes["scored"]))
     yield warehouse
     session.close()
@@ -128,12 +128,46 @@ def test_app_data_is_the_local_warehouse_named_by_c360_home(monkeypatch, homes):
     monkeypatch.setenv("C360_DATABASE", "c360")
     data = data_access.app_data()
     assert (data.engine, data.home, data.database) == ("local", str(homes["scored"].resolve()), "C360")
-    assert len(data.profile()) == data.table("CUSTOMER_360_PROFILE").count() == 40
+    with data.reading() as session:
+        counted = session.table("C360.GOLD.CUSTOMER_360_PROFILE").count()
+    assert len(data.profile()) == counted == 40
+    assert str(engine.database_file(homes["scored"])) in data.describe()
 
 
 def test_launcher_refuses_without_data_and_names_the_command(tmp_path, capsys):
     assert launch_app(tmp_path / "nothing-here", port=None) == 2
     assert f"c360 run --home {tmp_path / 'nothing-here'}" in capsys.readouterr().err
+
+
+def test_app_lets_a_run_write_and_says_so_while_it_does(monkeypatch, tmp_path, capsys):
+    """The app reads and lets the database go (a run can open it); while the run writes, it says so, not a trace."""
+    home = tmp_path / "busy"
+    build_app_warehouse(home, customers=8, transactions_per_customer=5, seed=5)
+    app = run_app(monkeypatch, home)
+    assert metrics(tab(app, "Segment Explorer"))["Customers"] == "8"
+    with writer_process(home):  # fails if the app still held the database
+        data_access.clear_caches()
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        assert len(app.tabs) == 0
+        assert any("is writing to" in w.value and str(engine.database_file(home)) in w.value for w in app.warning)
+        assert launch_app(home, port=None) == 3
+        assert "c360 app --home" in capsys.readouterr().err
+    app.button(key="app_reload_busy").click().run()  # the run has finished: the data is back
+    assert not app.exception and not app.warning
+    assert metrics(tab(app, "Segment Explorer"))["Customers"] == "8"
+
+
+def test_a_run_finishing_shows_its_data_without_a_restart(monkeypatch, tmp_path):
+    home = tmp_path / "rebuilt"
+    build_app_warehouse(home, customers=8, transactions_per_customer=5, seed=5)
+    app = run_app(monkeypatch, home)
+    assert metrics(tab(app, "Segment Explorer"))["Customers"] == "8"
+    build_app_warehouse(home, customers=11, transactions_per_customer=5, seed=5)  # a run rewrites the tables
+    app.run()
+    assert not app.exception
+    assert app.caption[0].value.startswith("11 customers")
+    assert len(app.selectbox(key="c360_customer").options) == 11
 
 
 # --- Segment Explorer ----------------------------------------------------------------------------------------
@@ -339,10 +373,14 @@ def test_out_of_range_campaign_inputs_show_a_message(app, incentive, contact, re
 
 
 def test_sql_injection_text_is_plain_text_in_every_text_input(app, gold, homes):
-    profile_file = gold.path("GOLD", "CUSTOMER_360_PROFILE")
-    fact_file = gold.path("GOLD", "FCT_TRANSACTIONS")
-    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (profile_file, fact_file)}
-    profile = gold.to_pandas("GOLD", "CUSTOMER_360_PROFILE")
+    def contents() -> dict[str, pd.DataFrame]:
+        return {
+            "profile": gold.to_pandas("GOLD", "CUSTOMER_360_PROFILE").sort_values("CUSTOMER_ID", ignore_index=True),
+            "fact": gold.to_pandas("GOLD", "FCT_TRANSACTIONS").sort_values("TRANSACTION_ID", ignore_index=True),
+        }
+
+    before = contents()
+    profile = before["profile"]
     keys = [t.key for t in app.text_input]
     assert {"c360_search", "ai_question"} <= set(keys)
     for key in keys:
@@ -360,8 +398,9 @@ def test_sql_injection_text_is_plain_text_in_every_text_input(app, gold, homes):
                 ]
                 assert len(literal) == 0
                 assert any("No customer" in i.value for i in tab(app, "Customer 360").info)
-    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (profile_file, fact_file)}
-    assert after == before
+    after = contents()
+    for name in before:
+        pd.testing.assert_frame_equal(after[name], before[name])
     assert gold.read("GOLD", "CUSTOMER_360_PROFILE").count() == len(profile)
     assert metrics(tab(app, "Segment Explorer"))["Customers"] == count(len(profile))
 
@@ -385,7 +424,7 @@ def test_snowpark_customer_queries_match_the_local_reads(gold, homes):
     fact = gold.read("GOLD", "FCT_TRANSACTIONS")
     categories = gold.read("GOLD", "DIM_MERCHANT_CATEGORY")
     for limit in (7, 1000):
-        remote = frame_to_pandas(data_access.customer_transactions_query(fact, categories, customer, limit))
+        remote = (data_access.customer_transactions_query(fact, categories, customer, limit)).to_pandas()
         local = data.customer_transactions(customer, limit)
         assert len(local) == min(limit, 30)
         assert list(local["TRANSACTION_ID"]) == list(
@@ -395,7 +434,7 @@ def test_snowpark_customer_queries_match_the_local_reads(gold, homes):
     newest = fact.filter(F.col("CUSTOMER_ID") == customer).sort(F.col("TRANSACTION_DATE").desc()).limit(7).collect()
     assert list(data.customer_transactions(customer, 7)["TRANSACTION_ID"]) == [r["TRANSACTION_ID"] for r in newest]
 
-    remote_history = frame_to_pandas(data_access.customer_history_query(gold.read("GOLD", "DIM_CUSTOMER"), customer))
+    remote_history = (data_access.customer_history_query(gold.read("GOLD", "DIM_CUSTOMER"), customer)).to_pandas()
     local_history = data.customer_history(customer)
     assert list(local_history["CUSTOMER_KEY"]) == list(remote_history["CUSTOMER_KEY"])
     assert list(local_history["CARD_TYPE"]) == list(remote_history["CARD_TYPE"])

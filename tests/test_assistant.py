@@ -1,9 +1,10 @@
-"""The AI Assistant over a real local warehouse: suggested questions against independent pandas computations,
+"""The AI Assistant over a real local database: suggested questions against independent pandas computations,
 each understanding feature, refusals, injection strings, the SQL it shows, Cortex Analyst (endpoint mocked)
 and `c360 ask`.
 
-The warehouse is a small gold layer written with `Warehouse.write_pandas` (`world` below); expected results
-are computed in pandas from the same frames, sharing no code with the engine.
+The database is a small gold layer written with `Warehouse.write_pandas` into a home's `C360.db` by a writer
+session that is closed again (`world` below); the tests read it through a read-only session, as `c360 ask`
+and the app do. Expected results are computed in pandas from the same frames, sharing no code with the engine.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 import sqlglot
 from rich.console import Console
 
-from app_fixtures import CATEGORY_SCHEMA, FACT_SCHEMA, PROFILE_SCHEMA  # noqa: E402
+from app_fixtures import CATEGORY_SCHEMA, FACT_SCHEMA, PROFILE_SCHEMA, writer_process  # noqa: E402
 from c360_pipeline import gold
 from c360_pipeline.catalog import CARD_TYPES, CHANNELS, EMPLOYMENT_STATUSES, MERCHANT_CATEGORIES, SEGMENTS
 from c360_pipeline.config import PipelineConfig
@@ -38,6 +39,7 @@ from c360_pipeline.semantic.engine import (
     parse_question,
 )
 from c360_pipeline.semantic.suggestions import SUGGESTED_QUESTIONS, all_suggestions, closest_questions
+from c360_pipeline import engine
 from c360_pipeline.sessions import local_session
 from c360_pipeline.warehouse import Warehouse
 
@@ -138,6 +140,15 @@ def write_world(warehouse: Warehouse, frames: dict[str, pd.DataFrame]) -> None:
         warehouse.write_pandas(frame, SCHEMAS[name], "GOLD", name)
 
 
+def write_home(cfg: PipelineConfig, frames: dict[str, pd.DataFrame]) -> None:
+    """The world written into the local database of `cfg.home`; the writer is closed so readers can open it."""
+    session = local_session(cfg.home, cfg.database)
+    try:
+        write_world(Warehouse.of(session, cfg), frames)
+    finally:
+        session.close()
+
+
 @pytest.fixture(scope="module")
 def frames() -> dict[str, pd.DataFrame]:
     return build_world()
@@ -145,11 +156,11 @@ def frames() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, frames):
-    """A local session over a warehouse holding the world's tables (shared by this module's tests)."""
-    session = local_session()
+    """A read-only session on a local database holding the world's tables (shared by this module's tests)."""
     cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("assistant"), as_of=AS_OF)
+    write_home(cfg, frames)
+    session = engine.reader_session(cfg.home, cfg.database)
     warehouse = Warehouse.of(session, cfg)
-    write_world(warehouse, frames)
     yield warehouse
     session.close()
 
@@ -695,6 +706,23 @@ def test_ask_command_without_tables_names_the_command_to_run(tmp_path):
     cfg = PipelineConfig.build(home=tmp_path / "empty")
     assert ask_command("How many customers are in each segment?", cfg, False, console) == 2
     assert "c360 run" in console.file.getvalue()
+
+
+def test_ask_command_while_a_run_writes_says_so_and_exits_3(tmp_path, frames):
+    cfg = PipelineConfig.build(home=tmp_path / "busy", as_of=AS_OF)
+    write_home(cfg, frames)
+    question = "How many customers are in each segment?"
+    with writer_process(cfg.home):
+        for as_json in (False, True):
+            console = Console(file=io.StringIO(), width=200)
+            assert ask_command(question, cfg, as_json, console) == 3
+            text = console.file.getvalue()
+            assert "is writing to" in text and str(engine.database_file(cfg.home)) in text
+            assert "Traceback" not in text
+    console = Console(file=io.StringIO(), width=200)
+    assert ask_command(question, cfg, True, console) == 0  # the run finished; and `ask` let the database go:
+    with writer_process(cfg.home):
+        pass
 
 
 def test_word_soup_is_answered_or_refused_never_an_error():

@@ -17,7 +17,7 @@ from c360_pipeline.config import ChurnSettings, ConfigError, PipelineConfig
 from c360_pipeline.model_card import write_model_card
 from c360_pipeline.model_store import LocalModelStore
 from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse, frame_to_pandas
+from c360_pipeline.warehouse import Warehouse
 
 AS_OF = date(2025, 6, 30)
 CUTOFF = date(2025, 4, 1)  # AS_OF - 90 days
@@ -127,7 +127,7 @@ def features_for(shared, transactions: list[dict], customers: list[dict], cutoff
                                      churn.period_length(settings))
     days = churn.feature_days(shared["calendar"], cutoff).cache_result()
     activity = churn.activity_at(periods, cutoff).cache_result()
-    frame = frame_to_pandas(churn.churn_features(activity, churn.customers_at(dim, cutoff).cache_result(), days, cutoff))
+    frame = (churn.churn_features(activity, churn.customers_at(dim, cutoff).cache_result(), days, cutoff)).to_pandas()
     return frame.sort_values("CUSTOMER_ID").set_index("CUSTOMER_ID")
 
 
@@ -188,7 +188,7 @@ def test_feature_values_follow_the_windows(base_features):
 def labels_for(shared, transactions: list[dict], settings: ChurnSettings = SETTINGS) -> pd.DataFrame:
     periods = churn.customer_periods(classified_for(shared, transactions), shared["calendar"], AS_OF,
                                      churn.period_length(settings))
-    return frame_to_pandas(churn.labels_at(periods, CUTOFF, settings)).set_index("CUSTOMER_ID")
+    return (churn.labels_at(periods, CUTOFF, settings)).to_pandas().set_index("CUSTOMER_ID")
 
 
 # Every window is a whole number of periods; the label must not depend on the period length (30 days by
@@ -235,7 +235,7 @@ def test_period_length_divides_every_window():
 
 def test_customer_periods_have_every_period_and_group_even_without_data(shared):
     periods = churn.customer_periods(classified_for(shared, BASE_TRANSACTIONS), shared["calendar"], AS_OF, 30)
-    frame = frame_to_pandas(periods.frame).set_index("CUSTOMER_ID")
+    frame = (periods.frame).to_pandas().set_index("CUSTOMER_ID")
     assert list(frame.index) == ["A", "B"]  # no placeholder row
     # the oldest transaction, B's, is 240 days before as_of: periods 0..8
     assert periods.count == 9
@@ -269,7 +269,7 @@ def test_customers_without_a_prior_window_get_a_null_label(shared):
         pd.DataFrame({"CUSTOMER_ID": ["OLD"], "CHURN_LABEL": [1]}),
         StructType([StructField("CUSTOMER_ID", StringType()), StructField("CHURN_LABEL", LongType())]),
     )
-    rows = frame_to_pandas(churn.labeled_features(features, labels)).set_index("CUSTOMER_ID")
+    rows = (churn.labeled_features(features, labels)).to_pandas().set_index("CUSTOMER_ID")
     assert rows.loc["OLD", "CHURN_LABEL"] == 1
     assert pd.isna(rows.loc["NEW", "CHURN_LABEL"])
 

@@ -1,4 +1,4 @@
-"""Configuration, sessions, emulator patches and the local Parquet warehouse."""
+"""Configuration, sessions, Snowflake functions on the local engine and the local warehouse."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import (
@@ -23,10 +22,10 @@ from snowflake.snowpark.types import (
     TimestampType,
 )
 
-from c360_pipeline import cli, warehouse as warehouse_module
+from c360_pipeline import cli
 from c360_pipeline.config import ConfigError, PipelineConfig
 from c360_pipeline.sessions import ConnectionProblem, connection_parameters, local_session
-from c360_pipeline.warehouse import TableMissing, Warehouse, frame_to_pandas
+from c360_pipeline.warehouse import TableMissing, Warehouse
 
 ALL_TYPES = StructType(
     [
@@ -128,18 +127,17 @@ def test_patched_functions_follow_snowflake_semantics(session):
 
 
 def test_warehouse_round_trip_keeps_every_type(tmp_path):
+    """Tables persist in the home's database file, with their Snowflake types, between sessions."""
     cfg = PipelineConfig.build(home=tmp_path)
-    first = local_session()
+    first = local_session(tmp_path)
     Warehouse.of(first, cfg).write_pandas(ROWS, ALL_TYPES, "GOLD", "ALL_TYPES")
     first.close()
 
-    path = tmp_path / "warehouse" / "GOLD" / "ALL_TYPES.parquet"
-    assert [str(f.type) for f in pq.read_schema(path)] == [
-        "string", "int64", "date32[day]", "timestamp[us]", "decimal128(12, 2)", "bool", "double"
-    ]
-    second = local_session()
+    second = local_session(tmp_path)
     restored = Warehouse.of(second, cfg).read("GOLD", "ALL_TYPES")
-    assert [f.datatype for f in restored.schema.fields] == [f.datatype for f in ALL_TYPES.fields]
+    # Snowflake describes a TIMESTAMP column as TimestampType(ntz): compare the kinds of type.
+    assert [type(f.datatype) for f in restored.schema.fields] == [type(f.datatype) for f in ALL_TYPES.fields]
+    assert restored.schema["AMOUNT"].datatype == DecimalType(12, 2)
     rows = sorted(restored.collect(), key=lambda r: str(r["NAME"]))
     expected = sorted(ROWS.to_dict("records"), key=lambda r: str(r["NAME"]))
     for got, want in zip(rows, expected):
@@ -151,31 +149,50 @@ def test_warehouse_round_trip_keeps_every_type(tmp_path):
     second.close()
 
 
-def test_append_adds_rows_to_session_and_file(session, tmp_path):
+def test_append_adds_rows(session, tmp_path):
     cfg = PipelineConfig.build(home=tmp_path)
     warehouse = Warehouse.of(session, cfg)
     warehouse.write_pandas(ROWS.iloc[:2], ALL_TYPES, "OPS", "LOG")
     warehouse.write_pandas(ROWS.iloc[2:], ALL_TYPES, "OPS", "LOG", mode="append")
     assert warehouse.read("OPS", "LOG").count() == 4
-    assert pq.read_table(warehouse.path("OPS", "LOG")).num_rows == 4
+    assert warehouse.write(warehouse.read("OPS", "LOG").limit(1), "OPS", "LOG", mode="append") == 1
+    assert warehouse.read("OPS", "LOG").count() == 5
 
 
-def test_interrupted_write_leaves_the_previous_table_intact(session, tmp_path, monkeypatch):
-    cfg = PipelineConfig.build(home=tmp_path)
-    warehouse = Warehouse.of(session, cfg)
-    warehouse.write_pandas(ROWS, ALL_TYPES, "GOLD", "T")
-    before = pq.read_table(warehouse.path("GOLD", "T"))
+_KILLED_WRITER = """
+import sys
+from c360_pipeline.sessions import local_session
+session = local_session(sys.argv[1])
+session.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+session.sql("CREATE OR REPLACE TABLE C360.GOLD.T AS SELECT 1 AS K UNION ALL SELECT 2 UNION ALL SELECT 3").collect()
+print("ready", flush=True)
+# An overwrite that runs for minutes: killed half-way.
+session.sql("CREATE OR REPLACE TABLE C360.GOLD.T AS SELECT a.range AS K FROM range(100000) a, range(100000) b "
+            "WHERE md5(CAST(a.range * b.range AS VARCHAR)) = 'x'").collect()
+"""
 
-    def crash(table, where, *args, **kwargs):
-        Path(where).write_bytes(b"half a parquet file")
-        raise KeyboardInterrupt("power cut")
 
-    monkeypatch.setattr(warehouse_module.pq, "write_table", crash)
-    with pytest.raises(KeyboardInterrupt):
-        warehouse.write_pandas(ROWS.iloc[:1], ALL_TYPES, "GOLD", "T")
+def test_a_write_killed_half_way_leaves_the_previous_table_intact(tmp_path):
+    """kill -9 during an overwrite: the database keeps the table as it was, and the next session opens it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
 
-    assert pq.read_table(warehouse.path("GOLD", "T")).equals(before)
-    assert [p.name for p in warehouse.path("GOLD", "T").parent.iterdir()] == ["T.parquet"]
+    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        time.sleep(1.0)
+        assert writer.poll() is None, "the overwrite finished before it could be killed"
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    session = local_session(tmp_path)
+    try:
+        assert sorted(r["K"] for r in session.table("C360.GOLD.T").collect()) == [1, 2, 3]
+    finally:
+        session.close()
 
 
 def test_reading_a_table_never_built_says_what_to_run(session, tmp_path):
@@ -183,14 +200,14 @@ def test_reading_a_table_never_built_says_what_to_run(session, tmp_path):
         Warehouse.of(session, PipelineConfig.build(home=tmp_path)).read("GOLD", "CUSTOMER_360_PROFILE")
 
 
-def test_frame_to_pandas_keeps_integer_columns_aligned_after_a_filter(session):
-    """The local engine's own to_pandas() misaligns integer columns of a filtered frame (snowpark-python#2598)."""
+def test_to_pandas_keeps_columns_aligned_after_a_filter(session):
+    """Rows of a filtered frame come back whole, typed as the Snowflake connector types them."""
     schema = StructType([StructField("ID", StringType()), StructField("P", DoubleType()), StructField("R", LongType()),
                          StructField("V", DecimalType(12, 2))])
     rows = [("a", 1.0, 10, Decimal("1.50")), ("b", 0.0, 20, Decimal("2.50")), ("c", 2.0, 30, None)]
-    kept = session.create_dataframe(rows, schema=schema).filter(F.col("P") > 0.5)
-    frame = frame_to_pandas(kept)
+    kept = session.create_dataframe(rows, schema=schema).filter(F.col("P") > 0.5).sort("ID")
+    frame = kept.to_pandas()
     assert frame["ID"].tolist() == ["a", "c"]
     assert frame["R"].tolist() == [10, 30] and str(frame["R"].dtype) == "int64"
-    assert frame["V"].tolist()[0] == Decimal("1.50") and frame["V"].tolist()[1] is None
-    assert frame_to_pandas(kept.filter(F.col("P") > 5)).columns.tolist() == ["ID", "P", "R", "V"]
+    assert frame["V"].tolist()[0] == 1.5 and pd.isna(frame["V"].tolist()[1])
+    assert kept.filter(F.col("P") > 5).to_pandas().columns.tolist() == ["ID", "P", "R", "V"]

@@ -474,7 +474,7 @@ def test_profile_takes_the_latest_prediction_on_or_before_as_of(module_session, 
         marts.run_customer_360_profile(module_session, profile_home.cfg)
         profile = profile_home.to_pandas("GOLD", "CUSTOMER_360_PROFILE").set_index("CUSTOMER_ID")
     finally:
-        (profile_home.path("GOLD", "CHURN_PREDICTIONS")).unlink()
+        module_session.sql(f"DROP TABLE IF EXISTS {profile_home.name('GOLD', 'CHURN_PREDICTIONS')}").collect()
         marts.run_customer_360_profile(module_session, profile_home.cfg)
     silent = profile.loc["SILENT"]
     assert (silent["CHURN_RISK_CATEGORY"], silent["MODEL_VERSION"], silent["CHURN_RISK_SCORE"]) == ("High Risk", "v2", 90.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import importlib.util
 import json
 from datetime import date
 from pathlib import Path
@@ -11,11 +12,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from rich.console import Console
-from snowflake.snowpark.types import StringType
 
 from c360_pipeline import dag, runner
 from c360_pipeline.config import ConfigError, PipelineConfig
-from c360_pipeline.runner import StepFailed, register_procedures, run_pipeline, select_steps
+from c360_pipeline import engine
+from c360_pipeline.runner import StepFailed, procedure_handler, run_pipeline, select_steps
 from c360_pipeline.warehouse import Warehouse
 
 CUSTOMERS_CSV = """customer_id,first_name,last_name,email,age,state,city,employment_status,card_type,credit_limit,account_open_date,customer_segment,decline_type,updated_at
@@ -75,19 +76,18 @@ def test_procedure_argument_unknown_setting_is_named(session):
 
 
 # ------------------------------------------------------------------------------------------
-# every handler, as a procedure on a local session
+# every handler, called as its procedure on a local session
 
 
 @pytest.mark.parametrize("step", [s.name for s in dag.ALL_PROCEDURE_STEPS])
-def test_every_handler_registers_and_answers_through_session_call(session, cfg, step):
+def test_every_handler_loads_and_answers_as_its_procedure(session, cfg, step):
     """With nothing built yet a step either finishes or fails naming what is missing — never an import error."""
-    names = register_procedures(session)
+    procedure = dag.step_named(step) if step != dag.FINALIZER.name else dag.FINALIZER
     argument = json.dumps(dict(cfg.model_dump(mode="json"), run_id="handler-check", record=False))
     try:
-        result = runner.StepResult.from_json(session.call(names[step], argument))
-    except Exception as error:  # the emulator wraps the handler's exception; the StepFailed is its cause
-        cause = error.__cause__
-        assert isinstance(cause, StepFailed), f"{step}: {type(error).__name__}: {error}"
+        text = engine.call_procedure(session, procedure.qualified_procedure(cfg), procedure_handler(procedure), argument)
+        result = runner.StepResult.from_json(text)
+    except StepFailed as cause:
         assert cause.result.step == step
         message = cause.result.message
         assert "ModuleNotFoundError" not in message and "ImportError" not in message and "AttributeError" not in message
@@ -99,14 +99,12 @@ def test_every_handler_registers_and_answers_through_session_call(session, cfg, 
 
 
 def test_run_pipeline_procedure_runs_a_step_inside_one_call(session, cfg):
-    """RUN_PIPELINE (the worksheet procedure) calls the step procedures from inside a procedure."""
-    register_procedures(session)
-    session.sproc.register_from_file(
-        str(runner.procedures_dir() / "run_pipeline.py"), "main", name="RUN_PIPELINE",
-        return_type=StringType(), input_types=[StringType()], replace=True,
-    )
+    """RUN_PIPELINE (the worksheet procedure, procedures/run_pipeline.py) calls the step procedures from inside a call."""
+    spec = importlib.util.spec_from_file_location("run_pipeline_procedure", runner.procedures_dir() / "run_pipeline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     argument = json.dumps({"home": str(cfg.home), "as_of": "2025-06-30", "only": "dim_merchant_category"})
-    summary = json.loads(session.call("RUN_PIPELINE", argument))
+    summary = json.loads(engine.call_procedure(session, "C360.OPS.RUN_PIPELINE", module.main, argument))
     assert summary["ok"] is True
     assert [s["step"] for s in summary["steps"]] == ["dim_merchant_category"]
     assert summary["steps"][0]["rows_out"] == 50

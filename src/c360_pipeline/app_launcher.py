@@ -1,4 +1,4 @@
-"""`c360 app`: start the Streamlit app over a local warehouse, or say which command builds the data first."""
+"""`c360 app`: start the Streamlit app over the local database, or say which command builds the data first."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.sessions import local_session
+from c360_pipeline.sessions import reader_session
 from c360_pipeline.warehouse import Warehouse
 
 APP_DIR = Path(__file__).resolve().parents[2] / "streamlit_app"
 APP_FILE = APP_DIR / "streamlit_app.py"
 PROFILE = "CUSTOMER_360_PROFILE"
+BUSY = 3  # exit code while a `c360 run` writes the database (as `c360 ask`)
 
 
 def app_command(port: int | None = None) -> list[str]:
@@ -32,13 +34,20 @@ def app_command(port: int | None = None) -> list[str]:
 
 
 def app_environment(cfg: PipelineConfig) -> dict[str, str]:
-    """The environment the app reads its local warehouse location from."""
+    """The environment the app reads its local database location from."""
     return {**os.environ, "C360_HOME": str(cfg.home.resolve()), "C360_DATABASE": cfg.database}
 
 
 def profile_built(cfg: PipelineConfig) -> bool:
-    """Whether the local warehouse has GOLD.CUSTOMER_360_PROFILE, the table every tab starts from."""
-    session = local_session()
+    """Whether the local database has GOLD.CUSTOMER_360_PROFILE, the table every tab starts from.
+
+    Read through a read-only session that is closed again at once (the app opens its own);
+    `engine.DatabaseBusy` while a run writes the database.
+    """
+    try:
+        session = reader_session(cfg)
+    except FileNotFoundError:
+        return False
     try:
         return Warehouse.of(session, cfg).exists("GOLD", PROFILE)
     finally:
@@ -46,14 +55,21 @@ def profile_built(cfg: PipelineConfig) -> bool:
 
 
 def launch_app(home: Path, port: int | None = None) -> int:
-    """Run the app over the local warehouse at `home` until it is stopped; 2 when there is nothing to show yet."""
+    """Run the app over the local database at `home` until it is stopped; 2 when there is nothing to show yet,
+    3 while a `c360 run` writes the database."""
     cfg = PipelineConfig.build(home=home)
     if not APP_FILE.exists():
         print(f"The Streamlit app is not at {APP_FILE}; run `c360 app` from a source checkout.", file=sys.stderr)
         return 2
-    if not profile_built(cfg):
+    database = engine.database_file(cfg.home, cfg.database)
+    try:
+        built = profile_built(cfg)
+    except engine.DatabaseBusy as busy:
+        print(f"{busy}\nStart the app again when the run has finished:  c360 app --home {home}", file=sys.stderr)
+        return BUSY
+    if not built:
         print(
-            f"No customer data yet: {cfg.warehouse_dir} has no GOLD.{PROFILE}.\n"
+            f"No customer data yet: {database} has no GOLD.{PROFILE}.\n"
             f"Build it first with:  c360 run --home {home}\n"
             f"then start the app again with:  c360 app --home {home}",
             file=sys.stderr,

@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print JSON (sql, columns, rows, interpretation)")
     ask.set_defaults(handler=cmd_ask)
 
-    app = commands.add_parser("app", help="start the Streamlit app over the local warehouse")
+    app = commands.add_parser("app", help="start the Streamlit app over the local database")
     _add_config_options(app, data=False)
     app.add_argument("--port", type=int, help="port (default: Streamlit's)")
     app.set_defaults(handler=cmd_app)

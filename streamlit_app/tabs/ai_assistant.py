@@ -10,11 +10,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from c360_pipeline.config import PipelineConfig
 from c360_pipeline.semantic.assistant import Answer, ask
 from c360_pipeline.semantic.suggestions import SUGGESTED_QUESTIONS
 from c360_pipeline.warehouse import TableMissing, Warehouse
-from data_access import AppData, csv_bytes
+from data_access import AppData, DatabaseBusy, DataUnavailable, csv_bytes
 from tabs import chart, figure, plain
 
 HISTORY_KEY = "ai_history"
@@ -23,11 +22,10 @@ QUESTION_KEY = "ai_question"
 HISTORY_SIZE = 5
 
 
-def _warehouse(data: AppData) -> Warehouse:
-    """The local warehouse, or the account's gold tables through the active session (Streamlit in Snowflake)."""
-    if data.warehouse is not None:
-        return data.warehouse
-    return Warehouse.of(data.session, PipelineConfig.build(engine="snowflake", database=data.database))
+def _answer(question: str, data: AppData, use_cortex: bool) -> Answer:
+    """The question answered over the gold tables, in one batch of reads (read-only locally, closed after)."""
+    with data.reading() as session:
+        return ask(question, Warehouse.of(session, data.config()), use_cortex=use_cortex)
 
 
 def _submit(question: str) -> None:
@@ -132,9 +130,12 @@ def render(data: AppData) -> None:
     if pending:
         with st.spinner("Working out the answer…"):
             try:
-                answer = ask(pending, _warehouse(data), use_cortex=use_cortex)
-            except TableMissing as missing:
+                answer = _answer(pending, data, use_cortex)
+            except (TableMissing, DataUnavailable) as missing:
                 st.error(str(missing))
+                return
+            except DatabaseBusy as busy:
+                st.warning(str(busy))
                 return
         st.session_state[ANSWER_KEY] = answer
         _remember(answer)

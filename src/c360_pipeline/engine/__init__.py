@@ -41,7 +41,9 @@ from snowflake.snowpark.types import (
     _NumericType,
 )
 
-from c360_pipeline.engine.fakesnow_adapter import Connection, DatabaseBusy, connect
+
+class DatabaseBusy(RuntimeError):
+    """The local database file is locked by another process (a run is writing, or a reader is open)."""
 
 __all__ = [
     "DatabaseBusy",
@@ -56,6 +58,8 @@ __all__ = [
 ]
 
 DEFAULT_SCHEMA = "PUBLIC"
+# fakesnow hands results to the connector API through Arrow and warns about the copy; nothing to act on.
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
 
 
 def database_file(home: Path, database: str = "C360") -> Path:
@@ -63,9 +67,19 @@ def database_file(home: Path, database: str = "C360") -> Path:
     return Path(home) / f"{database.upper()}.db"
 
 
-def _session(connection: Connection) -> Session:
-    # fakesnow hands results to the connector API through Arrow and warns about the copy; nothing to act on.
-    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+def _connect(home: Path | None, database: str, read_only: bool = False):
+    # fakesnow is imported only for the local engine (Snowflake's runtimes do not have it).
+    import duckdb
+
+    from c360_pipeline.engine.fakesnow_adapter import connect
+
+    try:
+        return connect(home, database, DEFAULT_SCHEMA, read_only=read_only)
+    except (duckdb.IOException, duckdb.Error) as error:
+        raise DatabaseBusy(str(error).splitlines()[0]) from None
+
+
+def _session(connection) -> Session:
     logging.getLogger("snowflake.snowpark").setLevel(logging.ERROR)
     logging.getLogger("fakesnow").setLevel(logging.ERROR)
     return Session.builder.configs({"connection": connection}).create()
@@ -80,7 +94,7 @@ def local_session(home: Path | None = None, database: str = "C360") -> Session:
     if home is not None:
         Path(home).mkdir(parents=True, exist_ok=True)
     try:
-        connection = connect(Path(home) if home is not None else None, database, DEFAULT_SCHEMA)
+        connection = _connect(Path(home) if home is not None else None, database)
     except DatabaseBusy as error:
         raise DatabaseBusy(
             f"the local database {database_file(home, database)} is in use by another c360 process "
@@ -92,7 +106,7 @@ def local_session(home: Path | None = None, database: str = "C360") -> Session:
 def reader_session(home: Path, database: str = "C360") -> Session:
     """A read-only session on the local database (the app, `c360 ask`); `DatabaseBusy` while a run writes."""
     try:
-        connection = connect(Path(home), database, DEFAULT_SCHEMA, read_only=True)
+        connection = _connect(Path(home), database, read_only=True)
     except DatabaseBusy:
         raise DatabaseBusy(
             f"a c360 run is writing to {database_file(home, database)}; the tables can be read when it finishes"
@@ -102,13 +116,14 @@ def reader_session(home: Path, database: str = "C360") -> Session:
 
 def is_local(session: Session) -> bool:
     """True for a session on the local engine."""
-    return isinstance(getattr(session._conn, "_conn", None), Connection)
+    return bulk_connection(session) is not None
 
 
 def bulk_connection(session: Session):
     """The DuckDB connection under a local session (None on Snowflake)."""
     connection = getattr(session._conn, "_conn", None)
-    return connection.duckdb if isinstance(connection, Connection) else None
+    return getattr(connection, "duckdb", None) if type(connection).__name__ == "Connection" and \
+        type(connection).__module__ == "c360_pipeline.engine.fakesnow_adapter" else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,10 +164,8 @@ def to_arrow(frame: pd.DataFrame, schema: StructType) -> pa.Table:
         values = frame[name] if name in frame.columns else frame[field.name]
         if pa.types.is_integer(target):
             values = pd.array(pd.to_numeric(values).astype("float64").round(), dtype="Int64") if values.dtype != "int64" else values
-        elif pa.types.is_timestamp(target):
-            values = pd.to_datetime(values)
-        elif pa.types.is_date(target):
-            values = pd.to_datetime(values).dt.date
+        elif pa.types.is_timestamp(target) or pa.types.is_date(target):
+            values = _moments(values, date_only=pa.types.is_date(target))
         elif pa.types.is_boolean(target):
             values = values.astype("boolean")
         elif pa.types.is_floating(target):
@@ -165,6 +178,24 @@ def to_arrow(frame: pd.DataFrame, schema: StructType) -> pa.Table:
         arrays.append(pa.array(values, type=target, from_pandas=True))
         fields.append(pa.field(name, target))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _moments(values: pd.Series, date_only: bool) -> list:
+    """Dates or timestamps as Python objects (9999-12-31, the open end of a validity interval, is beyond pandas' range)."""
+    from datetime import date, datetime
+
+    def one(value: object):
+        if _missing(value):
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if isinstance(value, pd.Timestamp):
+            value = value.to_pydatetime()
+        if date_only:
+            return value.date() if isinstance(value, datetime) else value
+        return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+
+    return [one(v) for v in values]
 
 
 def _missing(value: object) -> bool:

@@ -161,6 +161,25 @@ def signed_hash(node: exp.Expr) -> exp.Expr:
     return node
 
 
+_DATE_FORMAT_TOKENS = re.compile(r"YYYY|YY|MM|MON|DD|DY|HH24|HH|MI|SS|FF")
+
+
+@expression_shim
+def to_char_with_a_date_format(node: exp.Expr) -> exp.Expr:
+    """`TO_CHAR(day, 'YYYY-MM')` on a column → DuckDB's `strftime(day, '%Y-%m')`.
+
+    sqlglot translates TO_CHAR's format only when it can see the argument is a date (a literal);
+    on a column it drops the format, so a month label came back as the whole date.
+    """
+    if isinstance(node, exp.ToChar):
+        fmt = node.args.get("format")
+        if isinstance(fmt, exp.Literal) and fmt.is_string and _DATE_FORMAT_TOKENS.search(fmt.this.upper()):
+            from sqlglot.dialects.snowflake import Snowflake
+
+            return exp.TimeToStr(this=node.this, format=Snowflake.format_time(fmt))
+    return node
+
+
 _ONE_ARGUMENT_CASTS = {"TRY_TO_TIMESTAMP": "TIMESTAMP", "TRY_TO_TIMESTAMP_NTZ": "TIMESTAMP", "TRY_TO_DATE": "DATE"}
 
 
@@ -284,6 +303,17 @@ class Cursor(FakeSnowflakeCursor):
         transformed = super()._transform(expression, params)
         return restore_try_cast_timestamps(undo_double_casts(transformed, aggregates), timestamps)
 
+    def _describe_last_sql(self) -> list:
+        # The result's columns, described from the last statement: a query that opens with a
+        # parenthesis (a union) is described as a subquery (describe_parenthesised_query).
+        last = self._last_sql
+        if isinstance(last, str) and last.lstrip().startswith("("):
+            self._last_sql = f"SELECT * FROM ({last})"
+        try:
+            return super()._describe_last_sql()
+        finally:
+            self._last_sql = last
+
     def _describe_internal(self, query: str, params: Any = None, **kwargs: Any) -> list:
         return self.describe(query, params)
 
@@ -368,14 +398,8 @@ class Connection(FakeSnowflakeConnection):
         return self._duck_conn
 
 
-class DatabaseBusy(RuntimeError):
-    """The local database file is locked by another process (a run is writing, or a reader is open)."""
-
-
 def connect(db_path: Path | None, database: str, schema: str, read_only: bool = False) -> Connection:
     """A connection to `database` kept in `<db_path>/<DATABASE>.db` (in memory when db_path is None)."""
-    import duckdb
-
     instance = FakeSnow(db_path=db_path)
     database = database.upper()
     if db_path is not None:
@@ -383,10 +407,7 @@ def connect(db_path: Path | None, database: str, schema: str, read_only: bool = 
         if read_only and not file.exists():
             raise FileNotFoundError(f"no local database at {file}; run `c360 run` first")
         mode = " (READ_ONLY)" if read_only else ""
-        try:
-            instance.duck_conn.execute(f"ATTACH DATABASE '{file}' AS {database}{mode}")
-        except (duckdb.IOException, duckdb.Error) as error:
-            raise DatabaseBusy(str(error)) from None
+        instance.duck_conn.execute(f"ATTACH DATABASE '{file}' AS {database}{mode}")
         if not read_only:
             from fakesnow import info_schema, macros
 

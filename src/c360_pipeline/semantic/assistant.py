@@ -175,29 +175,36 @@ def _ask_cortex(question: str, warehouse, transport: cortex.Transport | None) ->
 # --- c360 ask ------------------------------------------------------------------------------------
 
 def ask_command(question: str, cfg: PipelineConfig, as_json: bool, console) -> int:
-    """`c360 ask "question" [--home DIR] [--json]`: print the interpretation, SQL and result; exit code 0/1/2.
+    """`c360 ask "question" [--home DIR] [--json]`: print the interpretation, SQL and result; exit code 0/1/2/3.
 
     0: answered; 1: refused (the question cannot be mapped onto the semantic model); 2: the gold tables
-    are not built yet or the connection failed.
+    are not built yet or the connection failed; 3: a `c360 run` is writing the local database right now.
+    The tables are read through a reader session (read-only locally), closed before the answer is printed.
     """
-    from c360_pipeline.sessions import ConnectionProblem, create_session
+    from c360_pipeline import engine
+    from c360_pipeline.sessions import ConnectionProblem, reader_session
     from c360_pipeline.warehouse import TableMissing, Warehouse
 
+    def problem(message: str, code: int) -> int:
+        if as_json:
+            console.print_json(json.dumps({"error": message}))
+        else:
+            console.print(f"[red]{message}[/red]")
+        return code
+
     try:
-        session = create_session(cfg)
-    except ConnectionProblem as problem:
-        console.print(f"[red]{problem}[/red]")
-        return 2
+        session = reader_session(cfg)
+    except ConnectionProblem as error:
+        return problem(str(error), 2)
+    except FileNotFoundError:
+        return problem(f"there is no local database at {engine.database_file(cfg.home, cfg.database)} yet; "
+                       f"build it first with `c360 run --home {cfg.home}`", 2)
+    except engine.DatabaseBusy as busy:
+        return problem(f"{busy}; ask again then", 3)
     try:
-        warehouse = Warehouse.of(session, cfg)
-        try:
-            answer = ask(question, warehouse, use_cortex=cfg.engine == "snowflake")
-        except TableMissing as missing:
-            if as_json:
-                console.print_json(json.dumps({"error": str(missing)}))
-            else:
-                console.print(f"[red]{missing}[/red]")
-            return 2
+        answer = ask(question, Warehouse.of(session, cfg), use_cortex=cfg.engine == "snowflake")
+    except TableMissing as missing:
+        return problem(str(missing), 2)
     finally:
         session.close()
     if as_json:

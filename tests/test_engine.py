@@ -1,0 +1,238 @@
+"""The local engine: Snowpark over DuckDB through fakesnow, each gap shim tested against Snowflake's documented behaviour."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from snowflake.snowpark import functions as F
+from snowflake.snowpark.types import (
+    BooleanType,
+    DateType,
+    DecimalType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
+
+from c360_pipeline import engine
+from c360_pipeline.engine import fakesnow_adapter as adapter
+
+SCHEMA = StructType([
+    StructField("ID", StringType()),
+    StructField("AMOUNT", DecimalType(12, 2)),
+    StructField("N", LongType()),
+    StructField("AT", TimestampType()),
+    StructField("DAY", DateType()),
+    StructField("FLAG", BooleanType()),
+    StructField("SHARE", DoubleType()),
+])
+ROWS = pd.DataFrame({
+    "ID": ["a", "b", None],
+    "AMOUNT": [1.50, 2.25, None],
+    "N": [1, 2, None],
+    "AT": [datetime(2025, 1, 1, 10), None, datetime(2025, 2, 1)],
+    "DAY": [date(2025, 1, 1), None, date(2025, 3, 1)],
+    "FLAG": [True, False, None],
+    "SHARE": [0.5, None, 1.0],
+})
+
+
+@pytest.fixture()
+def table(session):
+    session.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+    engine.load_pandas(session, ROWS, SCHEMA, "C360.GOLD.T")
+    return session.table("C360.GOLD.T")
+
+
+def test_load_pandas_keeps_the_snowflake_types_and_nulls(table):
+    assert table.schema.names == SCHEMA.names
+    assert [type(f.datatype) for f in table.schema.fields] == [type(f.datatype) for f in SCHEMA.fields]
+    rows = {r["ID"]: r for r in table.collect()}
+    assert rows["a"]["AMOUNT"] == Decimal("1.50") and rows["a"]["AT"] == datetime(2025, 1, 1, 10)
+    assert rows["b"]["AT"] is None and rows["b"]["DAY"] is None and rows["b"]["FLAG"] is False
+    assert rows[None]["N"] is None
+
+
+def test_load_pandas_appends(session, table):
+    engine.load_pandas(session, ROWS, SCHEMA, "C360.GOLD.T", mode="append")
+    assert table.count() == 6
+
+
+def test_create_dataframe_from_values_uses_positional_columns(session):
+    """Snowpark's create_dataframe compiles to SELECT $1, $2 FROM VALUES (…) (shim positional_values_columns)."""
+    frame = session.create_dataframe([[1, "x"], [2, "y"]], schema=["K", "V"])
+    assert sorted(tuple(r) for r in frame.collect()) == [(1, "x"), (2, "y")]
+
+
+def test_cache_result_makes_a_temporary_table_in_the_session(session, table):
+    """cache_result creates a SCOPED TEMPORARY table named with database and schema (shims scoped_temporary,
+    Connection.temporary_table_names); it is readable, and gone from the database after the session."""
+    cached = table.filter(F.col("N") > 1).cache_result()
+    assert [r["ID"] for r in cached.collect()] == ["b"]
+    names = {r[0] for r in engine.bulk_connection(session).execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'C360'").fetchall()}
+    assert not any(n.startswith("SNOWPARK_TEMP") for n in names)
+
+
+def test_merge_updates_and_inserts(session, table):
+    """Table.merge's USING subquery has no alias (shim aliased_merge_source)."""
+    source = session.create_dataframe([["a", 9.99], ["z", 1.0]], schema=["SOURCE_ID", "SOURCE_AMOUNT"])
+    result = table.merge(source, table["ID"] == source["SOURCE_ID"], [
+        F.when_matched().update({"AMOUNT": source["SOURCE_AMOUNT"]}),
+        F.when_not_matched().insert({"ID": source["SOURCE_ID"], "AMOUNT": source["SOURCE_AMOUNT"]}),
+    ])
+    assert (result.rows_updated, result.rows_inserted) == (1, 1)
+    amounts = {r["ID"]: r["AMOUNT"] for r in table.collect()}
+    assert amounts["a"] == Decimal("9.99") and amounts["z"] == Decimal("1.00")
+
+
+def test_update_from_a_source_and_delete(session, table):
+    source = session.create_dataframe([["b", 7]], schema=["SOURCE_ID", "NEW_N"])
+    table.update({"N": source["NEW_N"]}, table["ID"] == source["SOURCE_ID"], source)
+    assert {r["ID"]: r["N"] for r in table.collect()}["b"] == 7
+    table.delete(table["ID"] == "a")
+    assert table.count() == 2
+
+
+def test_sum_of_money_stays_a_number_not_a_float(table):
+    """Snowflake: SUM(NUMBER(12,2)) is NUMBER(38,2); fakesnow would cast to DOUBLE (keep_numeric_aggregate_types)."""
+    totals = table.agg(F.sum("AMOUNT").alias("TOTAL"), F.sum("N").alias("COUNT"))
+    assert isinstance(totals.schema["TOTAL"].datatype, DecimalType) and totals.schema["TOTAL"].datatype.scale == 2
+    assert isinstance(totals.schema["COUNT"].datatype, LongType)
+    assert totals.collect()[0]["TOTAL"] == Decimal("3.75")
+
+
+def test_hash_is_a_signed_64_bit_integer(session):
+    """Snowflake's HASH returns a signed 64-bit integer; DuckDB's hash is unsigned (shim signed_hash)."""
+    values = [r["H"] for r in session.sql(
+        "SELECT HASH(v) AS H FROM (SELECT 'a' AS v UNION ALL SELECT 'b' UNION ALL SELECT 'c' UNION ALL SELECT 'd')"
+    ).collect()]
+    assert all(-(2**63) <= v < 2**63 for v in values)
+    assert any(v < 0 for v in values) or any(v > 0 for v in values)
+    assert session.sql("SELECT HASH('a') AS H").collect()[0]["H"] == session.sql("SELECT HASH('a') AS H").collect()[0]["H"]
+
+
+@pytest.mark.parametrize("function", ["try_to_timestamp", "try_to_date"])
+def test_try_conversions_without_a_format_give_null_for_bad_text(session, function):
+    """Snowflake's TRY_ functions return NULL for text they cannot read (shims one_argument_try_conversions,
+    keep_try_cast_timestamps)."""
+    frame = session.create_dataframe([["2025-03-04"], ["31/02/2024"], ["not a date"]], schema=["T"])
+    values = [r["V"] for r in frame.select(F.call_function(function, F.col("T")).alias("V")).collect()]
+    assert values[0] is not None and values[0].year == 2025 and values[1:] == [None, None]
+
+
+def test_try_cast_to_timestamp_gives_null_for_bad_text(session):
+    frame = session.create_dataframe([["2025-03-04 10:00:00"], ["garbage"]], schema=["T"])
+    values = [r["V"] for r in frame.select(F.col("T").try_cast(TimestampType()).alias("V")).collect()]
+    assert values == [datetime(2025, 3, 4, 10), None]
+
+
+def test_schema_of_a_union_is_described(session):
+    """Snowpark describes a union as DESCRIBE (SELECT …) UNION ALL (SELECT …) (shim describe_parenthesised_query)."""
+    one = session.create_dataframe([[1]], schema=["K"])
+    both = one.union_all(session.create_dataframe([[2]], schema=["K"]))
+    assert both.schema.names == ["K"] and sorted(r["K"] for r in both.collect()) == [1, 2]
+
+
+def test_save_as_table_of_a_query_with_functions_fakesnow_renders_differently(session):
+    """A typed CTAS over SELECT * expands the star in DuckDB's dialect (shim typed_create_table_as_star)."""
+    session.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+    frame = session.create_dataframe([["20250304"]], schema=["KEY"]).select(
+        F.to_date(F.col("KEY"), "YYYYMMDD").alias("DAY"))
+    frame.write.save_as_table("C360.GOLD.DAYS", mode="overwrite")
+    assert session.table("C360.GOLD.DAYS").collect()[0]["DAY"] == date(2025, 3, 4)
+
+
+def test_append_to_a_table_that_does_not_exist_creates_it(session):
+    """Snowpark's append writes CREATE TABLE t IF NOT EXISTS (shim if_not_exists_after_table_name)."""
+    session.sql("CREATE SCHEMA IF NOT EXISTS C360.OPS").collect()
+    session.create_dataframe([[1]], schema=["K"]).write.save_as_table("C360.OPS.NEW_TABLE", mode="append")
+    session.create_dataframe([[2]], schema=["K"]).write.save_as_table("C360.OPS.NEW_TABLE", mode="append")
+    assert session.table("C360.OPS.NEW_TABLE").count() == 2
+
+
+def test_to_pandas_types_numbers_as_the_connector_does(table):
+    """The Snowflake connector gives NUMBER(p,s>0) as float64 and NUMBER(p,0) without NULLs as int64."""
+    frame = table.filter(F.col("N").is_not_null()).select("AMOUNT", "N").to_pandas()
+    assert str(frame["AMOUNT"].dtype) == "float64" and str(frame["N"].dtype) == "int64"
+
+
+def test_session_close_is_clean(tmp_path: Path):
+    """Snowpark cancels running queries at close (SYSTEM$CANCEL_ALL_QUERIES); the local engine answers it."""
+    session = engine.local_session(tmp_path)
+    session.sql("SELECT 1").collect()
+    session.close()
+
+
+def test_tables_persist_in_the_home_and_readers_open_read_only(tmp_path: Path):
+    writer = engine.local_session(tmp_path)
+    writer.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+    engine.load_pandas(writer, ROWS, SCHEMA, "C360.GOLD.T")
+    writer.close()
+    assert engine.database_file(tmp_path).exists()
+    reader = engine.reader_session(tmp_path)
+    try:
+        assert reader.table("C360.GOLD.T").count() == 3
+        with pytest.raises(Exception):
+            reader.sql("CREATE TABLE C360.GOLD.U (K INT)").collect()
+    finally:
+        reader.close()
+
+
+def test_a_second_writer_is_refused_with_a_clear_message(tmp_path: Path):
+    writer = engine.local_session(tmp_path)
+    try:
+        with pytest.raises(engine.DatabaseBusy, match="in use"):
+            engine.local_session(tmp_path)
+    finally:
+        writer.close()
+
+
+def test_a_reader_without_a_database_is_told_to_run_first(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="c360 run"):
+        engine.reader_session(tmp_path)
+
+
+def test_procedures_run_their_handler_in_process_with_the_session(session):
+    calls = []
+
+    def handler(active, argument):
+        calls.append(active)
+        return json.dumps({"echo": json.loads(argument)})
+
+    assert json.loads(engine.call_procedure(session, "C360.OPS.ANY_SP", handler, '{"x": 1}')) == {"echo": {"x": 1}}
+    assert calls == [session]
+
+
+def test_load_file_reads_csv_text_with_row_numbers_and_record_ids(session, tmp_path: Path):
+    session.sql("CREATE SCHEMA IF NOT EXISTS C360.BRONZE").collect()
+    target = StructType([StructField("A", StringType()), StructField("B", StringType()),
+                         StructField("_SOURCE", StringType()), StructField("_ROW_NUMBER", LongType()),
+                         StructField("_RECORD_ID", LongType())])
+    engine.load_pandas(session, pd.DataFrame(columns=target.names), target, "C360.BRONZE.RAW")
+    path = tmp_path / "f.csv"
+    path.write_text('a,b\n1,"x, y"\n2,\n3,z\n', encoding="utf-8")
+    loaded = engine.load_file(session, path, "C360.BRONZE.RAW", {"A": "a", "B": "b"},
+                              {"_SOURCE": "f.csv", "_RECORD_ID": 10}, stage="@C360.BRONZE.LANDING")
+    assert loaded == 3
+    rows = sorted(tuple(r) for r in session.table("C360.BRONZE.RAW").collect())
+    assert rows == [("1", "x, y", "f.csv", 1, 10), ("2", None, "f.csv", 2, 11), ("3", "z", "f.csv", 3, 12)]
+
+
+def test_every_shim_names_its_gap():
+    for shim in [*adapter.TEXT_SHIMS, *adapter.EXPRESSION_SHIMS]:
+        assert shim.__doc__ and len(shim.__doc__.strip()) > 40, shim.__name__
+
+
+def test_to_char_of_a_date_column_applies_the_format(session):
+    """TO_CHAR(date_column, 'YYYY-MM') is the month label on Snowflake (shim to_char_with_a_date_format)."""
+    frame = session.create_dataframe([[date(2024, 11, 5)]], schema=StructType([StructField("D", DateType())]))
+    assert frame.select(F.to_char(F.col("D"), "YYYY-MM").alias("M")).collect()[0]["M"] == "2024-11"
