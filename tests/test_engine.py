@@ -236,3 +236,10 @@ def test_to_char_of_a_date_column_applies_the_format(session):
     """TO_CHAR(date_column, 'YYYY-MM') is the month label on Snowflake (shim to_char_with_a_date_format)."""
     frame = session.create_dataframe([[date(2024, 11, 5)]], schema=StructType([StructField("D", DateType())]))
     assert frame.select(F.to_char(F.col("D"), "YYYY-MM").alias("M")).collect()[0]["M"] == "2024-11"
+
+
+def test_median_of_money_averages_the_two_middle_values(session):
+    """Snowflake's MEDIAN of an even count is the mean of the two middle values, at more decimals than the input."""
+    frame = session.create_dataframe([[Decimal("1.00")], [Decimal("1.25")]],
+                                     schema=StructType([StructField("A", DecimalType(12, 2))]))
+    assert float(frame.agg(F.median("A").alias("M")).collect()[0]["M"]) == 1.125

@@ -41,8 +41,9 @@ def built(tmp_path_factory):
         for runner in (marts.run_customer_segments, marts.run_hero_metrics):
             assert runner(session, cfg).status == "succeeded"
         warehouse = Warehouse.of(session, cfg)
+        # Rows as collected (money as Decimal, exactly as stored), not to_pandas (money as float64).
         tables = {
-            name: warehouse.to_pandas("GOLD", name)
+            name: pd.DataFrame([row.as_dict() for row in warehouse.read("GOLD", name).collect()])
             for name in ("CUSTOMER_SEGMENTS", "METRIC_CUSTOMER_LTV", "METRIC_AVG_TRANSACTION_VALUE",
                          "METRIC_MOM_SPEND_CHANGE")
         }

@@ -6,7 +6,6 @@ import csv
 from datetime import date
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from snowflake.snowpark import functions as F
 
@@ -312,7 +311,7 @@ def test_late_customer_change_rekeys_loaded_fact_rows(session, raw_cfg, warehous
     first = run_core(session, raw_cfg.model_copy(update={"as_of": date(2025, 3, 1)}))
     assert first["fct_transactions"].details["rekeyed"] == 0
     loaded = warehouse.to_pandas("GOLD", "FCT_TRANSACTIONS").set_index("TRANSACTION_ID")
-    stored_schema = pq.read_schema(warehouse.path("GOLD", "FCT_TRANSACTIONS"))
+    stored_schema = warehouse.read("GOLD", "FCT_TRANSACTIONS").schema
 
     # A batch with only the late customer record (dated before the current version), no transactions.
     write_csv(raw_cfg.source / "customers_20250302.csv", CUSTOMER_HEADER, [late_record])
@@ -331,7 +330,7 @@ def test_late_customer_change_rekeys_loaded_fact_rows(session, raw_cfg, warehous
     assert f"{len(rekeyed_ids)} re-keyed after late customer changes" in second["fct_transactions"].message
     # Only the key moved: every other column of every row is as loaded, and the stored types are unchanged.
     assert keyed.drop(columns="CUSTOMER_KEY").sort_index().equals(loaded.drop(columns="CUSTOMER_KEY").sort_index())
-    assert pq.read_schema(warehouse.path("GOLD", "FCT_TRANSACTIONS")).equals(stored_schema)
+    assert warehouse.read("GOLD", "FCT_TRANSACTIONS").schema == stored_schema
     for check in contract_for("GOLD", "FCT_TRANSACTIONS").checks():
         assert check.failing_rows(warehouse.read("GOLD", "FCT_TRANSACTIONS"), warehouse.read) == 0, check.name
 
@@ -344,10 +343,10 @@ def test_late_customer_change_rekeys_loaded_fact_rows(session, raw_cfg, warehous
     assert again.sort_values(columns).reset_index(drop=True).equals(fact.sort_values(columns).reset_index(drop=True))
 
 
-def test_rekey_on_snowflake_updates_stale_rows_in_place(session, cfg):
-    """The Snowflake branch: an UPDATE by TRANSACTION_KEY of the stale rows only (here on the emulator's tables)."""
+def test_rekey_updates_stale_rows_in_place(session, cfg):
+    """Re-keying is an UPDATE by TRANSACTION_KEY of the stale rows only."""
     warehouse = Warehouse(session, cfg)
-    warehouse.local = False
+    session.sql(f"CREATE SCHEMA IF NOT EXISTS {cfg.schema('GOLD')}").collect()
     old_key, gold_key, standard_key = -1653294659661889544, -1920030110860337452, 7
     session.create_dataframe(
         [[1, "CUST00000001", standard_key, 20250105], [2, "CUST00000001", standard_key, 20250120],

@@ -124,7 +124,8 @@ def test_results_carry_the_run_id_of_the_procedure_call(session, cfg, warehouse)
     result = json.loads(execute_step(session, "data_quality", argument))
     rows = warehouse.to_pandas("OPS", "DQ_RESULTS")
     assert len(rows) > 0 and set(rows["RUN_ID"]) == {"night-42"}
-    built = {"C360.BRONZE.RAW_TRANSACTIONS", "C360.OPS.LOADED_FILES"}
+    # Ingest creates both raw tables (an empty one for a feed with no file yet), so later steps find them.
+    built = {"C360.BRONZE.RAW_TRANSACTIONS", "C360.BRONZE.RAW_CUSTOMERS", "C360.OPS.LOADED_FILES"}
     declared = [c for c in all_contracts() if f"C360.{c.layer}.{c.table}" in built]
     assert set(rows["TABLE_NAME"]) == {f"C360.{c.layer}.{c.table}" for c in declared}
     assert len(rows) == sum(len(c.checks()) for c in declared) == result["rows_in"]
@@ -147,33 +148,3 @@ def test_error_failure_raises_from_the_procedure_so_the_task_fails(session, cfg,
     assert recorded["STEP"] == "data_quality" and recorded["STATUS"] == "failed"
 
 
-def test_local_counters_agree_with_the_declared_checks_on_dirty_data(session, cfg, warehouse):
-    """The Parquet fast path and the declared Snowpark checks count the same failing rows."""
-    from c360_pipeline.quality import ParquetColumns, structural_counters
-
-    write_orders(warehouse, [
-        ("O1", "C1", "approved", 10.0),
-        ("O1", "C1", "approved", 11.0),
-        ("O2", None, "refunded", 1.0),
-        (None, "C9", None, 2.0),
-        (None, "C9", "declined", 3.0),
-        ("O5", "C2", "declined", 4.0),
-    ])
-    single = orders_contract()
-    composite = TableContract("GOLD", "QA_ORDERS", "one row per order and status",
-                              primary_key=("ORDER_ID", "CUSTOMER_ID"))
-    frame = warehouse.read("GOLD", "QA_ORDERS")
-
-    def tables(layer, table):
-        return warehouse.read(layer, table)
-
-    compared = 0
-    for contract in (single, composite):
-        counters = structural_counters(contract, ParquetColumns(warehouse))
-        for check in contract.checks():
-            assert counters[check.name]() == check.failing_rows(frame, tables), check.name
-            compared += 1
-    assert compared == 5
-    counters = structural_counters(single, ParquetColumns(warehouse))
-    assert counters["QA_ORDERS.unique(ORDER_ID)"]() == 3  # one duplicate + two nulls
-    assert counters["QA_ORDERS.relationship(CUSTOMER_ID->QA_CUSTOMERS.CUSTOMER_ID)"]() == 2

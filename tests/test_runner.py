@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 from rich.console import Console
 
@@ -41,8 +40,8 @@ def raw_cfg(cfg: PipelineConfig) -> PipelineConfig:
     return cfg
 
 
-def runs_of(cfg: PipelineConfig, run_id: str) -> pd.DataFrame:
-    frame = pq.read_table(cfg.warehouse_dir / "OPS" / "PIPELINE_RUNS.parquet").to_pandas()
+def runs_of(session, cfg: PipelineConfig, run_id: str) -> pd.DataFrame:
+    frame = Warehouse.of(session, cfg).to_pandas("OPS", "PIPELINE_RUNS")
     return frame[frame["RUN_ID"] == run_id].set_index("STEP")
 
 
@@ -111,32 +110,6 @@ def test_run_pipeline_procedure_runs_a_step_inside_one_call(session, cfg):
     assert Warehouse.of(session, cfg).to_pandas("GOLD", "DIM_MERCHANT_CATEGORY").shape[0] == 50
 
 
-def test_modules_first_imported_inside_a_procedure_stay_imported(session, cfg, tmp_path, monkeypatch):
-    """The emulator forgets modules imported during a procedure call; a C extension cannot be imported twice."""
-    import sys
-
-    import c360_pipeline.gold as gold
-    from c360_pipeline.steps import StepResult
-
-    (tmp_path / "c360_probe_module.py").write_text("CALLS = []\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "c360_probe_module", raising=False)
-
-    def probing_runner(session, cfg):
-        import c360_probe_module
-
-        c360_probe_module.CALLS.append(1)
-        return StepResult("dim_merchant_category", rows_out=len(c360_probe_module.CALLS))
-
-    monkeypatch.setattr(gold, "run_dim_merchant_category", probing_runner)
-    first = run_pipeline(cfg, session=session, only="dim_merchant_category")
-    second = run_pipeline(cfg, session=session, only="dim_merchant_category")
-    assert first.ok and second.ok
-    # The second call found the module of the first (its state kept), instead of importing it again.
-    assert second.result("dim_merchant_category").rows_out == 2
-    assert sys.modules["c360_probe_module"].CALLS == [1, 1]
-
-
 # ------------------------------------------------------------------------------------------
 # failures and resumes
 
@@ -158,15 +131,15 @@ def test_failure_in_a_middle_step_stops_downstream_keeps_the_rest_and_is_recorde
     for downstream in dag.downstream_of("dim_customer"):
         assert status[downstream] == "skipped"
 
-    recorded = runs_of(raw_cfg, summary.run_id)
+    recorded = runs_of(session, raw_cfg, summary.run_id)
     assert recorded.loc["dim_customer", "STATUS"] == "failed"
     assert "credit bureau feed unreachable" in recorded.loc["dim_customer", "MESSAGE"]
     assert recorded.loc["fct_transactions", "STATUS"] == "skipped"
     assert recorded.loc["record_run", "STATUS"] == "failed"
     assert "dim_customer" in recorded.loc["record_run", "MESSAGE"]
     # What succeeded is persisted; the failed step wrote nothing.
-    assert (raw_cfg.warehouse_dir / "GOLD" / "DIM_DATE.parquet").exists()
-    assert not (raw_cfg.warehouse_dir / "GOLD" / "DIM_CUSTOMER.parquet").exists()
+    assert Warehouse.of(session, raw_cfg).exists("GOLD", "DIM_DATE")
+    assert not Warehouse.of(session, raw_cfg).exists("GOLD", "DIM_CUSTOMER")
     text = output.getvalue()
     assert "step 'dim_customer' failed: RuntimeError: credit bureau feed unreachable" in text
     assert "not run: fct_transactions" in text
@@ -179,7 +152,7 @@ def test_from_resumes_at_the_failed_step_without_reloading_upstream(session, raw
         patched.setattr(gold, "run_dim_customer", failing_runner)
         failed = run_pipeline(raw_cfg, session=session)
     assert failed.failed_step == "dim_customer"
-    bronze_rows = pq.read_table(raw_cfg.warehouse_dir / "BRONZE" / "RAW_TRANSACTIONS.parquet").num_rows
+    bronze_rows = Warehouse.of(session, raw_cfg).read("BRONZE", "RAW_TRANSACTIONS").count()
 
     resumed = run_pipeline(raw_cfg, session=session, from_step="dim_customer")
 
@@ -189,9 +162,9 @@ def test_from_resumes_at_the_failed_step_without_reloading_upstream(session, raw
     assert resumed.result("dim_customer").status == "succeeded"
     assert resumed.result("fct_transactions").status == "succeeded"
     assert resumed.result("fct_transactions").rows_out == 4
-    assert pq.read_table(raw_cfg.warehouse_dir / "BRONZE" / "RAW_TRANSACTIONS.parquet").num_rows == bronze_rows
-    assert pq.read_table(raw_cfg.warehouse_dir / "GOLD" / "DIM_CUSTOMER.parquet").num_rows == 3
-    recorded = runs_of(raw_cfg, resumed.run_id)
+    assert Warehouse.of(session, raw_cfg).read("BRONZE", "RAW_TRANSACTIONS").count() == bronze_rows
+    assert Warehouse.of(session, raw_cfg).read("GOLD", "DIM_CUSTOMER").count() == 3
+    recorded = runs_of(session, raw_cfg, resumed.run_id)
     assert recorded.loc["dim_customer", "STATUS"] == "succeeded"
     assert "ingest_bronze" not in recorded.index
 
@@ -200,7 +173,7 @@ def test_only_runs_one_step_and_the_finalizer(session, raw_cfg):
     summary = run_pipeline(raw_cfg, session=session, only="ingest_bronze")
     assert [r.step for r in summary.results] == ["ingest_bronze"]
     assert summary.ok and summary.result("ingest_bronze").rows_out == 7
-    recorded = runs_of(raw_cfg, summary.run_id)
+    recorded = runs_of(session, raw_cfg, summary.run_id)
     assert set(recorded.index) == {"ingest_bronze", "record_run"}
     assert recorded.loc["record_run", "STATUS"] == "succeeded"
 
@@ -219,14 +192,17 @@ def test_live_display_on_a_terminal_ends_with_the_summary_table(session, raw_cfg
 # nightly: the same day twice changes nothing
 
 
-def table_snapshot(cfg: PipelineConfig) -> dict[str, pd.DataFrame]:
-    """Every non-OPS table of the local warehouse, rows sorted, for comparison."""
+def table_snapshot(session, cfg: PipelineConfig) -> dict[str, pd.DataFrame]:
+    """Every non-OPS table of the warehouse, rows sorted, for comparison."""
     snapshot = {}
-    for path in sorted(cfg.warehouse_dir.glob("*/*.parquet")):
-        if path.parent.name == "OPS":
+    tables = session.sql(
+        f"SELECT TABLE_SCHEMA, TABLE_NAME FROM {cfg.database}.INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE'"
+    ).collect()
+    for schema, name in sorted((r[0], r[1]) for r in tables):
+        if schema in {"OPS", "PUBLIC"}:
             continue
-        frame = pq.read_table(path).to_pandas()
-        snapshot[f"{path.parent.name}.{path.stem}"] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+        frame = session.table(f"{cfg.database}.{schema}.{name}").to_pandas()
+        snapshot[f"{schema}.{name}"] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
     return snapshot
 
 
@@ -241,14 +217,14 @@ def test_second_nightly_run_on_the_same_day_changes_nothing(session, cfg):
     assert nightly.ok, nightly.days[-1].headline()
     day = nightly.days[0].as_of
     assert day == date(2025, 7, 1)
-    before = table_snapshot(cfg)
+    before = table_snapshot(session, cfg)
     assert before, "the nightly run built no table"
 
     again = run_pipeline(cfg.model_copy(update={"as_of": day}), session=session)
 
     assert again.ok, again.headline()
     assert again.result("ingest_bronze").rows_out == 0
-    after = table_snapshot(cfg)
+    after = table_snapshot(session, cfg)
     assert set(after) == set(before)
     for name, frame in before.items():
         pd.testing.assert_frame_equal(after[name], frame, check_dtype=False, obj=name)

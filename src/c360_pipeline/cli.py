@@ -201,6 +201,47 @@ def cmd_model_card(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write every table of a schema (or all four) to OUT_DIR/<SCHEMA>/<TABLE>.<parquet|csv>, read-only."""
+    from c360_pipeline import engine
+
+    cfg = _config(args)
+    database = engine.database_file(cfg.home, cfg.database)
+    if not database.exists():
+        console.print(f"[red]error:[/] no local database at {database}; run `c360 run --home {cfg.home}` first")
+        return 2
+    layers = ["BRONZE", "SILVER", "GOLD", "OPS"] if args.schema == "ALL" else [args.schema]
+    try:
+        session = engine.reader_session(cfg.home, cfg.database)
+    except engine.DatabaseBusy as busy:
+        console.print(f"[yellow]database busy:[/] {busy}")
+        return 3
+    written = 0
+    try:
+        shown = session.sql(f"SHOW TABLES IN DATABASE {cfg.database}").collect()
+        for layer in layers:
+            schema = cfg.schema(layer).split(".")[-1]
+            names = sorted(row["name"] for row in shown if str(row["schema_name"]).upper() == schema.upper())
+            if not names:
+                console.print(f"{cfg.database}.{schema}: no tables")
+                continue
+            folder = args.out / schema
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in names:
+                frame = session.table(f"{cfg.database}.{schema}.{name}").to_pandas()
+                path = folder / f"{name}.{args.format}"
+                if args.format == "parquet":
+                    frame.to_parquet(path, index=False)
+                else:
+                    frame.to_csv(path, index=False)
+                written += 1
+                console.print(f"  {cfg.database}.{schema}.{name}: {len(frame):,} rows → {path}")
+    finally:
+        session.close()
+    console.print(f"[green]exported[/] {written} table(s) from {database} to {args.out}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from c360_pipeline.benchmarks import run_benchmarks
 
@@ -260,6 +301,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(card, data=False)
     card.add_argument("--out", type=Path, default=Path("docs/ml_model_card.md"), help="output file")
     card.set_defaults(handler=cmd_model_card)
+
+    export = commands.add_parser("export", help="write the local database's tables to Parquet or CSV files")
+    export.add_argument("--home", type=Path, help="local home directory (default: $C360_HOME or .c360)")
+    export.add_argument("--schema", type=str.upper, choices=["GOLD", "SILVER", "BRONZE", "OPS", "ALL"], default="GOLD",
+                        help="schema to export, or ALL (default: GOLD)")
+    export.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="file format (default: parquet)")
+    export.add_argument("out", type=Path, metavar="OUT_DIR", help="directory to write OUT_DIR/<SCHEMA>/<TABLE>.<ext> into")
+    export.set_defaults(handler=cmd_export)
 
     bench = commands.add_parser("bench", help="run the shipped benchmarks and print their figures")
     bench.add_argument("which", nargs="?", default="all", help="generate | core | dag | marts | app | assistant | all")

@@ -197,7 +197,9 @@ def one_argument_try_conversions(node: exp.Expr) -> exp.Expr:
     return node
 
 
-_NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Median, exp.Stddev, exp.StddevSamp, exp.StddevPop,
+# MEDIAN keeps fakesnow's DOUBLE: DuckDB's median of a DECIMAL keeps the input's scale, where Snowflake's
+# averages the two middle values at 3 more decimals (the median of 1.00 and 1.25 is 1.125).
+_NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Stddev, exp.StddevSamp, exp.StddevPop,
                        exp.Variance, exp.VariancePop)
 
 
