@@ -2,7 +2,8 @@
 
     python bench/bench_churn.py [--customers 200] [--seeds 1 2 3] [--home DIR]
 
-For each seed: a world is generated, `c360 run` is done on the local engine (every step, so the
+For each seed: a world is generated, `c360 run` is done on the local engine in that seed's home
+(`<home>/C360.db`; every step, so the
 model is trained by the train_churn_model step exactly as in a nightly run: point-in-time features
 at as_of - horizon, stratified split, threshold chosen on out-of-fold validation scores, metrics on
 the held-out test customers), and the row of GOLD.CHURN_MODEL_METRICS is printed next to the
@@ -34,7 +35,7 @@ COLUMNS = ("F1", "PRECISION", "RECALL", "ROC_AUC", "PR_AUC", "THRESHOLD", "N_TRA
 def one_seed(home: Path, customers: int, seed: int, as_of: date) -> dict[str, float] | None:
     generate_world(home / "raw", customers=customers, seed=seed, as_of=as_of)
     cfg = PipelineConfig.build(home=home, customers=customers, seed=seed, as_of=as_of)
-    session = local_session()
+    session = local_session(cfg.home)
     try:
         started = time.perf_counter()
         summary = run_pipeline(cfg, session=session)

@@ -607,9 +607,11 @@ def training_examples(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd
 
 def train_churn_model(frame: pd.DataFrame, *, seed: int, as_of: date, cutoff: date, settings: ChurnSettings) -> TrainedChurnModel:
     """Fit on a stratified train split, pick the threshold on out-of-fold predictions, evaluate once on the test split."""
+    import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime, so the limit below reaches it)
     from threadpoolctl import threadpool_limits
 
-    # One thread: the boosted trees' OpenMP pool spins badly on a busy machine, and one thread is reproducible.
+    # One thread: the boosted trees' OpenMP pool spins badly beside DuckDB's threads in one process
+    # (and one thread is reproducible). threadpoolctl limits only the runtimes already loaded.
     with threadpool_limits(limits=1):
         return _train(frame, seed=seed, as_of=as_of, cutoff=cutoff, settings=settings)
 
