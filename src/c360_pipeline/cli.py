@@ -330,9 +330,13 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]configuration error:[/] {error}")
         return 2
     except Exception as error:  # the last line of defence: a clear message, the trace only on request
+        from c360_pipeline import engine
         from c360_pipeline.sessions import ConnectionProblem
         from c360_pipeline.warehouse import TableMissing
 
+        if isinstance(error, engine.DatabaseBusy):
+            console.print(f"[red]busy:[/] {error}; wait for it to finish (one run at a time per home)")
+            return 3
         if isinstance(error, (ConnectionProblem, TableMissing, FileNotFoundError, ValueError)):
             console.print(f"[red]error:[/] {error}")
             return 2
