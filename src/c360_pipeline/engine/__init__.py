@@ -13,11 +13,10 @@ on an account it runs on Snowflake. What truly differs is here, each as one oper
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +181,7 @@ def to_arrow(frame: pd.DataFrame, schema: StructType) -> pa.Table:
 
 def _moments(values: pd.Series, date_only: bool) -> list:
     """Dates or timestamps as Python objects (9999-12-31, the open end of a validity interval, is beyond pandas' range)."""
-    from datetime import date, datetime
+    from datetime import datetime
 
     def one(value: object):
         if _missing(value):
@@ -268,23 +267,6 @@ def call_procedure(session: Session, procedure: str, handler: Callable[[Session,
     if is_local(session):
         return handler(session, argument)
     return session.call(procedure, argument)
-
-
-@contextlib.contextmanager
-def closing(session: Session) -> Iterator[Session]:
-    try:
-        yield session
-    finally:
-        session.close()
-
-
-def describe(session: Session) -> str:
-    """Where a session's tables live, for messages."""
-    duck = bulk_connection(session)
-    if duck is None:
-        return f"Snowflake account {session.get_current_account()}"
-    rows = duck.execute("SELECT path FROM duckdb_databases() WHERE NOT internal AND path IS NOT NULL").fetchall()
-    return "local DuckDB " + (", ".join(str(r[0]) for r in rows) or "in memory")
 
 
 def kind(session: Session) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -419,7 +418,3 @@ def connect(db_path: Path | None, database: str, schema: str, read_only: bool = 
         instance.duck_conn.cursor(), instance.results_cache, database, schema if not read_only else None,
         create_schema=not read_only, db_path=db_path, paramstyle="qmark",
     )
-
-
-def to_decimal(value: object) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
