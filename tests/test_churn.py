@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from snowflake.snowpark.types import DateType, DecimalType, DoubleType, LongType, StringType, StructField, StructType
+from snowflake.snowpark.types import (
+    DateType, DecimalType, LongType, StringType, StructField, StructType, TimestampType,
+)
 
 from c360_pipeline import churn, gold
 from c360_pipeline.config import ChurnSettings, ConfigError, PipelineConfig
@@ -26,7 +28,7 @@ FACT_SCHEMA = StructType(
     [
         StructField("TRANSACTION_ID", StringType()),
         StructField("CUSTOMER_ID", StringType()),
-        StructField("DATE_KEY", LongType()),
+        StructField("TRANSACTION_DATE", TimestampType()),
         StructField("MERCHANT_CATEGORY_KEY", LongType()),
         StructField("TRANSACTION_AMOUNT", DecimalType(12, 2)),
         StructField("STATUS", StringType()),
@@ -55,7 +57,7 @@ def txn(customer: str, day: date, amount: float, status: str = "approved", chann
     return {
         "TRANSACTION_ID": f"T-{customer}-{day:%Y%m%d}-{amount}-{status}",
         "CUSTOMER_ID": customer,
-        "DATE_KEY": churn.key_of(day),
+        "TRANSACTION_DATE": datetime.combine(day, time(12, 30)),
         "MERCHANT_CATEGORY_KEY": category,
         "TRANSACTION_AMOUNT": Decimal(f"{amount:.2f}"),
         "STATUS": status,
@@ -103,31 +105,36 @@ LATER_CUSTOMERS = [
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
-    """One local session and small dimension frames for the transform tests of this module."""
+    """One local session and the merchant-category dimension for the transform tests of this module."""
     active = local_session()
     cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("churn-shared"), as_of=AS_OF)
     warehouse = Warehouse.of(active, cfg)
-    calendar = warehouse.dataframe(gold.calendar_days(date(2024, 9, 1), date(2025, 7, 31)), gold.DIM_DATE_SCHEMA)
-    categories = churn.category_groups(
-        warehouse.dataframe(gold.merchant_categories(), gold.DIM_MERCHANT_CATEGORY_SCHEMA)
-    ).cache_result()
-    yield {"session": active, "warehouse": warehouse, "calendar": calendar.cache_result(), "categories": categories}
+    categories = warehouse.dataframe(gold.merchant_categories(), gold.DIM_MERCHANT_CATEGORY_SCHEMA)
+    yield {"session": active, "warehouse": warehouse, "categories": categories}
     active.close()
 
 
-def classified_for(shared, transactions: list[dict]):
+def periods_for(shared, transactions: list[dict], length: int = 30):
     fact = shared["warehouse"].dataframe(pd.DataFrame(transactions), FACT_SCHEMA)
-    return churn.classified_transactions(fact, shared["categories"], churn.transaction_kinds(shared["session"])).cache_result()
+    return churn.period_totals(churn.classified_transactions(fact, shared["categories"]), AS_OF, length)
+
+
+def cutoffs_for(shared, cutoffs: list[date], length: int, horizon_days: int | None = None):
+    return shared["warehouse"].dataframe(churn.cutoff_table(cutoffs, AS_OF, length, horizon_days), churn.CUTOFFS_SCHEMA)
+
+
+def features_frame(shared, transactions: list[dict], customers: list[dict], cutoff: date = CUTOFF,
+                   settings: ChurnSettings = SETTINGS):
+    length = churn.period_length(settings)
+    dim = shared["warehouse"].dataframe(pd.DataFrame(customers), CUSTOMER_SCHEMA)
+    cutoffs = cutoffs_for(shared, [cutoff], length)
+    periods = periods_for(shared, transactions, length)
+    return churn.churn_features(churn.window_totals(periods, cutoffs, length), churn.customers_at(dim, cutoffs))
 
 
 def features_for(shared, transactions: list[dict], customers: list[dict], cutoff: date = CUTOFF,
                  settings: ChurnSettings = SETTINGS) -> pd.DataFrame:
-    dim = shared["warehouse"].dataframe(pd.DataFrame(customers), CUSTOMER_SCHEMA)
-    periods = churn.customer_periods(classified_for(shared, transactions), shared["calendar"], AS_OF,
-                                     churn.period_length(settings))
-    days = churn.feature_days(shared["calendar"], cutoff).cache_result()
-    activity = churn.activity_at(periods, cutoff).cache_result()
-    frame = (churn.churn_features(activity, churn.customers_at(dim, cutoff).cache_result(), days, cutoff)).to_pandas()
+    frame = features_frame(shared, transactions, customers, cutoff, settings).to_pandas()
     return frame.sort_values("CUSTOMER_ID").set_index("CUSTOMER_ID")
 
 
@@ -185,10 +192,14 @@ def test_feature_values_follow_the_windows(base_features):
 
 # --- label -----------------------------------------------------------------------------------------
 
+def labels_frame(shared, transactions: list[dict], settings: ChurnSettings = SETTINGS):
+    length = churn.period_length(settings)
+    cutoffs = cutoffs_for(shared, [CUTOFF], length, settings.horizon_days)
+    return churn.churn_labels(periods_for(shared, transactions, length), cutoffs, settings, length)
+
+
 def labels_for(shared, transactions: list[dict], settings: ChurnSettings = SETTINGS) -> pd.DataFrame:
-    periods = churn.customer_periods(classified_for(shared, transactions), shared["calendar"], AS_OF,
-                                     churn.period_length(settings))
-    return (churn.labels_at(periods, CUTOFF, settings)).to_pandas().set_index("CUSTOMER_ID")
+    return labels_frame(shared, transactions, settings).to_pandas().set_index("CUSTOMER_ID")
 
 
 # Every window is a whole number of periods; the label must not depend on the period length (30 days by
@@ -233,45 +244,33 @@ def test_period_length_divides_every_window():
     assert churn.period_length(ChurnSettings(snapshot_spacing_days=7)) == 1  # day grain: slower, still right
 
 
-def test_customer_periods_have_every_period_and_group_even_without_data(shared):
-    periods = churn.customer_periods(classified_for(shared, BASE_TRANSACTIONS), shared["calendar"], AS_OF, 30)
-    frame = (periods.frame).to_pandas().set_index("CUSTOMER_ID")
-    assert list(frame.index) == ["A", "B"]  # no placeholder row
-    # the oldest transaction, B's, is 240 days before as_of: periods 0..8
-    assert periods.count == 9
-    for p in range(periods.count):
-        for measure in churn.MEASURES:
-            assert f"{measure}_{p}" in frame.columns
-    assert not frame.isna().any().any()
-    assert frame.loc["B", "SPEND_NECESSITIES_8"] == pytest.approx(70.0) and frame.loc["B", "SPEND_8"] == pytest.approx(70.0)
-    # A's period 3 (90-119 days before as_of): 100.00 online on the cut-off, 60.00 mobile, 25.00 declined
-    assert frame.loc["A", "ATTEMPTS_3"] == 3 and frame.loc["A", "APPROVED_3"] == 2
-    assert frame.loc["A", "ONLINE_3"] == 1 and frame.loc["A", "MOBILE_3"] == 1 and frame.loc["A", "SPEND_3"] == pytest.approx(160.0)
-    assert frame.loc["A", "SPEND_DINING_3"] == 0  # nobody dines: the column is there, 0
-    assert frame.loc["A", "LAST_KEY_3"] == churn.key_of(CUTOFF)
+def test_period_totals_have_one_row_per_customer_and_active_period(shared):
+    frame = periods_for(shared, BASE_TRANSACTIONS).to_pandas().set_index(["CUSTOMER_ID", "PERIOD"])
+    # A: periods 3 (90-119 days before as_of), 4 and 6; B: period 8 (its transaction is 240 days before as_of)
+    assert sorted(frame.index) == [("A", 3), ("A", 4), ("A", 6), ("B", 8)]
+    assert frame.loc[("B", 8), "SPEND_NECESSITIES"] == pytest.approx(70.0) and frame.loc[("B", 8), "SPEND"] == pytest.approx(70.0)
+    # A's period 3: 100.00 online on the cut-off, 60.00 mobile, 25.00 declined
+    a = frame.loc[("A", 3)]
+    assert a["ATTEMPTS"] == 3 and a["APPROVED"] == 2 and a["ONLINE"] == 1 and a["MOBILE"] == 1
+    assert a["SPEND"] == pytest.approx(160.0) and a["SPEND_TRAVEL"] == pytest.approx(160.0) and a["SPEND_DINING"] == 0
+    assert a["LAST_APPROVED_DAY"] == CUTOFF
 
 
-def test_cutoffs_off_the_period_grid_or_labels_observed_after_as_of_are_refused(shared):
-    periods = churn.customer_periods(classified_for(shared, BASE_TRANSACTIONS), shared["calendar"], AS_OF, 30)
+def test_cutoffs_off_the_period_grid_or_labels_observed_after_as_of_are_refused():
     with pytest.raises(ValueError, match="not a whole number of 30-day periods"):
-        churn.activity_at(periods, CUTOFF + timedelta(days=1))
+        churn.cutoff_table([CUTOFF + timedelta(days=1)], AS_OF, 30)
     with pytest.raises(ValueError, match="after as_of"):
-        churn.labels_at(periods, CUTOFF + timedelta(days=30), SETTINGS)
+        churn.cutoff_table([CUTOFF + timedelta(days=30)], AS_OF, 30, SETTINGS.horizon_days)
+    assert churn.cutoff_table([AS_OF, CUTOFF], AS_OF, 30)["PERIOD_OFFSET"].tolist() == [0, 3]
 
 
 def test_customers_without_a_prior_window_get_a_null_label(shared):
-    warehouse = shared["warehouse"]
-    features = warehouse.dataframe(
-        pd.DataFrame({"CUSTOMER_ID": ["OLD", "NEW"], "X": [1.0, 2.0]}),
-        StructType([StructField("CUSTOMER_ID", StringType()), StructField("X", DoubleType())]),
-    )
-    labels = warehouse.dataframe(
-        pd.DataFrame({"CUSTOMER_ID": ["OLD"], "CHURN_LABEL": [1]}),
-        StructType([StructField("CUSTOMER_ID", StringType()), StructField("CHURN_LABEL", LongType())]),
-    )
-    rows = (churn.labeled_features(features, labels)).to_pandas().set_index("CUSTOMER_ID")
-    assert rows.loc["OLD", "CHURN_LABEL"] == 1
-    assert pd.isna(rows.loc["NEW", "CHURN_LABEL"])
+    # A spent in the prior window and nothing after (churned); B's only purchase is older (already dormant).
+    features = features_frame(shared, BASE_TRANSACTIONS, BASE_CUSTOMERS)
+    rows = churn.feature_rows(features, labels_frame(shared, BASE_TRANSACTIONS)).to_pandas().set_index("CUSTOMER_ID")
+    assert list(rows.columns) == churn.FEATURES_SCHEMA.names[1:]
+    assert rows.loc["A", "CHURN_LABEL"] == 1
+    assert pd.isna(rows.loc["B", "CHURN_LABEL"])
 
 
 def test_inactivity_longer_than_the_horizon_is_refused():

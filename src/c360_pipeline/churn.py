@@ -13,11 +13,11 @@ in the prior window get a label: for a customer without it (a new account that h
 customer already dormant before the prior window) "a 30% decline" is undefined and "going inactive"
 already happened, so they are excluded from training (CHURN_LABEL null) and still scored.
 
-Features and labels are computed in Snowpark. The fact is aggregated once per run to one wide row per
-customer holding each period's totals (periods of 30 days counted back from as_of; every feature and
-label window, and the spacing of training cut-offs, is a whole number of periods), and each cut-off's
-windows are sums of those columns, so ten training cut-offs cost little more than one. Periods after a
-cut-off are never summed into its features, which is what makes them point-in-time.
+Features and labels are computed in Snowpark, for every cut-off in one frame. The fact is aggregated
+once per run to customer x period totals (periods of 30 days counted back from as_of; every feature and
+label window, and the spacing of training cut-offs, is a whole number of periods); a table of cut-offs
+joined to those totals gives each cut-off's windows, so ten training cut-offs cost little more than one.
+Periods after a cut-off are never joined to its features, which is what makes them point-in-time.
 """
 
 from __future__ import annotations
@@ -46,11 +46,9 @@ from snowflake.snowpark.types import (
 
 from c360_pipeline.catalog import (
     CARD_TYPES,
-    CHANNELS,
     EMPLOYMENT_STATUSES,
     PREMIUM_CARD_TYPES,
     RISK_CATEGORIES,
-    STATUSES,
 )
 from c360_pipeline.config import ChurnSettings, ConfigError, PipelineConfig
 from c360_pipeline.contracts import Check, TableContract, declare, outside
@@ -171,11 +169,6 @@ METRICS_SCHEMA = StructType(
 
 # --- dates -----------------------------------------------------------------------------------------
 
-def key_of(day: date) -> int:
-    """The yyyymmdd DATE_KEY of a day."""
-    return day.year * 10000 + day.month * 100 + day.day
-
-
 def training_cutoff(as_of: date, settings: ChurnSettings) -> date:
     """The feature cut-off of the training set: as_of - horizon_days."""
     return as_of - timedelta(days=settings.horizon_days)
@@ -204,61 +197,26 @@ def check_settings(settings: ChurnSettings) -> None:
         )
 
 
-# --- small lookup tables ---------------------------------------------------------------------------
-
-def feature_days(calendar: DataFrame, cutoff: date) -> DataFrame:
-    """One row per calendar day on or before the cut-off: DATE_KEY and DAYS_BEFORE (0 on the cut-off day)."""
-    return calendar.filter(F.col("CALENDAR_DATE") <= F.lit(cutoff)).select(
-        "DATE_KEY", F.datediff("day", F.col("CALENDAR_DATE"), F.lit(cutoff)).alias("DAYS_BEFORE")
-    )
-
-
-def category_groups(categories: DataFrame) -> DataFrame:
-    """One row per merchant category: MERCHANT_CATEGORY_KEY and GROUP_INDEX, its position in SPENDING_GROUPS."""
-    index = F.lit(len(SPENDING_GROUPS) - 1)  # a group outside the list counts as services, the last
-    for position, group in reversed(list(enumerate(SPENDING_GROUPS[:-1]))):
-        index = F.iff(F.col("CATEGORY_GROUP") == group, F.lit(position), index)
-    return categories.select("MERCHANT_CATEGORY_KEY", index.cast(LongType()).alias("GROUP_INDEX"))
-
-
-def transaction_kinds(session: Session) -> DataFrame:
-    """One row per (STATUS, CHANNEL) pair of the catalog: IS_APPROVED (0/1) and KIND, the approved
-    transaction's position in CHANNELS, or len(CHANNELS) for a transaction that was not approved."""
-    # A six-row join replaces per-transaction string comparisons (row by row on the local engine).
-    rows = [
-        (status, channel, int(status == "approved"), CHANNELS.index(channel) if status == "approved" else len(CHANNELS))
-        for status in STATUSES for channel in CHANNELS
-    ]
-    schema = StructType(
-        [StructField("STATUS", StringType()), StructField("CHANNEL", StringType())]
-        + [StructField(name, LongType()) for name in ("IS_APPROVED", "KIND")]
-    )
-    return session.create_dataframe(rows, schema=schema)
-
-
-# --- activity: customer x period totals ----------------------------------------------------------------
+# --- transactions and customer-period totals --------------------------------------------------------
 #
 # Every window of the features and the label (30-day months, 30/90/180-day counts, the horizon, the
 # inactivity, the spacing of training cut-offs) is a whole number of periods of `period_length` days,
 # counted back from as_of, and every cut-off lies on that grid. So the fact is aggregated once, to one
-# wide row per customer with each period's totals, and a cut-off's windows are sums of those columns:
-# no aggregation per cut-off. (The wide row comes from PIVOT, which the local engine runs as one
-# pandas pivot table; a GROUP BY customer x period there costs 3 ms per group and aggregate.)
+# row per customer and period, and a cut-off's windows are sums over the periods on or before it.
 
-MEASURES = ("SPEND", *[f"SPEND_{g.upper()}" for g in SPENDING_GROUPS], "APPROVED", "ONLINE", "MOBILE", "ATTEMPTS",
-            "LAST_KEY")
-_KEY_BASE = 10  # pivot key = PERIOD * 10 + GROUP_INDEX or KIND
-assert len(SPENDING_GROUPS) <= _KEY_BASE and len(CHANNELS) < _KEY_BASE
+_APPROVED = F.col("STATUS") == F.lit("approved")
 
 
-def classified_transactions(transactions: DataFrame, groups: DataFrame, kinds: DataFrame) -> DataFrame:
-    """Every transaction's CUSTOMER_ID, DATE_KEY, AMOUNT, IS_APPROVED, GROUP_INDEX and KIND (the same for every cut-off)."""
-    return (
-        transactions.select("CUSTOMER_ID", "DATE_KEY", "MERCHANT_CATEGORY_KEY", "STATUS", "CHANNEL",
-                            F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT"))
-        .join(groups, "MERCHANT_CATEGORY_KEY")
-        .join(kinds, ["STATUS", "CHANNEL"])
-        .select("CUSTOMER_ID", "DATE_KEY", "AMOUNT", "IS_APPROVED", "GROUP_INDEX", "KIND")
+def classified_transactions(transactions: DataFrame, categories: DataFrame) -> DataFrame:
+    """One row per transaction: CUSTOMER_ID, TRANSACTION_DAY, AMOUNT, STATUS, CHANNEL and SPENDING_GROUP
+    (the merchant category's group; a group outside SPENDING_GROUPS counts as services, the last)."""
+    group = F.col("CATEGORY_GROUP")
+    known = F.when(group.isin(list(SPENDING_GROUPS)), group).otherwise(F.lit(SPENDING_GROUPS[-1]))
+    return transactions.join(
+        categories.select("MERCHANT_CATEGORY_KEY", known.alias("SPENDING_GROUP")), "MERCHANT_CATEGORY_KEY"
+    ).select(
+        "CUSTOMER_ID", F.to_date("TRANSACTION_DATE").alias("TRANSACTION_DAY"),
+        F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT"), "STATUS", "CHANNEL", "SPENDING_GROUP",
     )
 
 
@@ -268,169 +226,139 @@ def period_length(settings: ChurnSettings) -> int:
                     settings.snapshot_spacing_days)
 
 
-def period_days(calendar: DataFrame, as_of: date, length: int) -> DataFrame:
-    """One row per calendar day on or before as_of: DATE_KEY and PERIOD (0 = the `length` days ending on as_of)."""
-    before = F.datediff("day", F.col("CALENDAR_DATE"), F.lit(as_of))
-    # (d - d % n) / n: a whole division the local engine can evaluate (it has no FLOOR).
-    return calendar.filter(F.col("CALENDAR_DATE") <= F.lit(as_of)).select(
-        "DATE_KEY", ((before - before % length) / length).cast(LongType()).alias("PERIOD")
+def period_totals(transactions: DataFrame, as_of: date, length: int) -> DataFrame:
+    """One row per customer and period with a transaction up to as_of (period 0 = the `length` days ending
+    on as_of, 1 the `length` days before, ...): approved spend (SPEND, and SPEND_<GROUP> per spending
+    group), approved transactions (APPROVED; ONLINE, MOBILE), all transactions (ATTEMPTS) and the last
+    approved day (LAST_APPROVED_DAY). `transactions` is classified_transactions()."""
+    days_before = F.datediff("day", F.col("TRANSACTION_DAY"), F.lit(as_of))
+    approved_amount = F.when(_APPROVED, F.col("AMOUNT")).otherwise(F.lit(0.0))
+    approved_count = F.when(_APPROVED, F.lit(1)).otherwise(F.lit(0))
+    return (
+        transactions.filter(days_before >= 0)
+        .with_column("PERIOD", F.floor(days_before / F.lit(length)).cast(LongType()))
+        .group_by("CUSTOMER_ID", "PERIOD")
+        .agg(
+            F.sum(approved_amount).alias("SPEND"),
+            *[F.sum(F.when(_APPROVED & (F.col("SPENDING_GROUP") == F.lit(g)), F.col("AMOUNT")).otherwise(F.lit(0.0)))
+              .alias(f"SPEND_{g.upper()}") for g in SPENDING_GROUPS],
+            F.sum(approved_count).alias("APPROVED"),
+            F.sum(F.when(_APPROVED & (F.col("CHANNEL") == F.lit("Online")), F.lit(1)).otherwise(F.lit(0))).alias("ONLINE"),
+            F.sum(F.when(_APPROVED & (F.col("CHANNEL") == F.lit("Mobile")), F.lit(1)).otherwise(F.lit(0))).alias("MOBILE"),
+            F.count(F.lit(1)).alias("ATTEMPTS"),
+            F.max(F.when(_APPROVED, F.col("TRANSACTION_DAY"))).alias("LAST_APPROVED_DAY"),
+        )
     )
 
 
-def _pivot(rows: DataFrame, aggregate: str, keys: list[int], names: list[str]) -> DataFrame:
-    """One row per customer of `rows` (CUSTOMER_ID, KEY, VALUE), one column per key named `names`:
-    `aggregate` (sum or max) of the VALUEs with that KEY, null where the customer has none."""
-    # PIVOT with a list of values gives every listed key a column, also one no row has; the columns
-    # are renamed by position, not by the engine's naming of pivot columns.
-    grouped = rows.group_by("CUSTOMER_ID").pivot("KEY", keys)
-    return getattr(grouped, aggregate)("VALUE").to_df("CUSTOMER_ID", *names).cache_result()
+CUTOFFS_SCHEMA = StructType([StructField("CUTOFF_DATE", DateType()), StructField("PERIOD_OFFSET", LongType())])
 
 
-@dataclass(frozen=True)
-class PeriodTotals:
-    """customer_periods' frame: one row per customer with a column `<MEASURE>_<p>` per measure and period,
-    where period p is the `length` days ending `p * length` days before as_of (p = 0 ends on as_of)."""
+def cutoff_table(cutoffs: list[date], as_of: date, length: int, label_horizon_days: int | None = None) -> pd.DataFrame:
+    """The cut-offs as rows (CUTOFF_DATE, PERIOD_OFFSET: the period that ends on the cut-off).
 
-    frame: DataFrame
-    as_of: date
-    length: int
-    count: int
-
-    def offset(self, cutoff: date) -> int:
-        """The period that ends on the cut-off (which must lie on the grid, on or before as_of)."""
-        days_ = (self.as_of - cutoff).days
-        if days_ < 0 or days_ % self.length:
-            raise ValueError(f"cut-off {cutoff} is not a whole number of {self.length}-day periods before {self.as_of}")
-        return days_ // self.length
-
-    def total(self, measure: str, cutoff: date, first: int = 0, days: int | None = None) -> F.Column:
-        """`measure` summed over the days `first` .. `first + days - 1` before the cut-off (0 = the cut-off
-        day; days None = every earlier day), as a column of the frame (0 where no data reaches back)."""
-        start = self.offset(cutoff) + first // self.length
-        stop = self.count if days is None else min(self.count, start + days // self.length)
-        terms = [F.col(f"{measure}_{p}") for p in range(start, stop)]
-        return sum(terms[1:], terms[0]) if terms else F.lit(0.0)
-
-    def reaches_back(self, cutoff: date) -> bool:
-        """Whether the data goes back over the cut-off's longest look-back (MONTHS x MONTH_DAYS days)."""
-        return self.offset(cutoff) + MONTHS * MONTH_DAYS // self.length <= self.count
-
-    def last(self, measure: str, cutoff: date) -> F.Column:
-        """The largest `measure` of the periods up to the cut-off (0 when there are none)."""
-        terms = [F.col(f"{measure}_{p}") for p in range(self.offset(cutoff), self.count)]
-        return F.greatest(*terms) if len(terms) > 1 else (terms[0] if terms else F.lit(0))
-
-
-def customer_periods(classified: DataFrame, calendar: DataFrame, as_of: date, length: int) -> PeriodTotals:
-    """Every customer's approved spend (in all and per spending group), approved transactions (in all,
-    online, mobile), attempts and last approved DATE_KEY per period up to as_of, materialised.
-
-    `classified` is classified_fact(); transactions after as_of are left out.
+    A cut-off must lie on the period grid, on or before as_of; with `label_horizon_days` (training cut-offs)
+    its label window must also end on or before as_of.
     """
-    rows = classified.join(period_days(calendar, as_of, length), "DATE_KEY").cache_result()
-    oldest = rows.agg(F.max("PERIOD").alias("P")).collect()[0]["P"]
-    count = int(oldest) + 1 if oldest is not None else 1
-    approved = rows.filter(F.col("IS_APPROVED") == 1)
-    key = F.col("PERIOD") * _KEY_BASE
-
-    def keys(width: int) -> list[int]:
-        return [p * _KEY_BASE + k for p in range(count) for k in range(width)]
-
-    def pivot(frame: DataFrame, key_column: F.Column, value: F.Column, value_type, aggregate: str, width: int,
-              label) -> DataFrame:
-        rows_ = frame.select(
-            "CUSTOMER_ID", key_column.cast(LongType()).alias("KEY"), value.cast(value_type).alias("VALUE")
-        ).cache_result()
-        return _pivot(rows_, aggregate, keys(width), [label(p, k) for p in range(count) for k in range(width)])
-
-    groups = pivot(approved, key + F.col("GROUP_INDEX"), F.col("AMOUNT"), DoubleType(), "sum", len(SPENDING_GROUPS),
-                   lambda p, k: f"SPEND_{SPENDING_GROUPS[k].upper()}_{p}")
-    kinds = pivot(rows, key + F.col("KIND"), F.lit(1), LongType(), "sum", len(CHANNELS) + 1,
-                  lambda p, k: f"N_{k}_{p}")
-    last = pivot(approved, key, F.col("DATE_KEY"), LongType(), "max", 1, lambda p, k: f"LAST_KEY_{p}")
-    wide = kinds.join(groups, "CUSTOMER_ID", how="left").join(last, "CUSTOMER_ID", how="left").cache_result()
-
-    def value(name: str, kind=DoubleType()) -> F.Column:
-        return F.coalesce(F.col(name).cast(kind), F.lit(0).cast(kind))
-
-    columns: list[F.Column] = []
-    for p in range(count):
-        group_spend = [value(f"SPEND_{g.upper()}_{p}") for g in SPENDING_GROUPS]
-        kind = [value(f"N_{k}_{p}") for k in range(len(CHANNELS) + 1)]
-        approved_count = sum(kind[1:len(CHANNELS)], kind[0])
-        measures = {
-            "SPEND": sum(group_spend[1:], group_spend[0]),
-            **{f"SPEND_{g.upper()}": spend for g, spend in zip(SPENDING_GROUPS, group_spend)},
-            "APPROVED": approved_count,
-            "ONLINE": kind[CHANNELS.index("Online")],
-            "MOBILE": kind[CHANNELS.index("Mobile")],
-            "ATTEMPTS": approved_count + kind[len(CHANNELS)],
-            "LAST_KEY": value(f"LAST_KEY_{p}", LongType()),
-        }
-        assert tuple(measures) == MEASURES, "customer_periods and MEASURES must list the same names in order"
-        columns += [column.alias(f"{name}_{p}") for name, column in measures.items()]
-    return PeriodTotals(wide.select("CUSTOMER_ID", *columns).cache_result(), as_of, length, count)
+    rows = []
+    for cutoff in cutoffs:
+        days_ = (as_of - cutoff).days
+        if days_ < 0 or days_ % length:
+            raise ValueError(f"cut-off {cutoff} is not a whole number of {length}-day periods before {as_of}")
+        if label_horizon_days is not None and cutoff + timedelta(days=label_horizon_days) > as_of:
+            raise ValueError(f"the label of cut-off {cutoff} is observed until "
+                             f"{cutoff + timedelta(days=label_horizon_days)}, after as_of {as_of}")
+        rows.append({"CUTOFF_DATE": cutoff, "PERIOD_OFFSET": days_ // length})
+    return pd.DataFrame(rows, columns=CUTOFFS_SCHEMA.names)
 
 
-def activity_at(periods: PeriodTotals, cutoff: date) -> DataFrame:
-    """One row per customer with a transaction up to as_of: the window totals at the cut-off (periods
-    after the cut-off are not summed, which is what keeps the features point-in-time)."""
-    total = periods.total
-    sums: dict[str, F.Column] = {
-        "LIFETIME_SPEND": total("SPEND", cutoff),
-        "TXN_COUNT_LIFETIME": total("APPROVED", cutoff),
-        **{f"MONTH_SPEND_{k}": total("SPEND", cutoff, MONTH_DAYS * (k - 1), MONTH_DAYS) for k in range(1, MONTHS + 1)},
-        **{f"TXN_COUNT_{d}D": total("APPROVED", cutoff, 0, d) for d in COUNT_WINDOWS},
-        **{f"ATTEMPTS_{d}D": total("ATTEMPTS", cutoff, 0, d) for d in COUNT_WINDOWS},
-        **{f"GROUP_SPEND_{g.upper()}": total(f"SPEND_{g.upper()}", cutoff, 0, SHARE_WINDOW) for g in SPENDING_GROUPS},
-        "ONLINE_COUNT": total("ONLINE", cutoff, 0, SHARE_WINDOW),
-        "MOBILE_COUNT": total("MOBILE", cutoff, 0, SHARE_WINDOW),
-    }
-    return periods.frame.select(
-        "CUSTOMER_ID", *[value.cast(DoubleType()).alias(name) for name, value in sums.items()],
-        periods.last("LAST_KEY", cutoff).cast(LongType()).alias("LAST_APPROVED_KEY"),
+def _periods_within(relative: F.Column, first_day: int, days: int, length: int) -> F.Column:
+    """Whether a period `relative` periods before the cut-off lies in the days first_day .. first_day + days - 1 before it."""
+    return (relative >= F.lit(first_day // length)) & (relative < F.lit((first_day + days) // length))
+
+
+def window_totals(periods: DataFrame, cutoffs: DataFrame, length: int) -> DataFrame:
+    """One row per customer and cut-off with a transaction on or before the cut-off: the feature windows'
+    totals (lifetime, six 30-day months, 30/90/180-day counts and attempts, 180-day group spend and
+    channel counts) and LAST_APPROVED_DAY. Periods after the cut-off are never read: point in time."""
+    relative = F.col("PERIOD") - F.col("PERIOD_OFFSET")
+
+    def within(measure: str, first_day: int, days: int) -> F.Column:
+        return F.sum(F.when(_periods_within(relative, first_day, days, length), F.col(measure)).otherwise(F.lit(0)))
+
+    return (
+        periods.join(cutoffs, F.col("PERIOD") >= F.col("PERIOD_OFFSET"))
+        .group_by("CUSTOMER_ID", "CUTOFF_DATE")
+        .agg(
+            F.sum("SPEND").alias("LIFETIME_SPEND"),
+            F.sum("APPROVED").alias("TXN_COUNT_LIFETIME"),
+            *[within("SPEND", MONTH_DAYS * (k - 1), MONTH_DAYS).alias(f"MONTH_SPEND_{k}") for k in range(1, MONTHS + 1)],
+            *[within("APPROVED", 0, d).alias(f"TXN_COUNT_{d}D") for d in COUNT_WINDOWS],
+            *[within("ATTEMPTS", 0, d).alias(f"ATTEMPTS_{d}D") for d in COUNT_WINDOWS],
+            *[within(f"SPEND_{g.upper()}", 0, SHARE_WINDOW).alias(f"GROUP_SPEND_{g.upper()}") for g in SPENDING_GROUPS],
+            within("ONLINE", 0, SHARE_WINDOW).alias("ONLINE_COUNT"),
+            within("MOBILE", 0, SHARE_WINDOW).alias("MOBILE_COUNT"),
+            F.max("LAST_APPROVED_DAY").alias("LAST_APPROVED_DAY"),
+        )
     )
 
 
-def customers_at(customers: DataFrame, cutoff: date) -> DataFrame:
-    """One row per customer whose account was open on the cut-off: the DIM_CUSTOMER version valid that day."""
+def customers_at(customers: DataFrame, cutoffs: DataFrame) -> DataFrame:
+    """One row per customer and cut-off the account was open on: the DIM_CUSTOMER version valid that day."""
     # VALID_TO is exclusive (the day the next version starts), so exactly one version matches.
-    return customers.filter(
-        (F.col("VALID_FROM") <= F.lit(cutoff))
-        & (F.col("VALID_TO") > F.lit(cutoff))
-        & (F.col("ACCOUNT_OPEN_DATE") <= F.lit(cutoff))
-    ).select("CUSTOMER_ID", "AGE", "STATE", "EMPLOYMENT_STATUS", "CARD_TYPE", "CREDIT_LIMIT", "ACCOUNT_OPEN_DATE")
+    return customers.join(
+        cutoffs,
+        (F.col("VALID_FROM") <= F.col("CUTOFF_DATE"))
+        & (F.col("VALID_TO") > F.col("CUTOFF_DATE"))
+        & (F.col("ACCOUNT_OPEN_DATE") <= F.col("CUTOFF_DATE")),
+    ).select("CUSTOMER_ID", "CUTOFF_DATE", "AGE", "STATE", "EMPLOYMENT_STATUS", "CARD_TYPE", "CREDIT_LIMIT",
+             "ACCOUNT_OPEN_DATE")
 
 
 def _ratio(numerator: F.Column, denominator: F.Column, otherwise: float = 0.0) -> F.Column:
-    return F.iff(denominator > 0, numerator / denominator, F.lit(otherwise))
+    return F.when(denominator > 0, numerator / denominator).otherwise(F.lit(otherwise))
 
 
 def _declined(attempts: F.Column, approved: F.Column) -> F.Column:
-    """Transactions not approved: attempts - approved, never below 0 (float sums)."""
+    """Transactions not approved: attempts - approved."""
     return F.greatest(attempts - approved, F.lit(0.0))
 
 
-def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cutoff: date) -> DataFrame:
-    """One row per customer open on the cut-off (CUSTOMER_ID, CUTOFF_DATE): FEATURE_COLUMNS, as doubles."""
-    last_day = days.select(F.col("DATE_KEY").alias("LAST_APPROVED_KEY"), F.col("DAYS_BEFORE").alias("DAYS_SINCE_LAST"))
-    base = profiles.join(activity, "CUSTOMER_ID", how="left").join(last_day, "LAST_APPROVED_KEY", how="left")
+def churn_features(windows: DataFrame, profiles: DataFrame) -> DataFrame:
+    """One row per customer open on a cut-off (CUSTOMER_ID, CUTOFF_DATE): FEATURE_COLUMNS, as doubles.
 
+    `windows` is window_totals(), `profiles` customers_at() for the same cut-offs.
+    """
     def total(name: str) -> F.Column:
         return F.coalesce(F.col(name).cast(DoubleType()), F.lit(0.0))
 
+    cutoff = F.col("CUTOFF_DATE")
     month = {k: total(f"MONTH_SPEND_{k}") for k in range(1, MONTHS + 1)}
-    spend_30, spend_90 = month[1], month[1] + month[2] + month[3]
-    spend_180 = spend_90 + month[4] + month[5] + month[6]
-    prior_90 = month[4] + month[5] + month[6]
-    counts = {d: total(f"TXN_COUNT_{d}D") for d in COUNT_WINDOWS}
-    lifetime_spend, lifetime_count = total("LIFETIME_SPEND"), total("TXN_COUNT_LIFETIME")
-    group_spend = {g: total(f"GROUP_SPEND_{g.upper()}") for g in SPENDING_GROUPS}
+    # The window totals every feature is built from, named once (a customer without transactions has 0).
+    totals = profiles.join(windows, ["CUSTOMER_ID", "CUTOFF_DATE"], how="left").select(
+        "CUSTOMER_ID", "CUTOFF_DATE", "AGE", "STATE", "EMPLOYMENT_STATUS", "CARD_TYPE", "CREDIT_LIMIT",
+        F.datediff("day", F.col("ACCOUNT_OPEN_DATE"), cutoff).cast(DoubleType()).alias("TENURE"),
+        F.datediff("day", F.col("LAST_APPROVED_DAY"), cutoff).cast(DoubleType()).alias("DAYS_SINCE_LAST"),
+        *[month[k].alias(f"M{k}") for k in month],
+        (month[1] + month[2] + month[3]).alias("S90"),
+        (month[4] + month[5] + month[6]).alias("PRIOR_S90"),
+        total("LIFETIME_SPEND").alias("LIFETIME_SPEND"), total("TXN_COUNT_LIFETIME").alias("TXN_COUNT_LIFETIME"),
+        *[total(f"TXN_COUNT_{d}D").alias(f"C{d}") for d in COUNT_WINDOWS],
+        *[total(f"ATTEMPTS_{d}D").alias(f"A{d}") for d in COUNT_WINDOWS],
+        *[total(f"GROUP_SPEND_{g.upper()}").alias(f"G_{g.upper()}") for g in SPENDING_GROUPS],
+        total("ONLINE_COUNT").alias("ONLINE_COUNT"), total("MOBILE_COUNT").alias("MOBILE_COUNT"),
+    )
+    month = {k: F.col(f"M{k}") for k in range(1, MONTHS + 1)}
+    spend_30, spend_90, prior_90 = month[1], F.col("S90"), F.col("PRIOR_S90")
+    spend_180 = spend_90 + prior_90
+    counts = {d: F.col(f"C{d}") for d in COUNT_WINDOWS}
+    lifetime_spend, lifetime_count = F.col("LIFETIME_SPEND"), F.col("TXN_COUNT_LIFETIME")
+    group_spend = {g: F.col(f"G_{g.upper()}") for g in SPENDING_GROUPS}
     shares = {g: _ratio(group_spend[g], spend_180) for g in SPENDING_GROUPS}
-    online, mobile = total("ONLINE_COUNT"), total("MOBILE_COUNT")
-    attempts_90 = total("ATTEMPTS_90D")
+    online, mobile = F.col("ONLINE_COUNT"), F.col("MOBILE_COUNT")
+    attempts_90 = F.col("A90")
     declined_90 = _declined(attempts_90, counts[90])
-    tenure = F.datediff("day", F.col("ACCOUNT_OPEN_DATE"), F.lit(cutoff)).cast(DoubleType())
+    tenure = F.col("TENURE")
     mean_month = spend_180 / MONTHS
     # Months in time order t = 0 (oldest) .. 5 (latest); slope = sum((t - 2.5) * y_t) / sum((t - 2.5)^2).
     centre = (MONTHS - 1) / 2
@@ -438,16 +366,22 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
         (t - centre) ** 2 for t in range(MONTHS)
     )
     variance = sum((month[k] - mean_month) * (month[k] - mean_month) for k in range(1, MONTHS + 1)) / (MONTHS - 1)
-    card_tier = sum((F.col("CARD_TYPE") == card).cast(LongType()) * tier for tier, card in enumerate(CARD_TYPES))
+    card_tier = F.lit(0)
+    for tier, card in reversed(list(enumerate(CARD_TYPES))):
+        card_tier = F.when(F.col("CARD_TYPE") == F.lit(card), F.lit(tier)).otherwise(card_tier)
+
+    def flag(condition: F.Column) -> F.Column:
+        return F.when(condition, F.lit(1)).otherwise(F.lit(0))
+
     prior_count_90 = counts[180] - counts[90]
-    attempts_30, attempts_prior_90 = total("ATTEMPTS_30D"), total("ATTEMPTS_180D") - attempts_90
+    attempts_30, attempts_prior_90 = F.col("A30"), F.col("A180") - attempts_90
     values: dict[str, F.Column] = {
         "AGE": F.col("AGE"),
-        **{f"IS_{_slug(s)}": (F.col("EMPLOYMENT_STATUS") == s).cast(LongType()) for s in EMPLOYMENT_STATUSES},
-        **{f"IS_REGION_{r}": F.col("STATE").isin(list(states)).cast(LongType()) for r, states in CENSUS_REGIONS.items()},
+        **{f"IS_{_slug(s)}": flag(F.col("EMPLOYMENT_STATUS") == F.lit(s)) for s in EMPLOYMENT_STATUSES},
+        **{f"IS_REGION_{r}": flag(F.col("STATE").isin(list(states))) for r, states in CENSUS_REGIONS.items()},
         "TENURE_DAYS": tenure,
         "CARD_TIER": card_tier,
-        "IS_PREMIUM_CARD": F.col("CARD_TYPE").isin(list(PREMIUM_CARD_TYPES)).cast(LongType()),
+        "IS_PREMIUM_CARD": flag(F.col("CARD_TYPE").isin(list(PREMIUM_CARD_TYPES))),
         "CREDIT_LIMIT": F.col("CREDIT_LIMIT"),
         "CREDIT_UTILIZATION": _ratio(spend_30, F.col("CREDIT_LIMIT").cast(DoubleType())),
         "LIFETIME_SPEND": lifetime_spend,
@@ -460,17 +394,17 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
         "AVG_TRANSACTION_VALUE_90D": _ratio(spend_90, counts[90]),
         "AVG_TRANSACTION_VALUE": _ratio(lifetime_spend, lifetime_count),
         **{f"{g.upper()}_SHARE": shares[g] for g in SPENDING_GROUPS},
-        "DAYS_SINCE_LAST_TRANSACTION": F.coalesce(F.col("DAYS_SINCE_LAST").cast(DoubleType()), tenure),
+        "DAYS_SINCE_LAST_TRANSACTION": F.coalesce(F.col("DAYS_SINCE_LAST"), tenure),
         **{f"TXN_COUNT_{d}D": counts[d] for d in COUNT_WINDOWS},
         "TXN_COUNT_LIFETIME": lifetime_count,
-        "ACTIVE_MONTHS_LAST_6": sum((month[k] > 0).cast(LongType()) for k in range(1, MONTHS + 1)),
-        "ACTIVE_GROUPS_180D": sum((group_spend[g] > CENT).cast(LongType()) for g in SPENDING_GROUPS),
+        "ACTIVE_MONTHS_LAST_6": sum(flag(month[k] > 0) for k in range(1, MONTHS + 1)),
+        "ACTIVE_GROUPS_180D": sum(flag(group_spend[g] > CENT) for g in SPENDING_GROUPS),
         "GROUP_CONCENTRATION_180D": sum(shares[g] * shares[g] for g in SPENDING_GROUPS),
         "SPEND_RATIO_30_90": _ratio(spend_30 * 3, spend_90),
-        "SPEND_CHANGE_90D": F.iff(prior_90 > 0, (spend_90 - prior_90) / prior_90, F.iff(spend_90 > 0, F.lit(1.0), F.lit(0.0))),
-        "TXN_COUNT_CHANGE_90D": F.iff(
-            prior_count_90 > 0, (counts[90] - prior_count_90) / prior_count_90, F.iff(counts[90] > 0, F.lit(1.0), F.lit(0.0))
-        ),
+        "SPEND_CHANGE_90D": F.when(prior_90 > 0, (spend_90 - prior_90) / prior_90)
+        .when(spend_90 > 0, F.lit(1.0)).otherwise(F.lit(0.0)),
+        "TXN_COUNT_CHANGE_90D": F.when(prior_count_90 > 0, (counts[90] - prior_count_90) / prior_count_90)
+        .when(counts[90] > 0, F.lit(1.0)).otherwise(F.lit(0.0)),
         "SPEND_SLOPE_6M": _ratio(slope, mean_month),
         "SPEND_VOLATILITY_6M": _ratio(F.sqrt(variance), mean_month),
         "DECLINED_COUNT_90D": declined_90,
@@ -482,9 +416,8 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
         "IN_STORE_SHARE": _ratio(F.greatest(counts[SHARE_WINDOW] - online - mobile, F.lit(0.0)), counts[SHARE_WINDOW]),
     }
     assert tuple(values) == FEATURE_COLUMNS, "feature expressions and FEATURES must list the same names in order"
-    return base.select(
-        "CUSTOMER_ID",
-        F.lit(cutoff).alias("CUTOFF_DATE"),
+    return totals.select(
+        "CUSTOMER_ID", "CUTOFF_DATE",
         *[F.coalesce(expression.cast(DoubleType()), F.lit(0.0)).alias(name) for name, expression in values.items()],
     )
 
@@ -492,44 +425,46 @@ def churn_features(activity: DataFrame, profiles: DataFrame, days: DataFrame, cu
 # --- label -----------------------------------------------------------------------------------------
 
 def churn_label(totals: DataFrame, settings: ChurnSettings) -> DataFrame:
-    """Per customer: CHURN_LABEL = inactive for inactivity_days at as_of, or outcome spend <= (1 - decline_pct) x prior."""
+    """Per row: CHURN_LABEL = inactive for inactivity_days at the window's end, or outcome spend <= (1 - decline_pct) x prior."""
     inactive = F.coalesce(F.col("RECENT_APPROVED"), F.lit(0)) == 0
     # Float sums of cents: half a cent of slack makes "exactly 30% lower" count as a 30% decline.
     declined = F.coalesce(F.col("OUTCOME_SPEND"), F.lit(0.0)) <= F.col("PRIOR_SPEND") * (1.0 - settings.decline_pct) + CENT
     return totals.select(
-        "CUSTOMER_ID", "PRIOR_SPEND", "OUTCOME_SPEND", "RECENT_APPROVED",
-        (inactive | declined).cast(LongType()).alias("CHURN_LABEL"),
+        "CUSTOMER_ID", "CUTOFF_DATE", "PRIOR_SPEND", "OUTCOME_SPEND", "RECENT_APPROVED",
+        F.when(inactive | declined, F.lit(1)).otherwise(F.lit(0)).alias("CHURN_LABEL"),
     )
 
 
-def labels_at(periods: PeriodTotals, cutoff: date, settings: ChurnSettings) -> DataFrame:
-    """One row per customer with approved spend in the prior window of a training cut-off: PRIOR_SPEND,
-    OUTCOME_SPEND, RECENT_APPROVED and CHURN_LABEL (churn_label), from customer_periods.
+def churn_labels(periods: DataFrame, cutoffs: DataFrame, settings: ChurnSettings, length: int) -> DataFrame:
+    """One row per customer and training cut-off with approved spend in the prior window: PRIOR_SPEND,
+    OUTCOME_SPEND, RECENT_APPROVED and CHURN_LABEL (churn_label).
 
     Prior window (cut-off - horizon, cut-off]; outcome window (cut-off, cut-off + horizon]; "recent" is
-    the outcome window's last inactivity_days. The label is known once cut-off + horizon <= as_of.
+    the outcome window's last inactivity_days. `cutoffs` come from cutoff_table(..., label_horizon_days).
     """
-    horizon = settings.horizon_days
-    observed_until = cutoff + timedelta(days=horizon)
-    if observed_until > periods.as_of:
-        raise ValueError(f"the label of cut-off {cutoff} is observed until {observed_until}, after as_of {periods.as_of}")
-    totals = periods.frame.select(
-        "CUSTOMER_ID",
-        periods.total("SPEND", cutoff, 0, horizon).alias("PRIOR_SPEND"),
-        periods.total("SPEND", observed_until, 0, horizon).alias("OUTCOME_SPEND"),
-        periods.total("APPROVED", observed_until, 0, settings.inactivity_days).alias("RECENT_APPROVED"),
+    horizon, inactivity = settings.horizon_days // length, settings.inactivity_days // length
+    relative = F.col("PERIOD") - F.col("PERIOD_OFFSET")  # negative: after the cut-off
+
+    def within(measure: str, condition: F.Column) -> F.Column:
+        return F.sum(F.when(condition, F.col(measure)).otherwise(F.lit(0)))
+
+    totals = (
+        periods.join(cutoffs, (relative >= F.lit(-horizon)) & (relative < F.lit(horizon)))
+        .group_by("CUSTOMER_ID", "CUTOFF_DATE")
+        .agg(
+            within("SPEND", relative >= F.lit(0)).alias("PRIOR_SPEND"),
+            within("SPEND", relative < F.lit(0)).alias("OUTCOME_SPEND"),
+            within("APPROVED", relative < F.lit(inactivity - horizon)).alias("RECENT_APPROVED"),
+        )
     )
     return churn_label(totals.filter(F.col("PRIOR_SPEND") > CENT), settings)
 
 
-def labeled_features(features: DataFrame, labels: DataFrame) -> DataFrame:
-    """CHURN_FEATURES rows for a training cut-off: features with CHURN_LABEL (null when the label is undefined)."""
-    return features.join(labels.select("CUSTOMER_ID", "CHURN_LABEL"), "CUSTOMER_ID", how="left")
-
-
-def unlabeled_features(features: DataFrame) -> DataFrame:
-    """CHURN_FEATURES rows for a scoring cut-off: features with a null CHURN_LABEL."""
-    return features.with_column("CHURN_LABEL", F.lit(None).cast(LongType()))
+def feature_rows(features: DataFrame, labels: DataFrame) -> DataFrame:
+    """CHURN_FEATURES rows: features with CHURN_LABEL where the cut-off has one (null for scoring cut-offs
+    and for customers without a prior window)."""
+    return features.join(labels.select("CUSTOMER_ID", "CUTOFF_DATE", "CHURN_LABEL"), ["CUSTOMER_ID", "CUTOFF_DATE"],
+                         how="left").select(FEATURES_SCHEMA.names)
 
 
 # --- training (pandas + scikit-learn on the customer-level frame) ------------------------------------
@@ -869,10 +804,10 @@ def resolve_as_of(warehouse: Warehouse, cfg: PipelineConfig) -> date:
     """The run's as_of: the configured day, else the last transaction day in the fact (never the clock)."""
     if cfg.as_of is not None:
         return cfg.as_of
-    last = warehouse.read("GOLD", "FCT_TRANSACTIONS").agg(F.max("DATE_KEY").alias("K")).collect()[0]["K"]
+    last = warehouse.read("GOLD", "FCT_TRANSACTIONS").agg(F.max(F.to_date("TRANSACTION_DATE")).alias("D")).collect()[0]["D"]
     if last is None:
         raise ConfigError("setting 'as_of' is required: GOLD.FCT_TRANSACTIONS is empty; pass --as-of YYYY-MM-DD")
-    return date(int(last) // 10000, int(last) // 100 % 100, int(last) % 100)
+    return last
 
 
 def replace_rows(warehouse: Warehouse, rows: DataFrame, table: str, column: str, values: list[Any]) -> int:
@@ -883,39 +818,15 @@ def replace_rows(warehouse: Warehouse, rows: DataFrame, table: str, column: str,
     if [f.name for f in existing.schema.fields] != [f.name for f in rows.schema.fields]:
         # The columns changed (a new feature set): rows of the old layout cannot be kept beside the new.
         return warehouse.write(rows, "GOLD", table)
-    stale = existing.filter(F.col(column).isin(values)).count()
-    if stale == 0:
-        return warehouse.write(rows, "GOLD", table, mode="append")
     warehouse.session.table(warehouse.name("GOLD", table)).delete(F.col(column).isin(values))
     return warehouse.write(rows, "GOLD", table, mode="append")
 
 
-def classified_fact(session: Session, warehouse: Warehouse) -> DataFrame:
-    """classified_transactions of GOLD.FCT_TRANSACTIONS, materialised."""
-    groups = category_groups(warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")).cache_result()
-    return classified_transactions(
-        warehouse.read("GOLD", "FCT_TRANSACTIONS"), groups, transaction_kinds(session)
-    ).cache_result()
-
-
-def features_at(periods: PeriodTotals, calendar: DataFrame, customers: DataFrame, cutoff: date) -> DataFrame:
-    """CHURN_FEATURES columns (without the label) for every customer open on the cut-off, materialised.
-
-    `calendar` and `customers` are GOLD.DIM_DATE and GOLD.DIM_CUSTOMER, read once per run.
-    """
-    # Materialised between stages: the local engine re-evaluates a lazy input each time a later frame is planned.
-    activity = activity_at(periods, cutoff).cache_result()
-    days = feature_days(calendar, cutoff).cache_result()
-    profiles = customers_at(customers, cutoff).cache_result()
-    return churn_features(activity, profiles, days, cutoff).cache_result()
-
-
 def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
-    """GOLD.CHURN_FEATURES rows at as_of (for scoring) and, when a model is due, at the training cut-off (with labels).
+    """GOLD.CHURN_FEATURES rows at as_of (for scoring) and, when a model is due, at the training cut-offs (with labels).
 
-    Training is monthly (`churn.retrain_after_days`), so on the other nights the training cut-off's
-    features and labels are not computed: the train step will reuse the current model, and the
-    nightly run does half the work.
+    Training is monthly (`churn.retrain_after_days`), so on the other nights only the scoring cut-off's
+    features are computed: the train step will reuse the current model.
     """
     from c360_pipeline.model_store import store_for
 
@@ -923,44 +834,39 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     check_settings(cfg.churn)
     warehouse = Warehouse.of(session, cfg)
     as_of = resolve_as_of(warehouse, cfg)
-    cutoff = training_cutoff(as_of, cfg.churn)
     decision = retrain_decision(store_for(session, cfg).latest(on_or_before=as_of), as_of, cfg.churn, cfg.retrain)
-    timings: dict[str, float] = {}
-    frames: list[DataFrame] = []
-    labeled = churned = training_rows = 0
-    cutoffs = training_cutoffs(as_of, cfg.churn) if decision.train else []
-    mark = time.perf_counter()
     length = period_length(cfg.churn)
-    calendar, customers = warehouse.read("GOLD", "DIM_DATE"), warehouse.read("GOLD", "DIM_CUSTOMER")
-    periods = customer_periods(classified_fact(session, warehouse), calendar, as_of, length)
-    timings[f"customer_periods_{length}d"] = time.perf_counter() - mark
+    transactions = classified_transactions(warehouse.read("GOLD", "FCT_TRANSACTIONS"),
+                                           warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY"))
+    # Read by the features, the labels and the history check below: computed once.
+    periods = period_totals(transactions, as_of, length).cache_result()
+    cutoffs = training_cutoffs(as_of, cfg.churn) if decision.train else []
     # A cut-off whose six-month look-back starts before the data would teach the model that everyone's
     # history is short; the latest is kept regardless (a young warehouse still gets a model).
-    short = [c for c in cutoffs[1:] if not periods.reaches_back(c)]
+    oldest = periods.agg(F.max("PERIOD").alias("P")).collect()[0]["P"]
+    history = int(oldest) + 1 if oldest is not None else 0
+    short = [c for c in cutoffs[1:] if (as_of - c).days // length + MONTHS * MONTH_DAYS // length > history]
     cutoffs = [c for c in cutoffs if c not in short]
-    for snapshot in cutoffs:
-        mark = time.perf_counter()
-        training = features_at(periods, calendar, customers, snapshot)
-        labels = labels_at(periods, snapshot, cfg.churn).cache_result()
-        timings[f"training_{snapshot}"] = time.perf_counter() - mark
-        frames.append(labeled_features(training, labels))
-        counts = labels.agg(F.count(F.lit(1)).alias("N"), F.sum("CHURN_LABEL").alias("P")).collect()[0]
-        labeled, churned = labeled + int(counts["N"] or 0), churned + int(counts["P"] or 0)
-        training_rows += training.count()
-    mark = time.perf_counter()
-    scoring = features_at(periods, calendar, customers, as_of)
-    timings["scoring_features"] = time.perf_counter() - mark
-    frames.append(unlabeled_features(scoring))
-    mark = time.perf_counter()
-    rows = frames[0]
-    for frame in frames[1:]:
-        rows = rows.union_all_by_name(frame)
-    rows = rows.select([f.name for f in FEATURES_SCHEMA.fields])
+    training = warehouse.dataframe(cutoff_table(cutoffs, as_of, length, cfg.churn.horizon_days), CUTOFFS_SCHEMA)
+    every = warehouse.dataframe(cutoff_table([*cutoffs, as_of], as_of, length), CUTOFFS_SCHEMA)
+    customers = warehouse.read("GOLD", "DIM_CUSTOMER")
+    features = churn_features(window_totals(periods, every, length), customers_at(customers, every))
+    rows = feature_rows(features, churn_labels(periods, training, cfg.churn, length))
     written = replace_rows(warehouse, rows, "CHURN_FEATURES", "CUTOFF_DATE", [*cutoffs, as_of])
-    timings["write"] = time.perf_counter() - mark
-    scoring_rows = scoring.count()
+    counts = {
+        row["CUTOFF_DATE"]: row
+        for row in warehouse.read("GOLD", "CHURN_FEATURES")
+        .filter(F.col("CUTOFF_DATE").isin([*cutoffs, as_of]))
+        .group_by("CUTOFF_DATE")
+        .agg(F.count(F.lit(1)).alias("N"), F.count("CHURN_LABEL").alias("LABELED"), F.sum("CHURN_LABEL").alias("CHURNED"))
+        .collect()
+    }
+    training_rows = sum(int(counts[c]["N"]) for c in cutoffs if c in counts)
+    labeled = sum(int(counts[c]["LABELED"]) for c in cutoffs if c in counts)
+    churned = sum(int(counts[c]["CHURNED"] or 0) for c in cutoffs if c in counts)
+    scoring_rows = int(counts[as_of]["N"]) if as_of in counts else 0
     training_text = (
-        f"{training_rows} customer rows at {len(cutoffs)} training cut-off(s) {cutoffs[-1]}..{cutoff} "
+        f"{training_rows} customer rows at {len(cutoffs)} training cut-off(s) {cutoffs[-1]}..{cutoffs[0]} "
         f"({labeled} labeled, {churned} churned, {training_rows - labeled} without a prior window"
         + (f"; {len(short)} earlier cut-off(s) left out: the data starts less than {MONTHS * MONTH_DAYS} days "
            f"before them" if short else "")
@@ -974,11 +880,10 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
         seconds=time.perf_counter() - started,
         message=f"{training_text}{scoring_rows} customers at {as_of}; {len(FEATURE_COLUMNS)} features",
         details={
-            "cutoff_date": cutoff if decision.train else None, "training_cutoffs": cutoffs,
+            "cutoff_date": cutoffs[0] if decision.train else None, "training_cutoffs": cutoffs,
             "cutoffs_without_history": short,
             "as_of_date": as_of, "labeled": labeled,
             "churned": churned, "training_rows": decision.train,
-            "seconds_by_phase": {k: round(v, 2) for k, v in timings.items()},
         },
     )
 
