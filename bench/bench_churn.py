@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from c360_pipeline.churn import QUALITY_BAR  # noqa: E402
+from c360_pipeline.bronze import land_directory  # noqa: E402
 from c360_pipeline.config import DEFAULT_CUSTOMERS, PipelineConfig  # noqa: E402
 from c360_pipeline.generator import generate_world  # noqa: E402
 from c360_pipeline.runner import run_pipeline  # noqa: E402
@@ -38,6 +39,7 @@ def one_seed(home: Path, customers: int, seed: int, as_of: date) -> dict[str, fl
     session = local_session(cfg.home)
     try:
         started = time.perf_counter()
+        land_directory(session, cfg)
         summary = run_pipeline(cfg, session=session)
         if not summary.ok:
             print(f"seed {seed}: {summary.headline()}")

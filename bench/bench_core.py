@@ -46,6 +46,7 @@ def main() -> None:
     print(f"generate: {world.transactions:,} transactions for {world.customers:,} customers in {time.perf_counter() - started:.1f} s")
     cfg = PipelineConfig.build(home=home, as_of=world.as_of, customers=args.customers, seed=args.seed)
     session = local_session(cfg.home)
+    bronze.land_directory(session, cfg)  # the client lands the raw files; ingest loads them from the stage
     total = 0.0
     print(f"{'step':24s} {'rows in':>10s} {'rows out':>10s} {'rejected':>9s} {'seconds':>8s} {'rows/s':>9s}")
     try:

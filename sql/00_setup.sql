@@ -1,6 +1,7 @@
 -- c360 account setup: database, medallion schemas, warehouse, file formats, stages and the bronze record-id sequence.
 -- Run by `c360 deploy` (or `snow sql -f sql/00_setup.sql`) as a role that may create databases and warehouses.
--- Every statement is idempotent: re-running the file changes nothing that exists.
+-- Every statement is idempotent: re-running the file changes nothing that exists, except the warehouse
+-- settings, which are set again so that an edit here reaches the account on the next deploy.
 
 USE ROLE SYSADMIN;
 
@@ -18,6 +19,10 @@ CREATE WAREHOUSE IF NOT EXISTS C360_WH WITH
     AUTO_RESUME = TRUE
     INITIALLY_SUSPENDED = TRUE
     COMMENT = 'c360 pipeline, tasks and Streamlit app';
+ALTER WAREHOUSE C360_WH SET
+    WAREHOUSE_SIZE = 'XSMALL'
+    AUTO_SUSPEND = 60
+    AUTO_RESUME = TRUE;
 
 -- Raw files: CSV with a header row (UTF-8), or Parquet, in the documented raw layout.
 CREATE FILE FORMAT IF NOT EXISTS C360.BRONZE.CSV_FORMAT
@@ -39,7 +44,7 @@ CREATE STAGE IF NOT EXISTS C360.OPS.CODE
     COMMENT = 'zipped code imported by the stored procedures: the c360_pipeline package and the handlers';
 CREATE STAGE IF NOT EXISTS C360.OPS.SEMANTIC
     DIRECTORY = (ENABLE = TRUE)
-    COMMENT = 'semantic_model.yaml for Cortex Analyst';
+    COMMENT = 'semantic_model.yaml for Cortex Analyst, rendered for this database by c360 deploy';
 CREATE STAGE IF NOT EXISTS C360.OPS.APP
     COMMENT = 'Streamlit in Snowflake app files';
 CREATE STAGE IF NOT EXISTS C360.OPS.MODELS

@@ -1,8 +1,11 @@
 -- c360 roles, least privilege:
---   C360_ADMIN     owns the database, deploys procedures, tasks, policies and the app; reads PII.
---   C360_ENGINEER  runs and repairs the pipeline: writes every layer, calls procedures, operates the tasks;
---                  sees PII masked.
---   C360_ANALYST   reads GOLD and uses the Streamlit app and the semantic model; sees PII masked.
+--   C360_ADMIN       owns the database, deploys procedures, tasks, policies; reads PII (through C360_PII_READER),
+--                    so the procedures it owns build the tables from real values.
+--   C360_ENGINEER    runs and repairs the pipeline: writes every layer, calls procedures, operates the tasks;
+--                    sees PII masked.
+--   C360_ANALYST     reads GOLD and uses the Streamlit app and the semantic model; sees PII masked.
+--   C360_APP_OWNER   owns the Streamlit app. An app runs with its owner's rights and shows every viewer what
+--                    its owner sees, so its owner reads GOLD like an analyst and never holds C360_PII_READER.
 --   C360_PII_READER  holding it (directly or through C360_ADMIN) is what unmasks email and names.
 -- Future grants keep tables that the pipeline creates tomorrow readable by the same roles.
 
@@ -11,11 +14,15 @@ USE ROLE SECURITYADMIN;
 CREATE ROLE IF NOT EXISTS C360_ADMIN COMMENT = 'owns and deploys c360';
 CREATE ROLE IF NOT EXISTS C360_ENGINEER COMMENT = 'runs and repairs the c360 pipeline';
 CREATE ROLE IF NOT EXISTS C360_ANALYST COMMENT = 'reads c360 GOLD, the app and the semantic model';
+CREATE ROLE IF NOT EXISTS C360_APP_OWNER COMMENT = 'owns the c360 Streamlit app: reads GOLD with PII masked';
 CREATE ROLE IF NOT EXISTS C360_PII_READER COMMENT = 'sees c360 email and names unmasked';
 
--- Hierarchy: analyst < engineer < admin < SYSADMIN; PII only through the admin.
+-- Hierarchy: analyst < engineer < admin < SYSADMIN and analyst < app owner < admin; PII only through the admin.
+-- The admin holds the app owner so that `c360 deploy` can switch to it to create the app.
 GRANT ROLE C360_ANALYST TO ROLE C360_ENGINEER;
+GRANT ROLE C360_ANALYST TO ROLE C360_APP_OWNER;
 GRANT ROLE C360_ENGINEER TO ROLE C360_ADMIN;
+GRANT ROLE C360_APP_OWNER TO ROLE C360_ADMIN;
 GRANT ROLE C360_PII_READER TO ROLE C360_ADMIN;
 GRANT ROLE C360_ADMIN TO ROLE SYSADMIN;
 
@@ -26,11 +33,15 @@ GRANT OWNERSHIP ON ALL STAGES IN DATABASE C360 TO ROLE C360_ADMIN COPY CURRENT G
 GRANT OWNERSHIP ON ALL FILE FORMATS IN DATABASE C360 TO ROLE C360_ADMIN COPY CURRENT GRANTS;
 GRANT OWNERSHIP ON ALL SEQUENCES IN DATABASE C360 TO ROLE C360_ADMIN COPY CURRENT GRANTS;
 GRANT OWNERSHIP ON WAREHOUSE C360_WH TO ROLE C360_ADMIN COPY CURRENT GRANTS;
--- Account-level rights the owner of tasks, alerts and masking policies needs.
+
+-- Account-level privileges the owner of tasks, alerts and masking policies needs. Only ACCOUNTADMIN holds
+-- them with the right to grant them (SECURITYADMIN's MANAGE GRANTS does not cover them).
+USE ROLE ACCOUNTADMIN;
 GRANT EXECUTE TASK ON ACCOUNT TO ROLE C360_ADMIN;
 GRANT EXECUTE MANAGED TASK ON ACCOUNT TO ROLE C360_ADMIN;
 GRANT EXECUTE ALERT ON ACCOUNT TO ROLE C360_ADMIN;
 GRANT APPLY MASKING POLICY ON ACCOUNT TO ROLE C360_ADMIN;
+USE ROLE SECURITYADMIN;
 
 -- Warehouse: everyone may use it; only engineers may resize, suspend or resume it.
 GRANT USAGE ON WAREHOUSE C360_WH TO ROLE C360_ANALYST;
@@ -46,6 +57,10 @@ GRANT SELECT ON FUTURE VIEWS IN SCHEMA C360.GOLD TO ROLE C360_ANALYST;
 GRANT USAGE ON FUTURE STREAMLITS IN SCHEMA C360.GOLD TO ROLE C360_ANALYST;
 GRANT USAGE ON SCHEMA C360.OPS TO ROLE C360_ANALYST;
 GRANT READ ON STAGE C360.OPS.SEMANTIC TO ROLE C360_ANALYST;
+
+-- App owner: what the analyst reads (inherited), plus creating the app in GOLD from its files on the app stage.
+GRANT CREATE STREAMLIT ON SCHEMA C360.GOLD TO ROLE C360_APP_OWNER;
+GRANT READ ON STAGE C360.OPS.APP TO ROLE C360_APP_OWNER;
 
 -- Engineer: every layer read/write, the landing stage, the procedures and the task graph (operate, not own).
 GRANT USAGE ON SCHEMA C360.BRONZE TO ROLE C360_ENGINEER;

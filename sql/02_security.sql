@@ -2,6 +2,10 @@
 -- (analysts, engineers) see masked values; C360_ADMIN — and the procedures it owns, which build the
 -- tables — see the real ones, so SCD2 row hashes and joins are computed on real values.
 --
+-- A policy is created once; every deploy then sets its body and comment again, so an edited policy reaches
+-- the account (a policy attached to a column cannot be replaced, only altered). Keep each CREATE body and
+-- its SET BODY identical: tests/test_sql.py compares them.
+--
 -- The policies are attached to the columns of the tables that hold PII. A table the pipeline has not
 -- built yet is skipped (IF EXISTS): run this file again (or `c360 deploy`) after the first pipeline run.
 
@@ -15,6 +19,14 @@ CREATE MASKING POLICY IF NOT EXISTS C360.OPS.MASK_EMAIL AS (val STRING) RETURNS 
         ELSE REGEXP_REPLACE(val, '^[^@]+', '*****')
     END
     COMMENT = 'email: local part masked unless C360_PII_READER is in the session';
+ALTER MASKING POLICY C360.OPS.MASK_EMAIL SET BODY ->
+    CASE
+        WHEN val IS NULL THEN NULL
+        WHEN IS_ROLE_IN_SESSION('C360_PII_READER') THEN val
+        -- keep the domain: analysts may still group by email provider
+        ELSE REGEXP_REPLACE(val, '^[^@]+', '*****')
+    END;
+ALTER MASKING POLICY C360.OPS.MASK_EMAIL SET COMMENT = 'email: local part masked unless C360_PII_READER is in the session';
 
 CREATE MASKING POLICY IF NOT EXISTS C360.OPS.MASK_NAME AS (val STRING) RETURNS STRING ->
     CASE
@@ -24,6 +36,14 @@ CREATE MASKING POLICY IF NOT EXISTS C360.OPS.MASK_NAME AS (val STRING) RETURNS S
         ELSE CONCAT(LEFT(val, 1), '***')
     END
     COMMENT = 'first, last and full names: initial only unless C360_PII_READER is in the session';
+ALTER MASKING POLICY C360.OPS.MASK_NAME SET BODY ->
+    CASE
+        WHEN val IS NULL THEN NULL
+        WHEN IS_ROLE_IN_SESSION('C360_PII_READER') THEN val
+        -- the initial keeps lists readable without identifying anyone
+        ELSE CONCAT(LEFT(val, 1), '***')
+    END;
+ALTER MASKING POLICY C360.OPS.MASK_NAME SET COMMENT = 'first, last and full names: initial only unless C360_PII_READER is in the session';
 
 ALTER TABLE IF EXISTS C360.BRONZE.RAW_CUSTOMERS MODIFY COLUMN EMAIL SET MASKING POLICY C360.OPS.MASK_EMAIL FORCE;
 ALTER TABLE IF EXISTS C360.BRONZE.RAW_CUSTOMERS MODIFY COLUMN FIRST_NAME SET MASKING POLICY C360.OPS.MASK_NAME FORCE;

@@ -678,7 +678,7 @@ def test_staged_model_points_at_the_configured_database():
     cfg = PipelineConfig.build(database="ANALYTICS")
     document = yaml.safe_load(cortex.rendered_model(cfg))
     assert {t["base_table"]["database"] for t in document["tables"]} == {"ANALYTICS"}
-    assert cortex.stage_path(cfg) == "@ANALYTICS.GOLD.SEMANTIC_MODELS/semantic_model.yaml"
+    assert cortex.stage_path(cfg) == "@ANALYTICS.OPS.SEMANTIC/semantic_model.yaml"
 
 
 # --- c360 ask -----------------------------------------------------------------------------------------

@@ -522,3 +522,13 @@ def test_model_card_states_the_sampling_error_of_a_small_test_split():
     assert "recall has a standard error of about 0.14" in note and "precision of about 0.13" in note
     assert "too few" in sampling_note({"tn": 100, "fp": 0, "fn": 0, "tp": 0})
     assert churn.sampling_errors({"tn": 5, "fp": 0, "fn": 2, "tp": 2}) == (4, 2, 0.25, 0.0)
+
+
+def test_training_samples_whole_customers_above_the_row_cap():
+    frame = pd.DataFrame({"CUSTOMER_ID": [f"C{i // 4}" for i in range(4_000)], "X": range(4_000)})
+    sample = churn.sample_customers(frame, 1_000, seed=3)
+    assert 800 <= len(sample) <= 1_200
+    per_customer = sample.groupby("CUSTOMER_ID").size()
+    assert (per_customer == 4).all()  # a customer's rows stay together
+    assert sample.equals(churn.sample_customers(frame, 1_000, seed=3))  # seeded
+    assert churn.sample_customers(frame, 4_000, seed=3) is frame

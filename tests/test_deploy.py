@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+import warnings
 import subprocess
 import sys
 import zipfile
@@ -55,6 +57,54 @@ def test_dry_run_plan_covers_every_step_the_graph_and_the_app_without_connecting
         assert statement.splitlines()[0] in text
 
 
+def test_dry_run_prints_the_plan_in_its_seven_phases_in_order(no_connections):
+    output = io.StringIO()
+    plan = deploy.deploy(PipelineConfig(), dry_run=True, console=Console(file=output, width=80))
+    assert plan.phases() == list(deploy.PHASES) == [
+        "account SQL", "package check", "code upload", "procedures", "semantic model", "task graph", "app",
+    ]
+    # Each phase is one contiguous run of actions, and the printed headings follow the same order.
+    runs = [a.phase for i, a in enumerate(plan.actions) if i == 0 or plan.actions[i - 1].phase != a.phase]
+    assert runs == plan.phases()
+    headings = re.findall(r"^== (\d)\. (.+?) \((\d+) action\(s\)\) ==$", output.getvalue(), flags=re.M)
+    assert [name for _, name, _ in headings] == plan.phases()
+    assert sum(int(count) for _, _, count in headings) == len(plan.actions)
+    # A narrow terminal does not break a statement over lines.
+    assert "GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON FUTURE TABLES IN SCHEMA C360.BRONZE TO ROLE " \
+           "C360_ENGINEER" in output.getvalue()
+
+
+def test_plan_creates_code_and_tasks_as_the_admin_and_the_app_as_its_owner_without_pii():
+    plan = deploy.build_plan(PipelineConfig())
+    kinds = [(a.kind, a.detail.splitlines()[0]) for a in plan.actions]
+    first_upload = next(i for i, (kind, _) in enumerate(kinds) if kind == "upload")
+    assert kinds[first_upload - 1] == ("role", "USE ROLE C360_ADMIN")
+    streamlit = next(i for i, (kind, _) in enumerate(kinds) if kind == "streamlit")
+    assert kinds[streamlit - 1] == ("role", "USE ROLE C360_APP_OWNER")
+    assert [k for k in kinds if k[0] == "role"] == [("role", "USE ROLE C360_ADMIN"), ("role", "USE ROLE C360_APP_OWNER")]
+    # The owner the app runs as is created without the PII role (sql/01_roles.sql; tests/test_sql.py checks it).
+    assert deploy.APP_OWNER_ROLE == "C360_APP_OWNER"
+    roles_sql = "\n".join(a.detail for a in plan.actions if a.name == "01_roles.sql")
+    assert "GRANT ROLE C360_PII_READER TO ROLE C360_APP_OWNER" not in roles_sql
+    assert "CREATE ROLE IF NOT EXISTS C360_APP_OWNER" in roles_sql
+
+
+def test_package_check_comes_before_anything_that_needs_the_packages():
+    plan = deploy.build_plan(PipelineConfig())
+    checks = [a for a in plan.actions if a.kind == "packages"]
+    assert [a.name for a in checks] == ["procedures", "streamlit app"]
+    first_procedure = next(i for i, a in enumerate(plan.actions) if a.kind == "procedure")
+    assert all(plan.actions.index(a) < first_procedure for a in checks)
+    procedures, app = (a.detail for a in checks)
+    assert procedures == ("SELECT SYSTEM$RESOLVE_PYTHON_PACKAGES('3.11', $$("
+                          + ", ".join(f"'{p}'" for p in deploy.ANACONDA_PACKAGES) + ")$$)")
+    assert "'streamlit==1.51.0'" in app and "'sqlglot==30.22.0'" in app and "'pydantic'" in app
+    # The runtime is the function's first argument, not a package.
+    specs = deploy.environment_specs(ROOT)
+    assert not [spec for spec in specs if deploy.package_name(spec) == "python"]
+    assert app == f"SELECT SYSTEM$RESOLVE_PYTHON_PACKAGES('3.11', $$({deploy.package_list(specs)})$$)"
+
+
 def test_plan_runs_every_sql_file_statement_in_file_order():
     plan = deploy.build_plan(PipelineConfig())
     sql = [a for a in plan.actions if a.kind == "sql"]
@@ -91,6 +141,8 @@ def test_procedure_statement_declares_json_in_json_out_on_python_3_11():
     statement = deploy.procedure_statement(PipelineConfig(), "DIM_DATE_SP", "dim_date.main", "it's a calendar")
     assert statement.startswith("CREATE OR REPLACE PROCEDURE C360.OPS.DIM_DATE_SP(CONFIG_JSON VARCHAR DEFAULT '{}')")
     assert "RUNTIME_VERSION = '3.11'" in statement and "HANDLER = 'dim_date.main'" in statement
+    assert "PACKAGES = ('snowflake-snowpark-python>=1.40', 'snowflake-ml-python>=1.20', " in statement
+    assert "faker" not in statement and "rich" not in statement
     assert "IMPORTS = ('@C360.OPS.CODE/c360_code.zip')" in statement
     assert "COMMENT = 'it''s a calendar'" in statement
     import sqlglot
@@ -119,22 +171,37 @@ def test_code_archive_imports_the_package_and_every_handler_from_the_zip(tmp_pat
 
 
 class RecordingSession:
-    """Stands in for a live account (none exists here): records SQL and uploads, fails on request."""
+    """Stands in for a live account (none exists here): records SQL and uploads, fails on request.
 
-    def __init__(self, fail_on: str | None = None):
+    SYSTEM$RESOLVE_PYTHON_PACKAGES answers as the account does — a JSON array of `name==version` — with
+    every requested package resolved, except those in `unresolvable`.
+    """
+
+    def __init__(self, fail_on: str | None = None, unresolvable: tuple[str, ...] = ()):
         self.calls: list[tuple[str, str]] = []
         self.fail_on = fail_on
+        self.unresolvable = unresolvable
         self.file = self
         self.closed = False
+        self._rows: list = []
 
     def sql(self, statement: str):
         if self.fail_on and self.fail_on in statement:
             raise RuntimeError("SQL access control error: Insufficient privileges")
         self.calls.append(("sql", statement))
+        self._rows = []
+        if statement.startswith("SELECT SYSTEM$RESOLVE_PYTHON_PACKAGES"):
+            requested = re.findall(r"'([A-Za-z0-9_.-]+)[^']*'", statement.split("$$")[1])
+            resolved = [f"{name}==1.0" for name in requested if name not in self.unresolvable]
+            self._rows = [(json.dumps(["python==3.11.9", *resolved]),)]
         return self
 
     def collect(self):
-        return []
+        return self._rows
+
+    def put_stream(self, stream, stage: str, auto_compress: bool = True, overwrite: bool = False):
+        assert overwrite and not auto_compress
+        self.calls.append(("put", f"{stage}|stream|{len(stream.read())}"))
 
     def put(self, local: str, stage: str, auto_compress: bool = True, overwrite: bool = False):
         path = Path(local)
@@ -159,6 +226,50 @@ def test_deploy_applies_each_action_in_order_on_a_recording_session_in_place_of_
     first_procedure = min(position[s] for s in executed if s.startswith("CREATE OR REPLACE PROCEDURE"))
     assert position[code[0]] < first_procedure
     assert ("put", "@C360.OPS.APP/streamlit_app|streamlit_app.py|0") in session.calls
+    # The app is created right after switching to its owner role.
+    assert executed[-2:] == ["USE ROLE C360_APP_OWNER", deploy.streamlit_statement(PipelineConfig())]
+    assert any(kind == "put" and text.startswith("@C360.OPS.SEMANTIC/semantic_model.yaml|stream|")
+               for kind, text in session.calls)
+
+
+def test_deploy_stops_before_creating_anything_when_a_package_does_not_resolve(monkeypatch):
+    graphs: list[str] = []
+    monkeypatch.setattr(deploy, "_deploy_task_graph", lambda session, cfg, schedule: graphs.append(schedule))
+    session = RecordingSession(unresolvable=("scikit-learn",))
+    with pytest.raises(deploy.DeployError, match=r"\(packages procedures\): the packages of the stored procedures "
+                                                 r".* do not resolve .* Python 3.11: scikit-learn>=1.4 missing"):
+        deploy.deploy(PipelineConfig(), dry_run=False, session=session)
+    executed = [text for kind, text in session.calls if kind == "sql"]
+    assert not any(s.startswith("CREATE OR REPLACE PROCEDURE") for s in executed)
+    assert not [c for c in session.calls if c[0] == "put"] and not graphs
+
+
+def test_package_check_reports_the_accounts_error_with_what_to_change():
+    class Refusing(RecordingSession):
+        def sql(self, statement: str):
+            if statement.startswith("SELECT SYSTEM$RESOLVE_PYTHON_PACKAGES"):
+                raise RuntimeError("Cannot create a Python function with the specified packages: sqlglot==99")
+            return super().sql(statement)
+
+    with pytest.raises(deploy.DeployError, match=r"Streamlit app \(streamlit_app/environment.yml\).*"
+                                                 r"sqlglot==99.*Relax or change the version"):
+        deploy._check_packages(["sqlglot==99"], "the Streamlit app (streamlit_app/environment.yml)")(Refusing())
+
+
+def test_package_pins_hold_the_versions_the_tests_run_on_and_pyprojects_lower_bounds():
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+
+    pyproject = {Requirement(line.strip().strip('",')).name.lower(): Requirement(line.strip().strip('",'))
+                 for line in (ROOT / "pyproject.toml").read_text().splitlines()
+                 if re.match(r'\s+"[a-z]', line) and "=" in line}
+    for spec in deploy.ANACONDA_PACKAGES:
+        requirement = Requirement(spec)
+        assert requirement.specifier.contains(version(requirement.name)), f"{spec}: installed {version(requirement.name)}"
+        if requirement.name in pyproject:
+            lower = {s.version for s in pyproject[requirement.name].specifier if s.operator == ">="}
+            assert {s.version for s in requirement.specifier} == lower, spec
 
 
 def test_deploy_stops_at_the_first_failing_action_and_names_it(monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -212,19 +213,25 @@ def test_procedures_run_their_handler_in_process_with_the_session(session):
     assert calls == [session]
 
 
-def test_load_file_reads_csv_text_with_row_numbers_and_record_ids(session, tmp_path: Path):
+def test_load_file_reads_a_landed_csv_as_text_with_row_numbers_and_record_ids(session, tmp_path: Path):
     session.sql("CREATE SCHEMA IF NOT EXISTS C360.BRONZE").collect()
     target = StructType([StructField("A", StringType()), StructField("B", StringType()),
                          StructField("_SOURCE", StringType()), StructField("_ROW_NUMBER", LongType()),
                          StructField("_RECORD_ID", LongType())])
     engine.load_pandas(session, pd.DataFrame(columns=target.names), target, "C360.BRONZE.RAW")
+    rejects = StructType([StructField(n, LongType() if n in {"LINE_NUMBER", "ROW_NUMBER", "_RECORD_ID"} else StringType())
+                          for n in ("FILE_NAME", "TARGET_TABLE", "BATCH_ID", "LINE_NUMBER", "ROW_NUMBER", "REJECT_REASON",
+                                    "REJECT_COLUMN", "ERROR_MESSAGE", "RAW_TEXT", "_RECORD_ID", "_LOADED_AT")])
+    engine.load_pandas(session, pd.DataFrame(columns=rejects.names), rejects, "C360.BRONZE.RAW_REJECTS")
     path = tmp_path / "f.csv"
     path.write_text('a,b\n1,"x, y"\n2,\n3,z\n', encoding="utf-8")
-    loaded = engine.load_file(session, path, "C360.BRONZE.RAW", {"A": "a", "B": "b"},
-                              {"_SOURCE": "f.csv", "_RECORD_ID": 10}, stage="@C360.BRONZE.LANDING")
-    assert loaded == 3
+    assert engine.land_files(session, [path], "@C360.BRONZE.LANDING/feed") == (["f.csv"], [])
+    assert [f.name for f in engine.list_landed(session, "@C360.BRONZE.LANDING")] == ["feed/f.csv"]
+    loaded = engine.load_file(session, "@C360.BRONZE.LANDING", "feed/f.csv", "C360.BRONZE.RAW", {"A": "a", "B": "b"},
+                              ["a", "b"], {"_SOURCE": "f.csv"}, "C360.BRONZE.RAW_REJECTS")
+    assert loaded == engine.LoadOutcome(rows_loaded=3, rows_rejected=0)
     rows = sorted(tuple(r) for r in session.table("C360.BRONZE.RAW").collect())
-    assert rows == [("1", "x, y", "f.csv", 1, 10), ("2", None, "f.csv", 2, 11), ("3", "z", "f.csv", 3, 12)]
+    assert rows == [("1", "x, y", "f.csv", 1, 1), ("2", None, "f.csv", 2, 2), ("3", "z", "f.csv", 3, 3)]
 
 
 def test_every_shim_names_its_gap():
@@ -243,3 +250,25 @@ def test_median_of_money_averages_the_two_middle_values(session):
     frame = session.create_dataframe([[Decimal("1.00")], [Decimal("1.25")]],
                                      schema=StructType([StructField("A", DecimalType(12, 2))]))
     assert float(frame.agg(F.median("A").alias("M")).collect()[0]["M"]) == 1.125
+
+
+def test_duckdb_memory_is_bounded_by_default_and_configurable(tmp_path: Path, monkeypatch):
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    default = int(adapter.memory_limit().removesuffix("GB"))
+    assert 1 <= default <= 8 and default * 1024**3 <= max(physical // 2, 1024**3)
+    monkeypatch.setenv("C360_MEMORY_LIMIT", "1GB")
+    writer = engine.local_session(tmp_path)
+    try:
+        limit = writer.sql("SELECT current_setting('memory_limit') AS L").collect()[0]["L"]
+    finally:
+        writer.close()
+    assert limit.startswith("953.6") and "MiB" in limit  # DuckDB reports 1 GB (10^9 bytes) in MiB
+
+
+def test_query_history_records_the_snowflake_sql_snowpark_sent(session):
+    """session.query_history() shows the statement as an account would receive it, not fakesnow's DuckDB text."""
+    session.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+    with session.query_history() as history:
+        session.create_dataframe([[1]], schema=["N"]).write.save_as_table("C360.GOLD.QUERY_LOG", mode="overwrite")
+    assert any(q.sql_text.strip().upper().startswith("CREATE  OR  REPLACE    TABLE  C360.GOLD.QUERY_LOG")
+               for q in history.queries)

@@ -24,7 +24,7 @@ from snowflake.snowpark.types import (
 
 from c360_pipeline import cli
 from c360_pipeline.config import ConfigError, PipelineConfig
-from c360_pipeline.sessions import ConnectionProblem, connection_parameters, local_session
+from c360_pipeline.sessions import ConnectionProblem, local_session, session_options
 from c360_pipeline.warehouse import TableMissing, Warehouse
 
 ALL_TYPES = StructType(
@@ -86,20 +86,12 @@ def test_table_names_are_qualified_upper_case():
     assert cfg.table("gold", "dim_customer") == "ANALYTICS.MARTS.DIM_CUSTOMER"
 
 
-def test_missing_named_connection_is_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setenv("SNOWFLAKE_HOME", str(tmp_path))
-    (tmp_path / "connections.toml").write_text('[dev]\naccount = "xy12345"\nuser = "me"\n')
-    with pytest.raises(ConnectionProblem, match="'prod' is not in .*known connections: dev"):
-        connection_parameters("prod")
-    assert connection_parameters("dev") == {"account": "xy12345", "user": "me"}
-
-
 def test_no_connection_at_all_says_what_to_set(monkeypatch, tmp_path):
     monkeypatch.setenv("SNOWFLAKE_HOME", str(tmp_path))
     for variable in ("SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PASSWORD"):
         monkeypatch.delenv(variable, raising=False)
     with pytest.raises(ConnectionProblem, match="SNOWFLAKE_ACCOUNT"):
-        connection_parameters(None)
+        session_options(PipelineConfig.build(engine="snowflake"))
 
 
 def test_cli_reports_config_errors_without_a_trace(capsys):

@@ -38,6 +38,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 
 def run_core(session, cfg) -> dict[str, object]:
+    bronze.land_directory(session, cfg)  # the client lands the raw files; ingest finds the new ones on the stage
     results = {}
     for runner in (bronze.run_ingest_bronze, silver.run_stage_silver, gold.run_dim_date,
                    gold.run_dim_merchant_category, gold.run_dim_customer, gold.run_fct_transactions):
@@ -122,6 +123,7 @@ def test_refused_file_names_the_column_and_other_files_still_load(session, raw_c
     write_csv(raw_cfg.source / "transactions_20250630_001.csv", TRANSACTION_HEADER, [txn("T-1")])
     header = [c for c in TRANSACTION_HEADER if c != "channel"]
     write_csv(raw_cfg.source / "transactions_20250630_002.csv", header, [txn("T-2")[:6] + ["approved"]])
+    bronze.land_directory(session, raw_cfg)
 
     result = bronze.run_ingest_bronze(session, raw_cfg)
 

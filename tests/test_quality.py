@@ -119,13 +119,16 @@ def test_results_carry_the_run_id_of_the_procedure_call(session, cfg, warehouse)
         "transaction_id,customer_id,transaction_date,transaction_amount,merchant_name,merchant_category,channel,status\n"
         "TXN000000000001,CUST00000001,2025-06-03 17:55:58,112.44,Hunter,Department Stores,In-Store,approved\n"
     )
+    from c360_pipeline.bronze import land_directory
+
+    land_directory(session, cfg)
     assert run_ingest_bronze(session, cfg).rows_out == 1
     argument = json.dumps(dict(cfg.model_dump(mode="json"), run_id="night-42", record=False))
     result = json.loads(execute_step(session, "data_quality", argument))
     rows = warehouse.to_pandas("OPS", "DQ_RESULTS")
     assert len(rows) > 0 and set(rows["RUN_ID"]) == {"night-42"}
     # Ingest creates both raw tables (an empty one for a feed with no file yet), so later steps find them.
-    built = {"C360.BRONZE.RAW_TRANSACTIONS", "C360.BRONZE.RAW_CUSTOMERS", "C360.OPS.LOADED_FILES"}
+    built = {"C360.BRONZE.RAW_TRANSACTIONS", "C360.BRONZE.RAW_CUSTOMERS", "C360.BRONZE.RAW_REJECTS", "C360.OPS.LOADED_FILES"}
     declared = [c for c in all_contracts() if f"C360.{c.layer}.{c.table}" in built]
     assert set(rows["TABLE_NAME"]) == {f"C360.{c.layer}.{c.table}" for c in declared}
     assert len(rows) == sum(len(c.checks()) for c in declared) == result["rows_in"]

@@ -32,11 +32,14 @@ TXN000000000004,CUST00000002,2025-06-11 09:30:00,80.10,Corner Grocer,Grocery Sto
 
 
 @pytest.fixture()
-def raw_cfg(cfg: PipelineConfig) -> PipelineConfig:
-    """The conftest config with two customers and four transactions delivered in its raw directory."""
+def raw_cfg(cfg: PipelineConfig, session) -> PipelineConfig:
+    """The conftest config with two customers and four transactions delivered and landed on the stage."""
+    from c360_pipeline.bronze import land_directory
+
     cfg.raw_dir.mkdir(parents=True, exist_ok=True)
     (cfg.raw_dir / "customers_20250630.csv").write_text(CUSTOMERS_CSV)
     (cfg.raw_dir / "transactions_20250630_001.csv").write_text(TRANSACTIONS_CSV)
+    land_directory(session, cfg)
     return cfg
 
 

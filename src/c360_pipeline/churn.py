@@ -475,6 +475,7 @@ MIN_PRECISION = QUALITY_BAR["PRECISION"]  # the threshold rule: best F1 whose ou
 TEST_SHARE = 0.25
 CV_FOLDS = 5
 TOP_FEATURE_COUNT = 10
+IMPORTANCE_SAMPLE = 5_000  # training rows the permutation importance is measured on
 ALGORITHM = "HistGradientBoostingClassifier"
 
 
@@ -532,6 +533,16 @@ class TrainedChurnModel:
     sample_input: pd.DataFrame = field(repr=False)
 
 
+def sample_customers(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
+    """At most about `max_rows` rows of `frame`, as all the rows of a seeded random sample of its customers
+    (a customer's cut-offs stay together, as the customer-grouped splits need); `frame` itself when it fits."""
+    if len(frame) <= max_rows:
+        return frame
+    customers = frame["CUSTOMER_ID"].drop_duplicates().sort_values()
+    keep = customers.sample(frac=max_rows / len(frame), random_state=seed)
+    return frame[frame["CUSTOMER_ID"].isin(keep)]
+
+
 def training_examples(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
     """Labeled rows of a CHURN_FEATURES frame in customer order: (X, y, customer ids)."""
     order = ["CUSTOMER_ID", "CUTOFF_DATE"] if "CUTOFF_DATE" in frame.columns else ["CUSTOMER_ID"]
@@ -559,6 +570,8 @@ def _train(frame: pd.DataFrame, *, seed: int, as_of: date, cutoff: date, setting
     )
     from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
+    available = len(frame)
+    frame = sample_customers(frame, settings.max_training_rows, seed)
     features, labels, customers = training_examples(frame)
     positives, negatives = int(labels.sum()), int(len(labels) - labels.sum())
     if min(positives, negatives) < CV_FOLDS * 2:
@@ -587,12 +600,15 @@ def _train(frame: pd.DataFrame, *, seed: int, as_of: date, cutoff: date, setting
     # The test split is used once, here, with the threshold fixed above.
     test_scores = model.predict_proba(x_test)[:, 1]
     predicted = test_scores >= threshold
+    # Importance from a bounded sample of the training rows: the ranking settles long before all of them.
+    sample = np.random.default_rng(seed).permutation(len(y_train))[:IMPORTANCE_SAMPLE]
     importance = permutation_importance(
-        model, x_train, y_train, scoring="average_precision", n_repeats=5, random_state=seed
+        model, x_train.iloc[sample], y_train[sample], scoring="average_precision", n_repeats=5, random_state=seed
     )
     ranked = sorted(zip(FEATURE_COLUMNS, importance.importances_mean), key=lambda item: (-item[1], item[0]))
     metrics = {
         "n_labeled": len(labels),
+        "n_labeled_available": available,
         "n_customers": int(len(np.unique(groups))),
         "n_train": len(y_train),
         "n_test": len(y_test),

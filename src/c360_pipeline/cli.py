@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -46,15 +49,29 @@ def _config(args: argparse.Namespace, **extra: object) -> PipelineConfig:
 # --- generate ------------------------------------------------------------------------------------
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from c360_pipeline import generator
+    from c360_pipeline.runlock import home_of_raw_dir
 
     if args.days is not None:
         if args.source is None:
             raise ConfigError("setting 'days' needs --from DIR: the generated world to extend")
-        summary = generator.continue_world(args.source, days=args.days, out_dir=args.out)
+        into = args.out if args.out is not None else args.source
     else:
         if args.out is None:
             raise ConfigError("setting 'out' is required: --out DIR (where the raw files go)")
+        into = args.out
+    home = home_of_raw_dir(into)  # new raw files in a home's raw directory: a writer of that home
+    if home is None:
+        return _generate(args)
+    with _writing(home, args):
+        return _generate(args)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from c360_pipeline import generator
+
+    if args.days is not None:
+        summary = generator.continue_world(args.source, days=args.days, out_dir=args.out)
+    else:
         summary = generator.generate_world(
             args.out,
             customers=args.customers if args.customers is not None else DEFAULT_CUSTOMERS,
@@ -138,24 +155,72 @@ def _as_of_from_batches(directory: Path) -> date | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from c360_pipeline import runner
-
     cfg = _config(args, source=args.source, retrain=True if args.retrain else None)
-    if args.days:
-        if cfg.source is not None:
-            raise ConfigError("setting 'days' simulates nightly runs on generated data; it cannot extend --source files")
-        cfg = prepare_raw_data(cfg)
-        summary = runner.run_nightly(cfg, days=args.days, console=console)
-    else:
-        cfg = prepare_raw_data(cfg)
-        summary = runner.run_pipeline(cfg, only=args.only, from_step=args.from_step, console=console)
+    with _writing(cfg.home, args):
+        return _run(args, cfg)
+
+
+@contextmanager
+def _writing(home: Path, args: argparse.Namespace) -> Iterator[None]:
+    """The home's run lock for a command that writes it: one writer per home, a stale lock cleared and said so."""
+    from c360_pipeline.runlock import RunLock
+
+    with RunLock(home, getattr(args, "command_line", None)) as lock:
+        if lock.stale is not None:
+            console.print(f"[yellow]cleared a stale run lock[/] left by a c360 process that stopped without "
+                          f"finishing ({lock.stale.describe()}); every step is idempotent, so this run takes up its work")
+        yield
+
+
+def _run(args: argparse.Namespace, cfg: PipelineConfig) -> int:
+    from c360_pipeline import runner
+    from c360_pipeline.bronze import land_directory
+    from c360_pipeline.sessions import create_session
+
+    if args.days and cfg.source is not None:
+        raise ConfigError("setting 'days' simulates nightly runs on generated data; it cannot extend --source files")
+    cfg = prepare_raw_data(cfg)
+    session = create_session(cfg)
+    try:
+        if args.days:  # each simulated night lands its new files, then runs the DAG
+            summary = runner.run_nightly(cfg, days=args.days, console=console, session=session)
+        else:
+            # The client lands the raw files; the DAG's ingest step finds the new ones on the stage.
+            console.print(land_directory(session, cfg).summary(), highlight=False)
+            summary = runner.run_pipeline(cfg, only=args.only, from_step=args.from_step, console=console,
+                                          session=session)
+    finally:
+        session.close()
     return 0 if summary.ok else 1
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Land a directory's raw files on the landing stage; the next run's ingest_bronze loads the new ones."""
+    from c360_pipeline.bronze import land_directory
+    from c360_pipeline.sessions import create_session
+
+    cfg = _config(args)
+    if not args.directory.is_dir():
+        raise ConfigError(f"setting 'directory' = {str(args.directory)!r} is not a directory of raw files")
+    with _writing(cfg.home, args):
+        session = create_session(cfg)
+        try:
+            report = land_directory(session, cfg, args.directory)
+        finally:
+            session.close()
+    console.print(report.summary(), highlight=False)
+    if not report.landed and not report.already_landed:
+        console.print(f"[red]error:[/] no raw files in {args.directory}: name them customers_<BATCH>.csv|parquet "
+                      "and transactions_<BATCH>[_<PART>].csv|parquet")
+        return 2
+    return 0
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
     cfg = _config(args)
     if cfg.home.exists():
-        shutil.rmtree(cfg.home)
+        with _writing(cfg.home, args):  # never from under a run
+            shutil.rmtree(cfg.home)
         console.print(f"removed {cfg.home}")
     else:
         console.print(f"nothing to remove at {cfg.home}")
@@ -268,6 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--from", type=Path, dest="source", help="the generated world to extend")
     generate.set_defaults(handler=cmd_generate)
 
+    load = commands.add_parser("load", help="land a directory's raw files on the landing stage (ingest loads them)")
+    _add_config_options(load, data=False)
+    load.add_argument("directory", type=Path, metavar="DIR", help="directory of raw CSV/Parquet files")
+    load.set_defaults(handler=cmd_load)
+
     run = commands.add_parser("run", help="run the pipeline end to end (generates data unless --source is given)")
     _add_config_options(run)
     run.add_argument("--source", type=Path, help="directory of your own raw CSV/Parquet files")
@@ -324,6 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # As typed, for the run lock's holder details.
+    args.command_line = shlex.join(["c360", *(sys.argv[1:] if argv is None else argv)])
     try:
         return int(args.handler(args) or 0)
     except ConfigError as error:
@@ -337,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(error, engine.DatabaseBusy):
             console.print(f"[red]busy:[/] {error}; wait for it to finish (one run at a time per home)")
             return 3
-        if isinstance(error, (ConnectionProblem, TableMissing, FileNotFoundError, ValueError)):
+        if isinstance(error, (ConnectionProblem, TableMissing, FileNotFoundError, ValueError, engine.DatabaseUnavailable)):
             console.print(f"[red]error:[/] {error}")
             return 2
         raise

@@ -50,6 +50,9 @@ class ChurnSettings(BaseModel):
     # observed before as_of; customers are never split between train and test.
     training_snapshots: int = Field(10, ge=1, le=12)
     snapshot_spacing_days: int = Field(30, ge=7, le=180)
+    # Above this many labeled rows, training uses a seeded sample of whole customers of about this size:
+    # the held-out metrics plateau well before it, and the fit time grows with every row.
+    max_training_rows: int = Field(100_000, ge=1_000)
 
 
 class PipelineConfig(BaseModel):

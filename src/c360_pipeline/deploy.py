@@ -1,14 +1,19 @@
-"""`c360 deploy`: account SQL, code, stored procedures, the nightly task graph, semantic model and app.
+"""`c360 deploy`: account SQL, package check, code, stored procedures, semantic model, task graph and app.
 
-The deployment is a plan — an ordered list of actions, each a SQL statement, a file upload or the
-task graph — built without a connection. `--dry-run` prints the plan; otherwise each action is
-applied on a session of the named connection, in order, and the first failure stops the deploy
-with the action's name. Every name in the plan comes from the validated config (database, schemas,
-warehouse are plain identifiers) or from files in this repository; no user text becomes SQL.
+The deployment is a plan — an ordered list of actions, each a SQL statement, a package check, a file
+upload or the task graph — built without a connection. `--dry-run` prints the plan; otherwise each
+action is applied on a session of the named connection, in order, and the first failure stops the
+deploy with the action's name. Every name in the plan comes from the validated config (database,
+schemas, warehouse are plain identifiers) or from files in this repository; no user text becomes SQL.
+
+Running it again converges: the account SQL sets what it declares again (policies, monitor, alert,
+warehouse), procedures and the app are replaced, and the task graph is dropped whole and re-created,
+so an edit reaches the account and a task removed from the declaration disappears.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 import zipfile
@@ -27,20 +32,26 @@ from c360_pipeline.dag import (
     build_task_dag,
 )
 
-# Snowflake Anaconda channel packages the procedures import (names as the channel spells them).
+# Snowflake Anaconda channel packages the procedures import (names as the channel spells them), with the
+# lowest versions the code supports (pyproject.toml's lower bounds); the channel resolves the newest it has
+# for Python 3.11, and `deploy` checks that it can before creating anything that needs them. Only what the
+# steps import: the data generator (faker) and terminal output (rich) never run inside a procedure.
+PYTHON_RUNTIME = "3.11"
 ANACONDA_PACKAGES: tuple[str, ...] = (
-    "snowflake-snowpark-python",
-    "snowflake-ml-python",
-    "pandas",
-    "numpy",
-    "pyarrow",
-    "pydantic",
-    "scikit-learn",
-    "pyyaml",
-    "sqlglot",
-    "rich",
-    "faker",
+    "snowflake-snowpark-python>=1.40",
+    "snowflake-ml-python>=1.20",
+    "pandas>=2.1",
+    "numpy>=1.26",
+    "pyarrow>=14",
+    "pydantic>=2.6",
+    "scikit-learn>=1.4",
+    "joblib>=1.3",
+    "threadpoolctl>=3.1",
 )
+# The role that owns what the deploy creates (procedures, tasks), and the role that owns the app. An
+# app runs with its owner's rights, so its owner must not see unmasked PII (sql/01_roles.sql).
+DEPLOY_ROLE = "C360_ADMIN"
+APP_OWNER_ROLE = "C360_APP_OWNER"
 CODE_ARCHIVE = "c360_code.zip"
 APP_NAME = "C360_APP"
 APP_TITLE = "c360 Customer 360"
@@ -51,14 +62,23 @@ class DeployError(RuntimeError):
     """A deploy action failed or the source tree is incomplete; the message names the action."""
 
 
+# The parts of a deployment, in the order they are applied.
+PHASES: tuple[str, ...] = (
+    "account SQL", "package check", "code upload", "procedures", "semantic model", "task graph", "app",
+)
+_PHASE_OF_KIND = {"sql": "account SQL", "packages": "package check", "procedure": "procedures",
+                  "semantic_model": "semantic model", "task_graph": "task graph", "streamlit": "app"}
+
+
 @dataclass
 class Action:
     """One step of a deployment: what kind, which object, the statement or description, and how to apply it."""
 
-    kind: str  # sql | upload | procedure | task_graph | semantic_model | streamlit
+    kind: str  # sql | packages | role | upload | procedure | semantic_model | task_graph | streamlit
     name: str
     detail: str
     apply: Callable[[Any], None] | None = field(default=None, repr=False, compare=False)
+    phase: str = ""
 
 
 @dataclass
@@ -74,24 +94,36 @@ class DeployPlan:
         """A dry run is always fine; a deployment is when every action was applied."""
         return self.dry_run or self.applied == len(self.actions)
 
-    def add(self, kind: str, name: str, detail: str, apply: Callable[[Any], None] | None = None) -> None:
-        self.actions.append(Action(kind, name, detail, apply))
+    def add(self, kind: str, name: str, detail: str, apply: Callable[[Any], None] | None = None,
+            phase: str | None = None) -> None:
+        self.actions.append(Action(kind, name, detail, apply, phase or _PHASE_OF_KIND[kind]))
+
+    def phases(self) -> list[str]:
+        """The plan's phases in the order it applies them."""
+        return list(dict.fromkeys(a.phase for a in self.actions))
 
     def statements(self) -> list[str]:
-        """Every SQL statement the plan runs (account SQL, procedures, the app)."""
-        return [a.detail for a in self.actions if a.kind in {"sql", "procedure", "streamlit"}]
+        """Every SQL statement the plan runs (account SQL, package checks, roles, procedures, the app)."""
+        return [a.detail for a in self.actions if a.kind in {"sql", "packages", "role", "procedure", "streamlit"}]
 
     def objects(self, kind: str | None = None) -> list[str]:
         return [a.name for a in self.actions if kind is None or a.kind == kind]
 
     def render(self, console: Any) -> None:
         header = "deploy plan (dry run: nothing was sent)" if self.dry_run else "deployed"
-        console.print(f"[bold]{header}[/]: {len(self.actions)} action(s)", highlight=False)
+        console.print(f"[bold]{header}[/]: {len(self.actions)} action(s) in {len(self.phases())} phases: "
+                      f"{', '.join(self.phases())}", highlight=False, soft_wrap=True)
+        phase = None
         for number, action in enumerate(self.actions, start=1):
+            if action.phase != phase:
+                phase = action.phase
+                count = sum(1 for a in self.actions if a.phase == phase)
+                console.print(f"\n[bold]== {self.phases().index(phase) + 1}. {phase} ({count} action(s)) ==[/]",
+                              highlight=False, soft_wrap=True)
             console.print(f"[cyan]{number:>3}. {escape('[' + action.kind + ']')}[/] {escape(action.name)}",
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
             for line in action.detail.splitlines():
-                console.print(f"       {line}", highlight=False, markup=False)
+                console.print(f"       {line}", highlight=False, markup=False, soft_wrap=True)
 
 
 def repository_root() -> Path:
@@ -172,13 +204,13 @@ def build_code_archive(root: Path, target: Path) -> Path:
 
 def procedure_statement(cfg: PipelineConfig, name: str, handler: str, comment: str) -> str:
     """CREATE OR REPLACE PROCEDURE for one handler: JSON in, JSON status out, owner's rights."""
-    packages = ", ".join(f"'{p}'" for p in ANACONDA_PACKAGES)
+    packages = package_list(ANACONDA_PACKAGES)
     comment_text = comment.replace("'", "''")
     return (
         f"CREATE OR REPLACE PROCEDURE {cfg.schema('OPS')}.{name}(CONFIG_JSON VARCHAR DEFAULT '{{}}')\n"
         "RETURNS VARCHAR\n"
         "LANGUAGE PYTHON\n"
-        "RUNTIME_VERSION = '3.11'\n"
+        f"RUNTIME_VERSION = '{PYTHON_RUNTIME}'\n"
         f"PACKAGES = ({packages})\n"
         f"IMPORTS = ('@{cfg.schema('OPS')}.CODE/{CODE_ARCHIVE}')\n"
         f"HANDLER = '{handler}'\n"
@@ -193,6 +225,63 @@ def procedure_definitions() -> list[tuple[str, str, str]]:
              for step in ALL_PROCEDURE_STEPS]
     found.append((RUN_PIPELINE_PROCEDURE, "run_pipeline.main", "c360: the whole DAG in one call"))
     return found
+
+
+# ----------------------------------------------------------------------------------------------
+# packages
+
+
+def package_list(specs: tuple[str, ...] | list[str]) -> str:
+    """The PACKAGES clause's list: ('numpy>=1.26', 'pandas>=2.1')."""
+    return ", ".join(f"'{spec}'" for spec in specs)
+
+
+def package_name(spec: str) -> str:
+    """The package a spec names, as the channel spells it: 'scikit-learn>=1.4' -> 'scikit-learn'."""
+    return re.split(r"[=<>!~ ]", spec, maxsplit=1)[0].strip().lower().replace("_", "-")
+
+
+def resolve_packages_statement(specs: tuple[str, ...] | list[str]) -> str:
+    """SYSTEM$RESOLVE_PYTHON_PACKAGES for the runtime: the versions Snowflake's Anaconda channel would install."""
+    return f"SELECT SYSTEM$RESOLVE_PYTHON_PACKAGES('{PYTHON_RUNTIME}', $$({package_list(specs)})$$)"
+
+
+def environment_specs(root: Path) -> list[str]:
+    """The Streamlit app's conda dependencies as PACKAGES specs (`streamlit=1.51.0` -> `streamlit==1.51.0`)."""
+    import yaml
+
+    document = yaml.safe_load((root / "streamlit_app" / "environment.yml").read_text())
+    specs = []
+    for entry in document["dependencies"]:
+        name, _, version = str(entry).partition("=")
+        if name.strip() != "python":
+            specs.append(f"{name.strip()}=={version.lstrip('=').strip()}" if version else name.strip())
+    return specs
+
+
+def _check_packages(specs: list[str], purpose: str) -> Callable[[Any], None]:
+    """Resolve the packages on the account; stop with the package and what to do when one does not resolve."""
+    statement = resolve_packages_statement(specs)
+
+    def apply(session: Any) -> None:
+        try:
+            rows = session.sql(statement).collect()
+        except Exception as error:  # the channel cannot satisfy a spec: the account's message names it
+            raise DeployError(
+                f"the packages of {purpose} do not resolve on Snowflake's Anaconda channel for Python "
+                f"{PYTHON_RUNTIME}: {error}. Requested: {', '.join(specs)}. Relax or change the version "
+                "(deploy.ANACONDA_PACKAGES / streamlit_app/environment.yml) to one the channel has."
+            ) from error
+        resolved = {package_name(item): item for item in json.loads(rows[0][0])} if rows else {}
+        missing = [spec for spec in specs if package_name(spec) not in resolved]
+        if missing:
+            raise DeployError(
+                f"the packages of {purpose} do not resolve on Snowflake's Anaconda channel for Python "
+                f"{PYTHON_RUNTIME}: {', '.join(missing)} missing from the resolution "
+                f"({len(resolved)} package(s) resolved). Use a version the channel has, or drop the package."
+            )
+
+    return apply
 
 
 # ----------------------------------------------------------------------------------------------
@@ -235,10 +324,6 @@ def _run_sql(statement: str) -> Callable[[Any], None]:
     return lambda session: session.sql(statement).collect()
 
 
-def _put(path: Path, stage: str) -> Callable[[Any], None]:
-    return lambda session: session.file.put(str(path), stage, auto_compress=False, overwrite=True)
-
-
 def _put_all(paths: list[Path], stage: str) -> Callable[[Any], None]:
     def apply(session: Any) -> None:
         for path in paths:
@@ -256,13 +341,27 @@ def _put_code(root: Path, stage: str) -> Callable[[Any], None]:
     return apply
 
 
-def _deploy_task_graph(session: Any, cfg: PipelineConfig, schedule: str) -> None:
-    """Create (or replace) the nightly task graph with snowflake.core and resume it."""
-    from snowflake.core import CreateMode, Root
+def deploy_task_graph(schema: Any, dag: Any) -> None:
+    """Replace the task graph in `schema` (a snowflake.core SchemaResource) by `dag`, and resume it.
+
+    The graph on the account is dropped whole first — root, every task that depends on it, and its
+    finalizer — then created from the declaration, so a re-deploy leaves exactly the declared tasks (an
+    edited body is rolled out, a removed step's task disappears). `CreateMode.or_replace` would do the drop
+    itself but keeps the finalizer, a behaviour snowflake.core deprecates.
+    """
+    from snowflake.core import CreateMode
     from snowflake.core.task.dagv1 import DAGOperation
 
+    operation = DAGOperation(schema)
+    operation.drop(dag, drop_finalizer=True)
+    operation.deploy(dag, mode=CreateMode.error_if_exists)
+
+
+def _deploy_task_graph(session: Any, cfg: PipelineConfig, schedule: str) -> None:
+    from snowflake.core import Root
+
     schema = Root(session).databases[cfg.database].schemas[cfg.ops_schema]
-    DAGOperation(schema).deploy(build_task_dag(cfg, schedule=schedule), mode=CreateMode.or_replace)
+    deploy_task_graph(schema, build_task_dag(cfg, schedule=schedule))
 
 
 def describe_task_graph(cfg: PipelineConfig, schedule: str) -> str:
@@ -279,7 +378,13 @@ def describe_task_graph(cfg: PipelineConfig, schedule: str) -> str:
 
 
 def build_plan(cfg: PipelineConfig, root: Path | None = None, schedule: str = DEFAULT_SCHEDULE) -> DeployPlan:
-    """Every action of a deployment, in order, without connecting."""
+    """Every action of a deployment, in order, without connecting.
+
+    Account SQL first (it creates the roles, stages and grants everything else needs), then the package
+    check (nothing is created with packages the channel cannot resolve), then — as the deploying role —
+    the code before the procedures that import it, the semantic model, the task graph after the
+    procedures its tasks call, and last the app, created as its owner role.
+    """
     root = root or repository_root()
     plan = DeployPlan()
     for path in sql_files(root):
@@ -287,23 +392,35 @@ def build_plan(cfg: PipelineConfig, root: Path | None = None, schedule: str = DE
             text = localise(statement, cfg)
             plan.add("sql", path.name, text, _run_sql(text))
 
+    procedure_specs = list(ANACONDA_PACKAGES)
+    plan.add("packages", "procedures", resolve_packages_statement(procedure_specs),
+             _check_packages(procedure_specs, "the stored procedures (deploy.ANACONDA_PACKAGES)"))
+    app_specs = environment_specs(root)
+    plan.add("packages", "streamlit app", resolve_packages_statement(app_specs),
+             _check_packages(app_specs, "the Streamlit app (streamlit_app/environment.yml)"))
+
+    use_deploy_role = f"USE ROLE {DEPLOY_ROLE}"
+    plan.add("role", DEPLOY_ROLE, use_deploy_role, _run_sql(use_deploy_role), phase="code upload")
     code_stage = f"@{cfg.schema('OPS')}.CODE/"
     names = [name for _, name in code_files(root)]
     plan.add("upload", f"{code_stage}{CODE_ARCHIVE}",
              f"{len(names)} file(s): c360_pipeline package + handlers {', '.join(n for n in names if '/' not in n)}",
-             _put_code(root, code_stage))
+             _put_code(root, code_stage), phase="code upload")
     for name, handler, comment in procedure_definitions():
         text = procedure_statement(cfg, name, handler, comment)
         plan.add("procedure", f"{cfg.schema('OPS')}.{name}", text, _run_sql(text))
 
-    plan.add("task_graph", f"{cfg.schema('OPS')}.C360_NIGHTLY",
-             describe_task_graph(cfg, schedule), lambda session: _deploy_task_graph(session, cfg, schedule))
-
     model = semantic_model_file(root)
     if model is not None:
-        stage = f"@{cfg.schema('OPS')}.SEMANTIC/"
-        plan.add("semantic_model", f"{stage}{model.name}", f"PUT {model.relative_to(root)} to {stage}",
-                 _put(model, stage))
+        from c360_pipeline.semantic import cortex
+
+        target = cortex.stage_path(cfg)
+        plan.add("semantic_model", target,
+                 f"PUT {model.relative_to(root)} rendered for {cfg.schema('GOLD')} to {target}",
+                 lambda session: cortex.stage_model(session, cfg))
+
+    plan.add("task_graph", f"{cfg.schema('OPS')}.C360_NIGHTLY",
+             describe_task_graph(cfg, schedule), lambda session: _deploy_task_graph(session, cfg, schedule))
 
     app_stage = f"@{cfg.schema('OPS')}.APP/streamlit_app"
     folders: dict[str, list[Path]] = {}
@@ -312,7 +429,9 @@ def build_plan(cfg: PipelineConfig, root: Path | None = None, schedule: str = DE
     for folder, paths in folders.items():
         stage = f"{app_stage}/{folder}" if folder else app_stage
         listing = ", ".join(p.name for p in paths)
-        plan.add("upload", f"{stage}/", f"PUT {len(paths)} file(s): {listing}", _put_all(paths, stage))
+        plan.add("upload", f"{stage}/", f"PUT {len(paths)} file(s): {listing}", _put_all(paths, stage), phase="app")
+    use_app_owner = f"USE ROLE {APP_OWNER_ROLE}"
+    plan.add("role", APP_OWNER_ROLE, use_app_owner, _run_sql(use_app_owner), phase="app")
     text = streamlit_statement(cfg)
     plan.add("streamlit", f"{cfg.schema('GOLD')}.{APP_NAME}", text, _run_sql(text))
     return plan
@@ -349,5 +468,6 @@ def deploy(cfg: PipelineConfig, dry_run: bool, console: Any = None, *, session: 
             session.close()
     if console is not None:
         console.print(f"[green]deployed {plan.applied} action(s); nightly graph C360_NIGHTLY resumed "
-                      f"('{schedule}' {DEFAULT_TIMEZONE})[/]", highlight=False)
+                      f"('{schedule}' {DEFAULT_TIMEZONE}); app {cfg.schema('GOLD')}.{APP_NAME} owned by "
+                      f"{APP_OWNER_ROLE}[/]", highlight=False)
     return plan

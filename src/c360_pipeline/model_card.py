@@ -102,7 +102,8 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
         "`GOLD.FCT_TRANSACTIONS`, `GOLD.DIM_CUSTOMER` (the SCD2 version valid on the cut-off day) and "
         "`GOLD.DIM_MERCHANT_CATEGORY`. Features read only transactions dated on or before the cut-off. "
         f"{int(row.get('N_LABELED', row['N_TRAIN'] + row['N_TEST']))} customer rows have a label; "
-        f"{_pct(row['POSITIVE_RATE'])} of them churned. A split stratified by label and grouped by customer (all of a "
+        f"{_pct(row['POSITIVE_RATE'])} of them churned (above {cfg.churn.max_training_rows:,} labeled rows, "
+        "training takes a seeded sample of whole customers of about that size). A split stratified by label and grouped by customer (all of a "
         f"customer's rows on one side) keeps {int(row['N_TRAIN'])} rows for training and {int(row['N_TEST'])} as the "
         "held-out test set.",
         "",

@@ -5,6 +5,9 @@
 - `RegistryModelStore` (engine `snowflake`): the Snowflake Model Registry
   (`snowflake.ml.registry.Registry.log_model` with sample input, metrics and a version name). The
   metadata travels as the version's metrics, so `latest()` reads it back without loading the model.
+  Every save is a new registry version with a unique name (the c360 version plus the save time): the
+  registry refuses to drop a model's default version, so a retrain first logs the new version, makes
+  it the default, and only then drops the versions it supersedes (those of the same c360 version).
 
 Metadata is a JSON object with at least `version` and `as_of_date` (ISO); `latest(on_or_before)` is the
 model with the greatest `as_of_date` not after that day (ties: the latest `trained_at`).
@@ -16,7 +19,7 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -150,6 +153,11 @@ def registry_version_name(version: str) -> str:
     return version.upper().replace("-", "_")
 
 
+def unique_registry_version_name(version: str, saved_at: datetime) -> str:
+    """A registry version name no earlier save has used: the version's name and the save time (UTC, microseconds)."""
+    return f"{registry_version_name(version)}_{saved_at.astimezone(timezone.utc):%Y%m%dT%H%M%S%f}"
+
+
 class RegistryModelStore(_VersionedStore):
     """Models in the Snowflake Model Registry of `<database>.<schema>`, one registry model with many versions."""
 
@@ -169,23 +177,27 @@ class RegistryModelStore(_VersionedStore):
         return self.registry.get_model(self.model_name) if self.model_name.upper() in known else None
 
     def save(self, model: Any, metadata: dict[str, Any], sample_input: pd.DataFrame | None = None) -> str:
+        """Log the model as a new registry version, make it the default, then drop the ones it supersedes."""
         version = _check_metadata(metadata)
-        name = registry_version_name(version)
-        existing = self._model()
-        if existing is not None and name in {v.version_name.upper() for v in existing.versions()}:
-            # Same as_of and seed give the same version: replace it, as the local store does.
-            existing.delete_version(name)
+        name = unique_registry_version_name(version, datetime.now(timezone.utc))
+        superseded = [registry_name for registry_name, metrics in self._registry_versions() if metrics["version"] == version]
         self.registry.log_model(
             model,
             model_name=self.model_name,
             version_name=name,
             sample_input_data=sample_input,
-            metrics=json.loads(json.dumps(metadata, default=str)),
+            metrics=json.loads(json.dumps(dict(metadata, registry_version=name), default=str)),
             comment=f"c360 churn model {version} (as of {metadata['as_of_date']})",
         )
+        registered = self.registry.get_model(self.model_name)
+        registered.default = name
+        # Same as_of and seed give the same c360 version: the new one replaces it, as the local store does.
+        for registry_name in superseded:
+            registered.delete_version(registry_name)
         return version
 
-    def versions(self) -> list[dict[str, Any]]:
+    def _registry_versions(self) -> list[tuple[str, dict[str, Any]]]:
+        """(registry version name, metadata) of every version logged by this store."""
         model = self._model()
         if model is None:
             return []
@@ -193,19 +205,22 @@ class RegistryModelStore(_VersionedStore):
         for model_version in model.versions():
             metrics = model_version.show_metrics()
             if metrics and "version" in metrics:
-                found.append(metrics)
+                found.append((str(model_version.version_name).upper(), metrics))
         return found
+
+    def versions(self) -> list[dict[str, Any]]:
+        return [metrics for _, metrics in self._registry_versions()]
 
     def _empty_message(self) -> str:
         return f"no {self.model_name} in the model registry of {self.location}; run the train_churn_model step first"
 
     def load(self, version: str | None = None) -> tuple[Any, dict[str, Any]]:
         version = self._version_or_latest(version)
-        model = self._model()
-        names = set() if model is None else {v.version_name.upper() for v in model.versions()}
-        if registry_version_name(version) not in names:
+        # The newest save of that version (one remains after a save; more only if a drop was interrupted).
+        saved = sorted(name for name, metrics in self._registry_versions() if metrics["version"] == version)
+        if not saved:
             raise ModelNotFound(f"{self.model_name} version {version!r} is not in the model registry of {self.location}")
-        model_version = model.version(registry_version_name(version))
+        model_version = self._model().version(saved[-1])
         return model_version.load(), model_version.show_metrics()
 
 

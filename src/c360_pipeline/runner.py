@@ -24,13 +24,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from snowflake.snowpark import Session
 from snowflake.snowpark import functions as F
 
 from c360_pipeline.config import ConfigError, PipelineConfig
 from c360_pipeline.dag import FINALIZER, STEPS, Step, downstream_of, step_named, topological_order
 from c360_pipeline.steps import StepResult, record_step
-from c360_pipeline import engine
+from c360_pipeline import engine, runlock
 from c360_pipeline.warehouse import Warehouse
 
 # Keys of the procedure argument that are about the run, not PipelineConfig settings.
@@ -73,6 +74,88 @@ def _task_graph_run_id(session: Session) -> str | None:
     except Exception:  # not running inside a task: the function raises; a new id is made instead
         return None
     return str(value) if value else None
+
+
+def _task_graph_scheduled_day(session: Session) -> date | None:
+    """Inside a task graph: the day its root task was originally scheduled (the same for retries); None elsewhere."""
+    try:
+        value = session.sql(
+            "SELECT SYSTEM$TASK_RUNTIME_INFO('CURRENT_TASK_GRAPH_ORIGINAL_SCHEDULED_TIMESTAMP')"
+        ).collect()[0][0]
+    except Exception:  # not running inside a task: the function raises
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# the run's as_of, resolved once per run
+#
+# A step procedure called without "as_of" (the task bodies are `CALL <STEP>_SP('{}')`) takes the as_of
+# already recorded for its run in OPS.PIPELINE_RUNS; the first step of a run that needs one resolves it:
+# the latest delivery day in BRONZE.RAW_TRANSACTIONS (batch ids are days, YYYYMMDD, as the raw layout
+# names them: `transactions_20250630_001.csv`) that is not after today, where today is the day the task
+# graph was scheduled (a retry the next morning resolves the same day) or the session's current date
+# outside a task graph. Its own OPS.PIPELINE_RUNS row then records it for every later step of the run.
+
+# Steps that run before the run's as_of is known: they load what the night delivered.
+BEFORE_AS_OF = frozenset({"ingest_bronze"})
+
+
+def recorded_as_of(session: Session, cfg: PipelineConfig, run_id: str) -> date | None:
+    """The as_of that OPS.PIPELINE_RUNS holds for a run (the first step that recorded one), or None."""
+    warehouse = Warehouse.of(session, cfg)
+    if not warehouse.exists("OPS", "PIPELINE_RUNS"):
+        return None
+    rows = (
+        warehouse.read("OPS", "PIPELINE_RUNS")
+        .filter((F.col("RUN_ID") == F.lit(run_id)) & F.col("AS_OF_DATE").is_not_null())
+        .sort(F.col("STARTED_AT"))
+        .select("AS_OF_DATE")
+        .limit(1)
+        .collect()
+    )
+    return date.fromisoformat(str(rows[0][0])[:10]) if rows else None
+
+
+def latest_delivery_day(session: Session, cfg: PipelineConfig) -> date:
+    """The latest transaction delivery day in bronze not after today (see the rule above); ConfigError if none."""
+    warehouse = Warehouse.of(session, cfg)
+    table = warehouse.name("BRONZE", "RAW_TRANSACTIONS")
+    if not warehouse.exists("BRONZE", "RAW_TRANSACTIONS"):
+        raise ConfigError(
+            f"setting 'as_of' is required: {table} does not exist yet, so the run's as_of cannot be resolved; "
+            'land the raw files and run ingest_bronze first, or pass {"as_of": "YYYY-MM-DD"} as the argument'
+        )
+    today = _task_graph_scheduled_day(session)
+    today_column = F.lit(today) if today is not None else F.current_date()
+    batch_day = F.call_function("try_to_date", F.col("_BATCH_ID"), F.lit("YYYYMMDD"))
+    batches = warehouse.read("BRONZE", "RAW_TRANSACTIONS").select("_BATCH_ID").distinct()
+    value = batches.select(batch_day.alias("BATCH_DAY")).filter(F.col("BATCH_DAY") <= today_column).agg(
+        F.max("BATCH_DAY").alias("AS_OF")
+    ).collect()[0]["AS_OF"]
+    if value is None:
+        raise ConfigError(
+            f"setting 'as_of' is required: no batch of {table} is named for a day (YYYYMMDD) on or before today, "
+            "so the run's as_of cannot be resolved; name transaction files transactions_<YYYYMMDD>[_<PART>] "
+            'or pass {"as_of": "YYYY-MM-DD"} as the argument'
+        )
+    return value if isinstance(value, date) and not isinstance(value, datetime) else pd.Timestamp(value).date()
+
+
+def resolve_run_as_of(session: Session, cfg: PipelineConfig, run_id: str, step: str) -> PipelineConfig:
+    """The config with the run's as_of: as passed, else as recorded for the run, else resolved (see above).
+
+    Steps that run before as_of is known (ingest) and the finalizer take it only when it is already known.
+    """
+    if cfg.as_of is not None:
+        return cfg
+    as_of = recorded_as_of(session, cfg, run_id)
+    if as_of is None and step not in BEFORE_AS_OF and step != FINALIZER.name:
+        as_of = latest_delivery_day(session, cfg)
+    return cfg if as_of is None else cfg.model_copy(update={"as_of": as_of})
 
 
 def parse_procedure_argument(session: Session, config_json: str | None) -> tuple[PipelineConfig, dict[str, Any]]:
@@ -126,11 +209,16 @@ def execute_step(session: Session, step_name: str, config_json: str = "{}") -> s
     step = FINALIZER if step_name == FINALIZER.name else step_named(step_name)
     cfg, run = parse_procedure_argument(session, config_json)
     context = _context_from(session, cfg, run)
-    token = _CURRENT_RUN.set(context)
     try:
-        result = run_step(step, session, cfg)
-    finally:
-        _CURRENT_RUN.reset(token)
+        cfg = resolve_run_as_of(session, cfg, context.run_id, step.name)
+    except ConfigError as error:
+        result = StepResult(step.name, status="failed", message=str(error))
+    else:
+        token = _CURRENT_RUN.set(context)
+        try:
+            result = run_step(step, session, cfg)
+        finally:
+            _CURRENT_RUN.reset(token)
     if run.get("record", True):
         record_step(session, cfg, context.run_id, result, started_at)
     # The finalizer reports the run's outcome; it fails only if it could not record it.
@@ -325,13 +413,16 @@ def run_pipeline(
                 step.load_runner()
             except Exception:  # reported when the step runs, where it is recorded as the failure
                 pass
-        argument = dict(
-            cfg.model_dump(mode="json"),
-            run_id=summary.run_id,
-            record=False,
-            steps=[s.name for s in selected],
-        )
-        text = json.dumps(argument, sort_keys=True)
+        def procedure_argument(run_cfg: PipelineConfig) -> str:
+            argument = dict(
+                run_cfg.model_dump(mode="json"),
+                run_id=summary.run_id,
+                record=False,
+                steps=[s.name for s in selected],
+            )
+            return json.dumps(argument, sort_keys=True)
+
+        text = procedure_argument(cfg)
         selected_names = {s.name for s in selected}
         with progress:
             for step in selected:
@@ -343,12 +434,26 @@ def run_pipeline(
                     summary.results.append(result)
                     progress.finished(result)
                     continue
+                if cfg.as_of is None and step.name not in BEFORE_AS_OF:
+                    # Resolved once, after ingest, and passed to every later step of the run.
+                    try:
+                        cfg = resolve_run_as_of(session, cfg, summary.run_id, step.name)
+                    except ConfigError as error:
+                        result = StepResult(step.name, status="failed", message=str(error))
+                        record_step(session, cfg, summary.run_id, result, datetime.now())
+                        summary.results.append(result)
+                        progress.finished(result)
+                        continue
+                    summary.as_of = cfg.as_of
+                    text = procedure_argument(cfg)
                 progress.starting(step)
+                runlock.note_step(cfg.home, step.name)  # the home's lock says where this run is
                 step_started = datetime.now()
                 result = _call_procedure(session, cfg, step, text)
                 record_step(session, cfg, summary.run_id, result, step_started)
                 summary.results.append(result)
                 progress.finished(result)
+            runlock.note_step(cfg.home, FINALIZER.name)
             final_started = datetime.now()
             summary.finalizer = _call_procedure(session, cfg, FINALIZER, text)
             record_step(session, cfg, summary.run_id, summary.finalizer, final_started)
@@ -491,6 +596,7 @@ def run_nightly(
     session: Session | None = None,
 ) -> NightlySummary:
     """Extend the raw data one day at a time (generator continuation) and run the DAG for each day."""
+    from c360_pipeline.bronze import land_directory
     from c360_pipeline.generator import continue_world
 
     if days < 1:
@@ -504,6 +610,7 @@ def run_nightly(
     try:
         for _ in range(days):
             day = continue_world(cfg.raw_dir, days=1).as_of
+            land_directory(session, cfg)  # the night's new files land on the stage, as a client delivers them
             if console is not None:
                 console.print(f"[bold]nightly run for {day}[/]")
             summary = run_pipeline(cfg.model_copy(update={"as_of": day}), console=console, session=session)

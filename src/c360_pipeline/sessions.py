@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 from snowflake.snowpark import Session
@@ -39,43 +38,59 @@ def connections_file() -> Path:
     return Path(home) / "connections.toml" if home else Path.home() / ".snowflake" / "connections.toml"
 
 
-def connection_parameters(name: str | None) -> dict[str, str]:
-    """Connection settings from the named entry of connections.toml, or from SNOWFLAKE_* variables."""
-    path = connections_file()
-    if name:
-        if not path.exists():
-            raise ConnectionProblem(
-                f"connection '{name}' was requested but {path} does not exist; "
-                "create it with `snow connection add` or set SNOWFLAKE_ACCOUNT/USER/… variables"
-            )
-        try:
-            document = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as error:
-            raise ConnectionProblem(f"{path} is not valid TOML: {error}") from None
-        connections = document.get("connections", document)
-        if name not in connections:
-            known = ", ".join(sorted(k for k, v in connections.items() if isinstance(v, dict))) or "none"
-            raise ConnectionProblem(f"connection '{name}' is not in {path} (known connections: {known})")
-        return {key: str(value) for key, value in connections[name].items()}
-    parameters = {key: os.environ[var] for key, var in _ENV_SETTINGS.items() if os.environ.get(var)}
-    if "account" not in parameters:
+def named_connection(name: str) -> dict[str, object]:
+    """The settings of a named connection, as the Snowflake connector (and so Snowpark) reads them.
+
+    The connector reads `connections.toml` and, when that file is absent, the `[connections]` of
+    `config.toml` — in $SNOWFLAKE_HOME, else ~/.snowflake — exactly as the Snowflake CLI writes them.
+    """
+    from snowflake.connector.config_manager import CONFIG_MANAGER
+    from snowflake.connector.constants import CONFIG_FILE, CONNECTIONS_FILE
+
+    try:
+        connections = CONFIG_MANAGER["connections"]
+    except Exception as error:  # the connector raises its own ConfigSourceError subtypes for unreadable files
+        raise ConnectionProblem(f"the Snowflake connection files could not be read: {error}") from None
+    if name not in connections:
+        known = ", ".join(sorted(k for k, v in connections.items() if isinstance(v, dict))) or "none"
         raise ConnectionProblem(
-            "no Snowflake connection: pass --connection NAME (an entry of "
-            f"{path}) or set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and credentials in the environment"
+            f"connection '{name}' is not in {CONNECTIONS_FILE} or the [connections] of {CONFIG_FILE} "
+            f"(known connections: {known}); add it with `snow connection add`"
         )
-    return parameters
+    return dict(connections[name])
+
+
+def session_options(cfg: PipelineConfig) -> dict[str, object]:
+    """What Session.builder gets: Snowpark's own `connection_name`, or the SNOWFLAKE_* variables.
+
+    The configured database and warehouse are added only where the connection names none, so the
+    connection's own settings win.
+    """
+    if cfg.connection:
+        settings = named_connection(cfg.connection)
+        options: dict[str, object] = {"connection_name": cfg.connection}
+    else:
+        settings = options = {key: os.environ[var] for key, var in _ENV_SETTINGS.items() if os.environ.get(var)}
+        if "account" not in options:
+            raise ConnectionProblem(
+                "no Snowflake connection: pass --connection NAME (a connection of the Snowflake CLI, see "
+                "`snow connection list`) or set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and credentials in the environment"
+            )
+    for key, value in (("database", cfg.database), ("warehouse", cfg.warehouse)):
+        if key not in settings:
+            options[key] = value
+    return options
 
 
 def snowflake_session(cfg: PipelineConfig) -> Session:
     """A session on a real account; errors are turned into one clear message."""
-    parameters = connection_parameters(cfg.connection)
-    parameters.setdefault("database", cfg.database)
-    parameters.setdefault("warehouse", cfg.warehouse)
+    options = session_options(cfg)
     try:
-        return Session.builder.configs(parameters).create()
+        session = Session.builder.configs(options).create()
     except Exception as error:  # the connector raises many types; the user needs one message
         where = f"connection '{cfg.connection}'" if cfg.connection else "SNOWFLAKE_* environment variables"
         raise ConnectionProblem(f"could not connect to Snowflake with {where}: {error}") from error
+    return session
 
 
 def create_session(cfg: PipelineConfig) -> Session:

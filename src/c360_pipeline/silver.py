@@ -28,7 +28,7 @@ from c360_pipeline.catalog import CARD_TYPES, CHANNELS, MERCHANT_CATEGORIES, STA
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.contracts import Check, TableContract, declare
 from c360_pipeline.steps import StepResult
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.warehouse import TableMissing, Warehouse
 
 AMOUNT = DecimalType(12, 2)
 TIMESTAMP_FORMAT = None  # ISO 8601 (`2025-06-30 14:05:00`, `2025-06-30T14:05:00`, `2025-06-30`)
@@ -183,6 +183,23 @@ def rejected_records(refused: DataFrame, rules: list[Rule], source_table: str, k
     )
 
 
+def quarantined_records(quarantined: DataFrame, source_table: str, rejected_at: datetime) -> DataFrame:
+    """SILVER.REJECTED_RECORDS rows for rows quarantined at ingest (BRONZE.RAW_REJECTS): the ingest rule and the row's text."""
+    return quarantined.select(
+        F.lit(source_table).alias("SOURCE_TABLE"),
+        F.col("BATCH_ID"),
+        F.col("FILE_NAME").alias("SOURCE_FILE"),
+        F.col("ROW_NUMBER"),
+        F.col("_RECORD_ID").alias("RECORD_ID"),
+        F.lit(None).cast(StringType()).alias("RECORD_KEY"),
+        F.col("REJECT_REASON"),
+        F.coalesce(F.col("REJECT_COLUMN"), F.lit("(row)")).alias("REJECT_COLUMN"),
+        F.concat(F.lit("line "), F.col("LINE_NUMBER").cast(StringType()), F.lit(": "),
+                 F.coalesce(F.col("RAW_TEXT"), F.lit(""))).alias("RAW_PAYLOAD"),
+        F.lit(rejected_at).alias("REJECTED_AT"),
+    )
+
+
 # --- customers -----------------------------------------------------------------------------------
 
 TRANSACTION_TEXT_COLUMNS = (
@@ -302,6 +319,64 @@ SILVER_BATCHES_SCHEMA = StructType(
 )
 
 
+BATCH_ACCOUNTING_SCHEMA = StructType(
+    [
+        StructField("SOURCE_TABLE", StringType()),
+        StructField("BATCH_ID", StringType()),
+        StructField("ROWS_READ", LongType()),
+        StructField("ROWS_STAGED", LongType()),
+        StructField("ROWS_DUPLICATE", LongType()),
+        StructField("ROWS_REJECTED", LongType()),
+        StructField("ROWS_QUARANTINED", LongType()),
+        StructField("PROCESSED_AT", TimestampType()),
+    ]
+)
+_STAGED_TABLES = {"RAW_CUSTOMERS": "STG_CUSTOMERS", "RAW_TRANSACTIONS": "STG_TRANSACTIONS"}
+
+
+def unbalanced_batches(accounting: DataFrame, tables) -> int:
+    """Batches whose accounting does not add up: read != staged + duplicates + rejected, or the counts disagree
+    with the rows in SILVER.STG_* (staged) and SILVER.REJECTED_RECORDS (rejected) for that batch."""
+    totals = accounting.group_by("SOURCE_TABLE", "BATCH_ID").agg(
+        *[F.sum(c).alias(c) for c in ("ROWS_READ", "ROWS_STAGED", "ROWS_DUPLICATE", "ROWS_REJECTED")]
+    )
+    try:
+        rejected = tables("SILVER", "REJECTED_RECORDS").group_by("SOURCE_TABLE", "BATCH_ID").agg(
+            F.count(F.lit(1)).alias("_REJECTED_ROWS"))
+    except LookupError:  # nothing rejected yet
+        rejected = totals.select("SOURCE_TABLE", "BATCH_ID", F.lit(0).alias("_REJECTED_ROWS"))
+    staged = None
+    for source, stg in _STAGED_TABLES.items():
+        try:
+            counted = tables("SILVER", stg).group_by("_BATCH_ID").agg(F.count(F.lit(1)).alias("_STAGED_ROWS"))
+        except LookupError:  # a feed with no staged table yet has staged nothing
+            continue
+        counted = counted.select(F.lit(source).alias("SOURCE_TABLE"), F.col("_BATCH_ID").alias("BATCH_ID"), "_STAGED_ROWS")
+        staged = counted if staged is None else staged.union_all(counted)
+    checked = totals.join(rejected, ["SOURCE_TABLE", "BATCH_ID"], how="left")
+    if staged is not None:
+        checked = checked.join(staged, ["SOURCE_TABLE", "BATCH_ID"], how="left")
+    else:
+        checked = checked.with_column("_STAGED_ROWS", F.lit(0))
+    return checked.filter(
+        (F.col("ROWS_READ") != F.col("ROWS_STAGED") + F.col("ROWS_DUPLICATE") + F.col("ROWS_REJECTED"))
+        | (F.coalesce(F.col("_REJECTED_ROWS"), F.lit(0)) != F.col("ROWS_REJECTED"))
+        | (F.coalesce(F.col("_STAGED_ROWS"), F.lit(0)) != F.col("ROWS_STAGED"))
+    ).count()
+
+
+declare(
+    TableContract(
+        "OPS", "BATCH_ACCOUNTING", "one row per source table per batch per stage_silver run: raw rows read and where they went",
+        not_null=("SOURCE_TABLE", "BATCH_ID", "ROWS_READ", "ROWS_STAGED", "ROWS_DUPLICATE", "ROWS_REJECTED"),
+        invariants=(
+            Check("BATCH_ACCOUNTING.read_equals_staged_duplicates_rejected", "error", unbalanced_batches,
+                  "per batch, raw rows read = staged + duplicates + rejected, matching SILVER.STG_* and REJECTED_RECORDS"),
+        ),
+    )
+)
+
+
 # --- runner --------------------------------------------------------------------------------------
 
 def _watermark(warehouse: Warehouse, source_table: str) -> int:
@@ -312,9 +387,26 @@ def _watermark(warehouse: Warehouse, source_table: str) -> int:
     return int(mine.max()) if len(mine) else 0
 
 
-def _counts_by_batch(frame: DataFrame) -> dict[str, int]:
-    rows = frame.group_by("_BATCH_ID").agg(F.count(F.lit(1)).alias("N")).collect()
-    return {row["_BATCH_ID"]: int(row["N"]) for row in rows}
+def _counts_by_batch(frame: DataFrame, column: str = "_BATCH_ID") -> dict[str, int]:
+    rows = frame.group_by(column).agg(F.count(F.lit(1)).alias("N")).collect()
+    return {row[column]: int(row["N"]) for row in rows}
+
+
+def _quarantine(warehouse: Warehouse, source_table: str, mark: int, processed_at: datetime) -> tuple[dict[str, int], int]:
+    """Rows of a feed quarantined at ingest since the watermark into SILVER.REJECTED_RECORDS: (rows by batch, max id)."""
+    if not warehouse.exists("BRONZE", "RAW_REJECTS"):
+        return {}, 0
+    quarantined = warehouse.read_since("BRONZE", "RAW_REJECTS", "_RECORD_ID", mark).filter(
+        F.col("TARGET_TABLE") == F.lit(source_table)).cache_result()
+    counts = _counts_by_batch(quarantined, "BATCH_ID")
+    if not counts:
+        return {}, 0
+    warehouse.write(quarantined_records(quarantined, source_table, processed_at), "SILVER", "REJECTED_RECORDS", mode="append")
+    return counts, int(quarantined.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"])
+
+
+def _plus(left: dict[str, int], right: dict[str, int]) -> dict[str, int]:
+    return {key: left.get(key, 0) + right.get(key, 0) for key in {*left, *right}}
 
 
 def _accounting(source_table: str, raw: dict[str, int], staged: dict[str, int], duplicates: dict[str, int],
@@ -335,6 +427,12 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
         raise ValueError("stage_silver needs the run's as_of date (set --as-of or let `c360 run` derive it)")
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
+    missing = [t for t in ("RAW_CUSTOMERS", "RAW_TRANSACTIONS") if not warehouse.exists("BRONZE", t)]
+    if missing:
+        raise TableMissing(
+            f"{', '.join(cfg.table('BRONZE', t) for t in missing)} not found: ingest_bronze has not run on this "
+            "database. Land raw files with `c360 load DIR` and run ingest_bronze (`c360 run --from ingest_bronze`)"
+        )
     processed_at = datetime.now().replace(microsecond=0)
     accounting: list[pd.DataFrame] = []
     problems: list[str] = []
@@ -343,7 +441,11 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
     customer_mark = _watermark(warehouse, "RAW_CUSTOMERS")
     raw_customers = warehouse.read_since("BRONZE", "RAW_CUSTOMERS", "_RECORD_ID", customer_mark).cache_result()
     raw_customer_counts = _counts_by_batch(raw_customers)
-    customer_totals = {"raw": 0, "staged": 0, "duplicates": 0, "rejected": 0}
+    quarantined_customers, quarantined_customer_max = _quarantine(warehouse, "RAW_CUSTOMERS", customer_mark, processed_at)
+    staged_counts: dict[str, int] = {}
+    duplicate_counts: dict[str, int] = {}
+    rejected_counts: dict[str, int] = {}
+    max_id = quarantined_customer_max
     if raw_customer_counts:
         rules = customer_rules()
         checked = flag_valid(typed_customers(raw_customers), rules).cache_result()
@@ -359,23 +461,34 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
                 rejected_records(refused, rules, "RAW_CUSTOMERS", "CUSTOMER_ID", CUSTOMER_TEXT_COLUMNS, processed_at),
                 "SILVER", "REJECTED_RECORDS", mode="append",
             )
-        max_id = int(raw_customers.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"])
-        accounting.append(_accounting("RAW_CUSTOMERS", raw_customer_counts, staged_counts, duplicate_counts,
-                                      rejected_counts, max_id, processed_at))
-        customer_totals = {"raw": sum(raw_customer_counts.values()), "staged": sum(staged_counts.values()),
-                           "duplicates": sum(duplicate_counts.values()), "rejected": sum(rejected_counts.values())}
+        max_id = max(max_id, int(raw_customers.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"]))
+    customer_read = _plus(raw_customer_counts, quarantined_customers)
+    if customer_read:
+        accounting.append(_accounting("RAW_CUSTOMERS", customer_read, staged_counts, duplicate_counts,
+                                      _plus(rejected_counts, quarantined_customers), max_id, processed_at))
+    customer_totals = {"raw": sum(customer_read.values()), "staged": sum(staged_counts.values()),
+                       "duplicates": sum(duplicate_counts.values()),
+                       "rejected": sum(rejected_counts.values()) + sum(quarantined_customers.values())}
 
     # Transactions.
     transaction_mark = _watermark(warehouse, "RAW_TRANSACTIONS")
     raw_transactions = warehouse.read_since("BRONZE", "RAW_TRANSACTIONS", "_RECORD_ID", transaction_mark).cache_result()
     raw_counts = _counts_by_batch(raw_transactions)
-    totals = {"raw": 0, "staged": 0, "duplicates": 0, "rejected": 0}
+    quarantined_transactions, quarantined_transaction_max = _quarantine(
+        warehouse, "RAW_TRANSACTIONS", transaction_mark, processed_at)
+    staged_counts, duplicate_counts, rejected_counts = {}, {}, {}
+    staged_rows = 0
+    max_id = quarantined_transaction_max
     if raw_counts:
         rules = transaction_rules(cfg.as_of)
         checked = flag_valid(typed_transactions(raw_transactions), rules).cache_result()
         valid = checked.filter(F.col("_VALID"))
-        lookup = customer_lookup(valid, warehouse.read("SILVER", "STG_CUSTOMERS"))
-        with_customer = valid.join(lookup, "CUSTOMER_ID").cache_result()
+        lookup = customer_lookup(valid, warehouse.read("SILVER", "STG_CUSTOMERS")) if warehouse.exists(
+            "SILVER", "STG_CUSTOMERS") else None
+        if lookup is None:  # no customer staged yet: every transaction's customer is unknown
+            with_customer = valid.with_column("_KNOWN", F.lit(False)).cache_result()
+        else:
+            with_customer = valid.join(lookup, "CUSTOMER_ID").cache_result()
         known = with_customer.filter(F.col("_KNOWN"))
         existing = (
             warehouse.read_columns("SILVER", "STG_TRANSACTIONS", ["TRANSACTION_ID"])
@@ -411,11 +524,15 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
             )
         staged_counts = _counts_by_batch(staged_now)
         duplicate_counts = _counts_by_batch(repeated) if repeated is not None else {}
-        max_id = int(raw_transactions.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"])
-        accounting.append(_accounting("RAW_TRANSACTIONS", raw_counts, staged_counts, duplicate_counts,
-                                      rejected_counts, max_id, processed_at))
-        totals = {"raw": sum(raw_counts.values()), "staged": staged_rows,
-                  "duplicates": sum(duplicate_counts.values()), "rejected": sum(rejected_counts.values())}
+        max_id = max(max_id, int(raw_transactions.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"]))
+    transaction_read = _plus(raw_counts, quarantined_transactions)
+    if transaction_read:
+        accounting.append(_accounting("RAW_TRANSACTIONS", transaction_read, staged_counts, duplicate_counts,
+                                      _plus(rejected_counts, quarantined_transactions), max_id, processed_at))
+    totals = {"raw": sum(transaction_read.values()), "staged": staged_rows,
+              "duplicates": sum(duplicate_counts.values()),
+              "rejected": sum(rejected_counts.values()) + sum(quarantined_transactions.values())}
+    quarantined = {"transactions": sum(quarantined_transactions.values()), "customers": sum(quarantined_customers.values())}
 
     batches = pd.concat(accounting, ignore_index=True) if accounting else pd.DataFrame()
     if not batches.empty:
@@ -426,24 +543,56 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
                 f" + duplicates {row['DUPLICATE_ROWS']} + rejected {row['REJECTED_ROWS']}"
             )
         warehouse.write_pandas(batches, SILVER_BATCHES_SCHEMA, "OPS", "SILVER_BATCHES", mode="append")
+        quarantined_by_batch = {"RAW_CUSTOMERS": quarantined_customers, "RAW_TRANSACTIONS": quarantined_transactions}
+        ledger = pd.DataFrame({
+            "SOURCE_TABLE": batches["SOURCE_TABLE"], "BATCH_ID": batches["BATCH_ID"], "ROWS_READ": batches["RAW_ROWS"],
+            "ROWS_STAGED": batches["STAGED_ROWS"], "ROWS_DUPLICATE": batches["DUPLICATE_ROWS"],
+            "ROWS_REJECTED": batches["REJECTED_ROWS"],
+            "ROWS_QUARANTINED": [quarantined_by_batch[t].get(b, 0) for t, b in zip(batches["SOURCE_TABLE"], batches["BATCH_ID"])],
+            "PROCESSED_AT": batches["PROCESSED_AT"],
+        })
+        warehouse.write_pandas(ledger, BATCH_ACCOUNTING_SCHEMA, "OPS", "BATCH_ACCOUNTING", mode="append")
     if problems:
         raise RuntimeError("accounting invariant broken: " + "; ".join(problems))
     rows_in = totals["raw"] + customer_totals["raw"]
+    status, message = "succeeded", (
+        f"transactions: {totals['raw']} read = {totals['staged']} staged + {totals['duplicates']} duplicates"
+        f" + {totals['rejected']} rejected ({quarantined['transactions']} quarantined at ingest); customers:"
+        f" {customer_totals['raw']} read = {customer_totals['staged']} staged + {customer_totals['duplicates']}"
+        f" duplicates + {customer_totals['rejected']} rejected ({quarantined['customers']} quarantined at ingest)"
+    )
+    if rows_in == 0:
+        status, message = nothing_to_stage(warehouse)
     return StepResult(
         "stage_silver",
+        status=status,
         rows_in=rows_in,
         rows_out=totals["staged"] + customer_totals["staged"],
         rows_rejected=totals["rejected"] + customer_totals["rejected"],
         seconds=time.perf_counter() - started,
-        message=(
-            "nothing new to stage" if rows_in == 0 else
-            f"transactions: {totals['raw']} raw = {totals['staged']} staged + {totals['duplicates']} duplicates"
-            f" + {totals['rejected']} rejected; customers: {customer_totals['raw']} raw = {customer_totals['staged']}"
-            f" staged + {customer_totals['duplicates']} duplicates + {customer_totals['rejected']} rejected"
-        ),
+        message=message,
         details={
             "transactions": totals,
             "customers": customer_totals,
+            "quarantined": quarantined,
             "batches": batches.drop(columns=["PROCESSED_AT"]).to_dict("records") if not batches.empty else [],
         },
     )
+
+
+def nothing_to_stage(warehouse: Warehouse) -> tuple[str, str]:
+    """Status and message when no bronze row is new: why (files refused at ingest, or none landed) and what to do."""
+    from c360_pipeline.bronze import refused_files
+
+    refused = refused_files(warehouse)
+    staged_before = warehouse.exists("SILVER", "STG_TRANSACTIONS") or warehouse.exists("SILVER", "STG_CUSTOMERS")
+    if refused:
+        listing = "; ".join(reason if reason.startswith(name) else f"{name}: {reason}" for name, reason in refused)
+        return "warning", (
+            f"nothing new to stage: ingest refused {len(refused)} file(s) — {listing}. Fix each file as its reason "
+            "says, deliver it under a new name (`c360 load DIR`), and run again"
+        )
+    if not staged_before:
+        return "warning", ("nothing to stage: no raw rows have been loaded. Land customers_<BATCH>.csv and "
+                           "transactions_<BATCH>_<PART>.csv files with `c360 load DIR` (or `c360 run --source DIR`)")
+    return "succeeded", "nothing new to stage: every landed file was staged by an earlier run"

@@ -13,10 +13,22 @@ import weakref
 import pandas as pd
 from snowflake.snowpark import DataFrame, Session
 from snowflake.snowpark import functions as F
-from snowflake.snowpark.types import StructType
+from snowflake.snowpark.types import DecimalType, StructType
 
 from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
+
+
+def column_layout(schema: StructType) -> dict[str, tuple]:
+    """Column name → type, as far as a rewrite in place must match (text length aside)."""
+    layout = {}
+    for field in schema.fields:
+        datatype = field.datatype
+        key: tuple = (type(datatype).__name__,)
+        if isinstance(datatype, DecimalType):
+            key += (datatype.precision, datatype.scale)
+        layout[field.name.strip('"').upper()] = key
+    return layout
 
 
 class TableMissing(LookupError):
@@ -56,7 +68,11 @@ class Warehouse:
         """The table as a DataFrame; `TableMissing` (naming the command that builds it) if it is not there."""
         name = self.name(layer, table)
         if not self.exists(layer, table):
-            raise TableMissing(f"table {name} does not exist yet; run `c360 run` to build it")
+            raise TableMissing(
+                f"table {name} does not exist yet: no step has written it on this database (the steps before this "
+                "one did not run, or found nothing to load; their messages in OPS.PIPELINE_RUNS say why); once "
+                "the cause is fixed, `c360 run --from STEP` resumes from the step that did not finish"
+            )
         return self.session.table(name)
 
     def read_since(self, layer: str, table: str, column: str, after: int) -> DataFrame:
@@ -87,8 +103,26 @@ class Warehouse:
             self.session.sql(f"CREATE SCHEMA IF NOT EXISTS {schema}").collect()
             self._schemas.add(schema)
 
+    def _overwrite_mode(self, layer: str, table: str, schema: StructType) -> str:
+        """How to overwrite a table: "truncate" when it exists with the same columns, else "overwrite".
+
+        Snowpark's overwrite is `CREATE OR REPLACE TABLE`, which drops what is attached to the old
+        table: column masking policies (sql/02_security.sql), grants, tags, comments. Truncate is
+        `INSERT OVERWRITE INTO`, which empties and refills the table in one statement and keeps them.
+        So every rewrite of an existing table keeps its policies, whichever tables hold PII. Only a
+        table whose columns changed (a new release) is replaced; re-apply sql/02_security.sql then
+        (`c360 deploy` does).
+        """
+        if not self.exists(layer, table):
+            return "overwrite"
+        existing = self.session.table(self.name(layer, table)).schema
+        return "truncate" if column_layout(existing) == column_layout(schema) else "overwrite"
+
     def write(self, frame: DataFrame, layer: str, table: str, mode: str = "overwrite") -> int:
-        """Save a DataFrame as the table (overwrite or append); returns rows written."""
+        """Save a DataFrame as the table (overwrite or append); returns rows written.
+
+        An existing table is overwritten in place (truncate and insert, see `_overwrite_mode`).
+        """
         if mode not in {"overwrite", "append"}:
             raise ValueError(f"mode must be 'overwrite' or 'append', got {mode!r}")
         self._ensure_schema(layer)
@@ -98,12 +132,14 @@ class Warehouse:
             rows = staged.count()
             staged.write.save_as_table(name, mode="append", column_order="name")
             return rows
-        frame.write.save_as_table(name, mode="overwrite")
+        frame.write.save_as_table(name, mode=self._overwrite_mode(layer, table, frame.schema))
         return self.session.table(name).count()
 
     def write_pandas(self, frame: pd.DataFrame, schema: StructType, layer: str, table: str, mode: str = "overwrite") -> int:
-        """Save a pandas frame with an explicit schema (loads, ledgers, metrics, reports)."""
+        """Save a pandas frame with an explicit schema (loads, ledgers, metrics, reports); overwrite as `write` does."""
         self._ensure_schema(layer)
+        if mode == "overwrite":
+            mode = self._overwrite_mode(layer, table, schema)
         return engine.load_pandas(self.session, frame, schema, self.name(layer, table), mode=mode)
 
     def dataframe(self, frame: pd.DataFrame, schema: StructType) -> DataFrame:

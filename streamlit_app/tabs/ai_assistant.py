@@ -80,6 +80,8 @@ def _chart(answer: Answer) -> None:
 
 
 def _show(answer: Answer) -> None:
+    if answer.fallback:
+        st.warning(plain(answer.fallback), icon="⚠️")
     if answer.refused:
         st.warning(plain(answer.interpretation))
         if answer.suggestions:

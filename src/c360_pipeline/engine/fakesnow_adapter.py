@@ -12,6 +12,7 @@ Pinned in pyproject.toml: fakesnow 0.12.x (which pins its sqlglot and duckdb). O
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -274,16 +275,23 @@ class Cursor(FakeSnowflakeCursor):
 
     _request_id = None
     _query_result_format = "arrow"
+    _snowflake_sql: str | None = None
 
     @property
     def query(self) -> str | None:
-        return self._last_sql
+        """The statement as Snowpark sent it: Snowflake SQL, as a connector cursor reports it.
+
+        Snowpark's `session.query_history()` records this; fakesnow's own `_last_sql` is the DuckDB
+        translation (or a status query standing in for DDL), which is no record of what an account runs.
+        """
+        return self._snowflake_sql if self._snowflake_sql is not None else self._last_sql
 
     @property
     def connection(self) -> "Connection":
         return self._conn  # type: ignore[return-value]
 
     def execute(self, command: str, params: Any = None, *args: Any, **kwargs: Any) -> "Cursor":
+        self._snowflake_sql = command
         if _CANCEL_ALL.match(command):
             # Snowpark cancels running queries when a session closes; DuckDB runs one at a time.
             command = "SELECT 'no query to cancel' AS STATUS"
@@ -399,9 +407,27 @@ class Connection(FakeSnowflakeConnection):
         return self._duck_conn
 
 
+GIB = 1024**3
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit: `C360_MEMORY_LIMIT` (e.g. "6GB"), else half this machine's memory, at most 8 GiB.
+
+    DuckDB's own default, 80% of the machine, lets one run's buffer pool (which it keeps once filled)
+    crowd out everything beside it: model training in the same process, the app, other jobs. Beyond the
+    limit DuckDB spills to `<DATABASE>.db.tmp/` next to the database.
+    """
+    configured = os.environ.get("C360_MEMORY_LIMIT", "").strip()
+    if configured:
+        return configured
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1, min(8, physical // 2 // GIB))}GB"
+
+
 def connect(db_path: Path | None, database: str, schema: str, read_only: bool = False) -> Connection:
     """A connection to `database` kept in `<db_path>/<DATABASE>.db` (in memory when db_path is None)."""
     instance = FakeSnow(db_path=db_path)
+    instance.duck_conn.execute(f"SET memory_limit = '{memory_limit()}'")
     database = database.upper()
     if db_path is not None:
         file = Path(db_path) / f"{database}.db"

@@ -55,6 +55,8 @@ class Answer:
     source: str = "offline"  # offline | cortex
     query: StructuredQuery | None = None
     seconds: float = 0.0
+    # Why Cortex Analyst was asked but the built-in engine answered (shown to the user), else None.
+    fallback: str | None = None
 
     @property
     def dataframe(self) -> pd.DataFrame:
@@ -72,6 +74,7 @@ class Answer:
             "suggestions": self.suggestions,
             "chart": self.chart_hint,
             "source": self.source,
+            "fallback": self.fallback,
         }
 
 
@@ -127,20 +130,28 @@ def ask(question: str, warehouse, as_of: date | None = None, use_cortex: bool = 
         transport: cortex.Transport | None = None) -> Answer:
     """Answer a question over the gold tables of `warehouse` (read-only); refusals carry suggestions."""
     started = time.perf_counter()
+    fallback = None
     if use_cortex:
         try:
             answer = _ask_cortex(question, warehouse, transport)
             answer.seconds = time.perf_counter() - started
             return answer
-        except (cortex.CortexUnavailable, UnsafeSql, QuestionNotUnderstood):
-            pass  # the offline engine answers instead
+        except (cortex.CortexUnavailable, UnsafeSql, QuestionNotUnderstood) as problem:
+            # The built-in engine answers instead, and the answer says so.
+            fallback = f"Cortex Analyst was not used ({problem}); the built-in engine answered instead"
+    answer = _ask_offline(question, warehouse, as_of)
+    answer.fallback = fallback
+    answer.seconds = time.perf_counter() - started
+    return answer
+
+
+def _ask_offline(question: str, warehouse, as_of: date | None) -> Answer:
+    """The offline engine's answer: the question parsed onto the semantic model, compiled and run."""
     as_of_source: date | Callable[[], date | None] = as_of if as_of is not None else (lambda: data_as_of(warehouse))
     try:
         query = parse_question(question, as_of_source)
     except QuestionNotUnderstood as problem:
-        answer = refusal(question, problem.reason)
-        answer.seconds = time.perf_counter() - started
-        return answer
+        return refusal(question, problem.reason)
     sql = compile_sql(query, database=warehouse.cfg.database)
     frame = to_dataframe(query, warehouse)
     names = query.output_labels
@@ -150,8 +161,7 @@ def ask(question: str, warehouse, as_of: date | None = None, use_cortex: bool = 
     for row in rows:
         for i in counts:
             row[i] = None if row[i] is None else int(row[i])
-    return Answer(question, query.describe(), sql, names, rows, chart_hint(query, rows), query=query,
-                  seconds=time.perf_counter() - started)
+    return Answer(question, query.describe(), sql, names, rows, chart_hint(query, rows), query=query)
 
 
 def _ask_cortex(question: str, warehouse, transport: cortex.Transport | None) -> Answer:
@@ -216,11 +226,14 @@ def ask_command(question: str, cfg: PipelineConfig, as_json: bool, console) -> i
 
 def print_answer(answer: Answer, console, max_rows: int = 50) -> None:
     """The answer with rich: interpretation, SQL, then the rows as a table."""
+    from rich.markup import escape
     from rich.panel import Panel
     from rich.syntax import Syntax
     from rich.table import Table
 
     style = "yellow" if answer.refused else "green"
+    if answer.fallback:
+        console.print(f"[yellow]{escape(answer.fallback)}[/yellow]")
     console.print(Panel(answer.interpretation, title="Interpretation", border_style=style))
     if answer.refused:
         if answer.suggestions:

@@ -21,7 +21,10 @@ from c360_pipeline.config import PipelineConfig
 from c360_pipeline.semantic.model import model_text
 
 ANALYST_PATH = "/api/v2/cortex/analyst/message"
-STAGE = "SEMANTIC_MODELS"
+# The semantic model's one home on an account: `c360 deploy` uploads it there and the assistant asks
+# Cortex Analyst with it. The stage is created by sql/00_setup.sql and readable by C360_ANALYST (01_roles.sql).
+STAGE_LAYER = "OPS"
+STAGE = "SEMANTIC"
 MODEL_FILE_NAME = "semantic_model.yaml"
 TIMEOUT_SECONDS = 50
 
@@ -44,8 +47,8 @@ class AnalystReply:
 
 
 def stage_path(cfg: PipelineConfig) -> str:
-    """Where the semantic model is staged: @<DB>.GOLD.SEMANTIC_MODELS/semantic_model.yaml."""
-    return f"@{cfg.database}.{cfg.gold_schema}.{STAGE}/{MODEL_FILE_NAME}"
+    """Where the semantic model is staged: @<DB>.OPS.SEMANTIC/semantic_model.yaml."""
+    return f"@{cfg.schema(STAGE_LAYER)}.{STAGE}/{MODEL_FILE_NAME}"
 
 
 def rendered_model(cfg: PipelineConfig) -> str:
@@ -58,10 +61,9 @@ def rendered_model(cfg: PipelineConfig) -> str:
 
 
 def stage_model(session, cfg: PipelineConfig) -> str:
-    """Upload the rendered semantic model to its stage (created if missing); returns the stage path."""
+    """Upload the rendered semantic model to `stage_path` (the stage is account DDL); returns the stage path."""
     import io
 
-    session.sql(f"CREATE STAGE IF NOT EXISTS {cfg.database}.{cfg.gold_schema}.{STAGE}").collect()
     session.file.put_stream(io.BytesIO(rendered_model(cfg).encode("utf-8")),
                             stage_path(cfg), auto_compress=False, overwrite=True)
     return stage_path(cfg)
