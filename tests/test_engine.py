@@ -272,3 +272,25 @@ def test_query_history_records_the_snowflake_sql_snowpark_sent(session):
         session.create_dataframe([[1]], schema=["N"]).write.save_as_table("C360.GOLD.QUERY_LOG", mode="overwrite")
     assert any(q.sql_text.strip().upper().startswith("CREATE  OR  REPLACE    TABLE  C360.GOLD.QUERY_LOG")
                for q in history.queries)
+
+
+def test_duckdb_spills_next_to_the_database_not_into_the_working_directory(tmp_path: Path):
+    writer = engine.local_session(tmp_path)
+    try:
+        spill = writer.sql("SELECT current_setting('temp_directory') AS D").collect()[0]["D"]
+    finally:
+        writer.close()
+    assert Path(spill) == tmp_path / "C360.tmp"
+
+
+def test_a_failed_overwrite_leaves_the_table_as_it_was(session, table):
+    """INSERT OVERWRITE is one statement on Snowflake: when its query fails, the old rows stay
+    (shim insert_overwrite_in_one_transaction; fakesnow runs it as a DELETE and an INSERT)."""
+    name = table.table_name
+    before = session.table(name).count()
+    assert before > 0
+    with pytest.raises(Exception):
+        session.sql(f"INSERT OVERWRITE INTO {name} (N) SELECT CAST(column1 AS INT) FROM VALUES ('1'), ('x')").collect()
+    assert session.table(name).count() == before
+    session.sql(f"INSERT OVERWRITE INTO {name} (N) SELECT CAST(column1 AS INT) FROM VALUES ('1'), ('2')").collect()
+    assert sorted(row["N"] for row in session.table(name).collect()) == [1, 2]

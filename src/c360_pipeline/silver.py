@@ -387,6 +387,17 @@ def _watermark(warehouse: Warehouse, source_table: str) -> int:
     return int(mine.max()) if len(mine) else 0
 
 
+def _undo_unfinished(warehouse: Warehouse, source_table: str, staging_table: str, mark: int) -> None:
+    """Remove what a run that died inside this step wrote past the watermark (staged and rejected rows
+    of records above it), so the records are staged again exactly once: the watermark is written last."""
+    if warehouse.exists("SILVER", staging_table):
+        warehouse.session.table(warehouse.name("SILVER", staging_table)).delete(F.col("_RECORD_ID") > F.lit(mark))
+    if warehouse.exists("SILVER", "REJECTED_RECORDS"):
+        warehouse.session.table(warehouse.name("SILVER", "REJECTED_RECORDS")).delete(
+            (F.col("SOURCE_TABLE") == F.lit(source_table)) & (F.col("RECORD_ID") > F.lit(mark))
+        )
+
+
 def _counts_by_batch(frame: DataFrame, column: str = "_BATCH_ID") -> dict[str, int]:
     rows = frame.group_by(column).agg(F.count(F.lit(1)).alias("N")).collect()
     return {row[column]: int(row["N"]) for row in rows}
@@ -439,6 +450,7 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
 
     # Customers first: transactions are checked against every staged customer.
     customer_mark = _watermark(warehouse, "RAW_CUSTOMERS")
+    _undo_unfinished(warehouse, "RAW_CUSTOMERS", "STG_CUSTOMERS", customer_mark)
     raw_customers = warehouse.read_since("BRONZE", "RAW_CUSTOMERS", "_RECORD_ID", customer_mark).cache_result()
     raw_customer_counts = _counts_by_batch(raw_customers)
     quarantined_customers, quarantined_customer_max = _quarantine(warehouse, "RAW_CUSTOMERS", customer_mark, processed_at)
@@ -472,6 +484,7 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
 
     # Transactions.
     transaction_mark = _watermark(warehouse, "RAW_TRANSACTIONS")
+    _undo_unfinished(warehouse, "RAW_TRANSACTIONS", "STG_TRANSACTIONS", transaction_mark)
     raw_transactions = warehouse.read_since("BRONZE", "RAW_TRANSACTIONS", "_RECORD_ID", transaction_mark).cache_result()
     raw_counts = _counts_by_batch(raw_transactions)
     quarantined_transactions, quarantined_transaction_max = _quarantine(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -297,14 +298,26 @@ class Cursor(FakeSnowflakeCursor):
             command = "SELECT 'no query to cancel' AS STATUS"
         for shim in TEXT_SHIMS:
             command = shim(command)
-        return super().execute(command, params, *args, **kwargs)
+        self._atomic = False
+        try:
+            result = super().execute(command, params, *args, **kwargs)
+        except BaseException:
+            if self._atomic:
+                self._duck_conn.execute("ROLLBACK")
+            raise
+        if self._atomic:
+            self._duck_conn.execute("COMMIT")
+        return result
 
     def _transform_explode(self, expression: exp.Expr) -> list[exp.Expr]:
         # Runs once per statement, before fakesnow splits a MERGE and before its own transforms.
         for shim in EXPRESSION_SHIMS:
             expression = expression.transform(shim, copy=False)
         expression = expression.transform(self._conn.temporary_table_names, copy=False)
-        return super()._transform_explode(expression)
+        overwrite = isinstance(expression, exp.Insert) and bool(expression.args.get("overwrite"))
+        statements = super()._transform_explode(expression)
+        self._atomic = overwrite and insert_overwrite_in_one_transaction(self, statements)
+        return statements
 
     def _transform(self, expression: exp.Expr, params: Any) -> exp.Expr:
         aggregates = keep_numeric_aggregate_types(expression)
@@ -407,6 +420,18 @@ class Connection(FakeSnowflakeConnection):
         return self._duck_conn
 
 
+def insert_overwrite_in_one_transaction(cursor: "Cursor", statements: list[exp.Expr]) -> bool:
+    """Gap: fakesnow runs INSERT OVERWRITE (Snowpark's `save_as_table(mode="truncate")`) as a DELETE
+    then an INSERT, each committed on its own, so a failure in the INSERT (a full disk, a bad cast)
+    leaves the table emptied. Snowflake runs the statement atomically: the old rows stay. Opens a
+    transaction around the parts (committed, or rolled back on an error, by `Cursor.execute`);
+    returns whether it did. Inside a transaction the caller opened, the parts already share it."""
+    if len(statements) < 2 or cursor.connection._in_transaction:
+        return False
+    cursor._duck_conn.execute("BEGIN TRANSACTION")
+    return True
+
+
 GIB = 1024**3
 
 
@@ -424,10 +449,19 @@ def memory_limit() -> str:
     return f"{max(1, min(8, physical // 2 // GIB))}GB"
 
 
+def spill_directory(db_path: Path | None, database: str) -> str:
+    """Where DuckDB spills beyond its memory limit: `<home>/<DATABASE>.tmp/`, or the system's temporary
+    directory for an in-memory database (DuckDB's own default, `.tmp/` under the current directory,
+    would litter wherever a command was started)."""
+    base = Path(db_path) / f"{database.upper()}.tmp" if db_path is not None else Path(tempfile.gettempdir()) / "c360-duckdb"
+    return str(base).replace("'", "''")
+
+
 def connect(db_path: Path | None, database: str, schema: str, read_only: bool = False) -> Connection:
     """A connection to `database` kept in `<db_path>/<DATABASE>.db` (in memory when db_path is None)."""
     instance = FakeSnow(db_path=db_path)
     instance.duck_conn.execute(f"SET memory_limit = '{memory_limit()}'")
+    instance.duck_conn.execute(f"SET temp_directory = '{spill_directory(db_path, database)}'")
     database = database.upper()
     if db_path is not None:
         file = Path(db_path) / f"{database}.db"
