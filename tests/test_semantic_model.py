@@ -157,11 +157,11 @@ def test_validation_names_the_problem(broken, problem):
 
 
 # Phrases with more than one meaning, and how the grammar chooses (see engine.Parser):
-#   a value beats the named filter with the same meaning; after "by" a dimension wins; with an aggregation
+#   after "by" a dimension wins; with an aggregation
 #   word, a comparison or a superlative a fact wins; a metric beats the table it belongs to.
 ALLOWED_AMBIGUITY = {
-    "approved", "average monthly spend", "average transaction value", "churn risk", "high churn risk", "high risk",
-    "lifetime transaction count", "risk", "sale", "spend", "weekday",
+    "average monthly spend", "average transaction value", "churn risk", "lifetime transaction count", "risk", "sale",
+    "spend", "weekday",
 }
 
 

@@ -46,159 +46,31 @@ from c360_pipeline.semantic.query import (
     _title,
     catalog_for,
 )
-from c360_pipeline.semantic.timeranges import FutureTime, TimeSpec, find_time_expressions
+from c360_pipeline.semantic.normalise import normalise
+from c360_pipeline.semantic.tagging import Item, tag
+from c360_pipeline.semantic.timeranges import FutureTime, TimeSpec
 from c360_pipeline.semantic.vocabulary import Lexicon, Sense, Token, tokenize
-
-MODIFY_WORDS = {"delete", "drop", "truncate", "update", "insert", "alter", "create", "merge", "grant", "revoke",
-                "remove", "erase", "overwrite", "modify", "upsert", "rename", "execute", "exec", "call", "undrop",
-                "purge", "wipe", "destroy", "reset", "edit", "write", "replace", "deactivate", "cancel", "close",
-                "add", "upgrade", "downgrade", "assign", "mark", "flag", "archive", "restore", "load", "copy"}
-STOPWORDS = {
-    "a", "an", "the", "of", "for", "to", "in", "on", "at", "from", "with", "is", "are", "wa", "was", "were", "be",
-    "been", "being", "do", "doe", "does", "did", "have", "ha", "has", "had", "what", "whats", "how", "much", "me",
-    "my", "our", "u", "us", "we", "i", "you", "your", "please", "pls", "plz", "can", "could", "would", "should",
-    "will", "tell", "about", "there", "their", "them", "they", "that", "those", "these", "it", "its", "as", "all",
-    "any", "some", "currently", "right", "now", "so", "far", "just", "also", "then", "give", "show", "list",
-    "display", "find", "get", "see", "view", "pull", "fetch", "retrieve", "return", "identify", "want", "need",
-    "know", "like", "look", "looking", "kindly", "hey", "hi", "hello", "ok", "okay", "thanks", "thank", "who",
-    "which", "whose", "whom", "where", "when", "whats", "figure", "stat", "statistic", "number", "result",
-    "report", "summary", "overview", "break", "down", "broken", "grouped", "split", "breakdown", "distribution",
-    "value", "amount", "currently", "today's", "overall", "entire", "whole", "every", "each", "per", "by", "across",
-    "within", "among", "amongst", "between", "and", "or", "versus", "than", "more", "less", "fewer", "most",
-    "least", "top", "bottom", "highest", "lowest", "largest", "smallest", "best", "worst", "maximum", "minimum",
-    "average", "total", "median", "count", "many", "make", "made", "making", "if", "whether", "into", "out",
-    "up", "order", "ordered", "sorted", "sort", "ranked", "rank", "ranking", "descending", "ascending", "desc",
-    "asc", "first", "group", "level", "wise", "based", "according", "belong", "belonging", "fall", "falling",
-    "category", "type", "kind", "sorts", "individual", "people", "person", "one", "ones", "still", "ever",
-    "currently", "now", "being", "here", "s", "?", "having", "holding", "hold", "holds", "own", "owning",
-    "use", "using", "via", "through", "spread", "split", "do", "does", "look", "like", "distribution", "mix",
-    "distributed", "spread", "split",
-    "compare", "comparison", "compared", "trend", "trending", "time", "changed", "change", "evolve", "evolved",
-    "evolution", "history", "historical", "metric", "kpi", "insight", "across", "data", "database", "dataset",
-    "info", "information", "detail", "details", "breakdown", "split", "analysis", "analyze", "analyse",
-    "generate", "produce", "calculate", "compute", "determine", "provide", "rate", "share", "percentage",
-    "proportion", "portion", "fraction", "ratio", "who's", "we've", "i'd", "i'm", "let's", "let", "it's",
-    "that's", "there's", "lot", "lots", "roughly", "approximately", "approx", "about", "around", "exactly",
-    "only", "just", "very", "really", "quite", "whom", "whose", "same", "different", "various", "other",
-    "differ", "differs", "vary", "varies", "live", "lives", "living", "located", "reside", "resides", "resident",
-    "during", "since", "date", "period", "timeframe", "window", "year", "month", "week", "day", "quarter",
-}
-# Words the grammar gives a role (sorting, grouping, comparing, aggregating, periods): they are skipped when
-# looking ahead, but a question is refused when one of them is left without its role.
-STRUCTURAL = {
-    "every", "each", "per", "by", "across", "within", "between", "than", "more", "less", "fewer", "most", "least",
-    "top", "bottom", "highest", "lowest", "largest", "smallest", "best", "worst", "maximum", "minimum", "average",
-    "total", "median", "count", "many", "order", "ordered", "sorted", "sort", "ranked", "rank", "ranking",
-    "descending", "ascending", "desc", "asc", "rate", "share", "percentage", "proportion", "portion", "fraction",
-    "ratio", "year", "month", "week", "day", "quarter", "trend", "trending", "evolution", "changed", "change",
-    "evolve", "evolved", "history", "historical", "since", "during", "number", "over", "under",
-}
-FILLERS = STOPWORDS - STRUCTURAL
-# Words that carry meaning the grammar reads; everything else must be a filler or a model name.
-LIST_WORDS = {"show", "list", "display", "give", "find", "get", "which", "who", "identify", "see", "view", "pull",
-              "fetch", "retrieve", "return", "name", "whose"}
-NEGATIONS = {"not", "excluding", "exclude", "except", "without", "non", "isn't", "aren't", "don't", "doesn't",
-             "never", "outside"}
-DESC_WORDS = {"highest", "most", "largest", "best", "leading", "maximum", "higher", "top", "biggest", "greatest",
-              "riskiest", "richest", "wealthiest"}
-ASC_WORDS = {"lowest", "least", "fewest", "smallest", "worst", "minimum", "bottom", "lower"}
-SUPERLATIVES = {"highest", "most", "largest", "best", "leading", "lowest", "least", "fewest", "smallest", "worst",
-                "riskiest"}
-GROUP_WORDS = {"by", "per", "each", "every", "across"}
-# Nouns for customers that also say what ranks them ("the biggest spenders").
-ENTITY_FIGURES = {"spender": "total_spend"}
-ENTITY_WORDS = {"customer", "cardholder", "holder", "target", "client", "account", "spender", "traveler"}
-TRANSACT_VERBS = {"shop", "shopped", "shopping", "bought", "buy", "buying", "purchased", "purchasing", "transacted",
-                  "transacting", "paid", "pay", "paying", "made", "make", "making", "used", "use", "using"}
-TREND_WORDS = {"trend", "trending", "evolution", "history", "historical", "changed", "change", "evolve", "evolved"}
-COMPARATORS: dict[tuple[str, ...], tuple[str, bool]] = {
-    # phrase: (operator, operator comes after the number)
-    ("more", "than"): (">", False), ("greater", "than"): (">", False), ("higher", "than"): (">", False),
-    ("larger", "than"): (">", False), ("bigger", "than"): (">", False), ("above",): (">", False),
-    ("over",): (">", False), ("exceeding",): (">", False), ("exceed",): (">", False), ("exceeds",): (">", False),
-    ("in", "excess", "of"): (">", False), ("at", "least"): (">=", False), ("no", "less", "than"): (">=", False),
-    ("minimum", "of"): (">=", False), ("not", "less", "than"): (">=", False),
-    ("less", "than"): ("<", False), ("fewer", "than"): ("<", False), ("lower", "than"): ("<", False),
-    ("smaller", "than"): ("<", False), ("under",): ("<", False), ("below",): ("<", False),
-    ("at", "most"): ("<=", False), ("no", "more", "than"): ("<=", False), ("up", "to"): ("<=", False),
-    ("maximum", "of"): ("<=", False), ("not", "more", "than"): ("<=", False), ("equal", "to"): ("=", False),
-    ("exactly",): ("=", False), ("equal",): ("=", False), ("=",): ("=", False), (">",): (">", False),
-    (">=",): (">=", False), ("<",): ("<", False), ("<=",): ("<=", False), ("!=",): ("!=", False),
-    ("or", "more"): (">=", True), ("or", "above"): (">=", True), ("and", "above"): (">=", True),
-    ("or", "higher"): (">=", True), ("and", "up"): (">=", True), ("or", "greater"): (">=", True),
-    ("plus",): (">=", True), ("or", "less"): ("<=", True), ("or", "fewer"): ("<=", True),
-    ("or", "lower"): ("<=", True), ("and", "below"): ("<=", True), ("and", "under"): ("<=", True),
-    ("or", "below"): ("<=", True),
-}
-CHANGE_DOWN = {"drop", "dropped", "fell", "fallen", "decreased", "decrease", "decline", "shrank", "shrunk", "down",
-               "reduced", "lost", "cut"}
-CHANGE_UP = {"grew", "grown", "increased", "increase", "rose", "risen", "up", "growth", "gained", "jumped"}
-
+from c360_pipeline.semantic.words import (  # noqa: F401 (STOPWORDS and FILLERS are re-exported)
+    ASC_WORDS,
+    CHANGE_DOWN,
+    CHANGE_UP,
+    COMPARATORS,
+    DESC_WORDS,
+    ENTITY_FIGURES,
+    ENTITY_WORDS,
+    FILLERS,
+    GROUP_WORDS,
+    LIST_WORDS,
+    MODIFY_WORDS,
+    NEGATIONS,
+    STOPWORDS,
+    STRUCTURAL,
+    SUPERLATIVES,
+    TRANSACT_VERBS,
+    TREND_WORDS,
+)
 
 # --- reading a question --------------------------------------------------------------------------
-
-@dataclass
-class Item:
-    """A span of the question: a lexicon match, a time expression, a number, an operator or a word."""
-
-    kind: str  # sense | time | number | id | op | word | punct
-    start: int
-    end: int
-    text: str
-    norm: str = ""
-    senses: list[Sense] = field(default_factory=list)
-    time: TimeSpec | None = None
-    token: Token | None = None
-    used: bool = False
-
-    def has(self, kind: str, table: str | None = None) -> Sense | None:
-        for sense in self.senses:
-            if sense.kind == kind and (table is None or sense.table == table):
-                return sense
-        return None
-
-    @property
-    def plural(self) -> bool:
-        return bool(self.token and self.token.plural) or self.text.lower().endswith("s")
-
-
-def _items(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
-    times = {m.start: m for m in find_time_expressions(tokens)}
-    items: list[Item] = []
-    norms = [t.norm for t in tokens]
-    i = 0
-    while i < len(tokens):
-        if i in times:
-            match = times[i]
-            text = " ".join(t.raw for t in tokens[match.start:match.end])
-            items.append(Item("time", match.start, match.end, text, time=match.spec))
-            i = match.end
-            continue
-        token = tokens[i]
-        if token.kind in ("word", "number", "ordinal"):
-            # a phrase may not run into a time expression
-            limit = min((s for s in times if s > i), default=len(tokens))
-            length, senses = lexicon.match(norms[:limit], i)
-            for k in range(i + 1, i + length):
-                # a longer phrase starting inside this one wins ("total | customer lifetime value")
-                overlap, _ = lexicon.match(norms[:limit], k)
-                if overlap > length and k + overlap > i + length:
-                    length, senses = lexicon.match(norms[:k], i)
-                    break
-            if token.kind == "number" and length and not token.raw[0].isalpha():
-                length, senses = 0, []
-            if length:
-                text = " ".join(t.raw for t in tokens[i:i + length])
-                items.append(Item("sense", i, i + length, text, " ".join(norms[i:i + length]), list(senses), token=token))
-                i += length
-                continue
-        kind = {"word": "word", "number": "number", "ordinal": "number", "id": "id", "op": "op"}.get(token.kind, "punct")
-        if token.kind in ("date", "month_key"):
-            kind = "punct"
-        items.append(Item(kind, i, i + 1, token.raw, token.norm, token=token))
-        i += 1
-    return items
-
 
 @dataclass
 class Draft:
@@ -229,8 +101,8 @@ class Parser:
         self.catalog = catalog
         self.lexicon = lexicon
         self._as_of = as_of
-        self.tokens = tokenize(question)
-        self.items = _items(self.tokens, lexicon)
+        self.tokens = tokenize(normalise(question))
+        self.items = tag(self.tokens, lexicon)
         self.draft = Draft()
         self.item_measures: dict[int, Measure] = {}
         self._pending_singular = True

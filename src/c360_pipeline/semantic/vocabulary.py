@@ -16,7 +16,9 @@ from datetime import date
 from functools import lru_cache
 
 from c360_pipeline.catalog import US_STATES
-from c360_pipeline.semantic.model import SemanticModel
+from sqlglot import exp
+
+from c360_pipeline.semantic.model import SemanticModel, Table, parse_expression
 
 # Tables the offline engine answers from; the other tables of the model are there for Cortex Analyst.
 ENGINE_TABLES = ("customer_360_profile", "fct_transactions", "dim_date", "dim_merchant_category")
@@ -201,70 +203,6 @@ class Sense:
     value: str | None = None
 
 
-# Extra spellings of sample values people type (the model's sample values are matched as written too).
-VALUE_ALIASES: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
-    ("customer_360_profile", "customer_segment"): {
-        "High-Value Travelers": ("high value traveler", "traveler", "frequent traveler", "high value travel",
-                                 "high value traveler segment", "hvt", "high spending traveler"),
-        "Declining": ("declining", "declining customer", "decliner", "declining spender", "declining segment"),
-        "New & Growing": ("new and growing", "growing", "new growing", "new and growing customer", "growing customer"),
-        "Budget-Conscious": ("budget conscious", "budget", "budget minded", "budget shopper", "frugal",
-                             "budget segment", "budget conscious customer"),
-        "Stable Mid-Spenders": ("stable mid spender", "stable", "mid spender", "stable spender", "mid tier spender",
-                                "stable customer", "stable mid"),
-    },
-    ("customer_360_profile", "churn_risk_category"): {
-        "High Risk": ("high risk", "highest risk", "high churn risk", "high risk of churn", "high risk of churning",
-                      "highest risk of churn", "highest risk of churning", "high risk category", "at high risk"),
-        "Medium Risk": ("medium risk", "moderate risk", "mid risk", "medium churn risk", "medium risk category"),
-        "Low Risk": ("low risk", "lowest risk", "low churn risk", "low risk category", "at low risk"),
-    },
-    ("customer_360_profile", "card_type"): {
-        "Platinum": ("platinum", "plat", "platinum card", "platinum cardholder", "platinum tier"),
-        "Premium": ("premium card", "premium cardholder", "premium tier"),
-        "Gold": ("gold card", "gold cardholder", "gold tier"),
-        "Standard": ("standard card", "standard cardholder", "basic card", "classic card", "standard tier"),
-    },
-    ("customer_360_profile", "employment_status"): {
-        "Retired": ("retiree", "retired customer"),
-        "Student": ("student",),
-        "Self-Employed": ("self employed", "freelancer", "freelance"),
-        "Unemployed": ("jobless", "out of work", "not employed"),
-    },
-    ("fct_transactions", "channel"): {
-        "Online": ("web", "internet", "ecommerce", "e commerce", "online channel"),
-        "In-Store": ("in store", "instore", "in person", "point of sale", "pos", "physical store", "offline"),
-        "Mobile": ("mobile app", "app", "phone", "smartphone", "mobile channel"),
-    },
-    ("fct_transactions", "status"): {
-        "approved": ("successful", "accepted", "authorized", "authorised"),
-        "declined": ("rejected", "denied", "failed"),
-    },
-    ("fct_transactions", "merchant_category"): {
-        "Grocery Stores": ("grocery", "groceries", "supermarket", "grocery store"),
-        "Gas Stations": ("gas", "fuel", "gas station", "petrol"),
-        "Airlines": ("airline", "flight", "air travel", "airfare"),
-        "Hotels": ("hotel", "lodging"),
-        "Restaurants": ("restaurant",),
-        "Coffee Shops": ("coffee", "coffee shop", "cafe"),
-        "Streaming Services": ("streaming", "streaming service"),
-        "Online Marketplaces": ("online marketplace", "marketplace"),
-        "Fast Food": ("fast food",),
-        "Electronics": ("electronic",),
-        "Pharmacies": ("pharmacy", "drugstore"),
-        "Car Rental": ("car rental", "rental car"),
-        "Public Transit": ("transit", "public transport"),
-    },
-    ("dim_merchant_category", "category_group"): {
-        "travel": ("travel", "travel spend", "traveling", "travelling"),
-        "necessities": ("necessity", "essential", "essentials", "everyday necessities"),
-        "dining": ("dining", "eating out", "food and drink", "food and beverage"),
-        "entertainment": ("entertainment", "leisure"),
-        "retail": ("retail", "shopping"),
-        "services": ("service",),
-    },
-}
-
 # Phrases that name a whole table's rows ("customers", "transactions") and count them.
 ENTITY_COUNT_METRIC = {"customer_360_profile": "customer_count", "fct_transactions": "transaction_count"}
 
@@ -299,7 +237,7 @@ def _spelled(name: str) -> str:
 
 
 def build_lexicon(model: SemanticModel) -> Lexicon:
-    """The lexicon of the engine's tables: names, synonyms, sample values, value aliases, state names."""
+    """The lexicon of the engine's tables: names, synonyms, sample values, value filters' synonyms, state names."""
     lexicon = Lexicon()
     for table in model.tables:
         if table.name not in ENGINE_TABLES:
@@ -310,8 +248,11 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
         for kind, items in (("dimension", table.dimensions), ("time_dimension", table.time_dimensions),
                             ("fact", table.facts), ("metric", table.metrics), ("filter", table.filters)):
             for item in items:
+                sense = Sense(kind, table.name, item.name)
+                if kind == "filter":
+                    sense = value_filter_sense(table, item.expr) or sense
                 for phrase in (_spelled(item.name), *item.synonyms):
-                    lexicon.add(phrase, Sense(kind, table.name, item.name))
+                    lexicon.add(phrase, sense)
         for dimension in table.dimensions:
             if not dimension.is_enum:
                 continue
@@ -323,11 +264,21 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
                 if dimension.name == "quarter":
                     continue
                 lexicon.add(value, Sense("value", table.name, dimension.name, value))
-            for value, aliases in VALUE_ALIASES.get((table.name, dimension.name), {}).items():
-                for alias in aliases:
-                    lexicon.add(alias, Sense("value", table.name, dimension.name, value))
     _add_states(lexicon)
     return lexicon
+
+
+def value_filter_sense(table: Table, expression: str) -> Sense | None:
+    """A named filter `<enum dimension> = '<one of its values>'` read as that value (its synonyms spell the value)."""
+    tree = parse_expression(expression)
+    if not (isinstance(tree, exp.EQ) and isinstance(tree.this, exp.Column) and isinstance(tree.expression, exp.Literal)
+            and tree.expression.is_string):
+        return None
+    column, value = tree.this.name.upper(), tree.expression.this
+    for dimension in table.dimensions:
+        if dimension.is_enum and dimension.expr.upper() == column and value in dimension.sample_values:
+            return Sense("value", table.name, dimension.name, value)
+    return None
 
 
 _SAFE_LOWERCASE_CODES = {"ca", "ny", "tx", "fl", "nj", "nc", "ga", "az", "nv", "il", "mn", "wi", "ks", "ky", "tn",

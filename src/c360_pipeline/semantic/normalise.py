@@ -1,0 +1,41 @@
+"""First stage of reading a question: the text in a canonical spelling, before it is tokenised.
+
+Only spelling changes here, never meaning: typographic quotes become plain ones, negative contractions
+are written out ("haven't" → "have not", so every negation is the one word "not"), and a window
+written as one word ("90-day", "30 day") keeps its number and unit apart ("90 day"), which is how the
+semantic model's synonyms spell it ("90 day spend"). A window other than the profile's 90 days
+("30-day spend") is read as the rolling period it names ("spend in the last 30 days").
+"""
+
+from __future__ import annotations
+
+import re
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_CONTRACTIONS = {
+    "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not",
+}
+_NOT = re.compile(r"\b(have|has|had|is|are|was|were|do|does|did|could|would|should)n't\b", re.IGNORECASE)
+_WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
+# The profile carries these windows as columns; any other N-day figure is the fact over a rolling period.
+PROFILE_WINDOW_DAYS = {90}
+_FIGURE_AFTER_WINDOW = re.compile(
+    r"\b(\d{1,3}) (day|week|month) (spend|spending|sales|revenue|transactions?|purchases?|transaction count)\b",
+    re.IGNORECASE)
+
+
+def normalise(question: str) -> str:
+    """The question in canonical spelling (same meaning, fewer ways to write it)."""
+    text = question.translate(_QUOTES)
+    for contraction, spelled in _CONTRACTIONS.items():
+        text = re.sub(rf"\b{re.escape(contraction)}\b", spelled, text, flags=re.IGNORECASE)
+    text = _NOT.sub(lambda m: f"{m.group(1)} not", text)
+    text = _WINDOW.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}", text)
+
+    def window(match: re.Match) -> str:
+        count, unit, figure = int(match.group(1)), match.group(2).lower(), match.group(3)
+        if unit == "day" and count in PROFILE_WINDOW_DAYS:
+            return match.group(0)
+        return f"{figure} in the last {count} {unit}{'s' if count != 1 else ''}"
+
+    return _FIGURE_AFTER_WINDOW.sub(window, text)

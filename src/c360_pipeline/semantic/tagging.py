@@ -1,0 +1,79 @@
+"""Second stage: tag the tokens of a question with what they name in the semantic model.
+
+A span is a time expression (timeranges.py), else the longest phrase of the model's lexicon starting at
+that word — a metric, fact, dimension, value, named filter or the customer / transaction entity, with
+every sense the phrase has (the grammar resolves which one from the context) — else the token itself
+(a number, an id, an operator, a word, punctuation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from c360_pipeline.semantic.timeranges import TimeSpec, find_time_expressions
+from c360_pipeline.semantic.vocabulary import Lexicon, Sense, Token
+
+
+@dataclass
+class Item:
+    """A span of the question: a lexicon match, a time expression, a number, an operator or a word."""
+
+    kind: str  # sense | time | number | id | op | word | punct
+    start: int
+    end: int
+    text: str
+    norm: str = ""
+    senses: list[Sense] = field(default_factory=list)
+    time: TimeSpec | None = None
+    token: Token | None = None
+    used: bool = False
+
+    def has(self, kind: str, table: str | None = None) -> Sense | None:
+        for sense in self.senses:
+            if sense.kind == kind and (table is None or sense.table == table):
+                return sense
+        return None
+
+    @property
+    def plural(self) -> bool:
+        return bool(self.token and self.token.plural) or self.text.lower().endswith("s")
+
+
+def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
+    """The question's spans: time expressions first, then the longest model phrase at each word, else the token."""
+    times = {m.start: m for m in find_time_expressions(tokens)}
+    items: list[Item] = []
+    norms = [t.norm for t in tokens]
+    i = 0
+    while i < len(tokens):
+        if i in times:
+            match = times[i]
+            text = " ".join(t.raw for t in tokens[match.start:match.end])
+            items.append(Item("time", match.start, match.end, text, time=match.spec))
+            i = match.end
+            continue
+        token = tokens[i]
+        if token.kind in ("word", "number", "ordinal"):
+            # a phrase may not run into a time expression
+            limit = min((s for s in times if s > i), default=len(tokens))
+            length, senses = lexicon.match(norms[:limit], i)
+            for k in range(i + 1, i + length):
+                # a longer phrase starting inside this one wins ("total | customer lifetime value")
+                overlap, _ = lexicon.match(norms[:limit], k)
+                if overlap > length and k + overlap > i + length:
+                    length, senses = lexicon.match(norms[:k], i)
+                    break
+            if token.kind == "number" and length == 1 and not token.raw[0].isalpha():
+                # a figure alone is an amount, not a phrase; "90 day spend" is a phrase
+                length, senses = 0, []
+            if length:
+                text = " ".join(t.raw for t in tokens[i:i + length])
+                items.append(Item("sense", i, i + length, text, " ".join(norms[i:i + length]), list(senses), token=token))
+                i += length
+                continue
+        kind = {"word": "word", "number": "number", "ordinal": "number", "id": "id", "op": "op"}.get(token.kind, "punct")
+        if token.kind in ("date", "month_key"):
+            kind = "punct"
+        items.append(Item(kind, i, i + 1, token.raw, token.norm, token=token))
+        i += 1
+    return items
