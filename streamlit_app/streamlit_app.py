@@ -28,7 +28,8 @@ def guarded(render):
     @functools.wraps(render)
     def run(data: data_access.AppData) -> None:
         try:
-            render(data)
+            with data.batch():  # what this run of the tab reads anew, it reads through one session
+                render(data)
         except data_access.DatabaseBusy as busy:
             st.warning(str(busy))
         except data_access.DataUnavailable as problem:
@@ -45,8 +46,9 @@ def main() -> None:
         st.set_page_config(layout="wide")
     st.title("Customer 360")
     try:
-        data.check()
-        profile = data.profile()
+        with data.batch():
+            data.check()
+            facets = data.facets()
     except data_access.DataUnavailable as problem:
         st.error(str(problem))
         st.stop()
@@ -56,8 +58,7 @@ def main() -> None:
             data_access.clear_caches()
             st.rerun()
         st.stop()
-    as_of = profile["AS_OF_DATE"].dropna().max() if "AS_OF_DATE" in profile and len(profile) else None
-    st.caption(f"{len(profile):,} customers · data as of {as_of or 'unknown'} · {data.describe()}")
+    st.caption(f"{facets.customers:,} customers · data as of {facets.as_of or 'unknown'} · {data.describe()}")
     with st.sidebar:
         st.markdown("**Data**")
         st.caption(data.describe())

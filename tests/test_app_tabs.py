@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import io
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
 from snowflake.snowpark import functions as F
+from snowflake.snowpark.types import DateType, DecimalType, DoubleType, StringType, StructField, StructType
 from streamlit.testing.v1 import AppTest
 
 from app_fixtures import build_app_warehouse, writer_process
@@ -130,7 +133,7 @@ def test_app_data_is_the_local_warehouse_named_by_c360_home(monkeypatch, homes):
     assert (data.engine, data.home, data.database) == ("local", str(homes["scored"].resolve()), "C360")
     with data.reading() as session:
         counted = session.table("C360.GOLD.CUSTOMER_360_PROFILE").count()
-    assert len(data.profile()) == counted == 40
+    assert data.facets().customers == counted == 40
     assert str(engine.database_file(homes["scored"])) in data.describe()
 
 
@@ -174,9 +177,7 @@ def test_a_run_finishing_shows_its_data_without_a_restart(monkeypatch, tmp_path)
 
 
 def test_declining_high_risk_california_matches_the_profile(app, gold, mocker):
-    import tabs.segment_explorer as explorer
-
-    exported = mocker.spy(explorer, "csv_bytes")
+    buttons = mocker.spy(st, "download_button")
     app.multiselect(key="seg_segments").set_value(["Declining"])
     app.multiselect(key="seg_risks").set_value(["High Risk"])
     app.multiselect(key="seg_states").set_value(["CA"]).run()
@@ -195,14 +196,47 @@ def test_declining_high_risk_california_matches_the_profile(app, gold, mocker):
 
     shown_list = table(app, "segment customers")
     assert sorted(shown_list["CUSTOMER_ID"]) == ids_of(expected)
-    # The CSV offered for download is built from exactly the table on screen.
-    frame_exported = exported.call_args_list[-1].args[0]
-    pd.testing.assert_frame_equal(
-        frame_exported.reset_index(drop=True), shown_list.reset_index(drop=True), check_dtype=False
-    )
-    csv_rows = pd.read_csv(io.BytesIO(exported.spy_return))
+    assert list(shown_list["LIFETIME_VALUE"]) == sorted(shown_list["LIFETIME_VALUE"], reverse=True)
+    # The CSV offered for download holds the customers on screen, in the same order and columns.
+    csv_rows = downloaded(buttons, "seg_download")
     assert list(csv_rows["CUSTOMER_ID"]) == list(shown_list["CUSTOMER_ID"])
     assert list(csv_rows.columns) == list(shown_list.columns)
+
+
+@pytest.mark.parametrize("built_on_click", [True, False], ids=["file built on click", "file built with the page"])
+def test_long_lists_show_the_first_customers_and_download_them_all(monkeypatch, app, gold, mocker, built_on_click):
+    """A list longer than the screen shows its first rows and says so; the download holds every customer.
+
+    Streamlit 1.52+ builds a download when it is clicked; Streamlit in Snowflake's 1.51 takes the file's bytes.
+    """
+    import tabs
+
+    monkeypatch.setattr(tabs, "BUILDS_DOWNLOADS_ON_CLICK", built_on_click)
+    monkeypatch.setattr(data_access, "LIST_LIMIT", 7)
+    buttons = mocker.spy(st, "download_button")
+    app.multiselect(key="camp_segments").set_value([]).run()
+    assert not app.exception
+
+    profile = gold.to_pandas("GOLD", "CUSTOMER_360_PROFILE")
+    by_value = profile.sort_values(["LIFETIME_VALUE", "CUSTOMER_ID"], ascending=[False, True], na_position="last")
+    assert list(table(app, "segment customers")["CUSTOMER_ID"]) == list(by_value["CUSTOMER_ID"][:7])
+    assert metrics(tab(app, "Segment Explorer"))["Customers"] == count(len(profile))
+    assert any(c.value.startswith(f"Showing the 7 with the highest lifetime value of {len(profile)}")
+               for c in tab(app, "Segment Explorer").caption)
+    assert list(downloaded(buttons, "seg_download")["CUSTOMER_ID"]) == list(by_value["CUSTOMER_ID"])
+
+    by_risk = profile.sort_values(
+        ["CHURN_RISK_SCORE", "LIFETIME_VALUE", "CUSTOMER_ID"], ascending=[False, False, True], na_position="last"
+    )
+    assert list(table(app, "campaign targets")["CUSTOMER_ID"]) == list(by_risk["CUSTOMER_ID"][:7])
+    assert any(c.value.startswith(f"Showing the first 7 of {len(profile)}") for c in tab(app, "Campaign Simulator").caption)
+    assert list(downloaded(buttons, "camp_download")["CUSTOMER_ID"]) == list(by_risk["CUSTOMER_ID"])
+
+
+def downloaded(buttons, key: str) -> pd.DataFrame:
+    """The CSV that the last download button with this key delivers when clicked (built then, or already)."""
+    contents = next(call.kwargs["data"] for call in reversed(buttons.call_args_list) if call.kwargs["key"] == key)
+    return pd.read_csv(io.BytesIO(contents() if callable(contents) else contents))
 
 
 def test_card_type_and_ltv_range_filter_like_the_profile(app, gold):
@@ -440,20 +474,97 @@ def test_snowpark_customer_queries_match_the_local_reads(gold, homes):
     assert list(local_history["CARD_TYPE"]) == list(remote_history["CARD_TYPE"])
 
 
-def test_filters_count_a_customer_without_spend_as_zero_lifetime_value():
-    profile = pd.DataFrame(
-        {
-            "CUSTOMER_ID": ["A", "B", "C"],
-            "CUSTOMER_SEGMENT": ["Declining", "Declining", "New & Growing"],
-            "STATE": ["CA", "NY", "CA"],
-            "CHURN_RISK_CATEGORY": ["High Risk", None, "Low Risk"],
-            "CARD_TYPE": ["Gold", "Gold", "Standard"],
-            "LIFETIME_VALUE": [120.0, None, 80.0],
-        }
+AS_OF = date(2025, 6, 30)
+
+
+@pytest.fixture()
+def tiny_profile(session):
+    """Four customers: one without approved spend (no lifetime value), one not scored yet."""
+    schema = StructType([
+        StructField("CUSTOMER_ID", StringType()), StructField("FULL_NAME", StringType()),
+        StructField("EMAIL", StringType()), StructField("CUSTOMER_SEGMENT", StringType()),
+        StructField("STATE", StringType()), StructField("CHURN_RISK_CATEGORY", StringType()),
+        StructField("CHURN_RISK_SCORE", DoubleType()), StructField("CARD_TYPE", StringType()),
+        StructField("LIFETIME_VALUE", DecimalType(14, 2)), StructField("AS_OF_DATE", DateType()),
+    ])
+    rows = [
+        ["A", "Ann O'Brien", "ann@example.com", "Declining", "CA", "High Risk", 81.5, "Gold", Decimal("120.00"), AS_OF],
+        ["B", "Bo 100% Smith", None, "Declining", "NY", None, None, "Gold", None, AS_OF],
+        ["C", "Cy Smith", "cy_smith@example.com", "New & Growing", "CA", "Low Risk", 12.0, "Standard", Decimal("80.00"), AS_OF],
+        ["D", "Di Jones", "d.jones@example.com", "Declining", "TX", "High Risk", 95.0, "Platinum", Decimal("300.00"), AS_OF],
+    ]
+    return session.create_dataframe(rows, schema=schema)
+
+
+def selected_ids(profile, **selection) -> list[str]:
+    return ids_of(data_access.selected_customers(profile, data_access.CustomerFilter(**selection)))
+
+
+def test_filters_count_a_customer_without_spend_as_zero_lifetime_value(tiny_profile):
+    assert selected_ids(tiny_profile, ltv_range=(0, 120)) == ["A", "B", "C"]
+    assert selected_ids(tiny_profile, ltv_range=(50, 120)) == ["A", "C"]
+    assert selected_ids(tiny_profile, risk_categories=["Not scored"]) == ["B"]
+    assert selected_ids(tiny_profile, segments=["Declining"], risk_categories=["High Risk", "Not scored"]) == ["A", "B", "D"]
+    assert selected_ids(tiny_profile, segments=["Declining"], states=["CA", "TX"], card_types=["Gold"]) == ["A"]
+    assert selected_ids(tiny_profile) == ["A", "B", "C", "D"]
+
+
+def test_selection_summary_counts_no_spend_as_zero_and_averages_scored_customers_only(tiny_profile):
+    declining = data_access.CustomerFilter(segments=["Declining"])
+    summary = data_access.selection_summary(
+        data_access.plain_numbers(data_access.selection_summary_query(tiny_profile, declining).to_pandas())
     )
-    assert list(data_access.filter_profile(profile, ltv_range=(0, 120))["CUSTOMER_ID"]) == ["A", "B", "C"]
-    assert list(data_access.filter_profile(profile, ltv_range=(50, 120))["CUSTOMER_ID"]) == ["A", "C"]
-    assert list(data_access.filter_profile(profile, risk_categories=["Not scored"])["CUSTOMER_ID"]) == ["B"]
-    assert list(
-        data_access.filter_profile(profile, segments=["Declining"], risk_categories=["High Risk", "Not scored"])["CUSTOMER_ID"]
-    ) == ["A", "B"]
+    assert (summary.customers, summary.total_ltv) == (3, 420.0)
+    assert summary.average_ltv == pytest.approx(140.0)  # B counts as $0
+    assert summary.average_risk_score == pytest.approx((81.5 + 95.0) / 2)  # B is not scored
+    nobody = data_access.CustomerFilter(states=["WA"])
+    empty = data_access.selection_summary(data_access.selection_summary_query(tiny_profile, nobody).to_pandas())
+    assert (empty.customers, empty.average_ltv, empty.average_risk_score) == (0, None, None)
+
+
+def test_facets_offer_the_values_present_and_not_scored(tiny_profile):
+    facets = data_access.profile_facets(data_access.plain_numbers(data_access.profile_facets_query(tiny_profile).to_pandas()))
+    assert (facets.customers, facets.as_of) == (4, AS_OF)
+    assert facets.segments == ("Declining", "New & Growing")
+    assert facets.states == ("CA", "NY", "TX")
+    assert facets.risk_categories == ("Low Risk", "High Risk", "Not scored")
+    assert facets.card_types == ("Standard", "Gold", "Platinum")
+    assert facets.ltv_bounds == (0, 300)
+
+
+@pytest.mark.parametrize(
+    ("text", "columns", "expected"),
+    [
+        ("smith", data_access.SEARCH_COLUMNS, ["B", "C"]),
+        ("SMITH@", ("EMAIL",), ["C"]),
+        ("y_s", ("EMAIL",), ["C"]),
+        ("y_s", ("FULL_NAME",), []),  # "_" is a character, not a wildcard ("Cy Smith")
+        ("100%", ("FULL_NAME",), ["B"]),
+        ("o%s", ("FULL_NAME",), []),  # so is "%"
+        ("O'BRIEN", ("FULL_NAME",), ["A"]),
+        ("", data_access.SEARCH_COLUMNS, ["A", "B", "C", "D"]),
+    ],
+)
+def test_search_matches_literal_text_in_any_case(tiny_profile, text, columns, expected):
+    rows = data_access.customer_search_query(tiny_profile, text, columns, limit=200).to_pandas()
+    assert list(rows["CUSTOMER_ID"]) == expected
+    assert set(rows["MATCHES"]) <= {len(expected)}
+
+
+def test_search_counts_every_match_but_returns_the_first_by_id(tiny_profile):
+    rows = data_access.customer_search_query(tiny_profile, "example.com", ("EMAIL",), limit=2).to_pandas()
+    assert list(rows["CUSTOMER_ID"]) == ["A", "C"]
+    assert list(rows["MATCHES"]) == [3, 3]
+
+
+def test_customer_lists_are_ordered_limited_and_narrow(tiny_profile):
+    by_value = data_access.customer_list_query(
+        tiny_profile, data_access.CustomerFilter(), ("CUSTOMER_ID", "LIFETIME_VALUE"), data_access.BY_LIFETIME_VALUE, 3
+    ).to_pandas()
+    assert list(by_value.columns) == ["CUSTOMER_ID", "LIFETIME_VALUE"]
+    assert list(by_value["CUSTOMER_ID"]) == ["D", "A", "C"]
+    by_risk = data_access.customer_list_query(
+        tiny_profile, data_access.CustomerFilter(segments=["Declining"]),
+        ("CUSTOMER_ID", "CHURN_RISK_SCORE", "LIFETIME_VALUE"), data_access.BY_CHURN_RISK, None,
+    ).to_pandas()
+    assert list(by_risk["CUSTOMER_ID"]) == ["D", "A", "B"]  # not scored last

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
-import pandas as pd
 import streamlit as st
+
+from data_access import AppData, CustomerFilter, Ordering
+
+# Streamlit 1.52 added `download_button(data=callable)`: the file is built only when it is clicked.
+# Streamlit in Snowflake's warehouse runtime offers 1.51, where the button takes the file's bytes.
+BUILDS_DOWNLOADS_ON_CLICK = tuple(int(part) for part in st.__version__.split(".")[:2]) >= (1, 52)
 
 
 def money(value: float | None) -> str:
@@ -47,18 +53,9 @@ def plain(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:])", r"\\\1", text)
 
 
-def ltv_bounds(profile: pd.DataFrame) -> tuple[int, int]:
-    """Whole-dollar bounds that contain every customer's lifetime value."""
-    values = profile["LIFETIME_VALUE"].fillna(0.0)
-    if values.empty:
-        return 0, 1
-    low, high = int(math.floor(values.min())), int(math.ceil(values.max()))
-    return low, max(high, low + 1)
-
-
-def ltv_range_slider(label: str, profile: pd.DataFrame, key: str) -> tuple[int, int]:
-    """A lifetime-value range slider whose remembered value is kept inside the current data's bounds."""
-    low, high = ltv_bounds(profile)
+def ltv_range_slider(label: str, bounds: tuple[int, int], key: str) -> tuple[int, int]:
+    """A lifetime-value range slider over whole-dollar `bounds`, its remembered value kept inside them."""
+    low, high = bounds
     remembered = st.session_state.get(key)
     if remembered is None:
         st.session_state[key] = (low, high)
@@ -88,6 +85,21 @@ def figure(traces: list, x_title: str = "", y_title: str = "", **layout: object)
     }
     base.update(layout)
     return go.Figure(data=traces, layout=base)
+
+
+def customer_csv_download(
+    label: str, data: AppData, selection: CustomerFilter, columns: Sequence[str], order: Ordering, file_name: str, key: str
+) -> None:
+    """A button that downloads every customer of the selection (not only those listed) as CSV.
+
+    Where Streamlit can, the file is read and built when the button is clicked; else it is built now
+    (once per selection and database stamp), as older Streamlit needs the bytes with the button.
+    """
+    if BUILDS_DOWNLOADS_ON_CLICK:
+        contents = data.customer_list_export(selection, columns, order)
+    else:
+        contents = data.customer_list_csv(selection, columns, order)
+    st.download_button(label, data=contents, file_name=file_name, mime="text/csv", key=key)
 
 
 def chart(column, title: str, figure_object, key: str) -> None:

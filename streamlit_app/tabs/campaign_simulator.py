@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from campaign import CampaignResult, campaign_result, recommendation, roi_sensitivity, validate_inputs
-from data_access import NOT_SCORED, RISK_ORDER, SEGMENT_ORDER, AppData, csv_bytes, filter_profile, ordered_values
-from tabs import cents, chart, count, figure, keep_choices, ltv_range_slider, money, percent
+from data_access import BY_CHURN_RISK, AppData, CustomerFilter
+from tabs import cents, chart, count, customer_csv_download, figure, keep_choices, ltv_range_slider, money, percent
 
+# The target list's columns; it is ordered BY_CHURN_RISK: most at risk first, then highest lifetime value.
 TARGET_COLUMNS = (
     "CUSTOMER_ID", "FULL_NAME", "EMAIL", "STATE", "CUSTOMER_SEGMENT", "CHURN_RISK_CATEGORY", "CHURN_RISK_SCORE",
     "LIFETIME_VALUE",
@@ -17,25 +17,14 @@ TARGET_COLUMNS = (
 DEFAULT_SEGMENT = "Declining"
 
 
-def target_list(audience: pd.DataFrame) -> pd.DataFrame:
-    """The customers to contact, most at risk first, then highest lifetime value: one row per customer."""
-    ordered = audience.sort_values(
-        ["CHURN_RISK_SCORE", "LIFETIME_VALUE", "CUSTOMER_ID"], ascending=[False, False, True], na_position="last"
-    )
-    return ordered[list(TARGET_COLUMNS)].reset_index(drop=True)
-
-
 def render(data: AppData) -> None:
-    profile = data.profile()
+    facets = data.facets()
     st.subheader("Campaign Simulator")
     st.caption(
         "Expected value of a retained customer = 20% of lifetime value (about one year of spend). "
         "ROI = (value − cost) / cost."
     )
-    segments = ordered_values(profile["CUSTOMER_SEGMENT"], SEGMENT_ORDER)
-    risks = ordered_values(profile["CHURN_RISK_CATEGORY"], RISK_ORDER)
-    if profile["CHURN_RISK_CATEGORY"].isna().any():
-        risks.append(NOT_SCORED)
+    segments, risks = list(facets.segments), list(facets.risk_categories)
     if "camp_segments" not in st.session_state:
         st.session_state["camp_segments"] = [DEFAULT_SEGMENT] if DEFAULT_SEGMENT in segments else []
     keep_choices("camp_segments", segments)
@@ -45,7 +34,7 @@ def render(data: AppData) -> None:
     left, right = st.columns(2)
     chosen_segments = left.multiselect("Segment", segments, key="camp_segments", placeholder="All segments")
     chosen_risks = right.multiselect("Churn risk", risks, key="camp_risks", placeholder="All risk levels")
-    ltv = ltv_range_slider("Lifetime value", profile, key="camp_ltv")
+    ltv = ltv_range_slider("Lifetime value", facets.ltv_bounds, key="camp_ltv")
 
     st.markdown("**Campaign parameters**")
     a, b, c = st.columns(3)
@@ -53,25 +42,31 @@ def render(data: AppData) -> None:
     contact_cost = b.number_input("Contact cost per customer ($)", value=5.0, step=1.0, format="%.2f", key="camp_contact_cost")
     retention_pct = c.number_input("Expected retention rate (%)", value=30.0, step=5.0, format="%.1f", key="camp_retention")
 
-    audience = filter_profile(profile, chosen_segments, (), chosen_risks, (), ltv)
+    audience = CustomerFilter(segments=chosen_segments, risk_categories=chosen_risks, ltv_range=ltv)
+    chosen = data.customer_selection(audience, TARGET_COLUMNS, BY_CHURN_RISK)
+    customers = chosen.summary.customers
     problems = validate_inputs(incentive, contact_cost, retention_pct)
     if problems:
         for problem in problems:
             st.error(problem)
-        st.caption(f"Audience: {count(len(audience))} customers. Fix the parameters above to see the results.")
+        st.caption(f"Audience: {count(customers)} customers. Fix the parameters above to see the results.")
         return
-    if audience.empty:
+    if not customers:
         st.warning("No customers match this audience. Choose more segments or risk levels, or widen the LTV range.")
         return
 
-    average_ltv = float(audience["LIFETIME_VALUE"].fillna(0.0).mean())  # no approved spend yet = $0
-    result = campaign_result(len(audience), average_ltv, incentive, contact_cost, retention_pct / 100)
+    # A customer without approved spend counts as $0 of lifetime value.
+    result = campaign_result(customers, chosen.summary.average_ltv, incentive, contact_cost, retention_pct / 100)
     _results(result)
     _sensitivity(result)
-    targets = target_list(audience)
-    st.markdown(f"**Target list** ({count(len(targets))} customers)")
+    st.markdown(f"**Target list** ({count(customers)} customers)")
+    if not chosen.complete:
+        st.caption(
+            f"Showing the first {count(len(chosen.customers))} of {count(customers)}, most at risk first; "
+            "the download holds all of them."
+        )
     st.dataframe(
-        targets,
+        chosen.customers,
         key="camp_targets",
         hide_index=True,
         column_config={
@@ -85,12 +80,9 @@ def render(data: AppData) -> None:
             "LIFETIME_VALUE": st.column_config.NumberColumn("Lifetime value", format="$%.2f"),
         },
     )
-    st.download_button(
-        "Download the target list (CSV)",
-        data=csv_bytes(targets),
-        file_name="campaign_targets.csv",
-        mime="text/csv",
-        key="camp_download",
+    customer_csv_download(
+        "Download the target list (CSV)", data, audience, TARGET_COLUMNS, BY_CHURN_RISK,
+        file_name="campaign_targets.csv", key="camp_download",
     )
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from data_access import TRANSACTION_LIMIT, AppData, filter_transactions, ordered_values, search_customers
+from data_access import TRANSACTION_LIMIT, AppData, filter_transactions, ordered_values
 from tabs import cents, chart, count, figure, keep_choices, money, plain, score
 
 SEARCH_FIELDS = {
@@ -40,7 +40,6 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def render(data: AppData) -> None:
-    profile = data.profile()
     st.subheader("Customer 360")
     by, text = st.columns([1, 3])
     field = by.selectbox("Search by", list(SEARCH_FIELDS), key="c360_search_by")
@@ -50,33 +49,34 @@ def render(data: AppData) -> None:
         placeholder="Part of a customer ID, name or email (any case)",
         max_chars=200,
     )
-    matches = search_customers(profile, query, SEARCH_FIELDS[field])
-    if matches.empty:
+    matches = data.search(query, SEARCH_FIELDS[field], MAX_CHOICES)
+    if not matches.total:
         st.info(f"No customer's {field.lower()} contains “{plain(query.strip())}”.")
         return
-    choices = matches.head(MAX_CHOICES)
-    labels = customer_labels(choices)
+    labels = customer_labels(matches.customers)
     options = list(labels)
     if st.session_state.get("c360_customer") not in labels:
         # Set, not forget: an explicit value is sent to the browser, which otherwise keeps showing the
         # previous customer's label while the page shows the first match.
         st.session_state["c360_customer"] = options[0]
-    found = f"{count(len(matches))} match" + ("" if len(matches) == 1 else "es")
-    shown = "" if len(matches) <= MAX_CHOICES else f"; the first {MAX_CHOICES} by ID are listed, refine the search"
+    found = f"{count(matches.total)} match" + ("" if matches.total == 1 else "es")
+    shown = "" if matches.total <= len(options) else f"; the first {count(len(options))} by ID are listed, refine the search"
     customer_id = st.selectbox("Customer", options, format_func=labels.get, key="c360_customer")
     st.caption(f"{found}{shown}")
-    customer = profile[profile["CUSTOMER_ID"] == customer_id].iloc[0]
+    view = data.customer(customer_id)
+    if view is None:  # gone from the profile since the search was read
+        st.info("This customer is no longer in the profile. Search again.")
+        return
 
-    _profile(customer)
-    history = data.customer_history(customer_id)
+    _profile(view.profile)
     st.markdown("**Card type and credit-limit history**")
     st.dataframe(
-        history_table(history),
+        history_table(view.history),
         key="c360_history_table",
         hide_index=True,
         column_config={"Credit limit": st.column_config.NumberColumn(format="$%.2f")},
     )
-    _transactions(data.customer_transactions(customer_id), customer_id)
+    _transactions(view.transactions, customer_id)
 
 
 def _profile(customer: pd.Series) -> None:

@@ -6,17 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from data_access import (
-    CARD_ORDER,
-    NOT_SCORED,
-    RISK_ORDER,
-    SEGMENT_ORDER,
-    AppData,
-    csv_bytes,
-    filter_profile,
-    ordered_values,
-)
-from tabs import chart, count, figure, keep_choices, ltv_range_slider, money, score
+from data_access import BY_LIFETIME_VALUE, NOT_SCORED, RISK_ORDER, AppData, CustomerFilter
+from tabs import chart, count, customer_csv_download, figure, keep_choices, ltv_range_slider, money, score
 
 LIST_COLUMNS = (
     "CUSTOMER_ID", "FULL_NAME", "EMAIL", "STATE", "CARD_TYPE", "CUSTOMER_SEGMENT", "LIFETIME_VALUE",
@@ -38,84 +29,67 @@ LIST_LABELS = {
 RISK_COLOURS = {"Low Risk": "#2ca02c", "Medium Risk": "#ff7f0e", "High Risk": "#d62728", NOT_SCORED: "#9e9e9e"}
 
 
-def risk_options(profile: pd.DataFrame) -> list[str]:
-    """Risk categories present, plus "Not scored" when some customers have no churn score yet."""
-    options = ordered_values(profile["CHURN_RISK_CATEGORY"], RISK_ORDER)
-    if profile["CHURN_RISK_CATEGORY"].isna().any():
-        options.append(NOT_SCORED)
-    return options
-
-
-def customer_list(selected: pd.DataFrame) -> pd.DataFrame:
-    """The list shown and exported: one row per customer, highest lifetime value first."""
-    ordered = selected.sort_values(["LIFETIME_VALUE", "CUSTOMER_ID"], ascending=[False, True])
-    return ordered[list(LIST_COLUMNS)].reset_index(drop=True)
-
-
 def render(data: AppData) -> None:
-    profile = data.profile()
+    facets = data.facets()
     st.subheader("Segment Explorer")
-    segments = ordered_values(profile["CUSTOMER_SEGMENT"], SEGMENT_ORDER)
-    states = ordered_values(profile["STATE"])
-    risks = risk_options(profile)
-    cards = ordered_values(profile["CARD_TYPE"], CARD_ORDER)
-    for key, options in (("seg_segments", segments), ("seg_states", states), ("seg_risks", risks), ("seg_cards", cards)):
-        keep_choices(key, options)
+    for key, options in (
+        ("seg_segments", facets.segments), ("seg_states", facets.states),
+        ("seg_risks", facets.risk_categories), ("seg_cards", facets.card_types),
+    ):
+        keep_choices(key, list(options))
 
     left, middle, right, last = st.columns(4)
-    chosen_segments = left.multiselect("Segment", segments, key="seg_segments", placeholder="All segments")
-    chosen_states = middle.multiselect("State", states, key="seg_states", placeholder="All states")
+    chosen_segments = left.multiselect("Segment", facets.segments, key="seg_segments", placeholder="All segments")
+    chosen_states = middle.multiselect("State", facets.states, key="seg_states", placeholder="All states")
     chosen_risks = right.multiselect(
         "Churn risk",
-        risks,
+        facets.risk_categories,
         key="seg_risks",
         placeholder="All risk levels",
         help="Churn risk category from the latest model; 'Not scored' = no prediction yet.",
     )
-    chosen_cards = last.multiselect("Card type", cards, key="seg_cards", placeholder="All card types")
-    ltv = ltv_range_slider("Lifetime value", profile, key="seg_ltv")
+    chosen_cards = last.multiselect("Card type", facets.card_types, key="seg_cards", placeholder="All card types")
+    ltv = ltv_range_slider("Lifetime value", facets.ltv_bounds, key="seg_ltv")
 
-    selected = filter_profile(profile, chosen_segments, chosen_states, chosen_risks, chosen_cards, ltv)
-    shown = customer_list(selected)
-    scored = selected["CHURN_RISK_SCORE"].dropna()
-    lifetime_value = selected["LIFETIME_VALUE"].fillna(0.0)  # no approved spend yet = $0
+    selection = CustomerFilter(chosen_segments, chosen_states, chosen_risks, chosen_cards, ltv)
+    chosen = data.customer_selection(selection, LIST_COLUMNS, BY_LIFETIME_VALUE)
+    summary = chosen.summary
     a, b, c, d = st.columns(4)
-    a.metric("Customers", count(len(selected)))
-    b.metric("Total LTV", money(float(lifetime_value.sum())))
-    c.metric("Average LTV", money(float(lifetime_value.mean())) if len(selected) else "—")
+    a.metric("Customers", count(summary.customers))
+    b.metric("Total LTV", money(summary.total_ltv))
+    c.metric("Average LTV", money(summary.average_ltv) if summary.customers else "—")
     d.metric(
         "Average churn risk",
-        score(float(scored.mean())) if len(scored) else "—",
+        score(summary.average_risk_score) if summary.average_risk_score is not None else "—",
         help="Mean churn risk score (0-100) of the scored customers shown.",
     )
 
-    if selected.empty:
+    if not summary.customers:
         st.info("No customers match these filters. Remove a filter or widen the lifetime-value range.")
     else:
-        _charts(selected)
+        _charts(summary.groups)
 
-    st.markdown(f"**Customers** ({count(len(shown))})")
-    st.dataframe(
-        shown,
-        key="seg_table",
-        hide_index=True,
-        column_config=LIST_LABELS,
-    )
-    st.download_button(
-        "Download these customers (CSV)",
-        data=csv_bytes(shown),
-        file_name="segment_customers.csv",
-        mime="text/csv",
-        key="seg_download",
+    st.markdown(f"**Customers** ({count(summary.customers)})")
+    if not chosen.complete:
+        st.caption(
+            f"Showing the {count(len(chosen.customers))} with the highest lifetime value of "
+            f"{count(summary.customers)}; the download holds all of them."
+        )
+    st.dataframe(chosen.customers, key="seg_table", hide_index=True, column_config=LIST_LABELS)
+    customer_csv_download(
+        "Download these customers (CSV)", data, selection, LIST_COLUMNS, BY_LIFETIME_VALUE,
+        file_name="segment_customers.csv", key="seg_download",
     )
 
 
-def _charts(selected: pd.DataFrame) -> None:
+def _charts(groups: pd.DataFrame) -> None:
+    """Segment mix, average lifetime value per segment and customers per state and risk, from the summary's counts."""
     by_segment = (
-        selected.groupby("CUSTOMER_SEGMENT", as_index=False)
-        .agg(CUSTOMERS=("CUSTOMER_ID", "count"), AVERAGE_LTV=("LIFETIME_VALUE", "mean"))
+        groups.groupby("CUSTOMER_SEGMENT", as_index=False)[["CUSTOMERS", "LIFETIME_VALUE"]]
+        .sum()
         .sort_values("CUSTOMERS", ascending=False)
     )
+    by_segment["AVERAGE_LTV"] = by_segment["LIFETIME_VALUE"] / by_segment["CUSTOMERS"]
     mix = figure(
         [go.Pie(labels=by_segment["CUSTOMER_SEGMENT"], values=by_segment["CUSTOMERS"], hole=0.35, sort=False)],
         legend={"orientation": "v"},
@@ -126,8 +100,8 @@ def _charts(selected: pd.DataFrame) -> None:
         "",
         "Average LTV ($)",
     )
-    risk = selected["CHURN_RISK_CATEGORY"].fillna(NOT_SCORED)
-    by_state = selected.assign(RISK=risk).groupby(["STATE", "RISK"], as_index=False).agg(CUSTOMERS=("CUSTOMER_ID", "count"))
+    risk = groups["CHURN_RISK_CATEGORY"].fillna(NOT_SCORED)
+    by_state = groups.assign(RISK=risk).groupby(["STATE", "RISK"], as_index=False)["CUSTOMERS"].sum()
     top_states = list(by_state.groupby("STATE")["CUSTOMERS"].sum().nlargest(15).index)
     by_state = by_state[by_state["STATE"].isin(top_states)]
     traces = []
