@@ -1,7 +1,13 @@
-"""Benchmark: the AI Assistant's execution accuracy on held-out paraphrases, and its answer times.
+"""Benchmark: the AI Assistant's exact-structure accuracy, execution accuracy on held-out paraphrases, and times.
 
     python bench/bench_assistant.py --home DIR     # a home whose gold layer `c360 run` built (real generated data)
     python bench/bench_assistant.py                # the small test world of tests/test_assistant.py, in a temp home
+    python bench/bench_assistant.py --structure-only   # the generated evaluation set and parse times only
+
+Structure: the generated evaluation set (c360_pipeline.semantic.evaluation: templates × the model's synonyms ×
+values, fixed seed, a held-out slice split by template) parsed and compared with each question's expected
+structure, per question family: right, wrong and refused counted apart (a refusal beats a wrong answer), and
+the parse time per question.
 
 Accuracy: each intent's expected result is computed in pandas from the gold tables read whole; a
 paraphrase is correct when the assistant returns the same rows (order-free, columns matched by name).
@@ -95,7 +101,62 @@ def expected_results(tables: dict[str, pd.DataFrame], as_of: date) -> dict[str, 
         "recency_by_segment": by(p, ["CUSTOMER_SEGMENT"], "AVERAGE_DAYS_SINCE_LAST_TRANSACTION",
                                  p.groupby("CUSTOMER_SEGMENT")["DAYS_SINCE_LAST_TRANSACTION"].mean()),
         "weekend_spend_90_days": pd.DataFrame({"TOTAL_SPEND": [weekend90["TRANSACTION_AMOUNT"].sum()]}),
+        **analyst_results(p, fact, t, as_of),
     }
+
+
+def analyst_results(p: pd.DataFrame, fact: pd.DataFrame, t: pd.DataFrame, as_of: date) -> dict[str, pd.DataFrame]:
+    """One pandas answer per question of the analysts' set (shares, windows, inactivity, scoped figures)."""
+    def one(label: str, value) -> pd.DataFrame:
+        return pd.DataFrame({label: [value]})
+
+    def days(frame, start, end):
+        return frame[(frame["DATE_KEY"] >= _key(start)) & (frame["DATE_KEY"] <= _key(end))]
+
+    risk = p["CHURN_RISK_CATEGORY"]
+    idle = p["DAYS_SINCE_LAST_TRANSACTION"]
+    march = days(fact, date(as_of.year, 3, 1), date(as_of.year, 3, 31))
+    march = march[march["STATUS"] == "approved"]
+    targets = p[p["IS_RETENTION_TARGET"].astype(bool)].sort_values("CUSTOMER_ID")
+    spend_90 = p["SPEND_LAST_90_DAYS"].astype(float)
+    first_quarter = days(t, date(as_of.year, 1, 1), date(as_of.year, 3, 31))
+    return {
+        "retention_eligible": targets[["CUSTOMER_ID", "FULL_NAME", "IS_RETENTION_TARGET"]].head(100),
+        "high_risk_share": one("HIGH_RISK_SHARE", (risk == "High Risk").mean()),
+        "travelers_90_day_spend": one("TOTAL_SPEND_LAST_90_DAYS",
+                                      spend_90[p["CUSTOMER_SEGMENT"] == "High-Value Travelers"].sum()),
+        "idle_60_days": one("CUSTOMER_COUNT", int(((idle >= 60) | idle.isna()).sum())),
+        "decline_share": one("DECLINE_RATE", (fact["STATUS"] == "declined").mean()),
+        "online_share_march": one("TRANSACTION_SHARE", (march["CHANNEL"] == "Online").mean()),
+        "premium_lowest_ticket": one("MIN_AVG_TRANSACTION_VALUE",
+                                     p[p["CARD_TYPE"] == "Premium"]["AVG_TRANSACTION_VALUE"].min()),
+        "spend_q1": one("TOTAL_SPEND", first_quarter["TRANSACTION_AMOUNT"].sum()),
+        "not_high_risk": one("CUSTOMER_COUNT", int(((risk != "High Risk") & risk.notna()).sum())),
+        "platinum_high_risk_share": one("HIGH_RISK_SHARE", (risk[p["CARD_TYPE"] == "Platinum"] == "High Risk").mean()),
+        "declining_top_limit": one("MAX_CREDIT_LIMIT", p[p["CUSTOMER_SEGMENT"] == "Declining"]["CREDIT_LIMIT"].max()),
+        "idle_30_days_score": one("AVERAGE_CHURN_RISK_SCORE", p[(idle >= 30) | idle.isna()]["CHURN_RISK_SCORE"].mean()),
+    }
+
+
+# Questions written the way analysts type them (the shapes the seed's suggested questions and a new user's
+# first session used); measured with the generated set's rule: wrong answers and refusals counted apart.
+ANALYSTS: dict[str, tuple[str, ...]] = {
+    "retention_eligible": ("Show me customers eligible for retention campaigns",
+                           "which customers are eligible for a retention offer"),
+    "high_risk_share": ("what percentage of customers are high risk", "share of customers at high risk"),
+    "travelers_90_day_spend": ("total 90-day spend of High-Value Travelers", "the total of 90 day spend for frequent travelers"),
+    "idle_60_days": ("how many customers haven't made a purchase in 60 days",
+                     "number of customers with no transactions in the last 60 days"),
+    "decline_share": ("what share of transactions were declined", "percentage of transactions that were declined"),
+    "online_share_march": ("what percentage of transactions were online in March",
+                           "share of transactions made online in March"),
+    "premium_lowest_ticket": ("lowest average transaction value among premium card holders",),
+    "spend_q1": ("total spend in Q1", "how much was spent in the first quarter"),
+    "not_high_risk": ("how many customers are not high risk",),
+    "platinum_high_risk_share": ("what percentage of Platinum cardholders are high risk",),
+    "declining_top_limit": ("highest credit limit among Declining customers", "what is the highest credit limit of declining customers"),
+    "idle_30_days_score": ("average churn risk score of customers who haven't purchased in 30 days",),
+}
 
 
 HELD_OUT: dict[str, tuple[str, ...]] = {
@@ -198,10 +259,78 @@ def profile_built(home: Path) -> bool:
     return engine.database_file(home).exists() and built(PipelineConfig.build(home=home))
 
 
+def structure_report() -> list[float]:
+    """Exact-structure accuracy of the generated evaluation set per family and slice; returns parse times (ms)."""
+    from collections import Counter, defaultdict
+
+    from c360_pipeline.semantic.evaluation import evaluation_set, judge
+
+    parse_ms: list[float] = []
+    judge(evaluation_set()[0])  # the lexicon and catalog are built once per process, before timing
+    counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    wrong: list[str] = []
+    cases = evaluation_set()
+    for case in cases:
+        began = time.perf_counter()
+        verdict, detail = judge(case)
+        parse_ms.append((time.perf_counter() - began) * 1000)
+        slice_ = "held-out" if case.held_out else "tuned"
+        counts[(slice_, case.family)][verdict] += 1
+        if verdict == "wrong":
+            wrong.append(f"  wrong ({slice_}): {case.question!r} -> {detail}")
+    print(f"generated evaluation set: {len(cases):,} questions "
+          f"({sum(not c.held_out for c in cases):,} tuned, {sum(c.held_out for c in cases):,} held-out by template)")
+    print(f"  {'slice':9s} {'family':42s} {'n':>5s} {'right':>7s} {'wrong':>6s} {'refused':>8s}")
+    for slice_ in ("tuned", "held-out"):
+        total: Counter = Counter()
+        for (name, family), counter in sorted(counts.items()):
+            if name != slice_:
+                continue
+            total += counter
+            n = sum(counter.values())
+            print(f"  {slice_:9s} {family:42s} {n:5d} {counter['right'] / n:7.1%} {counter['wrong']:6d} {counter['refused']:8d}")
+        n = sum(total.values())
+        print(f"  {slice_:9s} {'ALL':42s} {n:5d} {total['right'] / n:7.1%} {total['wrong']:6d} {total['refused']:8d}")
+    for line in wrong[:40]:
+        print(line)
+    ordered = sorted(parse_ms)
+    print(f"parse time per question: median {statistics.median(ordered):.2f} ms, "
+          f"p95 {ordered[int(0.95 * len(ordered))]:.2f} ms, max {ordered[-1]:.2f} ms")
+    return parse_ms
+
+
+def execution_report(name: str, questions: dict[str, tuple[str, ...]], expected: dict, warehouse,
+                     by_table: dict[str, list[tuple[float, float]]]) -> None:
+    """Execution accuracy of a hand-written set: right rows, wrong rows and refusals counted apart."""
+    right, wrong, refused = 0, [], []
+    for intent, phrasings in questions.items():
+        for question in phrasings:
+            answer, wall, cpu = timed(question, warehouse)
+            if answer.query is not None:
+                by_table["profile" if answer.query.base_table == "customer_360_profile" else "fact"].append((wall, cpu))
+            if answer.refused:
+                refused.append(f"  refused: {intent}: {question!r} -> {answer.interpretation}")
+            elif same_rows(answer, expected[intent]):
+                right += 1
+            else:
+                wrong.append(f"  WRONG: {intent}: {question!r} -> {answer.interpretation}")
+    total = right + len(wrong) + len(refused)
+    print(f"{name}: {right / total:.1%} right of {total}, {len(wrong)} wrong, {len(refused)} refused")
+    for line in wrong + refused:
+        print(line)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, help="home with the gold layer built by `c360 run`; else the test world")
+    parser.add_argument("--structure-only", action="store_true",
+                        help="only the generated evaluation set and parse times (no database)")
     args = parser.parse_args()
+    structure_report()
+    if args.structure_only:
+        return 0
+    print()
+    test_world = None
     if args.home is not None and profile_built(args.home):
         # Read-only, as `c360 ask` reads a built home.
         session = engine.reader_session(args.home)
@@ -214,7 +343,8 @@ def main() -> int:
         home = args.home or Path(tempfile.mkdtemp(prefix="c360-bench-assistant-"))
         session = local_session(home)
         warehouse = Warehouse.of(session, PipelineConfig.build(home=home))
-        write_world(warehouse, build_world())
+        test_world = build_world()
+        write_world(warehouse, test_world)
         print(f"test world in {home}")
     names = ("CUSTOMER_360_PROFILE", "FCT_TRANSACTIONS", "DIM_DATE", "DIM_MERCHANT_CATEGORY")
     tables = {name: warehouse.to_pandas("GOLD", name) for name in names}
@@ -228,30 +358,14 @@ def main() -> int:
 
     expected = expected_results(tables, as_of)
     by_table: dict[str, list[tuple[float, float]]] = {"profile": [], "fact": []}
-    misses, total = [], 0
-    for intent, questions in HELD_OUT.items():
-        for question in questions:
-            total += 1
-            answer, wall, cpu = timed(question, warehouse)
-            if answer.query is not None:
-                by_table["profile" if answer.query.base_table == "customer_360_profile" else "fact"].append((wall, cpu))
-            if not same_rows(answer, expected[intent]):
-                misses.append(f"{intent}: {question!r} -> {answer.interpretation}")
-    print(f"\nheld-out paraphrase execution accuracy: {(total - len(misses)) / total:.1%} of {total}")
-    for miss in misses:
-        print(f"  miss: {miss}")
-    misses2, total2 = [], 0
-    for intent, questions in HELD_OUT_2.items():
-        for question in questions:
-            total2 += 1
-            answer, wall, cpu = timed(question, warehouse)
-            if answer.query is not None:
-                by_table["profile" if answer.query.base_table == "customer_360_profile" else "fact"].append((wall, cpu))
-            if not same_rows(answer, expected[intent]):
-                misses2.append(f"{intent}: {question!r} -> {answer.interpretation}")
-    print(f"second held-out batch: {(total2 - len(misses2)) / total2:.1%} of {total2}")
-    for miss in misses2:
-        print(f"  miss: {miss}")
+    execution_report("held-out paraphrases (execution)", HELD_OUT, expected, warehouse, by_table)
+    execution_report("second held-out batch (execution)", HELD_OUT_2, expected, warehouse, by_table)
+    execution_report("analysts' questions (execution)", ANALYSTS, expected, warehouse, by_table)
+    if test_world is not None:
+        from test_assistant_paraphrases import PARAPHRASES, _expected
+
+        execution_report("tests' paraphrases (execution, the set the grammar was written against)", PARAPHRASES,
+                         _expected(test_world), warehouse, by_table)
     for question in all_suggestions():
         answer, wall, cpu = timed(question, warehouse)
         by_table["profile" if answer.query.base_table == "customer_360_profile" else "fact"].append((wall, cpu))

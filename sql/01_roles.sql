@@ -61,6 +61,15 @@ GRANT READ ON STAGE C360.OPS.SEMANTIC TO ROLE C360_ANALYST;
 -- App owner: what the analyst reads (inherited), plus creating the app in GOLD from its files on the app stage.
 GRANT CREATE STREAMLIT ON SCHEMA C360.GOLD TO ROLE C360_APP_OWNER;
 GRANT READ ON STAGE C360.OPS.APP TO ROLE C360_APP_OWNER;
+-- The app's AI Assistant calls Cortex Analyst with its owner's rights: Cortex Analyst reads the semantic
+-- model from its stage as the owner (READ on the stage, USAGE on its schema) and the generated SQL runs on
+-- GOLD as the owner (SELECT, above). Granted to the owner itself, so the app does not depend on what the
+-- analyst role is given; nothing else in OPS. (Cortex itself comes with SNOWFLAKE.CORTEX_USER, which
+-- Snowflake grants to PUBLIC unless the account revoked it.)
+GRANT USAGE ON DATABASE C360 TO ROLE C360_APP_OWNER;
+GRANT USAGE ON SCHEMA C360.GOLD TO ROLE C360_APP_OWNER;
+GRANT USAGE ON SCHEMA C360.OPS TO ROLE C360_APP_OWNER;
+GRANT READ ON STAGE C360.OPS.SEMANTIC TO ROLE C360_APP_OWNER;
 
 -- Engineer: every layer read/write, the landing stage, the procedures and the task graph (operate, not own).
 GRANT USAGE ON SCHEMA C360.BRONZE TO ROLE C360_ENGINEER;

@@ -5,8 +5,10 @@ engine; Snowpark's `session.query_history()` records every statement the step se
 local connection reports the Snowflake SQL, as a connector does). Every statement is parsed with
 sqlglot's Snowflake dialect, and:
 
-* no table with masked columns (sql/02_security.sql) is ever replaced (`CREATE OR REPLACE TABLE`) once
-  it exists: that would drop its masking policies;
+* no table with masked columns (`masking.MASKED_COLUMNS`) is ever replaced (`CREATE OR REPLACE TABLE`)
+  once it exists: that would drop its masking policies; when a step creates one, it creates it empty and
+  its first rows come in a later statement, after the policies are attached (on Snowflake; the local
+  engine has none, and the statements Snowflake gets are checked on a fake Snowflake session below);
 * no statement names a local file or directory: a procedure runs in the account, not on this disk;
 * every table a statement reads was created by the DDL in sql/ or by an earlier statement of the run.
 
@@ -26,13 +28,15 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from c360_pipeline import dag, engine
+from c360_pipeline import dag, engine, masking
+from c360_pipeline.config import PipelineConfig
 from c360_pipeline.engine.fakesnow_adapter import if_not_exists_after_table_name, scoped_temporary
 
 from test_snowflake_path import call_as_task, fake_task_graph_runtime, generated_delivery, land  # noqa: E402
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
-_MASKED_COLUMN = re.compile(r"(?i)ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?([\w.$\"]+)\s+MODIFY\s+COLUMN\s+(\w+)\s+SET\s+MASKING\s+POLICY")
+# Column names that hold a customer's email or name wherever they appear.
+PII_COLUMNS = {"EMAIL", "FIRST_NAME", "LAST_NAME", "FULL_NAME"}
 
 
 def name_of(table: exp.Table) -> str:
@@ -46,11 +50,9 @@ def parsed(sql: str) -> exp.Expr:
 
 
 def masked_tables() -> dict[str, set[str]]:
-    """Tables with masked columns and those columns, as sql/02_security.sql attaches the policies."""
-    found: dict[str, set[str]] = {}
-    for table, column in _MASKED_COLUMN.findall((SQL_DIR / "02_security.sql").read_text()):
-        found.setdefault(table.replace('"', "").upper(), set()).add(column.upper())
-    return found
+    """Tables with masked columns and those columns, as `masking.MASKED_COLUMNS` declares them."""
+    cfg = PipelineConfig.build()
+    return {cfg.table(layer, table): set(masking.policies_of(cfg, layer, table)) for layer, table in masking.MASKED_COLUMNS}
 
 
 def ddl_tables() -> set[str]:
@@ -98,13 +100,21 @@ def captured(tmp_path_factory) -> dict:
                 with session.query_history(include_describe=True) as history:
                     call_as_task(session, step.name)
                 calls.append((run, step.name, [q.sql_text for q in history.queries]))
+        # The columns of every table the two nights built, read from DuckDB's own catalog.
+        built = engine.bulk_connection(session).execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE upper(table_catalog) = 'C360' AND table_schema IN ('BRONZE', 'SILVER', 'GOLD', 'OPS')"
+        ).fetchall()
     finally:
         session.close()
         if previous is None:
             os.environ.pop("C360_HOME", None)
         else:
             os.environ["C360_HOME"] = previous
-    return {"calls": calls, "home": home, "root": root}
+    columns: dict[str, set[str]] = {}
+    for schema, table, column in built:
+        columns.setdefault(f"C360.{schema}.{table}".upper(), set()).add(column.upper())
+    return {"calls": calls, "home": home, "root": root, "columns": columns}
 
 
 def test_every_step_sends_sql_and_all_of_it_parses_as_snowflake_sql(captured):
@@ -179,3 +189,155 @@ def test_every_table_read_is_created_by_the_ddl_or_an_earlier_statement(captured
             if isinstance(statement, exp.Create) and target:
                 existing.add(target)
     assert not unknown, unknown[:5]
+
+
+# ------------------------------------------------------------------------------------------
+# masking policies: attached by the writer when it creates a masked table
+
+
+def test_a_masked_table_is_created_empty_and_gets_its_rows_from_a_later_statement(captured):
+    """No row of a masked table exists before its policies: the table is created with no rows (`… WHERE 1 = 0`,
+    reading no table), the policies are attached (on Snowflake, see the fake-session test below), then rows go in."""
+    masked = masked_tables()
+    created, filled_later = set(), set()
+    for _, _, statements in captured["calls"]:
+        for sql in statements:
+            statement = parsed(sql)
+            target = target_of(statement)
+            if target not in masked:
+                continue
+            if isinstance(statement, exp.Create):
+                empty = any(w.this.sql("snowflake") == "1 = 0" for w in statement.find_all(exp.Where))
+                assert empty and not tables_read(statement), f"{target} created with rows: {sql[:300]}"
+                created.add(target)
+            elif isinstance(statement, exp.Insert) and target in created:
+                filled_later.add(target)
+    assert created == set(masked)  # the first night creates every masked table, each one empty
+    # Bronze rows come from the engine's bulk load (not a session statement); the others by INSERT.
+    assert filled_later >= set(masked) - {"C360.BRONZE.RAW_CUSTOMERS"}
+
+
+def test_every_table_the_pipeline_builds_with_names_or_emails_is_declared_masked(captured):
+    """The declaration covers every table that holds PII columns, and each declared column exists."""
+    columns = captured["columns"]
+    assert len(columns) > 15
+    holding_pii = {table for table, names in columns.items() if names & PII_COLUMNS}
+    masked = masked_tables()
+    assert holding_pii == set(masked)
+    for table, masked_columns in masked.items():
+        assert masked_columns == columns[table] & PII_COLUMNS, table
+
+
+class RecordingSnowflakeSession:
+    """Stands in for a Snowflake session (a live account cannot exist here): records every statement sent and
+    every table write, in order; a table is missing until a write creates it (as on an empty account)."""
+
+    _conn = None
+
+    def __init__(self):
+        self.statements: list[str] = []
+        self.events: list[tuple] = []
+        self.tables: dict[str, int] = {}
+
+    def sql(self, text):
+        self.statements.append(text)
+        self.events.append(("sql", text))
+        return self
+
+    def collect(self):
+        return []
+
+    def table(self, name):
+        if name not in self.tables:
+            raise LookupError(f"table {name} does not exist")
+        return _RecordedFrame(self, self.tables[name])
+
+    def create_dataframe(self, data, schema=None):
+        return _RecordedFrame(self, len(data))
+
+
+class _RecordedFrame:
+    def __init__(self, session: RecordingSnowflakeSession, rows: int):
+        self.session, self.rows, self.write = session, rows, self
+
+    def limit(self, _):
+        return self
+
+    def collect(self):
+        return []
+
+    def save_as_table(self, name, mode, **_):
+        self.session.events.append(("write", name, mode, self.rows))
+        self.session.tables[name] = self.session.tables.get(name, 0) * (mode == "append") + self.rows
+
+
+def test_on_snowflake_the_declared_policies_are_attached_column_by_column():
+    cfg = PipelineConfig.build(database="ACME")
+    fake = RecordingSnowflakeSession()
+    policies = masking.policies_of(cfg, "GOLD", "DIM_CUSTOMER")
+
+    sent = engine.attach_masking_policies(fake, cfg.table("GOLD", "DIM_CUSTOMER"), policies)
+
+    assert sent == fake.statements and len(sent) == 4
+    assert set(sent) == {
+        f"ALTER TABLE ACME.GOLD.DIM_CUSTOMER MODIFY COLUMN {column} SET MASKING POLICY ACME.OPS.{policy} FORCE"
+        for column, policy in (("EMAIL", "MASK_EMAIL"), ("FIRST_NAME", "MASK_NAME"), ("LAST_NAME", "MASK_NAME"),
+                               ("FULL_NAME", "MASK_NAME"))
+    }
+    # The same form sql/05_masking.sql uses (there with IF EXISTS, for tables not built yet).
+    from test_sql import unmodelled_form
+
+    for statement in sent:
+        kind, match = unmodelled_form(statement.replace("ALTER TABLE ", "ALTER TABLE IF EXISTS ", 1))
+        assert kind == "ATTACH MASKING POLICY" and match["table"] == "ACME.GOLD.DIM_CUSTOMER"
+
+
+def test_a_table_without_pii_gets_no_policy_statement_and_the_local_engine_none_at_all(session):
+    fake = RecordingSnowflakeSession()
+    assert engine.attach_masking_policies(fake, "C360.GOLD.FCT_TRANSACTIONS", {}) == [] and fake.statements == []
+    cfg = PipelineConfig.build()
+    with session.query_history() as history:
+        sent = engine.attach_masking_policies(session, "C360.GOLD.DIM_CUSTOMER", masking.policies_of(cfg, "GOLD", "DIM_CUSTOMER"))
+    assert sent == [] and history.queries == []  # DuckDB has no masking policies
+
+
+def test_on_snowflake_the_writer_attaches_policies_before_a_new_masked_table_gets_its_first_row():
+    import pandas as pd
+    from snowflake.snowpark.types import StringType, StructField, StructType
+
+    from c360_pipeline.warehouse import Warehouse
+
+    cfg = PipelineConfig.build(engine="snowflake")
+    fake = RecordingSnowflakeSession()
+    schema = StructType([StructField(c, StringType()) for c in ("CUSTOMER_ID", "EMAIL", "FIRST_NAME", "LAST_NAME")])
+    rows = pd.DataFrame({"CUSTOMER_ID": ["C1"], "EMAIL": ["ana@example.com"], "FIRST_NAME": ["Ana"], "LAST_NAME": ["Lopez"]})
+
+    Warehouse(fake, cfg).write_pandas(rows, schema, "SILVER", "STG_CUSTOMERS", mode="append")
+
+    writes = [e for e in fake.events if e[0] == "write"]
+    attached = [i for i, e in enumerate(fake.events) if e[0] == "sql" and "SET MASKING POLICY" in e[1]]
+    assert writes == [("write", "C360.SILVER.STG_CUSTOMERS", "overwrite", 0),  # created empty
+                      ("write", "C360.SILVER.STG_CUSTOMERS", "append", 1)]  # then its rows
+    assert len(attached) == 3
+    first_row = fake.events.index(writes[1])
+    assert max(attached) < first_row and min(attached) > fake.events.index(writes[0])
+
+    # The next night the table exists: rows are appended, nothing is created or attached again.
+    fake.events.clear()
+    Warehouse(fake, cfg).write_pandas(rows, schema, "SILVER", "STG_CUSTOMERS", mode="append")
+    assert [e[:3] for e in fake.events if e[0] == "write"] == [("write", "C360.SILVER.STG_CUSTOMERS", "append")]
+    assert not [e for e in fake.events if e[0] == "sql" and "MASKING" in e[1]]
+
+
+def test_on_snowflake_a_table_without_pii_is_written_in_one_statement():
+    import pandas as pd
+    from snowflake.snowpark.types import StringType, StructField, StructType
+
+    from c360_pipeline.warehouse import Warehouse
+
+    fake = RecordingSnowflakeSession()
+    schema = StructType([StructField("CATEGORY", StringType())])
+    Warehouse(fake, PipelineConfig.build(engine="snowflake")).write_pandas(
+        pd.DataFrame({"CATEGORY": ["travel"]}), schema, "GOLD", "DIM_MERCHANT_CATEGORY")
+    assert [e for e in fake.events if e[0] == "write"] == [("write", "C360.GOLD.DIM_MERCHANT_CATEGORY", "overwrite", 1)]
+    assert not [e for e in fake.events if e[0] == "sql" and "MASKING" in e[1]]

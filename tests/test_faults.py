@@ -1,8 +1,9 @@
 """Faults a run must survive without losing or doubling a row, proved on real `c360 run` processes.
 
 One small world (40 customers, about 19 months of transactions) is built once without faults: the
-reference. Every faulted home gets the same raw files and must end with the same tables, compared by
-row count and a content hash per table (`snapshot`):
+reference. Every faulted home gets the same raw files (a fault on a finished home starts from a copy of
+the reference home) and must end with the same tables, compared by row count and a content hash per
+table (`snapshot`):
 
 * kill -9 at the start of every DAG step (and of the finalizer), chained: the first run is killed as
   ingest_bronze starts, the plain `c360 run` after it as stage_silver starts, and so on; the last
@@ -56,9 +57,19 @@ RUN_TIME_COLUMNS = {
     "CHECKED_AT": "when a data-quality check ran (OPS.DQ_RESULTS)",
     "RUN_ID": "the run's id (OPS.DQ_RESULTS)",
 }
-# OPS.PIPELINE_RUNS has one row per step per run: a home that took five runs has five runs' rows. It is
-# checked instead for its last run (every step succeeded), and OPS.DQ_RESULTS for the last run's checks.
-PER_RUN_TABLES = {"OPS.PIPELINE_RUNS"}
+# OPS ledgers whose rows record runs rather than data: two homes with the same tables hold different rows
+# there whenever they took a different number of runs (a killed chain took fifteen, `--only` adds one each
+# time). Every other table — business tables and the ledgers of what was loaded and staged
+# (OPS.LOADED_FILES, OPS.SILVER_BATCHES, OPS.BATCH_ACCOUNTING) — must be identical, all rows compared.
+PER_RUN_TABLES = {
+    # One row per step per run. Compared instead: the last run's steps all succeeded (`all_succeeded`).
+    "OPS.PIPELINE_RUNS": "one row per step per run",
+    # One row per check per run that ran data_quality; a run of another step alone adds none, and a killed
+    # chain holds the checks of every run that got that far. Compared instead: the latest checks, the
+    # verdict on the tables as they stand (`LATEST_RUN_TABLES`).
+    "OPS.DQ_RESULTS": "one row per data-quality check per run that ran data_quality",
+}
+LATEST_RUN_TABLES = {"OPS.DQ_RESULTS"}
 
 RESULTS: list[tuple[str, str, str]] = []
 
@@ -76,10 +87,13 @@ def fault_table(request):
         return
     width = max(len(fault) for fault, _, _ in RESULTS)
     step_width = max(len(step) for _, step, _ in RESULTS)
-    reporter.write_line("")
-    reporter.write_line(f"{'fault':<{width}}  {'step':<{step_width}}  result")
-    for fault, step, result in RESULTS:
-        reporter.write_line(f"{fault:<{width}}  {step:<{step_width}}  {result}")
+    lines = ["", f"{'fault':<{width}}  {'step':<{step_width}}  result"]
+    lines += [f"{fault:<{width}}  {step:<{step_width}}  {result}" for fault, step, result in RESULTS]
+    # Written past pytest's output capture, so the table shows when every test passed too.
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+        for line in lines:
+            reporter.write_line(line)
 
 
 @pytest.fixture(scope="module")
@@ -124,14 +138,13 @@ def snapshot(home: Path) -> dict[str, tuple[int, str]]:
     """Row count and content hash of every table of the home (run-time columns left out), and its models."""
     tables: dict[str, tuple[int, str]] = {}
     with contextlib.closing(duckdb.connect(str(home / "C360.db"), read_only=True)) as duck:
-        last_run = last_run_id(duck)
         names = duck.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'C360' "
             "AND table_type = 'BASE TABLE' AND table_schema IN ('BRONZE', 'SILVER', 'GOLD', 'OPS') ORDER BY 1, 2"
         ).fetchall()
         for schema, table in names:
             name = f"{schema}.{table}"
-            if name in PER_RUN_TABLES:
+            if name in PER_RUN_TABLES and name not in LATEST_RUN_TABLES:
                 continue
             columns = [
                 row[0] for row in duck.execute(
@@ -140,10 +153,11 @@ def snapshot(home: Path) -> dict[str, tuple[int, str]]:
                 ).fetchall()
                 if row[0] not in RUN_TIME_COLUMNS
             ]
-            where = " WHERE RUN_ID = ?" if name == "OPS.DQ_RESULTS" else ""
+            # The latest run's rows of a per-run ledger; every row of any other table.
+            where = (f" WHERE RUN_ID = (SELECT RUN_ID FROM C360.{schema}.{table} ORDER BY CHECKED_AT DESC, RUN_ID DESC "
+                     "LIMIT 1)") if name in LATEST_RUN_TABLES else ""
             rows = duck.execute(
-                f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)} FROM C360.{schema}.{table}{where}",
-                [last_run] if where else [],
+                f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)} FROM C360.{schema}.{table}{where}"
             ).fetchall()
             tables[name] = (len(rows), digest(rows))
     models = sorted(p.name for p in (home / "models").iterdir()) if (home / "models").exists() else []
@@ -196,13 +210,31 @@ def all_succeeded(home: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def reference(new_home) -> dict[str, tuple[int, str]]:
-    """The tables of one uninterrupted run."""
+def reference_home(new_home) -> Path:
+    """A home built by one uninterrupted run (left as it is: tests that fault a finished home copy it)."""
     home = new_home("reference")
     completed = run_command(home)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert all_succeeded(home)
-    return snapshot(home)
+    return home
+
+
+@pytest.fixture(scope="module")
+def reference(reference_home) -> dict[str, tuple[int, str]]:
+    """The tables of one uninterrupted run."""
+    return snapshot(reference_home)
+
+
+@pytest.fixture(scope="module")
+def finished_home(reference_home, tmp_path_factory):
+    """A copy of the reference home: a finished home, as a run leaves it (database, landing stage, models)."""
+
+    def make(name: str) -> Path:
+        home = tmp_path_factory.mktemp(name) / "home"
+        shutil.copytree(reference_home, home)
+        return home
+
+    return make
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,9 +333,23 @@ def test_kill_9_at_the_start_of_every_step_then_a_plain_run_ends_as_an_uninterru
 # --only STEP on a finished home changes nothing
 
 
+def ledger_rows(home: Path) -> dict[str, int]:
+    """Rows in each per-run ledger of the home."""
+    with contextlib.closing(duckdb.connect(str(home / "C360.db"), read_only=True)) as duck:
+        return {name: duck.execute(f"SELECT COUNT(*) FROM C360.{name}").fetchall()[0][0] for name in PER_RUN_TABLES}
+
+
 def test_rerunning_any_step_alone_changes_nothing(resumed_home, reference, capsys):
     for step in STEPS:
+        before = ledger_rows(resumed_home)
         assert cli.main(["run", "--home", str(resumed_home), *WORLD, "--only", step]) == 0, capsys.readouterr().out
+        # The run is recorded as what it was: this one step and the finalizer, both done.
+        assert last_run_statuses(resumed_home).keys() == {step, dag.FINALIZER.name}
+        assert all_succeeded(resumed_home), last_run_statuses(resumed_home)
+        after = ledger_rows(resumed_home)
+        assert after["OPS.PIPELINE_RUNS"] == before["OPS.PIPELINE_RUNS"] + 2
+        # Only data_quality records checks; its new verdict is compared with the reference's below.
+        assert (after["OPS.DQ_RESULTS"] > before["OPS.DQ_RESULTS"]) == (step == "data_quality"), (step, before, after)
         changed = differences(snapshot(resumed_home), reference)
         RESULTS.append(("c360 run --only", step, "same hashes" if not changed else "CHANGED: " + "; ".join(changed)))
         assert changed == [], f"--only {step} changed: {changed}"
@@ -313,11 +359,11 @@ def test_rerunning_any_step_alone_changes_nothing(resumed_home, reference, capsy
 # writes that fail: the file-size limit and a database the run may not write
 
 
-def test_a_write_beyond_the_file_size_limit_fails_its_step_and_keeps_the_previous_tables(new_home, reference):
+def test_a_write_beyond_the_file_size_limit_fails_its_step_and_keeps_the_previous_tables(finished_home, reference):
     """With RLIMIT_FSIZE the kernel refuses a write past the limit (EFBIG, as a full disk does)."""
-    home = new_home("limited")
-    assert run_command(home).returncode == 0
+    home = finished_home("limited")
     before = snapshot(home)
+    assert before == reference
     limited = run_command(home, file_size_limit=64 * 1024)
     assert limited.returncode != 0, limited.stdout
     assert "File too large" in limited.stdout + limited.stderr, limited.stdout + limited.stderr
@@ -366,9 +412,8 @@ def unwritable(path: Path) -> Iterator[None]:
         path.chmod(mode)
 
 
-def test_a_database_the_run_may_not_write_stops_it_with_a_clear_message(new_home, reference):
-    home = new_home("read-only")
-    assert run_command(home).returncode == 0
+def test_a_database_the_run_may_not_write_stops_it_with_a_clear_message(finished_home):
+    home = finished_home("read-only")
     before = snapshot(home)
     database = home / "C360.db"
     with unwritable(database):

@@ -108,3 +108,67 @@ def test_the_dimension_is_written_by_one_rebuild_with_no_merge(session, star_cfg
     statements = [q.sql_text.strip().upper() for q in history.queries]
     assert not any(s.startswith("MERGE") for s in statements)
     assert any(s.startswith("INSERT  OVERWRITE  INTO C360.GOLD.DIM_CUSTOMER") for s in statements)
+
+
+# --- the transforms on tiny explicit inputs ---------------------------------------------------------
+
+STG_CUSTOMER_COLUMNS = ["CUSTOMER_ID", "FIRST_NAME", "LAST_NAME", "EMAIL", "AGE", "STATE", "CITY", "EMPLOYMENT_STATUS",
+                        "CARD_TYPE", "CREDIT_LIMIT", "ACCOUNT_OPEN_DATE", "UPDATED_AT"]
+
+
+def stg_customers(session, records: list[tuple[str, str, str, str]]):
+    """STG_CUSTOMERS rows of one customer opened 2024-01-10: (updated_at, card type, credit limit, city)."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    rows = [["CUST00000001", "Ana", "Lopez", "ana@example.com", 34, "CA", city, "Employed", card, Decimal(limit),
+             date(2024, 1, 10), datetime.fromisoformat(at)] for at, card, limit, city in records]
+    return session.create_dataframe(rows, schema=STG_CUSTOMER_COLUMNS)
+
+
+def dimension_frame(stg):
+    return gold.dim_customer(gold.customer_changes(gold.daily_customer_states(stg)), gold.latest_customer_attributes(stg))
+
+
+def dimension_of(stg) -> pd.DataFrame:
+    return dimension_frame(stg).to_pandas().sort_values("VALID_FROM").reset_index(drop=True)
+
+
+def test_versions_start_on_changes_only_and_a_day_keeps_its_last_record(session):
+    dimension = dimension_of(stg_customers(session, [
+        ("2024-01-15 10:00:00", "Standard", "5000.00", "Fresno"),
+        ("2024-03-01 09:00:00", "Gold", "8000.00", "Fresno"),
+        ("2024-03-01 15:00:00", "Platinum", "20000.00", "Fresno"),   # same day: the day's last record wins
+        ("2024-04-01 09:00:00", "Platinum", "20000.00", "Fresno"),   # unchanged: no new version
+        ("2024-05-01 09:00:00", "Standard", "5000.00", "Oakland"),   # back to an earlier state: a new version
+    ]))
+    assert list(dimension["CARD_TYPE"]) == ["Standard", "Platinum", "Standard"]
+    assert list(dimension["VALID_FROM"]) == [date(2024, 1, 10), date(2024, 3, 1), date(2024, 5, 1)]  # opens with the account
+    assert list(dimension["VALID_TO"]) == [date(2024, 3, 1), date(2024, 5, 1), gold.OPEN_END]
+    assert list(dimension["IS_CURRENT"]) == [False, False, True]
+    assert set(dimension["CITY"]) == {"Oakland"}  # Type 1: the latest record's value on every version
+    assert dimension["CUSTOMER_KEY"].is_unique
+
+
+def test_the_fact_keys_each_transaction_to_the_version_valid_on_its_day(session, star_cfg):
+    from datetime import datetime
+
+    warehouse = Warehouse(session, star_cfg)
+    dimension = dimension_frame(stg_customers(session, [
+        ("2024-01-15 10:00:00", "Standard", "5000.00", "Fresno"), ("2024-03-01 09:00:00", "Gold", "8000.00", "Fresno"),
+    ]))
+    transactions = session.create_dataframe(
+        [[k, f"TXN{k}", "CUST00000001", datetime.fromisoformat(at), 10.0, "Corner Grocer", "Grocery Stores", "Mobile",
+          "approved", "B1"]
+         for k, at in enumerate(["2024-01-05 12:00:00", "2024-02-29 23:59:00", "2024-03-01 00:00:00", "2024-06-30 08:00:00"])],
+        schema=["_RECORD_ID", "TRANSACTION_ID", "CUSTOMER_ID", "TRANSACTION_DATE", "TRANSACTION_AMOUNT", "MERCHANT_NAME",
+                "MERCHANT_CATEGORY", "CHANNEL", "STATUS", "_BATCH_ID"],
+    )
+    categories = warehouse.dataframe(gold.merchant_categories(), gold.DIM_MERCHANT_CATEGORY_SCHEMA)
+    calendar = warehouse.dataframe(gold.calendar_days(date(2024, 1, 5), date(2024, 6, 29)), gold.DIM_DATE_SCHEMA)
+    fact = gold.fct_transactions(transactions, gold.customer_versions(dimension), categories, calendar).to_pandas()
+    cards = dict(zip(dimension.to_pandas()["CUSTOMER_KEY"], dimension.to_pandas()["CARD_TYPE"]))
+    keyed = {row.TRANSACTION_ID: (cards[row.CUSTOMER_KEY], row.DATE_KEY) for row in fact.itertuples()}
+    # Before the account opened: the first version. 2024-06-30 is not in DIM_DATE: not keyed (the step then
+    # refuses the batch, naming DIM_DATE).
+    assert keyed == {"TXN0": ("Standard", 20240105), "TXN1": ("Standard", 20240229), "TXN2": ("Gold", 20240301)}

@@ -25,7 +25,7 @@ from c360_pipeline import marts
 from c360_pipeline.catalog import CATEGORY_BY_NAME
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.contracts import contract_for
-from c360_pipeline.gold import DIM_MERCHANT_CATEGORY_SCHEMA, merchant_categories
+from c360_pipeline.gold import DIM_DATE_SCHEMA, DIM_MERCHANT_CATEGORY_SCHEMA, calendar_days, merchant_categories
 from c360_pipeline.sessions import local_session
 from c360_pipeline.warehouse import Warehouse
 
@@ -84,7 +84,7 @@ class World:
         key = next(c["CUSTOMER_KEY"] for c in reversed(self.customers) if c["CUSTOMER_ID"] == cid)
         self.transactions.append({
             "TRANSACTION_KEY": number, "TRANSACTION_ID": f"T{number:05d}", "CUSTOMER_KEY": key, "CUSTOMER_ID": cid,
-            "DATE_KEY": marts.day_key(day), "MERCHANT_CATEGORY_KEY": CATEGORY_BY_NAME[category].key,
+            "DATE_KEY": int(f"{day:%Y%m%d}"), "MERCHANT_CATEGORY_KEY": CATEGORY_BY_NAME[category].key,
             "MERCHANT_CATEGORY": category, "MERCHANT_NAME": "Shop", "TRANSACTION_AMOUNT": Decimal(amount),
             "STATUS": status, "CHANNEL": "Online", "TRANSACTION_DATE": datetime.combine(day, datetime.min.time()),
             "_BATCH_ID": "20250630",
@@ -100,6 +100,10 @@ class World:
             self.spend(cid, date(2025, 2, 15), prior)
 
     def write(self, warehouse: Warehouse) -> None:
+        """The gold tables the marts read; DIM_DATE spans the first transaction day through as_of, as dim_date builds it."""
+        as_of = warehouse.cfg.as_of
+        days = [t["TRANSACTION_DATE"].date() for t in self.transactions] or [as_of]
+        warehouse.write_pandas(calendar_days(min(days), max(days + [as_of])), DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
         warehouse.write_pandas(pd.DataFrame(self.customers), DIM_CUSTOMER_SCHEMA, "GOLD", "DIM_CUSTOMER")
         warehouse.write_pandas(pd.DataFrame(self.transactions, columns=[f.name for f in FCT_SCHEMA.fields]),
                                FCT_SCHEMA, "GOLD", "FCT_TRANSACTIONS")
@@ -121,7 +125,7 @@ def module_session():
 
 
 def rows_of(frame) -> pd.DataFrame:
-    """A lazy frame's rows in pandas (the emulator's to_pandas misaligns integer columns after a filter)."""
+    """A lazy frame's rows in pandas, as collected (money as Decimal, exactly as computed)."""
     return pd.DataFrame([row.as_dict() for row in frame.collect()])
 
 
@@ -131,14 +135,9 @@ def module_warehouse(session, home: Path, as_of: date = AS_OF) -> Warehouse:
 
 # --- segments --------------------------------------------------------------------------------------
 
-def window_spend(facts):
+def window_spend(facts, categories):
     """The segment step's spend per customer, from an in-memory fact."""
-    categories = merchant_categories()
-    rows = marts.window_spend_rows(
-        facts, marts.category_keys(categories, "IS_TRAVEL"),
-        marts.category_keys(categories, "IS_NECESSITY"), AS_OF, 90,
-    )
-    return marts.window_spend(rows)
+    return marts.window_spend(facts, categories, AS_OF, 90)
 
 
 # customer id -> (expected segment, why)
@@ -204,8 +203,8 @@ SEGMENT_WORLD = segment_world()  # fills SEGMENT_CASES at import, for parametris
 @pytest.fixture(scope="module")
 def segments(module_session, tmp_path_factory) -> pd.DataFrame:
     warehouse = module_warehouse(module_session, tmp_path_factory.mktemp("segments"))
-    customers, facts, _ = SEGMENT_WORLD.frames(warehouse)
-    spend = window_spend(facts)
+    customers, facts, categories = SEGMENT_WORLD.frames(warehouse)
+    spend = window_spend(facts, categories)
     thresholds = warehouse.cfg.segments
     frame = rows_of(marts.customer_segments(marts.current_customers(customers), spend, AS_OF, thresholds))
     return frame.set_index("CUSTOMER_ID")
@@ -280,8 +279,8 @@ def test_thresholds_come_from_config(module_session, tmp_path):
     warehouse = module_warehouse(module_session, tmp_path)
     world = World()
     world.windows(world.customer("C1", "Premium"), "9000.00", "9000.00", travel="3000.00")  # 3,000 a month
-    customers, facts, _ = world.frames(warehouse)
-    spend = window_spend(facts)
+    customers, facts, categories = world.frames(warehouse)
+    spend = window_spend(facts, categories)
     lowered = warehouse.cfg.segments.model_copy(update={"high_value_monthly_spend": 3000.0})
     default = marts.customer_segments(customers, spend, AS_OF, warehouse.cfg.segments).collect()[0]
     custom = marts.customer_segments(customers, spend, AS_OF, lowered).collect()[0]
@@ -510,3 +509,26 @@ def test_profile_grain_invariant_catches_a_missing_customer(profile_home):
     profile = profile_home.read("GOLD", "CUSTOMER_360_PROFILE")
     check = next(c for c in contract_for("GOLD", "CUSTOMER_360_PROFILE").checks() if c.name.endswith("current_customer"))
     assert check.failing_rows(profile.filter(profile["CUSTOMER_ID"] != "SILENT"), profile_home.read) == 1
+
+
+def test_month_over_month_statement_does_not_grow_with_history(tmp_path):
+    """Months are rows of a spine joined to the spend, not one SELECT per month: two months of history and
+    thirty compile to statements of the same size."""
+    sizes = {}
+    for months in (2, 30):
+        session = local_session()
+        try:
+            warehouse = module_warehouse(session, tmp_path / f"history-{months}")
+            world = World()
+            world.customer("C1")
+            for k in range(months):  # the 10th of each month, back from June 2025
+                world.spend("C1", date(2025 - (k + 6) // 12, 12 - (k + 6) % 12, 10), "10.00")
+            world.write(warehouse)
+            with session.query_history() as history:
+                marts.run_hero_metrics(session, warehouse.cfg)
+            table = warehouse.name("GOLD", "METRIC_MOM_SPEND_CHANGE")
+            sizes[months] = sum(len(q.sql_text) for q in history.queries if table in q.sql_text)
+            assert len(warehouse.to_pandas("GOLD", "METRIC_MOM_SPEND_CHANGE")) == months
+        finally:
+            session.close()
+    assert sizes[2] == sizes[30], sizes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -351,18 +351,18 @@ def test_rekey_updates_stale_rows_in_place(session, cfg):
     session.sql(f"CREATE SCHEMA IF NOT EXISTS {cfg.schema('GOLD')}").collect()
     old_key, gold_key, standard_key = -1653294659661889544, -1920030110860337452, 7
     session.create_dataframe(
-        [[1, "CUST00000001", standard_key, 20250105], [2, "CUST00000001", standard_key, 20250120],
-         [3, "CUST00000001", old_key, 20250301]],
-        schema=["TRANSACTION_KEY", "CUSTOMER_ID", "CUSTOMER_KEY", "DATE_KEY"],
+        [[1, "CUST00000001", standard_key, datetime(2025, 1, 5, 9)], [2, "CUST00000001", standard_key, datetime(2025, 1, 20, 9)],
+         [3, "CUST00000001", old_key, datetime(2025, 3, 1, 9)]],
+        schema=["TRANSACTION_KEY", "CUSTOMER_ID", "CUSTOMER_KEY", "TRANSACTION_DATE"],
     ).write.save_as_table(warehouse.name("GOLD", "FCT_TRANSACTIONS"), mode="overwrite")
-    ranges = session.create_dataframe(
-        [["CUST00000001", standard_key, 20240101, 20250115, 20240101],
-         ["CUST00000001", gold_key, 20250115, 99991231, 20240101]],
-        schema=["CUSTOMER_ID", "CUSTOMER_KEY", "_FROM_KEY", "_TO_KEY", "_FIRST_KEY"],
-    )
+    versions = gold.customer_versions(session.create_dataframe(
+        [["CUST00000001", standard_key, date(2024, 1, 1), date(2025, 1, 15)],
+         ["CUST00000001", gold_key, date(2025, 1, 15), date(9999, 12, 31)]],
+        schema=["CUSTOMER_ID", "CUSTOMER_KEY", "VALID_FROM", "VALID_TO"],
+    ))
 
-    assert gold.rekey_fact(warehouse, ranges) == 2
-    assert gold.rekey_fact(warehouse, ranges) == 0
+    assert gold.rekey_fact(warehouse, versions) == 2
+    assert gold.rekey_fact(warehouse, versions) == 0
 
     rows = warehouse.read("GOLD", "FCT_TRANSACTIONS").collect()
     assert sorted((r["TRANSACTION_KEY"], r["CUSTOMER_KEY"]) for r in rows) == [(1, standard_key), (2, gold_key), (3, gold_key)]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pandas as pd
 import pytest
 from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import DoubleType, StringType, StructField, StructType
 
-from c360_pipeline.contracts import Check, TableContract
-from c360_pipeline.quality import evaluate_contracts, run_data_quality
+from c360_pipeline.config import PipelineConfig
+from c360_pipeline.contracts import Check, TableContract, all_contracts
+from c360_pipeline.quality import evaluate_check, evaluate_contracts, run_data_quality
 from c360_pipeline.runner import execute_step
+from c360_pipeline.sessions import local_session
+from c360_pipeline.warehouse import Warehouse
 
 ORDERS = StructType([
     StructField("ORDER_ID", StringType()),
@@ -151,3 +155,168 @@ def test_error_failure_raises_from_the_procedure_so_the_task_fails(session, cfg,
     assert recorded["STEP"] == "data_quality" and recorded["STATUS"] == "failed"
 
 
+
+
+# --- batched evaluation -------------------------------------------------------------------------
+
+
+def test_the_checks_of_a_table_are_counted_in_one_query(session, cfg, warehouse):
+    """Key, not-null, accepted values, a relationship and a row invariant over one table: one query reads its rows."""
+    write_orders(warehouse, [("O1", "C1", "approved", 10.0), ("O1", "C9", "refunded", -3.0), ("O3", None, "approved", 1.0)])
+    negative = Check("QA_ORDERS.amount_not_negative", "warn", condition=F.col("AMOUNT") < 0)
+    with session.query_history() as history:
+        outcomes, _ = evaluate_contracts(session, cfg, [orders_contract((negative,))])
+    reading = [q.sql_text for q in history.queries if "QA_ORDERS" in q.sql_text and "LIMIT 0" not in q.sql_text
+               and not q.sql_text.lstrip().upper().startswith("DESCRIBE")]
+    assert len(reading) == 1, reading
+    assert {o.check: o.failing_rows for o in outcomes} == {
+        "QA_ORDERS.unique(ORDER_ID)": 1, "QA_ORDERS.not_null(CUSTOMER_ID)": 1, "QA_ORDERS.accepted_values(STATUS)": 1,
+        "QA_ORDERS.relationship(CUSTOMER_ID->QA_CUSTOMERS.CUSTOMER_ID)": 1, "QA_ORDERS.amount_not_negative": 1,
+    }
+
+
+def test_an_empty_table_passes_every_batched_check(session, cfg, warehouse):
+    write_orders(warehouse, [])
+    outcomes, _ = evaluate_contracts(session, cfg, [orders_contract()])
+    assert len(outcomes) == 4 and all(o.status == "passed" and o.failing_rows == 0 for o in outcomes), outcomes
+
+
+def test_a_broken_check_is_named_and_the_other_checks_of_its_table_still_count(session, cfg, warehouse):
+    write_orders(warehouse, [("O1", "C1", "approved", 1.0), ("O1", "C9", "approved", 2.0)])
+    broken = TableContract(
+        "GOLD", "QA_ORDERS", "one row per order", primary_key=("ORDER_ID",), not_null=("NO_SUCH_COLUMN",),
+        relationships={"CUSTOMER_ID": ("GOLD", "QA_CUSTOMERS", "CUSTOMER_ID"), "ORDER_ID": ("GOLD", "QA_NOT_BUILT", "ORDER_ID")},
+    )
+    outcomes = {o.check: o for o in evaluate_contracts(session, cfg, [broken])[0]}
+    assert outcomes["QA_ORDERS.not_null(NO_SUCH_COLUMN)"].status == "error"
+    assert "NO_SUCH_COLUMN" in outcomes["QA_ORDERS.not_null(NO_SUCH_COLUMN)"].error
+    assert outcomes["QA_ORDERS.relationship(ORDER_ID->QA_NOT_BUILT.ORDER_ID)"].status == "error"
+    assert "QA_NOT_BUILT" in outcomes["QA_ORDERS.relationship(ORDER_ID->QA_NOT_BUILT.ORDER_ID)"].error
+    assert outcomes["QA_ORDERS.unique(ORDER_ID)"].failing_rows == 1
+    assert outcomes["QA_ORDERS.relationship(CUSTOMER_ID->QA_CUSTOMERS.CUSTOMER_ID)"].failing_rows == 1
+
+
+CUSTOMERS_IN_WORLD, AS_OF = 40, date(2025, 6, 30)
+
+
+def _tamper(warehouse: Warehouse, layer: str, table: str, edit) -> None:
+    """Rewrite a table with `edit(rows)` applied to its rows (in pandas), keeping its schema."""
+    schema = warehouse.read(layer, table).schema
+    rows = warehouse.to_pandas(layer, table)
+    warehouse.write_pandas(edit(rows), schema, layer, table)
+
+
+def _broken_stg_transactions(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = pd.concat([rows, rows.iloc[:2]], ignore_index=True)  # two transaction ids delivered twice
+    rows.loc[2, "STATUS"] = "refunded"
+    rows.loc[3, "CUSTOMER_ID"] = "CUST99999999"  # no such customer
+    rows.loc[4, "TRANSACTION_AMOUNT"] = -1
+    rows.loc[5, "CHANNEL"] = None
+    return rows
+
+
+def _broken_dim_customer(rows: pd.DataFrame) -> pd.DataFrame:
+    current = rows.index[rows["IS_CURRENT"]][0]
+    earlier = rows.index[~rows["IS_CURRENT"] & (rows["CUSTOMER_ID"] != rows.loc[current, "CUSTOMER_ID"])][0]
+    rows.loc[current, "IS_CURRENT"] = False  # a customer left without a current version
+    rows.loc[earlier, "CARD_TYPE"] = "Titanium"
+    return pd.concat([rows, rows.loc[[earlier]]], ignore_index=True)  # a version key twice
+
+
+def _broken_fact(rows: pd.DataFrame) -> pd.DataFrame:
+    rows.loc[:1, "DATE_KEY"] = 19000101  # a day the date dimension does not have
+    rows.loc[2, "MERCHANT_CATEGORY_KEY"] = None  # missing, so not an orphan
+    return rows
+
+
+def _broken_features(rows: pd.DataFrame) -> pd.DataFrame:
+    rows.loc[0, "CUTOFF_DATE"] = None
+    rows.loc[2, "TRAVEL_SHARE"] = 1.5
+    rows.loc[3, "SPEND_30D"] = None
+    return pd.concat([rows, rows.iloc[[1]]], ignore_index=True)
+
+
+def _broken_predictions(rows: pd.DataFrame) -> pd.DataFrame:
+    rows.loc[0, "MODEL_VERSION"] = "v-never-trained"
+    rows.loc[1, "CHURN_PROBABILITY"] = 1.2
+    return rows
+
+
+def _broken_profile(rows: pd.DataFrame) -> pd.DataFrame:
+    rows.loc[0, ["IS_RETENTION_TARGET", "IS_UPSELL_TARGET"]] = True
+    rows.loc[1, "CHURN_RISK_CATEGORY"] = "Unknown"
+    return rows
+
+
+def _broken_transaction_values(rows: pd.DataFrame) -> pd.DataFrame:
+    rows.loc[0, "SPENDING_CONSISTENCY"] = 2.0
+    return rows
+
+
+@pytest.fixture(scope="module")
+def broken_world(tmp_path_factory):
+    """A generated world built by the whole DAG, then broken on purpose in seven tables."""
+    from c360_pipeline.bronze import land_directory
+    from c360_pipeline.generator import generate_world
+    from c360_pipeline.runner import run_pipeline
+
+    cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("dq") / "home", as_of=AS_OF,
+                               customers=CUSTOMERS_IN_WORLD, seed=7)
+    generate_world(cfg.raw_dir, customers=CUSTOMERS_IN_WORLD, seed=7, as_of=AS_OF, dirty_rate=0.02)
+    session = local_session()
+    land_directory(session, cfg)
+    summary = run_pipeline(cfg, session=session)
+    assert summary.ok, summary.reason
+    warehouse = Warehouse.of(session, cfg)
+    _tamper(warehouse, "SILVER", "STG_TRANSACTIONS", _broken_stg_transactions)
+    _tamper(warehouse, "GOLD", "DIM_CUSTOMER", _broken_dim_customer)
+    _tamper(warehouse, "GOLD", "FCT_TRANSACTIONS", _broken_fact)
+    _tamper(warehouse, "GOLD", "CHURN_FEATURES", _broken_features)
+    _tamper(warehouse, "GOLD", "CHURN_PREDICTIONS", _broken_predictions)
+    _tamper(warehouse, "GOLD", "CUSTOMER_360_PROFILE", _broken_profile)
+    _tamper(warehouse, "GOLD", "METRIC_AVG_TRANSACTION_VALUE", _broken_transaction_values)
+    yield session, cfg
+    session.close()
+
+
+def test_batched_evaluation_counts_what_each_check_counts_alone(broken_world):
+    """Every declared check on a built, deliberately broken warehouse: same name, severity and failing rows."""
+    session, cfg = broken_world
+    batched, absent = evaluate_contracts(session, cfg)
+    assert absent == []
+    tables = Warehouse.of(session, cfg).read
+    alone = [
+        evaluate_check(check, tables(contract.layer, contract.table), tables, cfg.table(contract.layer, contract.table))
+        for contract in all_contracts() for check in contract.checks()
+    ]
+    assert [(o.check, o.table, o.severity, o.failing_rows, o.status) for o in batched] == \
+        [(o.check, o.table, o.severity, o.failing_rows, o.status) for o in alone]
+    assert not [o for o in batched if o.status == "error"]
+
+    failing = {o.check: o.failing_rows for o in batched}
+    assert {name: failing[name] for name in BROKEN} == BROKEN
+    assert failing["FCT_TRANSACTIONS.relationship(MERCHANT_CATEGORY_KEY->DIM_MERCHANT_CATEGORY.MERCHANT_CATEGORY_KEY)"] == 0
+
+
+BROKEN = {  # what the tampering in `broken_world` breaks, and by how many rows
+    "STG_TRANSACTIONS.unique(TRANSACTION_ID)": 2,
+    "STG_TRANSACTIONS.accepted_values(STATUS)": 1,
+    "STG_TRANSACTIONS.relationship(CUSTOMER_ID->STG_CUSTOMERS.CUSTOMER_ID)": 1,
+    "STG_TRANSACTIONS.positive_amount": 1,
+    "STG_TRANSACTIONS.not_null(CHANNEL)": 1,
+    "FCT_TRANSACTIONS.matches_silver": 2,
+    "DIM_CUSTOMER.unique(CUSTOMER_KEY)": 1,
+    "DIM_CUSTOMER.accepted_values(CARD_TYPE)": 2,  # the version changed, and its copy
+    "DIM_CUSTOMER.one_current_version": 1,
+    "FCT_TRANSACTIONS.relationship(DATE_KEY->DIM_DATE.DATE_KEY)": 2,
+    "FCT_TRANSACTIONS.not_null(MERCHANT_CATEGORY_KEY)": 1,
+    "CHURN_FEATURES.not_null(CUTOFF_DATE)": 1,
+    "CHURN_FEATURES.unique(CUSTOMER_ID,CUTOFF_DATE)": 1,
+    "TRAVEL_SHARE.between(0,1)": 1,
+    "CHURN_FEATURES.no_null_features": 1,
+    "CHURN_PREDICTIONS.relationship(MODEL_VERSION->CHURN_MODEL_METRICS.MODEL_VERSION)": 1,
+    "CHURN_PROBABILITY.between(0,1)": 1,
+    "CUSTOMER_360_PROFILE.campaign_flags_exclusive": 1,
+    "CUSTOMER_360_PROFILE.accepted_values(CHURN_RISK_CATEGORY)": 1,
+    "METRIC_AVG_TRANSACTION_VALUE.values_ordered": 1,
+}

@@ -182,3 +182,25 @@ def test_primary_keys_agree_with_the_contracts_declared_in_code():
             assert tuple(table.primary_key.columns) == declared[table.base_table.table], table.name
             checked += 1
     assert checked >= 4  # the star schema's contracts at least
+
+
+def test_every_metric_filter_and_named_column_carries_synonyms():
+    """The assistant's vocabulary is the model's: every metric and filter, and every column of the tables it answers
+    from except surrogate keys, has synonyms (Cortex Analyst reads the same ones)."""
+    from c360_pipeline.semantic.vocabulary import ENGINE_TABLES
+
+    missing = [f"{t.name}.{item.name}" for t in MODEL.tables for item in [*t.metrics, *t.filters] if not item.synonyms]
+    missing += [f"{t.name}.{item.name}" for t in MODEL.tables if t.name in ENGINE_TABLES for item in t.columns()
+                if not item.synonyms and not item.name.endswith("_key")]
+    assert not missing
+
+
+def test_value_synonyms_are_named_filters_on_one_value_of_an_enum_dimension():
+    """Spellings of a value ("frequent traveler" for High-Value Travelers) are a Cortex Analyst filter `DIM = 'value'`."""
+    from c360_pipeline.semantic.vocabulary import value_filter_sense
+
+    profile = MODEL.table("customer_360_profile")
+    read = {f.name: value_filter_sense(profile, f.expr) for f in profile.filters}
+    assert read["segment_high_value_travelers"].value == "High-Value Travelers"
+    assert read["high_risk_customers"].value == "High Risk"
+    assert read["inactive_customers"] is None and read["premium_or_platinum_cardholders"] is None

@@ -27,7 +27,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from c360_pipeline.config import PipelineConfig
 from c360_pipeline.deploy import split_statements
+from c360_pipeline.masking import MASKED_COLUMNS, policies_of
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 SQL_FILES = sorted(SQL_DIR.glob("*.sql"))
@@ -209,7 +211,7 @@ def inherited_by(role: str, edges: set[tuple[str, str]]) -> set[str]:
 
 def test_the_account_files_are_there():
     assert [p.name for p in SQL_FILES] == [
-        "00_setup.sql", "01_roles.sql", "02_security.sql", "03_monitoring.sql", "04_tables.sql",
+        "00_setup.sql", "01_roles.sql", "02_security.sql", "03_monitoring.sql", "04_tables.sql", "05_masking.sql",
     ]
 
 
@@ -266,9 +268,9 @@ def test_every_object_a_grant_names_is_created_by_the_ddl():
 
 
 def test_every_object_an_alter_or_policy_names_is_created_by_the_ddl():
-    """Unverifiable offline: the tables the policies attach to are built by the pipeline, not the DDL
-    (IF EXISTS skips those not built yet); that their columns exist is checked against the pipeline's tables
-    by the tests that build them."""
+    """Unverifiable offline: the silver and gold tables the policies attach to are built by the pipeline, not
+    the DDL (IF EXISTS skips those not built yet); that their columns exist is checked against the tables the
+    pipeline builds (tests/test_captured_sql.py)."""
     objects = declared_objects()
     problems = []
     for match in of_kind("SET MASKING POLICY BODY") + of_kind("SET MASKING POLICY COMMENT"):
@@ -343,6 +345,22 @@ def test_analyst_and_app_owner_read_gold_only_and_write_nothing():
     assert "GRANT CREATE STREAMLIT ON SCHEMA C360.GOLD TO ROLE C360_APP_OWNER" in owner
     assert "GRANT READ ON STAGE C360.OPS.APP TO ROLE C360_APP_OWNER" in owner
     assert "GRANT READ ON STAGE C360.OPS.SEMANTIC TO ROLE C360_ANALYST" in owner
+
+
+def test_the_app_owner_holds_what_cortex_analyst_needs_in_its_own_right():
+    """The owner's-rights app calls Cortex Analyst as C360_APP_OWNER: the semantic model's stage must be readable
+    by that role (READ on the stage, USAGE on the database and the stage's schema) whatever the analyst role is
+    granted, and it reaches nothing else in OPS. Unverifiable offline: SNOWFLAKE.CORTEX_USER (PUBLIC holds it
+    by default) and the Cortex Analyst service itself."""
+    from c360_pipeline.semantic import cortex
+
+    stage = cortex.stage_path(PipelineConfig.build()).lstrip("@").rsplit("/", 1)[0]
+    schema = stage.rsplit(".", 1)[0]
+    direct = {(t["kind"], t["name"], g["privileges"]) for _, g, t in grants() if g["role"] == "C360_APP_OWNER"}
+    assert {("STAGE", stage, "READ"), ("SCHEMA", schema, "USAGE"), ("DATABASE", "C360", "USAGE"),
+            ("SCHEMA", "C360.GOLD", "USAGE")} <= direct
+    in_ops = {(kind, name, privileges) for kind, name, privileges in direct if name and name.startswith("C360.OPS")}
+    assert in_ops == {("STAGE", stage, "READ"), ("SCHEMA", schema, "USAGE"), ("STAGE", "C360.OPS.APP", "READ")}
 
 
 def test_engineer_operates_the_pipeline_without_owning_it():
@@ -439,16 +457,57 @@ def test_masking_policies_mask_for_everyone_but_the_pii_reader(session, policy_b
     assert evaluate(session, body, value, pii_reader=True) == value
 
 
+def declared_attachments() -> set[tuple[str, str, str]]:
+    """(table, column, policy) as masking.MASKED_COLUMNS declares them, named for the default database."""
+    cfg = PipelineConfig.build()
+    return {(cfg.table(layer, table), column, policy)
+            for (layer, table) in MASKED_COLUMNS for column, policy in policies_of(cfg, layer, table).items()}
+
+
 def test_pii_columns_are_masked_on_every_table_that_holds_them():
-    attached = {(m["table"], m["column"], m["policy"]) for m in of_kind("ATTACH MASKING POLICY")}
+    declared = declared_attachments()
     for table in ("C360.BRONZE.RAW_CUSTOMERS", "C360.SILVER.STG_CUSTOMERS"):
-        assert (table, "EMAIL", "C360.OPS.MASK_EMAIL") in attached
+        assert (table, "EMAIL", "C360.OPS.MASK_EMAIL") in declared
         for column in ("FIRST_NAME", "LAST_NAME"):
-            assert (table, column, "C360.OPS.MASK_NAME") in attached
+            assert (table, column, "C360.OPS.MASK_NAME") in declared
     for table in ("C360.GOLD.DIM_CUSTOMER", "C360.GOLD.CUSTOMER_360_PROFILE"):
-        assert (table, "EMAIL", "C360.OPS.MASK_EMAIL") in attached
+        assert (table, "EMAIL", "C360.OPS.MASK_EMAIL") in declared
         for column in ("FIRST_NAME", "LAST_NAME", "FULL_NAME"):
-            assert (table, column, "C360.OPS.MASK_NAME") in attached
+            assert (table, column, "C360.OPS.MASK_NAME") in declared
+
+
+def test_the_account_sql_attaches_exactly_the_declared_policies():
+    """One declaration (masking.MASKED_COLUMNS) for the account SQL and the pipeline's writer."""
+    attached = [(m["table"], m["column"], m["policy"]) for m in of_kind("ATTACH MASKING POLICY")]
+    assert len(attached) == len(set(attached))
+    assert set(attached) == declared_attachments()
+
+
+def test_policies_attach_after_the_ddl_that_creates_their_tables():
+    """A first deploy masks every table the account DDL creates: each attachment runs after the policy and the
+    table exist (the file order is the deploy order). Tables the pipeline builds do not exist on a first deploy;
+    `IF EXISTS` skips them and the writer attaches their policies when it creates them (tests/test_captured_sql.py)."""
+    order = statements()
+    position = {}
+    for index, statement in enumerate(order):
+        expression = parsed(statement.raw)
+        if isinstance(expression, exp.Create) and expression.kind == "TABLE":
+            target = expression.this.this if isinstance(expression.this, exp.Schema) else expression.this
+            position.setdefault(target.sql("snowflake"), index)
+        elif isinstance(expression, exp.Command):
+            kind, match = unmodelled_form(statement.raw)
+            if kind == "CREATE MASKING POLICY":
+                position.setdefault(match["name"], index)
+    ddl_tables = set(created("TABLE"))
+    masked_by_ddl = set()
+    for index, statement in enumerate(order):
+        if statement.text.startswith("ALTER TABLE IF EXISTS"):
+            _, match = unmodelled_form(statement.raw)
+            assert position[match["policy"]] < index, f"{statement.file}: {statement.text}: before its policy"
+            if match["table"] in ddl_tables:
+                assert position[match["table"]] < index, f"{statement.file}: {statement.text}: before its table"
+                masked_by_ddl.add(match["table"])
+    assert masked_by_ddl == {"C360.BRONZE.RAW_CUSTOMERS"}
 
 
 def test_resource_monitor_notifies_before_it_suspends():

@@ -34,7 +34,7 @@ from snowflake.snowpark.types import LongType, StringType, StructField, StructTy
 
 from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.contracts import TableContract, declare
+from c360_pipeline.contracts import TableContract
 from c360_pipeline.steps import StepResult
 from c360_pipeline.warehouse import Warehouse
 
@@ -115,19 +115,19 @@ LOADED_FILES_SCHEMA = StructType(
     ]
 )
 
-for _raw in RAW_TABLES:
-    declare(
+CONTRACTS: tuple[TableContract, ...] = (
+    *(
         TableContract(
-            "BRONZE", _raw.table, f"one row per {_raw.prefix[:-1]} record as delivered",
+            "BRONZE", raw.table, f"one row per {raw.prefix[:-1]} record as delivered",
             not_null=("_BATCH_ID", "_SOURCE", "_ROW_NUMBER", "_LOADED_AT"),
         )
-    )
-declare(
+        for raw in RAW_TABLES
+    ),
     TableContract(
         "BRONZE", "RAW_REJECTS", "one row per raw row quarantined at ingest (it could not be read as a record)",
         not_null=("FILE_NAME", "TARGET_TABLE", "BATCH_ID", "REJECT_REASON", "_RECORD_ID"),
         accepted_values={"REJECT_REASON": INGEST_RULES},
-    )
+    ),
 )
 
 

@@ -51,7 +51,7 @@ from c360_pipeline.catalog import (
     RISK_CATEGORIES,
 )
 from c360_pipeline.config import ChurnSettings, ConfigError, PipelineConfig
-from c360_pipeline.contracts import Check, TableContract, declare, outside
+from c360_pipeline.contracts import Check, TableContract, outside
 from c360_pipeline.steps import StepResult
 from c360_pipeline.warehouse import Warehouse
 
@@ -753,17 +753,16 @@ def churn_probabilities(model: Any, features: pd.DataFrame, feature_columns: lis
 
 def _out_of_range(column: str, low: float, high: float) -> Check:
     return Check(
-        f"{column}.between({low:g},{high:g})", "error",
-        lambda frame, tables: frame.filter(F.col(column).is_not_null() & outside(column, low, high)).count(),
-        f"{column} is between {low:g} and {high:g}",
+        f"{column}.between({low:g},{high:g})", "error", description=f"{column} is between {low:g} and {high:g}",
+        condition=F.col(column).is_not_null() & outside(column, low, high),
     )
 
 
-def _null_features(frame: DataFrame, tables) -> int:
+def _null_feature() -> F.Column:
     """Feature rows with any null feature (the model needs every value)."""
     # A row has a null feature when the count of its non-null features falls short of all of them.
     present = [F.iff(F.col(name).is_null(), F.lit(0), F.lit(1)) for name in FEATURE_COLUMNS]
-    return frame.filter(_balanced_sum(present) < F.lit(len(FEATURE_COLUMNS))).count()
+    return _balanced_sum(present) < F.lit(len(FEATURE_COLUMNS))
 
 
 def _balanced_sum(terms: list[F.Column]) -> F.Column:
@@ -773,7 +772,7 @@ def _balanced_sum(terms: list[F.Column]) -> F.Column:
     return terms[0]
 
 
-declare(
+CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         "GOLD", "CHURN_FEATURES", "one row per customer per feature cut-off date",
         primary_key=("CUSTOMER_ID", "CUTOFF_DATE"),
@@ -781,12 +780,11 @@ declare(
         accepted_values={"CHURN_LABEL": (0, 1)},
         relationships={"CUSTOMER_ID": ("GOLD", "DIM_CUSTOMER", "CUSTOMER_ID")},
         invariants=(
-            Check("CHURN_FEATURES.no_null_features", "error", _null_features, "every feature has a value"),
+            Check("CHURN_FEATURES.no_null_features", "error", description="every feature has a value",
+                  condition=_null_feature()),
             *(_out_of_range(f"{g.upper()}_SHARE", 0.0, 1.0) for g in ("travel", "necessities")),
         ),
-    )
-)
-declare(
+    ),
     TableContract(
         "GOLD", "CHURN_PREDICTIONS", "one row per customer per prediction date",
         primary_key=("CUSTOMER_ID", "PREDICTION_DATE"),
@@ -798,9 +796,7 @@ declare(
             "MODEL_VERSION": ("GOLD", "CHURN_MODEL_METRICS", "MODEL_VERSION"),
         },
         invariants=(_out_of_range("CHURN_PROBABILITY", 0.0, 1.0), _out_of_range("CHURN_RISK_SCORE", 0.0, 100.0)),
-    )
-)
-declare(
+    ),
     TableContract(
         "GOLD", "CHURN_MODEL_METRICS", "one row per trained model version",
         primary_key=("MODEL_VERSION",),
@@ -810,7 +806,7 @@ declare(
             _out_of_range(column, 0.0, 1.0)
             for column in ("POSITIVE_RATE", "F1", "PRECISION", "RECALL", "ROC_AUC", "PR_AUC", "THRESHOLD")
         ),
-    )
+    ),
 )
 
 

@@ -230,8 +230,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
 # --- other commands ------------------------------------------------------------------------------
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from c360_pipeline.semantic.assistant import ask_command
+    from c360_pipeline.semantic.assistant import ask_command, ask_interactive
 
+    if args.interactive or args.question is None:
+        return ask_interactive(_config(args), args.json, console)
     return ask_command(args.question, _config(args), args.json, console)
 
 
@@ -348,7 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     ask = commands.add_parser("ask", help="ask a question in plain English about the built tables")
-    ask.add_argument("question")
+    ask.add_argument("question", nargs="?", help="the question; without it (or with --interactive) a prompt asks many")
+    ask.add_argument("--interactive", action="store_true",
+                     help="ask many questions over one read-only session (an empty line or 'exit' ends)")
     _add_config_options(ask, data=False)
     ask.add_argument("--json", action="store_true", help="print JSON (sql, columns, rows, interpretation)")
     ask.set_defaults(handler=cmd_ask)

@@ -1,9 +1,21 @@
 """Table contracts: keys, not-null columns, accepted values, relationships and invariants.
 
-Each layer module declares the contracts of the tables it builds (beside the code) with
-`declare(...)`; the data-quality step and the tests evaluate the same declarations.
-Checks are written so the local emulator can run them cheaply: uniqueness compares
-`count` with `count_distinct`, relationships use an equi left join on a small key list.
+Each layer module lists the contracts of the tables it builds beside the code, as `CONTRACTS`
+(`c360_pipeline.layers` collects them); the data-quality step and the tests evaluate the same
+declarations.
+
+A check is declared the way it is counted, so the data-quality step can push a table's checks
+into one aggregate query:
+
+- a row rule is a `condition`, true on the rows that break it ("rows where <condition>");
+- a table-level rule is an `aggregate` whose value is the number of failing rows
+  (uniqueness: rows minus distinct keys);
+- a relationship names the parent `reference`; its orphans are counted through a left join to
+  the parent's distinct keys;
+- a rule that needs its own query (another table's rows, a self-join) is a `failing_rows(frame,
+  tables)` callable.
+
+Every check keeps `failing_rows`, which evaluates it alone with the same semantics.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ from snowflake.snowpark import Column, DataFrame
 from snowflake.snowpark import functions as F
 
 Severity = Literal["error", "warn"]
+Tables = Callable[[str, str], DataFrame]
 
 FLOAT_SLACK = 1e-6  # relative: sums of cents are binary floats locally, so a share can be 1.0000000000000002
 
@@ -26,14 +39,56 @@ def outside(value: str | Column, low: float, high: float) -> Column:
     return (column < low - slack) | (column > high + slack)
 
 
+def rows_where(condition: Column) -> Column:
+    """The number of rows where `condition` is true (NULL counts as not true), as an aggregate.
+
+    Written `COUNT(IFF(condition, 1, NULL))`, which is 0 on an empty table on every engine
+    (the local engine answers `COUNT_IF` over no rows with NULL).
+    """
+    return F.count(F.iff(condition, F.lit(1), F.lit(None)))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A relationship: every non-null `column` of the child exists in `layer.table.parent_column`."""
+
+    column: str
+    layer: str
+    table: str
+    parent_column: str
+
+
 @dataclass(frozen=True)
 class Check:
-    """One named rule over a table; `failing_rows(frame, tables)` returns how many rows break it."""
+    """One named rule over a table; `failing_rows(frame, tables)` returns how many rows break it.
+
+    Declared with one of `condition` (true on failing rows), `aggregate` (the failing count) or
+    `reference` (a relationship), the check is counted in its table's one query, and
+    `failing_rows` is derived from it to count it alone. Without them, `failing_rows` is the rule
+    and runs its own query.
+    """
 
     name: str
     severity: Severity
-    failing_rows: Callable[[DataFrame, Callable[[str, str], DataFrame]], int]
+    failing_rows: Callable[[DataFrame, Tables], int] | None = None
     description: str = ""
+    condition: Column | None = field(default=None, compare=False, repr=False)
+    aggregate: Column | None = field(default=None, compare=False, repr=False)
+    reference: Reference | None = None
+
+    def __post_init__(self) -> None:
+        declared = [kind for kind in ("condition", "aggregate", "reference") if getattr(self, kind) is not None]
+        if len(declared) > 1:
+            raise ValueError(f"check {self.name}: declare one of condition, aggregate or reference, not {' and '.join(declared)}")
+        if self.failing_rows is None:
+            if not declared:
+                raise ValueError(f"check {self.name}: declare a condition, an aggregate, a reference or failing_rows")
+            object.__setattr__(self, "failing_rows", _alone(self))
+
+    @property
+    def batched(self) -> bool:
+        """True when the check can be counted in its table's one aggregate query."""
+        return self.condition is not None or self.aggregate is not None or self.reference is not None
 
 
 @dataclass(frozen=True)
@@ -58,75 +113,78 @@ class TableContract:
         found: list[Check] = []
         if self.primary_key:
             found.append(
-                Check(f"{self.table}.unique({','.join(self.primary_key)})", "error", _unique(self.primary_key),
-                      f"{', '.join(self.primary_key)} identifies one row ({self.grain})")
+                Check(f"{self.table}.unique({','.join(self.primary_key)})", "error",
+                      description=f"{', '.join(self.primary_key)} identifies one row ({self.grain})",
+                      aggregate=duplicate_keys(self.primary_key))
             )
         for column in self.not_null:
-            found.append(Check(f"{self.table}.not_null({column})", "error", _not_null(column), f"{column} is never null"))
+            found.append(Check(f"{self.table}.not_null({column})", "error", description=f"{column} is never null",
+                               condition=F.col(column).is_null()))
         for column, values in self.accepted_values.items():
             found.append(
-                Check(f"{self.table}.accepted_values({column})", "error", _accepted(column, values),
-                      f"{column} in {', '.join(map(str, values))}")
+                Check(f"{self.table}.accepted_values({column})", "error",
+                      description=f"{column} in {', '.join(map(str, values))}",
+                      condition=F.col(column).is_not_null() & ~F.col(column).isin(list(values)))
             )
         for column, (layer, table, parent_column) in self.relationships.items():
             found.append(
                 Check(f"{self.table}.relationship({column}->{table}.{parent_column})", "error",
-                      _relationship(column, layer, table, parent_column),
-                      f"every {column} exists in {layer}.{table}.{parent_column}")
+                      description=f"every {column} exists in {layer}.{table}.{parent_column}",
+                      reference=Reference(column, layer, table, parent_column))
             )
         found.extend(self.invariants)
         return found
 
 
-_REGISTRY: dict[str, TableContract] = {}
+def duplicate_keys(columns: tuple[str, ...]) -> Column:
+    """Rows beyond the first of each key, plus rows without a key (a NULL single-column key).
 
-
-def declare(contract: TableContract) -> TableContract:
-    """Register a contract (idempotent by layer.table) and return it."""
-    _REGISTRY[contract.qualified] = contract
-    return contract
+    `COUNT(*) - COUNT(DISTINCT key)`. A composite key is compared as one string of its parts,
+    NULL parts included as a value of their own, so two rows that agree on every part, NULLs
+    too, are duplicates.
+    """
+    if len(columns) == 1:
+        key = F.col(columns[0])
+    else:
+        key = F.concat_ws(F.lit("\x1f"), *[F.coalesce(F.col(c).cast("string"), F.lit("\x00")) for c in columns])
+    return F.count(F.lit(1)) - F.count_distinct(key)
 
 
 def all_contracts() -> list[TableContract]:
-    """Every declared contract; importing the layer modules declares them."""
-    import c360_pipeline.layers  # noqa: F401  (imports every layer module)
+    """Every table contract of the pipeline, in layer order (each layer module lists its own)."""
+    from c360_pipeline.layers import CONTRACTS  # the layer modules import this module
 
-    return list(_REGISTRY.values())
+    return list(CONTRACTS)
 
 
 def contract_for(layer: str, table: str) -> TableContract:
-    all_contracts()
-    return _REGISTRY[f"{layer.upper()}.{table.upper()}"]
+    """The contract of LAYER.TABLE; KeyError naming the table when none is declared."""
+    qualified = f"{layer.upper()}.{table.upper()}"
+    for contract in all_contracts():
+        if contract.qualified == qualified:
+            return contract
+    raise KeyError(f"no contract is declared for {qualified}")
 
 
-def _unique(columns: tuple[str, ...]) -> Callable[[DataFrame, Callable], int]:
-    def failing(frame: DataFrame, tables: Callable) -> int:
-        if len(columns) == 1:
-            row = frame.agg(F.count(F.col(columns[0])).alias("N"), F.count_distinct(F.col(columns[0])).alias("D")).collect()[0]
-            nulls = frame.filter(F.col(columns[0]).is_null()).count()
-            return int(row["N"] or 0) - int(row["D"] or 0) + nulls
-        if frame.count() == 0:  # the emulator's concat_ws cannot run on an empty frame
-            return 0
-        key = F.concat_ws(F.lit("\x1f"), *[F.coalesce(F.col(c).cast("string"), F.lit("\x00")) for c in columns])
-        row = frame.select(key.alias("K")).agg(F.count("K").alias("N"), F.count_distinct("K").alias("D")).collect()[0]
-        return int(row["N"] or 0) - int(row["D"] or 0)
-
-    return failing
+def _alone(check: Check) -> Callable[[DataFrame, Tables], int]:
+    """`failing_rows` of a declared check: the same count in a query of its own."""
+    if check.condition is not None:
+        condition = check.condition
+        return lambda frame, tables: frame.filter(condition).count()
+    if check.aggregate is not None:
+        aggregate = check.aggregate
+        return lambda frame, tables: int(frame.agg(aggregate.alias("FAILING")).collect()[0]["FAILING"] or 0)
+    return _orphans(check.reference)
 
 
-def _not_null(column: str) -> Callable[[DataFrame, Callable], int]:
-    return lambda frame, tables: frame.filter(F.col(column).is_null()).count()
+def _orphans(reference: Reference) -> Callable[[DataFrame, Tables], int]:
+    """Child rows whose non-null key is missing from the parent, counted per key through an equi left join."""
+    column = reference.column
 
-
-def _accepted(column: str, values: tuple[object, ...]) -> Callable[[DataFrame, Callable], int]:
-    return lambda frame, tables: frame.filter(F.col(column).is_not_null() & ~F.col(column).isin(list(values))).count()
-
-
-def _relationship(column: str, layer: str, table: str, parent_column: str) -> Callable[[DataFrame, Callable], int]:
-    def failing(frame: DataFrame, tables: Callable) -> int:
+    def failing(frame: DataFrame, tables: Tables) -> int:
         children = frame.filter(F.col(column).is_not_null()).group_by(column).agg(F.count("*").alias("_N"))
-        parents = tables(layer, table).select(F.col(parent_column).alias(column)).distinct().with_column("_FOUND", F.lit(1))
-        orphans = children.join(parents, column, how="left").filter(F.col("_FOUND").is_null())
+        parents = tables(reference.layer, reference.table).select(F.col(reference.parent_column).alias(column)).distinct()
+        orphans = children.join(parents.with_column("_FOUND", F.lit(1)), column, how="left").filter(F.col("_FOUND").is_null())
         total = orphans.agg(F.sum("_N").alias("S")).collect()[0]["S"]
         return int(total or 0)
 

@@ -5,17 +5,21 @@ the other attributes take the customer's latest delivered values on every versio
 Versions are at day grain: VALID_FROM is the day the change took effect, VALID_TO the day the next
 version starts (exclusive) or 9999-12-31, so a transaction belongs to the version valid on its day.
 The dimension is recomputed from the full silver history (customers are few), which makes late-arriving
-changes and re-runs correct by construction; CUSTOMER_KEY = HASH(CUSTOMER_ID, VALID_FROM) is stable.
+changes and re-runs correct by construction; CUSTOMER_KEY = HASH(CUSTOMER_ID, the day the version's change
+took effect) is stable.
+
+DATE_KEY (yyyymmdd) is the date dimension's key: `date_keys` computes it for DIM_DATE, and the fact
+looks it up there by the transaction's day, as it looks up MERCHANT_CATEGORY_KEY by category.
 """
 
 from __future__ import annotations
 
 import calendar
 import time
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
-from snowflake.snowpark import DataFrame, Session
+from snowflake.snowpark import Column, DataFrame, Session, Window
 from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import (
     BooleanType,
@@ -28,12 +32,11 @@ from snowflake.snowpark.types import (
 
 from c360_pipeline.catalog import CARD_TYPES, CHANNELS, MERCHANT_CATEGORIES, STATUSES
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.contracts import Check, TableContract, declare
+from c360_pipeline.contracts import Check, TableContract, rows_where
 from c360_pipeline.steps import StepResult
 from c360_pipeline.warehouse import Warehouse
 
 OPEN_END = date(9999, 12, 31)
-OPEN_END_KEY = 99991231
 
 DIM_DATE_SCHEMA = StructType(
     [
@@ -62,19 +65,19 @@ TRACKED_ATTRIBUTES = ("CARD_TYPE", "CREDIT_LIMIT")
 TYPE1_ATTRIBUTES = ("FIRST_NAME", "LAST_NAME", "EMAIL", "AGE", "STATE", "CITY", "EMPLOYMENT_STATUS", "ACCOUNT_OPEN_DATE")
 
 
-def date_key(column: str) -> F.Column:
-    """yyyymmdd integer of a date or timestamp column (the fast way to compare days)."""
-    return F.year(F.col(column)) * 10000 + F.month(F.col(column)) * 100 + F.dayofmonth(F.col(column))
-
-
 # --- dim_date ------------------------------------------------------------------------------------
+
+def date_keys(days: pd.DatetimeIndex) -> pd.Index:
+    """DATE_KEY of each day: the date as a yyyymmdd integer (2025-06-30 -> 20250630)."""
+    return days.year * 10000 + days.month * 100 + days.day
+
 
 def calendar_days(start: date, end: date) -> pd.DataFrame:
     """DIM_DATE rows: one per calendar day from start to end inclusive (DAY_OF_WEEK 0 = Sunday)."""
     days = pd.date_range(start, end, freq="D")
     return pd.DataFrame(
         {
-            "DATE_KEY": days.year * 10000 + days.month * 100 + days.day,
+            "DATE_KEY": date_keys(days),
             "CALENDAR_DATE": days.date,
             "YEAR": days.year,
             "QUARTER": days.quarter,
@@ -88,20 +91,19 @@ def calendar_days(start: date, end: date) -> pd.DataFrame:
     )
 
 
-def date_range_of(stg_transactions: DataFrame) -> DataFrame:
-    """First and last transaction time: the range of days the fact can point to."""
-    return stg_transactions.agg(F.min("TRANSACTION_DATE").alias("FIRST_TS"), F.max("TRANSACTION_DATE").alias("LAST_TS"))
+def transaction_days(stg_transactions: DataFrame) -> DataFrame:
+    """One row: FIRST_DAY and LAST_DAY with a staged transaction (both null when there is none)."""
+    day = F.to_date(F.col("TRANSACTION_DATE"))
+    return stg_transactions.agg(F.min(day).alias("FIRST_DAY"), F.max(day).alias("LAST_DAY"))
 
 
 def run_dim_date(session: Session, cfg: PipelineConfig) -> StepResult:
     """Rebuild GOLD.DIM_DATE from the first transaction day through as_of (the days the fact can point to)."""
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
-    bounds = date_range_of(warehouse.read_columns("SILVER", "STG_TRANSACTIONS", ["TRANSACTION_DATE"])).collect()[0]
-    candidates = [pd.Timestamp(v).date() for v in (bounds["FIRST_TS"],) if v is not None and not pd.isna(v)]
-    last = [pd.Timestamp(bounds["LAST_TS"]).date()] if bounds["LAST_TS"] is not None and not pd.isna(bounds["LAST_TS"]) else []
-    start = min(candidates) if candidates else cfg.as_of
-    end = max(last + [cfg.as_of])
+    bounds = transaction_days(warehouse.read("SILVER", "STG_TRANSACTIONS")).collect()[0]
+    start = bounds["FIRST_DAY"] or cfg.as_of
+    end = max(bounds["LAST_DAY"] or cfg.as_of, cfg.as_of)
     rows = warehouse.write_pandas(calendar_days(start, end), DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
     return StepResult("dim_date", rows_out=rows, seconds=time.perf_counter() - started,
                       message=f"{rows} days from {start} to {end}")
@@ -134,69 +136,57 @@ def run_dim_merchant_category(session: Session, cfg: PipelineConfig) -> StepResu
 
 # --- dim_customer (SCD Type 2) -------------------------------------------------------------------
 
+def _customer_timeline(order_by: str) -> Window:
+    """Each customer's rows in time order: the window LAG and LEAD read the previous and next version over."""
+    return Window.partition_by("CUSTOMER_ID").order_by(order_by)
+
+
 def daily_customer_states(stg_customers: DataFrame) -> DataFrame:
-    """One row per customer per day with records: the last record of the day, with the hash of its tracked attributes."""
+    """One row per customer per day with records: the day's last record, with the hash of its tracked attributes."""
     records = stg_customers.select(
         "CUSTOMER_ID", *TRACKED_ATTRIBUTES, "UPDATED_AT",
         F.to_date(F.col("UPDATED_AT")).alias("EFFECTIVE_DATE"),
         F.sha2(F.concat_ws(F.lit("|"), *[F.col(c).cast(StringType()) for c in TRACKED_ATTRIBUTES]), 256).alias("ROW_HASH"),
     )
-    last_of_day = records.group_by("CUSTOMER_ID", "EFFECTIVE_DATE").agg(F.max("UPDATED_AT").alias("UPDATED_AT"))
-    return records.join(last_of_day, ["CUSTOMER_ID", "EFFECTIVE_DATE", "UPDATED_AT"])
+    # Several changes on one day: the last one is the day's state (versions are at day grain).
+    last_of_day = F.max("UPDATED_AT").over(Window.partition_by("CUSTOMER_ID", "EFFECTIVE_DATE"))
+    return records.with_column("LAST_OF_DAY", last_of_day).filter(
+        F.col("UPDATED_AT") == F.col("LAST_OF_DAY")
+    ).drop("LAST_OF_DAY")
 
 
 def customer_changes(daily_states: DataFrame) -> DataFrame:
-    """The starts of SCD2 versions: days on which a customer's tracked attributes differ from its previous day's."""
-    # The previous state of each day, found with a self-join on the customer (no window).
-    earlier = daily_states.select("CUSTOMER_ID", F.col("EFFECTIVE_DATE").alias("PREVIOUS_DATE"))
-    previous = (
-        daily_states.select("CUSTOMER_ID", "EFFECTIVE_DATE")
-        .join(earlier, "CUSTOMER_ID")
-        .filter(F.col("PREVIOUS_DATE") < F.col("EFFECTIVE_DATE"))
-        .group_by("CUSTOMER_ID", "EFFECTIVE_DATE")
-        .agg(F.max("PREVIOUS_DATE").alias("PREVIOUS_DATE"))
-    )
-    previous_hash = daily_states.select(
-        "CUSTOMER_ID", F.col("EFFECTIVE_DATE").alias("PREVIOUS_DATE"), F.col("ROW_HASH").alias("PREVIOUS_HASH")
-    )
-    with_previous = (
-        daily_states.join(previous, ["CUSTOMER_ID", "EFFECTIVE_DATE"], how="left")
-        .join(previous_hash, ["CUSTOMER_ID", "PREVIOUS_DATE"], how="left")
-    )
-    return with_previous.filter(
+    """One row per start of an SCD2 version: a customer's first day, and every day its tracked attributes
+    differ from its previous day with records."""
+    previous_hash = F.lag("ROW_HASH").over(_customer_timeline("EFFECTIVE_DATE"))
+    return daily_states.select(
+        "CUSTOMER_ID", *TRACKED_ATTRIBUTES, "ROW_HASH", "EFFECTIVE_DATE", "UPDATED_AT", previous_hash.alias("PREVIOUS_HASH"),
+    ).filter(
         F.col("PREVIOUS_HASH").is_null() | (F.col("PREVIOUS_HASH") != F.col("ROW_HASH"))
-    ).select("CUSTOMER_ID", *TRACKED_ATTRIBUTES, "ROW_HASH", "EFFECTIVE_DATE", "UPDATED_AT")
+    ).drop("PREVIOUS_HASH")
 
 
 def latest_customer_attributes(stg_customers: DataFrame) -> DataFrame:
-    """One row per customer: the Type 1 attributes of its latest record."""
-    latest = stg_customers.group_by("CUSTOMER_ID").agg(F.max("UPDATED_AT").alias("UPDATED_AT"))
-    return stg_customers.join(latest, ["CUSTOMER_ID", "UPDATED_AT"]).select(
-        "CUSTOMER_ID", *[F.col(c).alias(f"LATEST_{c}") for c in TYPE1_ATTRIBUTES]
-    )
+    """One row per customer: the Type 1 attributes of its latest record, as LATEST_<attribute>."""
+    latest = F.max("UPDATED_AT").over(Window.partition_by("CUSTOMER_ID"))
+    return stg_customers.select(
+        "CUSTOMER_ID", "UPDATED_AT", latest.alias("LATEST_UPDATE"), *[F.col(c).alias(f"LATEST_{c}") for c in TYPE1_ATTRIBUTES]
+    ).filter(F.col("UPDATED_AT") == F.col("LATEST_UPDATE")).drop("UPDATED_AT", "LATEST_UPDATE")
 
 
 def dim_customer(changes: DataFrame, latest_attributes: DataFrame) -> DataFrame:
     """GOLD.DIM_CUSTOMER: one row per customer per validity interval of its tracked attributes."""
-    starts = changes.select("CUSTOMER_ID", F.col("EFFECTIVE_DATE").alias("NEXT_START"))
-    next_start = (
-        changes.select("CUSTOMER_ID", "EFFECTIVE_DATE")
-        .join(starts, "CUSTOMER_ID")
-        .filter(F.col("NEXT_START") > F.col("EFFECTIVE_DATE"))
-        .group_by("CUSTOMER_ID", "EFFECTIVE_DATE")
-        .agg(F.min("NEXT_START").alias("NEXT_START"))
-    )
-    first_start = changes.group_by("CUSTOMER_ID").agg(F.min("EFFECTIVE_DATE").alias("FIRST_START"))
-    versions = (
-        changes.join(next_start, ["CUSTOMER_ID", "EFFECTIVE_DATE"], how="left")
-        .join(first_start, "CUSTOMER_ID")
-        .join(latest_attributes, "CUSTOMER_ID")
-    )
+    timeline = _customer_timeline("EFFECTIVE_DATE")
+    versions = changes.select(
+        "*",
+        F.lead("EFFECTIVE_DATE").over(timeline).alias("NEXT_START"),
+        F.lag("EFFECTIVE_DATE").over(timeline).is_null().alias("IS_FIRST_VERSION"),
+    ).join(latest_attributes, "CUSTOMER_ID")
     # The first version opens with the account, so every transaction after opening finds a version.
-    valid_from = F.iff(
-        (F.col("EFFECTIVE_DATE") == F.col("FIRST_START")) & (F.col("LATEST_ACCOUNT_OPEN_DATE") < F.col("EFFECTIVE_DATE")),
-        F.col("LATEST_ACCOUNT_OPEN_DATE"),
-        F.col("EFFECTIVE_DATE"),
+    valid_from = (
+        F.when(F.col("IS_FIRST_VERSION") & (F.col("LATEST_ACCOUNT_OPEN_DATE") < F.col("EFFECTIVE_DATE")),
+               F.col("LATEST_ACCOUNT_OPEN_DATE"))
+        .otherwise(F.col("EFFECTIVE_DATE"))
     )
     return versions.select(
         F.hash(F.col("CUSTOMER_ID"), F.col("EFFECTIVE_DATE")).alias("CUSTOMER_KEY"),
@@ -215,13 +205,11 @@ def dim_customer(changes: DataFrame, latest_attributes: DataFrame) -> DataFrame:
     )
 
 
-def _one_current_version(frame: DataFrame, tables) -> int:
-    """Customers with a number of current versions other than one."""
-    customers = frame.agg(F.count_distinct("CUSTOMER_ID").alias("N")).collect()[0]["N"]
-    current = frame.filter(F.col("IS_CURRENT")).agg(
-        F.count(F.lit(1)).alias("ROWS"), F.count_distinct("CUSTOMER_ID").alias("CUSTOMERS")
-    ).collect()[0]
-    return abs(int(customers or 0) - int(current["CUSTOMERS"] or 0)) + int(current["ROWS"] or 0) - int(current["CUSTOMERS"] or 0)
+def _not_one_current_version() -> F.Column:
+    """Customers with a number of current versions other than one: those without one, plus current versions beyond one."""
+    current_customer = F.iff(F.col("IS_CURRENT"), F.col("CUSTOMER_ID"), F.lit(None))
+    customers, current_customers = F.count_distinct(F.col("CUSTOMER_ID")), F.count_distinct(current_customer)
+    return F.abs(customers - current_customers) + rows_where(F.col("IS_CURRENT")) - current_customers
 
 
 def _overlapping_versions(frame: DataFrame, tables) -> int:
@@ -239,30 +227,26 @@ def _overlapping_versions(frame: DataFrame, tables) -> int:
     return overlaps.count() + frame.filter(F.col("VALID_FROM") >= F.col("VALID_TO")).count()
 
 
-declare(
+_DIMENSION_CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         "GOLD", "DIM_CUSTOMER", "one row per customer per validity interval (SCD Type 2)",
         primary_key=("CUSTOMER_KEY",),
         not_null=("CUSTOMER_ID", "CARD_TYPE", "CREDIT_LIMIT", "VALID_FROM", "VALID_TO", "IS_CURRENT"),
         accepted_values={"CARD_TYPE": CARD_TYPES},
         invariants=(
-            Check("DIM_CUSTOMER.one_current_version", "error", _one_current_version,
-                  "every customer has exactly one current version"),
+            Check("DIM_CUSTOMER.one_current_version", "error", description="every customer has exactly one current version",
+                  aggregate=_not_one_current_version()),
             Check("DIM_CUSTOMER.no_overlapping_versions", "error", _overlapping_versions,
                   "validity intervals of a customer never overlap and are never empty"),
         ),
-    )
-)
-declare(
+    ),
     TableContract("GOLD", "DIM_DATE", "one row per calendar day of the data range", primary_key=("DATE_KEY",),
-                  not_null=("CALENDAR_DATE", "YEAR", "MONTH", "DAY"))
-)
-declare(
+                  not_null=("CALENDAR_DATE", "YEAR", "MONTH", "DAY")),
     TableContract(
         "GOLD", "DIM_MERCHANT_CATEGORY", "one row per merchant category", primary_key=("MERCHANT_CATEGORY_KEY",),
         not_null=("MERCHANT_CATEGORY", "CATEGORY_GROUP", "IS_TRAVEL", "IS_NECESSITY"),
         accepted_values={"CATEGORY_GROUP": tuple(sorted({c.group for c in MERCHANT_CATEGORIES}))},
-    )
+    ),
 )
 
 
@@ -271,10 +255,7 @@ def run_dim_customer(session: Session, cfg: PipelineConfig) -> StepResult:
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
     stg = warehouse.read("SILVER", "STG_CUSTOMERS")
-    # Materialise between stages: the emulator re-plans a deep lazy frame at every join.
-    states = daily_customer_states(stg).cache_result()
-    changes = customer_changes(states).cache_result()
-    target = dim_customer(changes, latest_customer_attributes(stg).cache_result())
+    target = dim_customer(customer_changes(daily_customer_states(stg)), latest_customer_attributes(stg))
     before = warehouse.to_pandas("GOLD", "DIM_CUSTOMER") if warehouse.exists("GOLD", "DIM_CUSTOMER") else None
     # The whole history is recomputed from silver, so overwriting drops versions a late change removed.
     rows = warehouse.write(target, "GOLD", "DIM_CUSTOMER")
@@ -293,33 +274,31 @@ def run_dim_customer(session: Session, cfg: PipelineConfig) -> StepResult:
 
 # --- fct_transactions ----------------------------------------------------------------------------
 
-def version_day_ranges(dim_customer_versions: DataFrame) -> DataFrame:
-    """One row per customer version: its day range as yyyymmdd keys and the customer's first version start."""
-    versions = dim_customer_versions.select(
-        "CUSTOMER_ID",
-        "CUSTOMER_KEY",
-        date_key("VALID_FROM").alias("_FROM_KEY"),
-        date_key("VALID_TO").alias("_TO_KEY"),
+def customer_versions(dim_customer_versions: DataFrame) -> DataFrame:
+    """One row per customer version: CUSTOMER_ID, CUSTOMER_KEY, VALID_FROM, VALID_TO and IS_FIRST_VERSION."""
+    earlier_version = F.lag("VALID_FROM").over(_customer_timeline("VALID_FROM"))
+    return dim_customer_versions.select(
+        "CUSTOMER_ID", "CUSTOMER_KEY", "VALID_FROM", "VALID_TO", earlier_version.is_null().alias("IS_FIRST_VERSION")
     )
-    first = dim_customer_versions.group_by("CUSTOMER_ID").agg(F.min("VALID_FROM").alias("_FIRST_FROM")).select(
-        "CUSTOMER_ID", date_key("_FIRST_FROM").alias("_FIRST_KEY")
-    )
-    return versions.join(first, "CUSTOMER_ID")
 
 
-def fct_transactions(new_transactions: DataFrame, version_ranges: DataFrame, categories: DataFrame) -> DataFrame:
-    """GOLD.FCT_TRANSACTIONS rows: one per staged transaction, keyed to the customer version valid that day."""
-    transactions = new_transactions.with_column("DATE_KEY", date_key("TRANSACTION_DATE"))
-    keyed = (
-        transactions.join(version_ranges, "CUSTOMER_ID")
-        # A transaction before the first version (delivered before the account opened) keys to the first version.
-        .filter(
-            ((F.col("DATE_KEY") >= F.col("_FROM_KEY")) | (F.col("_FROM_KEY") == F.col("_FIRST_KEY")))
-            & (F.col("DATE_KEY") < F.col("_TO_KEY"))
-        )
-    )
+def version_valid_on(day: Column) -> Column:
+    """Whether a customer version (a row of `customer_versions`) is the one a transaction on `day` belongs to:
+    VALID_FROM <= day < VALID_TO, and the first version also takes the days before it (a transaction
+    delivered before the account opened)."""
+    return ((day >= F.col("VALID_FROM")) | F.col("IS_FIRST_VERSION")) & (day < F.col("VALID_TO"))
+
+
+def fct_transactions(
+    new_transactions: DataFrame, versions: DataFrame, categories: DataFrame, calendar_dates: DataFrame
+) -> DataFrame:
+    """GOLD.FCT_TRANSACTIONS rows: one per staged transaction, keyed to the customer version valid that day,
+    its DIM_DATE day and its merchant category."""
+    transactions = new_transactions.with_column("TRANSACTION_DAY", F.to_date(F.col("TRANSACTION_DATE")))
+    keyed = transactions.join(versions, "CUSTOMER_ID").filter(version_valid_on(F.col("TRANSACTION_DAY")))
+    date_keys_by_day = calendar_dates.select(F.col("CALENDAR_DATE").alias("TRANSACTION_DAY"), "DATE_KEY")
     category_keys = categories.select("MERCHANT_CATEGORY", "MERCHANT_CATEGORY_KEY")
-    return keyed.join(category_keys, "MERCHANT_CATEGORY").select(
+    return keyed.join(date_keys_by_day, "TRANSACTION_DAY").join(category_keys, "MERCHANT_CATEGORY").select(
         F.col("_RECORD_ID").alias("TRANSACTION_KEY"),
         "TRANSACTION_ID",
         "CUSTOMER_KEY",
@@ -341,7 +320,8 @@ def _fact_matches_silver(frame: DataFrame, tables) -> int:
     return abs(tables("SILVER", "STG_TRANSACTIONS").count() - frame.count())
 
 
-declare(
+CONTRACTS: tuple[TableContract, ...] = (
+    *_DIMENSION_CONTRACTS,
     TableContract(
         "GOLD", "FCT_TRANSACTIONS", "one row per transaction",
         primary_key=("TRANSACTION_KEY",),
@@ -357,78 +337,71 @@ declare(
             Check("FCT_TRANSACTIONS.matches_silver", "error", _fact_matches_silver,
                   "every staged transaction is in the fact exactly once"),
         ),
-    )
+    ),
 )
 
 
-def stale_fact_keys(fact_keys: DataFrame, version_ranges: DataFrame) -> DataFrame:
-    """Fact CUSTOMER_KEYs some of whose rows lie outside that version's day range, or whose version is gone.
+def stale_fact_keys(fact_keys: DataFrame, versions: DataFrame) -> DataFrame:
+    """One row per fact CUSTOMER_KEY some of whose rows lie outside that version's validity, or whose version is gone.
 
-    Version grain: the fact's (CUSTOMER_KEY, DATE_KEY) are aggregated to one row per key (first and
-    last day), then compared with the versions' ranges. A late-arriving change that splits a version
-    shortens the old version's range, so its later rows fall outside it; a change that removes a
-    version (the same attributes now start earlier) leaves its key without a version.
+    Version grain: the fact's rows are aggregated to one row per key (first and last transaction day),
+    then compared with the versions. A late-arriving change that splits a version shortens the old
+    version's validity, so its later rows fall outside it; a change that removes a version (the same
+    attributes now start earlier) leaves its key without a version.
     """
-    spans = fact_keys.group_by("CUSTOMER_KEY").agg(
-        F.min("DATE_KEY").alias("_MIN_DATE_KEY"), F.max("DATE_KEY").alias("_MAX_DATE_KEY")
-    ).cache_result()  # materialised: the emulator re-plans the lazy aggregate at the join (~5x slower)
-    ranges = version_ranges.select("CUSTOMER_KEY", "_FROM_KEY", "_TO_KEY", "_FIRST_KEY")
-    # A key without a version gets the empty range [0, 0), so its rows are out of range; no comparison
-    # meets a NULL (the emulator does not give NULL comparisons Snowflake's three-valued logic).
-    checked = spans.join(ranges, "CUSTOMER_KEY", how="left").select(
-        "CUSTOMER_KEY", "_MIN_DATE_KEY", "_MAX_DATE_KEY",
-        *[F.coalesce(F.col(c), F.lit(0)).alias(c) for c in ("_FROM_KEY", "_TO_KEY", "_FIRST_KEY")],
+    day = F.to_date(F.col("TRANSACTION_DATE"))
+    spans = fact_keys.group_by("CUSTOMER_KEY").agg(F.min(day).alias("FIRST_DAY"), F.max(day).alias("LAST_DAY"))
+    checked = spans.join(versions.drop("CUSTOMER_ID"), "CUSTOMER_KEY", how="left")
+    still_valid = version_valid_on(F.col("FIRST_DAY")) & version_valid_on(F.col("LAST_DAY"))
+    return checked.filter(F.col("VALID_TO").is_null() | ~still_valid).select("CUSTOMER_KEY")
+
+
+def rekeyed_fact_rows(candidate_rows: DataFrame, versions: DataFrame) -> DataFrame:
+    """One row per fact row (TRANSACTION_KEY, CUSTOMER_ID, CUSTOMER_KEY, TRANSACTION_DATE): the key of the
+    version valid on its day as CUSTOMER_KEY, beside the key it carries as OLD_CUSTOMER_KEY (the rule of
+    `fct_transactions`)."""
+    rows = candidate_rows.select(
+        "TRANSACTION_KEY", "CUSTOMER_ID", F.col("CUSTOMER_KEY").alias("OLD_CUSTOMER_KEY"),
+        F.to_date(F.col("TRANSACTION_DATE")).alias("TRANSACTION_DAY"),
     )
-    return checked.filter(
-        (F.col("_MAX_DATE_KEY") >= F.col("_TO_KEY"))
-        | ((F.col("_MIN_DATE_KEY") < F.col("_FROM_KEY")) & (F.col("_FROM_KEY") != F.col("_FIRST_KEY")))
-    ).select("CUSTOMER_KEY")
+    return rows.join(versions, "CUSTOMER_ID").filter(version_valid_on(F.col("TRANSACTION_DAY"))).select(
+        "TRANSACTION_KEY", "CUSTOMER_KEY", "OLD_CUSTOMER_KEY"
+    )
 
 
-def rekeyed_fact_rows(candidate_rows: DataFrame, version_ranges: DataFrame) -> DataFrame:
-    """For fact rows (TRANSACTION_KEY, CUSTOMER_ID, CUSTOMER_KEY, DATE_KEY): the key of the version valid on
-    their day as CUSTOMER_KEY, beside the key they carry as _OLD_KEY (the same rule as `fct_transactions`)."""
-    rows = candidate_rows.select("TRANSACTION_KEY", "CUSTOMER_ID", F.col("CUSTOMER_KEY").alias("_OLD_KEY"), "DATE_KEY")
-    return rows.join(version_ranges, "CUSTOMER_ID").filter(
-        ((F.col("DATE_KEY") >= F.col("_FROM_KEY")) | (F.col("_FROM_KEY") == F.col("_FIRST_KEY")))
-        & (F.col("DATE_KEY") < F.col("_TO_KEY"))
-    ).select("TRANSACTION_KEY", "CUSTOMER_KEY", "_OLD_KEY")
-
-
-def rekey_fact(warehouse: Warehouse, version_ranges: DataFrame) -> int:
-    """Re-key the fact rows whose CUSTOMER_KEY is no longer the version valid on their DATE_KEY; returns how many.
+def rekey_fact(warehouse: Warehouse, versions: DataFrame) -> int:
+    """Re-key the fact rows whose CUSTOMER_KEY is no longer the version valid on their day; returns how many.
 
     Needed after a late-arriving customer change: DIM_CUSTOMER then splits (or merges) versions, and
-    rows loaded earlier still point to the old version. When nothing changed this costs a read of two
-    fact columns, one aggregate to version grain and a join with the (few) versions. Otherwise only the
-    rows of the stale keys are re-keyed: locally the table is rewritten (the other keys' rows plus
-    those rows), on Snowflake the changed rows are UPDATEd by TRANSACTION_KEY. Re-running finds no
-    stale key, so it changes nothing.
+    rows loaded earlier still point to the old version. When nothing changed this costs one aggregate
+    of two fact columns to version grain and a join with the (few) versions. Otherwise the rows of the
+    stale keys are re-keyed: an UPDATE by TRANSACTION_KEY of the rows whose key changed. Re-running
+    finds no stale key, so it changes nothing.
     """
     if not warehouse.exists("GOLD", "FCT_TRANSACTIONS"):
         return 0
-    keys = warehouse.read_columns("GOLD", "FCT_TRANSACTIONS", ["CUSTOMER_KEY", "DATE_KEY"])
-    stale = [row["CUSTOMER_KEY"] for row in stale_fact_keys(keys, version_ranges).collect()]
+    keys = warehouse.read_columns("GOLD", "FCT_TRANSACTIONS", ["CUSTOMER_KEY", "TRANSACTION_DATE"])
+    stale = [row["CUSTOMER_KEY"] for row in stale_fact_keys(keys, versions).collect()]
     if not stale:
         return 0
     fact = warehouse.read("GOLD", "FCT_TRANSACTIONS")
-    of_stale_keys = F.col("CUSTOMER_KEY").isin(stale)  # few keys: a customer's versions, not its transactions
-    candidates = fact.select("TRANSACTION_KEY", "CUSTOMER_ID", "CUSTOMER_KEY", "DATE_KEY").filter(of_stale_keys).cache_result()
-    keyed = rekeyed_fact_rows(candidates, version_ranges).cache_result()
+    candidates = fact.filter(F.col("CUSTOMER_KEY").isin(stale))  # a few customers' versions, not their transactions
+    # Read four times (three counts, the update's source): materialised once.
+    keyed = rekeyed_fact_rows(candidates, versions).cache_result()
     expected, found = candidates.count(), keyed.count()
     if found != expected:
         raise RuntimeError(
             f"fct_transactions found a valid customer version for {found} of {expected} fact rows to re-key: "
             "a customer version is missing (check GOLD.DIM_CUSTOMER validity intervals)"
         )
-    rekeyed = int(keyed.filter(F.col("CUSTOMER_KEY") != F.col("_OLD_KEY")).count())
+    moved = keyed.filter(F.col("CUSTOMER_KEY") != F.col("OLD_CUSTOMER_KEY")).select(
+        "TRANSACTION_KEY", F.col("CUSTOMER_KEY").alias("NEW_CUSTOMER_KEY")
+    )
+    rekeyed = moved.count()
     if rekeyed == 0:
         return 0
     table = warehouse.session.table(warehouse.name("GOLD", "FCT_TRANSACTIONS"))
-    source = keyed.filter(F.col("CUSTOMER_KEY") != F.col("_OLD_KEY")).select(
-        F.col("TRANSACTION_KEY").alias("_TRANSACTION_KEY"), F.col("CUSTOMER_KEY").alias("_NEW_KEY")
-    )
-    table.update({"CUSTOMER_KEY": source["_NEW_KEY"]}, table["TRANSACTION_KEY"] == source["_TRANSACTION_KEY"], source)
+    table.update({"CUSTOMER_KEY": moved["NEW_CUSTOMER_KEY"]}, table["TRANSACTION_KEY"] == moved["TRANSACTION_KEY"], moved)
     return rekeyed
 
 
@@ -437,23 +410,26 @@ def run_fct_transactions(session: Session, cfg: PipelineConfig) -> StepResult:
     and re-key rows loaded earlier whose customer version changed since (late-arriving SCD2 changes)."""
     started = time.perf_counter()
     warehouse = Warehouse.of(session, cfg)
-    ranges = version_day_ranges(warehouse.read("GOLD", "DIM_CUSTOMER")).cache_result()
+    versions = customer_versions(warehouse.read("GOLD", "DIM_CUSTOMER"))
     # Before the append: the rows appended below are keyed with the current versions already. It runs
     # on every batch, also one that brings only customer changes.
-    rekeyed = rekey_fact(warehouse, ranges)
+    rekeyed = rekey_fact(warehouse, versions)
     rekey_note = f", {rekeyed} re-keyed after late customer changes" if rekeyed else ""
     mark = warehouse.max_of("GOLD", "FCT_TRANSACTIONS", "TRANSACTION_KEY") or 0
-    new = warehouse.read_since("SILVER", "STG_TRANSACTIONS", "_RECORD_ID", mark).cache_result()
+    new = warehouse.read_since("SILVER", "STG_TRANSACTIONS", "_RECORD_ID", mark)
     incoming = new.count()
     if incoming == 0:
         return StepResult("fct_transactions", seconds=time.perf_counter() - started,
                           message=f"no new transactions{rekey_note}", details={"rekeyed": rekeyed})
-    facts = fct_transactions(new, ranges, warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY")).cache_result()
+    facts = fct_transactions(
+        new, versions, warehouse.read("GOLD", "DIM_MERCHANT_CATEGORY"), warehouse.read("GOLD", "DIM_DATE")
+    )
     keyed = facts.count()
     if keyed != incoming:
         raise RuntimeError(
-            f"fct_transactions keyed {keyed} of {incoming} new staged transactions: "
-            "a customer version or merchant category is missing (check GOLD.DIM_CUSTOMER validity intervals)"
+            f"fct_transactions keyed {keyed} of {incoming} new staged transactions: a customer version, a calendar "
+            "day or a merchant category is missing (check GOLD.DIM_CUSTOMER validity intervals, GOLD.DIM_DATE's "
+            "range and GOLD.DIM_MERCHANT_CATEGORY)"
         )
     rows = warehouse.write(facts, "GOLD", "FCT_TRANSACTIONS", mode="append")
     return StepResult("fct_transactions", rows_in=incoming, rows_out=rows, seconds=time.perf_counter() - started,

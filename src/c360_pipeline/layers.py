@@ -1,3 +1,12 @@
-"""Imports every layer module so that their table contracts are declared."""
+"""Every table contract of the pipeline, in layer order: each layer module lists the contracts of the tables it builds."""
 
-from c360_pipeline import bronze, churn, gold, marts, silver  # noqa: F401
+from c360_pipeline import bronze, churn, gold, marts, silver
+from c360_pipeline.contracts import TableContract
+
+CONTRACTS: tuple[TableContract, ...] = (
+    *bronze.CONTRACTS,
+    *silver.CONTRACTS,
+    *gold.CONTRACTS,
+    *marts.CONTRACTS,
+    *churn.CONTRACTS,
+)

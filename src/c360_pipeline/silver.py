@@ -26,7 +26,7 @@ from snowflake.snowpark.types import DecimalType, LongType, StringType, StructFi
 
 from c360_pipeline.catalog import CARD_TYPES, CHANNELS, MERCHANT_CATEGORIES, STATUSES, US_STATES
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.contracts import Check, TableContract, declare
+from c360_pipeline.contracts import Check, TableContract
 from c360_pipeline.steps import StepResult
 from c360_pipeline.warehouse import TableMissing, Warehouse
 
@@ -273,7 +273,7 @@ def staged_customers(flagged: DataFrame) -> DataFrame:
 
 # --- contracts -----------------------------------------------------------------------------------
 
-declare(
+_STAGED_CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         "SILVER", "STG_TRANSACTIONS", "one row per valid transaction_id, deduplicated",
         primary_key=("TRANSACTION_ID",),
@@ -281,26 +281,21 @@ declare(
         accepted_values={"STATUS": STATUSES, "CHANNEL": CHANNELS},
         relationships={"CUSTOMER_ID": ("SILVER", "STG_CUSTOMERS", "CUSTOMER_ID")},
         invariants=(
-            Check("STG_TRANSACTIONS.positive_amount", "error",
-                  lambda frame, tables: frame.filter(F.col("TRANSACTION_AMOUNT") <= F.lit(0)).count(),
-                  "every staged amount is positive"),
+            Check("STG_TRANSACTIONS.positive_amount", "error", description="every staged amount is positive",
+                  condition=F.col("TRANSACTION_AMOUNT") <= F.lit(0)),
         ),
-    )
-)
-declare(
+    ),
     TableContract(
         "SILVER", "STG_CUSTOMERS", "one row per customer per delivered attribute change",
         primary_key=("CUSTOMER_ID", "UPDATED_AT"),
         not_null=("CUSTOMER_ID", "CARD_TYPE", "CREDIT_LIMIT", "ACCOUNT_OPEN_DATE", "UPDATED_AT"),
         accepted_values={"CARD_TYPE": CARD_TYPES},
-    )
-)
-declare(
+    ),
     TableContract(
         "SILVER", "REJECTED_RECORDS", "one row per raw record refused",
         primary_key=("SOURCE_TABLE", "RECORD_ID"),
         not_null=("SOURCE_TABLE", "BATCH_ID", "REJECT_REASON", "RAW_PAYLOAD"),
-    )
+    ),
 )
 
 _INLINE_LIMIT = 5000  # re-delivered record ids filtered with IN (...) up to this many; an anti-join beyond
@@ -365,7 +360,8 @@ def unbalanced_batches(accounting: DataFrame, tables) -> int:
     ).count()
 
 
-declare(
+CONTRACTS: tuple[TableContract, ...] = (
+    *_STAGED_CONTRACTS,
     TableContract(
         "OPS", "BATCH_ACCOUNTING", "one row per source table per batch per stage_silver run: raw rows read and where they went",
         not_null=("SOURCE_TABLE", "BATCH_ID", "ROWS_READ", "ROWS_STAGED", "ROWS_DUPLICATE", "ROWS_REJECTED"),
@@ -373,7 +369,7 @@ declare(
             Check("BATCH_ACCOUNTING.read_equals_staged_duplicates_rejected", "error", unbalanced_batches,
                   "per batch, raw rows read = staged + duplicates + rejected, matching SILVER.STG_* and REJECTED_RECORDS"),
         ),
-    )
+    ),
 )
 
 

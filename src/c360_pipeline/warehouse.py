@@ -13,9 +13,9 @@ import weakref
 import pandas as pd
 from snowflake.snowpark import DataFrame, Session
 from snowflake.snowpark import functions as F
-from snowflake.snowpark.types import DecimalType, StructType
+from snowflake.snowpark.types import DecimalType, StructField, StructType
 
-from c360_pipeline import engine
+from c360_pipeline import engine, masking
 from c360_pipeline.config import PipelineConfig
 
 
@@ -107,21 +107,44 @@ class Warehouse:
         """How to overwrite a table: "truncate" when it exists with the same columns, else "overwrite".
 
         Snowpark's overwrite is `CREATE OR REPLACE TABLE`, which drops what is attached to the old
-        table: column masking policies (sql/02_security.sql), grants, tags, comments. Truncate is
-        `INSERT OVERWRITE INTO`, which empties and refills the table in one statement and keeps them.
-        So every rewrite of an existing table keeps its policies, whichever tables hold PII. Only a
-        table whose columns changed (a new release) is replaced; re-apply sql/02_security.sql then
-        (`c360 deploy` does).
+        table: column masking policies, grants, tags, comments. Truncate is `INSERT OVERWRITE INTO`,
+        which empties and refills the table in one statement and keeps them. So every rewrite of an
+        existing table keeps its policies, whichever tables hold PII. Only a table whose columns
+        changed (a new release) is replaced, and a replaced masked table gets its policies again
+        before its first row (`_create_masked`).
         """
         if not self.exists(layer, table):
             return "overwrite"
         existing = self.session.table(self.name(layer, table)).schema
         return "truncate" if column_layout(existing) == column_layout(schema) else "overwrite"
 
+    def _creates(self, layer: str, table: str, mode: str) -> bool:
+        """Whether a write in `mode` ("overwrite", "truncate" or "append") creates a masked table anew.
+
+        Asked only for tables that hold PII (`masking.MASKED_COLUMNS`): "overwrite" replaces the table,
+        and an append creates it when it is missing.
+        """
+        if not masking.policies_of(self.cfg, layer, table):
+            return False
+        return mode == "overwrite" or (mode == "append" and not self.exists(layer, table))
+
+    def _create_masked(self, layer: str, table: str, schema: StructType) -> None:
+        """Create a masked table empty and attach its policies, so that no row is ever readable unmasked.
+
+        The rows follow in a separate insert. On the local engine there are no policies to attach (see
+        `engine.attach_masking_policies`); the table is created the same way.
+        """
+        name = self.name(layer, table)
+        # Nullable as a table created from a query is: the contract checks nulls, not the DDL.
+        columns = StructType([StructField(f.name, f.datatype, nullable=True) for f in schema.fields])
+        self.session.create_dataframe([], schema=columns).write.save_as_table(name, mode="overwrite")
+        engine.attach_masking_policies(self.session, name, masking.policies_of(self.cfg, layer, table))
+
     def write(self, frame: DataFrame, layer: str, table: str, mode: str = "overwrite") -> int:
         """Save a DataFrame as the table (overwrite or append); returns rows written.
 
-        An existing table is overwritten in place (truncate and insert, see `_overwrite_mode`).
+        An existing table is overwritten in place (truncate and insert, see `_overwrite_mode`); a table
+        with PII columns that this write creates gets its masking policies before its first row.
         """
         if mode not in {"overwrite", "append"}:
             raise ValueError(f"mode must be 'overwrite' or 'append', got {mode!r}")
@@ -130,9 +153,16 @@ class Warehouse:
         if mode == "append":
             staged = frame.cache_result()
             rows = staged.count()
+            if self._creates(layer, table, mode):
+                self._create_masked(layer, table, staged.schema)
             staged.write.save_as_table(name, mode="append", column_order="name")
             return rows
-        frame.write.save_as_table(name, mode=self._overwrite_mode(layer, table, frame.schema))
+        resolved = self._overwrite_mode(layer, table, frame.schema)
+        if self._creates(layer, table, resolved):
+            self._create_masked(layer, table, frame.schema)
+            frame.write.save_as_table(name, mode="append", column_order="name")
+        else:
+            frame.write.save_as_table(name, mode=resolved)
         return self.session.table(name).count()
 
     def write_pandas(self, frame: pd.DataFrame, schema: StructType, layer: str, table: str, mode: str = "overwrite") -> int:
@@ -140,6 +170,9 @@ class Warehouse:
         self._ensure_schema(layer)
         if mode == "overwrite":
             mode = self._overwrite_mode(layer, table, schema)
+        if self._creates(layer, table, mode):
+            self._create_masked(layer, table, schema)
+            mode = "append"
         return engine.load_pandas(self.session, frame, schema, self.name(layer, table), mode=mode)
 
     def dataframe(self, frame: pd.DataFrame, schema: StructType) -> DataFrame:

@@ -10,7 +10,9 @@ on an account it runs on Snowflake. What truly differs is here, each as one oper
 * `call_procedure`: a step procedure (`session.call` on Snowflake, the same handler in-process locally);
 * `bulk_connection`: DuckDB itself, for reading raw files with its CSV/Parquet readers;
 * `land_files` / `list_landed` / `load_file`: the landing stage (`PUT` / `LIST` / `COPY INTO … ON_ERROR =
-  CONTINUE` on Snowflake; a directory beside the database and DuckDB's reader with `store_rejects` locally).
+  CONTINUE` on Snowflake; a directory beside the database and DuckDB's reader with `store_rejects` locally);
+* `attach_masking_policies`: column masking policies on a table the pipeline creates (Snowflake only; the
+  local engine has none).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class DatabaseUnavailable(RuntimeError):
 __all__ = [
     "DatabaseBusy",
     "DatabaseUnavailable",
+    "attach_masking_policies",
     "bulk_connection",
     "call_procedure",
     "database_file",
@@ -274,6 +277,23 @@ def table_exists(session: Session, table: str) -> bool:
         return True
     except Exception:  # the connector raises a ProgrammingError subtype per engine
         return False
+
+
+def attach_masking_policies(session: Session, table: str, policies: dict[str, str]) -> list[str]:
+    """Attach column masking policies (column -> policy) to a table just created; returns the statements sent.
+
+    Snowflake: one `ALTER TABLE … MODIFY COLUMN … SET MASKING POLICY … FORCE` per column, run by the
+    procedures' owner (C360_ADMIN owns the policies and holds APPLY MASKING POLICY, sql/01_roles.sql).
+    Local: DuckDB has no masking policies and the local database is one user's file; nothing to attach.
+    """
+    if is_local(session) or not policies:
+        return []
+    from c360_pipeline.masking import attach_statement
+
+    statements = [attach_statement(table, column, policy) for column, policy in policies.items()]
+    for statement in statements:
+        session.sql(statement).collect()
+    return statements
 
 
 def _duck_name(session: Session, table: str) -> str:

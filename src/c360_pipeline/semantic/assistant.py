@@ -35,7 +35,7 @@ from c360_pipeline.semantic.engine import (
     physical_table,
     to_dataframe,
 )
-from c360_pipeline.semantic.suggestions import closest_questions
+from c360_pipeline.semantic.suggestions import answerable_suggestions, closest_questions
 
 MAX_BAR_GROUPS = 60
 
@@ -123,7 +123,8 @@ def chart_hint(query: StructuredQuery | None, rows: list[list]) -> dict | None:
 
 
 def refusal(question: str, reason: str) -> Answer:
-    return Answer(question, f"I can't answer that: {reason}", refused=True, suggestions=closest_questions(question))
+    """A refusal with the reason and two or three answerable questions built from the words recognised."""
+    return Answer(question, f"I can't answer that: {reason}", refused=True, suggestions=answerable_suggestions(question))
 
 
 def ask(question: str, warehouse, as_of: date | None = None, use_cortex: bool = False,
@@ -222,6 +223,58 @@ def ask_command(question: str, cfg: PipelineConfig, as_json: bool, console) -> i
     else:
         print_answer(answer, console)
     return 1 if answer.refused else 0
+
+
+EXIT_WORDS = {"exit", "quit", "q", ":q", "bye"}
+
+
+def ask_interactive(cfg: PipelineConfig, as_json: bool, console, read_line: Callable[[str], str] = input) -> int:
+    """`c360 ask` with no question (or `--interactive`): a prompt loop over one read-only session.
+
+    The session (and on the local engine the database's as-of date) is opened once, so each question
+    costs only its own parse and query. An empty line, `exit`/`quit` or end of input ends the loop. The
+    read-only session is held until then: a `c360 run` on the same home stops as busy (exit 3) meanwhile.
+    Exit code 0, or 2/3 when the tables cannot be opened (as for one question).
+    """
+    from c360_pipeline import engine
+    from c360_pipeline.sessions import ConnectionProblem, reader_session
+    from c360_pipeline.warehouse import TableMissing, Warehouse
+
+    try:
+        session = reader_session(cfg)
+    except ConnectionProblem as error:
+        console.print(f"[red]{error}[/red]")
+        return 2
+    except FileNotFoundError:
+        console.print(f"[red]there is no local database at {engine.database_file(cfg.home, cfg.database)} yet; "
+                      f"build it first with `c360 run --home {cfg.home}`[/red]")
+        return 2
+    except engine.DatabaseBusy as busy:
+        console.print(f"[red]{busy}; ask again then[/red]")
+        return 3
+    try:
+        warehouse = Warehouse.of(session, cfg)
+        as_of = data_as_of(warehouse)
+        console.print(f"Ask about the data as of {as_of}; an empty line or 'exit' ends.")
+        while True:
+            try:
+                question = read_line("? ").strip()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not question or question.lower() in EXIT_WORDS:
+                break
+            try:
+                answer = ask(question, warehouse, as_of=as_of, use_cortex=cfg.engine == "snowflake")
+            except TableMissing as missing:
+                console.print(f"[red]{missing}[/red]")
+                continue
+            if as_json:
+                console.print_json(json.dumps(answer.to_json(), default=str))
+            else:
+                print_answer(answer, console)
+    finally:
+        session.close()
+    return 0
 
 
 def print_answer(answer: Answer, console, max_rows: int = 50) -> None:

@@ -305,12 +305,16 @@ def _profile_frame(query: StructuredQuery, profile: DataFrame, materialise: bool
         frame = frame.filter(_row_predicate(condition))
     if query.time_range is not None:
         frame = frame.filter(_time_predicate(query.time_range))
-    if materialise and (query.conditions or query.time_range is not None) and query.kind == "aggregate":
-        frame = frame.cache_result()
     if query.kind == "list":
         return _ordered(frame.select(*[to_column(c.expr).alias(c.label) for c in query.columns]), query)
     plans = [plan_metric(m.label, m.expr) for m in query.measures]
     leaves = [leaf for plan in plans for leaf in plan.leaves]
+    if materialise and (query.conditions or query.time_range is not None):
+        # only the columns the answer reads are stored (the narrowest projection of the profile)
+        needed = {c for g in query.group_by for c in columns_in(g.expr)}
+        for leaf in leaves:
+            needed |= first_pass_keys(leaf) | (columns_in(leaf.argument) if leaf.argument is not None else set())
+        frame = frame.select(*[F.col(c) for c in sorted(needed or {"CUSTOMER_ID"})]).cache_result()
     labels = [g.label for g in query.group_by]
     keyed = frame.select(*[to_column(g.expr).alias(g.label) for g in query.group_by],
                          *[column for leaf in leaves for column in one_pass_inputs(leaf)])

@@ -70,3 +70,57 @@ def closest_questions(question: str, count: int = 3, model: SemanticModel | None
         return overlap, difflib.SequenceMatcher(None, lowered, candidate.lower()).ratio()
 
     return sorted(candidates, key=score, reverse=True)[:count]
+
+
+def answerable_suggestions(question: str, count: int = 3, model: SemanticModel | None = None) -> list[str]:
+    """Two or three questions the engine can answer, built from the model words recognised in `question`.
+
+    Each candidate is checked by parsing it; when the question names too little of the model, the closest
+    suggested questions fill the list.
+    """
+    from c360_pipeline.semantic.grammar import parse_question
+    from c360_pipeline.semantic.normalise import normalise
+    from c360_pipeline.semantic.query import QuestionNotUnderstood, catalog_for
+    from c360_pipeline.semantic.tagging import tag
+
+    catalog, lexicon = catalog_for(model)
+    senses = [sense for item in tag(tokenize(normalise(question)), lexicon) if item.kind == "sense" for sense in item.senses]
+    spelled = lambda name: name.replace("_", " ")  # noqa: E731
+    metrics = [spelled(s.name) for s in senses if s.kind == "metric"]
+    facts = [spelled(s.name) for s in senses if s.kind == "fact" and s.table == "customer_360_profile"]
+    dimensions = [spelled(s.name) for s in senses if s.kind == "dimension" and s.table == "customer_360_profile"
+                  and s.name not in ("customer_id", "full_name", "first_name", "last_name", "email")]
+    values = [s.value for s in senses if s.kind == "value" and s.table == "customer_360_profile"]
+    filters = [spelled(s.name) for s in senses if s.kind == "filter" and s.table == "customer_360_profile"]
+    by = dimensions or ["segment"]
+    candidates: list[str] = []
+    for metric in metrics:
+        candidates += [f"{metric} by {by[0]}"] + [f"{metric} for {value} customers" for value in values[:1]]
+    for fact in facts:
+        candidates += [f"average {fact} by {by[0]}"] + [f"highest {fact} among {value} customers" for value in values[:1]]
+    states = {s.value for s in senses if s.kind == "value" and s.name == "state"}
+    for value in values:
+        if value in states:
+            candidates += [f"how many customers are in {value}", f"average lifetime value of customers in {value}"]
+            continue
+        candidates += [f"how many {value} customers are there", f"what percentage of customers are {value}",
+                       f"average lifetime value of {value} customers"]
+    for named in filters:
+        candidates += [f"how many {named} are there by {by[0]}", f"list {named}"]
+    for dimension in dimensions:
+        candidates += [f"how many customers by {dimension}", f"average lifetime value by {dimension}"]
+    answerable: list[str] = []
+    for candidate in dict.fromkeys(candidates):
+        if len(answerable) == count:
+            break
+        try:
+            parse_question(candidate, None, model)
+        except QuestionNotUnderstood:
+            continue
+        answerable.append(candidate[:1].upper() + candidate[1:])
+    for closest in closest_questions(question, count, model):
+        if len(answerable) >= count:
+            break
+        if closest not in answerable:
+            answerable.append(closest)
+    return answerable

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from c360_pipeline.semantic.timeranges import TimeSpec, find_time_expressions
 from c360_pipeline.semantic.vocabulary import Lexicon, Sense, Token
+from c360_pipeline.semantic.words import STOPWORDS
 
 
 @dataclass
@@ -58,9 +59,12 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
             limit = min((s for s in times if s > i), default=len(tokens))
             length, senses = lexicon.match(norms[:limit], i)
             for k in range(i + 1, i + length):
-                # a longer phrase starting inside this one wins ("total | customer lifetime value")
+                # a longer phrase starting inside this one wins ("total | customer lifetime value"), and so does
+                # one that reaches a word nothing else reads ("lowest | risk score", not "lowest risk | score")
                 overlap, _ = lexicon.match(norms[:limit], k)
-                if overlap > length and k + overlap > i + length:
+                stranded = i + length < limit and lexicon.match(norms[:limit], i + length)[0] == 0 \
+                    and tokens[i + length].kind == "word" and tokens[i + length].norm not in STOPWORDS
+                if k + overlap > i + length and (overlap > length or stranded):
                     length, senses = lexicon.match(norms[:k], i)
                     break
             if token.kind == "number" and length == 1 and not token.raw[0].isalpha():

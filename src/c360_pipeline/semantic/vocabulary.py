@@ -213,6 +213,7 @@ class Lexicon:
 
     phrases: dict[tuple[str, ...], list[Sense]] = field(default_factory=dict)
     longest: int = 1
+    _spelled: list[str] = field(default_factory=list, repr=False)
 
     def add(self, phrase: str | tuple[str, ...], sense: Sense) -> None:
         key = normalize_phrase(phrase) if isinstance(phrase, str) else phrase
@@ -222,6 +223,12 @@ class Lexicon:
         if sense not in senses:
             senses.append(sense)
         self.longest = max(self.longest, len(key))
+
+    def spelled(self) -> list[str]:
+        """Every phrase as text (for "did you mean"), built once."""
+        if len(self._spelled) != len(self.phrases):
+            self._spelled = [" ".join(key) for key in self.phrases]
+        return self._spelled
 
     def match(self, norms: list[str], start: int) -> tuple[int, list[Sense]]:
         """Length and senses of the longest phrase starting at `start` (0 and [] if none)."""

@@ -1,0 +1,332 @@
+"""The last stage: the draft becomes a StructuredQuery, validated.
+
+Which table answers (one table's figures; customer counts over transaction filters count customers who
+transacted), comparisons as WHERE or HAVING, the period on its date column, breakdowns, ordering with its
+tie-breakers and limits, list columns — and the checks that every column is reachable from that table.
+
+A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import field, replace
+from datetime import date
+
+from c360_pipeline.semantic.columns import columns_in
+from c360_pipeline.semantic.query import (
+    CATEGORIES,
+    DATES,
+    DEFAULT_AGGREGATION,
+    FACT,
+    LIST_COLUMNS,
+    LIST_LIMIT,
+    OPS_TEXT,
+    PRIMARY_KEY,
+    PROFILE,
+    Condition,
+    FieldRef,
+    Having,
+    OrderBy,
+    StructuredQuery,
+    TimeRange,
+    _format_value,
+)
+from c360_pipeline.semantic.timeranges import FutureTime
+
+
+class Assembly:
+    """The last stage: the draft becomes a StructuredQuery, validated."""
+
+    # assembling the query ---------------------------------------------------------------------
+    def _assemble(self) -> StructuredQuery:
+        draft = self.draft
+        self._place_inactivity()
+        self._share_measure()
+        self._single_figure_scope()
+        measures = list(dict.fromkeys(draft.measures))
+        fact_values = [c for c in draft.conditions if c.table in (FACT, CATEGORIES)]
+        customer_list = draft.entity == PROFILE and not draft.count_intent
+        # comparisons on per-customer transaction counts: profile lifetime count, or the period's count per customer
+        comparisons = list(draft.comparisons)
+        for index, (target, op, values, item) in enumerate(comparisons):
+            if target[0] == "transactions_per_customer":
+                if draft.time is not None or fact_values:
+                    comparisons[index] = (("measure", self.catalog.metric_measure(FACT, "transaction_count")), op, values, item)
+                else:
+                    comparisons[index] = (("fact", PROFILE, "total_transactions"), op, values, item)
+        having_measures = [t[1] for t, *_ in comparisons if t[0] == "measure"]
+        # a per-customer metric with a comparison or sort on customers: group the fact by customer
+        ranked_by_fact = any(o[0] and o[0][0] == "measure" and o[0][1].table == FACT for o in draft.order) or (
+            any(o[0] is None for o in draft.order) and measures and measures[0].table == FACT)
+        if draft.entity == PROFILE and (having_measures or ranked_by_fact) \
+                and any(m.table == FACT for m in measures + having_measures) and not draft.group_by:
+            draft.group_customers = True
+        if draft.count_intent and not measures:
+            measures.append(self.catalog.metric_measure(PROFILE, "customer_count"))
+        if (customer_list or draft.entity is None) and not draft.group_customers and not measures:
+            kind = "list" if (draft.entity is not None or draft.list_intent) and not draft.group_by else "aggregate"
+        else:
+            kind = "aggregate"
+        if draft.group_customers:
+            kind = "aggregate"
+        if kind == "list" and self.implied_order is not None:
+            draft.order.append(self.implied_order)
+        if kind == "aggregate":
+            # a dimension named in an aggregate question ("average LTV segment", "spend month by month") groups it
+            for column in [c for c in draft.columns if c.kind in ("dimension", "time_dimension")]:
+                draft.columns.remove(column)
+                if any(c.field == column for c in draft.conditions) or column in draft.group_by:
+                    continue
+                if column.kind == "time_dimension" and column.table == PROFILE:
+                    self._group_by_date(column, "month")
+                elif column.kind == "time_dimension" and column.table == FACT:
+                    self._group_by_grain("day")
+                elif column.name in ("customer_id", "full_name"):
+                    draft.group_customers = True
+                else:
+                    draft.group_by.append(column)
+        if kind == "aggregate" and not measures:
+            if draft.columns and any(c.kind == "fact" for c in draft.columns):
+                for column in [c for c in draft.columns if c.kind == "fact"]:
+                    function = DEFAULT_AGGREGATION.get(column.name, "avg").upper()
+                    measures.append(self.catalog.aggregate_measure(function, column))
+                    draft.columns.remove(column)
+                draft.notes.append("Aggregated with the default summary (average per customer, total for amounts).")
+            elif draft.order and draft.order[0][0] and draft.order[0][0][0] == "fact" and draft.group_by:
+                table, name = draft.order[0][0][1], draft.order[0][0][2]
+                function = draft.order[0][0][3] if len(draft.order[0][0]) > 3 else DEFAULT_AGGREGATION.get(name, "avg").upper()
+                measures.append(self.catalog.aggregate_measure(function, self.catalog.field(table, name)))
+            elif draft.order and draft.order[0][0] and draft.order[0][0][0] == "fact" and not draft.group_customers:
+                # "what is the highest lifetime value": the maximum, not a sort
+                target, descending = draft.order.pop(0)
+                measures.append(self.catalog.aggregate_measure("MAX" if descending else "MIN",
+                                                               self.catalog.field(target[1], target[2])))
+            elif draft.group_by or draft.entity is not None or draft.conditions:
+                table = draft.entity or (FACT if any(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by) else PROFILE)
+                measures.append(self.catalog.metric_measure(table, {PROFILE: "customer_count", FACT: "transaction_count"}[table]))
+            else:
+                raise self.refuse("I couldn't find a figure or a list of customers or transactions to show")
+        if kind == "aggregate":
+            stray = [c.title for c in draft.columns if c.kind == "fact"]
+            if stray:
+                raise self.refuse(f"I found {', '.join(stray)} but not how it fits the question; ask for its average "
+                                  "or total, or compare it with a number")
+        # which table answers: the measures' table, or the listed entity's
+        if kind == "list":
+            base = draft.entity or self._table_of(draft.columns + [c.field for c in draft.conditions if c.field]) or PROFILE
+            if base not in (PROFILE, FACT):
+                base = FACT if base in (DATES, CATEGORIES) else PROFILE
+        else:
+            tables = {m.table for m in measures}
+            if len(tables) > 1:
+                if tables == {PROFILE, FACT} and all(m.metric == "customer_count" for m in measures if m.table == PROFILE):
+                    measures = [m for m in measures if m.table == FACT] + [self.catalog.metric_measure(FACT, "active_customer_count")]
+                    tables = {FACT}
+                else:
+                    raise self.refuse("the figures asked for come from different tables (customer profile and transactions); "
+                                      "ask for them one at a time")
+            base = tables.pop()
+        # customer counts over transaction filters or periods are counts of customers who transacted
+        if kind == "aggregate" and base == PROFILE and any(m.metric == "customer_count" for m in measures) and (
+            fact_values or (draft.time is not None and draft.time_field is None) or draft.transacted
+            or any(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by)
+        ):
+            measures = [self.catalog.metric_measure(FACT, "active_customer_count") if m.metric == "customer_count" else m
+                        for m in measures]
+            if any(m.table == PROFILE for m in measures):
+                raise self.refuse("customer figures cannot be split by transaction attributes; ask about transactions instead")
+            base = FACT
+            draft.notes.append("Counted customers with at least one approved transaction matching the filters.")
+        if base == FACT and any(c.field is not None and c.field.name == "status" for c in draft.conditions):
+            # an explicit status filter ("declined transactions"): count and sum every status it keeps
+            all_statuses = {"transaction_count": "COUNT(TRANSACTION_ID)", "total_spend": "SUM(TRANSACTION_AMOUNT)",
+                            "average_transaction_amount": "AVG(TRANSACTION_AMOUNT)"}
+            measures = [replace(m, expr=all_statuses[m.metric], title=m.title.replace("spend", "amount"))
+                        if m.metric in all_statuses else m for m in measures]
+        reachable = self.catalog.reachable(base)
+        # comparisons: on facts of the rows (WHERE) or on measures (HAVING)
+        conditions = list(draft.conditions)
+        having: list[Having] = []
+        for target, op, values, item in comparisons:
+            if target[0] == "fact":
+                ref = self.catalog.field(target[1], target[2])
+                if ref.table not in reachable:
+                    raise self.refuse(f"{ref.title} is a per-customer figure and cannot filter {self._noun(base)}")
+                conditions.append(Condition(ref.table, op, values, ref, title=_condition_title(ref, op, values)))
+                if kind == "list" and ref not in draft.columns:
+                    draft.columns.append(ref)
+            else:
+                measure = target[1]
+                if measure.table != base and measure not in measures:
+                    raise self.refuse(f"{measure.title} and the other figures come from different tables")
+                if measure not in measures:
+                    measures.append(measure)
+                if kind == "aggregate" and not draft.group_by and not draft.group_customers:
+                    raise self.refuse(f"a condition on {measure.title} needs a breakdown (for example 'segments with "
+                                      f"{measure.title} over ...')")
+                having.append(Having(measure.label, op, values))
+        for condition in conditions:
+            if condition.table not in reachable:
+                raise self.refuse(self._unreachable(condition.table, base))
+        # time range
+        time_range = None
+        if draft.time is not None:
+            ref = draft.time_field
+            if ref is None:
+                if base == FACT:
+                    ref = self.catalog.field(FACT, "transaction_date")
+                else:
+                    raise self.refuse(
+                        "customer figures are a snapshot as of the data date; a period applies to transactions or to "
+                        "a date such as account open date (for example 'customers who joined in 2024')"
+                    )
+            if ref.table not in reachable:
+                raise self.refuse(self._unreachable(ref.table, base))
+            try:
+                start, end = draft.time.resolve(self.as_of())
+            except FutureTime as error:
+                raise self.refuse(str(error)) from None
+            time_range = TimeRange(ref.table, ref, start, end, draft.time.label(self.as_of()))
+        for ref in draft.group_by + draft.columns:
+            if ref.table not in reachable:
+                raise self.refuse(self._unreachable(ref.table, base))
+        group_by = list(dict.fromkeys(draft.group_by))
+        if draft.group_customers:
+            id_field = self.catalog.field(PROFILE, "customer_id")
+            name_field = self.catalog.field(PROFILE, "full_name")
+            group_by = [id_field, name_field] + [g for g in group_by if g not in (id_field, name_field)]
+        # ordering and limits
+        order: list[OrderBy] = []
+        columns = list(dict.fromkeys(draft.columns))
+        limit = draft.limit
+        singular = getattr(self, "_pending_singular", True)
+        for target, descending in draft.order:
+            label = None
+            if target is None:
+                if kind == "aggregate" and measures:
+                    label = measures[0].label
+                elif kind == "list" and columns:
+                    facts = [c for c in columns if c.kind == "fact"]
+                    label = facts[0].label if facts else None
+            elif target[0] == "measure":
+                if target[1] not in measures:
+                    measures.append(target[1])
+                label = target[1].label
+            elif target[0] == "fact":
+                ref = self.catalog.field(target[1], target[2])
+                if kind == "list":
+                    if ref.table not in reachable:
+                        raise self.refuse(self._unreachable(ref.table, base))
+                    if ref not in columns:
+                        columns.append(ref)
+                    label = ref.label
+                elif not group_by:
+                    # "what is the highest lifetime value": the maximum, not a sort
+                    function = "MAX" if descending else "MIN"
+                    measure = self.catalog.aggregate_measure(function, ref)
+                    if measure not in measures:
+                        measures.append(measure)
+                    continue
+                else:
+                    existing = [m for m in measures if ref.expr.upper() in m.expr.upper()]
+                    if existing:
+                        label = existing[0].label
+                    else:
+                        function = target[3] if len(target) > 3 else DEFAULT_AGGREGATION.get(ref.name, "avg").upper()
+                        measure = self.catalog.aggregate_measure(function, ref)
+                        measures.append(measure)
+                        label = measure.label
+            if label is None:
+                raise self.refuse("I couldn't tell what to rank by; name the figure (for example 'top 5 states by lifetime value')")
+            order.append(OrderBy(label, descending))
+            if limit is None and singular:
+                plural = getattr(self, "_which_plural", True) if self._which_group else self._plural_subject()
+                if not plural:
+                    limit = 1
+        if kind == "aggregate" and not group_by and order:
+            raise self.refuse("a ranking needs something to rank: add a breakdown (for example 'by segment') or ask "
+                              "for a list of customers or transactions")
+        if kind == "list" and not order:
+            compared = [c.field for c in conditions if c.field is not None and c.field.kind == "fact" and c.op not in ("in", "not_in")]
+            if compared:
+                order = [OrderBy(compared[0].label, not any(c.op in ("<", "<=") for c in conditions if c.field == compared[0]))]
+        if kind == "list":
+            identity = [self.catalog.field(base, name) for name in LIST_COLUMNS[base]]
+            shown = [c for c in identity]
+            for condition in conditions:
+                for ref in self._condition_fields(condition):
+                    if ref not in shown and ref.table in reachable:
+                        shown.append(ref)
+            for column in columns:
+                if column not in shown:
+                    shown.append(column)
+            columns = shown
+            if limit is None:
+                limit = LIST_LIMIT
+            key = self.catalog.field(base, PRIMARY_KEY[base]).label
+            order = order + [OrderBy(key, False)]
+        elif group_by:
+            if not order:
+                if any(g.table == DATES or g.name.endswith(("_month", "_year", "_quarter")) for g in group_by):
+                    order = [OrderBy(g.label, False) for g in group_by]
+                else:
+                    order = [OrderBy(measures[0].label, True)]
+            order = order + [OrderBy(g.label, False) for g in group_by if g.label not in {o.label for o in order}]
+        query = StructuredQuery(
+            kind=kind,
+            base_table=base,
+            measures=tuple(measures) if kind == "aggregate" else (),
+            group_by=tuple(group_by) if kind == "aggregate" else (),
+            columns=tuple(columns) if kind == "list" else (),
+            conditions=tuple(conditions),
+            time_range=time_range,
+            having=tuple(having),
+            order_by=tuple(order),
+            limit=limit,
+            notes=tuple(dict.fromkeys(draft.notes)),
+        )
+        # the last word: one table's figures, and only columns that table reaches through its relationships
+        if any(m.table != base for m in query.measures):
+            raise self.refuse("the figures asked for come from different tables (customer profile and transactions); "
+                              "ask for them one at a time")
+        unreachable = query.tables() - reachable
+        if unreachable:
+            raise self.refuse(self._unreachable(sorted(unreachable)[0], base))
+        return query
+
+    def _condition_fields(self, condition: Condition) -> list[FieldRef]:
+        """The columns a condition filters on (a named filter's columns, found among the table's fields)."""
+        if condition.field is not None:
+            return [condition.field]
+        if condition.filter_expr is None:
+            return []
+        wanted = columns_in(condition.filter_expr)
+        return [ref for (table, _), ref in self.catalog.fields.items()
+                if table == condition.table and ref.expr.upper() in wanted and ref.kind != "time_dimension"][:len(wanted)]
+
+    def _plural_subject(self) -> bool:
+        """'Which customers' / 'which segments' lists all; 'which customer' / 'which segment' gives one."""
+        for item in self.items:
+            if item.kind == "sense" and (item.has("entity") or item.has("dimension")) and not item.has("value"):
+                return item.plural
+        return True
+
+    def _table_of(self, fields: list[FieldRef]) -> str | None:
+        return fields[0].table if fields else None
+
+    def _noun(self, table: str) -> str:
+        return {PROFILE: "customer figures", FACT: "transactions"}.get(table, table)
+
+    def _unreachable(self, table: str, base: str) -> str:
+        if base == PROFILE and table in (FACT, DATES, CATEGORIES):
+            return ("per-customer figures cannot be broken down by transaction attributes (channel, merchant category, "
+                    "date); ask about spend or transactions for that breakdown")
+        return f"{table.replace('_', ' ')} cannot be combined with {self._noun(base)} in one answer"
+
+
+
+def _condition_title(ref: FieldRef, op: str, values: tuple) -> str:
+    if op == "between":
+        return f"{ref.title} between {_format_value(values[0])} and {_format_value(values[1])}"
+    shown = " and ".join(_format_value(v) for v in values)
+    return f"{ref.title} {OPS_TEXT.get(op, op)} {shown}"

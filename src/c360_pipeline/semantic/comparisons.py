@@ -1,0 +1,210 @@
+"""Numeric comparisons bound to the fact or metric they are about.
+
+"over 10,000", "at least 20 purchases", "between 40 and 70", "older than 60", "aged 25 to 34", "65+",
+"dropped by more than 30%": a comparator, its number and the figure it compares (the one right after the
+number binds tightest, else the one before the comparator); percentages of fraction facts are divided by 100.
+
+A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
+"""
+
+from __future__ import annotations
+
+from c360_pipeline.semantic.query import CHANGE_FACTS, FACT, FRACTION_FACTS, PROFILE, Measure, _format_value
+from c360_pipeline.semantic.tagging import Item
+from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP, COMPARATORS
+
+
+class Comparisons:
+    """Numeric comparisons bound to the fact or metric they are about."""
+
+    def _comparisons(self) -> None:
+        items = self.items
+        i = 0
+        while i < len(items):
+            item = items[i]
+            if item.used or item.kind not in ("word", "op", "sense"):
+                i += 1
+                continue
+            # older/younger than N, aged N to M, N years old
+            if item.kind == "word" and item.norm in ("older", "younger") and self._matches_words(i + 1, ("than",)):
+                number = self._number_at(i + 2)
+                if number is not None:
+                    op = ">" if item.norm == "older" else "<"
+                    self._add_comparison(("fact", PROFILE, "age"), op, (number,), items[i], spans=(i, i + 1, i + 2))
+                    self._consume_age_words(i + 3)
+                    i += 3
+                    continue
+            if item.kind == "word" and item.norm == "aged":
+                bounds = self._range_at(i + 1)
+                if bounds:
+                    (low, high), end = bounds
+                    self._add_comparison(("fact", PROFILE, "age"), "between", (low, high), item, spans=tuple(range(i, end)))
+                    i = end
+                    continue
+                number = self._number_at(i + 1)
+                if number is not None:
+                    self._add_comparison(("fact", PROFILE, "age"), ">=" if items[i + 1].token.plus else "=", (number,), item, spans=(i, i + 1))
+                    i += 2
+                    continue
+            if item.kind == "word" and item.norm == "between":
+                bounds = self._range_at(i + 1)
+                if bounds:
+                    (low, high), end = bounds
+                    self._attach_comparison(i, "between", (low, high), tuple(range(i, end)), end)
+                    i = end
+                    continue
+            phrase, op, postfix = self._comparator_at(i)
+            if phrase and not postfix:
+                number_index = i + len(phrase)
+                number = self._number_at(number_index)
+                if number is not None:
+                    end = number_index + 1
+                    self._attach_comparison(i, op, (number,), tuple(range(i, end)), end)
+                    i = end
+                    continue
+            i += 1
+        # postfix comparators: "50 or more transactions", "65+"
+        for i, item in enumerate(items):
+            if item.kind == "number" and not item.used:
+                phrase, op, postfix = self._comparator_at(i + 1)
+                if phrase and postfix:
+                    self._attach_comparison(i, op, (item.token.value,), tuple(range(i, i + 1 + len(phrase))), i + 1 + len(phrase),
+                                            number_index=i)
+                elif item.token is not None and item.token.plus:
+                    self._attach_comparison(i, ">=", (item.token.value,), (i,), i + 1, number_index=i)
+
+    def _consume_age_words(self, index: int) -> None:
+        for words in (("year", "old"), ("year",)):
+            if self._matches_words(index, words):
+                for k in range(index, index + len(words)):
+                    self.items[k].used = True
+                return
+
+    def _number_at(self, index: int) -> float | int | None:
+        if 0 <= index < len(self.items) and self.items[index].kind == "number" and not self.items[index].used:
+            return self.items[index].token.value
+        if 0 <= index < len(self.items) and self.items[index].kind == "punct" and self.items[index].text == "$":
+            return self._number_at(index + 1)
+        return None
+
+    def _range_at(self, index: int) -> tuple[tuple[object, object], int] | None:
+        low = self._number_at(index)
+        if low is None:
+            return None
+        separator = self.items[index + 1] if index + 1 < len(self.items) else None
+        if separator is not None and (separator.norm in ("and", "to") or separator.text in ("-", "–")):
+            high = self._number_at(index + 2)
+            if high is not None:
+                return (min(low, high), max(low, high)), index + 3
+        return None
+
+    def _comparator_at(self, index: int) -> tuple[tuple[str, ...] | None, str, bool]:
+        for length in (3, 2, 1):
+            words = tuple(self.items[k].norm for k in range(index, min(index + length, len(self.items)))
+                          if self.items[k].kind in ("word", "op", "number") and not self.items[k].used)
+            if len(words) == length and words in COMPARATORS:
+                op, postfix = COMPARATORS[words]
+                return words, op, postfix
+        if 0 <= index < len(self.items) and self.items[index].kind == "sense" and self.items[index].norm in ("over", "under"):
+            return (self.items[index].norm,), ">" if self.items[index].norm == "over" else "<", False
+        return None, "", False
+
+    def _attach_comparison(self, index: int, op: str, values: tuple, spans: tuple[int, ...], end: int,
+                           number_index: int | None = None) -> None:
+        """Bind a comparison to the fact or metric it is about: before the comparator, else right after the number."""
+        target = None
+        percent = any(self.items[k].token is not None and self.items[k].token.percent for k in spans if self.items[k].kind == "number")
+        direction = self._change_direction(index)
+        back_skip = {"is", "are", "was", "were", "with", "whose", "has", "have", "had", "a", "an", "the", "of", "their",
+                     "where", "that", "who", "which", "by", "in", "and", "value", "customer", "spend"} | CHANGE_DOWN | CHANGE_UP
+        # the figure right after the number binds tightest ("more than 50 transactions"), else the one before it
+        after = self._next(end - 1, {"in", "of", "the", "a", "an", "dollar", "usd", "total", "worth"}, limit=2)
+        if after is not None:
+            target = self._comparison_target(after)
+        if target is None:
+            before = self._previous(min(spans), back_skip, limit=4)
+            if before is not None:
+                target = self._comparison_target(before)
+        if direction is not None and (target is None or target[0] == "measure" or
+                                      (target[0] == "fact" and target[2] not in CHANGE_FACTS)):
+            if target is not None and target[0] == "measure" and target[1] in self.draft.measures:
+                self.draft.measures.remove(target[1])
+            target = ("fact", PROFILE, "spend_change_pct")
+            self.draft.notes.append("Read the change as the 90-day spend change (last 90 days against the 90 before).")
+        if target is None:
+            if self._customers_mentioned() and all(isinstance(v, (int, float)) and 18 <= v <= 100 for v in values) and not percent:
+                target = ("fact", PROFILE, "age")
+                self.draft.notes.append(f"Read {' and '.join(_format_value(v) for v in values)} as an age.")
+            else:
+                return
+        for k in spans:
+            self.items[k].used = True
+        self._add_comparison(target, op, values, self.items[index], spans=spans, percent=percent, direction=direction)
+
+    def _change_direction(self, index: int) -> str | None:
+        for k in range(max(0, index - 3), index):
+            item = self.items[k]
+            if item.kind == "word" and item.norm in CHANGE_DOWN | CHANGE_UP:
+                item.used = True
+                if self._word(k + 1) == "by":
+                    self.items[k + 1].used = True  # "dropped by more than 30%"
+                return "down" if item.norm in CHANGE_DOWN else "up"
+        return None
+
+    def _customers_mentioned(self) -> bool:
+        return any(item.kind == "sense" and item.has("entity", PROFILE) for item in self.items)
+
+    def _comparison_target(self, index: int) -> tuple | None:
+        item = self.items[index]
+        if item.kind != "sense":
+            return None
+        fact = item.has("fact")
+        metric = item.has("metric")
+        entity = item.has("entity", FACT)
+        if fact and not (metric and item.used):
+            item.used = True
+            return ("fact", fact.table, fact.name)
+        if metric:
+            measure = self._measure_item(item)
+            return ("measure", measure)
+        if entity:
+            # "more than 50 transactions": per customer, lifetime (or in the asked period, see _assemble)
+            item.used = True
+            return ("transactions_per_customer",)
+        if item.has("entity", PROFILE) and not item.used and self._aggregate_context():
+            # "states with more than 20 customers"
+            item.used = True
+            measure = self.catalog.metric_measure(PROFILE, "customer_count")
+            self.item_measures[id(item)] = measure
+            return ("measure", measure)
+        return None
+
+    def _measure_item(self, item: Item) -> Measure:
+        """The measure an item names (adding it to the query once)."""
+        if id(item) in self.item_measures:
+            return self.item_measures[id(item)]
+        metric = item.has("metric")
+        measure = self.catalog.metric_measure(metric.table, metric.name)
+        item.used = True
+        if measure not in self.draft.measures:
+            self.draft.measures.append(measure)
+        self.item_measures[id(item)] = measure
+        return measure
+
+    def _add_comparison(self, target: tuple, op: str, values: tuple, item: Item, spans: tuple[int, ...] = (),
+                        percent: bool = False, direction: str | None = None) -> None:
+        for k in spans:
+            self.items[k].used = True
+        if target[0] == "fact":
+            name = target[2]
+            if name in FRACTION_FACTS:
+                if percent or any(abs(v) > 1 for v in values):
+                    values = tuple(v / 100 for v in values)
+            if direction is not None and name in CHANGE_FACTS:
+                if direction == "down":
+                    values = tuple(-abs(v) for v in values)
+                    op = {">": "<", ">=": "<=", "<": ">", "<=": ">="}.get(op, op)
+                    if op == "between":
+                        values = tuple(sorted(values))
+        self.draft.comparisons.append((target, op, values, item))
+

@@ -1,0 +1,307 @@
+"""Constructs of analysts' questions that change the shape of the answer, read as wholes.
+
+- **Shares**: "what percentage of customers are high risk", "share of transactions made online",
+  "proportion of spend at grocery stores". What follows the counted rows ("are high risk") says which
+  rows the numerator counts; what names the rows ("of Platinum cardholders") scopes both numerator and
+  denominator. A share is a fraction (0.25 = 25%) computed as one metric expression; it is named after
+  the model's metric when the model has the same one (high_risk_share, decline_rate, approval_rate).
+  Transaction shares count approved transactions unless the question is about the status itself.
+- **Inactivity windows**: "haven't made a purchase in 60 days", "no transactions in the last 30 days",
+  "inactive for 90 days": no approved transaction in the last N days, that is days since the last
+  transaction ≥ N (the profile's recency, so the answer is a customer question).
+- **Scoped superlatives**: "lowest average transaction value among Premium cardholders" asks for one
+  figure (the minimum over those customers), not a list of customers: the customers are named only to
+  say over whom the figure is taken.
+
+The class is a mixin of the grammar's Parser: its passes read and mark the same tagged items.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlglot import exp
+
+from c360_pipeline.semantic.assemble import _condition_title
+from c360_pipeline.semantic.columns import columns_in
+from c360_pipeline.semantic.model import DIALECT, parse_expression
+from c360_pipeline.semantic.query import FACT, PROFILE, Condition, Measure, _canonical
+from c360_pipeline.semantic.timeranges import TimeSpec
+from c360_pipeline.semantic.words import ENTITY_WORDS, TRANSACT_VERBS
+
+SHARE_WORDS = {"percentage", "percent", "share", "proportion", "fraction", "ratio"}
+# Words that end the rows' name and start what is counted: "customers [who are] high risk".
+SHARE_BOUNDARY = {"are", "is", "were", "was", "have", "has", "had", "who", "that", "which", "with", "whose", "made",
+                  "make", "not", "without", "no"}
+SCOPE_WORDS = {"among", "amongst", "of", "for", "across"}
+WINDOW_UNITS = {"day", "week", "month"}
+INACTIVE_FILTERS = {"inactive_customers"}
+ACTIVITY_WORDS = TRANSACT_VERBS | {"transact", "transacted", "active", "purchase", "purchased", "spend", "spent"}
+INACTIVITY_FACT = "days_since_last_transaction"
+APPROVED = "STATUS = 'approved'"
+
+
+class Constructs:
+    """Passes over the tagged items for shares, inactivity windows and scoped superlatives."""
+
+    share: dict | None = None
+    share_conditions: list
+    inactivity_conditions: list
+    scoped: bool = False
+
+    # --- shares ---------------------------------------------------------------------------------
+    def _shares(self) -> None:
+        """Find "<share word> of <rows> [verb] <what is counted>" and remember where the counted part starts."""
+        self.share_conditions = []
+        items = self.items
+        for i, item in enumerate(items):
+            if item.used or item.kind != "word" or item.norm not in SHARE_WORDS:
+                continue
+            if self._word(i + 1) != "of":
+                continue
+            j = i + 2
+            while j < len(items) and items[j].kind == "word" and items[j].norm in ("the", "all", "our", "total"):
+                items[j].used = True
+                j += 1
+            rows = None
+            while j < len(items) and rows is None:
+                candidate = items[j]
+                if candidate.kind == "sense":
+                    entity = candidate.has("entity")
+                    metric = candidate.has("metric")
+                    if entity:
+                        rows = (j, entity.table, "count")
+                    elif metric and metric.name == "total_spend":
+                        rows = (j, FACT, "spend")
+                    elif metric and _counted_rows(self.catalog.metrics[(metric.table, metric.name)].expr) is not None:
+                        # "share of declined transactions", "share of retention targets": a count metric's rows
+                        rows = (j, metric.table, "count")
+                        condition = _counted_rows(self.catalog.metrics[(metric.table, metric.name)].expr)
+                        if condition:
+                            self.share_conditions.append(Condition(metric.table, "filter", filter_name=metric.name,
+                                                                   filter_expr=condition, title=metric.name.replace("_", " ")))
+                    elif candidate.has("value") and candidate.norm.split()[-1] in ENTITY_WORDS:
+                        rows = (j, PROFILE, "count")
+                    elif candidate.has("value") or candidate.has("filter"):
+                        j += 1
+                        continue
+                break
+            if rows is None:
+                raise self.refuse(f"'{item.text} of' needs the rows it is a share of: customers, transactions or spend "
+                                  "(for example 'what percentage of customers are high risk')")
+            index, table, of = rows
+            boundary = index
+            for k in range(index + 1, len(items)):
+                if items[k].kind == "word" and items[k].norm in SHARE_BOUNDARY:
+                    boundary = k
+                    break
+            for k in (i, i + 1):
+                items[k].used = True
+            if items[index].has("entity") or items[index].has("metric") and not items[index].has("value"):
+                items[index].used = True
+            self.share = {"start": i, "rows": index, "boundary": boundary, "table": table, "of": of}
+            self.draft.entity = self.draft.entity or (PROFILE if table == PROFILE else None)
+            if table == FACT:
+                self.draft.entity = FACT
+            return
+
+    def _in_share(self, index: int) -> bool:
+        """Whether the item at index says what a share counts (it follows the rows' name)."""
+        return self.share is not None and index > self.share["boundary"]
+
+    def _place_inactivity(self) -> None:
+        """Inactivity windows filter the rows, or say what a share counts when they follow its rows' name."""
+        for index, condition in self.inactivity_conditions:
+            (self.share_conditions if self._in_share(index) else self.draft.conditions).append(condition)
+
+    def _share_measure(self) -> None:
+        """Turn the counted part of a share question into one fraction metric; the rest stays the WHERE clause."""
+        if self.share is None:
+            return
+        share, draft = self.share, self.draft
+        table = share["table"]
+        counted = list(self.share_conditions)
+        kept = []
+        for comparison in draft.comparisons:
+            target, op, values, item = comparison
+            position = next(k for k, it in enumerate(self.items) if it is item)
+            if target[0] == "transactions_per_customer" and draft.time is None:
+                target = ("fact", PROFILE, "total_transactions")  # "with more than 50 transactions": lifetime count
+            if self._in_share(position) and target[0] == "fact":
+                ref = self.catalog.field(target[1], target[2])
+                counted.append(Condition(ref.table, op, values, ref, title=_condition_title(ref, op, values)))
+            else:
+                kept.append(comparison)
+        draft.comparisons = kept
+        if not counted:
+            # "share of High Risk customers": the rows' own values say what is counted
+            counted = [c for c in draft.conditions if c.table == table]
+            draft.conditions = [c for c in draft.conditions if c not in counted]
+        if not counted:
+            raise self.refuse("a share needs what to count (for example 'what percentage of customers are high risk' or "
+                              "'share of transactions made online')")
+        foreign = [c for c in counted if c.table != table]
+        if foreign:
+            raise self.refuse(f"a share of {'customers' if table == PROFILE else 'transactions'} can count by their own "
+                              f"columns only; '{foreign[0].title}' belongs to another table (ask for the figure by it "
+                              "instead, for example 'total spend by category group')")
+        draft.measures.insert(0, self._fraction(table, share["of"], counted))
+        draft.notes.append("A share is a fraction of the rows in scope (0.25 = 25%).")
+
+    def _fraction(self, table: str, of: str, counted: list[Condition]) -> Measure:
+        predicate = exp.and_(*[_predicate(c) for c in counted])
+        about_status = any("STATUS" in (columns_in(c.filter_expr) if c.field is None else columns_in(c.field.expr))
+                           for c in counted)
+        if table == PROFILE:
+            expression = f"COUNT_IF({predicate.sql(dialect=DIALECT)}) / NULLIF(COUNT(CUSTOMER_ID), 0)"
+            noun = "customers"
+        elif of == "spend":
+            kept = predicate if about_status else exp.and_(parse_expression(APPROVED), predicate)
+            expression = (f"SUM(IFF({kept.sql(dialect=DIALECT)}, TRANSACTION_AMOUNT, 0)) / "
+                          f"NULLIF(SUM(IFF({APPROVED}, TRANSACTION_AMOUNT, 0)), 0)")
+            noun = "spend"
+        elif about_status:
+            expression = f"COUNT_IF({predicate.sql(dialect=DIALECT)}) / NULLIF(COUNT(TRANSACTION_ID), 0)"
+            noun = "transactions"
+        else:
+            kept = exp.and_(parse_expression(APPROVED), predicate)
+            expression = f"COUNT_IF({kept.sql(dialect=DIALECT)}) / NULLIF(COUNT_IF({APPROVED}), 0)"
+            noun = "approved transactions"
+        existing = self.catalog._canonical_metrics.get((table, _canonical(expression)))
+        if existing:
+            return self.catalog.metric_measure(table, existing)
+        label = {"customers": "CUSTOMER_SHARE", "spend": "SPEND_SHARE"}.get(noun, "TRANSACTION_SHARE")
+        return Measure(label, table, expression, f"share of {noun} where " + " and ".join(c.title for c in counted))
+
+    # --- inactivity windows ---------------------------------------------------------------------
+    def _inactivity_windows(self) -> None:
+        """ "haven't purchased in 60 days", "inactive for 90 days": days since the last transaction ≥ N."""
+        items = self.items
+        self.inactivity_conditions = []
+        for i, item in enumerate(items):
+            if item.used:
+                continue
+            negation = item.kind == "word" and item.norm in ("not", "no", "without", "never")
+            inactive = item.kind == "sense" and item.has("filter") and item.has("filter").name in INACTIVE_FILTERS
+            if not (negation or inactive):
+                continue
+            spans = [i]
+            active = inactive
+            window = None
+            for k in range(i + 1, min(i + 8, len(items))):
+                candidate = items[k]
+                if candidate.used:
+                    break
+                if candidate.kind == "time" and candidate.time.kind == "rolling" and candidate.time.unit in WINDOW_UNITS:
+                    window = (candidate.time, [k])
+                    break
+                if candidate.kind == "number" and isinstance(candidate.token.value, int) and not candidate.token.percent \
+                        and self._word(k + 1) in WINDOW_UNITS:
+                    unit = self._word(k + 1)
+                    window = (TimeSpec("rolling", n=candidate.token.value, unit=unit,
+                                       text=f"last {candidate.token.value} {unit}s"), [k, k + 1])
+                    break
+                if _names_activity(candidate):
+                    active = True
+                    spans.append(k)
+                    continue
+                if candidate.kind == "word" and candidate.norm in ("a", "an", "any", "the", "in", "for", "within", "over",
+                                                                    "made", "make", "been", "single", "last", "past"):
+                    spans.append(k)
+                    continue
+                break
+            if window is None or not active:
+                continue
+            spec, window_spans = window
+            start, end = spec.resolve(self.as_of())
+            days = (end - start).days + 1
+            for k in spans + window_spans:
+                items[k].used = True
+            self.inactivity_conditions.append((i, inactivity_condition(int(days))))
+            self.implied_order = self.implied_order or (("fact", PROFILE, INACTIVITY_FACT), True)  # a list: longest idle first
+            self.draft.entity = self.draft.entity or PROFILE
+            self.draft.notes.append(f"Read as no approved transaction in the last {days} days (days since the last "
+                                    f"transaction at least {days}, or none at all).")
+
+    # --- scoped superlatives ----------------------------------------------------------------------
+    def _scoped_entities(self) -> None:
+        """Customers named only after "among" / "of" / "for": they scope a figure, they are not the answer."""
+        mentions = [k for k, item in enumerate(self.items) if item.kind == "sense" and (
+            item.has("entity", PROFILE) or (item.has("value") and item.norm.split()[-1] in ENTITY_WORDS))]
+        if not mentions:
+            return
+        self.scoped = all(self._after_scope_word(k) for k in mentions)
+
+    def _after_scope_word(self, index: int) -> bool:
+        k = index - 1
+        while k >= 0:
+            item = self.items[k]
+            if item.kind == "word" and item.norm in SCOPE_WORDS:
+                return True
+            if item.kind == "sense" and item.has("value") or (item.kind == "word" and item.norm in ("the", "all", "our")):
+                k -= 1
+                continue
+            return False
+        return False
+
+    def _single_figure_scope(self) -> None:
+        """ "the lowest X among Premium cardholders": one figure, so the customers do not make it a list."""
+        draft = self.draft
+        if self.scoped and self.share is None and not draft.list_intent and draft.limit is None and not draft.group_by \
+                and draft.order and draft.order[0][0] is not None and draft.order[0][0][0] == "fact" \
+                and draft.entity == PROFILE and not draft.measures:
+            draft.entity = None
+
+
+def inactivity_condition(days: int) -> Condition:
+    """No approved transaction in the last `days` days: the last one is at least that old, or there is none."""
+    column = parse_expression(INACTIVITY_FACT.upper())
+    tree = exp.or_(exp.GTE(this=column, expression=exp.Literal.number(days)), exp.Is(this=column.copy(), expression=exp.Null()))
+    return Condition(PROFILE, "filter", filter_name=f"no_transaction_in_{days}_days", filter_expr=tree.sql(dialect=DIALECT),
+                     title=f"no transaction in the last {days} days")
+
+
+def _counted_rows(expression: str) -> str | None:
+    """The row condition of a count metric (COUNT_IF(cond) → cond, COUNT(col) → ''); None for other metrics."""
+    tree = parse_expression(expression)
+    if isinstance(tree, exp.CountIf):
+        return tree.this.sql(dialect=DIALECT)
+    if isinstance(tree, exp.Count) and not isinstance(tree.this, exp.Distinct):
+        return ""
+    return None
+
+
+def _names_activity(item) -> bool:
+    if item.kind == "word":
+        return item.norm in ACTIVITY_WORDS
+    if item.kind == "sense":
+        return bool(item.has("entity", FACT)) or (item.has("filter") and item.has("filter").name == "active_customers")
+    return False
+
+
+def _predicate(condition: Condition) -> exp.Expression:
+    """A condition as an unqualified Snowflake predicate; its values are literals built from the structured query."""
+    if condition.op in ("filter", "not_filter"):
+        tree = exp.paren(parse_expression(condition.filter_expr))
+        return exp.not_(tree) if condition.op == "not_filter" else tree
+    column = parse_expression(condition.field.expr)
+    values = [_literal(v) for v in condition.values]
+    if condition.op in ("in", "not_in"):
+        node = exp.EQ(this=column, expression=values[0]) if len(values) == 1 else exp.In(this=column, expressions=values)
+        return exp.not_(node) if condition.op == "not_in" else node
+    if condition.op == "between":
+        return exp.Between(this=column, low=values[0], high=values[1])
+    operator = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ, "!=": exp.NEQ}[condition.op]
+    return operator(this=column, expression=values[0])
+
+
+def _literal(value: object) -> exp.Expression:
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, (int, float)):
+        return exp.Literal.number(value)
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    return exp.Literal.string(str(value))
+
+

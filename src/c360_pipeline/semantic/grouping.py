@@ -1,0 +1,170 @@
+"""Breakdowns: "by X", "per X", "for each X", "which X", "X breakdown", trends.
+
+A breakdown groups by a dimension, a date grain of the fact (day, month, quarter, year, weekday) or a month /
+quarter / year of a profile date ("customers who joined by month").
+
+A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import field
+
+from c360_pipeline.semantic.query import DATES, DATE_GRAINS, FACT_GRAINS, GRAIN_WORDS, PROFILE, FieldRef
+from c360_pipeline.semantic.words import GROUP_WORDS, TREND_WORDS
+
+
+class Grouping:
+    """Breakdowns: "by X", "per X", "for each X", "which X", "X breakdown", trends."""
+
+    def _grouping(self) -> None:
+        items = self.items
+        for i, item in enumerate(items):
+            if item.used:
+                continue
+            word = item.norm if item.kind == "word" else ""
+            starts_group = word in GROUP_WORDS or (word == "for" and self._word(i + 1) in ("each", "every")) \
+                or (word == "in" and self._word(i + 1) in ("each", "every")) \
+                or (word == "between" and i + 1 < len(items) and self._groupable(i + 1))
+            if not starts_group:
+                continue
+            item.used = True
+            j = i + 1
+            if word in ("for", "in"):
+                items[j].used = True
+                j += 1
+            skip = {"the", "each", "every", "their", "a", "an", "of", "different", "individual", "customer's"}
+            while j < len(items) and items[j].kind == "word" and items[j].norm in skip:
+                items[j].used = True
+                j += 1
+            grouped_any = False
+            while j < len(items):
+                consumed = self._group_target(j)
+                if not consumed:
+                    break
+                grouped_any = True
+                j += consumed
+                if j < len(items) and ((items[j].kind == "word" and items[j].norm in ("and", "then")) or items[j].text == ","):
+                    nxt = j + 1
+                    while nxt < len(items) and items[nxt].kind == "word" and items[nxt].norm in skip:
+                        nxt += 1
+                    if nxt < len(items) and self._groupable(nxt):
+                        items[j].used = True
+                        j = nxt
+                        continue
+                break
+            if not grouped_any and word in ("by",):
+                # "by" followed by a figure is a sort ("top 5 states by customers"), not a breakdown
+                item.used = False
+                target = self._by_target(i)
+                if target is not None:
+                    self.draft.order.append((target, True))
+        # "which segment ...", "what state ..." group by the dimension asked about
+        for i, item in enumerate(items):
+            if item.kind == "word" and item.norm in ("which", "what") and not item.used:
+                j = self._next(i, {"the", "a", "customer", "card"}, limit=1)
+                if j is not None and items[j].kind == "sense" and not items[j].used and self._groupable(j) \
+                        and not items[j].has("entity"):
+                    item.used = True
+                    self._group_target(j)
+                    self._which_group = True
+                    self._which_plural = items[j].plural
+        # "segment breakdown", "state distribution"
+        for i, item in enumerate(items):
+            if item.kind == "word" and item.norm in ("breakdown", "distribution", "split", "mix") and not item.used:
+                before = self._previous(i, {"the", "a"}, limit=1)
+                if before is not None and items[before].kind == "sense" and not items[before].used and self._groupable(before):
+                    self._group_target(before)
+                    item.used = True
+        # "trend", "over time": by month when nothing else sets the grain
+        for i, item in enumerate(items):
+            if item.used:
+                continue
+            if item.kind == "word" and item.norm in TREND_WORDS or (
+                item.kind == "word" and item.norm == "over" and self._word(i + 1) == "time"
+            ):
+                if not any(g.name in FACT_GRAINS.values() for g in self.draft.group_by):
+                    self.draft.group_by.append(self.catalog.field(DATES, "year_month"))
+                item.used = True
+                if item.norm == "over":
+                    items[i + 1].used = True
+
+    def _groupable(self, index: int) -> bool:
+        item = self.items[index]
+        if item.kind == "word" and item.norm in GRAIN_WORDS:
+            return True
+        if item.kind != "sense":
+            return False
+        return bool(item.has("dimension") or item.has("time_dimension") or item.has("entity", PROFILE))
+
+    def _group_target(self, index: int) -> int:
+        """Group by the item at index; returns how many items it took (0 if it is not groupable)."""
+        item = self.items[index]
+        if item.kind == "word" and item.norm in GRAIN_WORDS:
+            grain = GRAIN_WORDS[item.norm]
+            # "by month of account opening" / "by month of their last transaction"
+            j = self._next(index, {"of", "the", "their", "when", "they", "account"}, limit=3)
+            if j is not None and self.items[j].kind == "sense" and self.items[j].has("time_dimension", PROFILE):
+                sense = self.items[j].has("time_dimension", PROFILE)
+                self._group_by_date(self.catalog.field(PROFILE, sense.name), grain)
+                item.used = self.items[j].used = True
+                for k in range(index, j):
+                    self.items[k].used = True
+                return j - index + 1
+            self._group_by_grain(grain)
+            item.used = True
+            if item.norm == "day" and self._word(index + 1) == "of" and self._word(index + 2) == "week":
+                self.draft.group_by[-1] = self.catalog.field(DATES, "day_name")
+                self.items[index + 1].used = self.items[index + 2].used = True
+                return 3
+            return 1
+        if item.kind != "sense":
+            return 0
+        entity = item.has("entity", PROFILE)
+        dimension = item.has("dimension")
+        time_dimension = item.has("time_dimension")
+        if dimension and not (entity and not dimension):
+            ref = self.catalog.field(dimension.table, dimension.name)
+            if ref.name in ("customer_id", "full_name", "transaction_customer_id"):
+                self.draft.group_customers = True
+            elif ref not in self.draft.group_by:
+                self.draft.group_by.append(ref)
+            item.used = True
+            return 1
+        if time_dimension:
+            ref = self.catalog.field(time_dimension.table, time_dimension.name)
+            following = self._word(index + 1)
+            if ref.table == PROFILE:
+                grain = GRAIN_WORDS.get(following, "month")
+                self._group_by_date(ref, grain)
+                if following in GRAIN_WORDS:
+                    self.items[index + 1].used = True
+                item.used = True
+                return 2 if following in GRAIN_WORDS else 1
+            if ref.table == DATES:
+                self.draft.group_by.append(ref)
+            else:
+                self._group_by_grain("day")
+            item.used = True
+            return 1
+        if entity:
+            self.draft.group_customers = True
+            item.used = True
+            return 1
+        return 0
+
+    def _group_by_grain(self, grain: str) -> None:
+        if grain == "week":
+            raise self.refuse("weekly breakdowns are not in the model; try by day, by month or by day of week")
+        ref = self.catalog.field(DATES, FACT_GRAINS[grain])
+        if ref not in self.draft.group_by:
+            self.draft.group_by.append(ref)
+
+    def _group_by_date(self, ref: FieldRef, grain: str) -> None:
+        if grain not in DATE_GRAINS:
+            raise self.refuse(f"{ref.title} can be grouped by month, quarter or year, not by {grain}")
+        expr = DATE_GRAINS[grain].format(c=ref.expr)
+        label = f"{ref.name.upper().removesuffix('_DATE')}_{grain.upper()}"
+        self.draft.group_by.append(FieldRef(ref.table, f"{ref.name}_{grain}", "dimension", expr, label, "VARCHAR",
+                                            f"{ref.title} ({grain})"))
+

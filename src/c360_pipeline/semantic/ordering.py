@@ -1,0 +1,215 @@
+"""Top/bottom N, superlatives and sort directions.
+
+"top 5 states by LTV", "10 customers with the highest lifetime value", "which segment has the lowest ...",
+"sorted by tenure ascending": what the rows are ranked by, in which direction, and how many are kept.
+
+A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
+"""
+
+from __future__ import annotations
+
+from c360_pipeline.semantic.query import FACT, PROFILE
+from c360_pipeline.semantic.words import ASC_WORDS, DESC_WORDS, ENTITY_FIGURES, FILLERS, GROUP_WORDS, SUPERLATIVES
+
+
+class Ordering:
+    """Top/bottom N, superlatives and sort directions."""
+
+    def _ordering(self) -> None:
+        items = self.items
+        for i, item in enumerate(items):
+            if item.used:
+                continue
+            word = item.norm if item.kind in ("word", "number") else ""
+            # "top 10", "bottom 5", "10 highest", "highest 10"
+            if word in ("top", "bottom", "first", "last") and item.kind == "word":
+                number = self._number_at(i + 1)
+                if number is not None and isinstance(number, int) and number > 0:
+                    item.used = items[i + 1].used = True
+                    self.draft.limit = number
+                    self._order_target(i + 1, descending=word in ("top", "first"))
+                    continue
+                if word in ("top", "bottom"):
+                    item.used = True
+                    self._order_target(i, descending=word == "top", singular_limit=False)
+                    continue
+            if item.kind == "number" and isinstance(item.token.value, int) and 0 < item.token.value <= 1000:
+                following = items[i + 1] if i + 1 < len(items) else None
+                if following is not None and following.kind == "word" and following.norm in DESC_WORDS | ASC_WORDS:
+                    item.used = following.used = True
+                    self.draft.limit = item.token.value
+                    self._order_target(i + 1, descending=following.norm in DESC_WORDS)
+                    continue
+            if item.kind == "number" and isinstance(item.token.value, int) and 0 < item.token.value <= 1000 \
+                    and not item.token.percent and i + 1 < len(items) and items[i + 1].kind == "sense" \
+                    and (items[i + 1].has("entity") or (items[i + 1].has("dimension") and not items[i + 1].has("value"))) \
+                    and (i == 0 or items[i - 1].kind != "word" or items[i - 1].norm not in
+                         {"than", "over", "under", "above", "below", "least", "most", "exactly"}):
+                # "10 customers with the highest LTV", "show 5 states ..."
+                item.used = True
+                self.draft.limit = item.token.value
+                continue
+            if item.kind == "word" and word in SUPERLATIVES | {"riskiest", "maximum", "minimum"} and not item.used:
+                item.used = True
+                following = self._word(i + 1)
+                if following in ("first", "to", "on"):
+                    # "highest first", "from highest to lowest": only the direction of the sort
+                    items[i + 1].used = True
+                    if following == "to" and self._word(i + 2) in DESC_WORDS | ASC_WORDS:
+                        items[i + 2].used = True
+                    if i > 0 and self._word(i - 1) == "from":
+                        items[i - 1].used = True
+                    self.draft.order.append((None, word in DESC_WORDS))
+                    self._pending_singular = False
+                    continue
+                self._order_target(i, descending=word in DESC_WORDS, word=word)
+                continue
+            if item.kind == "word" and word in ("sorted", "sort", "ordered", "order", "ranked", "rank", "ranking") \
+                    and i + 1 < len(items) and items[i + 1].norm in ("by", "on"):
+                item.used = items[i + 1].used = True
+                descending = self._sort_direction(i + 2)
+                self._order_target(i + 1, descending=descending, singular_limit=False)
+            if item.kind == "word" and word in ("rank", "ranked", "ranking", "sort", "sorted", "order"):
+                item.used = True
+
+    def _directions(self) -> None:
+        """ "descending" / "ascending" on their own set the direction of the sort (or ask for one)."""
+        for item in self.items:
+            if item.used or item.kind != "word" or item.norm not in ("ascending", "asc", "descending", "desc",
+                                                                      "increasing", "decreasing"):
+                continue
+            item.used = True
+            descending = item.norm in ("descending", "desc", "decreasing")
+            if self.draft.order:
+                target, _ = self.draft.order[-1]
+                self.draft.order[-1] = (target, descending)
+            else:
+                self.draft.order.append((None, descending))
+                self._pending_singular = False
+
+    def _sort_direction(self, index: int) -> bool:
+        for k in range(index, min(index + 5, len(self.items))):
+            item = self.items[k]
+            if item.kind == "word" and item.norm in ("ascending", "asc", "increasing", "lowest"):
+                item.used = True
+                return False
+            if item.kind == "word" and item.norm in ("descending", "desc", "decreasing", "highest"):
+                item.used = True
+                return True
+        return True
+
+    def _order_target(self, index: int, descending: bool, singular_limit: bool = True, word: str = "") -> None:
+        """What a superlative sorts by: the next fact/metric/entity count, or (later) the first measure."""
+        skip = {"the", "a", "an", "of", "in", "with", "their", "on", "customer's", "amount", "total", "number"}
+        j = self._next(index, skip, limit=3)
+        target = None
+        if j is not None:
+            item = self.items[j]
+            if item.kind == "sense" and item.has("entity") and not item.used:
+                # "top 10 customers by lifetime value": rank the rows by what follows
+                target = self._by_target(j + 1)
+                if target is None and item.norm in ENTITY_FIGURES:
+                    # "the biggest spenders": customers ranked by what the noun implies
+                    metric = ENTITY_FIGURES[item.norm]
+                    measure = self.catalog.metric_measure(FACT, metric)
+                    if measure not in self.draft.measures:
+                        self.draft.measures.append(measure)
+                    target = ("measure", measure)
+                    self.draft.entity = self.draft.entity or PROFILE
+                    item.used = True
+                if target is None and self._group_context(j):
+                    target = self._sort_key(j)
+            else:
+                target = self._sort_key(j)
+            if target is None and item.kind == "sense" and not item.used and not item.has("value") \
+                    and (item.has("dimension") or item.has("time_dimension")) and not item.has("entity"):
+                # "top 5 states by ...": group by the dimension, rank by what follows
+                consumed = self._group_target(j)
+                target = self._by_target(j + max(consumed, 1))
+        if target is None and word in ("most", "least", "highest", "lowest", "largest", "smallest"):
+            # "customers who spent the most": the figure before the superlative
+            before = self._previous(index, FILLERS | {"the"}, limit=3)
+            if before is not None and self.items[before].kind == "sense" and (
+                    self.items[before].has("metric") or self.items[before].has("fact")) and not self.items[before].has("value"):
+                target = self._sort_key(before) if not self.items[before].used or id(self.items[before]) in self.item_measures \
+                    else None
+                if target is None and self.items[before].has("metric"):
+                    target = ("measure", self._measure_item(self.items[before]))
+        if target is not None and target[0] == "fact" and word in ("most", "least"):
+            target = target + ("SUM",)  # "the most lifetime value" is a total, "the highest" an average
+        self.draft.order.append((target, descending))
+        self._pending_singular = self._pending_singular and singular_limit
+
+    def _sort_key(self, j: int) -> tuple | None:
+        """The figure an item at j names, as a sort target (fact, measure or a count of an entity)."""
+        item = self.items[j]
+        if id(item) in self.item_measures:
+            return ("measure", self.item_measures[id(item)])
+        if item.kind != "sense":
+            if item.kind == "word" and item.used:
+                # "by number of customers": the count phrase already made the measure
+                for later in self.items[j + 1:j + 4]:
+                    if id(later) in self.item_measures:
+                        return ("measure", self.item_measures[id(later)])
+            return None
+        value = item.has("value")
+        if value and value.name == "churn_risk_category" and "risk" in item.norm:
+            return ("fact", PROFILE, "churn_risk_score")
+        if item.used:
+            return None
+        fact = item.has("fact")
+        metric = item.has("metric")
+        if fact and not item.has("entity") and not (metric and self._aggregate_context()):
+            item.used = True
+            return ("fact", fact.table, fact.name)
+        if metric:
+            return ("measure", self._measure_item(item))
+        entity = item.has("entity")
+        if entity and self._group_context(j):
+            measure = self.catalog.metric_measure(entity.table, {PROFILE: "customer_count", FACT: "transaction_count"}[entity.table])
+            if measure not in self.draft.measures:
+                self.draft.measures.append(measure)
+            self.item_measures[id(item)] = measure
+            item.used = True
+            return ("measure", measure)
+        return None
+
+    def _by_target(self, k: int) -> tuple | None:
+        """After "top 5 states": "by <figure>", "with the most <figure>", "in terms of <figure>"."""
+        if k < len(self.items) and self.items[k].kind == "word" and self.items[k].norm in ("by", "on", "for", "with") \
+                and not self.items[k].used:
+            j = self._next(k, {"the", "a", "an", "their", "total", "highest", "most", "largest", "number", "of"}, limit=3)
+            if j is not None:
+                target = self._sort_key(j)
+                if target is not None:
+                    self.items[k].used = True
+                    for between in self.items[k + 1:j]:
+                        if between.kind == "word" and between.norm in DESC_WORDS | ASC_WORDS:
+                            between.used = True
+                    return target
+        if self._matches_words(k, ("in", "term", "of")):
+            j = k + 3
+            target = self._sort_key(j) if j < len(self.items) else None
+            if target is not None:
+                for m in range(k, k + 3):
+                    self.items[m].used = True
+                return target
+        return None
+
+    def _aggregate_context(self) -> bool:
+        """Figures are per group: a breakdown word, a grouping found already, or a dimension named on its own."""
+        return bool(self.draft.group_by) or any(
+            (i.kind == "word" and i.norm in GROUP_WORDS)
+            or (i.kind == "sense" and i.has("dimension") and not i.has("value") and not i.has("entity")
+                and i.has("dimension").name not in ("customer_id", "full_name"))
+            for i in self.items)
+
+    def _group_context(self, index: int) -> bool:
+        """'most customers' in "which state has the most customers" counts customers per group."""
+        for item in self.items:
+            if item.kind == "sense" and item.has("dimension") and not item.has("value") and item is not self.items[index]:
+                return True
+            if item.kind == "word" and item.norm in GROUP_WORDS:
+                return True
+        return False
+

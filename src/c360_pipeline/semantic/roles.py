@@ -1,0 +1,172 @@
+"""Values and named filters as conditions (with negation), the remaining names, and unknown words.
+
+Values of a dimension become IN / NOT IN conditions ("not", "excluding", "other than"), named filters their
+predicate; the model names left over become the entity, measures or listed columns; list words and fillers are
+consumed; any word still without a role refuses the question, naming it and the closest model phrase.
+
+A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import field
+
+from c360_pipeline.semantic.query import FACT, PROFILE, Condition, _title
+from c360_pipeline.semantic.words import ENTITY_WORDS, FILLERS, LIST_WORDS, NEGATIONS, TRANSACT_VERBS
+
+
+class Roles:
+    """Values and named filters as conditions (with negation), the remaining names, and unknown words."""
+
+    def _values_and_filters(self) -> None:
+        items = self.items
+        values: dict[tuple[str, str, bool], list[tuple[str, bool]]] = {}
+        for i, item in enumerate(items):
+            if item.kind != "sense" or item.used:
+                continue
+            counted = self._in_share(i)  # the part of a share question that says what is counted
+            value = item.has("value")
+            named = item.has("filter")
+            if not value and not named:
+                continue
+            # a phrase that is both a value and a named filter ("high risk"): the value wins
+            negated = self._negated(i)
+            if item.norm.split()[-1] in ENTITY_WORDS and (value or named).table == PROFILE:
+                # "Declining customers", "inactive customers", "premium card holders" also name the customers
+                self.draft.entity = self.draft.entity or PROFILE
+            if value:
+                values.setdefault((value.table, value.name, counted), []).append((value.value, negated))
+                item.used = True
+                # "customers at highest risk": a list of them comes riskiest first (a figure is not sorted)
+                if "highest" in item.norm or "riskiest" in item.norm:
+                    self.implied_order = (("fact", PROFILE, "churn_risk_score"), True)
+                    self._pending_singular = False
+                elif "lowest" in item.norm and value.name == "churn_risk_category":
+                    self.implied_order = (("fact", PROFILE, "churn_risk_score"), False)
+                    self._pending_singular = False
+                continue
+            item.used = True
+            definition = self.catalog.filters[(named.table, named.name)]
+            title = f"{'not ' if negated else ''}{_title(named.name)}"
+            (self.share_conditions if counted else self.draft.conditions).append(
+                Condition(named.table, "not_filter" if negated else "filter", filter_name=named.name,
+                          filter_expr=definition.expr, title=title))
+        for (table, name, counted), chosen in values.items():
+            target = self.share_conditions if counted else self.draft.conditions
+            ref = self.catalog.field(table, name)
+            included = tuple(dict.fromkeys(v for v, negated in chosen if not negated))
+            excluded = tuple(dict.fromkeys(v for v, negated in chosen if negated))
+            if included:
+                target.append(Condition(table, "in", included, ref, title=f"{ref.title} is {' or '.join(included)}"))
+            if excluded:
+                target.append(Condition(table, "not_in", excluded, ref,
+                                                       title=f"{ref.title} is not {' or '.join(excluded)}"))
+            # "customers in the state of CA": the dimension word that introduced the value is part of it
+            for item in items:
+                if item.kind == "sense" and not item.used and item.has("dimension") and item.has("dimension").name == name:
+                    item.used = True
+
+    def _negated(self, index: int) -> bool:
+        for k in range(max(0, index - 3), index):
+            item = self.items[k]
+            if item.kind == "word" and item.norm in NEGATIONS | {"other"} and not item.used:
+                if item.norm == "other" and self._word(k + 1) != "than":
+                    continue
+                item.used = True
+                if item.norm == "other":
+                    self.items[k + 1].used = True
+                return True
+        return False
+
+    def _remaining_senses(self) -> None:
+        """Entities, metrics, facts and dimensions not consumed by the structural passes."""
+        for i, item in enumerate(self.items):
+            if item.kind != "sense" or item.used:
+                continue
+            entity = item.has("entity")
+            metric = item.has("metric")
+            fact = item.has("fact")
+            dimension = item.has("dimension")
+            time_dimension = item.has("time_dimension")
+            if entity and not metric and not fact:
+                if self.draft.entity is None or self.draft.entity == entity.table:
+                    self.draft.entity = entity.table
+                    item.used = True
+                    continue
+                if entity.table == FACT and self.draft.entity == PROFILE:
+                    # "customers ... transactions": the transactions are the measured rows
+                    item.used = True
+                    continue
+            if metric:
+                self._measure_item(item)
+                continue
+            if fact:
+                ref = self.catalog.field(fact.table, fact.name)
+                if ref not in self.draft.columns:
+                    self.draft.columns.append(ref)
+                item.used = True
+                continue
+            if time_dimension:
+                ref = self.catalog.field(time_dimension.table, time_dimension.name)
+                if self.draft.time is not None and self.draft.time_field is None:
+                    self.draft.time_field = ref
+                else:
+                    self.draft.columns.append(ref)
+                item.used = True
+                continue
+            if dimension:
+                ref = self.catalog.field(dimension.table, dimension.name)
+                self.draft.columns.append(ref)
+                item.used = True
+                continue
+            if entity:
+                item.used = True
+
+    def _list_and_filler_words(self) -> None:
+        for i, item in enumerate(self.items):
+            if item.used:
+                continue
+            if item.kind == "word" and item.norm in LIST_WORDS:
+                self.draft.list_intent = True
+                item.used = True
+            elif item.kind == "word" and item.norm in FILLERS:
+                item.used = True
+            elif item.kind == "word" and item.norm in ("month", "year", "day", "week") and self._word(i - 1) == "in":
+                # "tenure in months": a unit, not a period
+                item.used = self.items[i - 1].used = True
+            elif item.kind == "punct" and item.text in "?.,!:;'\"()`$-–":
+                item.used = True
+            elif item.kind == "word" and item.norm in ("customer", "customer's", "transaction", "card", "holder"):
+                item.used = True
+            elif item.kind == "word" and item.norm in TRANSACT_VERBS:
+                # "customers who shopped / bought / made purchases": customers with transactions
+                self.draft.transacted = True
+                item.used = True
+
+    def _check_everything_used(self) -> None:
+        unknown = [item for item in self.items if not item.used]
+        if not unknown:
+            return
+        words = [item.text for item in unknown if item.kind in ("word", "sense")]
+        numbers = [item.text for item in unknown if item.kind == "number"]
+        if words:
+            closest = self._closest_terms(words)
+            hint = f" Did you mean {closest}?" if closest else ""
+            quoted = ", ".join(f"'{w}'" for w in words[:4])
+            raise self.refuse(f"I don't know what {quoted} refers to in this data.{hint}")
+        if numbers:
+            raise self.refuse(f"I couldn't tell what {', '.join(numbers)} refers to; say which figure it limits "
+                              "(for example 'lifetime value over 10,000')")
+        raise self.refuse("part of the question is not something I can read: "
+                          + " ".join(item.text for item in unknown[:5]))
+
+    def _closest_terms(self, words: list[str]) -> str:
+        phrases = self.lexicon.spelled()
+        found = []
+        for word in words:
+            match = difflib.get_close_matches(word.lower(), phrases, n=1, cutoff=0.75)
+            if match:
+                found.append(f"'{match[0]}'")
+        return " or ".join(found[:2])
+
