@@ -103,9 +103,9 @@ def main() -> int:
             settle(driver)
             if label == "AI Assistant":
                 panel = next(p for p in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stTabPanel"]') if p.is_displayed())
-                box = panel.find_elements(By.CSS_SELECTOR, "textarea, input[type='text']")
+                box = panel.find_elements(By.CSS_SELECTOR, "input[type='text']")
                 if box:
-                    box[0].send_keys(QUESTION, Keys.CONTROL, Keys.ENTER)
+                    box[0].send_keys(QUESTION, Keys.ENTER)
                     settle(driver)
             path = args.out / f"{name}.png"
             driver.save_screenshot(str(path))
