@@ -59,8 +59,7 @@ def _timestamp(column: str) -> Column:
 def typed_transactions(raw: DataFrame) -> DataFrame:
     """Bronze transaction records cleaned and typed (one row per raw record; raw text stays in bronze).
 
-    Only the columns staging needs travel on: on the local engine every column of every intermediate
-    frame costs time per row, and rejected records get their raw text back by `_RECORD_ID`.
+    Only the columns staging needs travel on; rejected records get their raw text back by `_RECORD_ID`.
     """
     return raw.select(
         F.trim(F.col("TRANSACTION_ID")).alias("TRANSACTION_ID"),
@@ -108,7 +107,7 @@ def transaction_rules(as_of: date) -> list[Rule]:
 
 
 def flag_valid(typed: DataFrame, rules: list[Rule]) -> DataFrame:
-    """Adds `_VALID`: true when no rule fails (one boolean expression, cheap on the local engine)."""
+    """Adds `_VALID`: true when no rule fails (one boolean expression over every rule)."""
     deciding = [rule for rule in rules if not rule.reason_only]
     any_failure = deciding[0].fails
     for rule in deciding[1:]:
@@ -119,7 +118,6 @@ def flag_valid(typed: DataFrame, rules: list[Rule]) -> DataFrame:
 def customer_lookup(transaction_customers: DataFrame, known_customers: DataFrame) -> DataFrame:
     """One row per customer id seen in transactions with `_KNOWN` true when silver has that customer."""
     seen = transaction_customers.group_by("CUSTOMER_ID").agg(F.count(F.lit(1)).alias("_N"))
-    # Flags after a left join come from data columns: the emulator rejects NULLs in literal columns.
     known = known_customers.group_by("CUSTOMER_ID").agg(F.min("_RECORD_ID").alias("_KNOWN_RECORD_ID"))
     return seen.join(known, "CUSTOMER_ID", how="left").select(
         "CUSTOMER_ID", F.col("_KNOWN_RECORD_ID").is_not_null().alias("_KNOWN")

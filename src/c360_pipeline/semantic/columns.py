@@ -8,8 +8,7 @@ aggregates SUM, AVG, COUNT, COUNT(DISTINCT), COUNT_IF, MIN, MAX, MEDIAN.
 
 A metric is planned as leaves (its aggregate calls) plus the arithmetic over them, so it can run in
 one pass (small tables) or in two: partial aggregates at a fine grain, then recombined (the
-transactions fact, where the local engine is slow per row). String equality becomes `isin`, which the
-local engine evaluates vectorised.
+transactions fact, so the join to the small dimensions happens on the partials, not on every row).
 """
 
 from __future__ import annotations
@@ -53,12 +52,7 @@ def _is_literal(node: exp.Expression) -> bool:
 
 
 def choose(condition: Column, then: Column | None, otherwise: Column | None) -> Column:
-    """IFF(condition, then, otherwise); None is NULL.
-
-    Two values become CASE WHEN, which the local engine evaluates in place (its IFF misaligns rows of a
-    filtered frame). A NULL branch stays IFF, which types the NULL like the other branch (the local
-    engine's CASE gives it no type); callers materialise filtered frames first on the local engine.
-    """
+    """IFF(condition, then, otherwise); None is NULL (IFF types the NULL like the other branch)."""
     if then is None:
         return F.iff(condition, F.lit(None), otherwise)
     if otherwise is None:
@@ -219,10 +213,8 @@ def plan_metric(label: str, expression: str) -> MetricPlan:
     return MetricPlan(label, tuple(leaves), final)
 
 
-# The local engine misaligns a computed expression inside a grouped aggregate (SUM(IFF(...)) comes back
-# NaN for some groups), so every aggregate input is first projected as a plain column, then aggregated.
-# Its IFF also misaligns rows after a filter, so conditions are written as CASE (F.when), which it
-# evaluates in place; on Snowflake the two are the same.
+# Every aggregate input is first projected as a named column (`<alias>_IN`), then aggregated: the
+# partial and recombined passes below read the same inputs by name.
 
 def one_pass_inputs(leaf: Leaf, column_of: ColumnOf = F.col) -> list[Column]:
     """Row-level input of a one-pass leaf (its value with the condition applied), aliased `<alias>_IN`."""
@@ -321,7 +313,7 @@ def leaf_from_partials(leaf: Leaf) -> Column:
 
 
 def counted(leaf: Leaf) -> Column:
-    """A leaf after aggregation: counts as integers (a sum of CASE flags is a float on the local engine)."""
+    """A leaf after aggregation: counts as integers (0 for a group with no rows, never NULL)."""
     if leaf.function in ("count_star", "count", "count_distinct"):
         return F.coalesce(F.col(leaf.alias), F.lit(0)).cast(LongType()).alias(leaf.alias)
     return F.col(leaf.alias)

@@ -286,20 +286,16 @@ def _ordered(frame: DataFrame, query: StructuredQuery) -> DataFrame:
 
 
 def to_dataframe(query: StructuredQuery, warehouse, model: SemanticModel | None = None) -> DataFrame:
-    """The Snowpark DataFrame computing the structured query (runs on the local engine and on Snowflake)."""
+    """The Snowpark DataFrame computing the structured query: one query, sent as is to either engine."""
     catalog, _ = catalog_for(model)
     read = lambda table: warehouse.read("GOLD", _physical(catalog, table))  # noqa: E731
     if query.base_table == PROFILE:
-        return _profile_frame(query, read(PROFILE), materialise=getattr(warehouse, "local", False))
-    return _fact_frame(query, catalog, read, materialise=getattr(warehouse, "local", False))
+        return _profile_frame(query, read(PROFILE))
+    return _fact_frame(query, catalog, read)
 
 
-def _profile_frame(query: StructuredQuery, profile: DataFrame, materialise: bool = False) -> DataFrame:
-    """One pass over the profile (one row per customer).
-
-    With `materialise` (the local engine) the filtered customers are stored once before any expression
-    is computed on them: the local engine's IFF misaligns rows of a filtered frame.
-    """
+def _profile_frame(query: StructuredQuery, profile: DataFrame) -> DataFrame:
+    """One pass over the profile (one row per customer)."""
     frame = profile
     for condition in query.conditions:
         frame = frame.filter(_row_predicate(condition))
@@ -309,12 +305,6 @@ def _profile_frame(query: StructuredQuery, profile: DataFrame, materialise: bool
         return _ordered(frame.select(*[to_column(c.expr).alias(c.label) for c in query.columns]), query)
     plans = [plan_metric(m.label, m.expr) for m in query.measures]
     leaves = [leaf for plan in plans for leaf in plan.leaves]
-    if materialise and (query.conditions or query.time_range is not None):
-        # only the columns the answer reads are stored (the narrowest projection of the profile)
-        needed = {c for g in query.group_by for c in columns_in(g.expr)}
-        for leaf in leaves:
-            needed |= first_pass_keys(leaf) | (columns_in(leaf.argument) if leaf.argument is not None else set())
-        frame = frame.select(*[F.col(c) for c in sorted(needed or {"CUSTOMER_ID"})]).cache_result()
     labels = [g.label for g in query.group_by]
     keyed = frame.select(*[to_column(g.expr).alias(g.label) for g in query.group_by],
                          *[column for leaf in leaves for column in one_pass_inputs(leaf)])
@@ -333,13 +323,9 @@ def _finished(grouped: DataFrame, query: StructuredQuery, plans: list[MetricPlan
     return _ordered(result, query)
 
 
-def _fact_frame(query: StructuredQuery, catalog: Catalog, read, materialise: bool = False) -> DataFrame:
+def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     """Transactions: one filter on DATE_KEY and literal lists, the few columns needed, small dimensions joined by
-    name, then two aggregation passes (a small grain such as status, channel, day or customer; then the answer's).
-
-    With `materialise` (the local engine, which re-evaluates a plan for every step built on it) the filtered rows
-    and each pass are computed once into temporary tables; on Snowflake the plan stays one query.
-    """
+    name, then two aggregation passes (a small grain such as status, channel, day or customer; then the answer's)."""
     by_table: dict[str, list[Condition]] = {}
     for condition in query.conditions:
         by_table.setdefault(condition.table, []).append(condition)
@@ -379,8 +365,6 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read, materialise: boo
         needed |= {FACT_DATE_KEY} if date_fields or DATES in by_table else set()
         needed |= {"MERCHANT_CATEGORY_KEY"} if category_fields else set()
         facts = facts.select(*[F.col(c) for c in sorted(needed)]) if needed else facts.select(F.lit(1).alias("_ROW"))
-        if materialise:
-            facts = facts.cache_result()
     if join_profile:
         # a few profile columns joined by name onto the (already filtered, narrow) transactions
         profile = read(PROFILE)
@@ -410,8 +394,6 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read, materialise: boo
     projected = facts.select(*[F.col(k) for k in keys], *[c for leaf in leaves for c in partial_inputs(leaf)])
     partials = [c for leaf in leaves for c in partial_aggregates(leaf)]
     first = projected.group_by(*keys).agg(*partials) if keys else projected.agg(*partials)
-    if materialise:
-        first = first.cache_result()
     # second pass: join the small dimensions onto the partials, regroup to the asked grain
     if date_fields or DATES in by_table:
         dates = read(DATES)
@@ -442,7 +424,5 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read, materialise: boo
     regrouped = first.select(*group_columns, *[c for leaf in leaves for c in recombine_inputs(leaf)])
     aggregates = [c for leaf in leaves for c in recombined_aggregates(leaf)]
     second = regrouped.group_by(*labels).agg(*aggregates) if labels else regrouped.agg(*aggregates)
-    if materialise:
-        second = second.cache_result()
     finished = second.select(*[F.col(label) for label in labels], *[finish_leaf(leaf) for leaf in leaves])
     return _finished(finished, query, plans)
