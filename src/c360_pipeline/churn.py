@@ -556,8 +556,9 @@ def train_churn_model(frame: pd.DataFrame, *, seed: int, as_of: date, cutoff: da
     import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime, so the limit below reaches it)
     from threadpoolctl import threadpool_limits
 
-    # One thread: the boosted trees' OpenMP pool spins badly beside DuckDB's threads in one process
-    # (and one thread is reproducible). threadpoolctl limits only the runtimes already loaded.
+    # One thread: reproducible, and an OpenMP pool spinning beside a database's worker threads in the
+    # same process (a procedure's runtime, the local engine) costs more than it gains.
+    # threadpoolctl limits only the runtimes already loaded.
     with threadpool_limits(limits=1):
         return _train(frame, seed=seed, as_of=as_of, cutoff=cutoff, settings=settings)
 
