@@ -18,14 +18,13 @@ The class is a mixin of the grammar's Parser: its passes read and mark the same 
 
 from __future__ import annotations
 
-from datetime import date
 
 from sqlglot import exp
 
 from c360_pipeline.semantic.assemble import _condition_title
 from c360_pipeline.semantic.columns import columns_in
 from c360_pipeline.semantic.model import DIALECT, parse_expression
-from c360_pipeline.semantic.query import FACT, PROFILE, Condition, Measure, _canonical
+from c360_pipeline.semantic.query import FACT, PROFILE, Condition, Measure, _canonical, condition_sql
 from c360_pipeline.semantic.timeranges import TimeSpec
 from c360_pipeline.semantic.words import ENTITY_WORDS, TRANSACT_VERBS
 
@@ -149,7 +148,7 @@ class Constructs:
         draft.notes.append("A share is a fraction of the rows in scope (0.25 = 25%).")
 
     def _fraction(self, table: str, of: str, counted: list[Condition]) -> Measure:
-        predicate = exp.and_(*[_predicate(c) for c in counted])
+        predicate = exp.and_(*[condition_sql(c) for c in counted])
         about_status = any("STATUS" in (columns_in(c.filter_expr) if c.field is None else columns_in(c.field.expr))
                            for c in counted)
         if table == PROFILE:
@@ -277,31 +276,5 @@ def _names_activity(item) -> bool:
     if item.kind == "sense":
         return bool(item.has("entity", FACT)) or (item.has("filter") and item.has("filter").name == "active_customers")
     return False
-
-
-def _predicate(condition: Condition) -> exp.Expression:
-    """A condition as an unqualified Snowflake predicate; its values are literals built from the structured query."""
-    if condition.op in ("filter", "not_filter"):
-        tree = exp.paren(parse_expression(condition.filter_expr))
-        return exp.not_(tree) if condition.op == "not_filter" else tree
-    column = parse_expression(condition.field.expr)
-    values = [_literal(v) for v in condition.values]
-    if condition.op in ("in", "not_in"):
-        node = exp.EQ(this=column, expression=values[0]) if len(values) == 1 else exp.In(this=column, expressions=values)
-        return exp.not_(node) if condition.op == "not_in" else node
-    if condition.op == "between":
-        return exp.Between(this=column, low=values[0], high=values[1])
-    operator = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ, "!=": exp.NEQ}[condition.op]
-    return operator(this=column, expression=values[0])
-
-
-def _literal(value: object) -> exp.Expression:
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, (int, float)):
-        return exp.Literal.number(value)
-    if isinstance(value, date):
-        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
-    return exp.Literal.string(str(value))
 
 

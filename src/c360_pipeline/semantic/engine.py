@@ -55,6 +55,9 @@ from c360_pipeline.semantic.query import (  # noqa: F401 (re-exported: the engin
     StructuredQuery,
     TimeRange,
     catalog_for,
+    condition_sql,
+    qualified_expression,
+    sql_literal,
 )
 
 # --- SQL text ------------------------------------------------------------------------------------
@@ -64,44 +67,9 @@ def physical_table(catalog: Catalog, table: str, database: str | None = None) ->
     return f"{database or base.database}.{base.schema_}.{base.table}"
 
 
-def _qualified(expression: str, alias: str) -> exp.Expression:
-    tree = parse_expression(expression)
-    for column in tree.find_all(exp.Column):
-        column.set("table", exp.to_identifier(alias))
-    return tree
-
-
-def _sql_literal(value: object) -> exp.Expression:
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, datetime):
-        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
-    if isinstance(value, date):
-        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
-    if isinstance(value, (int, float)):
-        return exp.Literal.number(value)
-    return exp.Literal.string(str(value))
-
-
-def _condition_sql(condition: Condition) -> exp.Expression:
-    alias = ALIASES[condition.table]
-    if condition.op in ("filter", "not_filter"):
-        tree = exp.paren(_qualified(condition.filter_expr, alias))
-        return exp.not_(tree) if condition.op == "not_filter" else tree
-    column = _qualified(condition.field.expr, alias)
-    values = [_sql_literal(v) for v in condition.values]
-    if condition.op in ("in", "not_in"):
-        node = exp.EQ(this=column, expression=values[0]) if len(values) == 1 else exp.In(this=column, expressions=values)
-        return exp.not_(node) if condition.op == "not_in" else node
-    if condition.op == "between":
-        return exp.Between(this=column, low=values[0], high=values[1])
-    operator = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ, "!=": exp.NEQ}[condition.op]
-    return operator(this=column, expression=values[0])
-
-
 def _having_sql(having: Having) -> exp.Expression:
     column = exp.column(having.label)
-    values = [_sql_literal(v) for v in having.values]
+    values = [sql_literal(v) for v in having.values]
     if having.op == "between":
         return exp.Between(this=column, low=values[0], high=values[1])
     operator = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ, "!=": exp.NEQ}[having.op]
@@ -113,13 +81,13 @@ def _time_sql(time_range: TimeRange) -> exp.Expression:
         column = exp.column(FACT_DATE_KEY, table=ALIASES[FACT])
         return exp.Between(this=column, low=exp.Literal.number(_date_key(time_range.start)),
                            high=exp.Literal.number(_date_key(time_range.end)))
-    column = _qualified(time_range.field.expr, ALIASES[time_range.table])
+    column = qualified_expression(time_range.field.expr, ALIASES[time_range.table])
     if time_range.field.data_type.upper().startswith("TIMESTAMP"):
         return exp.and_(
-            exp.GTE(this=column, expression=_sql_literal(datetime.combine(time_range.start, time.min))),
-            exp.LT(this=column.copy(), expression=_sql_literal(datetime.combine(time_range.end + timedelta(days=1), time.min))),
+            exp.GTE(this=column, expression=sql_literal(datetime.combine(time_range.start, time.min))),
+            exp.LT(this=column.copy(), expression=sql_literal(datetime.combine(time_range.end + timedelta(days=1), time.min))),
         )
-    return exp.Between(this=column, low=_sql_literal(time_range.start), high=_sql_literal(time_range.end))
+    return exp.Between(this=column, low=sql_literal(time_range.start), high=sql_literal(time_range.end))
 
 
 def _date_key(day: date) -> int:
@@ -132,11 +100,11 @@ def compile_sql(query: StructuredQuery, database: str | None = None, model: Sema
     base_alias = ALIASES[query.base_table]
     select = exp.select()
     if query.kind == "list":
-        select = select.select(*[exp.alias_(_qualified(c.expr, ALIASES[c.table]), c.label) for c in query.columns])
+        select = select.select(*[exp.alias_(qualified_expression(c.expr, ALIASES[c.table]), c.label) for c in query.columns])
     else:
         select = select.select(
-            *[exp.alias_(_qualified(g.expr, ALIASES[g.table]), g.label) for g in query.group_by],
-            *[exp.alias_(_qualified(m.expr, ALIASES[m.table]), m.label) for m in query.measures],
+            *[exp.alias_(qualified_expression(g.expr, ALIASES[g.table]), g.label) for g in query.group_by],
+            *[exp.alias_(qualified_expression(m.expr, ALIASES[m.table]), m.label) for m in query.measures],
         )
     select = select.from_(exp.alias_(exp.to_table(physical_table(catalog, query.base_table, database)), base_alias, table=True))
     for table in sorted(query.tables() - {query.base_table}, key=lambda t: list(ALIASES).index(t)):
@@ -144,13 +112,13 @@ def compile_sql(query: StructuredQuery, database: str | None = None, model: Sema
         condition = exp.EQ(this=exp.column(left, table=base_alias), expression=exp.column(right, table=ALIASES[table]))
         select = select.join(exp.alias_(exp.to_table(physical_table(catalog, table, database)), ALIASES[table], table=True),
                              on=condition, join_type="inner")
-    predicates = [_condition_sql(c) for c in query.conditions]
+    predicates = [condition_sql(c, ALIASES[c.table]) for c in query.conditions]
     if query.time_range is not None:
         predicates.append(_time_sql(query.time_range))
     if predicates:
         select = select.where(exp.and_(*predicates))
     if query.kind == "aggregate" and query.group_by:
-        select = select.group_by(*[_qualified(g.expr, ALIASES[g.table]) for g in query.group_by])
+        select = select.group_by(*[qualified_expression(g.expr, ALIASES[g.table]) for g in query.group_by])
     if query.having:
         select = select.having(exp.and_(*[_having_sql(h) for h in query.having]))
     if query.order_by:

@@ -8,8 +8,10 @@ grammar produces and what compile_sql / to_dataframe consume. `Catalog` indexes 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Iterable, Literal
+
+from sqlglot import exp
 
 from c360_pipeline.semantic.model import DIALECT, SemanticModel, Table, load_model, parse_expression
 from c360_pipeline.semantic.vocabulary import ENGINE_TABLES, Lexicon, build_lexicon
@@ -290,3 +292,46 @@ def catalog_for(model: SemanticModel | None = None) -> tuple[Catalog, Lexicon]:
         cached = (model, Catalog(model), build_lexicon(model))
         _CATALOGS[id(model)] = cached
     return cached[1], cached[2]
+
+
+def sql_literal(value: object) -> exp.Expression:
+    """A structured query's value as a SQL literal (never text pasted into SQL)."""
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, datetime):
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    if isinstance(value, (int, float)):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+def qualified_expression(text: str, alias: str | None) -> exp.Expression:
+    """A model expression parsed, its columns qualified by `alias` (left unqualified without one)."""
+    tree = parse_expression(text)
+    if alias is not None:
+        for column in tree.find_all(exp.Column):
+            column.set("table", exp.to_identifier(alias))
+    return tree
+
+
+def condition_sql(condition: "Condition", alias: str | None = None) -> exp.Expression:
+    """A condition as a Snowflake predicate, its columns qualified by `alias` (unqualified without);
+    its values are literals built from the structured query."""
+
+    def expression(text: str) -> exp.Expression:
+        return qualified_expression(text, alias)
+
+    if condition.op in ("filter", "not_filter"):
+        tree = exp.paren(expression(condition.filter_expr))
+        return exp.not_(tree) if condition.op == "not_filter" else tree
+    column = expression(condition.field.expr)
+    values = [sql_literal(v) for v in condition.values]
+    if condition.op in ("in", "not_in"):
+        node = exp.EQ(this=column, expression=values[0]) if len(values) == 1 else exp.In(this=column, expressions=values)
+        return exp.not_(node) if condition.op == "not_in" else node
+    if condition.op == "between":
+        return exp.Between(this=column, low=values[0], high=values[1])
+    operator = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ, "!=": exp.NEQ}[condition.op]
+    return operator(this=column, expression=values[0])
