@@ -18,7 +18,6 @@ The class is a mixin of the grammar's Parser: its passes read and mark the same 
 
 from __future__ import annotations
 
-
 from sqlglot import exp
 
 from c360_pipeline.semantic.assemble import _condition_title
