@@ -294,3 +294,27 @@ def test_a_failed_overwrite_leaves_the_table_as_it_was(session, table):
     assert session.table(name).count() == before
     session.sql(f"INSERT OVERWRITE INTO {name} (N) SELECT CAST(column1 AS INT) FROM VALUES ('1'), ('2')").collect()
     assert sorted(row["N"] for row in session.table(name).collect()) == [1, 2]
+
+
+def test_a_repeated_read_is_translated_once_and_follows_a_temporary_table(session, table):
+    """Identical read statements reuse their DuckDB translation (TranslationMemo), but never past a change
+    that alters what the query reads: a temporary table of the same name shadows the permanent one, as on
+    Snowflake, from the next statement on."""
+    connection = session._conn._conn  # the fakesnow connection under Snowpark's
+    query = "SELECT COUNT(*) AS N FROM C360.GOLD.T"
+    assert session.sql(query).collect()[0]["N"] == 3
+    entries = len(connection.translations._entries)
+    assert session.sql(query).collect()[0]["N"] == 3
+    assert len(connection.translations._entries) == entries  # the second run reused the first translation
+    session.sql("CREATE TEMPORARY TABLE C360.GOLD.T (ID STRING)").collect()
+    assert session.sql(query).collect()[0]["N"] == 0
+
+
+def test_a_failed_read_is_not_remembered(session):
+    """A statement that fails (a table not there yet) is translated again next time, and then succeeds."""
+    session.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+    query = "SELECT COUNT(*) AS N FROM C360.GOLD.LATER"
+    with pytest.raises(Exception):
+        session.sql(query).collect()
+    session.sql("CREATE TABLE C360.GOLD.LATER (ID STRING)").collect()
+    assert session.sql(query).collect()[0]["N"] == 0

@@ -15,7 +15,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -271,12 +273,69 @@ def snowflake_pandas(table: pa.Table) -> pd.DataFrame:
 SCRATCH = "C360_SCRATCH"
 
 
+# --------------------------------------------------------------------------------------------
+# translation: done once per distinct read statement
+
+_READ_STATEMENT = re.compile(r"(?is)^\s*(?:DESCRIBE\s+)?(?:\(\s*)*(?:SELECT|WITH)\b")
+
+
+def referenced_tables(expression: exp.Expr) -> frozenset[str]:
+    return frozenset(table.name.upper() for table in expression.find_all(exp.Table) if table.name)
+
+
+@dataclass
+class Translation:
+    """One read statement's DuckDB translation: the statements fakesnow runs for it and the tables it names."""
+
+    key: tuple
+    statements: tuple[exp.Expr, ...] | None = None  # set when translated before
+    tables: frozenset[str] = frozenset()
+    temporary: frozenset[str] = frozenset()  # the named tables that were temporary when it was translated
+    translated: list[exp.Expr] = field(default_factory=list)
+
+
+class TranslationMemo:
+    """Gap: fakesnow translates every statement afresh, ~80 sqlglot passes over its tree (~20 ms however
+    small the query), and Snowpark sends the same read statements again and again: the schema of a
+    table (`DESCRIBE SELECT * FROM T`) for every DataFrame over it, the same existence and count
+    queries in every step. A read statement (SELECT, WITH, DESCRIBE of either) is translated once per
+    connection and its translation reused while the current database and schema, the bound values and
+    which of its tables are temporary (`Connection.temporary_table_names`) are the same; nothing else
+    that fakesnow's translation of a read reads can change. Statements that write are always translated.
+    """
+
+    def __init__(self, capacity: int = 2048):
+        self.capacity = capacity
+        self._entries: OrderedDict[tuple, Translation] = OrderedDict()
+
+    def start(self, command: str, params: Any, conn: "Connection") -> Translation | None:
+        if not _READ_STATEMENT.match(command):
+            return None
+        key = (command, repr(params), conn.database, conn.schema)
+        known = self._entries.get(key)
+        if known is not None and known.temporary == known.tables & conn._temporary:
+            self._entries.move_to_end(key)
+            return Translation(key, statements=known.statements)
+        return Translation(key)
+
+    def finish(self, translation: Translation | None, conn: "Connection") -> None:
+        if translation is None or translation.statements is not None or not translation.translated:
+            return
+        translation.statements = tuple(translation.translated)
+        translation.temporary = translation.tables & conn._temporary
+        translation.translated = []
+        self._entries[translation.key] = translation
+        if len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+
 class Cursor(FakeSnowflakeCursor):
     """fakesnow's cursor with the members Snowpark reads from a connector cursor."""
 
     _request_id = None
     _query_result_format = "arrow"
     _snowflake_sql: str | None = None
+    _translation: Translation | None = None
 
     @property
     def query(self) -> str | None:
@@ -299,6 +358,7 @@ class Cursor(FakeSnowflakeCursor):
         for shim in TEXT_SHIMS:
             command = shim(command)
         self._atomic = False
+        self._translation = self._conn.translations.start(command, params, self._conn)
         try:
             result = super().execute(command, params, *args, **kwargs)
         except BaseException:
@@ -307,10 +367,16 @@ class Cursor(FakeSnowflakeCursor):
             raise
         if self._atomic:
             self._duck_conn.execute("COMMIT")
+        self._conn.translations.finish(self._translation, self._conn)
         return result
 
     def _transform_explode(self, expression: exp.Expr) -> list[exp.Expr]:
         # Runs once per statement, before fakesnow splits a MERGE and before its own transforms.
+        translation = self._translation
+        if translation is not None and translation.statements is not None:
+            return list(translation.statements)  # translated before: `_transform` passes them through
+        if translation is not None:
+            translation.tables = referenced_tables(expression)
         for shim in EXPRESSION_SHIMS:
             expression = expression.transform(shim, copy=False)
         expression = expression.transform(self._conn.temporary_table_names, copy=False)
@@ -320,10 +386,16 @@ class Cursor(FakeSnowflakeCursor):
         return statements
 
     def _transform(self, expression: exp.Expr, params: Any) -> exp.Expr:
+        translation = self._translation
+        if translation is not None and translation.statements is not None:
+            return expression
         aggregates = keep_numeric_aggregate_types(expression)
         timestamps = keep_try_cast_timestamps(expression)
         transformed = super()._transform(expression, params)
-        return restore_try_cast_timestamps(undo_double_casts(transformed, aggregates), timestamps)
+        transformed = restore_try_cast_timestamps(undo_double_casts(transformed, aggregates), timestamps)
+        if translation is not None:
+            translation.translated.append(transformed)
+        return transformed
 
     def _describe_last_sql(self) -> list:
         # The result's columns, described from the last statement: a query that opens with a
@@ -378,6 +450,7 @@ class Connection(FakeSnowflakeConnection):
         self._session_parameters: dict[str, Any] = {}
         self._telemetry = _NoTelemetry()
         self._temporary: set[str] = set()
+        self.translations = TranslationMemo()
         # Temporary tables live in an in-memory database of this connection (see temporary_table_names).
         from fakesnow import info_schema
 
