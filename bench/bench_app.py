@@ -180,9 +180,8 @@ def main() -> int:
     home = ensure_home(args).resolve()
     os.environ["C360_HOME"] = str(home)
 
-    from streamlit.testing.v1 import AppTest
-
     import data_access
+    from streamlit.testing.v1 import AppTest
 
     load = os.getloadavg()
     print(f"app benchmark over {home} (load average {load[0]:.1f} on {os.cpu_count()} CPUs)")

@@ -30,11 +30,11 @@ import pandas as pd
 
 from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.semantic.assistant import ask
 from c360_pipeline.semantic.engine import data_as_of
 from c360_pipeline.semantic.suggestions import all_suggestions
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
 
 
 def _key(day: date) -> int:

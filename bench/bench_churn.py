@@ -21,14 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from c360_pipeline.churn import QUALITY_BAR  # noqa: E402
-from c360_pipeline.bronze import land_directory  # noqa: E402
 from c360_pipeline.config import DEFAULT_CUSTOMERS, PipelineConfig  # noqa: E402
+from c360_pipeline.engine.sessions import local_session  # noqa: E402
+from c360_pipeline.engine.warehouse import Warehouse  # noqa: E402
 from c360_pipeline.generator import generate_world  # noqa: E402
-from c360_pipeline.runner import run_pipeline  # noqa: E402
-from c360_pipeline.sessions import local_session  # noqa: E402
-from c360_pipeline.warehouse import Warehouse  # noqa: E402
-
+from c360_pipeline.ml.training import QUALITY_BAR  # noqa: E402
+from c360_pipeline.orchestration.runner import run_pipeline  # noqa: E402
+from c360_pipeline.steps.ingest import land_directory  # noqa: E402
 
 COLUMNS = ("F1", "PRECISION", "RECALL", "ROC_AUC", "PR_AUC", "THRESHOLD", "N_TRAIN", "N_TEST", "POSITIVE_RATE")
 

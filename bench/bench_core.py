@@ -15,17 +15,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from c360_pipeline import bronze, engine, generator, gold, silver
+from c360_pipeline import engine, generator
 from c360_pipeline.config import DEFAULT_CUSTOMERS, PipelineConfig
-from c360_pipeline.sessions import local_session
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.steps import dimension_tables, fact_table, ingest, stage
 
 STEPS = (
-    bronze.run_ingest_bronze,
-    silver.run_stage_silver,
-    gold.run_dim_date,
-    gold.run_dim_merchant_category,
-    gold.run_dim_customer,
-    gold.run_fct_transactions,
+    ingest.run_ingest_bronze,
+    stage.run_stage_silver,
+    dimension_tables.run_dim_date,
+    dimension_tables.run_dim_merchant_category,
+    dimension_tables.run_dim_customer,
+    fact_table.run_fct_transactions,
 )
 
 
@@ -46,7 +47,7 @@ def main() -> None:
     print(f"generate: {world.transactions:,} transactions for {world.customers:,} customers in {time.perf_counter() - started:.1f} s")
     cfg = PipelineConfig.build(home=home, as_of=world.as_of, customers=args.customers, seed=args.seed)
     session = local_session(cfg.home)
-    bronze.land_directory(session, cfg)  # the client lands the raw files; ingest loads them from the stage
+    ingest.land_directory(session, cfg)  # the client lands the raw files; ingest loads them from the stage
     total = 0.0
     print(f"{'step':24s} {'rows in':>10s} {'rows out':>10s} {'rejected':>9s} {'seconds':>8s} {'rows/s':>9s}")
     try:

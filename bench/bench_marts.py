@@ -16,11 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from c360_pipeline import engine, generator, marts
+from c360_pipeline import engine, generator
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.dag import STEPS
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.orchestration.dag import STEPS
+from c360_pipeline.steps import marts
 
 CORE_STEPS = ("ingest_bronze", "stage_silver", "dim_date", "dim_merchant_category", "dim_customer", "fct_transactions")
 MARTS = (marts.run_customer_segments, marts.run_hero_metrics, marts.run_customer_360_profile)

@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from check_churn_signal import churn_label, features, load_attempts, load_world  # noqa: E402
 
-from c360_pipeline.churn import CV_FOLDS, QUALITY_BAR, TEST_SHARE, choose_threshold, make_classifier  # noqa: E402
 from c360_pipeline.config import ChurnSettings  # noqa: E402
 from c360_pipeline.generator import generate_world  # noqa: E402
+from c360_pipeline.ml.training import CV_FOLDS, QUALITY_BAR, TEST_SHARE, choose_threshold, make_classifier  # noqa: E402
 
 BAR = {name.lower(): low for name, low in QUALITY_BAR.items()}
 

@@ -6,7 +6,7 @@ Returns the step's JSON status (status, rows_in, rows_out, rows_rejected, second
 
 from snowflake.snowpark import Session
 
-from c360_pipeline.runner import execute_step
+from c360_pipeline.orchestration.procedures import execute_step
 
 
 def main(session: Session, config_json: str = "{}") -> str:

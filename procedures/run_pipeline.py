@@ -9,7 +9,7 @@ returns the run summary as JSON; raises, naming the failed step and the reason, 
 
 from snowflake.snowpark import Session
 
-from c360_pipeline.runner import run_pipeline_procedure
+from c360_pipeline.orchestration.runner import run_pipeline_procedure
 
 
 def main(session: Session, config_json: str = "{}") -> str:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import functools
 import importlib
 
-import streamlit as st
-
 import data_access
+import streamlit as st
 
 # (tab label, module in tabs/ with render(data)): adding a tab is one line here.
 TABS: tuple[tuple[str, str], ...] = (

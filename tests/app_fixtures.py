@@ -35,8 +35,8 @@ from snowflake.snowpark.types import (
 
 from c360_pipeline.catalog import CARD_TYPES, CHANNELS, EMPLOYMENT_STATUSES, MERCHANT_CATEGORIES, SEGMENTS
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
 
 AS_OF = date(2025, 6, 30)
 OPEN_END = date(9999, 12, 31)

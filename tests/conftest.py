@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
 
 
 @pytest.fixture()

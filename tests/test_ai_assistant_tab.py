@@ -10,13 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-
-from c360_pipeline.config import PipelineConfig
-from c360_pipeline.semantic.suggestions import SUGGESTED_QUESTIONS
-from c360_pipeline import engine
-from c360_pipeline.warehouse import Warehouse
-
 from test_assistant import build_world, expected_for, plain, rows_of, write_home  # noqa: E402
+
+from c360_pipeline import engine
+from c360_pipeline.config import PipelineConfig
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.semantic.suggestions import SUGGESTED_QUESTIONS
 
 APP_DIR = Path(__file__).resolve().parents[1] / "streamlit_app"
 sys.path.insert(0, str(APP_DIR))

@@ -19,8 +19,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from app_fixtures import build_app_warehouse
+
 from c360_pipeline.app_launcher import app_command, app_environment
 from c360_pipeline.config import PipelineConfig
 
@@ -223,7 +223,7 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
     from selenium.webdriver.common.keys import Keys
 
     from c360_pipeline import engine
-    from c360_pipeline.warehouse import Warehouse
+    from c360_pipeline.engine.warehouse import Warehouse
 
     session = engine.reader_session(warehouse_home)  # read-only: the app's server reads the same file
     try:

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from c360_pipeline import dag, deploy
+from c360_pipeline import deploy
+from c360_pipeline.orchestration import dag
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "c360_pipeline"

@@ -16,15 +16,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from app_fixtures import build_app_warehouse, writer_process
 from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import DateType, DecimalType, DoubleType, StringType, StructField, StructType
 from streamlit.testing.v1 import AppTest
 
-from app_fixtures import build_app_warehouse, writer_process
+from c360_pipeline import engine
 from c360_pipeline.app_launcher import launch_app
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline import engine
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.warehouse import Warehouse
 
 APP_DIR = Path(__file__).resolve().parents[1] / "streamlit_app"
 APP = APP_DIR / "streamlit_app.py"

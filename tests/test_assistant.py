@@ -16,18 +16,19 @@ import json
 import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import sqlglot
+from app_fixtures import CATEGORY_SCHEMA, FACT_SCHEMA, PROFILE_SCHEMA, writer_process  # noqa: E402
 from rich.console import Console
 
-from app_fixtures import CATEGORY_SCHEMA, FACT_SCHEMA, PROFILE_SCHEMA, writer_process  # noqa: E402
-from c360_pipeline import gold
+from c360_pipeline import engine
 from c360_pipeline.catalog import CARD_TYPES, CHANNELS, EMPLOYMENT_STATUSES, MERCHANT_CATEGORIES, SEGMENTS
 from c360_pipeline.config import PipelineConfig
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.semantic import cortex
 from c360_pipeline.semantic.assistant import Answer, ask, ask_command
 from c360_pipeline.semantic.engine import (
@@ -39,9 +40,7 @@ from c360_pipeline.semantic.engine import (
     parse_question,
 )
 from c360_pipeline.semantic.suggestions import SUGGESTED_QUESTIONS, all_suggestions, closest_questions
-from c360_pipeline import engine
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.transforms import dimensions
 
 AS_OF = date(2025, 6, 30)
 HISTORY_START = date(2024, 11, 1)
@@ -52,7 +51,7 @@ LAST_NAMES = ("Smith", "Garcia", "Nguyen", "Lee", "O'Brien")
 SCHEMAS = {  # the same table layouts as the app tests' fixture world
     "CUSTOMER_360_PROFILE": PROFILE_SCHEMA,
     "FCT_TRANSACTIONS": FACT_SCHEMA,
-    "DIM_DATE": gold.DIM_DATE_SCHEMA,
+    "DIM_DATE": dimensions.DIM_DATE_SCHEMA,
     "DIM_MERCHANT_CATEGORY": CATEGORY_SCHEMA,
 }
 

@@ -14,16 +14,16 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 from rich.console import Console
+from test_assistant import AS_OF, approved, between, build_world, plain, profile, write_home
 
 from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
+from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.semantic.assistant import ask, ask_interactive
 from c360_pipeline.semantic.engine import QuestionNotUnderstood, compile_sql, parse_question
 from c360_pipeline.semantic.evaluation import evaluation_set, judge
 from c360_pipeline.semantic.model import model_text, parse_model
 from c360_pipeline.semantic.suggestions import answerable_suggestions
-from c360_pipeline.warehouse import Warehouse
-from test_assistant import AS_OF, approved, between, build_world, plain, profile, write_home
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,6 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-
-from c360_pipeline.config import PipelineConfig
-from c360_pipeline.semantic.assistant import ask
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
-
 from test_assistant import (  # noqa: E402  (the shared test world)
     AS_OF,
     approved,
@@ -29,6 +23,11 @@ from test_assistant import (  # noqa: E402  (the shared test world)
     profile,
     write_world,
 )
+
+from c360_pipeline.config import PipelineConfig
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.semantic.assistant import ask
 
 REQUIRED_ACCURACY = 0.90
 

@@ -27,12 +27,12 @@ from pathlib import Path
 import pytest
 import sqlglot
 from sqlglot import exp
+from test_snowflake_path import call_as_task, fake_task_graph_runtime, generated_delivery, land  # noqa: E402
 
-from c360_pipeline import dag, engine, masking
+from c360_pipeline import engine, masking
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.engine.fakesnow_adapter import if_not_exists_after_table_name, scoped_temporary
-
-from test_snowflake_path import call_as_task, fake_task_graph_runtime, generated_delivery, land  # noqa: E402
+from c360_pipeline.orchestration import dag
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 # Column names that hold a customer's email or name wherever they appear.
@@ -305,7 +305,7 @@ def test_on_snowflake_the_writer_attaches_policies_before_a_new_masked_table_get
     import pandas as pd
     from snowflake.snowpark.types import StringType, StructField, StructType
 
-    from c360_pipeline.warehouse import Warehouse
+    from c360_pipeline.engine.warehouse import Warehouse
 
     cfg = PipelineConfig.build(engine="snowflake")
     fake = RecordingSnowflakeSession()
@@ -333,7 +333,7 @@ def test_on_snowflake_a_table_without_pii_is_written_in_one_statement():
     import pandas as pd
     from snowflake.snowpark.types import StringType, StructField, StructType
 
-    from c360_pipeline.warehouse import Warehouse
+    from c360_pipeline.engine.warehouse import Warehouse
 
     fake = RecordingSnowflakeSession()
     schema = StructType([StructField("CATEGORY", StringType())])

@@ -11,15 +11,24 @@ import numpy as np
 import pandas as pd
 import pytest
 from snowflake.snowpark.types import (
-    DateType, DecimalType, LongType, StringType, StructField, StructType, TimestampType,
+    DateType,
+    DecimalType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
 )
 
-from c360_pipeline import churn, gold
 from c360_pipeline.config import ChurnSettings, ConfigError, PipelineConfig
-from c360_pipeline.model_card import write_model_card
-from c360_pipeline.model_store import LocalModelStore
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.ml import scoring as scoring_ml
+from c360_pipeline.ml import training
+from c360_pipeline.ml.model_card import write_model_card
+from c360_pipeline.ml.model_store import LocalModelStore
+from c360_pipeline.steps import churn
+from c360_pipeline.transforms import churn_features, dimensions
 
 AS_OF = date(2025, 6, 30)
 CUTOFF = date(2025, 4, 1)  # AS_OF - 90 days
@@ -109,27 +118,27 @@ def shared(tmp_path_factory):
     active = local_session()
     cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("churn-shared"), as_of=AS_OF)
     warehouse = Warehouse.of(active, cfg)
-    categories = warehouse.dataframe(gold.merchant_categories(), gold.DIM_MERCHANT_CATEGORY_SCHEMA)
+    categories = warehouse.dataframe(dimensions.merchant_categories(), dimensions.DIM_MERCHANT_CATEGORY_SCHEMA)
     yield {"session": active, "warehouse": warehouse, "categories": categories}
     active.close()
 
 
 def periods_for(shared, transactions: list[dict], length: int = 30):
     fact = shared["warehouse"].dataframe(pd.DataFrame(transactions), FACT_SCHEMA)
-    return churn.period_totals(churn.classified_transactions(fact, shared["categories"]), AS_OF, length)
+    return churn_features.period_totals(churn_features.classified_transactions(fact, shared["categories"]), AS_OF, length)
 
 
 def cutoffs_for(shared, cutoffs: list[date], length: int, horizon_days: int | None = None):
-    return shared["warehouse"].dataframe(churn.cutoff_table(cutoffs, AS_OF, length, horizon_days), churn.CUTOFFS_SCHEMA)
+    return shared["warehouse"].dataframe(churn_features.cutoff_table(cutoffs, AS_OF, length, horizon_days), churn_features.CUTOFFS_SCHEMA)
 
 
 def features_frame(shared, transactions: list[dict], customers: list[dict], cutoff: date = CUTOFF,
                    settings: ChurnSettings = SETTINGS):
-    length = churn.period_length(settings)
+    length = churn_features.period_length(settings)
     dim = shared["warehouse"].dataframe(pd.DataFrame(customers), CUSTOMER_SCHEMA)
     cutoffs = cutoffs_for(shared, [cutoff], length)
     periods = periods_for(shared, transactions, length)
-    return churn.churn_features(churn.window_totals(periods, cutoffs, length), churn.customers_at(dim, cutoffs))
+    return churn_features.churn_features(churn_features.window_totals(periods, cutoffs, length), churn_features.customers_at(dim, cutoffs))
 
 
 def features_for(shared, transactions: list[dict], customers: list[dict], cutoff: date = CUTOFF,
@@ -155,9 +164,9 @@ def test_features_do_not_depend_on_the_period_length(shared, base_features):
 
 
 def test_features_have_35_plus_columns_without_nulls(base_features):
-    assert len(churn.FEATURE_COLUMNS) >= 35
-    assert list(base_features.columns) == ["CUTOFF_DATE", *churn.FEATURE_COLUMNS]
-    assert not base_features[list(churn.FEATURE_COLUMNS)].isna().any().any()
+    assert len(churn_features.FEATURE_COLUMNS) >= 35
+    assert list(base_features.columns) == ["CUTOFF_DATE", *churn_features.FEATURE_COLUMNS]
+    assert not base_features[list(churn_features.FEATURE_COLUMNS)].isna().any().any()
     assert (base_features["CUTOFF_DATE"] == CUTOFF).all()
 
 
@@ -193,9 +202,9 @@ def test_feature_values_follow_the_windows(base_features):
 # --- label -----------------------------------------------------------------------------------------
 
 def labels_frame(shared, transactions: list[dict], settings: ChurnSettings = SETTINGS):
-    length = churn.period_length(settings)
+    length = churn_features.period_length(settings)
     cutoffs = cutoffs_for(shared, [CUTOFF], length, settings.horizon_days)
-    return churn.churn_labels(periods_for(shared, transactions, length), cutoffs, settings, length)
+    return churn_features.churn_labels(periods_for(shared, transactions, length), cutoffs, settings, length)
 
 
 def labels_for(shared, transactions: list[dict], settings: ChurnSettings = SETTINGS) -> pd.DataFrame:
@@ -239,9 +248,9 @@ def test_label_edge_cases(shared, settings):
 
 
 def test_period_length_divides_every_window():
-    assert churn.period_length(SETTINGS) == 30
-    assert churn.period_length(ChurnSettings(horizon_days=45, inactivity_days=45)) == 15
-    assert churn.period_length(ChurnSettings(snapshot_spacing_days=7)) == 1  # day grain: slower, still right
+    assert churn_features.period_length(SETTINGS) == 30
+    assert churn_features.period_length(ChurnSettings(horizon_days=45, inactivity_days=45)) == 15
+    assert churn_features.period_length(ChurnSettings(snapshot_spacing_days=7)) == 1  # day grain: slower, still right
 
 
 def test_period_totals_have_one_row_per_customer_and_active_period(shared):
@@ -258,24 +267,24 @@ def test_period_totals_have_one_row_per_customer_and_active_period(shared):
 
 def test_cutoffs_off_the_period_grid_or_labels_observed_after_as_of_are_refused():
     with pytest.raises(ValueError, match="not a whole number of 30-day periods"):
-        churn.cutoff_table([CUTOFF + timedelta(days=1)], AS_OF, 30)
+        churn_features.cutoff_table([CUTOFF + timedelta(days=1)], AS_OF, 30)
     with pytest.raises(ValueError, match="after as_of"):
-        churn.cutoff_table([CUTOFF + timedelta(days=30)], AS_OF, 30, SETTINGS.horizon_days)
-    assert churn.cutoff_table([AS_OF, CUTOFF], AS_OF, 30)["PERIOD_OFFSET"].tolist() == [0, 3]
+        churn_features.cutoff_table([CUTOFF + timedelta(days=30)], AS_OF, 30, SETTINGS.horizon_days)
+    assert churn_features.cutoff_table([AS_OF, CUTOFF], AS_OF, 30)["PERIOD_OFFSET"].tolist() == [0, 3]
 
 
 def test_customers_without_a_prior_window_get_a_null_label(shared):
     # A spent in the prior window and nothing after (churned); B's only purchase is older (already dormant).
     features = features_frame(shared, BASE_TRANSACTIONS, BASE_CUSTOMERS)
-    rows = churn.feature_rows(features, labels_frame(shared, BASE_TRANSACTIONS)).to_pandas().set_index("CUSTOMER_ID")
-    assert list(rows.columns) == churn.FEATURES_SCHEMA.names[1:]
+    rows = churn_features.feature_rows(features, labels_frame(shared, BASE_TRANSACTIONS)).to_pandas().set_index("CUSTOMER_ID")
+    assert list(rows.columns) == churn_features.FEATURES_SCHEMA.names[1:]
     assert rows.loc["A", "CHURN_LABEL"] == 1
     assert pd.isna(rows.loc["B", "CHURN_LABEL"])
 
 
 def test_inactivity_longer_than_the_horizon_is_refused():
     with pytest.raises(ConfigError, match="churn.inactivity_days"):
-        churn.check_settings(ChurnSettings(horizon_days=60, inactivity_days=90))
+        churn_features.check_settings(ChurnSettings(horizon_days=60, inactivity_days=90))
 
 
 # --- training ---------------------------------------------------------------------------------------
@@ -283,7 +292,7 @@ def test_inactivity_longer_than_the_horizon_is_refused():
 def synthetic_training_frame(customers: int = 400, seed: int = 0) -> pd.DataFrame:
     """A CHURN_FEATURES-shaped frame whose label depends on recency and spend change, with noise."""
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame(rng.normal(size=(customers, len(churn.FEATURE_COLUMNS))), columns=list(churn.FEATURE_COLUMNS))
+    frame = pd.DataFrame(rng.normal(size=(customers, len(churn_features.FEATURE_COLUMNS))), columns=list(churn_features.FEATURE_COLUMNS))
     frame["DAYS_SINCE_LAST_TRANSACTION"] = rng.exponential(20, customers)
     frame["SPEND_CHANGE_90D"] = rng.normal(0, 0.4, customers)
     risk = 0.05 * frame["DAYS_SINCE_LAST_TRANSACTION"] - 3 * frame["SPEND_CHANGE_90D"] - 1.5
@@ -295,12 +304,12 @@ def synthetic_training_frame(customers: int = 400, seed: int = 0) -> pd.DataFram
 
 
 @pytest.fixture(scope="module")
-def trained() -> churn.TrainedChurnModel:
-    return churn.train_churn_model(synthetic_training_frame(), seed=42, as_of=AS_OF, cutoff=CUTOFF, settings=SETTINGS)
+def trained() -> training.TrainedChurnModel:
+    return training.train_churn_model(synthetic_training_frame(), seed=42, as_of=AS_OF, cutoff=CUTOFF, settings=SETTINGS)
 
 
 def test_training_is_deterministic_for_a_seed(trained):
-    again = churn.train_churn_model(synthetic_training_frame().sample(frac=1.0, random_state=9), seed=42, as_of=AS_OF,
+    again = training.train_churn_model(synthetic_training_frame().sample(frac=1.0, random_state=9), seed=42, as_of=AS_OF,
                                     cutoff=CUTOFF, settings=SETTINGS)
     assert again.metadata == trained.metadata
     assert trained.metadata["version"] == "churn-20250630-s42"
@@ -316,17 +325,17 @@ def test_training_reports_held_out_metrics(trained):
     assert m["recall"] == pytest.approx(cm["tp"] / (cm["tp"] + cm["fn"]))
     assert m["roc_auc"] > 0.75  # the signal is strong; a broken pipeline would sit near 0.5
     assert {item["feature"] for item in m["top_features"][:2]} == {"DAYS_SINCE_LAST_TRANSACTION", "SPEND_CHANGE_90D"}
-    assert 0.0 < m["threshold"] < 1.0 and m["features"] == list(churn.FEATURE_COLUMNS)
+    assert 0.0 < m["threshold"] < 1.0 and m["features"] == list(churn_features.FEATURE_COLUMNS)
 
 
 def test_threshold_is_the_best_f1_that_keeps_precision():
     labels = np.array([1, 1, 0, 1, 0, 1, 1, 0, 0, 0])
     scores = np.array([0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1])
     # The best F1 overall is at 0.4 (precision 5/7); with precision >= 0.75 required it is at 0.7 (3 of 4 right).
-    assert churn.choose_threshold(labels, scores, min_precision=0.5)[0] == pytest.approx(0.4)
-    threshold, rule = churn.choose_threshold(labels, scores, min_precision=0.75)
+    assert training.choose_threshold(labels, scores, min_precision=0.5)[0] == pytest.approx(0.4)
+    threshold, rule = training.choose_threshold(labels, scores, min_precision=0.75)
     assert threshold == pytest.approx(0.7) and "precision >= 0.75" in rule
-    unreachable, fallback_rule = churn.choose_threshold(np.array([0, 1, 0, 1]), np.array([0.9, 0.8, 0.7, 0.1]), 0.99)
+    unreachable, fallback_rule = training.choose_threshold(np.array([0, 1, 0, 1]), np.array([0.9, 0.8, 0.7, 0.1]), 0.99)
     assert unreachable == pytest.approx(0.1) and "no threshold reached" in fallback_rule
 
 
@@ -334,7 +343,7 @@ def test_training_needs_both_classes():
     frame = synthetic_training_frame(60)
     frame["CHURN_LABEL"] = frame["CHURN_LABEL"].where(frame["CHURN_LABEL"].isna(), 0)
     with pytest.raises(ValueError, match="too few labeled customers"):
-        churn.train_churn_model(frame, seed=1, as_of=AS_OF, cutoff=CUTOFF, settings=SETTINGS)
+        training.train_churn_model(frame, seed=1, as_of=AS_OF, cutoff=CUTOFF, settings=SETTINGS)
 
 
 # --- retraining ------------------------------------------------------------------------------------
@@ -352,14 +361,14 @@ def test_training_needs_both_classes():
 )
 def test_retrain_decision(model_as_of, force, features, train):
     current = None if model_as_of is None else {
-        "version": "churn-x", "as_of_date": model_as_of.isoformat(), "features": features or list(churn.FEATURE_COLUMNS),
+        "version": "churn-x", "as_of_date": model_as_of.isoformat(), "features": features or list(churn_features.FEATURE_COLUMNS),
     }
-    assert churn.retrain_decision(current, AS_OF, SETTINGS, force).train is train
+    assert training.retrain_decision(current, AS_OF, SETTINGS, force).train is train
 
 
 def write_training_rows(warehouse: Warehouse, frame: pd.DataFrame) -> None:
-    rows = frame[[f.name for f in churn.FEATURES_SCHEMA.fields]]
-    warehouse.write_pandas(rows, churn.FEATURES_SCHEMA, "GOLD", "CHURN_FEATURES")
+    rows = frame[[f.name for f in churn_features.FEATURES_SCHEMA.fields]]
+    warehouse.write_pandas(rows, churn_features.FEATURES_SCHEMA, "GOLD", "CHURN_FEATURES")
 
 
 def test_train_step_reuses_a_recent_model_and_retrains_when_forced(session, cfg, warehouse):
@@ -367,7 +376,7 @@ def test_train_step_reuses_a_recent_model_and_retrains_when_forced(session, cfg,
     store = LocalModelStore(cfg.models_dir)
     recent = AS_OF - timedelta(days=10)
     store.save({"stand-in": True}, {"version": "churn-20250620-s7", "as_of_date": recent.isoformat(),
-                                    "features": list(churn.FEATURE_COLUMNS)})
+                                    "features": list(churn_features.FEATURE_COLUMNS)})
 
     reused = churn.run_train_churn_model(session, cfg)
     assert reused.status == "succeeded" and reused.details["reused_model"] and "churn-20250620-s7" in reused.message
@@ -396,14 +405,14 @@ def test_train_step_reuses_a_recent_model_and_retrains_when_forced(session, cfg,
 def test_scores_are_in_range_and_categories_follow_the_thresholds():
     probabilities = np.array([0.0, 0.3994, 0.3995, 0.4, 0.6999, 0.7, 1.0, 1.2])
     features = pd.DataFrame({"CUSTOMER_ID": [f"C{i}" for i in range(len(probabilities))]})
-    rows = churn.churn_predictions(features, probabilities, threshold=0.5, version="v", prediction_date=AS_OF,
+    rows = scoring_ml.churn_predictions(features, probabilities, threshold=0.5, version="v", prediction_date=AS_OF,
                                    settings=SETTINGS)
     assert list(rows["CHURN_RISK_SCORE"]) == [0.0, 39.9, 40.0, 40.0, 70.0, 70.0, 100.0, 100.0]
     assert list(rows["CHURN_RISK_CATEGORY"]) == ["Low Risk", "Low Risk", "Medium Risk", "Medium Risk", "High Risk",
                                                  "High Risk", "High Risk", "High Risk"]
     assert list(rows["IS_PREDICTED_CHURN"]) == [False, False, False, False, True, True, True, True]
     assert rows["CHURN_PROBABILITY"].between(0, 1).all()
-    custom = churn.risk_category(rows["CHURN_RISK_SCORE"], ChurnSettings(medium_risk_score=20, high_risk_score=50))
+    custom = scoring_ml.risk_category(rows["CHURN_RISK_SCORE"], ChurnSettings(medium_risk_score=20, high_risk_score=50))
     assert list(custom) == ["Low Risk", "Medium Risk", "Medium Risk", "Medium Risk", "High Risk", "High Risk",
                             "High Risk", "High Risk"]
 
@@ -422,7 +431,7 @@ def test_score_step_writes_one_row_per_customer_and_replaces_a_rescored_date(ses
     assert len(rows) == 30 and rows["CUSTOMER_ID"].is_unique
     assert (rows["PREDICTION_DATE"] == AS_OF).all() and (rows["MODEL_VERSION"] == "churn-20250630-s42").all()
     assert rows["CHURN_RISK_SCORE"].between(0, 100).all()
-    expected = churn.risk_category(rows["CHURN_RISK_SCORE"], cfg.churn)
+    expected = scoring_ml.risk_category(rows["CHURN_RISK_SCORE"], cfg.churn)
     assert (rows["CHURN_RISK_CATEGORY"].to_numpy() == expected).all()
     assert (rows["IS_PREDICTED_CHURN"] == (rows["CHURN_PROBABILITY"] >= trained.metadata["threshold"])).all()
 
@@ -430,8 +439,8 @@ def test_score_step_writes_one_row_per_customer_and_replaces_a_rescored_date(ses
 # --- the whole step on a tiny warehouse ---------------------------------------------------------------
 
 def test_feature_step_writes_both_cutoffs_and_a_rerun_replaces_them(session, cfg, warehouse):
-    warehouse.write_pandas(gold.calendar_days(date(2024, 9, 1), AS_OF), gold.DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
-    warehouse.write_pandas(gold.merchant_categories(), gold.DIM_MERCHANT_CATEGORY_SCHEMA, "GOLD", "DIM_MERCHANT_CATEGORY")
+    warehouse.write_pandas(dimensions.calendar_days(date(2024, 9, 1), AS_OF), dimensions.DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
+    warehouse.write_pandas(dimensions.merchant_categories(), dimensions.DIM_MERCHANT_CATEGORY_SCHEMA, "GOLD", "DIM_MERCHANT_CATEGORY")
     warehouse.write_pandas(pd.DataFrame(BASE_CUSTOMERS[:2] + LATER_CUSTOMERS + BASE_CUSTOMERS[3:]), CUSTOMER_SCHEMA,
                            "GOLD", "DIM_CUSTOMER")
     warehouse.write_pandas(pd.DataFrame(BASE_TRANSACTIONS + LATER_TRANSACTIONS), FACT_SCHEMA, "GOLD", "FCT_TRANSACTIONS")
@@ -454,10 +463,10 @@ def test_feature_step_writes_both_cutoffs_and_a_rerun_replaces_them(session, cfg
     # The default training set adds earlier cut-offs, 30 days apart, each labeled before as_of, as far
     # back as the data covers their six-month look-back: here 9 of 10 once a purchase of 2024-03-01
     # (period 16 before as_of) is in the fact.
-    cutoffs = churn.training_cutoffs(AS_OF, cfg.churn)
+    cutoffs = churn_features.training_cutoffs(AS_OF, cfg.churn)
     assert cutoffs == [CUTOFF - timedelta(days=30 * k) for k in range(10)]
     assert churn.run_churn_features(session, cfg).details["training_cutoffs"] == [CUTOFF]  # data from 2024-11-02 only
-    warehouse.write_pandas(gold.calendar_days(date(2024, 1, 1), AS_OF), gold.DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
+    warehouse.write_pandas(dimensions.calendar_days(date(2024, 1, 1), AS_OF), dimensions.DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
     warehouse.write_pandas(pd.DataFrame(BASE_TRANSACTIONS + LATER_TRANSACTIONS + [txn("A", date(2024, 3, 1), 10.0)]),
                            FACT_SCHEMA, "GOLD", "FCT_TRANSACTIONS")
     several = churn.run_churn_features(session, cfg)
@@ -467,14 +476,14 @@ def test_feature_step_writes_both_cutoffs_and_a_rerun_replaces_them(session, cfg
 
 
 def test_feature_step_skips_the_training_cut_off_while_the_model_is_current(session, cfg, warehouse):
-    warehouse.write_pandas(gold.calendar_days(date(2024, 9, 1), AS_OF), gold.DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
-    warehouse.write_pandas(gold.merchant_categories(), gold.DIM_MERCHANT_CATEGORY_SCHEMA, "GOLD", "DIM_MERCHANT_CATEGORY")
+    warehouse.write_pandas(dimensions.calendar_days(date(2024, 9, 1), AS_OF), dimensions.DIM_DATE_SCHEMA, "GOLD", "DIM_DATE")
+    warehouse.write_pandas(dimensions.merchant_categories(), dimensions.DIM_MERCHANT_CATEGORY_SCHEMA, "GOLD", "DIM_MERCHANT_CATEGORY")
     warehouse.write_pandas(pd.DataFrame(BASE_CUSTOMERS[:2] + LATER_CUSTOMERS + BASE_CUSTOMERS[3:]), CUSTOMER_SCHEMA,
                            "GOLD", "DIM_CUSTOMER")
     warehouse.write_pandas(pd.DataFrame(BASE_TRANSACTIONS + LATER_TRANSACTIONS), FACT_SCHEMA, "GOLD", "FCT_TRANSACTIONS")
     LocalModelStore(cfg.models_dir).save({"stand-in": True}, {
         "version": "churn-20250620-s7", "as_of_date": (AS_OF - timedelta(days=10)).isoformat(),
-        "features": list(churn.FEATURE_COLUMNS)})
+        "features": list(churn_features.FEATURE_COLUMNS)})
 
     current = churn.run_churn_features(session, cfg)
     assert current.details["training_rows"] is False and "reusing model churn-20250620-s7" in current.message
@@ -487,8 +496,8 @@ def test_feature_step_skips_the_training_cut_off_while_the_model_is_current(sess
 
 
 def test_model_card_is_rendered_from_the_metrics_table(session, cfg, warehouse, trained, tmp_path: Path):
-    row = churn.metrics_row(trained.metadata, pd.Timestamp("2025-07-01 02:00:00").to_pydatetime())
-    warehouse.write_pandas(row, churn.METRICS_SCHEMA, "GOLD", "CHURN_MODEL_METRICS")
+    row = training.metrics_row(trained.metadata, pd.Timestamp("2025-07-01 02:00:00").to_pydatetime())
+    warehouse.write_pandas(row, training.METRICS_SCHEMA, "GOLD", "CHURN_MODEL_METRICS")
 
     card = write_model_card(session, cfg, path=tmp_path / "card.md").read_text()
 
@@ -505,8 +514,8 @@ def test_model_card_is_rendered_from_the_metrics_table(session, cfg, warehouse, 
 
 def test_model_card_counts_the_training_cut_offs_recorded_with_the_model(session, cfg, warehouse, trained, tmp_path: Path):
     metadata = {**trained.metadata, "training_cutoffs": [str(CUTOFF - timedelta(days=30 * k)) for k in range(3)]}
-    row = churn.metrics_row(metadata, pd.Timestamp("2025-07-01 02:00:00").to_pydatetime())
-    warehouse.write_pandas(row, churn.METRICS_SCHEMA, "GOLD", "CHURN_MODEL_METRICS")
+    row = training.metrics_row(metadata, pd.Timestamp("2025-07-01 02:00:00").to_pydatetime())
+    warehouse.write_pandas(row, training.METRICS_SCHEMA, "GOLD", "CHURN_MODEL_METRICS")
 
     card = write_model_card(session, cfg, path=tmp_path / "card.md").read_text()
 
@@ -514,21 +523,21 @@ def test_model_card_counts_the_training_cut_offs_recorded_with_the_model(session
 
 
 def test_model_card_states_the_sampling_error_of_a_small_test_split():
-    from c360_pipeline.model_card import sampling_note
+    from c360_pipeline.ml.model_card import sampling_note
 
     # 12 churners, 8 caught; 10 flagged: recall 2/3 +- sqrt(2/3 * 1/3 / 12) = 0.136, precision 0.8 +- sqrt(.8 * .2 / 10) = 0.126
     note = sampling_note({"tn": 100, "fp": 2, "fn": 4, "tp": 8})
     assert "12 churners" in note and "flags 10 customers" in note
     assert "recall has a standard error of about 0.14" in note and "precision of about 0.13" in note
     assert "too few" in sampling_note({"tn": 100, "fp": 0, "fn": 0, "tp": 0})
-    assert churn.sampling_errors({"tn": 5, "fp": 0, "fn": 2, "tp": 2}) == (4, 2, 0.25, 0.0)
+    assert training.sampling_errors({"tn": 5, "fp": 0, "fn": 2, "tp": 2}) == (4, 2, 0.25, 0.0)
 
 
 def test_training_samples_whole_customers_above_the_row_cap():
     frame = pd.DataFrame({"CUSTOMER_ID": [f"C{i // 4}" for i in range(4_000)], "X": range(4_000)})
-    sample = churn.sample_customers(frame, 1_000, seed=3)
+    sample = training.sample_customers(frame, 1_000, seed=3)
     assert 800 <= len(sample) <= 1_200
     per_customer = sample.groupby("CUSTOMER_ID").size()
     assert (per_customer == 4).all()  # a customer's rows stay together
-    assert sample.equals(churn.sample_customers(frame, 1_000, seed=3))  # seeded
-    assert churn.sample_customers(frame, 4_000, seed=3) is frame
+    assert sample.equals(training.sample_customers(frame, 1_000, seed=3))  # seeded
+    assert training.sample_customers(frame, 4_000, seed=3) is frame

@@ -7,8 +7,8 @@ import warnings
 
 import pytest
 
-from c360_pipeline import dag
 from c360_pipeline.config import PipelineConfig
+from c360_pipeline.orchestration import dag
 
 EXPECTED_EDGES = {
     ("ingest_bronze", "stage_silver"),

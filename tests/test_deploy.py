@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import warnings
 import subprocess
 import sys
 import zipfile
@@ -14,8 +13,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from c360_pipeline import dag, deploy
+from c360_pipeline import deploy
 from c360_pipeline.config import PipelineConfig
+from c360_pipeline.orchestration import dag
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,7 +154,8 @@ def test_procedure_statement_declares_json_in_json_out_on_python_3_11():
 def test_code_archive_imports_the_package_and_every_handler_from_the_zip(tmp_path):
     archive = deploy.build_code_archive(ROOT, tmp_path / "c360_code.zip")
     names = set(zipfile.ZipFile(archive).namelist())
-    assert {"c360_pipeline/__init__.py", "c360_pipeline/runner.py", "c360_pipeline/dag.py"} <= names
+    assert {"c360_pipeline/__init__.py", "c360_pipeline/orchestration/runner.py", "c360_pipeline/orchestration/dag.py",
+            "c360_pipeline/transforms/churn_features.py"} <= names
     handlers = [f"{s.name}.py" for s in dag.ALL_PROCEDURE_STEPS] + ["run_pipeline.py"]
     assert set(handlers) <= names
     # Import as Snowflake does: the archive first on the path, each handler's `main` resolvable.

@@ -10,8 +10,8 @@ from snowflake.snowpark.types import DecimalType, LongType, StringType, StructFi
 
 from c360_pipeline import cli, engine
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
 
 PROFILE_SCHEMA = StructType([
     StructField("CUSTOMER_ID", StringType()),

@@ -39,8 +39,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from c360_pipeline import cli, dag, runlock
+from c360_pipeline import cli
 from c360_pipeline.generator import generate_world
+from c360_pipeline.orchestration import dag, runlock
 
 CUSTOMERS, SEED, AS_OF = 40, 7, date(2025, 6, 30)
 WORLD = ["--customers", str(CUSTOMERS), "--seed", str(SEED)]

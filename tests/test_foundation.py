@@ -24,8 +24,8 @@ from snowflake.snowpark.types import (
 
 from c360_pipeline import cli
 from c360_pipeline.config import ConfigError, PipelineConfig
-from c360_pipeline.sessions import ConnectionProblem, local_session, session_options
-from c360_pipeline.warehouse import TableMissing, Warehouse
+from c360_pipeline.engine.sessions import ConnectionProblem, local_session, session_options
+from c360_pipeline.engine.warehouse import TableMissing, Warehouse
 
 ALL_TYPES = StructType(
     [
@@ -153,7 +153,7 @@ def test_append_adds_rows(session, tmp_path):
 
 _KILLED_WRITER = """
 import sys
-from c360_pipeline.sessions import local_session
+from c360_pipeline.engine.sessions import local_session
 session = local_session(sys.argv[1])
 session.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
 session.sql("CREATE OR REPLACE TABLE C360.GOLD.T AS SELECT 1 AS K UNION ALL SELECT 2 UNION ALL SELECT 3").collect()

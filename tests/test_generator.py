@@ -19,12 +19,24 @@ import pyarrow.parquet as pq
 import pytest
 
 from c360_pipeline.catalog import (
-    CARD_TYPES, CATEGORY_BY_NAME, CHANNELS, EMPLOYMENT_STATUSES, PREMIUM_CARD_TYPES, SEGMENTS, STATUSES, US_STATES,
+    CARD_TYPES,
+    CATEGORY_BY_NAME,
+    CHANNELS,
+    EMPLOYMENT_STATUSES,
+    PREMIUM_CARD_TYPES,
+    SEGMENTS,
+    STATUSES,
+    US_STATES,
 )
 from c360_pipeline.generator import (
-    DEFAULT_AS_OF, DIRT_KINDS, GenerationSummary, continue_world, generate_world, read_manifest,
+    DEFAULT_AS_OF,
+    DIRT_KINDS,
+    GenerationSummary,
+    continue_world,
+    generate_world,
+    output,
+    read_manifest,
 )
-from c360_pipeline.generator import output
 
 CUSTOMER_COLUMNS = [
     "customer_id", "first_name", "last_name", "email", "age", "state", "city", "employment_status",

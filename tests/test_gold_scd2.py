@@ -10,9 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from c360_pipeline import bronze, gold, silver
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.steps import dimension_tables, fact_table, ingest, stage
+from c360_pipeline.transforms import dimensions
+from c360_pipeline.transforms import fact as fact_transforms
 
 HEADER = ("customer_id,first_name,last_name,email,age,state,city,employment_status,card_type,credit_limit,"
           "account_open_date,customer_segment,decline_type,updated_at\n")
@@ -30,9 +32,9 @@ TXN000000000006,CUST00000002,2025-03-10 10:00:00,90.00,Sky Air,Airlines,Online,a
 
 def build_star(session, cfg: PipelineConfig, delivery: Path) -> None:
     """Land a delivery and run the steps up to the fact, as one nightly run does."""
-    bronze.land_directory(session, cfg, delivery)
-    for run in (bronze.run_ingest_bronze, silver.run_stage_silver, gold.run_dim_date, gold.run_dim_merchant_category,
-                gold.run_dim_customer, gold.run_fct_transactions):
+    ingest.land_directory(session, cfg, delivery)
+    for run in (ingest.run_ingest_bronze, stage.run_stage_silver, dimension_tables.run_dim_date, dimension_tables.run_dim_merchant_category,
+                dimension_tables.run_dim_customer, fact_table.run_fct_transactions):
         result = run(session, cfg)
         assert result.status in {"succeeded", "warning"}, f"{result.step}: {result.message}"
 
@@ -81,7 +83,7 @@ def test_a_late_change_that_removes_a_version_leaves_one_current_contiguous_hist
     for _, versions in dimension.sort_values("VALID_FROM").groupby("CUSTOMER_ID"):
         starts, ends = list(versions["VALID_FROM"]), list(versions["VALID_TO"])
         assert ends[:-1] == starts[1:], "validity windows must meet without gap or overlap"
-        assert ends[-1] == gold.OPEN_END and bool(versions["IS_CURRENT"].iloc[-1])
+        assert ends[-1] == dimensions.OPEN_END and bool(versions["IS_CURRENT"].iloc[-1])
 
     fact = warehouse.to_pandas("GOLD", "FCT_TRANSACTIONS")
     assert len(fact) == fact["TRANSACTION_ID"].nunique() == 6  # no row duplicated by the re-keying
@@ -104,7 +106,7 @@ def test_the_dimension_is_written_by_one_rebuild_with_no_merge(session, star_cfg
     (delivery / "transactions_20250630_001.csv").write_text(TRANSACTIONS.splitlines()[0] + "\n" + TRANSACTIONS.splitlines()[-1] + "\n")
     build_star(session, star_cfg, delivery)
     with session.query_history() as history:
-        gold.run_dim_customer(session, star_cfg)
+        dimension_tables.run_dim_customer(session, star_cfg)
     statements = [q.sql_text.strip().upper() for q in history.queries]
     assert not any(s.startswith("MERGE") for s in statements)
     assert any(s.startswith("INSERT  OVERWRITE  INTO C360.GOLD.DIM_CUSTOMER") for s in statements)
@@ -127,7 +129,7 @@ def stg_customers(session, records: list[tuple[str, str, str, str]]):
 
 
 def dimension_frame(stg):
-    return gold.dim_customer(gold.customer_changes(gold.daily_customer_states(stg)), gold.latest_customer_attributes(stg))
+    return dimensions.dim_customer(dimensions.customer_changes(dimensions.daily_customer_states(stg)), dimensions.latest_customer_attributes(stg))
 
 
 def dimension_of(stg) -> pd.DataFrame:
@@ -144,7 +146,7 @@ def test_versions_start_on_changes_only_and_a_day_keeps_its_last_record(session)
     ]))
     assert list(dimension["CARD_TYPE"]) == ["Standard", "Platinum", "Standard"]
     assert list(dimension["VALID_FROM"]) == [date(2024, 1, 10), date(2024, 3, 1), date(2024, 5, 1)]  # opens with the account
-    assert list(dimension["VALID_TO"]) == [date(2024, 3, 1), date(2024, 5, 1), gold.OPEN_END]
+    assert list(dimension["VALID_TO"]) == [date(2024, 3, 1), date(2024, 5, 1), dimensions.OPEN_END]
     assert list(dimension["IS_CURRENT"]) == [False, False, True]
     assert set(dimension["CITY"]) == {"Oakland"}  # Type 1: the latest record's value on every version
     assert dimension["CUSTOMER_KEY"].is_unique
@@ -164,9 +166,9 @@ def test_the_fact_keys_each_transaction_to_the_version_valid_on_its_day(session,
         schema=["_RECORD_ID", "TRANSACTION_ID", "CUSTOMER_ID", "TRANSACTION_DATE", "TRANSACTION_AMOUNT", "MERCHANT_NAME",
                 "MERCHANT_CATEGORY", "CHANNEL", "STATUS", "_BATCH_ID"],
     )
-    categories = warehouse.dataframe(gold.merchant_categories(), gold.DIM_MERCHANT_CATEGORY_SCHEMA)
-    calendar = warehouse.dataframe(gold.calendar_days(date(2024, 1, 5), date(2024, 6, 29)), gold.DIM_DATE_SCHEMA)
-    fact = gold.fct_transactions(transactions, gold.customer_versions(dimension), categories, calendar).to_pandas()
+    categories = warehouse.dataframe(dimensions.merchant_categories(), dimensions.DIM_MERCHANT_CATEGORY_SCHEMA)
+    calendar = warehouse.dataframe(dimensions.calendar_days(date(2024, 1, 5), date(2024, 6, 29)), dimensions.DIM_DATE_SCHEMA)
+    fact = fact_transforms.fct_transactions(transactions, fact_transforms.customer_versions(dimension), categories, calendar).to_pandas()
     cards = dict(zip(dimension.to_pandas()["CUSTOMER_KEY"], dimension.to_pandas()["CARD_TYPE"]))
     keyed = {row.TRANSACTION_ID: (cards[row.CUSTOMER_KEY], row.DATE_KEY) for row in fact.itertuples()}
     # Before the account opened: the first version. 2024-06-30 is not in DIM_DATE: not keyed (the step then

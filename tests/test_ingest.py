@@ -11,13 +11,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from c360_pipeline import bronze, engine, silver
+from c360_pipeline import engine
 from c360_pipeline.contracts import contract_for
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.steps import ingest as ingest_steps
+from c360_pipeline.steps import stage as stage_steps
+from c360_pipeline.transforms import silver
 
 DIRTY = Path(__file__).parent / "data" / "dirty"
-TRANSACTION_HEADER = list(bronze.TRANSACTION_COLUMNS)
-CUSTOMER_HEADER = list(bronze.CUSTOMER_COLUMNS)
+TRANSACTION_HEADER = list(ingest_steps.TRANSACTION_COLUMNS)
+CUSTOMER_HEADER = list(ingest_steps.CUSTOMER_COLUMNS)
 
 
 def txn(tid: str, cid: str = "CUST00000001") -> list[str]:
@@ -44,27 +46,27 @@ def raw_cfg(cfg, tmp_path):
 
 
 def ingest_and_stage(session, cfg):
-    bronze.land_directory(session, cfg)
-    return bronze.run_ingest_bronze(session, cfg), silver.run_stage_silver(session, cfg)
+    ingest_steps.land_directory(session, cfg)
+    return ingest_steps.run_ingest_bronze(session, cfg), stage_steps.run_stage_silver(session, cfg)
 
 
 def test_landed_files_load_once_and_a_second_run_loads_nothing(session, raw_cfg, warehouse):
     write_csv(raw_cfg.source / "customers_20250630.csv", CUSTOMER_HEADER, [customer("CUST00000001")])
     write_csv(raw_cfg.source / "transactions_20250630_001.csv", TRANSACTION_HEADER, [txn("T-1"), txn("T-2")])
 
-    report = bronze.land_directory(session, raw_cfg)
+    report = ingest_steps.land_directory(session, raw_cfg)
     assert sorted(report.landed) == ["customers_20250630.csv", "transactions_20250630_001.csv"]
-    names = [f.name for f in engine.list_landed(session, bronze.landing_stage(raw_cfg))]
+    names = [f.name for f in engine.list_landed(session, ingest_steps.landing_stage(raw_cfg))]
     assert names == ["customers/customers_20250630.csv", "transactions/transactions_20250630_001.csv"]
     # The procedure reads the stage, never the directory the client landed from.
     shutil.rmtree(raw_cfg.source)
-    first = bronze.run_ingest_bronze(session, raw_cfg)
+    first = ingest_steps.run_ingest_bronze(session, raw_cfg)
     assert (first.rows_in, first.rows_out, first.details["files_loaded"]) == (3, 3, 2)
 
     raw_cfg.source.mkdir()
     write_csv(raw_cfg.source / "transactions_20250630_001.csv", TRANSACTION_HEADER, [txn("T-1"), txn("T-2")])
-    again = bronze.land_directory(session, raw_cfg)
-    second = bronze.run_ingest_bronze(session, raw_cfg)
+    again = ingest_steps.land_directory(session, raw_cfg)
+    second = ingest_steps.run_ingest_bronze(session, raw_cfg)
 
     assert again.landed == [] and again.already_landed == ["transactions_20250630_001.csv"]
     assert (second.rows_in, second.details["files_skipped"]) == (0, 2)
@@ -105,8 +107,8 @@ def test_quarantined_text_is_truncated_and_safely_encoded(session, raw_cfg, ware
     with path.open("ab") as handle:
         handle.write(b"T-junk,\x00\x07\xff" + b"y" * 3000 + b"\n")
 
-    bronze.land_directory(session, raw_cfg)
-    bronze.run_ingest_bronze(session, raw_cfg)
+    ingest_steps.land_directory(session, raw_cfg)
+    ingest_steps.run_ingest_bronze(session, raw_cfg)
 
     text = warehouse.to_pandas("BRONZE", "RAW_REJECTS").iloc[0]["RAW_TEXT"]
     assert len(text) == engine.RAW_TEXT_LIMIT and text.startswith("T-junk,??")
@@ -132,7 +134,7 @@ def test_a_file_missing_a_column_is_refused_whole_and_stage_silver_says_which_an
 
 def test_stage_silver_before_any_ingest_names_what_to_do(session, raw_cfg):
     with pytest.raises(LookupError, match=r"ingest_bronze has not run on this database.*c360 load DIR"):
-        silver.run_stage_silver(session, raw_cfg)
+        stage_steps.run_stage_silver(session, raw_cfg)
 
 
 @pytest.mark.parametrize(
@@ -177,7 +179,7 @@ def test_every_record_of_the_dirty_corpus_is_staged_duplicate_or_rejected_by_its
     assert mismatches == {}
     # One file per malformed-row kind and every silver rule: the corpus covers all of them.
     covered = set(want.values())
-    assert set(bronze.INGEST_RULES) - {engine.MALFORMED_ROW} <= covered
+    assert set(ingest_steps.INGEST_RULES) - {engine.MALFORMED_ROW} <= covered
     assert {rule.name for rule in silver.transaction_rules(raw_cfg.as_of)} | {"unknown_customer"} <= covered
     assert {rule.name for rule in silver.customer_rules()} <= covered
     assert ingest.rows_in == len(want) and stage.rows_in == len(want)
@@ -257,8 +259,8 @@ def test_snowflake_lands_with_put_and_loads_with_copy_on_error_continue_then_val
     assert fake.puts == [(str(source), "@C360.BRONZE.LANDING/transactions", {"auto_compress": False, "overwrite": False})]
     landed = engine.list_landed(fake, "@C360.BRONZE.LANDING")
     assert [f.name for f in landed] == ["transactions/transactions_20250630_001.csv"]
-    header = bronze.header_of(fake, "@C360.BRONZE.LANDING", landed[0])
-    columns = bronze.column_mapping(landed[0].file_name, header, bronze.RAW_TABLES[1])
+    header = ingest_steps.header_of(fake, "@C360.BRONZE.LANDING", landed[0])
+    columns = ingest_steps.column_mapping(landed[0].file_name, header, ingest_steps.RAW_TABLES[1])
     outcome = engine.load_file(fake, "@C360.BRONZE.LANDING", landed[0].name, "C360.BRONZE.RAW_TRANSACTIONS", columns,
                                header, {"_BATCH_ID": "20250630", "_SOURCE": landed[0].file_name},
                                "C360.BRONZE.RAW_REJECTS")
@@ -283,7 +285,7 @@ def test_snowflake_lands_with_put_and_loads_with_copy_on_error_continue_then_val
 def test_snowflake_copy_of_a_clean_file_sends_no_validation(tmp_path):
     source = write_csv(tmp_path / "transactions_20250630_001.csv", TRANSACTION_HEADER, [txn("T-1")])
     fake = FakeSnowflakeSession({"transactions/transactions_20250630_001.csv": source.read_bytes()})
-    columns = bronze.column_mapping(source.name, TRANSACTION_HEADER, bronze.RAW_TABLES[1])
+    columns = ingest_steps.column_mapping(source.name, TRANSACTION_HEADER, ingest_steps.RAW_TABLES[1])
 
     outcome = engine.load_file(fake, "@C360.BRONZE.LANDING", "transactions/" + source.name, "C360.BRONZE.RAW_TRANSACTIONS",
                                columns, TRANSACTION_HEADER, {"_SOURCE": source.name}, "C360.BRONZE.RAW_REJECTS")

@@ -21,13 +21,20 @@ from snowflake.snowpark.types import (
     TimestampType,
 )
 
-from c360_pipeline import marts
 from c360_pipeline.catalog import CATEGORY_BY_NAME
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.contracts import contract_for
-from c360_pipeline.gold import DIM_DATE_SCHEMA, DIM_MERCHANT_CATEGORY_SCHEMA, calendar_days, merchant_categories
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.steps import marts
+from c360_pipeline.transforms import common
+from c360_pipeline.transforms import segments as segments_transforms
+from c360_pipeline.transforms.dimensions import (
+    DIM_DATE_SCHEMA,
+    DIM_MERCHANT_CATEGORY_SCHEMA,
+    calendar_days,
+    merchant_categories,
+)
 
 AS_OF = date(2025, 6, 30)  # last window: 2025-04-02..2025-06-30, prior window: 2025-01-02..2025-04-01
 OLD = date(2020, 1, 1)     # an account far older than six months
@@ -137,7 +144,7 @@ def module_warehouse(session, home: Path, as_of: date = AS_OF) -> Warehouse:
 
 def window_spend(facts, categories):
     """The segment step's spend per customer, from an in-memory fact."""
-    return marts.window_spend(facts, categories, AS_OF, 90)
+    return segments_transforms.window_spend(facts, categories, AS_OF, 90)
 
 
 # customer id -> (expected segment, why)
@@ -206,7 +213,7 @@ def segments(module_session, tmp_path_factory) -> pd.DataFrame:
     customers, facts, categories = SEGMENT_WORLD.frames(warehouse)
     spend = window_spend(facts, categories)
     thresholds = warehouse.cfg.segments
-    frame = rows_of(marts.customer_segments(marts.current_customers(customers), spend, AS_OF, thresholds))
+    frame = rows_of(segments_transforms.customer_segments(common.current_customers(customers), spend, AS_OF, thresholds))
     return frame.set_index("CUSTOMER_ID")
 
 
@@ -270,7 +277,7 @@ def test_whole_months_agree_with_relativedelta(module_session, tmp_path):
                                  StructType([StructField("OPENED", DateType())]))
     for (start, as_of) in TENURE_EDGES:
         got = opened.filter(F.col("OPENED") == F.lit(start)).select(
-            marts.whole_months_between(F.col("OPENED"), as_of).alias("M")).collect()[0]["M"]
+            common.whole_months_between(F.col("OPENED"), as_of).alias("M")).collect()[0]["M"]
         delta = relativedelta(as_of, start)
         assert got == delta.years * 12 + delta.months, (start, as_of)
 
@@ -282,8 +289,8 @@ def test_thresholds_come_from_config(module_session, tmp_path):
     customers, facts, categories = world.frames(warehouse)
     spend = window_spend(facts, categories)
     lowered = warehouse.cfg.segments.model_copy(update={"high_value_monthly_spend": 3000.0})
-    default = marts.customer_segments(customers, spend, AS_OF, warehouse.cfg.segments).collect()[0]
-    custom = marts.customer_segments(customers, spend, AS_OF, lowered).collect()[0]
+    default = segments_transforms.customer_segments(customers, spend, AS_OF, warehouse.cfg.segments).collect()[0]
+    custom = segments_transforms.customer_segments(customers, spend, AS_OF, lowered).collect()[0]
     assert (default["CUSTOMER_SEGMENT"], custom["CUSTOMER_SEGMENT"]) == ("Stable Mid-Spenders", "High-Value Travelers")
 
 
@@ -401,7 +408,7 @@ def test_month_of_a_mid_month_as_of_is_incomplete(module_session, tmp_path):
     months = warehouse.to_pandas("GOLD", "METRIC_MOM_SPEND_CHANGE").set_index("MONTH_KEY")
     assert months["IS_COMPLETE_MONTH"].to_dict() == {202505: True, 202506: False}
     assert months.loc[202506, "MONTHLY_SPEND"] == Decimal("7.00")
-    assert marts.latest_complete_month(date(2025, 6, 15)) == date(2025, 5, 1)
+    assert common.latest_complete_month(date(2025, 6, 15)) == date(2025, 5, 1)
 
 
 # --- profile ---------------------------------------------------------------------------------------

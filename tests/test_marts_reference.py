@@ -16,12 +16,13 @@ import pandas as pd
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from c360_pipeline import bronze, generator, marts
+from c360_pipeline import generator
 from c360_pipeline.catalog import CATEGORY_BY_NAME, PREMIUM_CARD_TYPES
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.dag import STEPS
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.orchestration.dag import STEPS
+from c360_pipeline.steps import ingest, marts
 
 AS_OF = date(2025, 6, 30)
 CORE_STEPS = ("ingest_bronze", "stage_silver", "dim_date", "dim_merchant_category", "dim_customer", "fct_transactions")
@@ -35,7 +36,7 @@ def built(tmp_path_factory):
     cfg = PipelineConfig.build(home=home, as_of=AS_OF, customers=30, seed=11, dirty_rate=0.0)
     session = local_session()
     try:
-        bronze.land_directory(session, cfg)  # the raw files land on the stage first, as a client delivers them
+        ingest.land_directory(session, cfg)  # the raw files land on the stage first, as a client delivers them
         for step in STEPS:
             if step.name in CORE_STEPS:
                 assert step.load_runner()(session, cfg).status in {"succeeded", "warning"}, step.name

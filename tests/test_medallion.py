@@ -7,14 +7,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from snowflake.snowpark import functions as F
 
-from c360_pipeline import bronze, gold, silver
 from c360_pipeline.contracts import contract_for
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.steps import dimension_tables, fact_table, ingest, stage
+from c360_pipeline.transforms import dimensions
+from c360_pipeline.transforms import fact as fact_transforms
 
-CUSTOMER_HEADER = list(bronze.CUSTOMER_COLUMNS)
-TRANSACTION_HEADER = list(bronze.TRANSACTION_COLUMNS)
+CUSTOMER_HEADER = list(ingest.CUSTOMER_COLUMNS)
+TRANSACTION_HEADER = list(ingest.TRANSACTION_COLUMNS)
 
 
 def customer(cid: str, card: str = "Standard", limit: str = "5000.00", updated: str = "2024-01-01 00:00:00",
@@ -38,10 +39,10 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 
 def run_core(session, cfg) -> dict[str, object]:
-    bronze.land_directory(session, cfg)  # the client lands the raw files; ingest finds the new ones on the stage
+    ingest.land_directory(session, cfg)  # the client lands the raw files; ingest finds the new ones on the stage
     results = {}
-    for runner in (bronze.run_ingest_bronze, silver.run_stage_silver, gold.run_dim_date,
-                   gold.run_dim_merchant_category, gold.run_dim_customer, gold.run_fct_transactions):
+    for runner in (ingest.run_ingest_bronze, stage.run_stage_silver, dimension_tables.run_dim_date,
+                   dimension_tables.run_dim_merchant_category, dimension_tables.run_dim_customer, fact_table.run_fct_transactions):
         result = runner(session, cfg)
         results[result.step] = result
     return results
@@ -123,9 +124,9 @@ def test_refused_file_names_the_column_and_other_files_still_load(session, raw_c
     write_csv(raw_cfg.source / "transactions_20250630_001.csv", TRANSACTION_HEADER, [txn("T-1")])
     header = [c for c in TRANSACTION_HEADER if c != "channel"]
     write_csv(raw_cfg.source / "transactions_20250630_002.csv", header, [txn("T-2")[:6] + ["approved"]])
-    bronze.land_directory(session, raw_cfg)
+    ingest.land_directory(session, raw_cfg)
 
-    result = bronze.run_ingest_bronze(session, raw_cfg)
+    result = ingest.run_ingest_bronze(session, raw_cfg)
 
     assert result.status == "warning"
     assert "transactions_20250630_002.csv" in result.message and "channel" in result.message
@@ -254,7 +255,7 @@ def test_fact_keys_each_transaction_to_the_version_valid_that_day(session, raw_c
 
 
 def test_dim_date_covers_the_range_with_calendar_attributes():
-    days = gold.calendar_days(date(2024, 12, 30), date(2025, 1, 5)).set_index("DATE_KEY")
+    days = dimensions.calendar_days(date(2024, 12, 30), date(2025, 1, 5)).set_index("DATE_KEY")
     assert len(days) == 7
     assert days.loc[20250101, "YEAR"] == 2025 and days.loc[20250101, "QUARTER"] == 1
     assert days.loc[20250104, "DAY_NAME"] == "Saturday" and bool(days.loc[20250104, "IS_WEEKEND"])
@@ -263,7 +264,7 @@ def test_dim_date_covers_the_range_with_calendar_attributes():
 
 
 def test_merchant_categories_have_groups_and_flags():
-    categories = gold.merchant_categories()
+    categories = dimensions.merchant_categories()
     assert len(categories) == 50 and categories["MERCHANT_CATEGORY_KEY"].is_unique
     assert categories.loc[categories["MERCHANT_CATEGORY"] == "Airlines", "IS_TRAVEL"].item()
     assert categories.loc[categories["MERCHANT_CATEGORY"] == "Grocery Stores", "IS_NECESSITY"].item()
@@ -355,14 +356,14 @@ def test_rekey_updates_stale_rows_in_place(session, cfg):
          [3, "CUST00000001", old_key, datetime(2025, 3, 1, 9)]],
         schema=["TRANSACTION_KEY", "CUSTOMER_ID", "CUSTOMER_KEY", "TRANSACTION_DATE"],
     ).write.save_as_table(warehouse.name("GOLD", "FCT_TRANSACTIONS"), mode="overwrite")
-    versions = gold.customer_versions(session.create_dataframe(
+    versions = fact_transforms.customer_versions(session.create_dataframe(
         [["CUST00000001", standard_key, date(2024, 1, 1), date(2025, 1, 15)],
          ["CUST00000001", gold_key, date(2025, 1, 15), date(9999, 12, 31)]],
         schema=["CUSTOMER_ID", "CUSTOMER_KEY", "VALID_FROM", "VALID_TO"],
     ))
 
-    assert gold.rekey_fact(warehouse, versions) == 2
-    assert gold.rekey_fact(warehouse, versions) == 0
+    assert fact_table.rekey_fact(warehouse, versions) == 2
+    assert fact_table.rekey_fact(warehouse, versions) == 0
 
     rows = warehouse.read("GOLD", "FCT_TRANSACTIONS").collect()
     assert sorted((r["TRANSACTION_KEY"], r["CUSTOMER_KEY"]) for r in rows) == [(1, standard_key), (2, gold_key), (3, gold_key)]

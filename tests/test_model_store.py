@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.model_store import (
+from c360_pipeline.ml.model_store import (
     LocalModelStore,
     ModelNotFound,
     RegistryModelStore,

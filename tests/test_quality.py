@@ -11,11 +11,13 @@ from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import DoubleType, StringType, StructField, StructType
 
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.contracts import Check, TableContract, all_contracts
-from c360_pipeline.quality import evaluate_check, evaluate_contracts, run_data_quality
-from c360_pipeline.runner import execute_step
-from c360_pipeline.sessions import local_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.contracts import all_contracts
+from c360_pipeline.contracts.evaluation import evaluate_check, evaluate_contracts
+from c360_pipeline.contracts.model import Check, TableContract
+from c360_pipeline.engine.sessions import local_session
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.orchestration.procedures import execute_step
+from c360_pipeline.steps.quality import run_data_quality
 
 ORDERS = StructType([
     StructField("ORDER_ID", StringType()),
@@ -115,15 +117,15 @@ def test_contracts_of_tables_not_built_are_skipped_and_listed(session, cfg, ware
 
 def test_results_carry_the_run_id_of_the_procedure_call(session, cfg, warehouse):
     """Through the procedure body: every declared contract whose table exists, under the caller's run id."""
-    from c360_pipeline.bronze import run_ingest_bronze
     from c360_pipeline.contracts import all_contracts
+    from c360_pipeline.steps.ingest import run_ingest_bronze
 
     cfg.raw_dir.mkdir(parents=True)
     (cfg.raw_dir / "transactions_20250630_001.csv").write_text(
         "transaction_id,customer_id,transaction_date,transaction_amount,merchant_name,merchant_category,channel,status\n"
         "TXN000000000001,CUST00000001,2025-06-03 17:55:58,112.44,Hunter,Department Stores,In-Store,approved\n"
     )
-    from c360_pipeline.bronze import land_directory
+    from c360_pipeline.steps.ingest import land_directory
 
     land_directory(session, cfg)
     assert run_ingest_bronze(session, cfg).rows_out == 1
@@ -146,7 +148,7 @@ def test_error_failure_raises_from_the_procedure_so_the_task_fails(session, cfg,
     write_orders(warehouse, [("O1", "C1", "approved", 1.0), ("O1", "C2", "approved", 2.0)])
     monkeypatch.setattr(quality, "all_contracts", lambda: [orders_contract()])
     argument = json.dumps(dict(cfg.model_dump(mode="json"), run_id="night-43", record=True))
-    from c360_pipeline.runner import StepFailed
+    from c360_pipeline.orchestration.procedures import StepFailed
 
     with pytest.raises(StepFailed, match=r"QA_ORDERS\.unique\(ORDER_ID\)"):
         execute_step(session, "data_quality", argument)
@@ -256,9 +258,9 @@ def _broken_transaction_values(rows: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def broken_world(tmp_path_factory):
     """A generated world built by the whole DAG, then broken on purpose in seven tables."""
-    from c360_pipeline.bronze import land_directory
     from c360_pipeline.generator import generate_world
-    from c360_pipeline.runner import run_pipeline
+    from c360_pipeline.orchestration.runner import run_pipeline
+    from c360_pipeline.steps.ingest import land_directory
 
     cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("dq") / "home", as_of=AS_OF,
                                customers=CUSTOMERS_IN_WORLD, seed=7)

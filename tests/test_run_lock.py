@@ -11,15 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from c360_pipeline import cli, engine, runlock
-from c360_pipeline.runlock import HomeBusy, RunLock
+from c360_pipeline import cli, engine
+from c360_pipeline.orchestration import runlock
+from c360_pipeline.orchestration.runlock import HomeBusy, RunLock
 
 # A writer of the home in another process: takes the lock as `c360 run` does, optionally writes the
 # database, says "held", and lets go when told to (or is killed).
 WRITER = """
 import sys
-from c360_pipeline import runlock
-from c360_pipeline.sessions import local_session
+from c360_pipeline.orchestration import runlock
+from c360_pipeline.engine.sessions import local_session
 home, write = sys.argv[1], sys.argv[2] == "write"
 lock = runlock.RunLock(home, "c360 run --home " + home).acquire()
 lock.note_step("churn_features")

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import io
 import importlib.util
+import io
 import json
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from rich.console import Console
 
-from c360_pipeline import dag, runner
-from c360_pipeline.config import ConfigError, PipelineConfig
 from c360_pipeline import engine
-from c360_pipeline.runner import StepFailed, procedure_handler, run_pipeline, select_steps
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.config import ConfigError, PipelineConfig
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.orchestration import dag, procedures, runner
+from c360_pipeline.orchestration.procedures import StepFailed
+from c360_pipeline.orchestration.runner import procedure_handler, run_pipeline, select_steps
 
 CUSTOMERS_CSV = """customer_id,first_name,last_name,email,age,state,city,employment_status,card_type,credit_limit,account_open_date,customer_segment,decline_type,updated_at
 CUST00000001,Ana,Lopez,ana.lopez@example.com,34,CA,Fresno,Employed,Standard,5000.00,2024-01-15,,,2024-01-15 10:00:00
@@ -34,7 +34,7 @@ TXN000000000004,CUST00000002,2025-06-11 09:30:00,80.10,Corner Grocer,Grocery Sto
 @pytest.fixture()
 def raw_cfg(cfg: PipelineConfig, session) -> PipelineConfig:
     """The conftest config with two customers and four transactions delivered and landed on the stage."""
-    from c360_pipeline.bronze import land_directory
+    from c360_pipeline.steps.ingest import land_directory
 
     cfg.raw_dir.mkdir(parents=True, exist_ok=True)
     (cfg.raw_dir / "customers_20250630.csv").write_text(CUSTOMERS_CSV)
@@ -69,10 +69,10 @@ def test_select_steps_only_from_and_all():
 
 def test_procedure_argument_unknown_setting_is_named(session):
     with pytest.raises(ConfigError, match="wrehouse"):
-        runner.parse_procedure_argument(session, '{"wrehouse": "X"}')
+        procedures.parse_procedure_argument(session, '{"wrehouse": "X"}')
     with pytest.raises(ConfigError, match="not valid JSON"):
-        runner.parse_procedure_argument(session, "{as_of: 2025}")
-    cfg, run = runner.parse_procedure_argument(session, '{"as_of": "2025-06-30", "run_id": "r1", "record": false}')
+        procedures.parse_procedure_argument(session, "{as_of: 2025}")
+    cfg, run = procedures.parse_procedure_argument(session, '{"as_of": "2025-06-30", "run_id": "r1", "record": false}')
     assert cfg.as_of == date(2025, 6, 30) and cfg.engine == "local"
     assert run == {"run_id": "r1", "record": False}
 
@@ -88,7 +88,7 @@ def test_every_handler_loads_and_answers_as_its_procedure(session, cfg, step):
     argument = json.dumps(dict(cfg.model_dump(mode="json"), run_id="handler-check", record=False))
     try:
         text = engine.call_procedure(session, procedure.qualified_procedure(cfg), procedure_handler(procedure), argument)
-        result = runner.StepResult.from_json(text)
+        result = procedures.StepResult.from_json(text)
     except StepFailed as cause:
         assert cause.result.step == step
         message = cause.result.message

@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
-from c360_pipeline import dag
+from c360_pipeline.orchestration import dag
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = Path(os.environ.get("C360_SNOWCLI_SCHEMA", "/tmp/c360-snowcli-schema.json"))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.sessions import reader_session
-from c360_pipeline.warehouse import Warehouse
+from c360_pipeline.engine.sessions import reader_session
+from c360_pipeline.engine.warehouse import Warehouse
 
 APP_DIR = Path(__file__).resolve().parents[2] / "streamlit_app"
 APP_FILE = APP_DIR / "streamlit_app.py"

@@ -49,7 +49,7 @@ def _config(args: argparse.Namespace, **extra: object) -> PipelineConfig:
 # --- generate ------------------------------------------------------------------------------------
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from c360_pipeline.runlock import home_of_raw_dir
+    from c360_pipeline.orchestration.runlock import home_of_raw_dir
 
     if args.days is not None:
         if args.source is None:
@@ -143,7 +143,7 @@ def _manifest_as_of(directory: Path) -> date | None:
 
 
 def _as_of_from_batches(directory: Path) -> date | None:
-    from c360_pipeline.bronze import batch_id_of, discover_files
+    from c360_pipeline.steps.ingest import batch_id_of, discover_files
 
     found = []
     for path in discover_files(directory):
@@ -163,7 +163,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 @contextmanager
 def _writing(home: Path, args: argparse.Namespace) -> Iterator[None]:
     """The home's run lock for a command that writes it: one writer per home, a stale lock cleared and said so."""
-    from c360_pipeline.runlock import RunLock
+    from c360_pipeline.orchestration.runlock import RunLock
 
     with RunLock(home, getattr(args, "command_line", None)) as lock:
         if lock.stale is not None:
@@ -173,9 +173,9 @@ def _writing(home: Path, args: argparse.Namespace) -> Iterator[None]:
 
 
 def _run(args: argparse.Namespace, cfg: PipelineConfig) -> int:
-    from c360_pipeline import runner
-    from c360_pipeline.bronze import land_directory
-    from c360_pipeline.sessions import create_session
+    from c360_pipeline.engine.sessions import create_session
+    from c360_pipeline.orchestration import runner
+    from c360_pipeline.steps.ingest import land_directory
 
     if args.days and cfg.source is not None:
         raise ConfigError("setting 'days' simulates nightly runs on generated data; it cannot extend --source files")
@@ -196,8 +196,8 @@ def _run(args: argparse.Namespace, cfg: PipelineConfig) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     """Land a directory's raw files on the landing stage; the next run's ingest_bronze loads the new ones."""
-    from c360_pipeline.bronze import land_directory
-    from c360_pipeline.sessions import create_session
+    from c360_pipeline.engine.sessions import create_session
+    from c360_pipeline.steps.ingest import land_directory
 
     cfg = _config(args)
     if not args.directory.is_dir():
@@ -244,7 +244,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_dag(args: argparse.Namespace) -> int:
-    from c360_pipeline import dag
+    from c360_pipeline.orchestration import dag
 
     print(dag.render_mermaid() if args.mermaid else dag.render_text())
     return 0
@@ -259,8 +259,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_model_card(args: argparse.Namespace) -> int:
-    from c360_pipeline.model_card import write_model_card
-    from c360_pipeline.sessions import create_session
+    from c360_pipeline.engine.sessions import create_session
+    from c360_pipeline.ml.model_card import write_model_card
 
     cfg = _config(args)
     path = write_model_card(create_session(cfg), cfg, args.out)
@@ -407,8 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as error:  # the last line of defence: a clear message, the trace only on request
         from c360_pipeline import engine
-        from c360_pipeline.sessions import ConnectionProblem
-        from c360_pipeline.warehouse import TableMissing
+        from c360_pipeline.engine.sessions import ConnectionProblem
+        from c360_pipeline.engine.warehouse import TableMissing
 
         if isinstance(error, engine.DatabaseBusy):
             console.print(f"[red]busy:[/] {error}; wait for it to finish (one run at a time per home)")

@@ -24,7 +24,7 @@ from typing import Any, Callable
 from rich.markup import escape
 
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.dag import (
+from c360_pipeline.orchestration.dag import (
     ALL_PROCEDURE_STEPS,
     DEFAULT_SCHEDULE,
     DEFAULT_TIMEZONE,
@@ -448,7 +448,7 @@ def deploy(cfg: PipelineConfig, dry_run: bool, console: Any = None, *, session: 
         return plan
     own_session = session is None
     if own_session:
-        from c360_pipeline.sessions import snowflake_session
+        from c360_pipeline.engine.sessions import snowflake_session
 
         session = snowflake_session(cfg.model_copy(update={"engine": "snowflake"}))
     try:

@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 
 import streamlit as st
-
 from data_access import AppData, CustomerFilter, Ordering
 
 # Streamlit 1.52 added `download_button(data=callable)`: the file is built only when it is clicked.

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 import streamlit as st
+from data_access import AppData, DatabaseBusy, DataUnavailable, csv_bytes
 
+from c360_pipeline.engine.warehouse import TableMissing, Warehouse
 from c360_pipeline.semantic.assistant import Answer, ask
 from c360_pipeline.semantic.suggestions import SUGGESTED_QUESTIONS
-from c360_pipeline.warehouse import TableMissing, Warehouse
-from data_access import AppData, DatabaseBusy, DataUnavailable, csv_bytes
 from tabs import chart, figure, plain
 
 HISTORY_KEY = "ai_history"

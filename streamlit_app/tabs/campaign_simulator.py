@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 import streamlit as st
-
 from campaign import CampaignResult, campaign_result, recommendation, roi_sensitivity, validate_inputs
 from data_access import BY_CHURN_RISK, AppData, CustomerFilter
+
 from tabs import cents, chart, count, customer_csv_download, figure, keep_choices, ltv_range_slider, money, percent
 
 # The target list's columns; it is ordered BY_CHURN_RISK: most at risk first, then highest lifetime value.

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-
 from data_access import TRANSACTION_LIMIT, AppData, filter_transactions, ordered_values
+
 from tabs import cents, chart, count, figure, keep_choices, money, plain, score
 
 SEARCH_FIELDS = {

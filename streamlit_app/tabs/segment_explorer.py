@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-
 from data_access import BY_LIFETIME_VALUE, NOT_SCORED, RISK_ORDER, AppData, CustomerFilter
+
 from tabs import chart, count, customer_csv_download, figure, keep_choices, ltv_range_slider, money, score
 
 LIST_COLUMNS = (

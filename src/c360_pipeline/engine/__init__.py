@@ -142,7 +142,7 @@ def reader_session(home: Path, database: str = "C360") -> Session:
 
 def _writer_of(home: Path) -> str | None:
     """Who holds the home's run lock (pid, host, command, since, step), for a busy message; None if no one."""
-    from c360_pipeline import runlock
+    from c360_pipeline.orchestration import runlock
 
     holder = runlock.holder(Path(home))
     return holder.describe() if holder is not None else None

@@ -46,7 +46,12 @@ Same arguments give byte-identical files: every random draw comes from NumPy gen
 
 from c360_pipeline.generator.dirt import DIRT_KINDS
 from c360_pipeline.generator.world import (
-    DEFAULT_AS_OF, DEFAULT_DAYS, GenerationSummary, continue_world, generate_world, read_manifest,
+    DEFAULT_AS_OF,
+    DEFAULT_DAYS,
+    GenerationSummary,
+    continue_world,
+    generate_world,
+    read_manifest,
 )
 
 __all__ = [

@@ -33,7 +33,13 @@ import numpy as np
 from c360_pipeline.catalog import CARD_TYPES, PREMIUM_CARD_TYPES, SEGMENTS
 from c360_pipeline.generator import reference as ref
 from c360_pipeline.generator.population import (
-    APPROVAL_RATE, EVENT_GRADUAL, EVENT_NONE, EVENT_PARTIAL, EVENT_RECOVER, EVENT_SUDDEN, Population,
+    APPROVAL_RATE,
+    EVENT_GRADUAL,
+    EVENT_NONE,
+    EVENT_PARTIAL,
+    EVENT_RECOVER,
+    EVENT_SUDDEN,
+    Population,
 )
 
 RATE_EXPONENT = 0.6      # share of a decline expressed as fewer visits (the rest is smaller baskets)

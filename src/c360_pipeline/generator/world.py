@@ -18,11 +18,25 @@ from c360_pipeline.generator import dirt as D
 from c360_pipeline.generator import reference as ref
 from c360_pipeline.generator.behaviour import Transactions, draw_transactions, expected_segments
 from c360_pipeline.generator.output import (
-    CUSTOMER_COLUMNS, PART_ROWS, TRANSACTION_COLUMNS, TransactionFiles, customer_rows, write_customers,
+    CUSTOMER_COLUMNS,
+    PART_ROWS,
+    TRANSACTION_COLUMNS,
+    TransactionFiles,
+    customer_rows,
+    write_customers,
 )
 from c360_pipeline.generator.population import (
-    CHANGE_RATE_PER_DAY, EVENT_GRADUAL, EVENT_PARTIAL, EVENT_RECOVER, EVENT_SUDDEN, Population, Versions,
-    apply_change, draw_customers, initial_versions, seconds_of,
+    CHANGE_RATE_PER_DAY,
+    EVENT_GRADUAL,
+    EVENT_PARTIAL,
+    EVENT_RECOVER,
+    EVENT_SUDDEN,
+    Population,
+    Versions,
+    apply_change,
+    draw_customers,
+    initial_versions,
+    seconds_of,
 )
 
 DEFAULT_AS_OF = date(2025, 6, 30)

@@ -9,8 +9,7 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
-from dataclasses import field, replace
-from datetime import date
+from dataclasses import replace
 
 from c360_pipeline.semantic.columns import columns_in
 from c360_pipeline.semantic.query import (

@@ -22,7 +22,6 @@ from c360_pipeline.config import PipelineConfig
 from c360_pipeline.semantic import cortex
 from c360_pipeline.semantic.engine import (
     DATES,
-    PROFILE,
     QuestionNotUnderstood,
     StructuredQuery,
     UnsafeSql,
@@ -193,8 +192,8 @@ def ask_command(question: str, cfg: PipelineConfig, as_json: bool, console) -> i
     The tables are read through a reader session (read-only locally), closed before the answer is printed.
     """
     from c360_pipeline import engine
-    from c360_pipeline.sessions import ConnectionProblem, reader_session
-    from c360_pipeline.warehouse import TableMissing, Warehouse
+    from c360_pipeline.engine.sessions import ConnectionProblem, reader_session
+    from c360_pipeline.engine.warehouse import TableMissing, Warehouse
 
     def problem(message: str, code: int) -> int:
         if as_json:
@@ -237,8 +236,8 @@ def ask_interactive(cfg: PipelineConfig, as_json: bool, console, read_line: Call
     Exit code 0, or 2/3 when the tables cannot be opened (as for one question).
     """
     from c360_pipeline import engine
-    from c360_pipeline.sessions import ConnectionProblem, reader_session
-    from c360_pipeline.warehouse import TableMissing, Warehouse
+    from c360_pipeline.engine.sessions import ConnectionProblem, reader_session
+    from c360_pipeline.engine.warehouse import TableMissing, Warehouse
 
     try:
         session = reader_session(cfg)

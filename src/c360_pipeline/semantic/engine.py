@@ -37,7 +37,7 @@ from c360_pipeline.semantic.columns import (
     to_column,
 )
 from c360_pipeline.semantic.grammar import FILLERS, STOPWORDS, Parser, parse_question  # noqa: F401 (re-exported)
-from c360_pipeline.semantic.model import DIALECT, SemanticModel, parse_expression
+from c360_pipeline.semantic.model import DIALECT, SemanticModel
 from c360_pipeline.semantic.query import (  # noqa: F401 (re-exported: the engine's public names)
     ALIASES,
     CATEGORIES,

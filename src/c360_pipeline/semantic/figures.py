@@ -8,8 +8,6 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
-from dataclasses import field
-
 from c360_pipeline.semantic.model import parse_expression
 from c360_pipeline.semantic.query import AGGREGATION_TITLES, FACT, PROFILE
 from c360_pipeline.semantic.tagging import Item

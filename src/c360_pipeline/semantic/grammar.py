@@ -48,7 +48,6 @@ from c360_pipeline.semantic.words import (  # noqa: F401 (FILLERS and STOPWORDS 
     STOPWORDS,
 )
 
-
 # --- reading a question --------------------------------------------------------------------------
 
 @dataclass

@@ -8,9 +8,7 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
-from dataclasses import field
-
-from c360_pipeline.semantic.query import DATES, DATE_GRAINS, FACT_GRAINS, GRAIN_WORDS, PROFILE, FieldRef
+from c360_pipeline.semantic.query import DATE_GRAINS, DATES, FACT_GRAINS, GRAIN_WORDS, PROFILE, FieldRef
 from c360_pipeline.semantic.words import GROUP_WORDS, TREND_WORDS
 
 

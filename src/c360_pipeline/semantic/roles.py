@@ -10,7 +10,6 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 from __future__ import annotations
 
 import difflib
-from dataclasses import field
 
 from c360_pipeline.semantic.query import FACT, PROFILE, Condition, _title
 from c360_pipeline.semantic.words import ENTITY_WORDS, FILLERS, LIST_WORDS, NEGATIONS, TRANSACT_VERBS

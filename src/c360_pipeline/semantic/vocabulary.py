@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from c360_pipeline.catalog import US_STATES
 from sqlglot import exp
 
+from c360_pipeline.catalog import US_STATES
 from c360_pipeline.semantic.model import SemanticModel, Table, parse_expression
 
 # Tables the offline engine answers from; the other tables of the model are there for Cortex Analyst.

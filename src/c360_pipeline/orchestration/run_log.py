@@ -1,11 +1,9 @@
-"""What every step runner returns, and the OPS bookkeeping shared by the runners."""
+"""OPS.PIPELINE_RUNS: one row per step of every run, the record the runner, the app and the cost estimates read."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 import pandas as pd
 from snowflake.snowpark import Session
@@ -19,35 +17,8 @@ from snowflake.snowpark.types import (
 )
 
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.warehouse import Warehouse
-
-
-@dataclass
-class StepResult:
-    """Outcome of one step: counts, time and a message a person can read."""
-
-    step: str
-    status: str = "succeeded"  # succeeded | skipped | warning | failed
-    rows_in: int = 0
-    rows_out: int = 0
-    rows_rejected: int = 0
-    seconds: float = 0.0
-    message: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), default=_json_default, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> "StepResult":
-        return cls(**json.loads(text))
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return str(value)
-
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.steps import StepResult, json_default
 
 PIPELINE_RUNS_SCHEMA = StructType(
     [
@@ -84,7 +55,7 @@ def record_step(session: Session, cfg: PipelineConfig, run_id: str, result: Step
                 "ROWS_OUT": int(result.rows_out),
                 "ROWS_REJECTED": int(result.rows_rejected),
                 "MESSAGE": result.message[:4000],
-                "DETAILS": json.dumps(result.details, default=_json_default, sort_keys=True)[:16000],
+                "DETAILS": json.dumps(result.details, default=json_default, sort_keys=True)[:16000],
             }
         ]
     )

@@ -34,20 +34,25 @@ from snowflake.snowpark.types import LongType, StringType, StructField, StructTy
 
 from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.contracts import TableContract
+from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.steps import StepResult
-from c360_pipeline.warehouse import Warehouse
 
 CUSTOMER_COLUMNS: tuple[str, ...] = (
     "customer_id", "first_name", "last_name", "email", "age", "state", "city", "employment_status",
     "card_type", "credit_limit", "account_open_date", "customer_segment", "decline_type", "updated_at",
 )
+
+
 TRANSACTION_COLUMNS: tuple[str, ...] = (
     "transaction_id", "customer_id", "transaction_date", "transaction_amount", "merchant_name",
     "merchant_category", "channel", "status",
 )
+
+
 # The generator's truth columns are optional in files users bring.
 OPTIONAL_COLUMNS: frozenset[str] = frozenset({"customer_segment", "decline_type"})
+
+
 METADATA_FIELDS = [
     StructField("_BATCH_ID", StringType()),
     StructField("_SOURCE", StringType()),
@@ -55,7 +60,11 @@ METADATA_FIELDS = [
     StructField("_RECORD_ID", LongType()),
     StructField("_LOADED_AT", TimestampType()),
 ]
+
+
 LANDING_STAGE = "LANDING"
+
+
 RAW_EXTENSIONS = (".csv", ".parquet")
 
 
@@ -81,6 +90,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable("transactions", "RAW_TRANSACTIONS", TRANSACTION_COLUMNS),
 )
 
+
 RAW_REJECTS_SCHEMA = StructType(
     [
         StructField("FILE_NAME", StringType()),
@@ -96,10 +106,13 @@ RAW_REJECTS_SCHEMA = StructType(
         StructField("_LOADED_AT", TimestampType()),
     ]
 )
+
+
 # The rules a row can break at ingest (before any column is read as a value).
 INGEST_RULES: tuple[str, ...] = (
     engine.WRONG_FIELD_COUNT, engine.UNTERMINATED_QUOTE, engine.INVALID_ENCODING, engine.MALFORMED_ROW,
 )
+
 
 LOADED_FILES_SCHEMA = StructType(
     [
@@ -113,21 +126,6 @@ LOADED_FILES_SCHEMA = StructType(
         StructField("LOADED_AT", TimestampType()),
         StructField("ROWS_REJECTED", LongType()),
     ]
-)
-
-CONTRACTS: tuple[TableContract, ...] = (
-    *(
-        TableContract(
-            "BRONZE", raw.table, f"one row per {raw.prefix[:-1]} record as delivered",
-            not_null=("_BATCH_ID", "_SOURCE", "_ROW_NUMBER", "_LOADED_AT"),
-        )
-        for raw in RAW_TABLES
-    ),
-    TableContract(
-        "BRONZE", "RAW_REJECTS", "one row per raw row quarantined at ingest (it could not be read as a record)",
-        not_null=("FILE_NAME", "TARGET_TABLE", "BATCH_ID", "REJECT_REASON", "_RECORD_ID"),
-        accepted_values={"REJECT_REASON": INGEST_RULES},
-    ),
 )
 
 

@@ -30,7 +30,11 @@ from snowflake.snowpark import Session
 from c360_pipeline.config import PipelineConfig
 
 MODEL_FILE = "model.joblib"
+
+
 METADATA_FILE = "metadata.json"
+
+
 REGISTRY_MODEL_NAME = "CHURN_MODEL"
 
 

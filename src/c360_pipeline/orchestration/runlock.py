@@ -34,8 +34,12 @@ from pathlib import Path
 from c360_pipeline.engine import DatabaseBusy
 
 LOCK_NAME = "run.lock"
+
+
 # A reader's probe (`holder`) holds a shared lock for microseconds; a writer retries that long.
 _ACQUIRE_ATTEMPTS = 5
+
+
 _ACQUIRE_PAUSE_SECONDS = 0.05
 
 

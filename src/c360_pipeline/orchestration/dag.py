@@ -16,8 +16,13 @@ if TYPE_CHECKING:  # snowflake.core is imported only when a DAG object is built
 
     from c360_pipeline.config import PipelineConfig
 
+
 DAG_NAME = "C360_NIGHTLY"
+
+
 DEFAULT_SCHEDULE = "0 2 * * *"  # 02:00 every night
+
+
 DEFAULT_TIMEZONE = "UTC"
 
 
@@ -48,38 +53,44 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("ingest_bronze", "c360_pipeline.bronze:run_ingest_bronze", (), "load new raw files into BRONZE"),
-    Step("stage_silver", "c360_pipeline.silver:run_stage_silver", ("ingest_bronze",), "clean, type, dedupe; rejects"),
-    Step("dim_date", "c360_pipeline.gold:run_dim_date", ("stage_silver",), "calendar of the data range"),
-    Step("dim_merchant_category", "c360_pipeline.gold:run_dim_merchant_category", ("stage_silver",), "50 categories"),
-    Step("dim_customer", "c360_pipeline.gold:run_dim_customer", ("stage_silver",), "SCD Type 2 customers"),
+    Step("ingest_bronze", "c360_pipeline.steps.ingest:run_ingest_bronze", (), "load new raw files into BRONZE"),
+    Step("stage_silver", "c360_pipeline.steps.stage:run_stage_silver", ("ingest_bronze",), "clean, type, dedupe; rejects"),
+    Step("dim_date", "c360_pipeline.steps.dimension_tables:run_dim_date", ("stage_silver",), "calendar of the data range"),
+    Step("dim_merchant_category", "c360_pipeline.steps.dimension_tables:run_dim_merchant_category", ("stage_silver",), "50 categories"),
+    Step("dim_customer", "c360_pipeline.steps.dimension_tables:run_dim_customer", ("stage_silver",), "SCD Type 2 customers"),
     Step(
         "fct_transactions",
-        "c360_pipeline.gold:run_fct_transactions",
+        "c360_pipeline.steps.fact_table:run_fct_transactions",
         ("dim_date", "dim_merchant_category", "dim_customer"),
         "one row per transaction",
     ),
-    Step("customer_segments", "c360_pipeline.marts:run_customer_segments", ("fct_transactions",),
+    Step("customer_segments", "c360_pipeline.steps.marts:run_customer_segments", ("fct_transactions",),
          "five behavioural segments from rolling 90-day windows"),
-    Step("hero_metrics", "c360_pipeline.marts:run_hero_metrics", ("fct_transactions",),
+    Step("hero_metrics", "c360_pipeline.steps.marts:run_hero_metrics", ("fct_transactions",),
          "lifetime value, month-over-month spend change, average transaction value"),
-    Step("churn_features", "c360_pipeline.churn:run_churn_features", ("customer_segments", "hero_metrics"),
+    Step("churn_features", "c360_pipeline.steps.churn:run_churn_features", ("customer_segments", "hero_metrics"),
          "one feature row per customer per cut-off date"),
-    Step("train_churn_model", "c360_pipeline.churn:run_train_churn_model", ("churn_features",),
+    Step("train_churn_model", "c360_pipeline.steps.churn:run_train_churn_model", ("churn_features",),
          "retrain the churn model when it is due (monthly) or asked for"),
-    Step("score_churn", "c360_pipeline.churn:run_score_churn", ("train_churn_model",),
+    Step("score_churn", "c360_pipeline.steps.churn:run_score_churn", ("train_churn_model",),
          "churn probability, 0-100 risk score and risk category per customer"),
-    Step("customer_360_profile", "c360_pipeline.marts:run_customer_360_profile", ("score_churn",),
+    Step("customer_360_profile", "c360_pipeline.steps.marts:run_customer_360_profile", ("score_churn",),
          "one denormalised row per current customer"),
-    Step("data_quality", "c360_pipeline.quality:run_data_quality", ("customer_360_profile",),
+    Step("data_quality", "c360_pipeline.steps.quality:run_data_quality", ("customer_360_profile",),
          "evaluate every declared table contract into OPS.DQ_RESULTS"),
 )
 
+
 # Runs after every run of the graph, also when a step failed (a Snowflake finalizer task).
-FINALIZER = Step("record_run", "c360_pipeline.runner:run_record_run", (), "record the outcome of the whole run")
+FINALIZER = Step("record_run", "c360_pipeline.orchestration.procedures:run_record_run", (), "record the outcome of the whole run")
+
 
 STEP_BY_NAME: dict[str, Step] = {step.name: step for step in STEPS}
+
+
 ALL_PROCEDURE_STEPS: tuple[Step, ...] = STEPS + (FINALIZER,)
+
+
 RUN_PIPELINE_PROCEDURE = "RUN_PIPELINE"
 
 

@@ -16,7 +16,6 @@ broken is named and the others still count.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -27,9 +26,9 @@ from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import LongType, StringType, StructField, StructType, TimestampType
 
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.contracts import Check, Reference, TableContract, Tables, all_contracts, rows_where
-from c360_pipeline.steps import StepResult
-from c360_pipeline.warehouse import TableMissing, Warehouse
+from c360_pipeline.contracts import all_contracts
+from c360_pipeline.contracts.model import Check, Reference, TableContract, Tables, rows_where
+from c360_pipeline.engine.warehouse import TableMissing, Warehouse
 
 DQ_RESULTS_SCHEMA = StructType(
     [
@@ -173,49 +172,3 @@ def dq_rows(outcomes: list[CheckOutcome], run_id: str, checked_at: datetime) -> 
         ],
         columns=[f.name for f in DQ_RESULTS_SCHEMA.fields],
     )
-
-
-def run_data_quality(session: Session, cfg: PipelineConfig,
-                     contracts: list[TableContract] | None = None) -> StepResult:
-    """Evaluate every declared contract (or `contracts`) whose table exists into OPS.DQ_RESULTS; error failures fail the step."""
-    from c360_pipeline.runner import current_run
-
-    started = time.perf_counter()
-    run_id = current_run().run_id
-    outcomes, absent = evaluate_contracts(session, cfg, contracts)
-    written = 0
-    if outcomes:
-        rows = dq_rows(outcomes, run_id, datetime.now().replace(microsecond=0))
-        written = Warehouse.of(session, cfg).write_pandas(rows, DQ_RESULTS_SCHEMA, "OPS", "DQ_RESULTS", mode="append")
-    blocking = [o for o in outcomes if o.blocks_run]
-    warned = [o for o in outcomes if o.status == "warned" or (o.status == "error" and o.severity != "error")]
-    passed = sum(1 for o in outcomes if o.status == "passed")
-    tables = len({o.table for o in outcomes})
-    message = f"{len(outcomes)} check(s) on {tables} table(s): {passed} passed"
-    if warned:
-        message += f", {len(warned)} warning(s): " + ", ".join(_describe(o) for o in warned)
-    if blocking:
-        message += f"; {len(blocking)} error check(s) failed: " + ", ".join(_describe(o) for o in blocking)
-    status = "failed" if blocking else ("warning" if warned else "succeeded")
-    return StepResult(
-        "data_quality",
-        status=status,
-        rows_in=len(outcomes),
-        rows_out=written,
-        rows_rejected=0,
-        seconds=time.perf_counter() - started,
-        message=message,
-        details={
-            "run_id": run_id,
-            "failed_checks": [o.check for o in blocking],
-            "warning_checks": [o.check for o in warned],
-            "errors": {o.check: o.error for o in outcomes if o.error},
-            "tables_not_built": absent,
-        },
-    )
-
-
-def _describe(outcome: CheckOutcome) -> str:
-    if outcome.status == "error":
-        return f"{outcome.check} (could not be evaluated: {outcome.error})"
-    return f"{outcome.check} ({outcome.failing_rows:,} row(s))"

@@ -8,11 +8,14 @@ from pathlib import Path
 import pandas as pd
 from snowflake.snowpark import Session
 
-from c360_pipeline import churn
 from c360_pipeline.config import PipelineConfig
-from c360_pipeline.warehouse import TableMissing, Warehouse
+from c360_pipeline.engine.warehouse import TableMissing, Warehouse
+from c360_pipeline.ml import training
+from c360_pipeline.transforms import churn_features
 
 DEFAULT_PATH = Path("docs/ml_model_card.md")
+
+
 _GROUP_TITLES = {
     "demographics": "Demographics",
     "account": "Account",
@@ -47,7 +50,7 @@ def _day(value: object) -> str:
 
 def sampling_note(matrix: dict[str, int]) -> str:
     """The limitation a small test split puts on the metrics: recall's and precision's binomial standard errors."""
-    churners, flagged, recall_se, precision_se = churn.sampling_errors(matrix)
+    churners, flagged, recall_se, precision_se = training.sampling_errors(matrix)
     if recall_se is None or precision_se is None:
         return (f"- The test split holds {churners} churner(s) and {flagged} flagged customer(s): too few for recall "
                 "or precision to mean anything; generate more customers.")
@@ -70,7 +73,7 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
     snapshots = len(json.loads(recorded)) if isinstance(recorded, str) else cfg.churn.training_snapshots
     spacing = cfg.churn.snapshot_spacing_days
     decline = float(row.get("DECLINE_PCT", cfg.churn.decline_pct))
-    bar = churn.QUALITY_BAR
+    bar = training.QUALITY_BAR
     meets = all(float(row[k]) >= v for k, v in bar.items())
     lines = [
         "# Churn model card",
@@ -127,7 +130,7 @@ def render_model_card(row: pd.Series, history: pd.DataFrame, cfg: PipelineConfig
         "",
     ]
     for group, title in _GROUP_TITLES.items():
-        names = [(name, text) for name, (g, text) in churn.FEATURES.items() if g == group]
+        names = [(name, text) for name, (g, text) in churn_features.FEATURES.items() if g == group]
         if names:
             lines.append(f"- **{title}** ({len(names)}): " + "; ".join(f"`{n}` {t}" for n, t in names) + ".")
     lines += [
@@ -210,4 +213,3 @@ def write_model_card(session: Session, cfg: PipelineConfig, path: Path = DEFAULT
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_model_card(row, metrics, cfg), encoding="utf-8")
     return path
-

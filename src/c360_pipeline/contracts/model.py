@@ -27,7 +27,10 @@ from snowflake.snowpark import Column, DataFrame
 from snowflake.snowpark import functions as F
 
 Severity = Literal["error", "warn"]
+
+
 Tables = Callable[[str, str], DataFrame]
+
 
 FLOAT_SLACK = 1e-6  # relative: sums of cents are binary floats locally, so a share can be 1.0000000000000002
 
@@ -148,22 +151,6 @@ def duplicate_keys(columns: tuple[str, ...]) -> Column:
     else:
         key = F.concat_ws(F.lit("\x1f"), *[F.coalesce(F.col(c).cast("string"), F.lit("\x00")) for c in columns])
     return F.count(F.lit(1)) - F.count_distinct(key)
-
-
-def all_contracts() -> list[TableContract]:
-    """Every table contract of the pipeline, in layer order (each layer module lists its own)."""
-    from c360_pipeline.layers import CONTRACTS  # the layer modules import this module
-
-    return list(CONTRACTS)
-
-
-def contract_for(layer: str, table: str) -> TableContract:
-    """The contract of LAYER.TABLE; KeyError naming the table when none is declared."""
-    qualified = f"{layer.upper()}.{table.upper()}"
-    for contract in all_contracts():
-        if contract.qualified == qualified:
-            return contract
-    raise KeyError(f"no contract is declared for {qualified}")
 
 
 def _alone(check: Check) -> Callable[[DataFrame, Tables], int]:

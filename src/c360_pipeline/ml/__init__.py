@@ -1,0 +1,1 @@
+"""The churn model: training with an honest evaluation and a threshold rule, scoring, the model card and the model store."""

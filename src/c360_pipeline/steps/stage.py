@@ -1,0 +1,301 @@
+"""Step stage_silver: bronze records since the last watermark → SILVER.STG_*, duplicates counted, rejects kept.
+
+The rules are in `transforms.silver`; this runner reads the new bronze records, applies them, writes the
+staged rows and the refused ones, and records per batch: raw rows = staged + duplicates + rejected
+(OPS.BATCH_ACCOUNTING). A run killed part-way is undone to its watermark on the next run.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pandas as pd
+from snowflake.snowpark import DataFrame, Session
+from snowflake.snowpark import functions as F
+from snowflake.snowpark.types import LongType, StringType, StructField, StructType, TimestampType
+
+from c360_pipeline.config import PipelineConfig
+from c360_pipeline.engine.warehouse import TableMissing, Warehouse
+from c360_pipeline.steps import StepResult
+from c360_pipeline.transforms.silver import (
+    CUSTOMER_TEXT_COLUMNS,
+    TRANSACTION_TEXT_COLUMNS,
+    customer_lookup,
+    customer_rules,
+    first_customer_deliveries,
+    flag_valid,
+    later_deliveries,
+    quarantined_records,
+    rejected_records,
+    staged_customers,
+    staged_transactions,
+    transaction_rules,
+    typed_customers,
+    typed_transactions,
+    with_raw_text,
+)
+
+_INLINE_LIMIT = 5000  # re-delivered record ids filtered with IN (...) up to this many; an anti-join beyond
+
+
+SILVER_BATCHES_SCHEMA = StructType(
+    [
+        StructField("SOURCE_TABLE", StringType()),
+        StructField("BATCH_ID", StringType()),
+        StructField("RAW_ROWS", LongType()),
+        StructField("STAGED_ROWS", LongType()),
+        StructField("DUPLICATE_ROWS", LongType()),
+        StructField("REJECTED_ROWS", LongType()),
+        StructField("MAX_RECORD_ID", LongType()),
+        StructField("PROCESSED_AT", TimestampType()),
+    ]
+)
+
+
+BATCH_ACCOUNTING_SCHEMA = StructType(
+    [
+        StructField("SOURCE_TABLE", StringType()),
+        StructField("BATCH_ID", StringType()),
+        StructField("ROWS_READ", LongType()),
+        StructField("ROWS_STAGED", LongType()),
+        StructField("ROWS_DUPLICATE", LongType()),
+        StructField("ROWS_REJECTED", LongType()),
+        StructField("ROWS_QUARANTINED", LongType()),
+        StructField("PROCESSED_AT", TimestampType()),
+    ]
+)
+
+
+# --- runner --------------------------------------------------------------------------------------
+
+def _watermark(warehouse: Warehouse, source_table: str) -> int:
+    if not warehouse.exists("OPS", "SILVER_BATCHES"):
+        return 0
+    batches = warehouse.to_pandas("OPS", "SILVER_BATCHES")
+    mine = batches.loc[batches["SOURCE_TABLE"] == source_table, "MAX_RECORD_ID"]
+    return int(mine.max()) if len(mine) else 0
+
+
+def _undo_unfinished(warehouse: Warehouse, source_table: str, staging_table: str, mark: int) -> None:
+    """Remove what a run that died inside this step wrote past the watermark (staged and rejected rows
+    of records above it), so the records are staged again exactly once: the watermark is written last."""
+    if warehouse.exists("SILVER", staging_table):
+        warehouse.session.table(warehouse.name("SILVER", staging_table)).delete(F.col("_RECORD_ID") > F.lit(mark))
+    if warehouse.exists("SILVER", "REJECTED_RECORDS"):
+        warehouse.session.table(warehouse.name("SILVER", "REJECTED_RECORDS")).delete(
+            (F.col("SOURCE_TABLE") == F.lit(source_table)) & (F.col("RECORD_ID") > F.lit(mark))
+        )
+
+
+def _counts_by_batch(frame: DataFrame, column: str = "_BATCH_ID") -> dict[str, int]:
+    rows = frame.group_by(column).agg(F.count(F.lit(1)).alias("N")).collect()
+    return {row[column]: int(row["N"]) for row in rows}
+
+
+def _quarantine(warehouse: Warehouse, source_table: str, mark: int, processed_at: datetime) -> tuple[dict[str, int], int]:
+    """Rows of a feed quarantined at ingest since the watermark into SILVER.REJECTED_RECORDS: (rows by batch, max id)."""
+    if not warehouse.exists("BRONZE", "RAW_REJECTS"):
+        return {}, 0
+    quarantined = warehouse.read_since("BRONZE", "RAW_REJECTS", "_RECORD_ID", mark).filter(
+        F.col("TARGET_TABLE") == F.lit(source_table)).cache_result()
+    counts = _counts_by_batch(quarantined, "BATCH_ID")
+    if not counts:
+        return {}, 0
+    warehouse.write(quarantined_records(quarantined, source_table, processed_at), "SILVER", "REJECTED_RECORDS", mode="append")
+    return counts, int(quarantined.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"])
+
+
+def _plus(left: dict[str, int], right: dict[str, int]) -> dict[str, int]:
+    return {key: left.get(key, 0) + right.get(key, 0) for key in {*left, *right}}
+
+
+def _accounting(source_table: str, raw: dict[str, int], staged: dict[str, int], duplicates: dict[str, int],
+                rejected: dict[str, int], max_record_id: int, processed_at: datetime) -> pd.DataFrame:
+    rows = []
+    for batch in sorted(raw):
+        rows.append({
+            "SOURCE_TABLE": source_table, "BATCH_ID": batch, "RAW_ROWS": raw[batch],
+            "STAGED_ROWS": staged.get(batch, 0), "DUPLICATE_ROWS": duplicates.get(batch, 0),
+            "REJECTED_ROWS": rejected.get(batch, 0), "MAX_RECORD_ID": max_record_id, "PROCESSED_AT": processed_at,
+        })
+    return pd.DataFrame(rows)
+
+
+def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
+    """Stage new bronze customers then transactions into silver, refusing bad records with reasons."""
+    if cfg.as_of is None:
+        raise ValueError("stage_silver needs the run's as_of date (set --as-of or let `c360 run` derive it)")
+    started = time.perf_counter()
+    warehouse = Warehouse.of(session, cfg)
+    missing = [t for t in ("RAW_CUSTOMERS", "RAW_TRANSACTIONS") if not warehouse.exists("BRONZE", t)]
+    if missing:
+        raise TableMissing(
+            f"{', '.join(cfg.table('BRONZE', t) for t in missing)} not found: ingest_bronze has not run on this "
+            "database. Land raw files with `c360 load DIR` and run ingest_bronze (`c360 run --from ingest_bronze`)"
+        )
+    processed_at = datetime.now().replace(microsecond=0)
+    accounting: list[pd.DataFrame] = []
+    problems: list[str] = []
+
+    # Customers first: transactions are checked against every staged customer.
+    customer_mark = _watermark(warehouse, "RAW_CUSTOMERS")
+    _undo_unfinished(warehouse, "RAW_CUSTOMERS", "STG_CUSTOMERS", customer_mark)
+    raw_customers = warehouse.read_since("BRONZE", "RAW_CUSTOMERS", "_RECORD_ID", customer_mark).cache_result()
+    raw_customer_counts = _counts_by_batch(raw_customers)
+    quarantined_customers, quarantined_customer_max = _quarantine(warehouse, "RAW_CUSTOMERS", customer_mark, processed_at)
+    staged_counts: dict[str, int] = {}
+    duplicate_counts: dict[str, int] = {}
+    rejected_counts: dict[str, int] = {}
+    max_id = quarantined_customer_max
+    if raw_customer_counts:
+        rules = customer_rules()
+        checked = flag_valid(typed_customers(raw_customers), rules).cache_result()
+        flagged = first_customer_deliveries(checked.filter(F.col("_VALID")), warehouse.read_or_none("SILVER", "STG_CUSTOMERS")).cache_result()
+        refused = checked.filter(~F.col("_VALID"))
+        staged = staged_customers(flagged)
+        staged_counts = _counts_by_batch(staged)
+        duplicate_counts = _counts_by_batch(flagged.filter(F.col("_DUPLICATE")))
+        rejected_counts = _counts_by_batch(refused)
+        warehouse.write(staged, "SILVER", "STG_CUSTOMERS", mode="append")
+        if rejected_counts:
+            warehouse.write(
+                rejected_records(refused, rules, "RAW_CUSTOMERS", "CUSTOMER_ID", CUSTOMER_TEXT_COLUMNS, processed_at),
+                "SILVER", "REJECTED_RECORDS", mode="append",
+            )
+        max_id = max(max_id, int(raw_customers.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"]))
+    customer_read = _plus(raw_customer_counts, quarantined_customers)
+    if customer_read:
+        accounting.append(_accounting("RAW_CUSTOMERS", customer_read, staged_counts, duplicate_counts,
+                                      _plus(rejected_counts, quarantined_customers), max_id, processed_at))
+    customer_totals = {"raw": sum(customer_read.values()), "staged": sum(staged_counts.values()),
+                       "duplicates": sum(duplicate_counts.values()),
+                       "rejected": sum(rejected_counts.values()) + sum(quarantined_customers.values())}
+
+    # Transactions.
+    transaction_mark = _watermark(warehouse, "RAW_TRANSACTIONS")
+    _undo_unfinished(warehouse, "RAW_TRANSACTIONS", "STG_TRANSACTIONS", transaction_mark)
+    raw_transactions = warehouse.read_since("BRONZE", "RAW_TRANSACTIONS", "_RECORD_ID", transaction_mark).cache_result()
+    raw_counts = _counts_by_batch(raw_transactions)
+    quarantined_transactions, quarantined_transaction_max = _quarantine(
+        warehouse, "RAW_TRANSACTIONS", transaction_mark, processed_at)
+    staged_counts, duplicate_counts, rejected_counts = {}, {}, {}
+    staged_rows = 0
+    max_id = quarantined_transaction_max
+    if raw_counts:
+        rules = transaction_rules(cfg.as_of)
+        checked = flag_valid(typed_transactions(raw_transactions), rules).cache_result()
+        valid = checked.filter(F.col("_VALID"))
+        lookup = customer_lookup(valid, warehouse.read("SILVER", "STG_CUSTOMERS")) if warehouse.exists(
+            "SILVER", "STG_CUSTOMERS") else None
+        if lookup is None:  # no customer staged yet: every transaction's customer is unknown
+            with_customer = valid.with_column("_KNOWN", F.lit(False)).cache_result()
+        else:
+            with_customer = valid.join(lookup, "CUSTOMER_ID").cache_result()
+        known = with_customer.filter(F.col("_KNOWN"))
+        existing = (
+            warehouse.read_columns("SILVER", "STG_TRANSACTIONS", ["TRANSACTION_ID"])
+            if warehouse.exists("SILVER", "STG_TRANSACTIONS") else None
+        )
+        duplicates = later_deliveries(known, existing).cache_result()
+        duplicate_ids = [row["_RECORD_ID"] for row in duplicates.select("_RECORD_ID").limit(_INLINE_LIMIT + 1).collect()]
+        if not duplicate_ids:
+            first, repeated = known, None
+        elif len(duplicate_ids) <= _INLINE_LIMIT:
+            # Few re-deliveries (the usual case): an IN list of record ids is far cheaper than an anti-join.
+            first = known.filter(~F.col("_RECORD_ID").isin(duplicate_ids))
+            repeated = known.filter(F.col("_RECORD_ID").isin(duplicate_ids))
+        else:
+            known = known.join(duplicates, "_RECORD_ID", how="left")
+            first = known.filter(F.col("_DUPLICATE_OF").is_null())
+            repeated = known.filter(F.col("_DUPLICATE_OF").is_not_null())
+        staged = staged_transactions(first)
+        staged_now = staged.cache_result()
+        refused_ids = checked.filter(~F.col("_VALID")).select("_RECORD_ID").union_all(
+            with_customer.filter(~F.col("_KNOWN")).select("_RECORD_ID")
+        )
+        refused = with_raw_text(checked.join(refused_ids, "_RECORD_ID"), raw_transactions, list(TRANSACTION_TEXT_COLUMNS))
+        staged_rows = warehouse.write(staged_now, "SILVER", "STG_TRANSACTIONS", mode="append")
+        refused = refused.cache_result()
+        rejected_counts = _counts_by_batch(refused)
+        if rejected_counts:
+            warehouse.write(
+                rejected_records(
+                    refused, rules, "RAW_TRANSACTIONS", "TRANSACTION_ID", list(TRANSACTION_TEXT_COLUMNS), processed_at
+                ),
+                "SILVER", "REJECTED_RECORDS", mode="append",
+            )
+        staged_counts = _counts_by_batch(staged_now)
+        duplicate_counts = _counts_by_batch(repeated) if repeated is not None else {}
+        max_id = max(max_id, int(raw_transactions.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"]))
+    transaction_read = _plus(raw_counts, quarantined_transactions)
+    if transaction_read:
+        accounting.append(_accounting("RAW_TRANSACTIONS", transaction_read, staged_counts, duplicate_counts,
+                                      _plus(rejected_counts, quarantined_transactions), max_id, processed_at))
+    totals = {"raw": sum(transaction_read.values()), "staged": staged_rows,
+              "duplicates": sum(duplicate_counts.values()),
+              "rejected": sum(rejected_counts.values()) + sum(quarantined_transactions.values())}
+    quarantined = {"transactions": sum(quarantined_transactions.values()), "customers": sum(quarantined_customers.values())}
+
+    batches = pd.concat(accounting, ignore_index=True) if accounting else pd.DataFrame()
+    if not batches.empty:
+        unbalanced = batches[batches["RAW_ROWS"] != batches["STAGED_ROWS"] + batches["DUPLICATE_ROWS"] + batches["REJECTED_ROWS"]]
+        for _, row in unbalanced.iterrows():
+            problems.append(
+                f"{row['SOURCE_TABLE']} batch {row['BATCH_ID']}: raw {row['RAW_ROWS']} != staged {row['STAGED_ROWS']}"
+                f" + duplicates {row['DUPLICATE_ROWS']} + rejected {row['REJECTED_ROWS']}"
+            )
+        warehouse.write_pandas(batches, SILVER_BATCHES_SCHEMA, "OPS", "SILVER_BATCHES", mode="append")
+        quarantined_by_batch = {"RAW_CUSTOMERS": quarantined_customers, "RAW_TRANSACTIONS": quarantined_transactions}
+        ledger = pd.DataFrame({
+            "SOURCE_TABLE": batches["SOURCE_TABLE"], "BATCH_ID": batches["BATCH_ID"], "ROWS_READ": batches["RAW_ROWS"],
+            "ROWS_STAGED": batches["STAGED_ROWS"], "ROWS_DUPLICATE": batches["DUPLICATE_ROWS"],
+            "ROWS_REJECTED": batches["REJECTED_ROWS"],
+            "ROWS_QUARANTINED": [quarantined_by_batch[t].get(b, 0) for t, b in zip(batches["SOURCE_TABLE"], batches["BATCH_ID"])],
+            "PROCESSED_AT": batches["PROCESSED_AT"],
+        })
+        warehouse.write_pandas(ledger, BATCH_ACCOUNTING_SCHEMA, "OPS", "BATCH_ACCOUNTING", mode="append")
+    if problems:
+        raise RuntimeError("accounting invariant broken: " + "; ".join(problems))
+    rows_in = totals["raw"] + customer_totals["raw"]
+    status, message = "succeeded", (
+        f"transactions: {totals['raw']} read = {totals['staged']} staged + {totals['duplicates']} duplicates"
+        f" + {totals['rejected']} rejected ({quarantined['transactions']} quarantined at ingest); customers:"
+        f" {customer_totals['raw']} read = {customer_totals['staged']} staged + {customer_totals['duplicates']}"
+        f" duplicates + {customer_totals['rejected']} rejected ({quarantined['customers']} quarantined at ingest)"
+    )
+    if rows_in == 0:
+        status, message = nothing_to_stage(warehouse)
+    return StepResult(
+        "stage_silver",
+        status=status,
+        rows_in=rows_in,
+        rows_out=totals["staged"] + customer_totals["staged"],
+        rows_rejected=totals["rejected"] + customer_totals["rejected"],
+        seconds=time.perf_counter() - started,
+        message=message,
+        details={
+            "transactions": totals,
+            "customers": customer_totals,
+            "quarantined": quarantined,
+            "batches": batches.drop(columns=["PROCESSED_AT"]).to_dict("records") if not batches.empty else [],
+        },
+    )
+
+
+def nothing_to_stage(warehouse: Warehouse) -> tuple[str, str]:
+    """Status and message when no bronze row is new: why (files refused at ingest, or none landed) and what to do."""
+    from c360_pipeline.steps.ingest import refused_files
+
+    refused = refused_files(warehouse)
+    staged_before = warehouse.exists("SILVER", "STG_TRANSACTIONS") or warehouse.exists("SILVER", "STG_CUSTOMERS")
+    if refused:
+        listing = "; ".join(reason if reason.startswith(name) else f"{name}: {reason}" for name, reason in refused)
+        return "warning", (
+            f"nothing new to stage: ingest refused {len(refused)} file(s) — {listing}. Fix each file as its reason "
+            "says, deliver it under a new name (`c360 load DIR`), and run again"
+        )
+    if not staged_before:
+        return "warning", ("nothing to stage: no raw rows have been loaded. Land customers_<BATCH>.csv and "
+                           "transactions_<BATCH>_<PART>.csv files with `c360 load DIR` (or `c360 run --source DIR`)")
+    return "succeeded", "nothing new to stage: every landed file was staged by an earlier run"
