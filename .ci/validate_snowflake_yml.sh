@@ -4,7 +4,7 @@
 #
 # The CLI lives in its own virtualenv (SNOWCLI_VENV, default /tmp/snowcli-venv): it pins versions
 # that clash with the project's. The schema is written to C360_SNOWCLI_SCHEMA (default
-# /tmp/c360-snowcli-schema.json), where tests/test_snowflake_yml.py reads it.
+# /tmp/c360-snowcli-schema.json), where tests/deploy/test_snowflake_yml.py reads it.
 #
 #   .ci/validate_snowflake_yml.sh                # install the CLI if needed, generate, validate
 #   .ci/validate_snowflake_yml.sh --schema-only  # install if needed and generate the schema file only
@@ -34,7 +34,8 @@ if [ "${1:-}" = "--schema-only" ]; then
   exit 0
 fi
 
-# 1. The JSON schema, on the document as the CLI reads it (yaml.BaseLoader: every scalar is text).
+# 1. The JSON schema, on the document as the CLI reads it (yaml.BaseLoader: every scalar is text), with
+#    each entity's mixins applied as the CLI applies them before validating.
 #    jsonschema comes from the project's Python when it has it, else it is added to the CLI's venv.
 if ! "$PYTHON" -c "import jsonschema, yaml" 2>/dev/null; then
   "$SNOWCLI_VENV/bin/pip" install --quiet --disable-pip-version-check "jsonschema>=4.20"
@@ -45,6 +46,23 @@ import json, sys
 import jsonschema, yaml
 schema = json.load(open(sys.argv[1]))
 document = yaml.load(open(sys.argv[2]).read(), Loader=yaml.BaseLoader)
+
+
+def merged(left, right):  # the CLI's mixin merge (mappings key by key, lists gain missing items, else right)
+    if left is None:
+        return right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return {**left, **{key: merged(left.get(key), value) for key, value in right.items()}}
+    if isinstance(left, list) and isinstance(right, list):
+        return left + [item for item in right if item not in left]
+    return right
+
+
+for name, entity in document["entities"].items():
+    data = {}
+    for mixin in entity.get("meta", {}).get("use_mixins", []):
+        data = merged(data, document["mixins"][mixin])
+    document["entities"][name] = merged(data, entity)
 errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.path))
 for error in errors:
     print(f"snowflake.yml: {'/'.join(map(str, error.path)) or '(root)'}: {error.message}")

@@ -1,7 +1,7 @@
 """Benchmark: the AI Assistant's exact-structure accuracy, execution accuracy on held-out paraphrases, and times.
 
     python bench/bench_assistant.py --home DIR     # a home whose gold layer `c360 run` built (real generated data)
-    python bench/bench_assistant.py                # the small test world of tests/test_assistant.py, in a temp home
+    python bench/bench_assistant.py                # the small test world of tests/assistant_world.py, in a temp home
     python bench/bench_assistant.py --structure-only   # the generated evaluation set and parse times only
 
 Structure: the generated evaluation set (c360_pipeline.semantic.evaluation: templates × the model's synonyms ×
@@ -11,7 +11,7 @@ the parse time per question.
 
 Accuracy: each intent's expected result is computed in pandas from the gold tables read whole; a
 paraphrase is correct when the assistant returns the same rows (order-free, columns matched by name).
-These paraphrases are not the ones in tests/test_assistant_paraphrases.py (the engine was not tuned on
+These paraphrases are not the ones in tests/semantic/test_assistant_paraphrases.py (the engine was not tuned on
 them). Times: wall and CPU seconds per question, split into questions answered from the profile (one
 row per customer) and from the transactions fact, for every suggested question and every paraphrase.
 """
@@ -337,8 +337,9 @@ def main() -> int:
         warehouse = Warehouse.of(session, PipelineConfig.build(home=args.home))
         print(f"gold layer of {args.home}")
     else:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-        from test_assistant import build_world, write_world
+        tests = Path(__file__).resolve().parents[1] / "tests"
+        sys.path[:0] = [str(tests), str(tests / "semantic")]
+        from assistant_world import build_world, write_world
 
         home = args.home or Path(tempfile.mkdtemp(prefix="c360-bench-assistant-"))
         session = local_session(home)

@@ -4,7 +4,7 @@
 --
 -- A policy is created once; every deploy then sets its body and comment again, so an edited policy reaches
 -- the account (a policy attached to a column cannot be replaced, only altered). Keep each CREATE body and
--- its SET BODY identical: tests/test_sql.py compares them.
+-- its SET BODY identical: tests/deploy/test_sql.py compares them.
 --
 -- sql/05_masking.sql attaches the policies to the columns that hold PII (after sql/04_tables.sql has
 -- created the bronze tables); the pipeline attaches them to the tables it creates.

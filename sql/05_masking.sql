@@ -3,7 +3,7 @@
 -- deploy on. The silver and gold tables are built by the pipeline: a table not built yet is skipped here
 -- (IF EXISTS), and the pipeline attaches the same policies the moment it creates one (Warehouse.write,
 -- before the table's first row), so no deploy has to follow the first run. The columns and their
--- policies are declared once, in src/c360_pipeline/masking.py (MASKED_COLUMNS); tests/test_sql.py checks
+-- policies are declared once, in src/c360_pipeline/masking.py (MASKED_COLUMNS); tests/deploy/test_sql.py checks
 -- that this file attaches exactly those.
 
 USE ROLE C360_ADMIN;

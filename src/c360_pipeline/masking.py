@@ -4,7 +4,7 @@ sql/02_security.sql creates the policies (`<DB>.OPS.MASK_EMAIL`, `<DB>.OPS.MASK_
 them, both from `MASKED_COLUMNS`:
 
 * sql/05_masking.sql, which runs after sql/04_tables.sql has created the bronze tables, attaches them to
-  every masked table that exists at deploy time (`ALTER TABLE IF EXISTS`); tests/test_sql.py checks that
+  every masked table that exists at deploy time (`ALTER TABLE IF EXISTS`); tests/deploy/test_sql.py checks that
   it says exactly what this declaration says;
 * `Warehouse.write` / `write_pandas`, which attach them the moment the pipeline creates (or, after a
   change of columns, replaces) a masked table, so a table built on the first night is masked from its

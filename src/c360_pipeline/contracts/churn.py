@@ -10,7 +10,6 @@ from c360_pipeline.catalog import (
 from c360_pipeline.contracts.model import Check, TableContract, outside
 from c360_pipeline.transforms.churn_features import FEATURE_COLUMNS
 
-# --- contracts -------------------------------------------------------------------------------------
 
 def _out_of_range(column: str, low: float, high: float) -> Check:
     return Check(

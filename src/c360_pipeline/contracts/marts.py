@@ -14,7 +14,6 @@ from c360_pipeline.catalog import RISK_CATEGORIES, SEGMENTS
 from c360_pipeline.contracts.model import Check, TableContract, outside
 from c360_pipeline.transforms.common import approved_transactions, current_customers
 
-# --- contracts -------------------------------------------------------------------------------------
 
 def _current_customer_count(tables) -> int:
     return current_customers(tables("GOLD", "DIM_CUSTOMER")).count()

@@ -8,7 +8,6 @@ from snowflake.snowpark import functions as F
 from c360_pipeline.catalog import CARD_TYPES, CHANNELS, STATUSES
 from c360_pipeline.contracts.model import Check, TableContract
 
-# --- contracts -----------------------------------------------------------------------------------
 
 _STAGED_CONTRACTS: tuple[TableContract, ...] = (
     TableContract(

@@ -54,6 +54,7 @@ class DatabaseBusy(RuntimeError):
 class DatabaseUnavailable(RuntimeError):
     """The local database file cannot be opened for another reason than a lock (permissions, disk, damage)."""
 
+
 __all__ = [
     "DatabaseBusy",
     "DatabaseUnavailable",

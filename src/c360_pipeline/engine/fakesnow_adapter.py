@@ -2,12 +2,12 @@
 
 Snowpark compiles every DataFrame to Snowflake SQL and hands it to a `snowflake.connector` connection.
 fakesnow translates that SQL to DuckDB. Between the two are gaps; each is closed here by a small
-named function whose docstring names the gap (tests: `tests/test_engine.py`). Nothing here changes
+named function whose docstring names the gap (tests: `tests/engine/test_engine.py`). Nothing here changes
 what a query means: a shim either supplies what Snowpark reads from a real connector, or rewrites
 one Snowflake construct that fakesnow 0.12 does not translate into one it does.
 
 Pinned in pyproject.toml: fakesnow 0.12.x (which pins its sqlglot and duckdb). On an upgrade, run
-`pytest tests/test_engine.py`; a shim whose gap fakesnow has closed fails its test and can go.
+`pytest tests/engine/test_engine.py`; a shim whose gap fakesnow has closed fails its test and can go.
 """
 
 from __future__ import annotations

@@ -12,9 +12,6 @@ from c360_pipeline.orchestration.dag import Step
 from c360_pipeline.orchestration.procedures import OK_STATUSES
 from c360_pipeline.steps import StepResult
 
-# --------------------------------------------------------------------------------------------
-# the local runner
-
 
 @dataclass
 class RunSummary:
@@ -148,10 +145,6 @@ def _line(result: StepResult) -> str:
     if result.status in {"failed", "warning"} and result.message:
         text += f"  {result.message}"
     return text
-
-
-# --------------------------------------------------------------------------------------------
-# nightly simulation
 
 
 @dataclass

@@ -323,7 +323,6 @@ class Assembly:
         return f"{table.replace('_', ' ')} cannot be combined with {self._noun(base)} in one answer"
 
 
-
 def _condition_title(ref: FieldRef, op: str, values: tuple) -> str:
     if op == "between":
         return f"{ref.title} between {_format_value(values[0])} and {_format_value(values[1])}"

@@ -207,4 +207,3 @@ class Comparisons:
                     if op == "between":
                         values = tuple(sorted(values))
         self.draft.comparisons.append((target, op, values, item))
-

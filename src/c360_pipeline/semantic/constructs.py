@@ -275,5 +275,3 @@ def _names_activity(item) -> bool:
     if item.kind == "sense":
         return bool(item.has("entity", FACT)) or (item.has("filter") and item.has("filter").name == "active_customers")
     return False
-
-

@@ -62,6 +62,7 @@ from c360_pipeline.semantic.query import (  # noqa: F401 (re-exported: the engin
 
 # --- SQL text ------------------------------------------------------------------------------------
 
+
 def physical_table(catalog: Catalog, table: str, database: str | None = None) -> str:
     base = catalog.tables[table].base_table
     return f"{database or base.database}.{base.schema_}.{base.table}"

@@ -161,4 +161,3 @@ class Figures:
                 self._count_entity(entity.table, item)
         if bound:
             self.items[index].used = True
-

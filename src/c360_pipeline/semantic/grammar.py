@@ -50,6 +50,7 @@ from c360_pipeline.semantic.words import (  # noqa: F401 (FILLERS and STOPWORDS 
 
 # --- reading a question --------------------------------------------------------------------------
 
+
 @dataclass
 class Draft:
     """What the grammar has understood so far."""

@@ -165,4 +165,3 @@ class Grouping:
         label = f"{ref.name.upper().removesuffix('_DATE')}_{grain.upper()}"
         self.draft.group_by.append(FieldRef(ref.table, f"{ref.name}_{grain}", "dimension", expr, label, "VARCHAR",
                                             f"{ref.title} ({grain})"))
-

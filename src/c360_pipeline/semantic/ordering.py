@@ -212,4 +212,3 @@ class Ordering:
             if item.kind == "word" and item.norm in GROUP_WORDS:
                 return True
         return False
-

@@ -168,4 +168,3 @@ class Roles:
             if match:
                 found.append(f"'{match[0]}'")
         return " or ".join(found[:2])
-

@@ -36,7 +36,6 @@ from c360_pipeline.transforms.churn_features import (
     window_totals,
 )
 
-# --- step runners ----------------------------------------------------------------------------------
 
 def resolve_as_of(warehouse: Warehouse, cfg: PipelineConfig) -> date:
     """The run's as_of: the configured day, else the last transaction day in the fact (never the clock)."""

@@ -24,7 +24,6 @@ from c360_pipeline.transforms.metrics import (
 from c360_pipeline.transforms.profile import customer_360_profile, last_complete_month_spend, latest_predictions
 from c360_pipeline.transforms.segments import customer_segments, window_spend
 
-# --- step runners ----------------------------------------------------------------------------------
 
 def _as_of(cfg: PipelineConfig) -> date:
     if cfg.as_of is None:

@@ -67,8 +67,6 @@ BATCH_ACCOUNTING_SCHEMA = StructType(
 )
 
 
-# --- runner --------------------------------------------------------------------------------------
-
 def _watermark(warehouse: Warehouse, source_table: str) -> int:
     if not warehouse.exists("OPS", "SILVER_BATCHES"):
         return 0

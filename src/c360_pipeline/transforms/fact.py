@@ -12,7 +12,6 @@ from snowflake.snowpark import functions as F
 
 from c360_pipeline.transforms.dimensions import customer_timeline
 
-# --- fct_transactions ----------------------------------------------------------------------------
 
 def customer_versions(dim_customer_versions: DataFrame) -> DataFrame:
     """One row per customer version: CUSTOMER_ID, CUSTOMER_KEY, VALID_FROM, VALID_TO and IS_FIRST_VERSION."""

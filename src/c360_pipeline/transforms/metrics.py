@@ -38,7 +38,6 @@ from c360_pipeline.transforms.common import (
     month_start,
 )
 
-# --- hero metrics ----------------------------------------------------------------------------------
 
 def transaction_statistics(approved: DataFrame) -> DataFrame:
     """One row per customer with an approved transaction: LIFETIME_VALUE, TOTAL_TRANSACTIONS, FIRST/LAST_TRANSACTION_DATE

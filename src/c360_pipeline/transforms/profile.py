@@ -39,7 +39,6 @@ from c360_pipeline.transforms.common import (
     typed_null,
 )
 
-# --- profile ---------------------------------------------------------------------------------------
 
 PREDICTION_COLUMNS = {
     "CHURN_PROBABILITY": DoubleType(),

@@ -56,8 +56,6 @@ def _spend_where(condition: Column) -> Column:
     return F.sum(F.when(condition, F.col("TRANSACTION_AMOUNT")).otherwise(ZERO))
 
 
-# --- segments --------------------------------------------------------------------------------------
-
 def window_spend(fct_transactions: DataFrame, merchant_categories: DataFrame, as_of: date, window_days: int) -> DataFrame:
     """One row per customer with approved spend in the last two windows: SPEND_LAST, SPEND_PRIOR, and the
     last window's SPEND_TRAVEL and SPEND_NECESSITIES (categories flagged IS_TRAVEL / IS_NECESSITY)."""

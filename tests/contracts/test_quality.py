@@ -157,8 +157,6 @@ def test_error_failure_raises_from_the_procedure_so_the_task_fails(session, cfg,
     assert recorded["STEP"] == "data_quality" and recorded["STATUS"] == "failed"
 
 
-
-
 # --- batched evaluation -------------------------------------------------------------------------
 
 

@@ -31,7 +31,7 @@ from c360_pipeline.config import PipelineConfig
 from c360_pipeline.deploy import split_statements
 from c360_pipeline.masking import MASKED_COLUMNS, policies_of
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 SQL_FILES = sorted(SQL_DIR.glob("*.sql"))
 
 NAME = r"[A-Za-z_][A-Za-z0-9_$]*"
@@ -270,7 +270,7 @@ def test_every_object_a_grant_names_is_created_by_the_ddl():
 def test_every_object_an_alter_or_policy_names_is_created_by_the_ddl():
     """Unverifiable offline: the silver and gold tables the policies attach to are built by the pipeline, not
     the DDL (IF EXISTS skips those not built yet); that their columns exist is checked against the tables the
-    pipeline builds (tests/test_captured_sql.py)."""
+    pipeline builds (tests/deploy/test_captured_sql.py)."""
     objects = declared_objects()
     problems = []
     for match in of_kind("SET MASKING POLICY BODY") + of_kind("SET MASKING POLICY COMMENT"):
@@ -486,7 +486,7 @@ def test_the_account_sql_attaches_exactly_the_declared_policies():
 def test_policies_attach_after_the_ddl_that_creates_their_tables():
     """A first deploy masks every table the account DDL creates: each attachment runs after the policy and the
     table exist (the file order is the deploy order). Tables the pipeline builds do not exist on a first deploy;
-    `IF EXISTS` skips them and the writer attaches their policies when it creates them (tests/test_captured_sql.py)."""
+    `IF EXISTS` skips them and the writer attaches their policies when it creates them (tests/deploy/test_captured_sql.py)."""
     order = statements()
     position = {}
     for index, statement in enumerate(order):

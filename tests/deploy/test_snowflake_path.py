@@ -402,7 +402,7 @@ class FakeSnowflakeApiModule:
 @pytest.fixture(scope="module")
 def gold(tmp_path_factory) -> Warehouse:
     """A read-only warehouse with the gold tables the offline engine reads (the assistant's test world)."""
-    from test_assistant import AS_OF, build_world, write_home
+    from assistant_world import AS_OF, build_world, write_home
 
     cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("gold"), as_of=AS_OF)
     write_home(cfg, build_world())
@@ -448,7 +448,7 @@ def test_c360_ask_shows_the_fallback(gold):
 def test_the_ai_assistant_tab_shows_the_fallback():
     from streamlit.testing.v1 import AppTest
 
-    app_dir = Path(__file__).resolve().parents[1] / "streamlit_app"
+    app_dir = Path(__file__).resolve().parents[2] / "streamlit_app"
 
     def script(app_dir: str):
         import sys

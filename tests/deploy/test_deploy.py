@@ -17,7 +17,7 @@ from c360_pipeline import deploy
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.orchestration import dag
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -82,7 +82,7 @@ def test_plan_creates_code_and_tasks_as_the_admin_and_the_app_as_its_owner_witho
     streamlit = next(i for i, (kind, _) in enumerate(kinds) if kind == "streamlit")
     assert kinds[streamlit - 1] == ("role", "USE ROLE C360_APP_OWNER")
     assert [k for k in kinds if k[0] == "role"] == [("role", "USE ROLE C360_ADMIN"), ("role", "USE ROLE C360_APP_OWNER")]
-    # The owner the app runs as is created without the PII role (sql/01_roles.sql; tests/test_sql.py checks it).
+    # The owner the app runs as is created without the PII role (sql/01_roles.sql; tests/deploy/test_sql.py checks it).
     assert deploy.APP_OWNER_ROLE == "C360_APP_OWNER"
     roles_sql = "\n".join(a.detail for a in plan.actions if a.name == "01_roles.sql")
     assert "GRANT ROLE C360_PII_READER TO ROLE C360_APP_OWNER" not in roles_sql

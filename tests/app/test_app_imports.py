@@ -29,7 +29,7 @@ import yaml
 from c360_pipeline import deploy
 from c360_pipeline.orchestration import dag
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "c360_pipeline"
 APP = ROOT / "streamlit_app"
 PROCEDURES = ROOT / "procedures"

@@ -17,7 +17,7 @@ from c360_pipeline.steps import ingest as ingest_steps
 from c360_pipeline.steps import stage as stage_steps
 from c360_pipeline.transforms import silver
 
-DIRTY = Path(__file__).parent / "data" / "dirty"
+DIRTY = Path(__file__).resolve().parents[1] / "data" / "dirty"
 TRANSACTION_HEADER = list(ingest_steps.TRANSACTION_COLUMNS)
 CUSTOMER_HEADER = list(ingest_steps.CUSTOMER_COLUMNS)
 

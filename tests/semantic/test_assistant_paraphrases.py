@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from test_assistant import (  # noqa: E402  (the shared test world)
+from assistant_world import (  # noqa: E402  (the shared test world)
     AS_OF,
     approved,
     between,

@@ -1,7 +1,7 @@
 """What analysts type: shares, N-day windows, inactivity, scoped single figures, YAML synonyms, the generated
 evaluation set, honest refusals, instruction injection and the interactive `c360 ask`.
 
-Answers are checked against independent pandas computations over the shared test world (tests/test_assistant.py),
+Answers are checked against independent pandas computations over the shared test world (tests/assistant_world.py),
 read through a read-only session as `c360 ask` reads it.
 """
 
@@ -13,8 +13,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+from assistant_world import AS_OF, approved, between, build_world, plain, profile, write_home
 from rich.console import Console
-from test_assistant import AS_OF, approved, between, build_world, plain, profile, write_home
 
 from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from assistant_world import build_world, expected_for, plain, rows_of, write_home  # noqa: E402
 from streamlit.testing.v1 import AppTest
-from test_assistant import build_world, expected_for, plain, rows_of, write_home  # noqa: E402
 
 from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.semantic.suggestions import SUGGESTED_QUESTIONS
 
-APP_DIR = Path(__file__).resolve().parents[1] / "streamlit_app"
+APP_DIR = Path(__file__).resolve().parents[2] / "streamlit_app"
 sys.path.insert(0, str(APP_DIR))
 
 import tabs.ai_assistant as ai_assistant  # noqa: E402  (the same module the script imports)

@@ -20,7 +20,7 @@ import yaml
 
 from c360_pipeline.orchestration import dag
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = Path(os.environ.get("C360_SNOWCLI_SCHEMA", "/tmp/c360-snowcli-schema.json"))
 
 
@@ -37,10 +37,37 @@ def cli_schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text())
 
 
+def merged(left, right):
+    """The CLI's mixin merge: mappings key by key (right wins), lists gain right's missing items, else right."""
+    if left is None:
+        return right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return {**left, **{key: merged(left.get(key), value) for key, value in right.items()}}
+    if isinstance(left, list) and isinstance(right, list):
+        return left + [item for item in right if item not in left]
+    return right
+
+
+def with_mixins_applied(document: dict) -> dict:
+    """The definition the CLI validates: each entity's `meta.use_mixins` merged in order, the entity on top."""
+    expanded = copy.deepcopy(document)
+    for name, entity in expanded["entities"].items():
+        data: dict = {}
+        for mixin in entity.get("meta", {}).get("use_mixins", []):
+            data = merged(data, document["mixins"][mixin])
+        expanded["entities"][name] = merged(data, entity)
+    return expanded
+
+
 @pytest.fixture(scope="module")
-def definition() -> dict:
+def raw_definition() -> dict:
     # The CLI reads snowflake.yml with yaml.BaseLoader: every scalar is text. Validate what it sees.
     return yaml.load((ROOT / "snowflake.yml").read_text(), Loader=yaml.BaseLoader)
+
+
+@pytest.fixture(scope="module")
+def definition(raw_definition) -> dict:
+    return with_mixins_applied(raw_definition)
 
 
 def schema_errors(schema: dict, document: dict) -> list[str]:
@@ -56,6 +83,14 @@ def test_schema_is_the_cli_project_definition_v2(cli_schema):
 
 def test_snowflake_yml_validates_against_the_cli_schema(cli_schema, definition):
     assert schema_errors(cli_schema, definition) == []
+
+
+def test_procedures_share_one_mixin_and_declare_only_what_differs(raw_definition):
+    """Stage, runtime, signature and code are declared once (the mixin); a procedure entity names itself and its handler."""
+    procedures = {k: v for k, v in raw_definition["entities"].items() if v["type"] == "procedure"}
+    assert procedures and all(v["meta"]["use_mixins"] == ["c360_procedure"] for v in procedures.values())
+    assert all(set(v) == {"type", "identifier", "handler", "meta"} for v in procedures.values())
+    assert {"stage", "runtime", "artifacts", "signature", "returns"} <= set(raw_definition["mixins"]["c360_procedure"])
 
 
 def test_schema_refuses_a_procedure_without_returns_and_an_unknown_key(cli_schema, definition):
@@ -107,7 +142,7 @@ def test_documented_package_list_matches_the_deploy_list():
 
     comment = " ".join(line.lstrip("# ").strip() for line in (ROOT / "snowflake.yml").read_text().splitlines()
                        if line.startswith("#"))
-    documented = re.search(r"import exactly \(tests/test_app_imports.py traces it\): (.+?) \(`c360 deploy`", comment)
+    documented = re.search(r"import exactly \(tests/app/test_app_imports.py traces it\): (.+?) \(`c360 deploy`", comment)
     assert documented, "snowflake.yml no longer documents the procedures' packages"
     assert [p.strip() for p in documented.group(1).split(",")] == list(ANACONDA_PACKAGES)
 

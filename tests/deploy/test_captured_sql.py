@@ -34,7 +34,7 @@ from c360_pipeline.config import PipelineConfig
 from c360_pipeline.engine.fakesnow_adapter import if_not_exists_after_table_name, scoped_temporary
 from c360_pipeline.orchestration import dag
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 # Column names that hold a customer's email or name wherever they appear.
 PII_COLUMNS = {"EMAIL", "FIRST_NAME", "LAST_NAME", "FULL_NAME"}
 

@@ -26,7 +26,7 @@ from c360_pipeline.app_launcher import launch_app
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.engine.warehouse import Warehouse
 
-APP_DIR = Path(__file__).resolve().parents[1] / "streamlit_app"
+APP_DIR = Path(__file__).resolve().parents[2] / "streamlit_app"
 APP = APP_DIR / "streamlit_app.py"
 sys.path.insert(0, str(APP_DIR))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "streamlit_app"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "streamlit_app"))
 
 from campaign import (  # noqa: E402
     break_even_rate,

@@ -26,6 +26,7 @@ from c360_pipeline.config import PipelineConfig
 from c360_pipeline.contracts import contract_for
 from c360_pipeline.engine.sessions import local_session
 from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.ml.scoring import PREDICTIONS_SCHEMA
 from c360_pipeline.steps import marts
 from c360_pipeline.transforms import common
 from c360_pipeline.transforms import segments as segments_transforms
@@ -58,11 +59,6 @@ DIM_CUSTOMER_SCHEMA = StructType([
     StructField("CREDIT_LIMIT", MONEY), StructField("ACCOUNT_OPEN_DATE", DateType()),
     StructField("ROW_HASH", StringType()), StructField("VALID_FROM", DateType()), StructField("VALID_TO", DateType()),
     StructField("IS_CURRENT", BooleanType()), StructField("UPDATED_AT", TimestampType()),
-])
-PREDICTIONS_SCHEMA = StructType([
-    StructField("CUSTOMER_ID", StringType()), StructField("PREDICTION_DATE", DateType()),
-    StructField("CHURN_PROBABILITY", DoubleType()), StructField("CHURN_RISK_SCORE", DoubleType()),
-    StructField("CHURN_RISK_CATEGORY", StringType()), StructField("MODEL_VERSION", StringType()),
 ])
 
 
