@@ -143,7 +143,7 @@ def test_results_carry_the_run_id_of_the_procedure_call(session, cfg, warehouse)
 
 def test_error_failure_raises_from_the_procedure_so_the_task_fails(session, cfg, warehouse, monkeypatch):
     """The registry is swapped for one test contract so the declared ones stay untouched."""
-    import c360_pipeline.quality as quality
+    from c360_pipeline.contracts import evaluation as quality
 
     write_orders(warehouse, [("O1", "C1", "approved", 1.0), ("O1", "C2", "approved", 2.0)])
     monkeypatch.setattr(quality, "all_contracts", lambda: [orders_contract()])

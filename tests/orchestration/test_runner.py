@@ -118,7 +118,7 @@ def test_run_pipeline_procedure_runs_a_step_inside_one_call(session, cfg):
 
 
 def test_failure_in_a_middle_step_stops_downstream_keeps_the_rest_and_is_recorded(session, raw_cfg, monkeypatch):
-    import c360_pipeline.gold as gold
+    from c360_pipeline.steps import dimension_tables as gold
 
     monkeypatch.setattr(gold, "run_dim_customer", failing_runner)
     output = io.StringIO()
@@ -149,7 +149,7 @@ def test_failure_in_a_middle_step_stops_downstream_keeps_the_rest_and_is_recorde
 
 
 def test_from_resumes_at_the_failed_step_without_reloading_upstream(session, raw_cfg, monkeypatch):
-    import c360_pipeline.gold as gold
+    from c360_pipeline.steps import dimension_tables as gold
 
     with monkeypatch.context() as patched:
         patched.setattr(gold, "run_dim_customer", failing_runner)
