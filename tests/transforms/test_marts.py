@@ -463,13 +463,13 @@ def test_profile_kpis_and_flags_without_churn_predictions(profile_home):
 def test_profile_takes_the_latest_prediction_on_or_before_as_of(module_session, profile_home):
     predictions = pd.DataFrame([
         {"CUSTOMER_ID": "SILENT", "PREDICTION_DATE": date(2025, 5, 31), "CHURN_PROBABILITY": 0.2,
-         "CHURN_RISK_SCORE": 20.0, "CHURN_RISK_CATEGORY": "Low Risk", "MODEL_VERSION": "v1"},
+         "CHURN_RISK_SCORE": 20.0, "CHURN_RISK_CATEGORY": "Low Risk", "IS_PREDICTED_CHURN": False, "MODEL_VERSION": "v1"},
         {"CUSTOMER_ID": "SILENT", "PREDICTION_DATE": AS_OF, "CHURN_PROBABILITY": 0.9,
-         "CHURN_RISK_SCORE": 90.0, "CHURN_RISK_CATEGORY": "High Risk", "MODEL_VERSION": "v2"},
+         "CHURN_RISK_SCORE": 90.0, "CHURN_RISK_CATEGORY": "High Risk", "IS_PREDICTED_CHURN": True, "MODEL_VERSION": "v2"},
         {"CUSTOMER_ID": "SILENT", "PREDICTION_DATE": date(2025, 7, 31), "CHURN_PROBABILITY": 0.1,
-         "CHURN_RISK_SCORE": 10.0, "CHURN_RISK_CATEGORY": "Low Risk", "MODEL_VERSION": "v3"},
+         "CHURN_RISK_SCORE": 10.0, "CHURN_RISK_CATEGORY": "Low Risk", "IS_PREDICTED_CHURN": False, "MODEL_VERSION": "v3"},
         {"CUSTOMER_ID": "UPGRADED", "PREDICTION_DATE": AS_OF, "CHURN_PROBABILITY": 0.5,
-         "CHURN_RISK_SCORE": 50.0, "CHURN_RISK_CATEGORY": "Medium Risk", "MODEL_VERSION": "v2"},
+         "CHURN_RISK_SCORE": 50.0, "CHURN_RISK_CATEGORY": "Medium Risk", "IS_PREDICTED_CHURN": False, "MODEL_VERSION": "v2"},
     ])
     profile_home.write_pandas(predictions, PREDICTIONS_SCHEMA, "GOLD", "CHURN_PREDICTIONS")
     try:
