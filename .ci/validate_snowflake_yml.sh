@@ -41,28 +41,13 @@ if ! "$PYTHON" -c "import jsonschema, yaml" 2>/dev/null; then
   "$SNOWCLI_VENV/bin/pip" install --quiet --disable-pip-version-check "jsonschema>=4.20"
   PYTHON="$SNOWCLI_VENV/bin/python"
 fi
-"$PYTHON" - "$SCHEMA" "$ROOT/snowflake.yml" <<'PY'
+"$PYTHON" - "$SCHEMA" "$ROOT/snowflake.yml" "$ROOT/.ci" <<'PY'
 import json, sys
-import jsonschema, yaml
+import jsonschema
+sys.path.insert(0, sys.argv[3])
+from snowflake_definition import read, with_mixins_applied
 schema = json.load(open(sys.argv[1]))
-document = yaml.load(open(sys.argv[2]).read(), Loader=yaml.BaseLoader)
-
-
-def merged(left, right):  # the CLI's mixin merge (mappings key by key, lists gain missing items, else right)
-    if left is None:
-        return right
-    if isinstance(left, dict) and isinstance(right, dict):
-        return {**left, **{key: merged(left.get(key), value) for key, value in right.items()}}
-    if isinstance(left, list) and isinstance(right, list):
-        return left + [item for item in right if item not in left]
-    return right
-
-
-for name, entity in document["entities"].items():
-    data = {}
-    for mixin in entity.get("meta", {}).get("use_mixins", []):
-        data = merged(data, document["mixins"][mixin])
-    document["entities"][name] = merged(data, entity)
+document = with_mixins_applied(read(sys.argv[2]))
 errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.path))
 for error in errors:
     print(f"snowflake.yml: {'/'.join(map(str, error.path)) or '(root)'}: {error.message}")

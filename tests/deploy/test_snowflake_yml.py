@@ -16,11 +16,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-import yaml
 
 from c360_pipeline.orchestration import dag
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / ".ci"))
+import snowflake_definition  # noqa: E402  (the CI's reading of snowflake.yml, mixins applied)
+
 SCHEMA_PATH = Path(os.environ.get("C360_SNOWCLI_SCHEMA", "/tmp/c360-snowcli-schema.json"))
 
 
@@ -37,37 +39,14 @@ def cli_schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text())
 
 
-def merged(left, right):
-    """The CLI's mixin merge: mappings key by key (right wins), lists gain right's missing items, else right."""
-    if left is None:
-        return right
-    if isinstance(left, dict) and isinstance(right, dict):
-        return {**left, **{key: merged(left.get(key), value) for key, value in right.items()}}
-    if isinstance(left, list) and isinstance(right, list):
-        return left + [item for item in right if item not in left]
-    return right
-
-
-def with_mixins_applied(document: dict) -> dict:
-    """The definition the CLI validates: each entity's `meta.use_mixins` merged in order, the entity on top."""
-    expanded = copy.deepcopy(document)
-    for name, entity in expanded["entities"].items():
-        data: dict = {}
-        for mixin in entity.get("meta", {}).get("use_mixins", []):
-            data = merged(data, document["mixins"][mixin])
-        expanded["entities"][name] = merged(data, entity)
-    return expanded
-
-
 @pytest.fixture(scope="module")
 def raw_definition() -> dict:
-    # The CLI reads snowflake.yml with yaml.BaseLoader: every scalar is text. Validate what it sees.
-    return yaml.load((ROOT / "snowflake.yml").read_text(), Loader=yaml.BaseLoader)
+    return snowflake_definition.read(ROOT / "snowflake.yml")
 
 
 @pytest.fixture(scope="module")
 def definition(raw_definition) -> dict:
-    return with_mixins_applied(raw_definition)
+    return snowflake_definition.with_mixins_applied(raw_definition)
 
 
 def schema_errors(schema: dict, document: dict) -> list[str]:

@@ -303,9 +303,9 @@ def test_a_repeated_read_is_translated_once_and_follows_a_temporary_table(sessio
     connection = session._conn._conn  # the fakesnow connection under Snowpark's
     query = "SELECT COUNT(*) AS N FROM C360.GOLD.T"
     assert session.sql(query).collect()[0]["N"] == 3
-    entries = len(connection.translations._entries)
+    entries = len(connection.translations)
     assert session.sql(query).collect()[0]["N"] == 3
-    assert len(connection.translations._entries) == entries  # the second run reused the first translation
+    assert len(connection.translations) == entries  # the second run reused the first translation
     session.sql("CREATE TEMPORARY TABLE C360.GOLD.T (ID STRING)").collect()
     assert session.sql(query).collect()[0]["N"] == 0
 

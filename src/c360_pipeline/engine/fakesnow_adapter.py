@@ -315,8 +315,11 @@ class TranslationMemo:
         known = self._entries.get(key)
         if known is not None and known.temporary == known.tables & conn._temporary:
             self._entries.move_to_end(key)
-            return Translation(key, statements=known.statements)
+            return known
         return Translation(key)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def finish(self, translation: Translation | None, conn: "Connection") -> None:
         if translation is None or translation.statements is not None or not translation.translated:
