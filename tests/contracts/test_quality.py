@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 from snowflake.snowpark import functions as F
-from snowflake.snowpark.types import DoubleType, StringType, StructField, StructType
+from snowflake.snowpark.types import DecimalType, DoubleType, StringType, StructField, StructType
 
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.contracts import all_contracts
@@ -155,6 +155,20 @@ def test_error_failure_raises_from_the_procedure_so_the_task_fails(session, cfg,
     runs = warehouse.to_pandas("OPS", "PIPELINE_RUNS")
     recorded = runs[runs["RUN_ID"] == "night-43"].iloc[0]
     assert recorded["STEP"] == "data_quality" and recorded["STATUS"] == "failed"
+
+
+def test_a_table_whose_columns_differ_from_the_declared_ones_fails_naming_the_check(session, cfg, warehouse):
+    """Declared ORDER_ID, CUSTOMER_ID, STATUS as text and AMOUNT as NUMBER(12,2): the table has AMOUNT as a float
+    and no CHANNEL column that the declaration adds, so two columns differ."""
+    write_orders(warehouse, [("O1", "C1", "approved", 10.0)])
+    declared = StructType([*ORDERS.fields[:3], StructField("AMOUNT", DecimalType(12, 2)), StructField("CHANNEL", StringType())])
+    contract = TableContract("GOLD", "QA_ORDERS", "one row per order", primary_key=("ORDER_ID",), columns=declared)
+    as_built = TableContract("GOLD", "QA_ORDERS", "one row per order", columns=ORDERS)
+    outcomes = {o.check: o for o in evaluate_contracts(session, cfg, [contract])[0]}
+    assert (outcomes["QA_ORDERS.columns_as_declared"].status, outcomes["QA_ORDERS.columns_as_declared"].failing_rows) == ("failed", 2)
+    assert outcomes["QA_ORDERS.unique(ORDER_ID)"].status == "passed"
+    assert [(o.check, o.status) for o in evaluate_contracts(session, cfg, [as_built])[0]] == [
+        ("QA_ORDERS.columns_as_declared", "passed")]
 
 
 # --- batched evaluation -------------------------------------------------------------------------

@@ -10,15 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from snowflake.snowpark.types import (
-    BooleanType,
     DateType,
-    DecimalType,
     DoubleType,
-    LongType,
     StringType,
     StructField,
     StructType,
-    TimestampType,
 )
 
 from c360_pipeline.catalog import CATEGORY_BY_NAME
@@ -40,26 +36,8 @@ from c360_pipeline.transforms.dimensions import (
 AS_OF = date(2025, 6, 30)  # last window: 2025-04-02..2025-06-30, prior window: 2025-01-02..2025-04-01
 OLD = date(2020, 1, 1)     # an account far older than six months
 
-MONEY = DecimalType(12, 2)
-FCT_SCHEMA = StructType([
-    StructField("TRANSACTION_KEY", LongType()), StructField("TRANSACTION_ID", StringType()),
-    StructField("CUSTOMER_KEY", LongType()), StructField("CUSTOMER_ID", StringType()),
-    StructField("DATE_KEY", LongType()), StructField("MERCHANT_CATEGORY_KEY", LongType()),
-    StructField("MERCHANT_CATEGORY", StringType()), StructField("MERCHANT_NAME", StringType()),
-    StructField("TRANSACTION_AMOUNT", MONEY), StructField("STATUS", StringType()),
-    StructField("CHANNEL", StringType()), StructField("TRANSACTION_DATE", TimestampType()),
-    StructField("_BATCH_ID", StringType()),
-])
-DIM_CUSTOMER_SCHEMA = StructType([
-    StructField("CUSTOMER_KEY", LongType()), StructField("CUSTOMER_ID", StringType()),
-    StructField("FIRST_NAME", StringType()), StructField("LAST_NAME", StringType()),
-    StructField("FULL_NAME", StringType()), StructField("EMAIL", StringType()), StructField("AGE", LongType()),
-    StructField("STATE", StringType()), StructField("CITY", StringType()),
-    StructField("EMPLOYMENT_STATUS", StringType()), StructField("CARD_TYPE", StringType()),
-    StructField("CREDIT_LIMIT", MONEY), StructField("ACCOUNT_OPEN_DATE", DateType()),
-    StructField("ROW_HASH", StringType()), StructField("VALID_FROM", DateType()), StructField("VALID_TO", DateType()),
-    StructField("IS_CURRENT", BooleanType()), StructField("UPDATED_AT", TimestampType()),
-])
+FCT_SCHEMA = contract_for("GOLD", "FCT_TRANSACTIONS").columns
+DIM_CUSTOMER_SCHEMA = contract_for("GOLD", "DIM_CUSTOMER").columns
 
 
 class World:

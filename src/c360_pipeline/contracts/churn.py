@@ -8,7 +8,8 @@ from c360_pipeline.catalog import (
     RISK_CATEGORIES,
 )
 from c360_pipeline.contracts.model import Check, TableContract, outside
-from c360_pipeline.transforms.churn_features import FEATURE_COLUMNS
+from c360_pipeline.ml.scoring import PREDICTIONS_SCHEMA
+from c360_pipeline.transforms.churn_features import FEATURE_COLUMNS, FEATURES_SCHEMA
 
 
 def _out_of_range(column: str, low: float, high: float) -> Check:
@@ -37,6 +38,7 @@ CONTRACTS: tuple[TableContract, ...] = (
         "GOLD", "CHURN_FEATURES", "one row per customer per feature cut-off date",
         primary_key=("CUSTOMER_ID", "CUTOFF_DATE"),
         not_null=("CUSTOMER_ID", "CUTOFF_DATE"),
+        columns=FEATURES_SCHEMA,
         accepted_values={"CHURN_LABEL": (0, 1)},
         relationships={"CUSTOMER_ID": ("GOLD", "DIM_CUSTOMER", "CUSTOMER_ID")},
         invariants=(
@@ -48,6 +50,7 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         "GOLD", "CHURN_PREDICTIONS", "one row per customer per prediction date",
         primary_key=("CUSTOMER_ID", "PREDICTION_DATE"),
+        columns=PREDICTIONS_SCHEMA,
         not_null=("CUSTOMER_ID", "PREDICTION_DATE", "CHURN_PROBABILITY", "CHURN_RISK_SCORE", "CHURN_RISK_CATEGORY",
                   "IS_PREDICTED_CHURN", "MODEL_VERSION"),
         accepted_values={"CHURN_RISK_CATEGORY": RISK_CATEGORIES},

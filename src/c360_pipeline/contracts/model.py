@@ -13,7 +13,9 @@ into one aggregate query:
 - a relationship names the parent `reference`; its orphans are counted through a left join to
   the parent's distinct keys;
 - a rule that needs its own query (another table's rows, a self-join) is a `failing_rows(frame,
-  tables)` callable.
+  tables)` callable;
+- a table whose columns are declared (`columns`) is checked to have exactly those names and types:
+  a mismatch counts one per column missing, extra or of another type.
 
 Every check keeps `failing_rows`, which evaluates it alone with the same semantics.
 """
@@ -25,6 +27,9 @@ from typing import Callable, Literal
 
 from snowflake.snowpark import Column, DataFrame
 from snowflake.snowpark import functions as F
+from snowflake.snowpark.types import StructType
+
+from c360_pipeline.engine import column_layout
 
 Severity = Literal["error", "warn"]
 
@@ -106,6 +111,7 @@ class TableContract:
     accepted_values: dict[str, tuple[object, ...]] = field(default_factory=dict)
     relationships: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # column -> (layer, table, column)
     invariants: tuple[Check, ...] = ()
+    columns: StructType | None = field(default=None, compare=False, repr=False)  # names and types, in order
 
     @property
     def qualified(self) -> str:
@@ -135,6 +141,9 @@ class TableContract:
                       description=f"every {column} exists in {layer}.{table}.{parent_column}",
                       reference=Reference(column, layer, table, parent_column))
             )
+        if self.columns is not None:
+            found.append(Check(f"{self.table}.columns_as_declared", "error", _columns_differ(self.columns),
+                               "the table has exactly the declared columns, with the declared types"))
         found.extend(self.invariants)
         return found
 
@@ -174,5 +183,16 @@ def _orphans(reference: Reference) -> Callable[[DataFrame, Tables], int]:
         orphans = children.join(parents.with_column("_FOUND", F.lit(1)), column, how="left").filter(F.col("_FOUND").is_null())
         total = orphans.agg(F.sum("_N").alias("S")).collect()[0]["S"]
         return int(total or 0)
+
+    return failing
+
+
+def _columns_differ(declared: StructType) -> Callable[[DataFrame, Tables], int]:
+    """Columns missing from the table, extra in it, or of another type than declared."""
+    expected = column_layout(declared)
+
+    def failing(frame: DataFrame, tables: Tables) -> int:
+        actual = column_layout(frame.schema)
+        return len(expected.keys() ^ actual.keys()) + sum(expected[c] != actual[c] for c in expected.keys() & actual.keys())
 
     return failing

@@ -270,6 +270,19 @@ def load_pandas(session: Session, frame: pd.DataFrame, schema: StructType, table
     return len(frame)
 
 
+def column_layout(schema: StructType) -> dict[str, tuple]:
+    """Column name -> type, as far as a rewrite in place or a table contract compares them: the kind of type, and
+    the precision and scale of a NUMBER (a text column's declared length and a timestamp's flavour are not)."""
+    layout = {}
+    for column in schema.fields:
+        datatype = column.datatype
+        key: tuple = (type(datatype).__name__,)
+        if isinstance(datatype, DecimalType):
+            key += (datatype.precision, datatype.scale)
+        layout[column.name.strip('"').upper()] = key
+    return layout
+
+
 def table_exists(session: Session, table: str) -> bool:
     """True when the table can be read now: a query that returns no rows is sent (a schema can be answered
     from Snowpark's metadata cache without asking the engine, so it proves nothing)."""

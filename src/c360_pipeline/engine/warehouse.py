@@ -13,22 +13,10 @@ import weakref
 import pandas as pd
 from snowflake.snowpark import DataFrame, Session
 from snowflake.snowpark import functions as F
-from snowflake.snowpark.types import DecimalType, StructField, StructType
+from snowflake.snowpark.types import StructField, StructType
 
 from c360_pipeline import engine, masking
 from c360_pipeline.config import PipelineConfig
-
-
-def column_layout(schema: StructType) -> dict[str, tuple]:
-    """Column name → type, as far as a rewrite in place must match (text length aside)."""
-    layout = {}
-    for field in schema.fields:
-        datatype = field.datatype
-        key: tuple = (type(datatype).__name__,)
-        if isinstance(datatype, DecimalType):
-            key += (datatype.precision, datatype.scale)
-        layout[field.name.strip('"').upper()] = key
-    return layout
 
 
 class TableMissing(LookupError):
@@ -116,7 +104,7 @@ class Warehouse:
         if not self.exists(layer, table):
             return "overwrite"
         existing = self.session.table(self.name(layer, table)).schema
-        return "truncate" if column_layout(existing) == column_layout(schema) else "overwrite"
+        return "truncate" if engine.column_layout(existing) == engine.column_layout(schema) else "overwrite"
 
     def _creates(self, layer: str, table: str, mode: str) -> bool:
         """Whether a write in `mode` ("overwrite", "truncate" or "append") creates a masked table anew.
