@@ -64,6 +64,38 @@ def test_customers_eligible_for_retention_campaigns_are_the_retention_targets(wo
     assert sorted(row[0] for row in answer.rows) == sorted(p[p["IS_RETENTION_TARGET"]]["CUSTOMER_ID"])
 
 
+@pytest.mark.parametrize("question, start, end", [
+    ("How many transactions were there?", None, None),
+    ("How many approved transactions were there in May 2025?", date(2025, 5, 1), date(2025, 5, 31)),
+    ("count of approved transactions", None, None),
+])
+def test_a_count_of_transactions_counts_approved_transactions_not_customers(world, frames, question, start, end):
+    t = approved(frames)
+    kept = between(t, start, end) if start else t
+    answer = ask(question, world)
+    assert answer.columns == ["TRANSACTION_COUNT"], answer.interpretation
+    assert figure(answer) == plain(len(kept))
+
+
+def test_which_groups_have_the_most_of_a_kind_of_customer_counts_them_per_group(world, frames):
+    p = profile(frames)
+    counts = p[p["CARD_TYPE"] == "Gold"].groupby("STATE").size()
+    answer = ask("Which 3 states have the most Gold cardholders?", world)
+    assert answer.columns == ["STATE", "CUSTOMER_COUNT"], answer.interpretation
+    assert len(answer.rows) == 3 and all(counts[state] == n for state, n in answer.rows)
+    assert [n for _, n in answer.rows] == sorted(counts, reverse=True)[:3]
+
+
+@pytest.mark.parametrize("question, descending", [("Show the 5 customers most likely to churn", True),
+                                                 ("which 5 customers are least likely to churn", False)])
+def test_customers_most_or_least_likely_to_churn_are_ranked_by_risk_among_all_customers(world, frames, question, descending):
+    scores = profile(frames)["CHURN_RISK_SCORE"].dropna()
+    answer = ask(question, world)
+    assert answer.columns[-1] == "CHURN_RISK_SCORE" and not answer.query.conditions, answer.interpretation
+    expected = scores.nlargest(5) if descending else scores.nsmallest(5)
+    assert [plain(row[-1]) for row in answer.rows] == [plain(v) for v in expected]
+
+
 @pytest.mark.parametrize("question, expected", [
     ("what percentage of customers are high risk", lambda p: (p["CHURN_RISK_CATEGORY"] == "High Risk").mean()),
     ("what percentage of Platinum cardholders are high risk",
@@ -93,9 +125,23 @@ def test_share_by_a_dimension_is_a_share_per_group(world, frames):
     assert {row[0]: plain(row[1]) for row in answer.rows} == expected
 
 
-def test_a_share_of_something_in_another_table_is_refused_not_guessed():
+@pytest.mark.parametrize("question", ["share of spend on travel last month", "what percent of spend went to travel last month",
+                                      "what share of spend was travel last month"])
+def test_a_share_of_spend_by_category_group_counts_the_group_s_categories(world, frames, question):
+    """Travel is a group of the merchant-category dimension; the share is of approved spend in May 2025."""
+    t = approved(frames)
+    may = between(t, date(2025, 5, 1), date(2025, 5, 31))
+    categories = frames["DIM_MERCHANT_CATEGORY"]
+    travel = set(categories[categories["CATEGORY_GROUP"] == "travel"]["MERCHANT_CATEGORY"])
+    expected = may[may["MERCHANT_CATEGORY"].isin(travel)]["TRANSACTION_AMOUNT"].sum() / may["TRANSACTION_AMOUNT"].sum()
+    answer = ask(question, world)
+    assert answer.columns == ["SPEND_SHARE"], answer.interpretation
+    assert figure(answer) == plain(float(expected))
+
+
+def test_a_share_of_customers_by_a_transaction_attribute_is_refused_not_guessed():
     with pytest.raises(QuestionNotUnderstood) as refused:
-        parsed("share of spend on travel last month")
+        parsed("percentage of customers on travel")
     assert "own columns" in refused.value.reason
 
 

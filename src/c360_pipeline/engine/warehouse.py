@@ -30,19 +30,25 @@ class Warehouse:
 
     @classmethod
     def of(cls, session: Session, cfg: PipelineConfig) -> "Warehouse":
-        """The warehouse of a session (one per session, so schemas are created once)."""
+        """The warehouse of a session (one per session, so schemas are created once).
+
+        Each call starts with no knowledge of which tables exist (see `exists`): a step asks for its
+        warehouse once, so a table dropped between two steps is never taken for present.
+        """
         existing = cls._instances.get(session)
         if existing is None or existing.cfg.database != cfg.database:
             existing = cls(session, cfg)
             cls._instances[session] = existing
         else:
             existing.cfg = cfg
+            existing._present.clear()
         return existing
 
     def __init__(self, session: Session, cfg: PipelineConfig):
         self.session = session
         self.cfg = cfg
         self._schemas: set[str] = set()
+        self._present: set[str] = set()  # tables seen to exist, or written, since `of`
 
     # names -------------------------------------------------------------------------------
     def name(self, layer: str, table: str) -> str:
@@ -50,7 +56,12 @@ class Warehouse:
 
     # reading -----------------------------------------------------------------------------
     def exists(self, layer: str, table: str) -> bool:
-        return engine.table_exists(self.session, self.name(layer, table))
+        """Whether the table exists; asked of the engine once per table (a query each on Snowflake too), then
+        remembered until the next `of`: the pipeline's steps never drop a table, they replace or refill it."""
+        name = self.name(layer, table)
+        if name not in self._present and engine.table_exists(self.session, name):
+            self._present.add(name)
+        return name in self._present
 
     def read(self, layer: str, table: str) -> DataFrame:
         """The table as a DataFrame; `TableMissing` (naming the command that builds it) if it is not there."""
@@ -144,6 +155,7 @@ class Warehouse:
             if self._creates(layer, table, mode):
                 self._create_masked(layer, table, staged.schema)
             staged.write.save_as_table(name, mode="append", column_order="name")
+            self._present.add(name)
             return rows
         resolved = self._overwrite_mode(layer, table, frame.schema)
         if self._creates(layer, table, resolved):
@@ -151,6 +163,7 @@ class Warehouse:
             frame.write.save_as_table(name, mode="append", column_order="name")
         else:
             frame.write.save_as_table(name, mode=resolved)
+        self._present.add(name)
         return self.session.table(name).count()
 
     def write_pandas(self, frame: pd.DataFrame, schema: StructType, layer: str, table: str, mode: str = "overwrite") -> int:
@@ -161,7 +174,9 @@ class Warehouse:
         if self._creates(layer, table, mode):
             self._create_masked(layer, table, schema)
             mode = "append"
-        return engine.load_pandas(self.session, frame, schema, self.name(layer, table), mode=mode)
+        rows = engine.load_pandas(self.session, frame, schema, self.name(layer, table), mode=mode)
+        self._present.add(self.name(layer, table))
+        return rows
 
     def dataframe(self, frame: pd.DataFrame, schema: StructType) -> DataFrame:
         """A Snowpark DataFrame over rows from pandas, with an explicit schema."""

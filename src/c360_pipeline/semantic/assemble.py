@@ -61,7 +61,9 @@ class Assembly:
                 and any(m.table == FACT for m in measures + having_measures) and not draft.group_by:
             draft.group_customers = True
         if draft.count_intent and not measures:
-            measures.append(self.catalog.metric_measure(PROFILE, "customer_count"))
+            # "how many ...": the rows named are counted (customers unless transactions are named)
+            counted = FACT if draft.entity == FACT else PROFILE
+            measures.append(self.catalog.metric_measure(counted, {PROFILE: "customer_count", FACT: "transaction_count"}[counted]))
         if (customer_list or draft.entity is None) and not draft.group_customers and not measures:
             kind = "list" if (draft.entity is not None or draft.list_intent) and not draft.group_by else "aggregate"
         else:

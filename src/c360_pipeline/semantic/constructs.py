@@ -23,14 +23,20 @@ from sqlglot import exp
 from c360_pipeline.semantic.assemble import _condition_title
 from c360_pipeline.semantic.columns import columns_in
 from c360_pipeline.semantic.model import DIALECT, parse_expression
-from c360_pipeline.semantic.query import FACT, PROFILE, Condition, Measure, _canonical, condition_sql
+from c360_pipeline.semantic.query import CATEGORIES, FACT, PROFILE, Condition, Measure, _canonical, condition_sql
 from c360_pipeline.semantic.timeranges import TimeSpec
+from c360_pipeline.semantic.vocabulary import singular
 from c360_pipeline.semantic.words import ENTITY_WORDS, TRANSACT_VERBS
+from c360_pipeline.transforms.dimensions import merchant_categories
+
+CATEGORY_ROWS = merchant_categories()  # DIM_MERCHANT_CATEGORY's rows
 
 SHARE_WORDS = {"percentage", "percent", "share", "proportion", "fraction", "ratio"}
 # Words that end the rows' name and start what is counted: "customers [who are] high risk".
 SHARE_BOUNDARY = {"are", "is", "were", "was", "have", "has", "had", "who", "that", "which", "with", "whose", "made",
                   "make", "not", "without", "no"}
+# Verbs that only join spend to where it went: "share of spend goes to travel", "percent of spend went on dining".
+SPEND_VERBS = {singular(word) for word in ("go", "goes", "went", "going", "spent", "spend")}  # as tokens are normalised
 SCOPE_WORDS = {"among", "amongst", "of", "for", "across"}
 WINDOW_UNITS = {"day", "week", "month"}
 INACTIVE_FILTERS = {"inactive_customers"}
@@ -67,10 +73,10 @@ class Constructs:
                 if candidate.kind == "sense":
                     entity = candidate.has("entity")
                     metric = candidate.has("metric")
-                    if entity:
-                        rows = (j, entity.table, "count")
-                    elif metric and metric.name == "total_spend":
+                    if metric and metric.name == "total_spend":  # "spend" also names the transactions
                         rows = (j, FACT, "spend")
+                    elif entity:
+                        rows = (j, entity.table, "count")
                     elif metric and _counted_rows(self.catalog.metrics[(metric.table, metric.name)].expr) is not None:
                         # "share of declined transactions", "share of retention targets": a count metric's rows
                         rows = (j, metric.table, "count")
@@ -92,6 +98,10 @@ class Constructs:
             for k in range(index + 1, len(items)):
                 if items[k].kind == "word" and items[k].norm in SHARE_BOUNDARY:
                     boundary = k
+                    break
+                if of == "spend" and items[k].kind == "word" and items[k].norm in SPEND_VERBS:
+                    boundary = k
+                    items[k].used = True
                     break
             for k in (i, i + 1):
                 items[k].used = True
@@ -138,6 +148,7 @@ class Constructs:
         if not counted:
             raise self.refuse("a share needs what to count (for example 'what percentage of customers are high risk' or "
                               "'share of transactions made online')")
+        counted = [self._on_fact(c) if table == FACT and c.table == CATEGORIES else c for c in counted]
         foreign = [c for c in counted if c.table != table]
         if foreign:
             raise self.refuse(f"a share of {'customers' if table == PROFILE else 'transactions'} can count by their own "
@@ -145,6 +156,17 @@ class Constructs:
                               "instead, for example 'total spend by category group')")
         draft.measures.insert(0, self._fraction(table, share["of"], counted))
         draft.notes.append("A share is a fraction of the rows in scope (0.25 = 25%).")
+
+    def _on_fact(self, condition: Condition) -> Condition:
+        """A merchant-category condition ("travel", "category group is dining") as the transactions' own
+        MERCHANT_CATEGORY in the categories it keeps, so a share of transactions or spend can count by it.
+        The categories are the gold dimension's rows (`merchant_categories`, the reference data it is built from)."""
+        if condition.field is None or condition.op not in ("in", "not_in") or condition.field.expr.upper() not in CATEGORY_ROWS.columns:
+            return condition
+        kept = CATEGORY_ROWS[condition.field.expr.upper()].isin(condition.values)
+        names = tuple(CATEGORY_ROWS.loc[kept if condition.op == "in" else ~kept, "MERCHANT_CATEGORY"])
+        ref = self.catalog.field(FACT, "merchant_category")
+        return Condition(FACT, "in", names, ref, title=condition.title)
 
     def _fraction(self, table: str, of: str, counted: list[Condition]) -> Measure:
         predicate = exp.and_(*[condition_sql(c) for c in counted])

@@ -360,7 +360,9 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     for leaf in leaves:
         keys += sorted(first_pass_keys(leaf))
     keys = list(dict.fromkeys(keys))
-    projected = facts.select(*[F.col(k) for k in keys], *[c for leaf in leaves for c in partial_inputs(leaf)])
+    inputs = [*[F.col(k) for k in keys], *[c for leaf in leaves for c in partial_inputs(leaf)]]
+    # a plain row count over the filtered rows reads no column at all
+    projected = facts.select(*inputs) if inputs else facts.select(F.lit(1).alias("_ROW"))
     partials = [c for leaf in leaves for c in partial_aggregates(leaf)]
     first = projected.group_by(*keys).agg(*partials) if keys else projected.agg(*partials)
     # second pass: join the small dimensions onto the partials, regroup to the asked grain

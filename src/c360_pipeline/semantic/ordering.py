@@ -153,7 +153,15 @@ class Ordering:
                         return ("measure", self.item_measures[id(later)])
             return None
         value = item.has("value")
-        if value and value.name == "churn_risk_category" and "risk" in item.norm:
+        if value and self._group_context(j) and self._names_its_rows(item.norm.split()[-1], value.table):
+            # "which states have the most high-risk customers": count those rows per group (the value filters them)
+            measure = self.catalog.metric_measure(value.table, {PROFILE: "customer_count", FACT: "transaction_count"}[value.table])
+            if measure not in self.draft.measures:
+                self.draft.measures.append(measure)
+            return ("measure", measure)
+        if value and value.name == "churn_risk_category":
+            # "most at risk", "most / least likely to churn": the risk is what is ranked, not a filter
+            item.used = True
             return ("fact", PROFILE, "churn_risk_score")
         if item.used:
             return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 
 from c360_pipeline.semantic.query import FACT, PROFILE, Condition, _title
+from c360_pipeline.semantic.vocabulary import normalize_phrase
 from c360_pipeline.semantic.words import ENTITY_WORDS, FILLERS, LIST_WORDS, NEGATIONS, TRANSACT_VERBS
 
 
@@ -31,9 +32,9 @@ class Roles:
                 continue
             # a phrase that is both a value and a named filter ("high risk"): the value wins
             negated = self._negated(i)
-            if item.norm.split()[-1] in ENTITY_WORDS and (value or named).table == PROFILE:
-                # "Declining customers", "inactive customers", "premium card holders" also name the customers
-                self.draft.entity = self.draft.entity or PROFILE
+            if self._names_its_rows(item.norm.split()[-1], (value or named).table):
+                # "Declining customers", "premium card holders", "approved transactions" also name the rows counted
+                self.draft.entity = self.draft.entity or (value or named).table
             if value:
                 values.setdefault((value.table, value.name, counted), []).append((value.value, negated))
                 item.used = True
@@ -77,6 +78,13 @@ class Roles:
                     self.items[k + 1].used = True
                 return True
         return False
+
+    def _names_its_rows(self, word: str, table: str) -> bool:
+        """Whether `word` (the last of a value's phrase) names the rows of the value's table: customers, transactions."""
+        if table == PROFILE and word in ENTITY_WORDS:
+            return True
+        _, senses = self.lexicon.match(list(normalize_phrase(word)), 0)
+        return any(sense.kind == "entity" and sense.table == table for sense in senses)
 
     def _remaining_senses(self) -> None:
         """Entities, metrics, facts and dimensions not consumed by the structural passes."""

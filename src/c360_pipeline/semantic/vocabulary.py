@@ -258,7 +258,10 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
                 sense = Sense(kind, table.name, item.name)
                 if kind == "filter":
                     sense = value_filter_sense(table, item.expr) or sense
-                for phrase in (_spelled(item.name), *item.synonyms):
+                # a flag's name ("is_travel", "is_retention_target") spelled out would swallow the verb of
+                # "share of spend is travel": its synonyms name it, and its value is read as a filter
+                spelled = () if kind == "dimension" and item.name.startswith(("is_", "has_")) else (_spelled(item.name),)
+                for phrase in (*spelled, *item.synonyms):
                     lexicon.add(phrase, sense)
         for dimension in table.dimensions:
             if not dimension.is_enum:

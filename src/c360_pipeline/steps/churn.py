@@ -84,11 +84,14 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     history = int(oldest) + 1 if oldest is not None else 0
     short = [c for c in cutoffs[1:] if (as_of - c).days // length + MONTHS * MONTH_DAYS // length > history]
     cutoffs = [c for c in cutoffs if c not in short]
-    training = warehouse.dataframe(cutoff_table(cutoffs, as_of, length, cfg.churn.horizon_days), CUTOFFS_SCHEMA)
     every = warehouse.dataframe(cutoff_table([*cutoffs, as_of], as_of, length), CUTOFFS_SCHEMA)
     customers = warehouse.read("GOLD", "DIM_CUSTOMER")
     features = churn_features(window_totals(periods, every, length), customers_at(customers, every))
-    rows = feature_rows(features, churn_labels(periods, training, cfg.churn, length))
+    labels = None  # no training cut-offs (the model is reused tonight): every label is null
+    if cutoffs:
+        training = warehouse.dataframe(cutoff_table(cutoffs, as_of, length, cfg.churn.horizon_days), CUTOFFS_SCHEMA)
+        labels = churn_labels(periods, training, cfg.churn, length)
+    rows = feature_rows(features, labels)
     written = replace_rows(warehouse, rows, "CHURN_FEATURES", "CUTOFF_DATE", [*cutoffs, as_of])
     counts = {
         row["CUTOFF_DATE"]: row

@@ -421,8 +421,10 @@ def churn_labels(periods: DataFrame, cutoffs: DataFrame, settings: ChurnSettings
     return churn_label(totals.filter(F.col("PRIOR_SPEND") > CENT), settings)
 
 
-def feature_rows(features: DataFrame, labels: DataFrame) -> DataFrame:
+def feature_rows(features: DataFrame, labels: DataFrame | None) -> DataFrame:
     """CHURN_FEATURES rows: features with CHURN_LABEL where the cut-off has one (null for scoring cut-offs
-    and for customers without a prior window)."""
+    and for customers without a prior window; null throughout when there are no training cut-offs, `labels` None)."""
+    if labels is None:
+        return features.with_column("CHURN_LABEL", F.lit(None).cast(LongType())).select(FEATURES_SCHEMA.names)
     return features.join(labels.select("CUSTOMER_ID", "CUTOFF_DATE", "CHURN_LABEL"), ["CUSTOMER_ID", "CUTOFF_DATE"],
                          how="left").select(FEATURES_SCHEMA.names)
