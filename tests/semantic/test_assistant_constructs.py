@@ -118,6 +118,17 @@ def test_shares_of_transactions_count_approved_ones_unless_the_status_is_asked(w
     assert declined == plain(float((fact["STATUS"] == "declined").mean()))
 
 
+def test_a_share_of_every_row_by_a_dimension_is_each_group_s_part_of_the_total(world, frames):
+    p, t = profile(frames), approved(frames)
+    segments = ask("Percentage of customers in each segment", world)
+    assert {row[0]: plain(row[1]) for row in segments.rows} == {
+        k: plain(float(n / len(p))) for k, n in p.groupby("CUSTOMER_SEGMENT").size().items()}
+    channels = ask("share of spend by channel", world)
+    spend = t.groupby("CHANNEL")["TRANSACTION_AMOUNT"].sum()
+    assert {row[0]: plain(row[1]) for row in channels.rows} == {k: plain(float(v / spend.sum())) for k, v in spend.items()}
+    assert "OVER ()" in channels.sql and sum(row[1] for row in channels.rows) == pytest.approx(1.0)
+
+
 def test_share_by_a_dimension_is_a_share_per_group(world, frames):
     p = profile(frames)
     answer = ask("percentage of customers that are high risk by segment", world)

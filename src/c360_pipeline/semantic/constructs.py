@@ -18,6 +18,8 @@ The class is a mixin of the grammar's Parser: its passes read and mark the same 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlglot import exp
 
 from c360_pipeline.semantic.assemble import _condition_title
@@ -145,6 +147,11 @@ class Constructs:
             # "share of High Risk customers": the rows' own values say what is counted
             counted = [c for c in draft.conditions if c.table == table]
             draft.conditions = [c for c in draft.conditions if c not in counted]
+        if not counted and draft.group_by:
+            # "percentage of customers in each segment", "share of spend by channel": each group's part of the total
+            draft.measures.insert(0, self._share_of_total(table, share["of"]))
+            draft.notes.append("Each group's share of the total over every group (0.25 = 25%).")
+            return
         if not counted:
             raise self.refuse("a share needs what to count (for example 'what percentage of customers are high risk' or "
                               "'share of transactions made online')")
@@ -156,6 +163,13 @@ class Constructs:
                               "instead, for example 'total spend by category group')")
         draft.measures.insert(0, self._fraction(table, share["of"], counted))
         draft.notes.append("A share is a fraction of the rows in scope (0.25 = 25%).")
+
+    def _share_of_total(self, table: str, of: str) -> Measure:
+        metric = "customer_count" if table == PROFILE else ("total_spend" if of == "spend" else "transaction_count")
+        figure = self.catalog.metric_measure(table, metric)
+        noun = {"customer_count": "customers", "total_spend": "spend", "transaction_count": "approved transactions"}[metric]
+        label = {"customer_count": "CUSTOMER_SHARE", "total_spend": "SPEND_SHARE"}.get(metric, "TRANSACTION_SHARE")
+        return replace(figure, label=label, title=f"share of {noun}", metric=None, of_total=True)
 
     def _on_fact(self, condition: Condition) -> Condition:
         """A merchant-category condition ("travel", "category group is dining") as the transactions' own

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import sqlglot
-from snowflake.snowpark import Column, DataFrame
+from snowflake.snowpark import Column, DataFrame, Window
 from snowflake.snowpark import functions as F
 from sqlglot import exp
 
@@ -105,7 +105,8 @@ def compile_sql(query: StructuredQuery, database: str | None = None, model: Sema
     else:
         select = select.select(
             *[exp.alias_(qualified_expression(g.expr, ALIASES[g.table]), g.label) for g in query.group_by],
-            *[exp.alias_(qualified_expression(m.expr, ALIASES[m.table]), m.label) for m in query.measures],
+            *[exp.alias_(_share_of_total(qualified_expression(m.expr, ALIASES[m.table])) if m.of_total
+                         else qualified_expression(m.expr, ALIASES[m.table]), m.label) for m in query.measures],
         )
     select = select.from_(exp.alias_(exp.to_table(physical_table(catalog, query.base_table, database)), base_alias, table=True))
     for table in sorted(query.tables() - {query.base_table}, key=lambda t: list(ALIASES).index(t)):
@@ -132,6 +133,12 @@ def compile_sql(query: StructuredQuery, database: str | None = None, model: Sema
     allowed = {physical_table(catalog, t, database).upper() for t in catalog.tables}
     check_read_only(sql, allowed)
     return sql
+
+
+def _share_of_total(figure: exp.Expr) -> exp.Expr:
+    """`figure / NULLIF(SUM(figure) OVER (), 0)`: a group's figure as a fraction of the sum over every group."""
+    total = exp.Window(this=exp.Sum(this=figure.copy()))
+    return exp.Div(this=exp.Paren(this=figure), expression=exp.Nullif(this=total, expression=exp.Literal.number(0)))
 
 
 class UnsafeSql(ValueError):
@@ -182,6 +189,8 @@ def count_labels(query: StructuredQuery) -> set[str]:
     """Output columns that are plain counts (shown as integers whatever type the engine returns)."""
     labels = set()
     for measure in query.measures:
+        if measure.of_total:
+            continue  # a count's share of the total is a fraction
         plan = plan_metric(measure.label, measure.expr)
         if isinstance(plan.final, exp.Column) and all(
                 leaf.function in ("count_star", "count", "count_distinct") for leaf in plan.leaves):
@@ -287,6 +296,12 @@ def _finished(grouped: DataFrame, query: StructuredQuery, plans: list[MetricPlan
     """Metric arithmetic over the aggregated leaves, then HAVING, ORDER BY and LIMIT."""
     result = grouped.select(*[F.col(g.label) for g in query.group_by],
                             *[to_column(plan.final).alias(plan.label) for plan in plans])
+    shares = [m.label for m in query.measures if m.of_total]
+    if shares:
+        # a share of the total: each group's figure over the figures' sum across the groups
+        result = result.select(*[F.col(g.label) for g in query.group_by], *[
+            (F.col(plan.label) / F.sum(F.col(plan.label)).over(Window.partition_by())).alias(plan.label)
+            if plan.label in shares else F.col(plan.label) for plan in plans])
     for having in query.having:
         result = result.filter(_having_predicate(having))
     return _ordered(result, query)

@@ -90,6 +90,7 @@ class Measure:
     expr: str
     title: str
     metric: str | None = None
+    of_total: bool = False  # each group's value as a fraction of the sum over every group ("share by segment")
 
 
 @dataclass(frozen=True)
