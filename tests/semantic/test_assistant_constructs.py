@@ -118,6 +118,29 @@ def test_shares_of_transactions_count_approved_ones_unless_the_status_is_asked(w
     assert declined == plain(float((fact["STATUS"] == "declined").mean()))
 
 
+def test_values_set_against_each_other_are_rows_of_the_answer(world, frames):
+    t = approved(frames)
+    answer = ask("How many transactions were made in store versus online?", world)
+    counts = t[t["CHANNEL"].isin(["In-Store", "Online"])].groupby("CHANNEL").size()
+    assert answer.columns == ["CHANNEL", "TRANSACTION_COUNT"] and dict(answer.rows) == counts.to_dict()
+    assert len(ask("how many transactions were made in store or online", world).rows) == 1  # "or" is one filter
+
+
+def test_the_past_year_is_the_twelve_months_up_to_the_data_and_last_year_the_calendar_year():
+    assert (parsed("spend over the past year").time_range.start, parsed("spend over the past year").time_range.end) == (
+        date(2024, 7, 1), AS_OF)
+    assert (parsed("spend last year").time_range.start, parsed("spend last year").time_range.end) == (
+        date(2024, 1, 1), date(2024, 12, 31))
+
+
+@pytest.mark.parametrize("question, plain_question", [
+    ("how many customers are both high risk and retention targets", "how many customers are high risk and retention targets"),
+    ("which customers spent more than 5,000 in total", "which customers spent more than 5,000"),
+])
+def test_filler_words_of_english_do_not_change_the_question(question, plain_question):
+    assert parsed(question) == parsed(plain_question)
+
+
 def test_a_share_of_every_row_by_a_dimension_is_each_group_s_part_of_the_total(world, frames):
     p, t = profile(frames), approved(frames)
     segments = ask("Percentage of customers in each segment", world)

@@ -15,6 +15,8 @@ from c360_pipeline.semantic.query import FACT, PROFILE, Condition, _title
 from c360_pipeline.semantic.vocabulary import normalize_phrase
 from c360_pipeline.semantic.words import ENTITY_WORDS, FILLERS, LIST_WORDS, NEGATIONS, TRANSACT_VERBS
 
+CONTRAST_WORDS = {"versus", "compared", "against"}
+
 
 class Roles:
     """Values and named filters as conditions (with negation), the remaining names, and unknown words."""
@@ -22,6 +24,7 @@ class Roles:
     def _values_and_filters(self) -> None:
         items = self.items
         values: dict[tuple[str, str, bool], list[tuple[str, bool]]] = {}
+        positions: dict[tuple[str, str, bool], list[int]] = {}
         for i, item in enumerate(items):
             if item.kind != "sense" or item.used:
                 continue
@@ -37,6 +40,7 @@ class Roles:
                 self.draft.entity = self.draft.entity or (value or named).table
             if value:
                 values.setdefault((value.table, value.name, counted), []).append((value.value, negated))
+                positions.setdefault((value.table, value.name, counted), []).append(i)
                 item.used = True
                 # "customers at highest risk": a list of them comes riskiest first (a figure is not sorted)
                 if "highest" in item.norm or "riskiest" in item.norm:
@@ -59,6 +63,9 @@ class Roles:
             excluded = tuple(dict.fromkeys(v for v, negated in chosen if negated))
             if included:
                 target.append(Condition(table, "in", included, ref, title=f"{ref.title} is {' or '.join(included)}"))
+                if len(included) > 1 and self._contrasted(positions[(table, name, counted)]) and ref not in self.draft.group_by:
+                    # "online versus in-store", "groceries vs restaurants": each value is a row of the answer
+                    self.draft.group_by.append(ref)
             if excluded:
                 target.append(Condition(table, "not_in", excluded, ref,
                                                        title=f"{ref.title} is not {' or '.join(excluded)}"))
@@ -66,6 +73,11 @@ class Roles:
             for item in items:
                 if item.kind == "sense" and not item.used and item.has("dimension") and item.has("dimension").name == name:
                     item.used = True
+
+    def _contrasted(self, indices: list[int]) -> bool:
+        """Whether values of one dimension are set against each other ("X versus Y", "X compared with Y")."""
+        between = self.items[min(indices) + 1:max(indices)]
+        return any(item.kind == "word" and item.norm in CONTRAST_WORDS for item in between)
 
     def _negated(self, index: int) -> bool:
         for k in range(max(0, index - 3), index):
@@ -141,6 +153,9 @@ class Roles:
                 item.used = True
             elif item.kind == "word" and item.norm in ("month", "year", "day", "week") and self._word(i - 1) == "in":
                 # "tenure in months": a unit, not a period
+                item.used = self.items[i - 1].used = True
+            elif item.kind == "word" and item.norm == "total" and self._word(i - 1) == "in":
+                # "customers who spent more than 50,000 in total": the figure is already a total
                 item.used = self.items[i - 1].used = True
             elif item.kind == "punct" and item.text in "?.,!:;'\"()`$-–":
                 item.used = True

@@ -231,7 +231,11 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
             unit = UNITS[norms[j + 2]]
             return TimeMatch(start, j + 3, TimeSpec("rolling", n=count, unit=unit,
                                                     text=f"last {count} {unit}{'s' if count != 1 else ''}"))
-        if word in ("last", "previous", "past") and j + 1 < n and norms[j + 1] in UNITS:
+        if word in ("past", "trailing") and j + 1 < n and norms[j + 1] in UNITS:
+            # "over the past year": the twelve months up to the data's date, not the previous calendar year
+            unit = UNITS[norms[j + 1]]
+            return TimeMatch(start, j + 2, TimeSpec("rolling", n=1, unit=unit, text=f"past {unit}"))
+        if word in ("last", "previous") and j + 1 < n and norms[j + 1] in UNITS:
             unit = UNITS[norms[j + 1]]
             return TimeMatch(start, j + 2, TimeSpec("previous", unit=unit, text=f"last {unit}"))
     if word in ("this", "current") and j + 1 < n and norms[j + 1] in UNITS:
