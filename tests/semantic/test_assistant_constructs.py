@@ -141,6 +141,13 @@ def test_filler_words_of_english_do_not_change_the_question(question, plain_ques
     assert parsed(question) == parsed(plain_question)
 
 
+def test_an_aggregation_word_gives_way_to_the_longer_name_after_it():
+    """'average monthly spend change' is the average of the monthly spend change, not 'average monthly spend' + 'change'."""
+    change = parsed("average monthly spend change by segment")
+    assert [m.expr for m in change.measures] == ["AVG(MOM_SPEND_CHANGE_PCT)"]
+    assert [m.metric for m in parsed("average monthly spend by segment").measures] == ["average_monthly_spend"]
+
+
 def test_a_share_of_every_row_by_a_dimension_is_each_group_s_part_of_the_total(world, frames):
     p, t = profile(frames), approved(frames)
     segments = ask("Percentage of customers in each segment", world)

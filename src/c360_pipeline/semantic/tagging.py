@@ -40,6 +40,9 @@ class Item:
         return bool(self.token and self.token.plural) or self.text.lower().endswith("s")
 
 
+LEADING_AGGREGATIONS = {"average", "avg", "mean", "total", "median"}
+
+
 def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
     """The question's spans: time expressions first, then the longest model phrase at each word, else the token."""
     times = {m.start: m for m in find_time_expressions(tokens)}
@@ -64,7 +67,10 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
                 overlap, _ = lexicon.match(norms[:limit], k)
                 stranded = i + length < limit and lexicon.match(norms[:limit], i + length)[0] == 0 \
                     and tokens[i + length].kind == "word" and tokens[i + length].norm not in STOPWORDS
-                if k + overlap > i + length and (overlap > length or stranded):
+                # an aggregation word is read on its own, so it gives way to an equally long name after it
+                # ("average | monthly spend change", not "average monthly spend | change")
+                leading = overlap == length and norms[i] in LEADING_AGGREGATIONS
+                if k + overlap > i + length and (overlap > length or stranded or leading):
                     length, senses = lexicon.match(norms[:k], i)
                     break
             if token.kind == "number" and length == 1 and not token.raw[0].isalpha():
