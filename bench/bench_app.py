@@ -181,6 +181,7 @@ def main() -> int:
     os.environ["C360_HOME"] = str(home)
 
     import data_access
+    import gold_queries
     from streamlit.testing.v1 import AppTest
 
     load = os.getloadavg()
@@ -192,11 +193,11 @@ def main() -> int:
     timed("warm full re-run", app.run, results)
     data = data_access.app_data()
     with data.reading() as session:  # what the interactions pick customers and a range from
-        profile = session.table(data.source.name(data_access.PROFILE)).select(
+        profile = session.table(data.source.name(gold_queries.PROFILE)).select(
             "CUSTOMER_ID", "CUSTOMER_SEGMENT", "LIFETIME_VALUE"
         ).sort("CUSTOMER_ID").to_pandas()
-        fact_rows = session.table(data.source.name(data_access.FCT_TRANSACTIONS)).count()
-    profile = data_access.plain_numbers(profile)
+        fact_rows = session.table(data.source.name(gold_queries.FCT_TRANSACTIONS)).count()
+    profile = gold_queries.plain_numbers(profile)
     print(f"{len(profile):,} customers, {fact_rows:,} transactions")
     first = len(results)
     for label, action in interactions(app, profile):

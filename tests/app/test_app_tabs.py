@@ -31,6 +31,7 @@ APP = APP_DIR / "streamlit_app.py"
 sys.path.insert(0, str(APP_DIR))
 
 import data_access  # noqa: E402
+import gold_queries  # noqa: E402
 from campaign import break_even_rate, campaign_result  # noqa: E402
 from tabs import count, money, percent  # noqa: E402
 
@@ -458,17 +459,17 @@ def test_snowpark_customer_queries_match_the_local_reads(gold, homes):
     fact = gold.read("GOLD", "FCT_TRANSACTIONS")
     categories = gold.read("GOLD", "DIM_MERCHANT_CATEGORY")
     for limit in (7, 1000):
-        remote = (data_access.customer_transactions_query(fact, categories, customer, limit)).to_pandas()
+        remote = (gold_queries.customer_transactions_query(fact, categories, customer, limit)).to_pandas()
         local = data.customer_transactions(customer, limit)
         assert len(local) == min(limit, 30)
         assert list(local["TRANSACTION_ID"]) == list(
             remote.sort_values(["TRANSACTION_DATE", "TRANSACTION_ID"], ascending=False)["TRANSACTION_ID"]
         )
-        assert list(local.columns) == list(data_access.TRANSACTION_COLUMNS)
+        assert list(local.columns) == list(gold_queries.TRANSACTION_COLUMNS)
     newest = fact.filter(F.col("CUSTOMER_ID") == customer).sort(F.col("TRANSACTION_DATE").desc()).limit(7).collect()
     assert list(data.customer_transactions(customer, 7)["TRANSACTION_ID"]) == [r["TRANSACTION_ID"] for r in newest]
 
-    remote_history = (data_access.customer_history_query(gold.read("GOLD", "DIM_CUSTOMER"), customer)).to_pandas()
+    remote_history = (gold_queries.customer_history_query(gold.read("GOLD", "DIM_CUSTOMER"), customer)).to_pandas()
     local_history = data.customer_history(customer)
     assert list(local_history["CUSTOMER_KEY"]) == list(remote_history["CUSTOMER_KEY"])
     assert list(local_history["CARD_TYPE"]) == list(remote_history["CARD_TYPE"])
@@ -497,7 +498,7 @@ def tiny_profile(session):
 
 
 def selected_ids(profile, **selection) -> list[str]:
-    return ids_of(data_access.selected_customers(profile, data_access.CustomerFilter(**selection)))
+    return ids_of(gold_queries.selected_customers(profile, gold_queries.CustomerFilter(**selection)))
 
 
 def test_filters_count_a_customer_without_spend_as_zero_lifetime_value(tiny_profile):
@@ -510,20 +511,20 @@ def test_filters_count_a_customer_without_spend_as_zero_lifetime_value(tiny_prof
 
 
 def test_selection_summary_counts_no_spend_as_zero_and_averages_scored_customers_only(tiny_profile):
-    declining = data_access.CustomerFilter(segments=["Declining"])
-    summary = data_access.selection_summary(
-        data_access.plain_numbers(data_access.selection_summary_query(tiny_profile, declining).to_pandas())
+    declining = gold_queries.CustomerFilter(segments=["Declining"])
+    summary = gold_queries.selection_summary(
+        gold_queries.plain_numbers(gold_queries.selection_summary_query(tiny_profile, declining).to_pandas())
     )
     assert (summary.customers, summary.total_ltv) == (3, 420.0)
     assert summary.average_ltv == pytest.approx(140.0)  # B counts as $0
     assert summary.average_risk_score == pytest.approx((81.5 + 95.0) / 2)  # B is not scored
-    nobody = data_access.CustomerFilter(states=["WA"])
-    empty = data_access.selection_summary(data_access.selection_summary_query(tiny_profile, nobody).to_pandas())
+    nobody = gold_queries.CustomerFilter(states=["WA"])
+    empty = gold_queries.selection_summary(gold_queries.selection_summary_query(tiny_profile, nobody).to_pandas())
     assert (empty.customers, empty.average_ltv, empty.average_risk_score) == (0, None, None)
 
 
 def test_facets_offer_the_values_present_and_not_scored(tiny_profile):
-    facets = data_access.profile_facets(data_access.plain_numbers(data_access.profile_facets_query(tiny_profile).to_pandas()))
+    facets = gold_queries.profile_facets(gold_queries.plain_numbers(gold_queries.profile_facets_query(tiny_profile).to_pandas()))
     assert (facets.customers, facets.as_of) == (4, AS_OF)
     assert facets.segments == ("Declining", "New & Growing")
     assert facets.states == ("CA", "NY", "TX")
@@ -535,36 +536,36 @@ def test_facets_offer_the_values_present_and_not_scored(tiny_profile):
 @pytest.mark.parametrize(
     ("text", "columns", "expected"),
     [
-        ("smith", data_access.SEARCH_COLUMNS, ["B", "C"]),
+        ("smith", gold_queries.SEARCH_COLUMNS, ["B", "C"]),
         ("SMITH@", ("EMAIL",), ["C"]),
         ("y_s", ("EMAIL",), ["C"]),
         ("y_s", ("FULL_NAME",), []),  # "_" is a character, not a wildcard ("Cy Smith")
         ("100%", ("FULL_NAME",), ["B"]),
         ("o%s", ("FULL_NAME",), []),  # so is "%"
         ("O'BRIEN", ("FULL_NAME",), ["A"]),
-        ("", data_access.SEARCH_COLUMNS, ["A", "B", "C", "D"]),
+        ("", gold_queries.SEARCH_COLUMNS, ["A", "B", "C", "D"]),
     ],
 )
 def test_search_matches_literal_text_in_any_case(tiny_profile, text, columns, expected):
-    rows = data_access.customer_search_query(tiny_profile, text, columns, limit=200).to_pandas()
+    rows = gold_queries.customer_search_query(tiny_profile, text, columns, limit=200).to_pandas()
     assert list(rows["CUSTOMER_ID"]) == expected
     assert set(rows["MATCHES"]) <= {len(expected)}
 
 
 def test_search_counts_every_match_but_returns_the_first_by_id(tiny_profile):
-    rows = data_access.customer_search_query(tiny_profile, "example.com", ("EMAIL",), limit=2).to_pandas()
+    rows = gold_queries.customer_search_query(tiny_profile, "example.com", ("EMAIL",), limit=2).to_pandas()
     assert list(rows["CUSTOMER_ID"]) == ["A", "C"]
     assert list(rows["MATCHES"]) == [3, 3]
 
 
 def test_customer_lists_are_ordered_limited_and_narrow(tiny_profile):
-    by_value = data_access.customer_list_query(
-        tiny_profile, data_access.CustomerFilter(), ("CUSTOMER_ID", "LIFETIME_VALUE"), data_access.BY_LIFETIME_VALUE, 3
+    by_value = gold_queries.customer_list_query(
+        tiny_profile, gold_queries.CustomerFilter(), ("CUSTOMER_ID", "LIFETIME_VALUE"), gold_queries.BY_LIFETIME_VALUE, 3
     ).to_pandas()
     assert list(by_value.columns) == ["CUSTOMER_ID", "LIFETIME_VALUE"]
     assert list(by_value["CUSTOMER_ID"]) == ["D", "A", "C"]
-    by_risk = data_access.customer_list_query(
-        tiny_profile, data_access.CustomerFilter(segments=["Declining"]),
-        ("CUSTOMER_ID", "CHURN_RISK_SCORE", "LIFETIME_VALUE"), data_access.BY_CHURN_RISK, None,
+    by_risk = gold_queries.customer_list_query(
+        tiny_profile, gold_queries.CustomerFilter(segments=["Declining"]),
+        ("CUSTOMER_ID", "CHURN_RISK_SCORE", "LIFETIME_VALUE"), gold_queries.BY_CHURN_RISK, None,
     ).to_pandas()
     assert list(by_risk["CUSTOMER_ID"]) == ["D", "A", "B"]  # not scored last
