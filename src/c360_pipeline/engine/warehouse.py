@@ -150,7 +150,8 @@ class Warehouse:
         self._ensure_schema(layer)
         name = self.name(layer, table)
         if mode == "append":
-            staged = frame.cache_result()
+            # counted and inserted from one materialised result (a result cached already is used as it is)
+            staged = frame if frame.is_cached else frame.cache_result()
             rows = staged.count()
             if self._creates(layer, table, mode):
                 self._create_masked(layer, table, staged.schema)
