@@ -1,5 +1,5 @@
 """Where the gold tables come from: the active session in Streamlit in Snowflake, or short read-only sessions
-on the local DuckDB database, opened for a batch of reads and closed straight after so a `c360 run` can
+on the local database file, opened for a batch of reads and closed straight after so a `c360 run` can
 take the file; reads are keyed by the file's modification time. While a run writes, reads raise DatabaseBusy.
 """
 
@@ -58,7 +58,7 @@ class GoldSource:
 
     Only opening the session differs. In Streamlit in Snowflake it is the active session, used for every
     read. Locally it is a read-only session on `<home>/<DATABASE>.db`, opened for one batch of reads and
-    closed straight after, so the app never holds the DuckDB file lock a `c360 run` needs; the reads are
+    closed straight after, so the app never holds the file lock a `c360 run` needs; the reads are
     cached by the file's modification time (`stamp`).
     """
 

@@ -1,6 +1,6 @@
 """Customer 360 app: Segment Explorer, Customer 360, AI Assistant and Campaign Simulator over the gold layer.
 
-Runs in Streamlit in Snowflake (the active session) and locally over the local DuckDB database
+Runs in Streamlit in Snowflake (the active session) and locally over the local database
 (`c360 app --home DIR`, which sets C360_HOME), read-only. Each tab is a module in `tabs/` with `render(data)`.
 """
 
