@@ -148,6 +148,32 @@ def test_an_aggregation_word_gives_way_to_the_longer_name_after_it():
     assert [m.metric for m in parsed("average monthly spend by segment").measures] == ["average_monthly_spend"]
 
 
+def test_an_amount_in_dollars_compares_with_each_transaction_and_lists_them(world, frames):
+    fact = frames["FCT_TRANSACTIONS"]
+    expected = sorted(fact[fact["TRANSACTION_AMOUNT"].astype(float) > 800]["TRANSACTION_ID"])
+    assert 0 < len(expected) < 100  # the whole list fits on one answer
+    answer = ask("show transactions over $800", world)
+    assert "TRANSACTION_ID" in answer.columns, answer.interpretation
+    assert sorted(row[answer.columns.index("TRANSACTION_ID")] for row in answer.rows) == expected
+
+
+def test_a_calendar_breakdown_with_a_customer_date_is_of_that_date(world, frames):
+    p = profile(frames)
+    opened = pd.to_datetime(p["ACCOUNT_OPEN_DATE"])
+    in_2024 = opened[opened.dt.year == 2024]
+    expected = {f"2024-Q{q}": n for q, n in in_2024.dt.quarter.value_counts().items()}
+    answer = ask("how many customers joined each quarter in 2024", world)
+    assert answer.columns == ["ACCOUNT_OPEN_QUARTER", "CUSTOMER_COUNT"] and dict(answer.rows) == expected
+
+
+def test_values_compared_between_are_rows_of_the_answer(world, frames):
+    p = profile(frames)
+    answer = ask("compare average lifetime value between Gold and Platinum customers", world)
+    kept = p[p["CARD_TYPE"].isin(["Gold", "Platinum"])]
+    assert {row[0]: plain(row[1]) for row in answer.rows} == {
+        k: plain(float(v)) for k, v in kept.groupby("CARD_TYPE")["LIFETIME_VALUE"].mean().items()}
+
+
 def test_a_share_of_every_row_by_a_dimension_is_each_group_s_part_of_the_total(world, frames):
     p, t = profile(frames), approved(frames)
     segments = ask("Percentage of customers in each segment", world)
@@ -201,6 +227,7 @@ def test_another_n_day_window_is_the_fact_over_that_rolling_period(world, frames
 
 
 @pytest.mark.parametrize("question, days", [
+    ("how many customers haven't used their card in the last 60 days", 60),
     ("how many customers haven't made a purchase in 60 days", 60),
     ("how many customers have not transacted in the last 30 days", 30),
     ("number of customers with no purchases in the past 45 days", 45),

@@ -14,9 +14,11 @@ from dataclasses import replace
 from c360_pipeline.semantic.columns import columns_in
 from c360_pipeline.semantic.query import (
     CATEGORIES,
+    DATE_GRAINS,
     DATES,
     DEFAULT_AGGREGATION,
     FACT,
+    FACT_GRAINS,
     LIST_COLUMNS,
     LIST_LIMIT,
     OPS_TEXT,
@@ -37,14 +39,33 @@ class Assembly:
     """The last stage: the draft becomes a StructuredQuery, validated."""
 
     # assembling the query ---------------------------------------------------------------------
+    def _periods_on_the_named_date(self) -> None:
+        """ "customers who opened accounts each month this year": with a customer date named for the period, a
+        calendar breakdown (month, quarter, year) is of that date too, not of the transactions' date."""
+        draft = self.draft
+        named = draft.time_field if draft.time_field is not None and draft.time_field.table == PROFILE else next(
+            (c for c in draft.columns if c.table == PROFILE and c.kind == "time_dimension"), None)
+        if named is None:
+            return
+        grains = {name: grain for grain, name in FACT_GRAINS.items() if grain in DATE_GRAINS} | {"quarter": "quarter"}
+        calendar = [g for g in draft.group_by if g.table == DATES and g.name in grains]
+        for group in calendar:
+            draft.group_by.remove(group)
+            self._group_by_date(named, grains[group.name])
+        if calendar and named in draft.columns:
+            draft.columns.remove(named)  # "accounts opened per year": the date is what is grouped
+
     def _assemble(self) -> StructuredQuery:
         draft = self.draft
         self._place_inactivity()
         self._share_measure()
         self._single_figure_scope()
+        self._periods_on_the_named_date()
         measures = list(dict.fromkeys(draft.measures))
         fact_values = [c for c in draft.conditions if c.table in (FACT, CATEGORIES)]
-        customer_list = draft.entity == PROFILE and not draft.count_intent
+        # rows listed: customers, or transactions when a list is asked for ("show transactions over $5,000")
+        customer_list = not draft.count_intent and (
+            draft.entity == PROFILE or (draft.entity == FACT and draft.list_intent and not draft.measures))
         # comparisons on per-customer transaction counts: profile lifetime count, or the period's count per customer
         comparisons = list(draft.comparisons)
         for index, (target, op, values, item) in enumerate(comparisons):

@@ -46,6 +46,13 @@ class Comparisons:
                     self._add_comparison(("fact", PROFILE, "age"), ">=" if items[i + 1].token.plus else "=", (number,), item, spans=(i, i + 1))
                     i += 2
                     continue
+                phrase, op, postfix = self._comparator_at(i + 1)
+                number = self._number_at(i + 1 + len(phrase)) if phrase and not postfix else None
+                if number is not None:  # "aged over 65", "aged under 30"
+                    end = i + 1 + len(phrase) + 1
+                    self._add_comparison(("fact", PROFILE, "age"), op, (number,), item, spans=tuple(range(i, end)))
+                    i = end
+                    continue
             if item.kind == "word" and item.norm == "between":
                 bounds = self._range_at(i + 1)
                 if bounds:
@@ -125,6 +132,13 @@ class Comparisons:
             before = self._previous(min(spans), back_skip, limit=4)
             if before is not None:
                 target = self._comparison_target(before)
+        money = any(self.items[k].kind == "number" and self.items[k].text.lstrip().startswith("$") for k in spans)
+        if self._word(end) in ("dollar", "usd"):
+            money, spans = True, (*spans, end)  # "5,000 dollars"
+        if money and target == ("transactions_per_customer",) and not self._customers_mentioned():
+            # "transactions over $5,000": an amount compares with each transaction's amount, not a count of them
+            target = ("fact", FACT, "transaction_amount")
+            self.draft.entity = self.draft.entity or FACT  # the transactions named are the rows
         if direction is not None and (target is None or target[0] == "measure" or
                                       (target[0] == "fact" and target[2] not in CHANGE_FACTS)):
             if target is not None and target[0] == "measure" and target[1] in self.draft.measures:

@@ -240,7 +240,13 @@ class Constructs:
                     spans.append(k)
                     continue
                 if candidate.kind == "word" and candidate.norm in ("a", "an", "any", "the", "in", "for", "within", "over",
-                                                                    "made", "make", "been", "single", "last", "past"):
+                                                                    "made", "make", "been", "single", "last", "past",
+                                                                    "their", "his", "her", "its"):
+                    spans.append(k)
+                    continue
+                if active and candidate.kind == "sense" and candidate.has("dimension") and not (
+                        candidate.has("value") or candidate.has("metric") or candidate.has("fact")):
+                    # "haven't used their card in 30 days": what the activity was done with
                     spans.append(k)
                     continue
                 break

@@ -316,7 +316,9 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     plans = [plan_metric(m.label, m.expr) for m in query.measures] if query.kind == "aggregate" else []
     leaves = [leaf for plan in plans for leaf in plan.leaves]
     predicates = [_row_predicate(c) for c in by_table.get(FACT, [])]
-    if query.time_range is not None:
+    # a period on a customer date (account opened in 2024) filters the customers joined, not the transactions
+    profile_period = query.time_range is not None and query.time_range.table == PROFILE
+    if query.time_range is not None and not profile_period:
         predicates.insert(0, _time_predicate(query.time_range))
     if CATEGORIES in by_table:
         # 50 categories: resolve the filter to category keys and keep it an integer IN list on the fact
@@ -340,7 +342,7 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     date_fields = [g for g in query.group_by if g.table == DATES]
     category_fields = [g for g in query.group_by if g.table == CATEGORIES]
     profile_fields = [f for f in (*query.group_by, *query.columns) if f.table == PROFILE]
-    join_profile = not customer_grain and (PROFILE in by_table or bool(profile_fields))
+    join_profile = not customer_grain and (PROFILE in by_table or bool(profile_fields) or profile_period)
     if query.kind == "aggregate":
         needed = {k for g in query.group_by if g.table == FACT for k in columns_in(g.expr)}
         for leaf in leaves:
@@ -354,6 +356,8 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
         profile = read(PROFILE)
         for condition in by_table.get(PROFILE, []):
             profile = profile.filter(_row_predicate(condition))
+        if profile_period:
+            profile = profile.filter(_time_predicate(query.time_range))
         profile = profile.select(F.col("CUSTOMER_ID"), *[to_column(f.expr).alias(f.label) for f in profile_fields])
         facts = facts.join(profile, "CUSTOMER_ID")
     if query.kind == "list":
@@ -395,6 +399,8 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
         profile = read(PROFILE)
         for condition in by_table.get(PROFILE, []):
             profile = profile.filter(_row_predicate(condition))
+        if profile_period:
+            profile = profile.filter(_time_predicate(query.time_range))
         first = first.join(profile.select(F.col("CUSTOMER_ID"), *[to_column(g.expr).alias(g.label) for g in query.group_by
                                                                     if g.table == PROFILE and g.name != "customer_id"]),
                            "CUSTOMER_ID")

@@ -77,7 +77,15 @@ class Roles:
     def _contrasted(self, indices: list[int]) -> bool:
         """Whether values of one dimension are set against each other ("X versus Y", "X compared with Y")."""
         between = self.items[min(indices) + 1:max(indices)]
-        return any(item.kind == "word" and item.norm in CONTRAST_WORDS for item in between)
+        if any(item.kind == "word" and item.norm in CONTRAST_WORDS for item in between):
+            return True
+        # "between Gold and Platinum customers": the values a comparison is drawn between
+        before = self._previous(min(indices), {"the", "a", "an"}, limit=2)
+        if before is not None and self.items[before].kind == "word" and self.items[before].norm == "between" \
+                and not self.items[before].used:
+            self.items[before].used = True
+            return True
+        return False
 
     def _negated(self, index: int) -> bool:
         for k in range(max(0, index - 3), index):

@@ -40,7 +40,7 @@ STOPWORDS = {
     "only", "just", "very", "really", "quite", "whom", "whose", "same", "different", "various", "other",
     "differ", "differs", "vary", "varies", "live", "lives", "living", "located", "reside", "resides", "resident",
     "during", "since", "date", "period", "timeframe", "window", "year", "month", "week", "day", "quarter",
-    "both", "either",
+    "both", "either", "come", "comes", "came", "coming",
 }
 # Words the grammar gives a role (sorting, grouping, comparing, aggregating, periods): they are skipped when
 # looking ahead, but a question is refused when one of them is left without its role.
