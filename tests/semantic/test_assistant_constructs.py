@@ -174,6 +174,13 @@ def test_values_compared_between_are_rows_of_the_answer(world, frames):
         k: plain(float(v)) for k, v in kept.groupby("CARD_TYPE")["LIFETIME_VALUE"].mean().items()}
 
 
+def test_a_figure_per_customer_is_limited_like_a_list_of_customers():
+    from c360_pipeline.semantic.query import LIST_LIMIT
+
+    assert parsed("who are our biggest spenders").limit == LIST_LIMIT
+    assert parsed("top 5 spenders last month").limit == 5
+
+
 def test_a_share_of_every_row_by_a_dimension_is_each_group_s_part_of_the_total(world, frames):
     p, t = profile(frames), approved(frames)
     segments = ask("Percentage of customers in each segment", world)

@@ -294,6 +294,8 @@ class Assembly:
                 else:
                     order = [OrderBy(measures[0].label, True)]
             order = order + [OrderBy(g.label, False) for g in group_by if g.label not in {o.label for o in order}]
+            if limit is None and draft.group_customers:
+                limit = LIST_LIMIT  # a figure per customer is a list of customers: its first rows, like any list
         query = StructuredQuery(
             kind=kind,
             base_table=base,
