@@ -181,6 +181,18 @@ def test_a_figure_per_customer_is_limited_like_a_list_of_customers():
     assert parsed("top 5 spenders last month").limit == 5
 
 
+def test_a_count_of_some_rows_after_for_is_the_rows_another_figure_is_about(world, frames):
+    fact = frames["FCT_TRANSACTIONS"]
+    declined = fact[fact["STATUS"] == "declined"]["TRANSACTION_AMOUNT"].astype(float)
+    answer = ask("What is the avg transaction amount for declined transactions?", world)
+    assert figure(answer) == plain(float(declined.mean()))
+
+
+def test_an_amount_with_a_magnitude_or_separator_is_never_a_year():
+    assert parsed("show transactions over 2k last month").time_range.start == date(2025, 5, 1)
+    assert parsed("show transactions over $2,000 in 2024").time_range.start == date(2024, 1, 1)
+
+
 def test_a_share_of_every_row_by_a_dimension_is_each_group_s_part_of_the_total(world, frames):
     p, t = profile(frames), approved(frames)
     segments = ask("Percentage of customers in each segment", world)

@@ -128,14 +128,18 @@ class Comparisons:
         after = self._next(end - 1, {"in", "of", "the", "a", "an", "dollar", "usd", "total", "worth"}, limit=2)
         if after is not None:
             target = self._comparison_target(after)
+        named_before = False
         if target is None:
             before = self._previous(min(spans), back_skip, limit=4)
             if before is not None:
                 target = self._comparison_target(before)
+                named_before = target is not None
         money = any(self.items[k].kind == "number" and self.items[k].text.lstrip().startswith("$") for k in spans)
         if self._word(end) in ("dollar", "usd"):
             money, spans = True, (*spans, end)  # "5,000 dollars"
-        if money and target == ("transactions_per_customer",) and not self._customers_mentioned():
+        # "transactions over $5,000", "transactions above 2k": the transactions' amount ("more than 50 transactions"
+        # puts the count after the number, and "customers with transactions over ..." is per customer)
+        if (money or named_before) and target == ("transactions_per_customer",) and not self._customers_mentioned():
             # "transactions over $5,000": an amount compares with each transaction's amount, not a count of them
             target = ("fact", FACT, "transaction_amount")
             self.draft.entity = self.draft.entity or FACT  # the transactions named are the rows

@@ -25,7 +25,16 @@ from sqlglot import exp
 from c360_pipeline.semantic.assemble import _condition_title
 from c360_pipeline.semantic.columns import columns_in
 from c360_pipeline.semantic.model import DIALECT, parse_expression
-from c360_pipeline.semantic.query import CATEGORIES, FACT, PROFILE, Condition, Measure, _canonical, condition_sql
+from c360_pipeline.semantic.query import (
+    CATEGORIES,
+    FACT,
+    PROFILE,
+    Condition,
+    Measure,
+    _canonical,
+    condition_sql,
+    counted_rows,
+)
 from c360_pipeline.semantic.timeranges import TimeSpec
 from c360_pipeline.semantic.vocabulary import singular
 from c360_pipeline.semantic.words import ENTITY_WORDS, TRANSACT_VERBS
@@ -79,10 +88,10 @@ class Constructs:
                         rows = (j, FACT, "spend")
                     elif entity:
                         rows = (j, entity.table, "count")
-                    elif metric and _counted_rows(self.catalog.metrics[(metric.table, metric.name)].expr) is not None:
+                    elif metric and counted_rows(self.catalog.metrics[(metric.table, metric.name)].expr) is not None:
                         # "share of declined transactions", "share of retention targets": a count metric's rows
                         rows = (j, metric.table, "count")
-                        condition = _counted_rows(self.catalog.metrics[(metric.table, metric.name)].expr)
+                        condition = counted_rows(self.catalog.metrics[(metric.table, metric.name)].expr)
                         if condition:
                             self.share_conditions.append(Condition(metric.table, "filter", filter_name=metric.name,
                                                                    filter_expr=condition, title=metric.name.replace("_", " ")))
@@ -299,16 +308,6 @@ def inactivity_condition(days: int) -> Condition:
     tree = exp.or_(exp.GTE(this=column, expression=exp.Literal.number(days)), exp.Is(this=column.copy(), expression=exp.Null()))
     return Condition(PROFILE, "filter", filter_name=f"no_transaction_in_{days}_days", filter_expr=tree.sql(dialect=DIALECT),
                      title=f"no transaction in the last {days} days")
-
-
-def _counted_rows(expression: str) -> str | None:
-    """The row condition of a count metric (COUNT_IF(cond) → cond, COUNT(col) → ''); None for other metrics."""
-    tree = parse_expression(expression)
-    if isinstance(tree, exp.CountIf):
-        return tree.this.sql(dialect=DIALECT)
-    if isinstance(tree, exp.Count) and not isinstance(tree.this, exp.Distinct):
-        return ""
-    return None
 
 
 def _names_activity(item) -> bool:

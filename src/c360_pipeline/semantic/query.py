@@ -336,3 +336,13 @@ def condition_sql(condition: "Condition", alias: str | None = None) -> exp.Expre
         return exp.Between(this=column, low=values[0], high=values[1])
     operator = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ, "!=": exp.NEQ}[condition.op]
     return operator(this=column, expression=values[0])
+
+
+def counted_rows(expression: str) -> str | None:
+    """The row condition of a count metric (COUNT_IF(cond) → cond, COUNT(col) → ''); None for other metrics."""
+    tree = parse_expression(expression)
+    if isinstance(tree, exp.CountIf):
+        return tree.this.sql(dialect=DIALECT)
+    if isinstance(tree, exp.Count) and not isinstance(tree.this, exp.Distinct):
+        return ""
+    return None

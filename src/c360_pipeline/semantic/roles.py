@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import difflib
 
-from c360_pipeline.semantic.query import FACT, PROFILE, Condition, _title
+from sqlglot import exp
+
+from c360_pipeline.semantic.model import parse_expression
+from c360_pipeline.semantic.query import FACT, PROFILE, Condition, _title, counted_rows
 from c360_pipeline.semantic.vocabulary import normalize_phrase
 from c360_pipeline.semantic.words import ENTITY_WORDS, FILLERS, LIST_WORDS, NEGATIONS, TRANSACT_VERBS
 
@@ -99,6 +102,30 @@ class Roles:
                 return True
         return False
 
+    def _scopes_another_figure(self, index: int, metric) -> bool:
+        """ "the average amount for declined transactions": a count of some rows, named after "for" / "of" / "among"
+        another figure, is the rows that figure is about. It becomes their condition (STATUS = 'declined')."""
+        before = self._previous(index, {"the", "all", "a", "an", "our"}, limit=2)
+        if before is None or self._word(before) not in ("for", "of", "among", "on", "across") or not self.draft.measures:
+            return False
+        rows = counted_rows(self.catalog.metrics[(metric.table, metric.name)].expr)
+        condition = self._value_condition(metric.table, rows) if rows else None
+        if condition is None:
+            return False
+        self.draft.conditions.append(condition)
+        self.items[index].used = self.items[before].used = True
+        return True
+
+    def _value_condition(self, table: str, sql: str) -> Condition | None:
+        """`<column> = '<value>'` as the condition "<field> is <value>" on the table's field over that column."""
+        tree = parse_expression(sql)
+        if not (isinstance(tree, exp.EQ) and isinstance(tree.this, exp.Column) and isinstance(tree.expression, exp.Literal)
+                and tree.expression.is_string):
+            return None
+        column, value = tree.this.name.upper(), tree.expression.this
+        ref = next((f for (t, _), f in self.catalog.fields.items() if t == table and f.expr.upper() == column), None)
+        return None if ref is None else Condition(table, "in", (value,), ref, title=f"{ref.title} is {value}")
+
     def _names_its_rows(self, word: str, table: str) -> bool:
         """Whether `word` (the last of a value's phrase) names the rows of the value's table: customers, transactions."""
         if table == PROFILE and word in ENTITY_WORDS:
@@ -125,6 +152,8 @@ class Roles:
                     # "customers ... transactions": the transactions are the measured rows
                     item.used = True
                     continue
+            if metric and self._scopes_another_figure(i, metric):
+                continue
             if metric:
                 self._measure_item(item)
                 continue

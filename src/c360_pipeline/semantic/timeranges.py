@@ -149,7 +149,9 @@ class TimeMatch:
 
 
 def _is_year(token: Token) -> bool:
-    return token.kind == "number" and isinstance(token.value, int) and 1990 <= token.value <= 2099 and not token.percent
+    """A year is written as four digits: "2k", "2,000" and "$2000" are amounts."""
+    return (token.kind == "number" and isinstance(token.value, int) and 1990 <= token.value <= 2099 and not token.percent
+            and token.raw.isdigit())
 
 
 def _point(tokens: list[Token], i: int) -> tuple[int, TimeSpec] | None:
