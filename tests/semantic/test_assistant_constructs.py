@@ -193,6 +193,12 @@ def test_an_amount_with_a_magnitude_or_separator_is_never_a_year():
     assert parsed("show transactions over $2,000 in 2024").time_range.start == date(2024, 1, 1)
 
 
+@pytest.mark.parametrize("question", ["number of customers with no transactions", "how many customers never made a purchase"])
+def test_customers_with_no_transaction_at_all_have_no_last_transaction(world, frames, question):
+    p = profile(frames)
+    assert figure(ask(question, world)) == plain(int(p["DAYS_SINCE_LAST_TRANSACTION"].isna().sum()))
+
+
 def test_a_share_of_every_row_by_a_dimension_is_each_group_s_part_of_the_total(world, frames):
     p, t = profile(frames), approved(frames)
     segments = ask("Percentage of customers in each segment", world)

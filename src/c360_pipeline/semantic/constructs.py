@@ -259,6 +259,14 @@ class Constructs:
                     spans.append(k)
                     continue
                 break
+            if window is None and active and negation and not any(it.kind == "time" for it in items):
+                # "customers with no transactions", "never purchased": no approved transaction at all
+                for k in spans:
+                    items[k].used = True
+                self.inactivity_conditions.append((i, never_transacted()))
+                self.draft.entity = self.draft.entity or PROFILE
+                self.draft.notes.append("Read as no approved transaction at all.")
+                continue
             if window is None or not active:
                 continue
             spec, window_spans = window
@@ -308,6 +316,13 @@ def inactivity_condition(days: int) -> Condition:
     tree = exp.or_(exp.GTE(this=column, expression=exp.Literal.number(days)), exp.Is(this=column.copy(), expression=exp.Null()))
     return Condition(PROFILE, "filter", filter_name=f"no_transaction_in_{days}_days", filter_expr=tree.sql(dialect=DIALECT),
                      title=f"no transaction in the last {days} days")
+
+
+def never_transacted() -> Condition:
+    """No approved transaction at all: there is no last one."""
+    column = parse_expression(INACTIVITY_FACT.upper())
+    return Condition(PROFILE, "filter", filter_name="no_transaction", title="no transaction at all",
+                     filter_expr=exp.Is(this=column, expression=exp.Null()).sql(dialect=DIALECT))
 
 
 def _names_activity(item) -> bool:
