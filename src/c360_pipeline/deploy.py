@@ -188,7 +188,7 @@ def code_files(root: Path) -> list[tuple[Path, str]]:
     files = [
         (path, str(path.relative_to(root / "src")))
         for path in sorted((root / "src" / "c360_pipeline").rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".yaml", ".yml", ".json"}
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".yaml", ".yml", ".json", ".md"}
     ]
     files += [(path, path.name) for path in sorted((root / "procedures").glob("*.py"))]
     return files
