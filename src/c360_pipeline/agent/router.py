@@ -1,0 +1,94 @@
+"""The router: which tool answers a question, decided by what each tool recognises in it.
+
+Features, not phrase lists:
+
+* the question is cut into clauses at sentence ends and at "and"/"also" followed by a new question
+  ("…, and what …", "… and how …");
+* the data tool recognises a clause when the offline engine maps the whole clause onto the semantic model
+  (it refuses any word it cannot place, so a clause about fees or disputes is not "understood");
+* the search tool recognises a clause when most of its content words occur in the chunks search returns for
+  it (`coverage`), i.e. the documents talk about what the clause asks.
+
+A question the engine understands whole goes to the analyst. Otherwise the clauses the engine understands go
+to the analyst and the rest to search when search recognises them: both tools when there are both kinds of
+clause, one when there is one kind, and none (a refusal with suggestions) when neither tool recognises it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+from c360_pipeline.agent.words import content_words
+from c360_pipeline.search.request import SearchRequest
+from c360_pipeline.search.service import SearchService
+
+Tool = Literal["analyst", "search", "both", "none"]
+
+# Search recognises a clause when at least this share of its content words occur in its top results.
+MIN_COVERAGE = 0.5
+PREFIX = 5  # a word is found when a chunk word shares its first 5 letters (defined ~ definitions)
+COVERAGE_DEPTH = 3
+
+_QUESTION_START = r"(?:what|what's|how|which|who|whom|when|why|where|is|are|does|do|did|can|could|should|may|must|would|will|list|show|give)"
+_CLAUSE_BREAK = re.compile(rf"[?;]+\s*|\.\s+|,?\s+(?:and|also|plus)\s+(?={_QUESTION_START}\b)|,\s+(?={_QUESTION_START}\b)", re.I)
+
+
+def clauses(question: str) -> list[str]:
+    """The question's clauses: cut at ?, ; and sentence ends, and before "and/also <new question>"."""
+    parts = [p.strip(" ,.") for p in _CLAUSE_BREAK.split(question)]
+    return [p for p in parts if p]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which tool answers, the clauses each receives, and the features that decided it."""
+
+    tool: Tool
+    data_questions: tuple[str, ...] = ()
+    search_question: str | None = None
+    features: dict = field(default_factory=dict)
+
+
+class Router:
+    """`route(question)`: `understands(text)` is the data tool's test; `search` the documents' service."""
+
+    def __init__(self, understands: Callable[[str], bool], search: SearchService,
+                 min_coverage: float = MIN_COVERAGE):
+        self.understands = understands
+        self.search = search
+        self.min_coverage = min_coverage
+
+    def coverage(self, text: str) -> float:
+        """Share of the text's content words found in the chunks search returns for it."""
+        words = content_words(text)
+        if not words:
+            return 0.0
+        try:
+            hits = self.search.search(SearchRequest(text, ("heading", "chunk"), limit=COVERAGE_DEPTH)).results
+        except ValueError:
+            return 0.0
+        found = set(content_words(" ".join(f"{h.get('heading', '')} {h.get('chunk', '')}" for h in hits)))
+        prefixes = {w[:PREFIX] for w in found if len(w) >= PREFIX}
+        return sum(w in found or (len(w) >= PREFIX and w[:PREFIX] in prefixes) for w in words) / len(words)
+
+    def route(self, question: str) -> Route:
+        if self.understands(question):
+            return Route("analyst", (question,), None, {"whole_understood": True})
+        parts = clauses(question)
+        data = [p for p in parts if self.understands(p)]
+        rest = [p for p in parts if p not in data]
+        search_text = " ".join(rest)
+        coverage = self.coverage(search_text) if rest else 0.0
+        features = {"whole_understood": False, "clauses": parts, "data_clauses": data, "search_coverage": round(coverage, 3)}
+        recognised = bool(rest) and coverage >= self.min_coverage
+        if data and recognised:
+            # The search part often leaves its subject in the data part ("…High Risk, and what offer should they get"):
+            # search with the whole question.
+            return Route("both", tuple(data), question, features)
+        if data:
+            return Route("analyst", tuple(data), None, features)
+        if recognised:
+            return Route("search", (), question, features)
+        return Route("none", (), None, features)
