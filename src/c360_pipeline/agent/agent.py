@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from c360_pipeline.agent.router import Route, Router
+from c360_pipeline.agent.router import Forbidden, Route, Router
 from c360_pipeline.agent.words import content_words
 from c360_pipeline.search.request import SearchRequest
 from c360_pipeline.search.service import SearchService
 from c360_pipeline.semantic.assistant import Answer, ask, refusal
 from c360_pipeline.semantic.engine import QuestionNotUnderstood, data_as_of, parse_question
+
+# The engine's refusals of a request to change data or of typed SQL (semantic/grammar.py): no tool answers those.
+FORBIDDEN_REASONS = ("I only read data", "I answer questions in plain English and do not run SQL")
 
 CITED_RESULTS = 3
 SENTENCES = 3
@@ -106,7 +109,9 @@ def understands_with(as_of: date | None):
         try:
             parse_question(text, as_of_source)
             return True
-        except QuestionNotUnderstood:
+        except QuestionNotUnderstood as refused:
+            if refused.reason.startswith(FORBIDDEN_REASONS):
+                raise Forbidden(refused.reason) from None
             return False
 
     return understands
@@ -141,6 +146,7 @@ class RoutingAgent:
         if route.tool == "analyst" and len(route.data_questions) and route.features.get("clauses"):
             answer.unanswered = [c for c in route.features["clauses"] if c not in route.data_questions]
         if route.tool == "none":
-            answer.data.append(refusal(question, "neither the data model nor the documents recognise this question"))
+            reason = route.features.get("forbidden") or "neither the data model nor the documents recognise this question"
+            answer.data.append(refusal(question, reason))
         answer.seconds = time.perf_counter() - started
         return answer

@@ -35,6 +35,9 @@ _QUESTION_START = r"(?:what|what's|how|which|who|whom|when|why|where|is|are|does
 _CLAUSE_BREAK = re.compile(rf"[?;]+\s*|\.\s+|,?\s+(?:and|also|plus)\s+(?={_QUESTION_START}\b)|,\s+(?={_QUESTION_START}\b)", re.I)
 
 
+_ASKS = re.compile(r"\s*(?:what|what's|how|which|who|when|why|where|is|are|does|do|did|can|could|should|may|must|would|will)\b", re.I)
+
+
 def clauses(question: str) -> list[str]:
     """The question's clauses: cut at ?, ; and sentence ends, and before "and/also <new question>"."""
     parts = [p.strip(" ,.") for p in _CLAUSE_BREAK.split(question)]
@@ -51,8 +54,17 @@ class Route:
     features: dict = field(default_factory=dict)
 
 
+class Forbidden(Exception):
+    """The question asks to change data or to run typed SQL: no tool answers it (the reason says why)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Router:
-    """`route(question)`: `understands(text)` is the data tool's test; `search` the documents' service."""
+    """`route(question)`: `understands(text)` is the data tool's test (it raises Forbidden for a request to change
+    data); `search` the documents' service."""
 
     def __init__(self, understands: Callable[[str], bool], search: SearchService,
                  min_coverage: float = MIN_COVERAGE):
@@ -74,10 +86,20 @@ class Router:
         return sum(w in found or (len(w) >= PREFIX and w[:PREFIX] in prefixes) for w in words) / len(words)
 
     def route(self, question: str) -> Route:
-        if self.understands(question):
+        try:
+            return self._route(question, self.understands)
+        except Forbidden as forbidden:
+            # A command to change data is refused; a question about such a change ("how do upgrades work?",
+            # "what happens when an account is closed?") is a question for the documents, which only read.
+            if not _ASKS.match(question):
+                return Route("none", (), None, {"forbidden": forbidden.reason})
+            return self._route(question, lambda text: False)
+
+    def _route(self, question: str, understands: Callable[[str], bool]) -> Route:
+        if understands(question):
             return Route("analyst", (question,), None, {"whole_understood": True})
         parts = clauses(question)
-        data = [p for p in parts if self.understands(p)]
+        data = [p for p in parts if understands(p)]
         rest = [p for p in parts if p not in data]
         search_text = " ".join(rest)
         coverage = self.coverage(search_text) if rest else 0.0
