@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from c360_pipeline.agent.agent import understands_with
+from c360_pipeline.agent.agent import data_vocabulary, understands_with
 from c360_pipeline.agent.router import Router
 from c360_pipeline.search.local import LocalSearch
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true")
     args = parser.parse_args(argv)
     questions = yaml.safe_load(args.labelled.read_text())["questions"]
-    router = Router(understands_with(None), LocalSearch.from_corpus())
+    router = Router(understands_with(None), LocalSearch.from_corpus(), vocabulary=data_vocabulary())
     outcomes = []
     started = time.perf_counter()
     for item in questions:

@@ -11,9 +11,9 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
-from c360_pipeline.agent.router import Forbidden, Route, Router
+from c360_pipeline.agent.router import DataVocabulary, Forbidden, Route, Router
 from c360_pipeline.agent.words import content_words
 from c360_pipeline.search.request import SearchRequest
 from c360_pipeline.search.service import SearchService
@@ -117,6 +117,25 @@ def understands_with(as_of: date | None):
     return understands
 
 
+def data_vocabulary() -> DataVocabulary:
+    """The data tool's vocabulary: the semantic model's phrases (names, synonyms, sample values) and the engine's
+    grammar words as the engine normalises them; figure words are its aggregates, groupings and superlatives."""
+    from c360_pipeline.semantic import words as grammar
+    from c360_pipeline.semantic.engine import catalog_for
+    from c360_pipeline.semantic.query import AGGREGATION_TITLES
+    from c360_pipeline.semantic.vocabulary import singular
+
+    known: set[str] = {word for phrase in catalog_for()[1].phrases for word in phrase}
+    for name in dir(grammar):
+        value = getattr(grammar, name)
+        if name.isupper() and isinstance(value, (set, frozenset, dict)):
+            for key in value:
+                known.update(key if isinstance(key, tuple) else (key,))
+    figures = {*AGGREGATION_TITLES.values(), "count", "number", "many", "percentage", "percent", "share", "sum",
+               *grammar.GROUP_WORDS, *grammar.SUPERLATIVES, "top", "bottom"}
+    return DataVocabulary(frozenset(known), frozenset(w for f in figures for w in f.split()), singular)
+
+
 class RoutingAgent:
     """The agent behind the AI Assistant and `c360 ask`: route, then answer with each chosen tool."""
 
@@ -126,7 +145,7 @@ class RoutingAgent:
         self.search = search
         self.use_cortex = use_cortex
         self.as_of = as_of
-        self.router = Router(understands_with(as_of), search)
+        self.router = Router(understands_with(as_of), search, vocabulary=data_vocabulary())
 
     def run(self, question: str) -> AgentAnswer:
         started = time.perf_counter()

@@ -6,8 +6,12 @@ Features, not phrase lists:
   ("…, and what …", "… and how …");
 * the data tool recognises a clause when the offline engine maps the whole clause onto the semantic model
   (it refuses any word it cannot place, so a clause about fees or disputes is not "understood");
-* the search tool recognises a clause when most of its content words occur in the chunks search returns for
-  it (`coverage`), i.e. the documents talk about what the clause asks.
+* the search tool recognises a clause when at least half of its content words occur in the chunks search
+  returns for it (`coverage`): the documents talk about what the clause asks. A clause shaped as a request for
+  figures (an aggregate or grouping word of the engine's grammar: average, total, how many, by, top, …) must
+  have its words outside the data vocabulary found there instead: "average salary by segment" is a data
+  question with an unknown word ("salary", in no document), so the data tool's refusal answers, with
+  suggestions, while "how is the churn risk score calculated" is a question for the documents.
 
 A question the engine understands whole goes to the analyst. Otherwise the clauses the engine understands go
 to the analyst and the rest to search when search recognises them: both tools when there are both kinds of
@@ -54,6 +58,21 @@ class Route:
     features: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DataVocabulary:
+    """The data tool's words: the semantic model's and the grammar's (`words`), and those that ask for figures."""
+
+    words: frozenset[str]
+    figure_words: frozenset[str]
+    normalise: Callable[[str], str] = lambda word: word
+
+    def knows(self, word: str) -> bool:
+        return word in self.words or self.normalise(word) in self.words
+
+    def asks_for_figures(self, text: str) -> bool:
+        return any(w in self.figure_words for w in re.findall(r"[a-z]+", text.lower()))
+
+
 class Forbidden(Exception):
     """The question asks to change data or to run typed SQL: no tool answers it (the reason says why)."""
 
@@ -67,16 +86,21 @@ class Router:
     data); `search` the documents' service."""
 
     def __init__(self, understands: Callable[[str], bool], search: SearchService,
-                 min_coverage: float = MIN_COVERAGE):
+                 min_coverage: float = MIN_COVERAGE, vocabulary: "DataVocabulary | None" = None):
         self.understands = understands
         self.search = search
         self.min_coverage = min_coverage
+        self.vocabulary = vocabulary or DataVocabulary(frozenset(), frozenset())
 
     def coverage(self, text: str) -> float:
-        """Share of the text's content words found in the chunks search returns for it."""
+        """Share of the text's content words found in what search returns for it; of its words outside the data
+        vocabulary when the text asks for figures."""
         words = content_words(text)
         if not words:
             return 0.0
+        raw = content_words(text, stemmed=False)
+        if self.vocabulary.asks_for_figures(text):
+            words = [w for w, r in zip(words, raw) if not self.vocabulary.knows(r)] or words
         try:
             hits = self.search.search(SearchRequest(text, ("heading", "chunk"), limit=COVERAGE_DEPTH)).results
         except ValueError:

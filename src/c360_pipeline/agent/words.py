@@ -22,7 +22,8 @@ def stem(word: str) -> str:
     return word
 
 
-def content_words(text: str) -> list[str]:
-    """Lower-case stems of the text's words that are not stop words (identifiers split at underscores)."""
+def content_words(text: str, stemmed: bool = True) -> list[str]:
+    """Lower-case stems (or the words, `stemmed=False`) of the text's words that are not stop words
+    (identifiers split at underscores)."""
     words = re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))
-    return [stem(w) for w in words if w not in STOP_WORDS and len(w) > 1]
+    return [stem(w) if stemmed else w for w in words if w not in STOP_WORDS and len(w) > 1]

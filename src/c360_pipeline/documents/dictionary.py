@@ -29,7 +29,8 @@ def _columns_by_table() -> dict[str, list[tuple[str, str]]]:
 
 def table_section(contract: TableContract, columns: list[tuple[str, str]]) -> str:
     """The Markdown section of one table."""
-    lines = [f"## {contract.qualified}", "", f"{contract.qualified} has {contract.grain}."]
+    lines = [f"## {contract.qualified}", "", f"Table {contract.qualified} ({contract.table.replace('_', ' ').lower()}). "
+             f"Grain: {contract.grain}."]
     if contract.primary_key:
         lines.append(f"Key: {', '.join(contract.primary_key)} identifies one row.")
     if contract.not_null:

@@ -161,13 +161,20 @@ def build_task_dag(cfg: "PipelineConfig", schedule: str = DEFAULT_SCHEDULE, time
         # A failed step must not be hidden by a second run starting on top of it.
         allow_overlapping_execution=False,
     )
+    from c360_pipeline.cost.guardrails import step_query_tag
+
+    def tagged(step: Step) -> dict:
+        # Each task's statements carry the step in QUERY_TAG, so the Cost tab attributes credits to steps.
+        return {"QUERY_TAG": step_query_tag(step.name, "task_graph")}
+
     with dag:
         tasks = {
-            step.name: DAGTask(step.task_name, call_statement(step, cfg), comment=step.description)
+            step.name: DAGTask(step.task_name, call_statement(step, cfg), comment=step.description,
+                               session_parameters=tagged(step))
             for step in STEPS
         }
         DAGTask(FINALIZER.task_name, call_statement(FINALIZER, cfg), comment=FINALIZER.description,
-                is_finalizer=True)
+                is_finalizer=True, session_parameters=tagged(FINALIZER))
     for step in STEPS:
         for dependency in step.depends_on:
             tasks[dependency] >> tasks[step.name]
