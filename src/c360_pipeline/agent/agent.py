@@ -17,7 +17,7 @@ from c360_pipeline.agent.router import DataVocabulary, Forbidden, Route, Router
 from c360_pipeline.agent.words import content_words
 from c360_pipeline.search.request import SearchRequest
 from c360_pipeline.search.service import SearchService
-from c360_pipeline.semantic.assistant import Answer, ask, refusal
+from c360_pipeline.semantic.assistant import Answer, ask
 from c360_pipeline.semantic.engine import QuestionNotUnderstood, data_as_of, parse_question
 
 # The engine's refusals of a request to change data or of typed SQL (semantic/grammar.py): no tool answers those.
@@ -51,6 +51,7 @@ class AgentAnswer:
     citations: list[Citation] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    search_source: str = ""  # which search answered (Cortex Search, or the local index and what it indexed)
 
     @property
     def tools(self) -> list[str]:
@@ -84,7 +85,9 @@ class AgentAnswer:
 
 
 def _sentences(text: str) -> list[str]:
+    """The chunk's sentences (its heading line dropped), as plain text: Markdown emphasis removed."""
     body = text.split("\n\n", 1)[-1] if "\n\n" in text else text
+    body = re.sub(r"\*\*|__|`", "", body)
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+", body.replace("\n", " ")) if s.strip()]
 
 
@@ -165,7 +168,8 @@ class RoutingAgent:
         if route.tool == "analyst" and len(route.data_questions) and route.features.get("clauses"):
             answer.unanswered = [c for c in route.features["clauses"] if c not in route.data_questions]
         if route.tool == "none":
-            reason = route.features.get("forbidden") or "neither the data model nor the documents recognise this question"
-            answer.data.append(refusal(question, reason))
+            # The data tool's own refusal: its reason (a word it cannot place, a request to change data) and the
+            # questions it can answer that are closest.
+            answer.data.append(ask(question, self.warehouse, as_of=self.as_of))
         answer.seconds = time.perf_counter() - started
         return answer

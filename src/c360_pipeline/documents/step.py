@@ -18,20 +18,21 @@ from c360_pipeline.config import PipelineConfig
 from c360_pipeline.documents.chunking import Chunk
 from c360_pipeline.documents.contract import DOCS_TABLE
 from c360_pipeline.documents.corpus import corpus_chunks
+from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.steps import StepResult
 
 DOCS_SCHEMA = StructType([
-    StructField("CHUNK_ID", StringType(), False),
-    StructField("DOC_SLUG", StringType(), False),
-    StructField("TITLE", StringType(), False),
-    StructField("DOC_TYPE", StringType(), False),
-    StructField("TOPIC", StringType(), False),
-    StructField("HEADING", StringType(), False),
-    StructField("CHUNK", StringType(), False),
+    StructField("CHUNK_ID", StringType(), True),
+    StructField("DOC_SLUG", StringType(), True),
+    StructField("TITLE", StringType(), True),
+    StructField("DOC_TYPE", StringType(), True),
+    StructField("TOPIC", StringType(), True),
+    StructField("HEADING", StringType(), True),
+    StructField("CHUNK", StringType(), True),
     StructField("SOURCE", StringType(), True),
-    StructField("POSITION", LongType(), False),
-    StructField("CONTENT_HASH", StringType(), False),
-    StructField("LOADED_AT", TimestampType(), False),
+    StructField("POSITION", LongType(), True),
+    StructField("CONTENT_HASH", StringType(), True),
+    StructField("LOADED_AT", TimestampType(), True),
 ])
 
 
@@ -48,8 +49,8 @@ def run_load_docs(session: Session, cfg: PipelineConfig) -> StepResult:
     """Write the corpus to GOLD.DOCS (replacing it) and report the documents and chunks loaded."""
     started = time.perf_counter()
     chunks = corpus_chunks()
-    frame = session.create_dataframe(docs_rows(chunks, datetime.now().replace(microsecond=0)), schema=DOCS_SCHEMA)
-    frame.write.save_as_table(cfg.table("GOLD", DOCS_TABLE), mode="overwrite")
+    rows = docs_rows(chunks, datetime.now().replace(microsecond=0))
+    Warehouse.of(session, cfg).write_pandas(rows, DOCS_SCHEMA, "GOLD", DOCS_TABLE, mode="overwrite")
     documents = len({c.doc_slug for c in chunks})
     return StepResult("load_docs", rows_in=len(chunks), rows_out=len(chunks), seconds=time.perf_counter() - started,
                       message=f"{len(chunks)} chunks of {documents} documents into {cfg.table('GOLD', DOCS_TABLE)}",
