@@ -46,7 +46,7 @@ def render(data: AppData) -> None:
         return
     if report.estimated:
         st.info(f"ESTIMATED credits — the local engine has no bill. {plain(report.basis)}; the budget is "
-                f"{report.limit:g} credits a month (C360.OPS.C360_BUDGET on Snowflake).", icon="🧮")
+                f"{report.limit:g} credits a month (C360.OPS.C360_BUDGET on Snowflake).")
     else:
         st.caption(plain(report.basis))
     label = "Estimated credits" if report.estimated else "Credits"
@@ -63,21 +63,21 @@ def render(data: AppData) -> None:
     if len(report.daily):
         daily = report.daily
         pace = report.limit / 30.0
-        traces = [go.Bar(x=daily["DAY"].astype(str), y=daily["CREDITS"], name=label),
-                  go.Scatter(x=daily["DAY"].astype(str), y=[pace] * len(daily), mode="lines",
+        days = [f"{d:%b} {d.day}" for d in daily["DAY"]]  # categories, not a time axis with hours
+        traces = [go.Bar(x=days, y=daily["CREDITS"], name=label),
+                  go.Scatter(x=days, y=[pace] * len(daily), mode="lines",
                              name="budget pace (limit / 30 days)")]
         chart(st, f"{label} by day", figure(traces, "Day", "Credits"), key="cost_by_day")
     else:
         st.caption("No credits recorded yet.")
 
-    st.markdown(f"**{label} by pipeline step**")
     if len(report.by_step):
         steps = report.by_step
         chart(st, f"{label} by step", figure([go.Bar(x=steps["STEP"], y=steps["CREDITS"], name=label)], "Step", "Credits"),
               key="cost_by_step")
         st.dataframe(steps, hide_index=True, use_container_width=True, key="cost_steps_table")
     else:
-        st.caption("No step has run yet.")
+        st.caption("No pipeline step has run yet.")
 
     spikes = report.spikes(cfg)
     st.markdown("**Credit spikes** (a day above "

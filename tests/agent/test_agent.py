@@ -140,3 +140,9 @@ def test_deploy_loads_the_documents_then_creates_the_search_service_and_the_agen
     assert phase[3].detail == "GRANT USAGE ON CORTEX SEARCH SERVICE C360.GOLD.DOCS_SEARCH TO ROLE C360_ANALYST"
     assert max(i for i, k in enumerate(kinds) if k == "procedure") < kinds.index("docs") < kinds.index("task_graph")
     assert "C360.OPS.LOAD_DOCS_SP" in plan.objects("procedure")
+
+
+def test_a_mixed_question_searches_with_the_data_part_s_subject(router):
+    route = router.route("How many customers are High Risk, and what offer should they get?")
+    assert route.tool == "both" and route.data_questions == ("How many customers are High Risk",)
+    assert route.search_question == "High Risk what offer should they get"

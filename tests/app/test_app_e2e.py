@@ -322,6 +322,7 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
     answer = next(e for e in find(browser, '[data-testid="stMarkdownContainer"]') if "From the documents" in e.text)
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", answer)
     shoot(browser, screenshots, "3b_ai_assistant_documents")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", main_tabs(browser)[0])
 
     # Campaign Simulator: results for the default audience, then an out-of-range incentive is refused.
     open_tab(browser, "Campaign Simulator")

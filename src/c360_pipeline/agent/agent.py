@@ -136,7 +136,8 @@ def data_vocabulary() -> DataVocabulary:
                 known.update(key if isinstance(key, tuple) else (key,))
     figures = {*AGGREGATION_TITLES.values(), "count", "number", "many", "percentage", "percent", "share", "sum",
                *grammar.GROUP_WORDS, *grammar.SUPERLATIVES, "top", "bottom"}
-    return DataVocabulary(frozenset(known), frozenset(w for f in figures for w in f.split()), singular)
+    return DataVocabulary(frozenset(known), frozenset(w for f in figures for w in f.split()), singular,
+                          frozenset(grammar.ENTITY_WORDS))
 
 
 class RoutingAgent:

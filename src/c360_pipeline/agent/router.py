@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
-from c360_pipeline.agent.words import content_words
+from c360_pipeline.agent.words import STOP_WORDS, content_words
 from c360_pipeline.search.request import SearchRequest
 from c360_pipeline.search.service import SearchService
 
@@ -65,12 +65,21 @@ class DataVocabulary:
     words: frozenset[str]
     figure_words: frozenset[str]
     normalise: Callable[[str], str] = lambda word: word
+    entity_words: frozenset[str] = frozenset()
 
     def knows(self, word: str) -> bool:
         return word in self.words or self.normalise(word) in self.words
 
     def asks_for_figures(self, text: str) -> bool:
         return any(w in self.figure_words for w in re.findall(r"[a-z]+", text.lower()))
+
+    def subject(self, text: str) -> str:
+        """What a data clause is about, without its figure and entity words: "How many customers are in the
+        Declining segment" → "Declining segment" (the subject a following "…and what do we offer them" means)."""
+        kept = [w for w in re.findall(r"[A-Za-z0-9&'-]+", text)
+                if w.lower() not in STOP_WORDS and w.lower() not in self.figure_words
+                and self.normalise(w.lower()) not in self.entity_words]
+        return " ".join(kept)
 
 
 class Forbidden(Exception):
@@ -130,9 +139,10 @@ class Router:
         features = {"whole_understood": False, "clauses": parts, "data_clauses": data, "search_coverage": round(coverage, 3)}
         recognised = bool(rest) and coverage >= self.min_coverage
         if data and recognised:
-            # The search part often leaves its subject in the data part ("…High Risk, and what offer should they get"):
-            # search with the whole question.
-            return Route("both", tuple(data), question, features)
+            # The search part often leaves its subject in the data part ("…High Risk, and what offer should they
+            # get"): search with the data clauses' subjects and the search part.
+            subjects = " ".join(self.vocabulary.subject(p) for p in data)
+            return Route("both", tuple(data), f"{subjects} {search_text}".strip(), features)
         if data:
             return Route("analyst", tuple(data), None, features)
         if recognised:
