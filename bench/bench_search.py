@@ -2,6 +2,7 @@
 
     python bench/bench_search.py            # the local BM25 retriever over the shipped corpus
     python bench/bench_search.py --misses   # also list the questions whose relevant chunk is not in the top 5
+    python bench/bench_search.py --compare  # BM25 alone, embeddings alone and hybrids of several weights
 
 The golden questions (tests/data/search_golden.yaml) were written before measuring, phrased as analysts ask;
 the held_out slice is never used to tune the retriever. Goal: recall@5 >= 0.9.
@@ -26,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--golden", type=Path, default=GOLDEN)
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--compare", action="store_true")
     args = parser.parse_args(argv)
+    if args.compare:
+        return compare(load_golden(args.golden))
 
     started = time.perf_counter()
     service = LocalSearch.from_corpus()
@@ -49,6 +53,19 @@ def main(argv: list[str] | None = None) -> int:
         for s in scored:
             if s.recall < 1:
                 print(f"miss [{s.question.slice}] {s.question.question!r}: wanted {list(s.question.relevant)}, got {list(s.ranked[:K])}")
+    return 0
+
+
+def compare(questions) -> int:
+    """Recall@5 and MRR per slice for BM25 alone (weight 1), embeddings alone (0) and hybrids."""
+    service = LocalSearch.from_corpus()
+    print(f"{'retriever':<22} {'slice':<9} {'recall@5':>9} {'MRR':>6}")
+    for weight, name in ((1.0, "BM25"), (0.0, "embeddings"), (0.7, "hybrid 0.7 BM25"), (0.5, "hybrid 0.5 BM25"),
+                         (0.3, "hybrid 0.3 BM25")):
+        service.lexical_weight = weight
+        for part in ("tuned", "held_out"):
+            figures = summary(score_questions(service, [q for q in questions if q.slice == part], k=K))
+            print(f"{name:<22} {part:<9} {figures['recall']:>9.3f} {figures['mrr']:>6.3f}")
     return 0
 
 

@@ -87,6 +87,19 @@ def test_chunk_ids_of_the_corpus_are_unique_and_the_same_on_every_build():
     assert ids == [c.chunk_id for c in second]
 
 
+def test_an_edited_section_is_written_again_and_a_removed_one_disappears(session, cfg, monkeypatch):
+    from c360_pipeline.documents import step
+
+    run_load_docs(session, cfg)
+    chunks = corpus_chunks()
+    edited = [chunks[0].__class__(**{**chunks[0].__dict__, "text": chunks[0].text + " Edited."})] + chunks[2:]
+    monkeypatch.setattr(step, "corpus_chunks", lambda: edited)
+    result = run_load_docs(session, cfg)
+    stored = {r["CHUNK_ID"]: r["CHUNK"] for r in session.table(cfg.table("GOLD", "DOCS")).collect()}
+    assert result.rows_out == len(edited) == len(stored)
+    assert stored[chunks[0].chunk_id].endswith("Edited.") and chunks[1].chunk_id not in stored
+
+
 def test_the_data_dictionary_has_a_section_per_gold_contract_with_its_grain_key_and_values():
     document = data_dictionary()
     gold = [c for c in CONTRACTS if c.layer == "GOLD"]
@@ -98,7 +111,7 @@ def test_the_data_dictionary_has_a_section_per_gold_contract_with_its_grain_key_
     assert "Key: CHUNK_ID identifies one row" in docs and "DOC_TYPE is one of policy, playbook" in docs
 
 
-def test_load_docs_writes_one_row_per_chunk_that_meets_its_contract_and_replaces_it_on_a_rerun(session, cfg):
+def test_load_docs_writes_one_row_per_chunk_that_meets_its_contract_and_a_rerun_changes_nothing(session, cfg):
     first = run_load_docs(session, cfg)
     table = session.table(cfg.table("GOLD", "DOCS"))
     chunks = corpus_chunks()
@@ -109,8 +122,10 @@ def test_load_docs_writes_one_row_per_chunk_that_meets_its_contract_and_replaces
     sample = chunks[5]
     assert stored[sample.chunk_id]["CHUNK"] == sample.chunk and stored[sample.chunk_id]["DOC_TYPE"] == sample.doc_type
 
+    loaded_at = {r["LOADED_AT"] for r in table.collect()}
     again = run_load_docs(session, cfg)
-    assert again.rows_out == table.count() == len(chunks)  # replaced, not appended
+    assert again.rows_out == 0 and again.details["unchanged"] and "nothing to write" in again.message
+    assert table.count() == len(chunks) and {r["LOADED_AT"] for r in table.collect()} == loaded_at
     outcomes, absent = evaluate_contracts(session, cfg, [contract_for("GOLD", "DOCS")])
     assert not absent and len(outcomes) >= 10
     assert [o for o in outcomes if o.status != "passed"] == []
