@@ -12,8 +12,12 @@ USE ROLE ACCOUNTADMIN;
 
 GRANT DATABASE ROLE SNOWFLAKE.BUDGET_CREATOR TO ROLE C360_ADMIN;
 GRANT APPLYBUDGET ON WAREHOUSE C360_WH TO ROLE C360_ADMIN;
--- ACCOUNT_USAGE (metering, query history, Cortex usage) for the alert and the app's Cost tab.
+-- ACCOUNT_USAGE (metering, query history, Cortex usage) for the alert.
 GRANT IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE TO ROLE C360_ADMIN;
+-- The app's owner (whose rights every viewer of the app gets) sees the usage views for the Cost tab, not
+-- QUERY_HISTORY (its query texts can hold customers' data): on the account, credits by step need the
+-- GOVERNANCE_VIEWER database role, which an admin may grant deliberately.
+GRANT DATABASE ROLE SNOWFLAKE.USAGE_VIEWER TO ROLE C360_APP_OWNER;
 
 CREATE NOTIFICATION INTEGRATION IF NOT EXISTS C360_COST_NOTIFY
     TYPE = EMAIL

@@ -47,6 +47,7 @@ ANACONDA_PACKAGES: tuple[str, ...] = (
     "scikit-learn>=1.4",
     "joblib>=1.3",
     "threadpoolctl>=3.1",
+    "pyyaml>=6",  # the document corpus' front matter and the semantic model's descriptions (load_docs)
 )
 # The role that owns what the deploy creates (procedures, tasks), and the role that owns the app. An
 # app runs with its owner's rights, so its owner must not see unmasked PII (sql/01_roles.sql).

@@ -16,7 +16,6 @@ from data_access import AppData, DatabaseBusy, DataUnavailable, csv_bytes
 
 from c360_pipeline.agent import AgentAnswer, RoutingAgent
 from c360_pipeline.engine.warehouse import TableMissing, Warehouse
-from c360_pipeline.search.local import LocalSearch
 from c360_pipeline.search.service import CortexSearch
 from c360_pipeline.semantic.assistant import Answer
 from c360_pipeline.semantic.suggestions import SUGGESTED_QUESTIONS
@@ -38,9 +37,11 @@ TOOL_LABELS = {"cortex_analyst_text_to_sql": "the data (semantic model)", "corte
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _local_search(home: str | None, database: str, stamp: int | None, _session) -> tuple[LocalSearch, str]:
-    """The BM25 index over GOLD.DOCS as loaded (rebuilt when the database changes); the shipped corpus before the
-    first load_docs."""
+def _local_search(home: str | None, database: str, stamp: int | None, _session):
+    """The local index over GOLD.DOCS as loaded (rebuilt when the database changes); the shipped corpus before the
+    first load_docs. Imported here: the retriever's packages exist locally only (Cortex Search answers on Snowflake)."""
+    from c360_pipeline.search.local import LocalSearch
+
     table = f"{database}.GOLD.DOCS"
     try:
         return LocalSearch.from_table(_session, table), f"local search over {table}"

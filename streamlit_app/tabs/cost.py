@@ -39,10 +39,13 @@ def render(data: AppData) -> None:
     try:
         report = _report(data.engine, data.home, data.database, data.stamp(), date.today(), data)
     except Exception as problem:  # no OPS.PIPELINE_RUNS yet, or no ACCOUNT_USAGE access
-        where = "OPS.PIPELINE_RUNS" if data.engine == "local" else "SNOWFLAKE.ACCOUNT_USAGE"
-        st.warning(f"Cost figures need {where}, which cannot be read now ({type(problem).__name__}). "
-                   + ("Run the pipeline first: c360 run." if data.engine == "local"
-                      else "The app's owner role needs IMPORTED PRIVILEGES on the SNOWFLAKE database (sql/06_cost.sql)."))
+        if data.engine == "local":  # no run recorded yet: nothing is wrong, there is nothing to show
+            st.info(f"No pipeline run is recorded in OPS.PIPELINE_RUNS yet ({type(problem).__name__}): run the "
+                    "pipeline first with c360 run, and the estimated credits of its steps appear here.")
+        else:
+            st.warning(f"Cost figures need SNOWFLAKE.ACCOUNT_USAGE, which this app cannot read "
+                       f"({type(problem).__name__}): its owner role needs the SNOWFLAKE.USAGE_VIEWER database role "
+                       "(sql/06_cost.sql grants it).")
         return
     if report.estimated:
         st.info(f"ESTIMATED credits — the local engine has no bill. {plain(report.basis)}; the budget is "

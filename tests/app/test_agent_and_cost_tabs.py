@@ -104,4 +104,4 @@ def test_the_cost_tab_shows_estimated_credits_from_the_recorded_step_seconds(mon
 
 def test_the_cost_tab_without_recorded_runs_names_the_command(monkeypatch, homes):
     app = run_tab(monkeypatch, homes["bare"], "cost")
-    assert "c360 run" in app.warning[0].value and not app.metric
+    assert "c360 run" in app.info[0].value and not app.warning and not app.metric

@@ -248,3 +248,10 @@ def test_the_runner_tags_each_step_s_statements_and_restores_the_session_tag(ses
     assert json.loads(tag) == {"app": "c360", "step": "load_docs", "run_id": summary.run_id} and engine_tag == tag
     assert parse_query_tag(final_tag) == "record_run"
     assert session.query_tag == "analyst session" and session._conn._conn.query_tag == "analyst session"
+
+
+def test_without_query_history_the_account_report_still_shows_the_days_and_says_why_steps_are_missing(usage, cfg):
+    usage.sql(f"DROP TABLE {USAGE}.QUERY_HISTORY").collect()  # as the app's owner sees it: not granted
+    report = account_report(usage, cfg, TODAY, days=30, usage=USAGE)
+    assert report.by_step.empty and "QUERY_HISTORY, which this role cannot read" in report.basis
+    assert len(report.daily) == len(DAILY_CREDITS)

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 from snowflake.snowpark import DataFrame, Session
 from snowflake.snowpark import functions as F
+from snowflake.snowpark.exceptions import SnowparkSQLException
 
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.cost.guardrails import (
@@ -140,11 +141,17 @@ def account_report(session: Session, cfg: PipelineConfig, as_of: date, days: int
     metering = session.table(f"{usage}.WAREHOUSE_METERING_HISTORY")
     daily = _pandas(metered_daily(metering, cfg.warehouse, start))
     hours = _pandas(metered_hours(metering, cfg.warehouse, start))
-    tagged = _pandas(tagged_hours(session.table(f"{usage}.QUERY_HISTORY"), cfg.warehouse, start))
-    by_step = apportion_hour_credits(hours, tagged)
+    basis = f"measured: {usage} (up to about 3 hours behind)"
+    try:
+        tagged = _pandas(tagged_hours(session.table(f"{usage}.QUERY_HISTORY"), cfg.warehouse, start))
+        by_step = apportion_hour_credits(hours, tagged)
+    except SnowparkSQLException as denied:  # the app's owner is not granted QUERY_HISTORY (sql/06_cost.sql)
+        by_step = pd.DataFrame(columns=["STEP", "SECONDS", "CREDITS"])
+        basis += (f"; credits by step need {usage}.QUERY_HISTORY, which this role cannot read "
+                  f"(SNOWFLAKE.GOVERNANCE_VIEWER): {str(denied).splitlines()[0][:160]}")
     services = _pandas(service_usage(session, usage, cfg.database, start))
     return CostReport(False, as_of, daily, by_step, services, cfg.cost.monthly_credit_budget, cfg.cost.warning_share,
-                      basis=f"measured: {usage} (up to about 3 hours behind)")
+                      basis=basis)
 
 
 def _pandas(frame: DataFrame) -> pd.DataFrame:

@@ -7,6 +7,8 @@ dictionary the search answers from is the one the data-quality step checks.
 
 from __future__ import annotations
 
+import yaml
+
 from c360_pipeline.contracts.model import TableContract
 from c360_pipeline.documents.chunking import Document
 
@@ -15,15 +17,21 @@ TITLE = "Data dictionary of the gold tables"
 
 
 def _columns_by_table() -> dict[str, list[tuple[str, str]]]:
-    """Physical table name → (column, description) from the semantic model, for the tables it describes."""
-    from c360_pipeline.semantic.model import load_model
+    """Physical table name → (column, description) from the semantic model, for the tables it describes.
 
+    The YAML is read as data (not through `semantic.model`, whose validation needs sqlglot): the load_docs
+    procedure imports only what the procedures' packages provide.
+    """
+    from importlib import resources
+
+    model = yaml.safe_load((resources.files("c360_pipeline") / "semantic_model.yaml").read_text(encoding="utf-8"))
     found: dict[str, list[tuple[str, str]]] = {}
-    for table in load_model().tables:
-        columns = found.setdefault(table.base_table.table.upper(), [])
-        for column in table.columns():
-            description = (column.description or "").strip().replace("\n", " ")
-            columns.append((column.expr if column.expr.isidentifier() else column.name.upper(), description))
+    for table in model["tables"]:
+        columns = found.setdefault(str(table["base_table"]["table"]).upper(), [])
+        for column in (*table.get("dimensions", []), *table.get("time_dimensions", []), *table.get("facts", [])):
+            description = " ".join(str(column.get("description") or "").split())
+            expression = str(column.get("expr", ""))
+            columns.append((expression if expression.isidentifier() else str(column["name"]).upper(), description))
     return found
 
 
