@@ -1,4 +1,4 @@
-"""Screenshots of the app's four tabs for the docs, taken in a real headless Chromium.
+"""Screenshots of the app's tabs for the docs, taken in a real headless Chromium.
 
     python bench/app_screenshots.py --home DIR [--out docs/screenshots]
 
@@ -6,7 +6,8 @@ DIR is a local home built by `c360 run` (the docs use the default world: `make d
 customers, seed 42). The app is started with `streamlit run` on a free localhost port, Debian's
 `chromium` and `chromedriver` open it (apt-get install chromium chromium-driver), each top-level tab is
 clicked, and the page is saved as `app_<tab>.png` once the script run is over. On the AI Assistant
-tab one question is asked first, so the screenshot shows an answer.
+tab one question is asked first, so the screenshot shows an answer, then a question for the data and the
+documents at once (`app_ai_assistant_documents.png`: the figure, the passages and their citations).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ TABS = {
     "Customer 360": "app_customer_360",
     "Campaign Simulator": "app_campaign_simulator",
     "AI Assistant": "app_ai_assistant",
+    "Cost": "app_cost",
 }
 QUESTION = "average transaction value by customer segment"
+MIXED_QUESTION = "How many customers are in the Declining segment, and what does the playbook say to do for them?"
 FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
          "--disable-background-networking", "--window-size=1440,1800", "--hide-scrollbars")
 
@@ -110,6 +113,21 @@ def main() -> int:
             path = args.out / f"{name}.png"
             driver.save_screenshot(str(path))
             print(f"wrote {path}")
+            if label == "AI Assistant" and box:
+                box = panel.find_elements(By.CSS_SELECTOR, "input[type='text']")
+                box[0].send_keys(Keys.CONTROL, "a")
+                box[0].send_keys(MIXED_QUESTION, Keys.ENTER)
+                settle(driver)
+                answer = [e for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMarkdownContainer"]')
+                          if e.text.startswith("Q: ")]
+                if answer:
+                    driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", answer[0])
+                    time.sleep(0.5)
+                path = args.out / f"{name}_documents.png"
+                driver.save_screenshot(str(path))
+                print(f"wrote {path}")
+                tabs = driver.find_elements(By.CSS_SELECTOR, '[role="tab"]')
+                driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", tabs[0])
     finally:
         if driver is not None:
             driver.quit()

@@ -1,4 +1,4 @@
-"""Customer 360 app: Segment Explorer, Customer 360, AI Assistant and Campaign Simulator over the gold layer.
+"""Customer 360 app: Segment Explorer, Customer 360, AI Assistant, Campaign Simulator and Cost over the gold layer.
 
 Runs in Streamlit in Snowflake (the active session) and locally over the local database
 (`c360 app --home DIR`, which sets C360_HOME), read-only. Each tab is a module in `tabs/` with `render(data)`.
@@ -18,6 +18,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("Customer 360", "customer_360"),
     ("AI Assistant", "ai_assistant"),
     ("Campaign Simulator", "campaign_simulator"),
+    ("Cost", "cost"),
 )
 
 

@@ -344,3 +344,25 @@ def writer_process(home: Path) -> Iterator[None]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def add_docs_and_runs(home: Path, runs: tuple[tuple[datetime, str, float], ...] | None = None) -> None:
+    """GOLD.DOCS loaded by the load_docs step and OPS.PIPELINE_RUNS rows (started at, step, seconds) recorded as
+    the runner records them: what the AI Assistant's document search and the Cost tab read."""
+    from c360_pipeline.documents.step import run_load_docs
+    from c360_pipeline.orchestration.run_log import record_step
+    from c360_pipeline.steps import StepResult
+
+    cfg = PipelineConfig.build(home=home, as_of=AS_OF)
+    runs = runs or tuple(
+        (datetime(2025, 6, day, 2, 0), step, seconds)
+        for day in (28, 29, 30) for step, seconds in (("stage_silver", 1200.0), ("fct_transactions", 600.0),
+                                                      ("data_quality", 300.0))
+    )
+    session = local_session(home, cfg.database)
+    try:
+        run_load_docs(session, cfg)
+        for started, step, seconds in runs:
+            record_step(session, cfg, f"run-{started:%Y%m%d}", StepResult(step, seconds=seconds), started)
+    finally:
+        session.close()

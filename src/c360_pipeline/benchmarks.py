@@ -16,6 +16,8 @@ BENCHMARKS = {
     "dag": ("bench_dag.py", []),
     "app": ("bench_app.py", []),
     "assistant": ("bench_assistant.py", []),
+    "search": ("bench_search.py", []),
+    "agent": ("bench_agent.py", []),
 }
 
 

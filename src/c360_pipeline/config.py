@@ -55,6 +55,19 @@ class ChurnSettings(BaseModel):
     max_training_rows: int = Field(100_000, ge=1_000)
 
 
+class CostSettings(BaseModel):
+    """The warehouse's credit rate, the monthly budget and the spike rule of the cost guardrails (sql/06_cost.sql)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    warehouse_size: Literal["XSMALL", "SMALL", "MEDIUM", "LARGE", "XLARGE"] = "XSMALL"
+    monthly_credit_budget: float = Field(15.0, gt=0)  # the budget's spending limit; the resource monitor stops at 20
+    warning_share: float = Field(0.8, gt=0, le=1)  # projected spend at this share of the budget is a warning
+    spike_factor: float = Field(2.0, gt=1)  # a day above this many times the trailing average is a spike
+    spike_window_days: int = Field(7, ge=1, le=30)
+    spike_min_credits: float = Field(0.5, ge=0)  # below this a day is never a spike (noise on an idle warehouse)
+
+
 class PipelineConfig(BaseModel):
     """Everything a run needs: names, dates, scale, where local data lives and which engine runs it."""
 
@@ -77,6 +90,7 @@ class PipelineConfig(BaseModel):
     retrain: bool = False
     segments: SegmentThresholds = SegmentThresholds()
     churn: ChurnSettings = ChurnSettings()
+    cost: CostSettings = CostSettings()
 
     @field_validator("database", "bronze_schema", "silver_schema", "gold_schema", "ops_schema", "warehouse")
     @classmethod

@@ -47,6 +47,7 @@ ANACONDA_PACKAGES: tuple[str, ...] = (
     "scikit-learn>=1.4",
     "joblib>=1.3",
     "threadpoolctl>=3.1",
+    "pyyaml>=6",  # the document corpus' front matter and the semantic model's descriptions (load_docs)
 )
 # The role that owns what the deploy creates (procedures, tasks), and the role that owns the app. An
 # app runs with its owner's rights, so its owner must not see unmasked PII (sql/01_roles.sql).
@@ -64,10 +65,12 @@ class DeployError(RuntimeError):
 
 # The parts of a deployment, in the order they are applied.
 PHASES: tuple[str, ...] = (
-    "account SQL", "package check", "code upload", "procedures", "semantic model", "task graph", "app",
+    "account SQL", "package check", "code upload", "procedures", "semantic model", "search and agent", "task graph",
+    "app",
 )
 _PHASE_OF_KIND = {"sql": "account SQL", "packages": "package check", "procedure": "procedures",
-                  "semantic_model": "semantic model", "task_graph": "task graph", "streamlit": "app"}
+                  "semantic_model": "semantic model", "docs": "search and agent", "search_service": "search and agent",
+                  "agent": "search and agent", "task_graph": "task graph", "streamlit": "app"}
 
 
 @dataclass
@@ -104,7 +107,8 @@ class DeployPlan:
 
     def statements(self) -> list[str]:
         """Every SQL statement the plan runs (account SQL, package checks, roles, procedures, the app)."""
-        return [a.detail for a in self.actions if a.kind in {"sql", "packages", "role", "procedure", "streamlit"}]
+        return [a.detail for a in self.actions
+                if a.kind in {"sql", "packages", "role", "procedure", "docs", "search_service", "agent", "streamlit"}]
 
     def objects(self, kind: str | None = None) -> list[str]:
         return [a.name for a in self.actions if kind is None or a.kind == kind]
@@ -188,7 +192,7 @@ def code_files(root: Path) -> list[tuple[Path, str]]:
     files = [
         (path, str(path.relative_to(root / "src")))
         for path in sorted((root / "src" / "c360_pipeline").rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".yaml", ".yml", ".json"}
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".yaml", ".yml", ".json", ".md"}
     ]
     files += [(path, path.name) for path in sorted((root / "procedures").glob("*.py"))]
     return files
@@ -419,6 +423,8 @@ def build_plan(cfg: PipelineConfig, root: Path | None = None, schedule: str = DE
                  f"PUT {model.relative_to(root)} rendered for {cfg.schema('GOLD')} to {target}",
                  lambda session: cortex.stage_model(session, cfg))
 
+    _add_search_and_agent(plan, cfg)
+
     plan.add("task_graph", f"{cfg.schema('OPS')}.C360_NIGHTLY",
              describe_task_graph(cfg, schedule), lambda session: _deploy_task_graph(session, cfg, schedule))
 
@@ -435,6 +441,27 @@ def build_plan(cfg: PipelineConfig, root: Path | None = None, schedule: str = DE
     text = streamlit_statement(cfg)
     plan.add("streamlit", f"{cfg.schema('GOLD')}.{APP_NAME}", text, _run_sql(text))
     return plan
+
+
+def _add_search_and_agent(plan: DeployPlan, cfg: PipelineConfig) -> None:
+    """GOLD.DOCS loaded by its procedure (so edited documents reach the account), the Cortex Search service over
+    it, and the agent over the search service and the staged semantic model — each replaced on every deploy."""
+    from c360_pipeline.agent.spec import agent_name, create_agent_statement
+    from c360_pipeline.orchestration.dag import call_statement, step_named
+    from c360_pipeline.search.service import create_service_statement, service_name
+
+    load = call_statement(step_named("load_docs"), cfg)
+    plan.add("docs", cfg.table("GOLD", "DOCS"), load, _run_sql(load))
+    service = create_service_statement(cfg)
+    plan.add("search_service", service_name(cfg), service, _run_sql(service))
+    agent = create_agent_statement(cfg)
+    plan.add("agent", agent_name(cfg), agent, _run_sql(agent))
+    # OR REPLACE drops the grants: the analysts' (and the app owner's, through C360_ANALYST) use is granted again.
+    for kind, name, grant in (
+        ("search_service", service_name(cfg), f"GRANT USAGE ON CORTEX SEARCH SERVICE {service_name(cfg)} TO ROLE C360_ANALYST"),
+        ("agent", agent_name(cfg), f"GRANT USAGE ON AGENT {agent_name(cfg)} TO ROLE C360_ANALYST"),
+    ):
+        plan.add(kind, name, grant, _run_sql(grant))
 
 
 def deploy(cfg: PipelineConfig, dry_run: bool, console: Any = None, *, session: Any = None,

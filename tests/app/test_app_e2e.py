@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from app_fixtures import build_app_warehouse
+from app_fixtures import add_docs_and_runs, build_app_warehouse
 
 from c360_pipeline.app_launcher import app_command, app_environment
 from c360_pipeline.config import PipelineConfig
@@ -64,6 +64,7 @@ def browser_binaries() -> tuple[str, str]:
 def warehouse_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("e2e-home")
     build_app_warehouse(home, customers=60, transactions_per_customer=40, seed=11)
+    add_docs_and_runs(home)  # GOLD.DOCS for the assistant's document answers, OPS.PIPELINE_RUNS for the Cost tab
     return home
 
 
@@ -239,7 +240,7 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
         time.sleep(0.5)
     settle(browser)
     assert [t.text.strip() for t in main_tabs(browser)] == [
-        "Segment Explorer", "Customer 360", "AI Assistant", "Campaign Simulator",
+        "Segment Explorer", "Customer 360", "AI Assistant", "Campaign Simulator", "Cost",
     ]
 
     # Segment Explorer: all customers, then the Declining segment; the CSV holds exactly the rows shown.
@@ -306,6 +307,22 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
     assert f"Q: {question}" in active_panel(browser).text
     browser.execute_script("window.scrollTo(0, 0);")
     shoot(browser, screenshots, "3_ai_assistant")
+    # A policy question: answered from GOLD.DOCS, each sentence with its chunk id, the citations listed.
+    policy = next(
+        b for b in active_panel(browser).find_elements(By.CSS_SELECTOR, '[data-testid="stButton"] button')
+        if b.is_displayed() and b.text.strip() == "What is the late payment fee?"
+    )
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", policy)
+    policy.click()
+    settle(browser)
+    no_exception(browser)
+    text = active_panel(browser).text
+    assert "Answered from the documents (search)" in text and "From the documents" in text
+    assert "[fee_policy-4a8beb98]" in text and "$29" in text and "Citations (" in text
+    answer = next(e for e in find(browser, '[data-testid="stMarkdownContainer"]') if "From the documents" in e.text)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", answer)
+    shoot(browser, screenshots, "3b_ai_assistant_documents")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", main_tabs(browser)[0])
 
     # Campaign Simulator: results for the default audience, then an out-of-range incentive is refused.
     open_tab(browser, "Campaign Simulator")
@@ -322,4 +339,14 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
     alerts = [a.text for a in active_panel(browser).find_elements(By.CSS_SELECTOR, '[data-testid="stAlert"]')]
     assert any("Incentive per customer must be between" in text for text in alerts), alerts
     shoot(browser, screenshots, "5_campaign_invalid_input")
+
+    # Cost: locally the credits are estimates from the recorded step seconds, and the tab says so.
+    open_tab(browser, "Cost")
+    no_exception(browser)
+    assert "ESTIMATED credits" in active_panel(browser).text
+    shown = metric_values(browser)
+    assert shown["Estimated credits this month"] == "1.750" and shown["Monthly budget"] == "15"
+    assert len(active_panel(browser).find_elements(By.CSS_SELECTOR, '[data-testid="stPlotlyChart"]')) == 2
+    browser.execute_script("window.scrollTo(0, 0);")
+    shoot(browser, screenshots, "6_cost")
     print(f"\nscreenshots: {screenshots}")

@@ -42,6 +42,9 @@ LOCAL_ONLY_EVERYWHERE = {
     "duckdb": "the local engine (DuckDB) behind `engine.local_session`",
     "fakesnow": "the local engine's Snowflake-on-DuckDB connection",
     "rich": "terminal output of the `c360` command (run progress, `c360 ask`)",
+    "bm25s": "the local document retriever (search.local); on an account Cortex Search answers",
+    "pystemmer": "the local document retriever's stemmer (search.local)",
+    "wordllama": "the local document retriever's embeddings (search.local)",
 }
 LOCAL_ONLY_IN_PROCEDURES = {
     **LOCAL_ONLY_EVERYWHERE,

@@ -57,11 +57,12 @@ def test_dry_run_plan_covers_every_step_the_graph_and_the_app_without_connecting
         assert statement.splitlines()[0] in text
 
 
-def test_dry_run_prints_the_plan_in_its_seven_phases_in_order(no_connections):
+def test_dry_run_prints_the_plan_in_its_eight_phases_in_order(no_connections):
     output = io.StringIO()
     plan = deploy.deploy(PipelineConfig(), dry_run=True, console=Console(file=output, width=80))
     assert plan.phases() == list(deploy.PHASES) == [
-        "account SQL", "package check", "code upload", "procedures", "semantic model", "task graph", "app",
+        "account SQL", "package check", "code upload", "procedures", "semantic model", "search and agent",
+        "task graph", "app",
     ]
     # Each phase is one contiguous run of actions, and the printed headings follow the same order.
     runs = [a.phase for i, a in enumerate(plan.actions) if i == 0 or plan.actions[i - 1].phase != a.phase]

@@ -26,6 +26,7 @@ from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.orchestration import dag, procedures, runner
+from c360_pipeline.orchestration.procedures import BEFORE_AS_OF
 from c360_pipeline.semantic import cortex
 from c360_pipeline.steps.ingest import land_directory
 
@@ -219,7 +220,8 @@ def test_every_procedure_called_as_its_task_succeeds(dag_world):
 
 def test_the_task_dag_resolves_one_as_of_per_run_and_records_it(dag_world):
     for runs in dag_world["runs"].values():
-        after_ingest = runs.drop(index=["ingest_bronze", dag.FINALIZER.name])
+        # ingest and load_docs run before the as-of is known (procedures.BEFORE_AS_OF); every later step records it
+        after_ingest = runs.drop(index=[*BEFORE_AS_OF, dag.FINALIZER.name])
         assert set(after_ingest["AS_OF_DATE"]) == {"2025-06-30"}
         assert set(runs.index) == {s.name for s in dag.STEPS} | {dag.FINALIZER.name}
 
@@ -247,7 +249,7 @@ def test_run_pipeline_with_an_empty_argument_builds_what_the_task_dag_builds(dag
         summary = json.loads(engine.call_procedure(session, "C360.OPS.RUN_PIPELINE", module.main, "{}"))
         assert summary["ok"] is True, summary["reason"]
         assert summary["as_of"] == "2025-06-30"
-        assert set(recorded_runs(session, summary["run_id"]).drop(index="ingest_bronze")["AS_OF_DATE"]) == {"2025-06-30"}
+        assert set(recorded_runs(session, summary["run_id"]).drop(index=list(BEFORE_AS_OF))["AS_OF_DATE"]) == {"2025-06-30"}
         built = table_fingerprints(session)
     finally:
         session.close()

@@ -72,9 +72,26 @@ UNMODELLED: dict[str, str] = {
     "SET WAREHOUSE MONITOR": rf"ALTER WAREHOUSE (?P<warehouse>{NAME}) SET RESOURCE_MONITOR = (?P<monitor>{NAME})",
     "CREATE ALERT": (
         rf"CREATE OR REPLACE ALERT (?P<name>{QUALIFIED}) WAREHOUSE = (?P<warehouse>{NAME}) "
-        rf"SCHEDULE = '\d+ MINUTE'{COMMENT} IF \(EXISTS \((?P<condition>SELECT .+)\)\) THEN (?P<action>INSERT .+)"
+        rf"SCHEDULE = '\d+ MINUTE'{COMMENT} IF \(EXISTS \((?P<condition>SELECT .+)\)\) THEN "
+        rf"(?P<action>INSERT .+|EXECUTE IMMEDIATE \$\$ BEGIN (?P<insert>INSERT .+); "
+        rf"(?P<notify>CALL SYSTEM\$SEND_SNOWFLAKE_NOTIFICATION\(SNOWFLAKE\.NOTIFICATION\.TEXT_PLAIN\('[^']*'\), "
+        rf"SNOWFLAKE\.NOTIFICATION\.INTEGRATION\('(?P<integration>{NAME})'\)\)); END; \$\$)"
     ),
     "RESUME ALERT": rf"ALTER ALERT (?P<name>{QUALIFIED}) RESUME",
+    # 06_cost.sql: the budget, its notification integration and the SNOWFLAKE database roles it needs.
+    "GRANT DATABASE ROLE": rf"GRANT DATABASE ROLE SNOWFLAKE\.(?P<database_role>{NAME}) TO ROLE (?P<role>{NAME})",
+    "CREATE NOTIFICATION INTEGRATION": (
+        rf"CREATE NOTIFICATION INTEGRATION IF NOT EXISTS (?P<name>{NAME}) TYPE = EMAIL ENABLED = TRUE{COMMENT}"
+    ),
+    "GRANT INTEGRATION TO APPLICATION": rf"GRANT USAGE ON INTEGRATION (?P<name>{NAME}) TO APPLICATION SNOWFLAKE",
+    "CREATE BUDGET": rf"CREATE SNOWFLAKE\.CORE\.BUDGET IF NOT EXISTS (?P<name>{QUALIFIED})\(\){COMMENT}",
+    "SET BUDGET LIMIT": rf"CALL (?P<name>{QUALIFIED})!SET_SPENDING_LIMIT\((?P<limit>\d+)\)",
+    "ADD BUDGET RESOURCE ONCE": (
+        rf"EXECUTE IMMEDIATE \$\$ BEGIN CALL (?P<name>{QUALIFIED})!GET_LINKED_RESOURCES\(\); "
+        rf"LET linked INTEGER := \((?P<count>SELECT .+?)\); IF \(linked = 0\) THEN "
+        rf"CALL (?P=name)!ADD_RESOURCE\(SYSTEM\$REFERENCE\('WAREHOUSE', '(?P<warehouse>{NAME})', 'SESSION', "
+        rf"'APPLYBUDGET'\)\); END IF; RETURN '[^']*'; END; \$\$"
+    ),
 }
 SYSTEM_ROLES = {"ACCOUNTADMIN", "SECURITYADMIN", "SYSADMIN", "USERADMIN", "PUBLIC"}
 
@@ -114,7 +131,9 @@ def check_statement(statement: str) -> str:
         assert isinstance(masking_body(match["body"]), exp.Case), match["body"]
     elif kind == "CREATE ALERT":
         assert isinstance(parsed(match["condition"]), exp.Select)
-        assert isinstance(parsed(match["action"]), exp.Insert)
+        assert isinstance(parsed(match["insert"] or match["action"]), exp.Insert)
+    elif kind == "ADD BUDGET RESOURCE ONCE":
+        assert isinstance(parsed(match["count"]), exp.Select)
     return kind
 
 
@@ -167,13 +186,16 @@ def declared_objects() -> dict[str, set[str]]:
     objects["MASKING POLICY"] = {m["name"] for m in of_kind("CREATE MASKING POLICY")}
     objects["RESOURCE MONITOR"] = {m["name"] for m in of_kind("CREATE RESOURCE MONITOR")}
     objects["ALERT"] = {m["name"] for m in of_kind("CREATE ALERT")}
+    objects["INTEGRATION"] = {m["name"] for m in of_kind("CREATE NOTIFICATION INTEGRATION")}
+    objects["BUDGET"] = {m["name"] for m in of_kind("CREATE BUDGET")}
+    objects["DATABASE"] |= {"SNOWFLAKE"}  # the account's shared database (ACCOUNT_USAGE), never created by c360
     return objects
 
 
 GRANT = re.compile(rf"GRANT (?P<privileges>.+?) ON (?P<target>.+?) TO ROLE (?P<role>{NAME})(?: COPY CURRENT GRANTS)?")
 TARGET = re.compile(
     rf"(?P<account>ACCOUNT)"
-    rf"|(?P<kind>DATABASE|SCHEMA|WAREHOUSE|STAGE|FILE FORMAT) (?P<name>{NAME}(?:\.{NAME}){{0,2}})"
+    rf"|(?P<kind>DATABASE|SCHEMA|WAREHOUSE|STAGE|FILE FORMAT|INTEGRATION) (?P<name>{NAME}(?:\.{NAME}){{0,2}})"
     rf"|(?:ALL|FUTURE) (?P<plural>[A-Z ]+?) IN (?P<container>DATABASE|SCHEMA) (?P<container_name>{NAME}(?:\.{NAME})?)"
 )
 
@@ -182,7 +204,8 @@ def grants() -> list[tuple[Statement, re.Match, re.Match]]:
     """(statement, GRANT match, target match) for every privilege grant (role grants excluded)."""
     found = []
     for statement in statements():
-        if statement.text.startswith("GRANT ") and not statement.text.startswith("GRANT ROLE "):
+        if statement.text.startswith("GRANT ") and not statement.text.startswith(("GRANT ROLE ", "GRANT DATABASE ROLE ")) \
+                and " TO APPLICATION " not in statement.text:
             grant = GRANT.fullmatch(statement.text)
             assert grant, f"{statement.file}: unreadable grant {statement.text}"
             target = TARGET.fullmatch(grant["target"])
@@ -212,6 +235,7 @@ def inherited_by(role: str, edges: set[tuple[str, str]]) -> set[str]:
 def test_the_account_files_are_there():
     assert [p.name for p in SQL_FILES] == [
         "00_setup.sql", "01_roles.sql", "02_security.sql", "03_monitoring.sql", "04_tables.sql", "05_masking.sql",
+        "06_cost.sql",
     ]
 
 
@@ -412,8 +436,23 @@ def test_objects_a_redeploy_must_update_are_set_again_not_only_created():
         f"'{warehouse_set['size']}'", warehouse_set["suspend"], warehouse_set["resume"])
 
     texts = [s.text for s in statements()]
-    alert = next(i for i, t in enumerate(texts) if t.startswith("CREATE OR REPLACE ALERT"))
-    assert texts[alert + 1] == "ALTER ALERT C360.OPS.FAILED_TASK_ALERT RESUME"
+    alerts = [i for i, t in enumerate(texts) if t.startswith("CREATE OR REPLACE ALERT")]
+    assert [texts[i + 1] for i in alerts] == ["ALTER ALERT C360.OPS.FAILED_TASK_ALERT RESUME",
+                                              "ALTER ALERT C360.OPS.CREDIT_SPIKE_ALERT RESUME"]
+    # The budget is created once and its limit and warehouse set on every deploy (the warehouse only when missing).
+    (budget,) = of_kind("CREATE BUDGET")
+    assert [m["name"] for m in of_kind("SET BUDGET LIMIT")] == [budget["name"]]
+    assert [(m["name"], m["warehouse"]) for m in of_kind("ADD BUDGET RESOURCE ONCE")] == [(budget["name"], "C360_WH")]
+
+
+def test_the_budget_notifies_through_an_integration_the_snowflake_application_may_use():
+    """Unverifiable offline: the integration's recipients (an account admin sets them, see 06_cost.sql)."""
+    (integration,) = of_kind("CREATE NOTIFICATION INTEGRATION")
+    assert [m["name"] for m in of_kind("GRANT INTEGRATION TO APPLICATION")] == [integration["name"]]
+    (alert,) = [m for m in of_kind("CREATE ALERT") if m["insert"]]
+    assert alert["integration"] == integration["name"] and "C360.OPS.COST_EVENTS" in alert["insert"]
+    roles = {(m["database_role"], m["role"]) for m in of_kind("GRANT DATABASE ROLE")}
+    assert ("BUDGET_CREATOR", "C360_ADMIN") in roles
 
 
 @pytest.fixture(scope="module")
@@ -523,7 +562,7 @@ def test_resource_monitor_notifies_before_it_suspends():
 def test_alert_records_each_failed_task_of_the_graph_once():
     """The condition and the action are parsed as SQL; unverifiable offline: what TASK_HISTORY returns
     (an INFORMATION_SCHEMA table function of the account), so neither can be run here."""
-    (alert,) = of_kind("CREATE ALERT")
+    (alert,) = [m for m in of_kind("CREATE ALERT") if m["name"] == "C360.OPS.FAILED_TASK_ALERT"]
     condition, action = parsed(alert["condition"]), parsed(alert["action"])
     assert isinstance(condition, exp.Select) and isinstance(action, exp.Insert)
     target = action.this.sql("snowflake")

@@ -26,6 +26,7 @@ EXPECTED_EDGES = {
     ("train_churn_model", "score_churn"),
     ("score_churn", "customer_360_profile"),
     ("customer_360_profile", "data_quality"),
+    ("load_docs", "data_quality"),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from c360_pipeline.contracts import bronze, churn, gold, marts, silver
 from c360_pipeline.contracts.model import TableContract
+from c360_pipeline.documents import contract as docs_contracts
 
 CONTRACTS: tuple[TableContract, ...] = (
     *bronze.CONTRACTS,
@@ -19,6 +20,7 @@ CONTRACTS: tuple[TableContract, ...] = (
     *gold.CONTRACTS,
     *marts.CONTRACTS,
     *churn.CONTRACTS,
+    *docs_contracts.CONTRACTS,
 )
 
 

@@ -81,6 +81,7 @@ def describe_parenthesised_query(sql: str) -> str:
 
 
 _CANCEL_ALL = re.compile(r"(?i)^\s*select\s+system\$cancel_all_queries\s*\(")
+_QUERY_TAG = re.compile(r"(?is)^\s*alter\s+session\s+(?:set\s+query_tag\s*=\s*'((?:[^']|'')*)'|unset\s+query_tag)\s*;?\s*$")
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,6 +359,12 @@ class Cursor(FakeSnowflakeCursor):
         if _CANCEL_ALL.match(command):
             # Snowpark cancels running queries when a session closes; DuckDB runs one at a time.
             command = "SELECT 'no query to cancel' AS STATUS"
+        tag = _QUERY_TAG.match(command)
+        if tag:
+            # `session.query_tag = …` (the runner tags each step's statements): kept on the connection, as an
+            # account keeps it on the session; DuckDB has no query history to write it to.
+            self._conn.query_tag = tag.group(1).replace("''", "'") if tag.group(1) is not None else None
+            command = "SELECT 'Statement executed successfully.' AS STATUS"
         for shim in TEXT_SHIMS:
             command = shim(command)
         self._atomic = False
@@ -447,6 +454,7 @@ class Connection(FakeSnowflakeConnection):
 
     session_id = 0
     collect_stacktrace_in_query_tag = False
+    query_tag: str | None = None  # the session's QUERY_TAG (ALTER SESSION SET QUERY_TAG)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -54,6 +54,8 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("ingest_bronze", "c360_pipeline.steps.ingest:run_ingest_bronze", (), "load new raw files into BRONZE"),
+    Step("load_docs", "c360_pipeline.documents.step:run_load_docs", (),
+         "policies, playbooks, definitions and the data dictionary into GOLD.DOCS (the search service's source)"),
     Step("stage_silver", "c360_pipeline.steps.stage:run_stage_silver", ("ingest_bronze",), "clean, type, dedupe; rejects"),
     Step("dim_date", "c360_pipeline.steps.dimension_tables:run_dim_date", ("stage_silver",), "calendar of the data range"),
     Step("dim_merchant_category", "c360_pipeline.steps.dimension_tables:run_dim_merchant_category", ("stage_silver",), "50 categories"),
@@ -76,7 +78,7 @@ STEPS: tuple[Step, ...] = (
          "churn probability, 0-100 risk score and risk category per customer"),
     Step("customer_360_profile", "c360_pipeline.steps.marts:run_customer_360_profile", ("score_churn",),
          "one denormalised row per current customer"),
-    Step("data_quality", "c360_pipeline.steps.quality:run_data_quality", ("customer_360_profile",),
+    Step("data_quality", "c360_pipeline.steps.quality:run_data_quality", ("customer_360_profile", "load_docs"),
          "evaluate every declared table contract into OPS.DQ_RESULTS"),
 )
 
@@ -159,13 +161,20 @@ def build_task_dag(cfg: "PipelineConfig", schedule: str = DEFAULT_SCHEDULE, time
         # A failed step must not be hidden by a second run starting on top of it.
         allow_overlapping_execution=False,
     )
+    from c360_pipeline.cost.guardrails import step_query_tag
+
+    def tagged(step: Step) -> dict:
+        # Each task's statements carry the step in QUERY_TAG, so the Cost tab attributes credits to steps.
+        return {"QUERY_TAG": step_query_tag(step.name, "task_graph")}
+
     with dag:
         tasks = {
-            step.name: DAGTask(step.task_name, call_statement(step, cfg), comment=step.description)
+            step.name: DAGTask(step.task_name, call_statement(step, cfg), comment=step.description,
+                               session_parameters=tagged(step))
             for step in STEPS
         }
         DAGTask(FINALIZER.task_name, call_statement(FINALIZER, cfg), comment=FINALIZER.description,
-                is_finalizer=True)
+                is_finalizer=True, session_parameters=tagged(FINALIZER))
     for step in STEPS:
         for dependency in step.depends_on:
             tasks[dependency] >> tasks[step.name]

@@ -95,7 +95,7 @@ def _task_graph_scheduled_day(session: Session) -> date | None:
 # outside a task graph. Its own OPS.PIPELINE_RUNS row then records it for every later step of the run.
 
 # Steps that run before the run's as_of is known: they load what the night delivered.
-BEFORE_AS_OF = frozenset({"ingest_bronze"})
+BEFORE_AS_OF = frozenset({"ingest_bronze", "load_docs"})  # steps that do not read the data's as-of date
 
 
 def recorded_as_of(session: Session, cfg: PipelineConfig, run_id: str) -> date | None:

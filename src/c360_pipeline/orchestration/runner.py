@@ -25,6 +25,7 @@ from snowflake.snowpark import Session
 
 from c360_pipeline import engine
 from c360_pipeline.config import ConfigError, PipelineConfig
+from c360_pipeline.cost.guardrails import step_query_tag
 from c360_pipeline.orchestration import runlock
 from c360_pipeline.orchestration.dag import FINALIZER, Step, downstream_of, step_named, topological_order
 from c360_pipeline.orchestration.procedures import (
@@ -77,9 +78,15 @@ def procedure_handler(step: Step):
     return main
 
 
-def _call_procedure(session: Session, cfg: PipelineConfig, step: Step, argument: str) -> StepResult:
-    """Call one step procedure; a raised failure becomes the step's failed result."""
+def _call_procedure(session: Session, cfg: PipelineConfig, step: Step, argument: str, run_id: str = "") -> StepResult:
+    """Call one step procedure under the step's query tag; a raised failure becomes the step's failed result.
+
+    The tag (JSON with the step and run) lets QUERY_HISTORY attribute the warehouse's credits to steps (the
+    Cost tab); the session's own tag is restored afterwards.
+    """
     started = time.perf_counter()
+    previous_tag = session.query_tag
+    session.query_tag = step_query_tag(step.name, run_id)
     try:
         text = engine.call_procedure(session, step.qualified_procedure(cfg), procedure_handler(step), argument)
         return normalised(StepResult.from_json(text))
@@ -94,6 +101,8 @@ def _call_procedure(session: Session, cfg: PipelineConfig, step: Step, argument:
         if not result.seconds:
             result.seconds = time.perf_counter() - started
         return normalised(result)
+    finally:
+        session.query_tag = previous_tag
 
 
 def run_pipeline(
@@ -156,13 +165,13 @@ def run_pipeline(
                 progress.starting(step)
                 runlock.note_step(cfg.home, step.name)  # the home's lock says where this run is
                 step_started = datetime.now()
-                result = _call_procedure(session, cfg, step, text)
+                result = _call_procedure(session, cfg, step, text, summary.run_id)
                 record_step(session, cfg, summary.run_id, result, step_started)
                 summary.results.append(result)
                 progress.finished(result)
             runlock.note_step(cfg.home, FINALIZER.name)
             final_started = datetime.now()
-            summary.finalizer = _call_procedure(session, cfg, FINALIZER, text)
+            summary.finalizer = _call_procedure(session, cfg, FINALIZER, text, summary.run_id)
             record_step(session, cfg, summary.run_id, summary.finalizer, final_started)
         summary.seconds = time.perf_counter() - started
         progress.done()
