@@ -38,7 +38,6 @@ def _expected(frames) -> dict[str, pd.DataFrame]:
     t = approved(frames)
     may = between(t, date(2025, 5, 1), date(2025, 5, 31))
     recent = between(t, AS_OF - timedelta(days=89), AS_OF)
-    segment = ["CUSTOMER_SEGMENT"]
     risky = p[p["CHURN_RISK_CATEGORY"] == "High Risk"]
     groceries = recent[recent["MERCHANT_CATEGORY"] == "Grocery Stores"]
     fact = frames["FCT_TRANSACTIONS"]

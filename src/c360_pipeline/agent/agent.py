@@ -11,14 +11,14 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from c360_pipeline.agent.router import DataVocabulary, Forbidden, Route, Router
 from c360_pipeline.agent.words import content_words
 from c360_pipeline.search.request import SearchRequest
 from c360_pipeline.search.service import SearchService
 from c360_pipeline.semantic.assistant import Answer, ask
-from c360_pipeline.semantic.engine import QuestionNotUnderstood, data_as_of, parse_question
+from c360_pipeline.semantic.engine import QuestionNotUnderstood, parse_question
 
 # The engine's refusals of a request to change data or of typed SQL (semantic/grammar.py): no tool answers those.
 FORBIDDEN_REASONS = ("I only read data", "I answer questions in plain English and do not run SQL")
