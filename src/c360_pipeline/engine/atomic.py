@@ -85,3 +85,9 @@ def run_hook(hook: Callable[[], None] | None) -> None:
     """Call a hook inside the transaction (tests inject a crash there: nothing written before it may remain)."""
     if hook is not None:
         hook()
+
+
+def sequence_assigns_record_ids(session: Session) -> bool:
+    """Whether inserted bronze rows get `_RECORD_ID` from the table's sequence default (Snowflake, sql/04_tables.sql)
+    or must be given the next ids explicitly (the local engine, where bronze tables have no defaults)."""
+    return bulk_connection(session) is None
