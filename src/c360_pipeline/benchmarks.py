@@ -16,6 +16,7 @@ BENCHMARKS = {
     "dag": ("bench_dag.py", []),
     "app": ("bench_app.py", []),
     "assistant": ("bench_assistant.py", []),
+    "stream": ("bench_stream.py", []),
 }
 
 
