@@ -72,6 +72,13 @@ def insert_rows(session: Session, frame: pd.DataFrame, schema: StructType, table
     return len(frame)
 
 
+def replace_rows(session: Session, frame: pd.DataFrame, schema: StructType, table: str) -> int:
+    """Empty an existing (scratch) table and insert the frame: two DuckDB statements, no Snowpark rewrite of the
+    table (which costs a translated INSERT OVERWRITE per call)."""
+    _duck(session).execute(f"DELETE FROM {_duck_name(session, table)}")
+    return insert_rows(session, frame, schema, table)
+
+
 def delete_where_in(session: Session, table: str, column: str, values: list[str]) -> None:
     """Delete the rows whose text `column` is one of `values` (bound parameters), inside the current transaction."""
     if not values:

@@ -22,6 +22,7 @@ from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import LongType, StringType, StructField, StructType, TimestampType
 
 from c360_pipeline import engine
+from c360_pipeline.engine import atomic
 from c360_pipeline.steps.ingest import TRANSACTION_COLUMNS
 from c360_pipeline.transforms.silver import (
     TRANSACTION_TEXT_COLUMNS,
@@ -160,7 +161,8 @@ class EventChecker:
 
     `session` is a local engine session (the sink's own, or an in-memory one beside the Snowflake sink): the
     rules are Snowpark expressions and run there. The batch goes through one temporary table kept for the
-    checker's life, so every batch sends the same SQL text (translated once by the local engine).
+    checker's life (refilled in place), so every batch sends the same SQL text (translated once by the local
+    engine).
     """
 
     def __init__(self, session: Session):
@@ -183,9 +185,11 @@ class EventChecker:
         raw = pd.DataFrame(rows, columns=_RAW_SCHEMA.names)
         accepted_positions: list[int] = []
         if len(raw):
-            engine.load_pandas(self.session, raw, _RAW_SCHEMA, self.table,
-                               mode="truncate" if self._created else "overwrite", table_type="temporary")
-            self._created = True
+            if self._created:
+                atomic.replace_rows(self.session, raw, _RAW_SCHEMA, self.table)
+            else:
+                engine.load_pandas(self.session, raw, _RAW_SCHEMA, self.table, table_type="temporary")
+                self._created = True
             bronze = self.session.table(self.table)
             rules = transaction_rules(as_of)
             checked = flag_valid(typed_transactions(bronze), rules)
