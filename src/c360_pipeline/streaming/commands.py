@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,6 +75,10 @@ def stream_command(cfg: PipelineConfig, options: StreamOptions, console: Console
         raise ConfigError("setting 'bootstrap_servers' is required: --bootstrap-servers HOST:PORT (or --demo)")
     broker = DemoBroker() if options.demo else None
     servers = broker.bootstrap_servers if broker else options.bootstrap_servers
+    if broker is not None:  # a new broker each demo: a topic of its own, so no earlier demo's tokens apply
+        from datetime import datetime, timezone
+
+        options = replace(options, topic=f"{options.topic}.demo{datetime.now(timezone.utc):%Y%m%d%H%M%S}")
     publisher = None
     max_events = options.max_events
     if broker is not None:

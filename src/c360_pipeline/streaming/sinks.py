@@ -211,7 +211,7 @@ class SnowpipeStreamingSink:
 
     def _merge_rejects(self, rejected: pd.DataFrame) -> None:
         """Refused events into SILVER.REJECTED_RECORDS unless already there (a replayed batch adds nothing)."""
-        source = self.session.create_dataframe(rejected[REJECTED_SCHEMA.names], schema=REJECTED_SCHEMA)
+        source = engine.dataframe(self.session, rejected[REJECTED_SCHEMA.names], REJECTED_SCHEMA)
         target = self.session.table(self.rejects_table)
         from snowflake.snowpark.functions import when_not_matched
 
