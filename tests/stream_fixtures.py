@@ -52,3 +52,27 @@ def transaction(number: int, customer: int, **changes: str) -> dict[str, str]:
 
 def encoded(record: dict) -> bytes:
     return json.dumps(record).encode()
+
+
+def stream_into(home, records: list[dict], refreshed_at, topic: str = "c360.transactions") -> None:
+    """Deliver transaction records through the local stream sink (partition 0, one event each, in order) into the
+    database of `home`, then refresh GOLD.DT_CUSTOMER_DAILY_SPEND with its data timestamp `refreshed_at`."""
+    from datetime import timedelta
+
+    from c360_pipeline import engine
+    from c360_pipeline.config import PipelineConfig
+    from c360_pipeline.engine import dynamic_tables
+    from c360_pipeline.streaming import daily_spend
+    from c360_pipeline.streaming.events import Event, EventChecker, encode_event
+    from c360_pipeline.streaming.sinks import ChannelPosition, LocalSink
+
+    cfg = PipelineConfig.build(home=home)
+    events = [Event(topic, 0, offset, refreshed_at - timedelta(minutes=len(records) - offset), encode_event(record))
+              for offset, record in enumerate(records)]
+    session = engine.local_session(home, cfg.database)
+    try:
+        batch = EventChecker(session).check(events, refreshed_at.date(), refreshed_at)
+        LocalSink(session, cfg).write(batch, [ChannelPosition(topic, 0, len(records) - 1, len(records))])
+        dynamic_tables.refresh(session, daily_spend.definition(cfg), clock=lambda: refreshed_at)
+    finally:
+        session.close()
