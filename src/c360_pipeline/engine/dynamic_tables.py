@@ -113,15 +113,16 @@ def refresh(session: Session, definition: DynamicTableDefinition, clock: Callabl
     """Refresh the table from its sources (incrementally unless `full` or it must be), and record the refresh."""
     started = time.perf_counter()
     data_timestamp = clock()
-    previous = last_refresh(session, definition)
-    if not table_exists(session, definition.history_table):
-        load_pandas(session, pd.DataFrame(columns=HISTORY_SCHEMA.names), HISTORY_SCHEMA, definition.history_table)
     # Asked before the transaction: a failed probe of a missing table would abort it.
-    exists = table_exists(session, definition.table)
     missing = [s.table for s in definition.sources if not table_exists(session, s.table)]
     if missing:
-        raise LookupError(f"{definition.table} reads {', '.join(missing)}, which does not exist yet: run the pipeline "
+        raise LookupError(f"{definition.table} reads {', '.join(missing)}, not built yet: run the pipeline "
                           "(`c360 run`) or start the stream (`c360 stream`) first")
+    exists = table_exists(session, definition.table)
+    previous = last_refresh(session, definition)
+    if not table_exists(session, definition.history_table):
+        session.sql(f"CREATE SCHEMA IF NOT EXISTS {definition.history_table.rsplit('.', 1)[0]}").collect()
+        load_pandas(session, pd.DataFrame(columns=HISTORY_SCHEMA.names), HISTORY_SCHEMA, definition.history_table)
     with atomic.transaction(session):
         marks = _marks(session, definition)
         before = json.loads(previous["SOURCE_MARKS"]) if previous else None

@@ -165,6 +165,9 @@ def refresh_command(cfg: PipelineConfig, full: bool, console: Console) -> int:
         session = engine.local_session(cfg.home, cfg.database)
         try:
             result = refresh_daily_spend(session, cfg, full=full)
+        except LookupError as missing:  # a source table is not built yet
+            console.print(f"[red]error:[/] {missing}")
+            return 2
         finally:
             session.close()
         console.print(f"{cfg.table('GOLD', daily_spend.TABLE)}: {result.action} refresh, {result.rows_inserted:,} rows "
