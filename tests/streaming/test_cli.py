@@ -32,7 +32,7 @@ def test_produce_then_stream_puts_a_worlds_latest_batch_in_the_stream_table(brok
     assert "published 40 events" in " ".join(capsys.readouterr().out.split())
     home = tmp_path / "home"
     assert main(["stream", "--home", str(home), "--bootstrap-servers", broker.bootstrap_servers, "--topic", topic,
-                 "--idle-seconds", "1.5"]) == 0
+                 "--max-events", "40", "--max-seconds", "60"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "40 events = 40 accepted + 0 refused" in out
     session = engine.reader_session(home)

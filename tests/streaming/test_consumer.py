@@ -98,7 +98,7 @@ def test_every_event_lands_once_with_refused_ones_and_their_reason(broker, sessi
     topic = broker.new_topic()
     broker.produce(topic, _events())
     consumer = _consumer(broker, topic, session)
-    stats = consumer.run(idle_seconds=1.5)
+    stats = consumer.run(max_events=EVENTS, max_seconds=120)
     consumer.close()
     assert (stats.events, stats.rejected) == (EVENTS, sum(_expected_reasons().values()))
     _assert_exactly_once(session, broker, topic)
@@ -125,7 +125,7 @@ def test_a_consumer_crashed_mid_stream_resumes_exactly_once(broker, session, whe
         first = _consumer(broker, topic, session)
         first.after_batch = crash
     with pytest.raises(Crash):
-        first.run(idle_seconds=1.5)
+        first.run(max_events=EVENTS, max_seconds=120)
     first.consumer.close()  # the process is gone; its uncommitted batch with it
     partial = _stream(session)
     landed = len(partial[partial["_TOPIC"] == topic]) + len(_rejects(session, topic))
@@ -136,16 +136,20 @@ def test_a_consumer_crashed_mid_stream_resumes_exactly_once(broker, session, whe
         assert 0 < landed <= crash_at_batch * 150
 
     restarted = _consumer(broker, topic, session)
-    restarted.run(idle_seconds=1.5)
+    # Exactly the events not committed before the crash are read again (a bound, not a wait: no timing involved).
+    assert restarted.run(max_events=EVENTS - landed, max_seconds=120).events == EVENTS - landed
     restarted.close()
     _assert_exactly_once(session, broker, topic)
+    after = _consumer(broker, topic, session)
+    assert after.run(idle_seconds=1.0).events == 0  # and nothing beyond them
+    after.close()
 
 
 def test_a_restart_with_nothing_new_reads_nothing(broker, session):
     topic = broker.new_topic()
     broker.produce(topic, _events()[:100])
     first = _consumer(broker, topic, session)
-    assert first.run(idle_seconds=1.0).events == 100
+    assert first.run(max_events=100, max_seconds=60).events == 100
     first.close()
     second = _consumer(broker, topic, session)
     starts = second.start()

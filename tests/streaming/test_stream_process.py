@@ -22,7 +22,8 @@ EVENTS = 600
 def _c360(home: Path, servers: str, topic: str, *options: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "c360_pipeline.cli", "stream", "--home", str(home), "--bootstrap-servers", servers,
                "--topic", topic, *options]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}  # each line as it is printed
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
 
 
 def test_a_killed_stream_process_restarts_exactly_once(broker, tmp_path):
@@ -37,10 +38,13 @@ def test_a_killed_stream_process_restarts_exactly_once(broker, tmp_path):
             time.sleep(0.05)
 
     consumer = _c360(home, broker.bootstrap_servers, topic)
-    database = engine.database_file(home)
     deadline = time.monotonic() + 120
-    while not database.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    # Its first line says it has assigned the partitions: its tables exist, it consumes from here on.
+    started = ""
+    while not started.startswith(f"streaming {topic}"):
+        started = consumer.stdout.readline()
+        assert started or consumer.poll() is None, "c360 stream stopped before it consumed"
+        assert time.monotonic() < deadline, "c360 stream did not start"
     feeding = threading.Thread(target=trickle)
     feeding.start()
     time.sleep(1.0)
@@ -48,8 +52,15 @@ def test_a_killed_stream_process_restarts_exactly_once(broker, tmp_path):
     consumer.wait(timeout=30)
     feeding.join()
 
-    restarted = _c360(home, broker.bootstrap_servers, topic, "--idle-seconds", "3")
+    session = engine.reader_session(home)  # the killed process holds nothing any more
+    try:
+        landed = session.table("C360.BRONZE.RAW_TRANSACTIONS_STREAM").count()
+    finally:
+        session.close()
+    # The restart reads exactly what the killed process had not committed (a bound, not a wait on timing).
+    restarted = _c360(home, broker.bootstrap_servers, topic, "--max-events", str(EVENTS - landed), "--max-seconds", "120")
     output, _ = restarted.communicate(timeout=300)
+    assert f"{EVENTS - landed:,} events = {EVENTS - landed:,} accepted" in " ".join(output.split()), output
     assert restarted.returncode == 0, output
     session = engine.reader_session(home)
     try:
