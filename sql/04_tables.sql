@@ -125,3 +125,26 @@ CREATE TABLE IF NOT EXISTS C360.GOLD.FCT_TRANSACTIONS (
     _BATCH_ID VARCHAR
 ) CLUSTER BY (TRANSACTION_DATE::DATE)
   COMMENT = 'one row per transaction; keys to the customer version valid on the transaction day';
+
+-- Streamed transactions as delivered (c360 stream): the transactions file's columns as text, then the Kafka
+-- channel (topic-partition), offset (the Snowpipe Streaming offset token) and times. Written through the
+-- table's default pipe (RAW_TRANSACTIONS_STREAM-STREAMING); change tracking feeds the dynamic table
+-- GOLD.DT_CUSTOMER_DAILY_SPEND, which `c360 deploy` creates.
+CREATE TABLE IF NOT EXISTS C360.BRONZE.RAW_TRANSACTIONS_STREAM (
+    TRANSACTION_ID VARCHAR,
+    CUSTOMER_ID VARCHAR,
+    TRANSACTION_DATE VARCHAR,
+    TRANSACTION_AMOUNT VARCHAR,
+    MERCHANT_NAME VARCHAR,
+    MERCHANT_CATEGORY VARCHAR,
+    CHANNEL VARCHAR,
+    STATUS VARCHAR,
+    _CHANNEL VARCHAR,
+    _TOPIC VARCHAR,
+    _PARTITION NUMBER(38, 0),
+    _OFFSET NUMBER(38, 0),
+    _PRODUCED_AT TIMESTAMP_NTZ,
+    _INGESTED_AT TIMESTAMP_NTZ,
+    _STREAM_ROW NUMBER(38, 0)
+) CHANGE_TRACKING = TRUE
+  COMMENT = 'one row per streamed transaction event accepted by the silver rules, as delivered';

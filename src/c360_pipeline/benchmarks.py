@@ -18,6 +18,7 @@ BENCHMARKS = {
     "assistant": ("bench_assistant.py", []),
     "search": ("bench_search.py", []),
     "agent": ("bench_agent.py", []),
+    "stream": ("bench_stream.py", []),
 }
 
 

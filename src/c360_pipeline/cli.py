@@ -309,6 +309,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stream(args: argparse.Namespace) -> int:
+    from c360_pipeline.streaming.commands import StreamOptions, stream_command
+    from c360_pipeline.streaming.consumer import StreamError
+
+    cfg = _config(args)
+    options = StreamOptions(bootstrap_servers=args.bootstrap_servers, topic=args.topic, demo=args.demo, rate=args.rate,
+                            max_events=args.max_events, max_seconds=args.max_seconds, idle_seconds=args.idle_seconds)
+    try:
+        if cfg.engine != "local":
+            return stream_command(cfg, options, console)
+        with _writing(cfg.home, args):  # the consumer is the local database's writer while it runs
+            return stream_command(cfg, options, console)
+    except StreamError as error:
+        console.print(f"[red]error:[/] {error}")
+        return 2
+
+
+def cmd_produce(args: argparse.Namespace) -> int:
+    from c360_pipeline.streaming.commands import produce_command
+
+    raw = args.source if args.source is not None else _config(args).home / "raw"
+    return produce_command(raw, args.bootstrap_servers, args.topic, args.rate, args.batch, args.limit, args.live, console)
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from c360_pipeline.streaming.commands import refresh_command
+
+    cfg = _config(args)
+    if cfg.engine != "local":
+        return refresh_command(cfg, args.full, console)
+    with _writing(cfg.home, args):
+        return refresh_command(cfg, args.full, console)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from c360_pipeline.benchmarks import run_benchmarks
 
@@ -384,8 +418,38 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("out", type=Path, metavar="OUT_DIR", help="directory to write OUT_DIR/<SCHEMA>/<TABLE>.<ext> into")
     export.set_defaults(handler=cmd_export)
 
+    from c360_pipeline.streaming.producer import DEFAULT_TOPIC
+
+    stream = commands.add_parser("stream", help="consume transaction events from Kafka into BRONZE.RAW_TRANSACTIONS_STREAM")
+    _add_config_options(stream, data=False)
+    stream.add_argument("--bootstrap-servers", dest="bootstrap_servers", help="Kafka brokers, HOST:PORT[,HOST:PORT]")
+    stream.add_argument("--demo", action="store_true",
+                        help="local demo: an in-process broker fed with the world's next day of transactions")
+    stream.add_argument("--topic", default=DEFAULT_TOPIC, help=f"topic (default: {DEFAULT_TOPIC})")
+    stream.add_argument("--rate", type=float, default=1000.0, help="demo: events per second published (default: 1000)")
+    stream.add_argument("--max-events", type=int, dest="max_events", help="stop after N events")
+    stream.add_argument("--max-seconds", type=float, dest="max_seconds", help="stop after N seconds")
+    stream.add_argument("--idle-seconds", type=float, dest="idle_seconds", help="stop when nothing arrives for N seconds")
+    stream.set_defaults(handler=cmd_stream)
+
+    produce = commands.add_parser("produce", help="publish a generated world's transactions as Kafka events")
+    produce.add_argument("--home", type=Path, help="local home directory (default: $C360_HOME or .c360)")
+    produce.add_argument("--from", type=Path, dest="source", help="raw directory of the world (default: HOME/raw)")
+    produce.add_argument("--bootstrap-servers", dest="bootstrap_servers", required=True, help="Kafka brokers, HOST:PORT")
+    produce.add_argument("--topic", default=DEFAULT_TOPIC, help=f"topic (default: {DEFAULT_TOPIC})")
+    produce.add_argument("--rate", type=float, help="events per second (default: as fast as the broker takes them)")
+    produce.add_argument("--batch", help="the batch to publish (default: the latest)")
+    produce.add_argument("--limit", type=int, help="publish at most N events")
+    produce.add_argument("--live", action="store_true", help="stamp each event's transaction_date with the moment it is sent")
+    produce.set_defaults(handler=cmd_produce)
+
+    refresh = commands.add_parser("refresh", help="refresh GOLD.DT_CUSTOMER_DAILY_SPEND now (incrementally)")
+    _add_config_options(refresh, data=False)
+    refresh.add_argument("--full", action="store_true", help="recompute the whole table")
+    refresh.set_defaults(handler=cmd_refresh)
+
     bench = commands.add_parser("bench", help="run the shipped benchmarks and print their figures")
-    bench.add_argument("which", nargs="?", default="all", help="generate | core | dag | marts | app | assistant | all")
+    bench.add_argument("which", nargs="?", default="all", help="generate | core | dag | marts | app | assistant | stream | all")
     bench.add_argument("--home", type=Path, help="home to benchmark in (default: a temporary directory)")
     bench.add_argument("extra", nargs=argparse.REMAINDER, help="options passed to the benchmark (e.g. --customers 500)")
     bench.set_defaults(handler=cmd_bench)

@@ -66,11 +66,12 @@ class DeployError(RuntimeError):
 # The parts of a deployment, in the order they are applied.
 PHASES: tuple[str, ...] = (
     "account SQL", "package check", "code upload", "procedures", "semantic model", "search and agent", "task graph",
-    "app",
+    "dynamic tables", "app",
 )
 _PHASE_OF_KIND = {"sql": "account SQL", "packages": "package check", "procedure": "procedures",
                   "semantic_model": "semantic model", "docs": "search and agent", "search_service": "search and agent",
-                  "agent": "search and agent", "task_graph": "task graph", "streamlit": "app"}
+                  "agent": "search and agent", "task_graph": "task graph", "dynamic_table": "dynamic tables",
+                  "streamlit": "app"}
 
 
 @dataclass
@@ -368,6 +369,30 @@ def _deploy_task_graph(session: Any, cfg: PipelineConfig, schedule: str) -> None
     deploy_task_graph(schema, build_task_dag(cfg, schedule=schedule))
 
 
+def deploy_dynamic_table(schema: Any, table: Any) -> None:
+    """Create (or replace) a dynamic table in `schema` (a snowflake.core SchemaResource) from its resource object."""
+    from snowflake.core import CreateMode
+
+    schema.dynamic_tables.create(table, mode=CreateMode.or_replace)
+
+
+def _deploy_dynamic_tables(session: Any, cfg: PipelineConfig) -> None:
+    from snowflake.core import Root
+
+    from c360_pipeline.streaming.daily_spend import dynamic_table_resource
+
+    deploy_dynamic_table(Root(session).databases[cfg.database].schemas[cfg.gold_schema], dynamic_table_resource(cfg))
+
+
+def describe_dynamic_table(cfg: PipelineConfig) -> str:
+    """The dynamic table as `c360 deploy` creates it (from the snowflake.core object)."""
+    from c360_pipeline.streaming.daily_spend import dynamic_table_resource
+
+    table = dynamic_table_resource(cfg)
+    return (f"DYNAMIC TABLE {cfg.schema('GOLD')}.{table.name} TARGET_LAG = '{table.target_lag.seconds} seconds' "
+            f"REFRESH_MODE = {table.refresh_mode} WAREHOUSE = {table.warehouse} AS {table.query}")
+
+
 def describe_task_graph(cfg: PipelineConfig, schedule: str) -> str:
     """Every task of the graph: name, predecessors, warehouse and body (from the snowflake.core objects)."""
     dag = build_task_dag(cfg, schedule=schedule)
@@ -427,6 +452,8 @@ def build_plan(cfg: PipelineConfig, root: Path | None = None, schedule: str = DE
 
     plan.add("task_graph", f"{cfg.schema('OPS')}.C360_NIGHTLY",
              describe_task_graph(cfg, schedule), lambda session: _deploy_task_graph(session, cfg, schedule))
+    plan.add("dynamic_table", f"{cfg.schema('GOLD')}.DT_CUSTOMER_DAILY_SPEND", describe_dynamic_table(cfg),
+             lambda session: _deploy_dynamic_tables(session, cfg))
 
     app_stage = f"@{cfg.schema('OPS')}.APP/streamlit_app"
     folders: dict[str, list[Path]] = {}

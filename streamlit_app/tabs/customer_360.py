@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from data_access import TRANSACTION_LIMIT, AppData, filter_transactions, ordered_values
 
-from tabs import cents, chart, count, figure, keep_choices, money, plain, score
+from tabs import cents, chart, count, figure, keep_choices, money, plain, score, streamed_today
 
 SEARCH_FIELDS = {
     "ID, name or email": ("CUSTOMER_ID", "FULL_NAME", "EMAIL"),
@@ -77,6 +77,7 @@ def render(data: AppData) -> None:
         column_config={"Credit limit": st.column_config.NumberColumn(format="$%.2f")},
     )
     _transactions(view.transactions, customer_id)
+    streamed_today.render_section(data, customer_id)
 
 
 def _profile(customer: pd.Series) -> None:

@@ -16,10 +16,12 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from app_fixtures import add_docs_and_runs, build_app_warehouse
+from stream_fixtures import stream_into, transaction
 
 from c360_pipeline.app_launcher import app_command, app_environment
 from c360_pipeline.config import PipelineConfig
@@ -39,6 +41,7 @@ CHROMIUM_FLAGS = (
     "--window-size=1440,1800",
 )
 START_SECONDS = 90
+STREAM_REFRESHED_AT = datetime(2025, 7, 1, 9, 30, 5)
 RENDER_SECONDS = 90
 
 
@@ -65,6 +68,10 @@ def warehouse_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("e2e-home")
     build_app_warehouse(home, customers=60, transactions_per_customer=40, seed=11)
     add_docs_and_runs(home)  # GOLD.DOCS for the assistant's document answers, OPS.PIPELINE_RUNS for the Cost tab
+    # Two transactions of CUST00000001 streamed on 2025-07-01, the dynamic table refreshed after them.
+    stream_into(home, [transaction(1, 1, transaction_id="TXNSTREAMED01", transaction_date="2025-07-01 08:15:00"),
+                       transaction(2, 1, transaction_id="TXNSTREAMED02", transaction_date="2025-07-01 09:05:00",
+                                   status="declined")], STREAM_REFRESHED_AT)
     return home
 
 
@@ -276,6 +283,12 @@ def test_app_in_a_real_browser(server, browser, warehouse_home, downloads, scree
     assert "Mary O'Brien" in panel.text
     assert metric_values(browser)["Segment"] == profile.loc[profile["CUSTOMER_ID"] == "CUST00000001", "CUSTOMER_SEGMENT"].item()
     assert len(panel.find_elements(By.CSS_SELECTOR, '[data-testid="stPlotlyChart"]')) == 2
+    # The customer's streamed transactions of the latest streamed day, fresh as of the dynamic table.
+    assert "Streamed today" in panel.text
+    assert ("2025-07-01, the latest streamed day · 2 streamed transaction(s) · daily spend fresh as of "
+            "2025-07-01 09:30:05 UTC") in panel.text
+    streamed = metric_values(browser)
+    assert (streamed["Transactions that day"], streamed["Declined that day"]) == ("2", "1")
     shoot(browser, screenshots, "2_customer_360")
     # Another search: the customer selector shows the new match, not the previous customer.
     other = profile.sort_values("CUSTOMER_ID").iloc[2]

@@ -10,6 +10,7 @@ from snowflake.snowpark.types import BooleanType, LongType, StringType, StructFi
 from c360_pipeline.contracts import all_contracts, contract_for
 from c360_pipeline.contracts import bronze as bronze_contracts
 from c360_pipeline.contracts import churn as churn_contracts
+from c360_pipeline.contracts import streaming as streaming_contracts
 from c360_pipeline.contracts import gold as gold_contracts
 from c360_pipeline.contracts import marts as marts_contracts
 from c360_pipeline.contracts import silver as silver_contracts
@@ -27,7 +28,8 @@ def failing(frame, measure) -> int:
 
 
 def test_every_table_has_one_contract_listed_by_its_layer_module():
-    listed = [*bronze_contracts.CONTRACTS, *silver_contracts.CONTRACTS, *gold_contracts.CONTRACTS, *marts_contracts.CONTRACTS, *churn_contracts.CONTRACTS]
+    listed = [*bronze_contracts.CONTRACTS, *silver_contracts.CONTRACTS, *gold_contracts.CONTRACTS, *marts_contracts.CONTRACTS, *churn_contracts.CONTRACTS,
+              *streaming_contracts.CONTRACTS]
     assert all_contracts() == listed
     names = [c.qualified for c in listed]
     assert len(names) == len(set(names)), names

@@ -281,6 +281,7 @@ def broken_world(tmp_path_factory):
     land_directory(session, cfg)
     summary = run_pipeline(cfg, session=session)
     assert summary.ok, summary.reason
+    _stream_a_few(session, cfg)  # the streaming tables exist too, so their contracts are evaluated
     warehouse = Warehouse.of(session, cfg)
     _tamper(warehouse, "SILVER", "STG_TRANSACTIONS", _broken_stg_transactions)
     _tamper(warehouse, "GOLD", "DIM_CUSTOMER", _broken_dim_customer)
@@ -291,6 +292,24 @@ def broken_world(tmp_path_factory):
     _tamper(warehouse, "GOLD", "METRIC_AVG_TRANSACTION_VALUE", _broken_transaction_values)
     yield session, cfg
     session.close()
+
+
+def _stream_a_few(session, cfg) -> None:
+    """Three events through the local stream sink, then the dynamic table refreshed."""
+    from datetime import datetime
+
+    from stream_fixtures import transaction
+
+    from c360_pipeline.engine import dynamic_tables
+    from c360_pipeline.streaming import daily_spend
+    from c360_pipeline.streaming.events import Event, EventChecker, encode_event
+    from c360_pipeline.streaming.sinks import ChannelPosition, LocalSink
+
+    events = [Event("t", 0, n, datetime(2025, 6, 30, 9), encode_event(transaction(n, 1, transaction_date="2025-06-30 08:00:00")))
+              for n in range(3)]
+    batch = EventChecker(session).check(events, AS_OF, datetime(2025, 6, 30, 9, 1))
+    LocalSink(session, cfg).write(batch, [ChannelPosition("t", 0, 2, 3)])
+    dynamic_tables.refresh(session, daily_spend.definition(cfg))
 
 
 def test_batched_evaluation_counts_what_each_check_counts_alone(broken_world):

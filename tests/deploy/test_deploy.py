@@ -57,12 +57,12 @@ def test_dry_run_plan_covers_every_step_the_graph_and_the_app_without_connecting
         assert statement.splitlines()[0] in text
 
 
-def test_dry_run_prints_the_plan_in_its_eight_phases_in_order(no_connections):
+def test_dry_run_prints_the_plan_in_its_nine_phases_in_order(no_connections):
     output = io.StringIO()
     plan = deploy.deploy(PipelineConfig(), dry_run=True, console=Console(file=output, width=80))
     assert plan.phases() == list(deploy.PHASES) == [
         "account SQL", "package check", "code upload", "procedures", "semantic model", "search and agent",
-        "task graph", "app",
+        "task graph", "dynamic tables", "app",
     ]
     # Each phase is one contiguous run of actions, and the printed headings follow the same order.
     runs = [a.phase for i, a in enumerate(plan.actions) if i == 0 or plan.actions[i - 1].phase != a.phase]
@@ -215,6 +215,7 @@ class RecordingSession:
 def test_deploy_applies_each_action_in_order_on_a_recording_session_in_place_of_an_account(monkeypatch):
     graphs: list[str] = []
     monkeypatch.setattr(deploy, "_deploy_task_graph", lambda session, cfg, schedule: graphs.append(schedule))
+    monkeypatch.setattr(deploy, "_deploy_dynamic_tables", lambda session, cfg: None)
     session = RecordingSession()
     plan = deploy.deploy(PipelineConfig(), dry_run=False, session=session, schedule="15 3 * * *")
 
@@ -237,6 +238,7 @@ def test_deploy_applies_each_action_in_order_on_a_recording_session_in_place_of_
 def test_deploy_stops_before_creating_anything_when_a_package_does_not_resolve(monkeypatch):
     graphs: list[str] = []
     monkeypatch.setattr(deploy, "_deploy_task_graph", lambda session, cfg, schedule: graphs.append(schedule))
+    monkeypatch.setattr(deploy, "_deploy_dynamic_tables", lambda session, cfg: None)
     session = RecordingSession(unresolvable=("scikit-learn",))
     with pytest.raises(deploy.DeployError, match=r"\(packages procedures\): the packages of the stored procedures "
                                                  r".* do not resolve .* Python 3.11: scikit-learn>=1.4 missing"):
@@ -276,6 +278,7 @@ def test_package_pins_hold_the_versions_the_tests_run_on_and_pyprojects_lower_bo
 
 def test_deploy_stops_at_the_first_failing_action_and_names_it(monkeypatch):
     monkeypatch.setattr(deploy, "_deploy_task_graph", lambda session, cfg, schedule: None)
+    monkeypatch.setattr(deploy, "_deploy_dynamic_tables", lambda session, cfg: None)
     session = RecordingSession(fail_on="CREATE RESOURCE MONITOR")
     with pytest.raises(deploy.DeployError, match=r"action \d+ \(sql 03_monitoring.sql\): SQL access control error"):
         deploy.deploy(PipelineConfig(), dry_run=False, session=session)

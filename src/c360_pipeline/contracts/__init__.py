@@ -2,7 +2,8 @@
 invariants), declared once per layer and evaluated by the data-quality step and the tests.
 
 - `model`: the `TableContract`, `Check` and `Reference` types and how a check is counted;
-- `bronze`, `silver`, `gold`, `marts`, `churn`: the declarations of each layer's tables;
+- `bronze`, `silver`, `gold`, `marts`, `churn`: the declarations of each layer's tables; `streaming`: the stream
+  table, its channel tokens and the dynamic table;
 - `evaluation`: every table's checks in one aggregate query, into OPS.DQ_RESULTS rows.
 
 `CONTRACTS` lists every declaration in layer order, by explicit import: nothing registers itself.
@@ -10,7 +11,7 @@ invariants), declared once per layer and evaluated by the data-quality step and 
 
 from __future__ import annotations
 
-from c360_pipeline.contracts import bronze, churn, gold, marts, silver
+from c360_pipeline.contracts import bronze, churn, gold, marts, silver, streaming
 from c360_pipeline.contracts.model import TableContract
 from c360_pipeline.documents import contract as docs_contracts
 
@@ -21,6 +22,7 @@ CONTRACTS: tuple[TableContract, ...] = (
     *marts.CONTRACTS,
     *churn.CONTRACTS,
     *docs_contracts.CONTRACTS,
+    *streaming.CONTRACTS,
 )
 
 

@@ -18,6 +18,7 @@ from snowflake.snowpark.types import LongType, StringType, StructField, StructTy
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.engine.warehouse import TableMissing, Warehouse
 from c360_pipeline.steps import StepResult
+from c360_pipeline.streaming.promote import promote_streamed_transactions
 from c360_pipeline.transforms.silver import (
     CUSTOMER_TEXT_COLUMNS,
     TRANSACTION_TEXT_COLUMNS,
@@ -170,7 +171,8 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
                        "duplicates": sum(duplicate_counts.values()),
                        "rejected": sum(rejected_counts.values()) + sum(quarantined_customers.values())}
 
-    # Transactions.
+    # Transactions: streamed ones first become bronze records, to be staged with the files' (one dedupe).
+    streamed = promote_streamed_transactions(warehouse)
     transaction_mark = _watermark(warehouse, "RAW_TRANSACTIONS")
     _undo_unfinished(warehouse, "RAW_TRANSACTIONS", "STG_TRANSACTIONS", transaction_mark)
     raw_transactions = warehouse.read_since("BRONZE", "RAW_TRANSACTIONS", "_RECORD_ID", transaction_mark).cache_result()
@@ -262,6 +264,9 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
         f" {customer_totals['raw']} read = {customer_totals['staged']} staged + {customer_totals['duplicates']}"
         f" duplicates + {customer_totals['rejected']} rejected ({quarantined['customers']} quarantined at ingest)"
     )
+    if streamed:
+        message += f"; {streamed} streamed transaction(s) taken from BRONZE.RAW_TRANSACTIONS_STREAM"
+
     if rows_in == 0:
         status, message = nothing_to_stage(warehouse)
     return StepResult(
@@ -276,6 +281,7 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
             "transactions": totals,
             "customers": customer_totals,
             "quarantined": quarantined,
+            "streamed": streamed,
             "batches": batches.drop(columns=["PROCESSED_AT"]).to_dict("records") if not batches.empty else [],
         },
     )
