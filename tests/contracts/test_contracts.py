@@ -15,6 +15,7 @@ from c360_pipeline.contracts import gold as gold_contracts
 from c360_pipeline.contracts import marts as marts_contracts
 from c360_pipeline.contracts import silver as silver_contracts
 from c360_pipeline.contracts.model import Check, TableContract, duplicate_keys, rows_where
+from c360_pipeline.documents import contract as docs_contracts
 
 KEYS = StructType([StructField("A", StringType()), StructField("B", LongType())])
 
@@ -28,8 +29,8 @@ def failing(frame, measure) -> int:
 
 
 def test_every_table_has_one_contract_listed_by_its_layer_module():
-    listed = [*bronze_contracts.CONTRACTS, *silver_contracts.CONTRACTS, *gold_contracts.CONTRACTS, *marts_contracts.CONTRACTS, *churn_contracts.CONTRACTS,
-              *streaming_contracts.CONTRACTS]
+    listed = [*bronze_contracts.CONTRACTS, *silver_contracts.CONTRACTS, *gold_contracts.CONTRACTS, *marts_contracts.CONTRACTS,
+              *churn_contracts.CONTRACTS, *docs_contracts.CONTRACTS, *streaming_contracts.CONTRACTS]
     assert all_contracts() == listed
     names = [c.qualified for c in listed]
     assert len(names) == len(set(names)), names
