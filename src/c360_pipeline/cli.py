@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("out", type=Path, metavar="OUT_DIR", help="directory to write OUT_DIR/<SCHEMA>/<TABLE>.<ext> into")
     export.set_defaults(handler=cmd_export)
 
-    from c360_pipeline.streaming.producer import DEFAULT_TOPIC
+    from c360_pipeline.streaming import DEFAULT_TOPIC
 
     stream = commands.add_parser("stream", help="consume transaction events from Kafka into BRONZE.RAW_TRANSACTIONS_STREAM")
     _add_config_options(stream, data=False)

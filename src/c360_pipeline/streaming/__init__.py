@@ -9,3 +9,5 @@
 - `daily_spend`: the dynamic table GOLD.DT_CUSTOMER_DAILY_SPEND (its query, target lag, Snowflake resource);
 - `promote`: the nightly hook that hands streamed rows to stage_silver, so one dedupe serves both paths.
 """
+
+DEFAULT_TOPIC = "c360.transactions"  # the Kafka topic of transaction events (a plain constant: `c360 --help` reads it)

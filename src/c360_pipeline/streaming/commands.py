@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from c360_pipeline.config import ConfigError, PipelineConfig
-from c360_pipeline.streaming.producer import DEFAULT_TOPIC
+from c360_pipeline.streaming import DEFAULT_TOPIC
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from c360_pipeline.steps.ingest import TRANSACTION_COLUMNS, batch_id_of, discover_files, raw_table_of
+from c360_pipeline.streaming import DEFAULT_TOPIC
 from c360_pipeline.streaming.events import encode_event
 
-DEFAULT_TOPIC = "c360.transactions"
 
 
 def producer_config(bootstrap_servers: str, extra: dict | None = None) -> dict:
