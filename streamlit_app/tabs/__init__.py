@@ -52,6 +52,21 @@ def plain(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:])", r"\\\1", text)
 
 
+def transaction_columns(date_format: str, **extra: object) -> dict[str, object]:
+    """The column headings and formats of a table of transactions (plus `extra` columns, after them)."""
+    return {
+        "TRANSACTION_ID": "Transaction",
+        "TRANSACTION_DATE": st.column_config.DatetimeColumn("Date", format=date_format),
+        "MERCHANT_NAME": "Merchant",
+        "MERCHANT_CATEGORY": "Category",
+        "CATEGORY_GROUP": "Group",
+        "TRANSACTION_AMOUNT": st.column_config.NumberColumn("Amount", format="$%.2f"),
+        "CHANNEL": "Channel",
+        "STATUS": "Status",
+        **extra,
+    }
+
+
 def ltv_range_slider(label: str, bounds: tuple[int, int], key: str) -> tuple[int, int]:
     """A lifetime-value range slider over whole-dollar `bounds`, its remembered value kept inside them."""
     low, high = bounds

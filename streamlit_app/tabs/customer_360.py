@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from data_access import TRANSACTION_LIMIT, AppData, filter_transactions, ordered_values
 
-from tabs import cents, chart, count, figure, keep_choices, money, plain, score, streamed_today
+from tabs import cents, chart, count, figure, keep_choices, money, plain, score, streamed_today, transaction_columns
 
 SEARCH_FIELDS = {
     "ID, name or email": ("CUSTOMER_ID", "FULL_NAME", "EMAIL"),
@@ -142,16 +142,7 @@ def _transactions(transactions: pd.DataFrame, customer_id: str) -> None:
         shown.assign(CATEGORY_GROUP=shown["CATEGORY_GROUP"].str.title()),
         key="c360_txn_table",
         hide_index=True,
-        column_config={
-            "TRANSACTION_ID": "Transaction",
-            "TRANSACTION_DATE": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm"),
-            "MERCHANT_NAME": "Merchant",
-            "MERCHANT_CATEGORY": "Category",
-            "CATEGORY_GROUP": "Group",
-            "TRANSACTION_AMOUNT": st.column_config.NumberColumn("Amount", format="$%.2f"),
-            "CHANNEL": "Channel",
-            "STATUS": "Status",
-        },
+        column_config=transaction_columns("YYYY-MM-DD HH:mm"),
     )
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 from data_access import AppData
 from streaming_data import streamed_today
 
-from tabs import cents, count
+from tabs import cents, count, transaction_columns
 
 
 def render_section(data: AppData, customer_id: str) -> None:
@@ -35,14 +35,8 @@ def render_section(data: AppData, customer_id: str) -> None:
         view.transactions,
         key="c360_streamed_table",
         hide_index=True,
-        column_config={
-            "TRANSACTION_ID": "Transaction",
-            "TRANSACTION_DATE": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm:ss"),
-            "MERCHANT_NAME": "Merchant",
-            "MERCHANT_CATEGORY": "Category",
-            "TRANSACTION_AMOUNT": st.column_config.NumberColumn("Amount", format="$%.2f"),
-            "CHANNEL": "Channel",
-            "STATUS": "Status",
-            "_PRODUCED_AT": st.column_config.DatetimeColumn("Streamed at", format="YYYY-MM-DD HH:mm:ss"),
-        },
+        column_config=transaction_columns(
+            "YYYY-MM-DD HH:mm:ss",
+            _PRODUCED_AT=st.column_config.DatetimeColumn("Streamed at", format="YYYY-MM-DD HH:mm:ss"),
+        ),
     )

@@ -22,6 +22,12 @@ class NotLocal(RuntimeError):
     """A local-engine operation was asked of a session on Snowflake."""
 
 
+def require_local(session: Session, what: str) -> None:
+    """Raise NotLocal, naming `what` and its Snowflake counterpart, unless the session can run these operations."""
+    if bulk_connection(session) is None:
+        raise NotLocal(f"{what} needs a local engine session; on an account use the Snowpipe Streaming sink")
+
+
 def _duck(session: Session):
     duck = bulk_connection(session)
     if duck is None:

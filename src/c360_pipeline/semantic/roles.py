@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import difflib
 
-from sqlglot import exp
-
-from c360_pipeline.semantic.model import parse_expression
 from c360_pipeline.semantic.query import FACT, PROFILE, Condition, _title, counted_rows
-from c360_pipeline.semantic.vocabulary import normalize_phrase
+from c360_pipeline.semantic.vocabulary import normalize_phrase, value_filter_sense
 from c360_pipeline.semantic.words import ENTITY_WORDS, FILLERS, LIST_WORDS, NEGATIONS, TRANSACT_VERBS
 
 CONTRAST_WORDS = {"versus", "compared", "against"}
@@ -117,14 +114,13 @@ class Roles:
         return True
 
     def _value_condition(self, table: str, sql: str) -> Condition | None:
-        """`<column> = '<value>'` as the condition "<field> is <value>" on the table's field over that column."""
-        tree = parse_expression(sql)
-        if not (isinstance(tree, exp.EQ) and isinstance(tree.this, exp.Column) and isinstance(tree.expression, exp.Literal)
-                and tree.expression.is_string):
+        """`<column> = '<value>'` as the condition "<field> is <value>" (the value of an enum dimension, as a named
+        filter of that shape is read: `value_filter_sense`)."""
+        sense = value_filter_sense(self.catalog.tables[table], sql)
+        if sense is None:
             return None
-        column, value = tree.this.name.upper(), tree.expression.this
-        ref = next((f for (t, _), f in self.catalog.fields.items() if t == table and f.expr.upper() == column), None)
-        return None if ref is None else Condition(table, "in", (value,), ref, title=f"{ref.title} is {value}")
+        ref = self.catalog.field(table, sense.name)
+        return Condition(table, "in", (sense.value,), ref, title=f"{ref.title} is {sense.value}")
 
     def _names_its_rows(self, word: str, table: str) -> bool:
         """Whether `word` (the last of a value's phrase) names the rows of the value's table: customers, transactions."""

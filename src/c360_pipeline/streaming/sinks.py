@@ -24,7 +24,6 @@ import pandas as pd
 from snowflake.snowpark import Session
 from snowflake.snowpark import functions as F
 
-from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.engine import atomic
 from c360_pipeline.engine.warehouse import Warehouse
@@ -84,8 +83,7 @@ class LocalSink:
 
     def __init__(self, session: Session, cfg: PipelineConfig, before_commit: Callable[[], None] | None = None,
                  clock: Callable[[], datetime] = utc_now):
-        if not engine.is_local(session):
-            raise atomic.NotLocal("LocalSink needs a local engine session; on an account use SnowpipeStreamingSink")
+        atomic.require_local(session, "LocalSink")
         self.session = session
         self.cfg = cfg
         self.before_commit = before_commit
@@ -211,7 +209,7 @@ class SnowpipeStreamingSink:
 
     def _merge_rejects(self, rejected: pd.DataFrame) -> None:
         """Refused events into SILVER.REJECTED_RECORDS unless already there (a replayed batch adds nothing)."""
-        source = engine.dataframe(self.session, rejected[REJECTED_SCHEMA.names], REJECTED_SCHEMA)
+        source = Warehouse.of(self.session, self.cfg).dataframe(rejected[REJECTED_SCHEMA.names], REJECTED_SCHEMA)
         target = self.session.table(self.rejects_table)
         from snowflake.snowpark.functions import when_not_matched
 
@@ -230,7 +228,7 @@ class SnowpipeStreamingSink:
 
 def _sdk_row(row: dict[str, Any], ingested_at: datetime) -> dict[str, Any]:
     """One stream-table row as the SDK takes it: column name → Python value (None for missing)."""
-    values = {name: (None if engine._missing(row.get(name)) else row.get(name)) for name in STREAM_SCHEMA.names
+    values = {name: (None if pd.isna(row.get(name)) else row.get(name)) for name in STREAM_SCHEMA.names
               if name not in ("_INGESTED_AT", "_STREAM_ROW")}
     produced = values.get("_PRODUCED_AT")
     if isinstance(produced, pd.Timestamp):
