@@ -139,11 +139,13 @@ class Warehouse:
         self.session.create_dataframe([], schema=columns).write.save_as_table(name, mode="overwrite")
         engine.attach_masking_policies(self.session, name, masking.policies_of(self.cfg, layer, table))
 
-    def write(self, frame: DataFrame, layer: str, table: str, mode: str = "overwrite") -> int:
+    def write(self, frame: DataFrame, layer: str, table: str, mode: str = "overwrite", rows: int | None = None) -> int:
         """Save a DataFrame as the table (overwrite or append); returns rows written.
 
         An existing table is overwritten in place (truncate and insert, see `_overwrite_mode`); a table
-        with PII columns that this write creates gets its masking policies before its first row.
+        with PII columns that this write creates gets its masking policies before its first row. An
+        append whose `rows` the caller has counted already inserts the frame as it is; otherwise it is
+        materialised once, counted and inserted.
         """
         if mode not in {"overwrite", "append"}:
             raise ValueError(f"mode must be 'overwrite' or 'append', got {mode!r}")
@@ -151,8 +153,8 @@ class Warehouse:
         name = self.name(layer, table)
         if mode == "append":
             # counted and inserted from one materialised result (a result cached already is used as it is)
-            staged = frame if frame.is_cached else frame.cache_result()
-            rows = staged.count()
+            staged = frame if frame.is_cached or rows is not None else frame.cache_result()
+            rows = staged.count() if rows is None else rows
             if self._creates(layer, table, mode):
                 self._create_masked(layer, table, staged.schema)
             staged.write.save_as_table(name, mode="append", column_order="name")

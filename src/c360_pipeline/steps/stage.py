@@ -8,6 +8,7 @@ staged rows and the refused ones, and records per batch: raw rows = staged + dup
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -21,12 +22,13 @@ from c360_pipeline.steps import StepResult
 from c360_pipeline.streaming.promote import promote_streamed_transactions
 from c360_pipeline.transforms.silver import (
     CUSTOMER_TEXT_COLUMNS,
+    DUPLICATE,
+    REJECTED,
+    STAGED,
     TRANSACTION_TEXT_COLUMNS,
-    customer_lookup,
+    classified_customers,
+    classified_transactions,
     customer_rules,
-    first_customer_deliveries,
-    flag_valid,
-    later_deliveries,
     quarantined_records,
     rejected_records,
     staged_customers,
@@ -36,8 +38,6 @@ from c360_pipeline.transforms.silver import (
     typed_transactions,
     with_raw_text,
 )
-
-_INLINE_LIMIT = 5000  # re-delivered record ids filtered with IN (...) up to this many; an anti-join beyond
 
 
 SILVER_BATCHES_SCHEMA = StructType(
@@ -87,9 +87,29 @@ def _undo_unfinished(warehouse: Warehouse, source_table: str, staging_table: str
         )
 
 
-def _counts_by_batch(frame: DataFrame, column: str = "_BATCH_ID") -> dict[str, int]:
-    rows = frame.group_by(column).agg(F.count(F.lit(1)).alias("N")).collect()
-    return {row[column]: int(row["N"]) for row in rows}
+@dataclass
+class Outcomes:
+    """Raw records of one feed since its watermark, by batch and outcome, and the largest record id."""
+
+    by_batch: dict[str, dict[str, int]] = field(default_factory=dict)
+    max_record_id: int = 0
+
+    @classmethod
+    def of(cls, classified: DataFrame) -> "Outcomes":
+        """Counted in one query over a classified frame (`_BATCH_ID`, `_OUTCOME`, `_RECORD_ID`)."""
+        rows = classified.group_by("_BATCH_ID", "_OUTCOME").agg(
+            F.count(F.lit(1)).alias("N"), F.max("_RECORD_ID").alias("M")).collect()
+        outcomes = cls()
+        for row in rows:
+            outcomes.by_batch.setdefault(row["_OUTCOME"], {})[row["_BATCH_ID"]] = int(row["N"])
+            outcomes.max_record_id = max(outcomes.max_record_id, int(row["M"]))
+        return outcomes
+
+    def of_kind(self, outcome: str) -> dict[str, int]:
+        return self.by_batch.get(outcome, {})
+
+    def raw(self) -> dict[str, int]:
+        return _plus(_plus(self.of_kind(STAGED), self.of_kind(DUPLICATE)), self.of_kind(REJECTED))
 
 
 def _quarantine(warehouse: Warehouse, source_table: str, mark: int, processed_at: datetime) -> tuple[dict[str, int], int]:
@@ -97,12 +117,13 @@ def _quarantine(warehouse: Warehouse, source_table: str, mark: int, processed_at
     if not warehouse.exists("BRONZE", "RAW_REJECTS"):
         return {}, 0
     quarantined = warehouse.read_since("BRONZE", "RAW_REJECTS", "_RECORD_ID", mark).filter(
-        F.col("TARGET_TABLE") == F.lit(source_table)).cache_result()
-    counts = _counts_by_batch(quarantined, "BATCH_ID")
-    if not counts:
-        return {}, 0
-    warehouse.write(quarantined_records(quarantined, source_table, processed_at), "SILVER", "REJECTED_RECORDS", mode="append")
-    return counts, int(quarantined.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"])
+        F.col("TARGET_TABLE") == F.lit(source_table))
+    counted = Outcomes.of(quarantined.select(F.col("BATCH_ID").alias("_BATCH_ID"), F.lit(REJECTED).alias("_OUTCOME"), "_RECORD_ID"))
+    counts = counted.of_kind(REJECTED)
+    if counts:
+        warehouse.write(quarantined_records(quarantined, source_table, processed_at), "SILVER", "REJECTED_RECORDS",
+                        mode="append", rows=sum(counts.values()))
+    return counts, counted.max_record_id
 
 
 def _plus(left: dict[str, int], right: dict[str, int]) -> dict[str, int]:
@@ -140,101 +161,63 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
     # Customers first: transactions are checked against every staged customer.
     customer_mark = _watermark(warehouse, "RAW_CUSTOMERS")
     _undo_unfinished(warehouse, "RAW_CUSTOMERS", "STG_CUSTOMERS", customer_mark)
-    raw_customers = warehouse.read_since("BRONZE", "RAW_CUSTOMERS", "_RECORD_ID", customer_mark).cache_result()
-    raw_customer_counts = _counts_by_batch(raw_customers)
     quarantined_customers, quarantined_customer_max = _quarantine(warehouse, "RAW_CUSTOMERS", customer_mark, processed_at)
-    staged_counts: dict[str, int] = {}
-    duplicate_counts: dict[str, int] = {}
-    rejected_counts: dict[str, int] = {}
-    max_id = quarantined_customer_max
-    if raw_customer_counts:
-        rules = customer_rules()
-        checked = flag_valid(typed_customers(raw_customers), rules).cache_result()
-        flagged = first_customer_deliveries(checked.filter(F.col("_VALID")), warehouse.read_or_none("SILVER", "STG_CUSTOMERS")).cache_result()
-        refused = checked.filter(~F.col("_VALID"))
-        staged = staged_customers(flagged)
-        staged_counts = _counts_by_batch(staged)
-        duplicate_counts = _counts_by_batch(flagged.filter(F.col("_DUPLICATE")))
-        rejected_counts = _counts_by_batch(refused)
-        warehouse.write(staged, "SILVER", "STG_CUSTOMERS", mode="append")
-        if rejected_counts:
-            warehouse.write(
-                rejected_records(refused, rules, "RAW_CUSTOMERS", "CUSTOMER_ID", CUSTOMER_TEXT_COLUMNS, processed_at),
-                "SILVER", "REJECTED_RECORDS", mode="append",
-            )
-        max_id = max(max_id, int(raw_customers.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"]))
-    customer_read = _plus(raw_customer_counts, quarantined_customers)
+    raw_customers = warehouse.read_since("BRONZE", "RAW_CUSTOMERS", "_RECORD_ID", customer_mark)
+    rules = customer_rules()
+    # Every new record classified once, into one materialised frame the writes and counts read.
+    classified = classified_customers(
+        typed_customers(raw_customers), rules, warehouse.read_or_none("SILVER", "STG_CUSTOMERS")).cache_result()
+    customers = Outcomes.of(classified)
+    if customers.of_kind(STAGED):
+        warehouse.write(staged_customers(classified), "SILVER", "STG_CUSTOMERS", mode="append",
+                        rows=sum(customers.of_kind(STAGED).values()))
+    if customers.of_kind(REJECTED):
+        warehouse.write(
+            rejected_records(classified.filter(F.col("_OUTCOME") == F.lit(REJECTED)), "RAW_CUSTOMERS", "CUSTOMER_ID",
+                             CUSTOMER_TEXT_COLUMNS, processed_at),
+            "SILVER", "REJECTED_RECORDS", mode="append", rows=sum(customers.of_kind(REJECTED).values()),
+        )
+    customer_read = _plus(customers.raw(), quarantined_customers)
     if customer_read:
-        accounting.append(_accounting("RAW_CUSTOMERS", customer_read, staged_counts, duplicate_counts,
-                                      _plus(rejected_counts, quarantined_customers), max_id, processed_at))
-    customer_totals = {"raw": sum(customer_read.values()), "staged": sum(staged_counts.values()),
-                       "duplicates": sum(duplicate_counts.values()),
-                       "rejected": sum(rejected_counts.values()) + sum(quarantined_customers.values())}
+        accounting.append(_accounting("RAW_CUSTOMERS", customer_read, customers.of_kind(STAGED),
+                                      customers.of_kind(DUPLICATE), _plus(customers.of_kind(REJECTED), quarantined_customers),
+                                      max(customers.max_record_id, quarantined_customer_max), processed_at))
+    customer_totals = {"raw": sum(customer_read.values()), "staged": sum(customers.of_kind(STAGED).values()),
+                       "duplicates": sum(customers.of_kind(DUPLICATE).values()),
+                       "rejected": sum(customers.of_kind(REJECTED).values()) + sum(quarantined_customers.values())}
 
     # Transactions: streamed ones first become bronze records, to be staged with the files' (one dedupe).
     streamed = promote_streamed_transactions(warehouse)
     transaction_mark = _watermark(warehouse, "RAW_TRANSACTIONS")
     _undo_unfinished(warehouse, "RAW_TRANSACTIONS", "STG_TRANSACTIONS", transaction_mark)
-    raw_transactions = warehouse.read_since("BRONZE", "RAW_TRANSACTIONS", "_RECORD_ID", transaction_mark).cache_result()
-    raw_counts = _counts_by_batch(raw_transactions)
     quarantined_transactions, quarantined_transaction_max = _quarantine(
         warehouse, "RAW_TRANSACTIONS", transaction_mark, processed_at)
-    staged_counts, duplicate_counts, rejected_counts = {}, {}, {}
-    staged_rows = 0
-    max_id = quarantined_transaction_max
-    if raw_counts:
-        rules = transaction_rules(cfg.as_of)
-        checked = flag_valid(typed_transactions(raw_transactions), rules).cache_result()
-        valid = checked.filter(F.col("_VALID"))
-        lookup = customer_lookup(valid, warehouse.read("SILVER", "STG_CUSTOMERS")) if warehouse.exists(
-            "SILVER", "STG_CUSTOMERS") else None
-        if lookup is None:  # no customer staged yet: every transaction's customer is unknown
-            with_customer = valid.with_column("_KNOWN", F.lit(False)).cache_result()
-        else:
-            with_customer = valid.join(lookup, "CUSTOMER_ID").cache_result()
-        known = with_customer.filter(F.col("_KNOWN"))
-        existing = (
-            warehouse.read_columns("SILVER", "STG_TRANSACTIONS", ["TRANSACTION_ID"])
-            if warehouse.exists("SILVER", "STG_TRANSACTIONS") else None
+    raw_transactions = warehouse.read_since("BRONZE", "RAW_TRANSACTIONS", "_RECORD_ID", transaction_mark)
+    rules = transaction_rules(cfg.as_of)
+    classified = classified_transactions(
+        typed_transactions(raw_transactions), rules, warehouse.read_or_none("SILVER", "STG_CUSTOMERS"),
+        warehouse.read_or_none("SILVER", "STG_TRANSACTIONS"),
+    ).cache_result()
+    transactions = Outcomes.of(classified)
+    if transactions.of_kind(STAGED):
+        warehouse.write(staged_transactions(classified), "SILVER", "STG_TRANSACTIONS", mode="append",
+                        rows=sum(transactions.of_kind(STAGED).values()))
+    if transactions.of_kind(REJECTED):
+        refused = with_raw_text(classified.filter(F.col("_OUTCOME") == F.lit(REJECTED)), raw_transactions,
+                                list(TRANSACTION_TEXT_COLUMNS))
+        warehouse.write(
+            rejected_records(refused, "RAW_TRANSACTIONS", "TRANSACTION_ID", list(TRANSACTION_TEXT_COLUMNS), processed_at),
+            "SILVER", "REJECTED_RECORDS", mode="append", rows=sum(transactions.of_kind(REJECTED).values()),
         )
-        duplicates = later_deliveries(known, existing).cache_result()
-        duplicate_ids = [row["_RECORD_ID"] for row in duplicates.select("_RECORD_ID").limit(_INLINE_LIMIT + 1).collect()]
-        if not duplicate_ids:
-            first, repeated = known, None
-        elif len(duplicate_ids) <= _INLINE_LIMIT:
-            # Few re-deliveries (the usual case): an IN list of record ids is far cheaper than an anti-join.
-            first = known.filter(~F.col("_RECORD_ID").isin(duplicate_ids))
-            repeated = known.filter(F.col("_RECORD_ID").isin(duplicate_ids))
-        else:
-            known = known.join(duplicates, "_RECORD_ID", how="left")
-            first = known.filter(F.col("_DUPLICATE_OF").is_null())
-            repeated = known.filter(F.col("_DUPLICATE_OF").is_not_null())
-        staged = staged_transactions(first)
-        staged_now = staged.cache_result()
-        refused_ids = checked.filter(~F.col("_VALID")).select("_RECORD_ID").union_all(
-            with_customer.filter(~F.col("_KNOWN")).select("_RECORD_ID")
-        )
-        refused = with_raw_text(checked.join(refused_ids, "_RECORD_ID"), raw_transactions, list(TRANSACTION_TEXT_COLUMNS))
-        staged_rows = warehouse.write(staged_now, "SILVER", "STG_TRANSACTIONS", mode="append")
-        refused = refused.cache_result()
-        rejected_counts = _counts_by_batch(refused)
-        if rejected_counts:
-            warehouse.write(
-                rejected_records(
-                    refused, rules, "RAW_TRANSACTIONS", "TRANSACTION_ID", list(TRANSACTION_TEXT_COLUMNS), processed_at
-                ),
-                "SILVER", "REJECTED_RECORDS", mode="append",
-            )
-        staged_counts = _counts_by_batch(staged_now)
-        duplicate_counts = _counts_by_batch(repeated) if repeated is not None else {}
-        max_id = max(max_id, int(raw_transactions.agg(F.max("_RECORD_ID").alias("M")).collect()[0]["M"]))
-    transaction_read = _plus(raw_counts, quarantined_transactions)
+    transaction_read = _plus(transactions.raw(), quarantined_transactions)
     if transaction_read:
-        accounting.append(_accounting("RAW_TRANSACTIONS", transaction_read, staged_counts, duplicate_counts,
-                                      _plus(rejected_counts, quarantined_transactions), max_id, processed_at))
-    totals = {"raw": sum(transaction_read.values()), "staged": staged_rows,
-              "duplicates": sum(duplicate_counts.values()),
-              "rejected": sum(rejected_counts.values()) + sum(quarantined_transactions.values())}
+        accounting.append(_accounting("RAW_TRANSACTIONS", transaction_read, transactions.of_kind(STAGED),
+                                      transactions.of_kind(DUPLICATE),
+                                      _plus(transactions.of_kind(REJECTED), quarantined_transactions),
+                                      max(transactions.max_record_id, quarantined_transaction_max), processed_at))
+    totals = {"raw": sum(transaction_read.values()), "staged": sum(transactions.of_kind(STAGED).values()),
+              "duplicates": sum(transactions.of_kind(DUPLICATE).values()),
+              "rejected": sum(transactions.of_kind(REJECTED).values()) + sum(quarantined_transactions.values())}
     quarantined = {"transactions": sum(quarantined_transactions.values()), "customers": sum(quarantined_customers.values())}
 
     batches = pd.concat(accounting, ignore_index=True) if accounting else pd.DataFrame()

@@ -31,6 +31,7 @@ from c360_pipeline.transforms.silver import (
     transaction_rules,
     typed_transactions,
     with_raw_text,
+    with_reject_reason,
 )
 
 STREAM_TABLE = "RAW_TRANSACTIONS_STREAM"
@@ -196,8 +197,9 @@ class EventChecker:
             verdicts = checked.select("_RECORD_ID", "_VALID").to_pandas()
             accepted_positions = sorted(int(p) for p in verdicts.loc[verdicts["_VALID"].astype(bool), "_RECORD_ID"])
             if len(accepted_positions) < len(raw):
-                refused = with_raw_text(checked.filter(~F.col("_VALID")), bronze, list(TRANSACTION_TEXT_COLUMNS))
-                reasons = rejected_records(refused, rules, SOURCE_TABLE, "TRANSACTION_ID",
+                refused = with_raw_text(with_reject_reason(checked.filter(~F.col("_VALID")), rules), bronze,
+                                        list(TRANSACTION_TEXT_COLUMNS))
+                reasons = rejected_records(refused, SOURCE_TABLE, "TRANSACTION_ID",
                                            list(TRANSACTION_TEXT_COLUMNS), checked_at).to_pandas()
                 for record in reasons.to_dict("records"):
                     event = events[int(record["RECORD_ID"])]

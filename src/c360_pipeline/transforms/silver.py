@@ -18,13 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from snowflake.snowpark import Column, DataFrame
+from snowflake.snowpark import Column, DataFrame, Window
 from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import DecimalType, LongType, StringType, TimestampType
 
 from c360_pipeline.catalog import CARD_TYPES, CHANNELS, MERCHANT_CATEGORIES, STATUSES, US_STATES
 
 AMOUNT = DecimalType(12, 2)
+
+# What became of each raw record (`_OUTCOME` of a classified frame): raw = staged + duplicate + rejected.
+STAGED, DUPLICATE, REJECTED = "staged", "duplicate", "rejected"
 
 
 TIMESTAMP_FORMAT = None  # ISO 8601 (`2025-06-30 14:05:00`, `2025-06-30T14:05:00`, `2025-06-30`)
@@ -55,7 +58,8 @@ def _timestamp(column: str) -> Column:
 def typed_transactions(raw: DataFrame) -> DataFrame:
     """Bronze transaction records cleaned and typed (one row per raw record; raw text stays in bronze).
 
-    Only the columns staging needs travel on; rejected records get their raw text back by `_RECORD_ID`.
+    Only the columns staging needs travel on, and the raw date and amount text the reason rules read;
+    rejected records get the rest of their raw text back by `_RECORD_ID`.
     """
     return raw.select(
         F.trim(F.col("TRANSACTION_ID")).alias("TRANSACTION_ID"),
@@ -66,15 +70,18 @@ def typed_transactions(raw: DataFrame) -> DataFrame:
         F.trim(F.col("MERCHANT_CATEGORY")).alias("MERCHANT_CATEGORY_CLEAN"),
         F.initcap(F.trim(F.col("CHANNEL"))).alias("CHANNEL_CLEAN"),
         F.lower(F.trim(F.col("STATUS"))).alias("STATUS_CLEAN"),
+        F.col("TRANSACTION_DATE").alias("RAW_TRANSACTION_DATE"),
+        F.col("TRANSACTION_AMOUNT").alias("RAW_TRANSACTION_AMOUNT"),
         "_BATCH_ID",
         "_RECORD_ID",
     )
 
 
 def with_raw_text(typed: DataFrame, raw: DataFrame, columns: list[str]) -> DataFrame:
-    """Typed records joined back to their raw text (RAW_<column>), source file and row number."""
+    """Typed records joined back to their raw text (RAW_<column>, those they lack), source file and row number."""
     text = raw.select(
-        "_RECORD_ID", "_SOURCE", "_ROW_NUMBER", *[F.col(c).alias(f"RAW_{c}") for c in columns]
+        "_RECORD_ID", "_SOURCE", "_ROW_NUMBER",
+        *[F.col(c).alias(f"RAW_{c}") for c in columns if f"RAW_{c}" not in typed.columns],
     )
     return typed.join(text, "_RECORD_ID")
 
@@ -111,33 +118,55 @@ def flag_valid(typed: DataFrame, rules: list[Rule]) -> DataFrame:
     return typed.with_column("_VALID", ~F.coalesce(any_failure, F.lit(True)))
 
 
-def customer_lookup(transaction_customers: DataFrame, known_customers: DataFrame) -> DataFrame:
-    """One row per customer id seen in transactions with `_KNOWN` true when silver has that customer."""
-    seen = transaction_customers.group_by("CUSTOMER_ID").agg(F.count(F.lit(1)).alias("_N"))
-    known = known_customers.group_by("CUSTOMER_ID").agg(F.min("_RECORD_ID").alias("_KNOWN_RECORD_ID"))
-    return seen.join(known, "CUSTOMER_ID", how="left").select(
-        "CUSTOMER_ID", F.col("_KNOWN_RECORD_ID").is_not_null().alias("_KNOWN")
+def with_reject_reason(checked: DataFrame, rules: list[Rule], otherwise: tuple[str, str] | None = None) -> DataFrame:
+    """Adds `_REJECT_REASON` and `_REJECT_COLUMN`: the first failing rule's name and column (`otherwise` when none fails)."""
+    reason = F.when(rules[0].fails, F.lit(rules[0].name))
+    column = F.when(rules[0].fails, F.lit(rules[0].column))
+    for rule in rules[1:]:
+        reason = reason.when(rule.fails, F.lit(rule.name))
+        column = column.when(rule.fails, F.lit(rule.column))
+    if otherwise is not None:
+        reason, column = reason.otherwise(F.lit(otherwise[0])), column.otherwise(F.lit(otherwise[1]))
+    return checked.with_column("_REJECT_REASON", reason).with_column("_REJECT_COLUMN", column)
+
+
+def _outcome(valid: Column, repeated: Column) -> Column:
+    return F.when(~valid, F.lit(REJECTED)).when(repeated, F.lit(DUPLICATE)).otherwise(F.lit(STAGED))
+
+
+def classified_transactions(typed: DataFrame, rules: list[Rule], customers: DataFrame | None,
+                            staged_before: DataFrame | None) -> DataFrame:
+    """One row per raw transaction record with its `_OUTCOME` and, when rejected, the reason and column.
+
+    Rejected: a rule fails, or the customer is not staged (`unknown_customer`). Duplicate: the
+    transaction_id of an acceptable record was delivered before, earlier in this load or staged already.
+    """
+    checked = flag_valid(typed, rules)
+    if customers is None:  # no customer staged yet: every transaction's customer is unknown
+        checked = checked.with_column("_KNOWN", F.lit(False))
+    else:
+        known = customers.select("CUSTOMER_ID").distinct().with_column("_KNOWN", F.lit(True))
+        checked = checked.join(known, "CUSTOMER_ID", how="left").with_column("_KNOWN", F.coalesce(F.col("_KNOWN"), F.lit(False)))
+    checked = checked.with_column("_ACCEPTABLE", F.col("_VALID") & F.col("_KNOWN"))
+    if staged_before is not None:
+        before = staged_before.select("TRANSACTION_ID").distinct().with_column("_STAGED_BEFORE", F.lit(True))
+        checked = checked.join(before, "TRANSACTION_ID", how="left")
+    else:
+        checked = checked.with_column("_STAGED_BEFORE", F.lit(None).cast("boolean"))
+    delivery = F.row_number().over(Window.partition_by("TRANSACTION_ID", "_ACCEPTABLE").order_by("_RECORD_ID"))
+    repeated = (delivery > F.lit(1)) | F.coalesce(F.col("_STAGED_BEFORE"), F.lit(False))
+    checked = with_reject_reason(checked, rules, otherwise=("unknown_customer", "customer_id"))
+    return checked.select(
+        *typed.columns,
+        _outcome(F.col("_ACCEPTABLE"), repeated).alias("_OUTCOME"),
+        F.when(~F.col("_ACCEPTABLE"), F.col("_REJECT_REASON")).alias("_REJECT_REASON"),
+        F.when(~F.col("_ACCEPTABLE"), F.col("_REJECT_COLUMN")).alias("_REJECT_COLUMN"),
     )
 
 
-def later_deliveries(candidates: DataFrame, earlier: DataFrame | None) -> DataFrame:
-    """Record ids of candidates whose TRANSACTION_ID was delivered before (earlier in this load or already staged)."""
-    left = candidates.select("TRANSACTION_ID", "_RECORD_ID")
-    right = candidates.select("TRANSACTION_ID", F.col("_RECORD_ID").alias("_OTHER_RECORD_ID"))
-    within = left.join(right, "TRANSACTION_ID").filter(F.col("_OTHER_RECORD_ID") < F.col("_RECORD_ID"))
-    duplicates = within.select("_RECORD_ID")
-    if earlier is not None:
-        already = left.join(earlier.select("TRANSACTION_ID"), "TRANSACTION_ID").select("_RECORD_ID")
-        duplicates = duplicates.union_all(already)
-    # A data-derived (nullable) flag column: after a left join it must hold NULLs.
-    return duplicates.select("_RECORD_ID", F.col("_RECORD_ID").alias("_TWIN")).group_by("_RECORD_ID").agg(
-        F.min("_TWIN").alias("_DUPLICATE_OF")
-    )
-
-
-def staged_transactions(valid: DataFrame) -> DataFrame:
+def staged_transactions(classified: DataFrame) -> DataFrame:
     """SILVER.STG_TRANSACTIONS rows: one per valid, first-delivered transaction_id."""
-    return valid.select(
+    return classified.filter(F.col("_OUTCOME") == F.lit(STAGED)).select(
         "TRANSACTION_ID",
         "CUSTOMER_ID",
         F.col("TRANSACTION_TS").cast(TimestampType()).alias("TRANSACTION_DATE"),
@@ -151,14 +180,9 @@ def staged_transactions(valid: DataFrame) -> DataFrame:
     )
 
 
-def rejected_records(refused: DataFrame, rules: list[Rule], source_table: str, key_column: str,
-                     raw_columns: list[str], rejected_at: datetime) -> DataFrame:
-    """SILVER.REJECTED_RECORDS rows for refused records: the first failing rule, its column and the raw values."""
-    reason = F.when(rules[0].fails, F.lit(rules[0].name))
-    column = F.when(rules[0].fails, F.lit(rules[0].column))
-    for rule in rules[1:]:
-        reason = reason.when(rule.fails, F.lit(rule.name))
-        column = column.when(rule.fails, F.lit(rule.column))
+def rejected_records(refused: DataFrame, source_table: str, key_column: str, raw_columns: list[str],
+                     rejected_at: datetime) -> DataFrame:
+    """SILVER.REJECTED_RECORDS rows for refused records (`with_reject_reason`): the rule, its column and the raw values."""
     payload = F.concat_ws(
         F.lit(" | "),
         *[F.concat(F.lit(f"{name.lower()}="), F.coalesce(F.col(f"RAW_{name}"), F.lit("<null>"))) for name in raw_columns],
@@ -170,8 +194,8 @@ def rejected_records(refused: DataFrame, rules: list[Rule], source_table: str, k
         F.col("_ROW_NUMBER").alias("ROW_NUMBER"),
         F.col("_RECORD_ID").alias("RECORD_ID"),
         F.col(f"RAW_{key_column}").alias("RECORD_KEY"),
-        reason.otherwise(F.lit("unknown_customer")).alias("REJECT_REASON"),
-        column.otherwise(F.lit("customer_id")).alias("REJECT_COLUMN"),
+        F.col("_REJECT_REASON").alias("REJECT_REASON"),
+        F.col("_REJECT_COLUMN").alias("REJECT_COLUMN"),
         payload.alias("RAW_PAYLOAD"),
         F.lit(rejected_at).alias("REJECTED_AT"),
     )
@@ -245,22 +269,33 @@ def customer_rules() -> list[Rule]:
     ]
 
 
-def first_customer_deliveries(valid: DataFrame, staged_before: DataFrame | None) -> DataFrame:
-    """Adds `_DUPLICATE`: a customer record whose (customer_id, updated_at) was delivered before."""
+def classified_customers(typed: DataFrame, rules: list[Rule], staged_before: DataFrame | None) -> DataFrame:
+    """One row per raw customer record with its `_OUTCOME` and, when rejected, the reason and column.
+
+    Duplicate: a valid record whose (customer_id, updated_at) was delivered before, earlier in this
+    load or staged already.
+    """
     keys = ["CUSTOMER_ID", "UPDATED_AT"]
-    first = valid.group_by(keys).agg(F.min("_RECORD_ID").alias("_FIRST_RECORD_ID"))
-    flagged = valid.join(first, keys).with_column("_DUPLICATE", F.col("_RECORD_ID") != F.col("_FIRST_RECORD_ID"))
+    checked = flag_valid(typed, rules)
     if staged_before is not None:
-        before = staged_before.group_by(keys).agg(F.min("_RECORD_ID").alias("_STAGED_RECORD_ID"))
-        flagged = flagged.join(before, keys, how="left").with_column(
-            "_DUPLICATE", F.col("_DUPLICATE") | F.col("_STAGED_RECORD_ID").is_not_null()
-        )
-    return flagged
+        before = staged_before.select(keys).distinct().with_column("_STAGED_BEFORE", F.lit(True))
+        checked = checked.join(before, keys, how="left")
+    else:
+        checked = checked.with_column("_STAGED_BEFORE", F.lit(None).cast("boolean"))
+    delivery = F.row_number().over(Window.partition_by(*keys, "_VALID").order_by("_RECORD_ID"))
+    repeated = (delivery > F.lit(1)) | F.coalesce(F.col("_STAGED_BEFORE"), F.lit(False))
+    checked = with_reject_reason(checked, rules)
+    return checked.select(
+        *typed.columns,
+        _outcome(F.col("_VALID"), repeated).alias("_OUTCOME"),
+        F.when(~F.col("_VALID"), F.col("_REJECT_REASON")).alias("_REJECT_REASON"),
+        F.when(~F.col("_VALID"), F.col("_REJECT_COLUMN")).alias("_REJECT_COLUMN"),
+    )
 
 
-def staged_customers(flagged: DataFrame) -> DataFrame:
+def staged_customers(classified: DataFrame) -> DataFrame:
     """SILVER.STG_CUSTOMERS rows: one per customer per delivered attribute state (first delivery)."""
-    return flagged.filter(~F.col("_DUPLICATE")).select(
+    return classified.filter(F.col("_OUTCOME") == F.lit(STAGED)).select(
         "CUSTOMER_ID", "FIRST_NAME", "LAST_NAME", "EMAIL", "AGE", "STATE", "CITY", "EMPLOYMENT_STATUS",
         "CARD_TYPE", "CREDIT_LIMIT", "ACCOUNT_OPEN_DATE", "UPDATED_AT", "_BATCH_ID", "_RECORD_ID",
     )
