@@ -238,8 +238,10 @@ def _missing(value: object) -> bool:
 
 
 def load_pandas(session: Session, frame: pd.DataFrame, schema: StructType, table: str, mode: str = "overwrite",
-                table_type: str = "") -> int:
+                table_type: str = "", exists: bool | None = None) -> int:
     """Write a pandas frame into `table` with the schema's types (overwrite, truncate or append); returns rows written.
+
+    `exists` is whether the table is there, when the caller knows (else it is asked).
 
     The table is created by Snowpark's own DDL on both engines ("truncate" keeps an existing table and
     what is attached to it, see `Warehouse.write`). On Snowflake the rows go through `save_as_table`;
@@ -254,7 +256,7 @@ def load_pandas(session: Session, frame: pd.DataFrame, schema: StructType, table
         rows.write.save_as_table(table, mode=mode, column_order="name", table_type=table_type)
         return len(frame)
     empty = session.create_dataframe([], schema=schema)
-    if mode == "overwrite" or not table_exists(session, table):
+    if mode == "overwrite" or not (table_exists(session, table) if exists is None else exists):
         empty.write.save_as_table(table, mode="overwrite", table_type=table_type)
     elif mode == "truncate":
         empty.write.save_as_table(table, mode="truncate", table_type=table_type)
@@ -281,6 +283,13 @@ def column_layout(schema: StructType) -> dict[str, tuple]:
             key += (datatype.precision, datatype.scale)
         layout[column.name.strip('"').upper()] = key
     return layout
+
+
+def tables_in(session: Session, database: str) -> set[str]:
+    """Every table and view of a database as `DATABASE.SCHEMA.TABLE` (upper case), from one query of its
+    INFORMATION_SCHEMA.TABLES (on Snowflake the same view lists views and dynamic tables too)."""
+    rows = session.sql(f"SELECT TABLE_SCHEMA, TABLE_NAME FROM {database}.INFORMATION_SCHEMA.TABLES").collect()
+    return {f"{database}.{row['TABLE_SCHEMA']}.{row['TABLE_NAME']}".upper() for row in rows}
 
 
 def table_exists(session: Session, table: str) -> bool:

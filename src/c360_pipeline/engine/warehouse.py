@@ -42,6 +42,7 @@ class Warehouse:
         else:
             existing.cfg = cfg
             existing._present.clear()
+            existing._listed = False
         return existing
 
     def __init__(self, session: Session, cfg: PipelineConfig):
@@ -49,6 +50,7 @@ class Warehouse:
         self.cfg = cfg
         self._schemas: set[str] = set()
         self._present: set[str] = set()  # tables seen to exist, or written, since `of`
+        self._listed = False  # whether the database's tables have been listed since `of`
 
     # names -------------------------------------------------------------------------------
     def name(self, layer: str, table: str) -> str:
@@ -56,10 +58,19 @@ class Warehouse:
 
     # reading -----------------------------------------------------------------------------
     def exists(self, layer: str, table: str) -> bool:
-        """Whether the table exists; asked of the engine once per table (a query each on Snowflake too), then
-        remembered until the next `of`: the pipeline's steps never drop a table, they replace or refill it."""
+        """Whether the table exists: the database's tables are listed once (one query) at the first question
+        after `of`, and what is written since is added; a table not listed is asked about alone, in case
+        something outside this warehouse created it. Remembered until the next `of`: the pipeline's steps
+        never drop a table, they replace or refill it."""
         name = self.name(layer, table)
-        if name not in self._present and engine.table_exists(self.session, name):
+        if name in self._present:
+            return True
+        if not self._listed:
+            self._present |= engine.tables_in(self.session, self.cfg.database)
+            self._listed = True
+            if name in self._present:
+                return True
+        if engine.table_exists(self.session, name):
             self._present.add(name)
         return name in self._present
 
@@ -177,7 +188,8 @@ class Warehouse:
         if self._creates(layer, table, mode):
             self._create_masked(layer, table, schema)
             mode = "append"
-        rows = engine.load_pandas(self.session, frame, schema, self.name(layer, table), mode=mode)
+        rows = engine.load_pandas(self.session, frame, schema, self.name(layer, table), mode=mode,
+                                  exists=self.exists(layer, table))
         self._present.add(self.name(layer, table))
         return rows
 

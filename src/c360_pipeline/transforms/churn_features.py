@@ -169,15 +169,16 @@ _APPROVED = F.col("STATUS") == F.lit("approved")
 
 
 def classified_transactions(transactions: DataFrame, categories: DataFrame) -> DataFrame:
-    """One row per transaction: CUSTOMER_ID, TRANSACTION_DAY, AMOUNT, STATUS, CHANNEL and SPENDING_GROUP
-    (the merchant category's group; a group outside SPENDING_GROUPS counts as services, the last)."""
+    """One row per transaction: CUSTOMER_ID, TRANSACTION_DAY, AMOUNT (NUMBER: money is summed exactly, in any
+    order, and becomes a double only as a feature), STATUS, CHANNEL and SPENDING_GROUP (the merchant
+    category's group; a group outside SPENDING_GROUPS counts as services, the last)."""
     group = F.col("CATEGORY_GROUP")
     known = F.when(group.isin(list(SPENDING_GROUPS)), group).otherwise(F.lit(SPENDING_GROUPS[-1]))
     return transactions.join(
         categories.select("MERCHANT_CATEGORY_KEY", known.alias("SPENDING_GROUP")), "MERCHANT_CATEGORY_KEY"
     ).select(
         "CUSTOMER_ID", F.to_date("TRANSACTION_DATE").alias("TRANSACTION_DAY"),
-        F.col("TRANSACTION_AMOUNT").cast(DoubleType()).alias("AMOUNT"), "STATUS", "CHANNEL", "SPENDING_GROUP",
+        F.col("TRANSACTION_AMOUNT").alias("AMOUNT"), "STATUS", "CHANNEL", "SPENDING_GROUP",
     )
 
 
@@ -193,7 +194,7 @@ def period_totals(transactions: DataFrame, as_of: date, length: int) -> DataFram
     group), approved transactions (APPROVED; ONLINE, MOBILE), all transactions (ATTEMPTS) and the last
     approved day (LAST_APPROVED_DAY). `transactions` is classified_transactions()."""
     days_before = F.datediff("day", F.col("TRANSACTION_DAY"), F.lit(as_of))
-    approved_amount = F.when(_APPROVED, F.col("AMOUNT")).otherwise(F.lit(0.0))
+    approved_amount = F.when(_APPROVED, F.col("AMOUNT")).otherwise(F.lit(0))
     approved_count = F.when(_APPROVED, F.lit(1)).otherwise(F.lit(0))
     return (
         transactions.filter(days_before >= 0)
@@ -201,7 +202,7 @@ def period_totals(transactions: DataFrame, as_of: date, length: int) -> DataFram
         .group_by("CUSTOMER_ID", "PERIOD")
         .agg(
             F.sum(approved_amount).alias("SPEND"),
-            *[F.sum(F.when(_APPROVED & (F.col("SPENDING_GROUP") == F.lit(g)), F.col("AMOUNT")).otherwise(F.lit(0.0)))
+            *[F.sum(F.when(_APPROVED & (F.col("SPENDING_GROUP") == F.lit(g)), F.col("AMOUNT")).otherwise(F.lit(0)))
               .alias(f"SPEND_{g.upper()}") for g in SPENDING_GROUPS],
             F.sum(approved_count).alias("APPROVED"),
             F.sum(F.when(_APPROVED & (F.col("CHANNEL") == F.lit("Online")), F.lit(1)).otherwise(F.lit(0))).alias("ONLINE"),
