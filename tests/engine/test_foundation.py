@@ -192,6 +192,22 @@ def test_reading_a_table_never_built_says_what_to_run(session, tmp_path):
         Warehouse.of(session, PipelineConfig.build(home=tmp_path)).read("GOLD", "CUSTOMER_360_PROFILE")
 
 
+def test_which_tables_exist_is_answered_from_one_listing_and_a_table_made_elsewhere_is_still_found(session, tmp_path):
+    cfg = PipelineConfig.build(home=tmp_path)
+    warehouse = Warehouse.of(session, cfg)
+    warehouse.write_pandas(ROWS.iloc[:1], ALL_TYPES, "OPS", "LOG")
+    warehouse = Warehouse.of(session, cfg)  # a new step: nothing known
+    with session.query_history() as history:
+        assert warehouse.exists("OPS", "LOG")
+        assert not warehouse.exists("GOLD", "NEVER_BUILT")
+        assert warehouse.exists("OPS", "LOG")
+    listings = [q.sql_text for q in history.queries if "INFORMATION_SCHEMA.TABLES" in q.sql_text.upper()]
+    assert len(listings) == 1
+    # created behind the warehouse's back after the listing: asked about alone, and found
+    session.sql(f"CREATE TABLE {cfg.table('OPS', 'MADE_ELSEWHERE')} (K INT)").collect()
+    assert warehouse.exists("OPS", "MADE_ELSEWHERE")
+
+
 def test_to_pandas_keeps_columns_aligned_after_a_filter(session):
     """Rows of a filtered frame come back whole, typed as the Snowflake connector types them."""
     schema = StructType([StructField("ID", StringType()), StructField("P", DoubleType()), StructField("R", LongType()),
