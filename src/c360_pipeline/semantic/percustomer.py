@@ -29,6 +29,7 @@ from sqlglot import exp
 from c360_pipeline.semantic.model import parse_expression
 from c360_pipeline.semantic.query import CATEGORIES, CHANGE_FACTS, DATES, FACT, GRAIN_WORDS, PROFILE, QuestionNotUnderstood
 from c360_pipeline.semantic.vocabulary import tokenize
+from c360_pipeline.semantic.words import ENTITY_WORDS
 
 PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
 # Words before the customer that make it the unit of a figure: "per customer", "a customer", "each customer".
@@ -155,6 +156,17 @@ class PerCustomer:
             if newest is None:
                 continue
             after = self._next(words[-1], {"the", "a", "an"}, limit=2)
+            count = None
+            if after is not None and items[after].kind == "number" and isinstance(items[after].token.value, (int, float)) \
+                    and float(items[after].token.value).is_integer() and 0 < items[after].token.value <= 1000:
+                count, after = after, self._next(after, {"the"}, limit=1)  # "latest 5 transactions"
+            named_rows = None
+            while after is not None and items[after].kind == "sense" and not items[after].has("entity") and (
+                    items[after].has("value") or items[after].has("filter")):
+                # "newest Platinum cardholders": the value names the rows ("cardholders") or comes before them
+                if items[after].norm.split()[-1] in ENTITY_WORDS:
+                    named_rows = (items[after].has("value") or items[after].has("filter")).table
+                after = self._next(after, {"the", "a", "an"}, limit=1)
             before = self._previous(i, {"the", "a", "an", "were", "was", "have", "has", "who", "that"}, limit=3)
             dated = [j for j in (after, before) if j is not None and items[j].kind == "sense" and not items[j].used
                      and items[j].has("time_dimension") and not items[j].has("entity")]
@@ -165,22 +177,26 @@ class PerCustomer:
                 return
             rows = after if after is not None and items[after].kind == "sense" and items[after].has("entity") \
                 and not (items[after].has("metric") or items[after].has("fact")) else None
-            if rows is None:
+            if rows is None and named_rows is None:
                 continue
-            entity = items[rows].has("entity")
-            if entity.table == PROFILE and item.norm in ("oldest", "youngest") \
-                    and any(word in PEOPLE_NOUNS for word in items[rows].norm.split()):
+            table_name = items[rows].has("entity").table if rows is not None else named_rows
+            noun = items[rows].norm if rows is not None else "customer"
+            if table_name == PROFILE and item.norm in ("oldest", "youngest") \
+                    and any(word in PEOPLE_NOUNS for word in noun.split()):
                 if item.norm == "youngest":
                     self._order_on_date(self.catalog.field(PROFILE, "age"), False, words, note="Youngest read as age")
                     return
                 raise QuestionNotUnderstood(
                     "'oldest customers' could mean their age or how long they have been customers; say which",
                     ["Top 10 customers by age", "Top 10 customers by tenure", "Customers with the earliest account open date"])
-            table = self.catalog.tables[entity.table]
+            table = self.catalog.tables[table_name]
             if not table.time_dimensions:
                 continue
+            if count is not None:
+                self.draft.limit = int(items[count].token.value)
+                words = words + [count]
             # the rows' own date: their table's first time dimension (account open date, transaction date)
-            self._order_on_date(self.catalog.field(entity.table, table.time_dimensions[0].name), newest, words)
+            self._order_on_date(self.catalog.field(table_name, table.time_dimensions[0].name), newest, words)
             return
 
     def _order_on_date(self, ref, descending: bool, words: list[int], note: str | None = None) -> None:
