@@ -156,6 +156,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._inactivity_windows()
         self._time_expressions()
         self._identifiers()
+        self._period_changes()
         self._per_customer_figures()
         self._newest_and_oldest()
         self._shares()
@@ -169,7 +170,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._list_and_filler_words()
         self._scoped_entities()
         self._check_everything_used()
-        return self._assemble()
+        return self._check_period_change(self._assemble())
 
     # passes -----------------------------------------------------------------------------------
     def _check_read_only(self) -> None:

@@ -14,20 +14,35 @@
   by the date that starts them, their table's first time dimension in the model (the account open date, the
   transaction date). "oldest customers" could be their age or their tenure, so it is refused with both
   readings as suggestions; "oldest accounts" is the account's age.
+- **A total's change from one period to the next**: "month over month change in total spend", "week over week
+  growth in transaction count": the transaction metric by that calendar grain with its change from the
+  previous period (value / previous value - 1, none for the first period), for one total and no other
+  breakdown. The profile's change facts (mom_spend_change_pct, spend_change_pct) are each customer's own.
 - **What the data does not hold**: observed churn ("how many customers churned"): the profile has churn-risk
-  predictions, not churn events; growth of a group ("which segments are growing fastest") and the change of a
-  total from one period to the next ("month over month change in total spend") need a comparison of periods
-  the model does not compute. Each is refused with the questions the model can answer instead.
+  predictions, not churn events; how fast a group grows ("which segments are growing fastest") would need each
+  group's totals over two periods compared and ranked, which the model does not do. Each is refused with the
+  questions the model can answer instead.
 
 A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlglot import exp
 
 from c360_pipeline.semantic.model import parse_expression
-from c360_pipeline.semantic.query import CATEGORIES, CHANGE_FACTS, DATES, FACT, GRAIN_WORDS, PROFILE, QuestionNotUnderstood
+from c360_pipeline.semantic.query import (
+    CATEGORIES,
+    CHANGE_FACTS,
+    DATES,
+    FACT,
+    GRAIN_WORDS,
+    PROFILE,
+    OrderBy,
+    QuestionNotUnderstood,
+)
 from c360_pipeline.semantic.vocabulary import tokenize
 from c360_pipeline.semantic.words import ENTITY_WORDS
 
@@ -48,7 +63,7 @@ CHANGE_NOUNS = {"change", "changed", "difference", "growth", "increase", "decrea
 
 
 class PerCustomer:
-    """Passes for per-customer averages, newest/oldest rows and honest refusals of what the data lacks."""
+    """Passes for per-customer averages, newest/oldest rows, period-over-period changes and honest refusals."""
 
     # per-customer figures ---------------------------------------------------------------------
     def _per_customer_figures(self) -> None:
@@ -63,8 +78,16 @@ class PerCustomer:
                      and (self._word(self._unit_word(i)) in UNIT_WORDS
                           and (not item.plural or self._word(self._unit_word(i)) == "per")
                           or item.plural and self._word(cue - 1) == "on" and i < cue)), None)
+        named = None
         if unit is None:
-            return
+            # "the average Premium cardholder", "per high risk customer": a value of the customers that names them
+            named = next((i for i, item in enumerate(items) if not item.used and item.kind == "sense"
+                          and (item.has("value", PROFILE) or item.has("filter", PROFILE)) and not item.plural
+                          and item.norm.split()[-1] in ENTITY_WORDS and self._word(self._unit_word(i)) in UNIT_WORDS),
+                         None)
+            if named is None:
+                return
+            unit = named
         figures = [i for i, item in enumerate(items) if not item.used and item.kind == "sense"
                    and item.has("metric", FACT)]
         counted = [i for i, item in enumerate(items) if not item.used and item.kind == "sense"
@@ -96,8 +119,8 @@ class PerCustomer:
         self.draft.measures.append(aggregated)
         self.item_measures[id(items[figure])] = aggregated
         self.draft.entity = PROFILE
-        for index in (cue, unit, figure):
-            items[index].used = True
+        for index in (cue, figure) if named is not None else (cue, unit, figure):
+            items[index].used = True  # a value naming the customers stays for the filters pass
         if on_average:
             items[cue - 1].used = True
         if self._word(self._unit_word(unit)) in UNIT_WORDS:
@@ -208,6 +231,69 @@ class PerCustomer:
                                 f"{'Newest' if descending else 'Oldest'} read as the {ref.title} "
                                 f"({'latest' if descending else 'earliest'} first).")
 
+    # a total's change from one period to the next -------------------------------------------
+    def _period_changes(self) -> None:
+        """ "month over month change in total spend", "week over week growth in transaction count": the figure by
+        that calendar grain with its change from the previous period (the profile's change facts are each
+        customer's own change, not the total's)."""
+        items = self.items
+        periods = [i for i, item in enumerate(items) if not item.used and item.kind == "sense"
+                   and item.has("dimension", DATES) and any(" ".join(p) in item.norm for p in PERIOD_CHANGE)]
+        changes = [i for i, item in enumerate(items) if not item.used and item.kind == "sense" and any(
+            s.kind == "fact" and s.name in CHANGE_FACTS for s in item.senses)]
+        nouns = [i for i, item in enumerate(items) if not item.used and item.kind == "word" and item.norm in CHANGE_NOUNS]
+        totals = [i for i, item in enumerate(items) if not item.used and item.kind == "sense" and item.has("metric", FACT)]
+        if not ((periods and (changes or nouns)) or (changes and totals)):
+            return
+        if periods:
+            unit = items[periods[0]].norm.split()[0]
+        else:
+            change = items[changes[0]]
+            unit = "month" if change.has("fact").name == "mom_spend_change_pct" else None
+        suggestions = ["Month over month change in total spend", "Total spend by month",
+                       "Average mom spend change pct by segment"]
+        inner = self._figure_inside(changes[0]) if changes and not totals and len(changes) == 1 else None
+        if unit is None or len(totals) + (inner is not None) != 1 or len(periods) > 1 or len(changes) > 1:
+            raise QuestionNotUnderstood(
+                f"say which total changes from one {unit or 'period'} to the next (for example 'month over month "
+                "change in total spend'); the profile's change of spend is each customer's own", suggestions)
+        name = inner if inner is not None else items[totals[0]].has("metric", FACT).name
+        measure = self.catalog.metric_measure(FACT, name)
+        change = replace(measure, label=f"{measure.label}_CHANGE", metric=None, change_from_previous=True,
+                         title=f"change in {measure.title} from the previous {unit}")
+        self.draft.measures += [measure, change]
+        if totals:
+            self.item_measures[id(items[totals[0]])] = measure
+        self._group_by_grain(unit)
+        for i in periods + changes + nouns + totals:
+            items[i].used = True
+        self._period_change = unit
+        self.draft.notes.append(
+            f"The change is each {unit}'s {measure.title} over the previous {unit}'s, minus 1 (0.05 = 5% more); the "
+            f"first {unit} has none, and the first and last {unit}s of the data may be partial.")
+
+    def _figure_inside(self, index: int) -> str | None:
+        """The transaction metric named inside a change phrase ("week over week change in | spend |")."""
+        norms = [t.norm for t in self.tokens]
+        item = self.items[index]
+        for k in range(item.start, item.end):
+            length, senses = self.lexicon.match(norms[:item.end], k)
+            metric = next((s for s in senses if s.kind == "metric" and s.table == FACT), None)
+            if length and metric is not None:
+                return metric.name
+        return None
+
+    def _check_period_change(self, query):
+        """A change from the previous period needs the answer to be that one grain, in calendar order."""
+        unit = getattr(self, "_period_change", None)
+        if unit is None:
+            return query
+        if query.kind != "aggregate" or len(query.group_by) != 1 or query.having or query.limit is not None:
+            raise QuestionNotUnderstood(
+                f"a change from the previous {unit} is computed for one total by {unit}, without other breakdowns, "
+                "conditions on the figure or limits", [f"Total spend by {unit}", "Month over month change in total spend"])
+        return replace(query, order_by=(OrderBy(query.group_by[0].label, False),))
+
     # what the data does not hold --------------------------------------------------------------
     def _unanswerable_concepts(self) -> None:
         raw = [t.raw.lower() for t in self.tokens]
@@ -221,20 +307,6 @@ class PerCustomer:
                 "observed churn: it cannot say who churned",
                 ["How many high churn risk customers are there", "How many customers are in each churn risk category?",
                  "What is the average churn probability?"])
-        # "week over week change in spend", "month over month change in total spend": a change between periods
-        # of a total (the profile's change facts are each customer's own change, not the total's)
-        periods = [item.norm.split()[0] for item in self.items if item.kind == "sense" and item.has("dimension", DATES)
-                   and any(" ".join(p) in item.norm for p in PERIOD_CHANGE)]
-        changes = [item for item in self.items if item.kind == "sense" and any(
-            s.kind == "fact" and s.name in CHANGE_FACTS for s in item.senses)]
-        totals = [s for s in senses if s.kind == "metric" and s.table == FACT]
-        if (periods and (changes or words & CHANGE_NOUNS)) or (changes and totals):
-            unit = periods[0] if periods else "month"
-            raise QuestionNotUnderstood(
-                f"the change of a total from one {unit} to the next is not computed by the model; ask for the total "
-                f"by {unit} and compare, or for the customers' own change of spend (a per-customer figure)",
-                [f"Total spend by {unit}", "Average mom spend change pct by segment",
-                 "How has total spend changed month by month?"])
         if words & GROWTH_WORDS and words & SPEED_WORDS:
             raise QuestionNotUnderstood(
                 "how fast a group grows needs its totals over two periods, which the model does not compare; the "

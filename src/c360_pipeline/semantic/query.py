@@ -91,6 +91,9 @@ class Measure:
     title: str
     metric: str | None = None
     of_total: bool = False  # each group's value as a fraction of the sum over every group ("share by segment")
+    # each period's value as a change from the previous period of the answer's one calendar grain
+    # ("month over month change in total spend"): value / previous value - 1, a fraction (none for the first)
+    change_from_previous: bool = False
 
 
 @dataclass(frozen=True)
