@@ -170,7 +170,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._list_and_filler_words()
         self._scoped_entities()
         self._check_everything_used()
-        return self._check_period_change(self._assemble())
+        return self._check_constructs(self._assemble())
 
     # passes -----------------------------------------------------------------------------------
     def _check_read_only(self) -> None:

@@ -223,6 +223,7 @@ class PerCustomer:
             return
 
     def _order_on_date(self, ref, descending: bool, words: list[int], note: str | None = None) -> None:
+        self._newest_rows = ref
         self.draft.order.append((("fact", ref.table, ref.name), descending))
         self.draft.list_intent = True  # the rows themselves, newest first (not the latest date)
         for k in words:
@@ -283,8 +284,16 @@ class PerCustomer:
                 return metric.name
         return None
 
-    def _check_period_change(self, query):
-        """A change from the previous period needs the answer to be that one grain, in calendar order."""
+    def _check_constructs(self, query):
+        """Newest / oldest sorts rows (customers, transactions), not groups of them: "which segment has the newest
+        customers" would rank an average of dates. A change from the previous period needs the answer to be that
+        one grain, in calendar order."""
+        dated = getattr(self, "_newest_rows", None)
+        if dated is not None and query.kind != "list":
+            raise QuestionNotUnderstood(
+                f"newest and oldest sort customers or transactions by their {dated.title}; a group has no single date",
+                ["Newest customers", "How many customers joined each month?" if dated.table == PROFILE
+                 else "Latest 10 transactions", "Customer count by segment"])
         unit = getattr(self, "_period_change", None)
         if unit is None:
             return query
