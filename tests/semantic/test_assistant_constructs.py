@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, between, build_world, plain, profile, write_home
+from assistant_world import AS_OF, approved, assert_same, between, build_world, grouped, listed, plain, profile, write_home
 from rich.console import Console
 
 from c360_pipeline import engine
@@ -383,3 +383,167 @@ def test_interactive_ask_ends_at_end_of_input_and_lets_the_database_go(home):
     assert ask_interactive(home, True, Console(file=io.StringIO()), read_line=no_more) == 0
     session = engine.reader_session(home.home, home.database)
     session.close()
+
+
+# --- per-customer figures, the week grain, newest rows, what the data does not hold ----------------------
+
+def per_customer(frames, column: str, how: str, rows=None) -> float:
+    """Each customer's approved figure from the fact (0 without transactions), then averaged over the customers."""
+    t = approved(frames)
+    p = profile(frames) if rows is None else rows
+    figure = t.groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].agg("sum" if column == "spend" else "count")
+    values = figure.reindex(p["CUSTOMER_ID"], fill_value=0).astype(float)
+    return plain(values.mean() if how == "mean" else values.median())
+
+
+PER_CUSTOMER_QUESTIONS = [
+    ("average number of transactions per customer", "transactions", "mean"),
+    ("how many transactions does a customer make on average", "transactions", "mean"),
+    ("avg transactions per cust", "transactions", "mean"),
+    ("mean number of purchases per client", "transactions", "mean"),
+    ("how many purchases does the average customer make", "transactions", "mean"),
+    ("on average, how many transactions does each customer have?", "transactions", "mean"),
+    ("average count of transactions per customer", "transactions", "mean"),
+    ("median number of transactions per customer", "transactions", "median"),
+    ("average spend per customer", "spend", "mean"),
+    ("what does the average customer spend", "spend", "mean"),
+    ("avg spend per cust", "spend", "mean"),
+    ("how much does a typical customer spend?", "spend", "mean"),
+    ("how much do customers spend on average", "spend", "mean"),
+    ("on average how much does a customer spend", "spend", "mean"),
+    ("average customer spend", "spend", "mean"),
+    ("average total spend per customer", "spend", "mean"),
+    ("mean spending per customer", "spend", "mean"),
+    ("median spend per customer", "spend", "median"),
+]
+
+
+@pytest.mark.parametrize("question, column, how", PER_CUSTOMER_QUESTIONS)
+def test_a_figure_per_customer_is_averaged_over_every_customer(world, frames, question, column, how):
+    answer = ask(question, world)
+    assert figure(answer) == per_customer(frames, column, how), (question, answer.interpretation)
+
+
+@pytest.mark.parametrize("question, card", [("average spend per Premium customer", "Premium"),
+                                            ("what does the average Gold customer spend", "Gold"),
+                                            ("average number of transactions per customer for Platinum cardholders",
+                                             "Platinum")])
+def test_a_per_customer_figure_keeps_the_customers_values(world, frames, question, card):
+    p = profile(frames)
+    column = "spend" if "spend" in question else "transactions"
+    assert figure(ask(question, world)) == per_customer(frames, column, "mean", p[p["CARD_TYPE"] == card])
+
+
+def test_a_per_customer_figure_by_segment_is_one_average_per_segment(world, frames):
+    p = profile(frames)
+    t = approved(frames)
+    spend = t.groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum().reindex(p["CUSTOMER_ID"], fill_value=0)
+    p = p.assign(SPEND=spend.to_numpy())
+    expected = grouped(p, ["CUSTOMER_SEGMENT"], "AVERAGE_LIFETIME_VALUE", p.groupby("CUSTOMER_SEGMENT")["SPEND"].mean())
+    assert_same(ask("average spend per customer by segment", world), expected)
+
+
+@pytest.mark.parametrize("question", [
+    "average spend per customer in 2025",          # the profile's figure is lifetime, not 2025's
+    "average online spend per customer",           # nor of one channel
+    "average grocery spend per customer",
+    "what does the average customer spend per month",
+    "average declined amount per customer",        # no per-customer column for declines
+])
+def test_a_per_customer_figure_the_profile_does_not_hold_is_refused(question):
+    with pytest.raises(QuestionNotUnderstood):
+        parsed(question)
+
+
+def weekly(frames, value: str) -> pd.DataFrame:
+    t = approved(frames)
+    days = pd.to_datetime(t["DATE_KEY"].astype(str), format="%Y%m%d")
+    t = t.assign(WEEK_START=(days - pd.to_timedelta(days.dt.dayofweek, unit="D")).dt.date)
+    by_week = t.groupby("WEEK_START")["TRANSACTION_AMOUNT"]
+    series = by_week.sum() if value == "TOTAL_SPEND" else by_week.count()
+    return series.rename(value).reset_index().sort_values("WEEK_START").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("question, value", [
+    ("weekly spend", "TOTAL_SPEND"), ("spend by week", "TOTAL_SPEND"), ("total spend per week", "TOTAL_SPEND"),
+    ("total spend week over week", "TOTAL_SPEND"), ("how much was spent each week", "TOTAL_SPEND"),
+    ("number of transactions by week", "TRANSACTION_COUNT"), ("weekly transaction count", "TRANSACTION_COUNT"),
+])
+def test_the_week_grain_groups_by_the_monday_that_starts_the_week(world, frames, question, value):
+    assert_same(ask(question, world), weekly(frames, value))
+
+
+def test_the_week_grain_keeps_the_period(world, frames):
+    expected = weekly({**frames, "FCT_TRANSACTIONS": between(frames["FCT_TRANSACTIONS"], date(2025, 1, 1), AS_OF)},
+                      "TOTAL_SPEND")
+    assert_same(ask("weekly spend this year", world), expected)
+
+
+@pytest.mark.parametrize("question, descending, limit", [
+    ("newest customers", True, 100), ("most recently opened accounts", True, 100),
+    ("customers who joined most recently", True, 100), ("who is our newest customer?", True, 1),
+    ("latest 5 customers", True, 5), ("oldest accounts", False, 100), ("the 3 customers who signed up earliest", False, 3),
+])
+def test_newest_and_oldest_rows_sort_by_the_date_that_starts_them(world, frames, question, descending, limit):
+    expected = listed(profile(frames), ["CUSTOMER_ID", "FULL_NAME", "ACCOUNT_OPEN_DATE"], "ACCOUNT_OPEN_DATE",
+                      descending, limit)
+    answer = ask(question, world)
+    assert_same(answer, expected)
+    assert "account open date" in answer.interpretation
+
+
+def test_newest_rows_keep_their_values(world, frames):
+    p = profile(frames)
+    expected = listed(p[p["CARD_TYPE"] == "Platinum"], ["CUSTOMER_ID", "FULL_NAME", "CARD_TYPE", "ACCOUNT_OPEN_DATE"],
+                      "ACCOUNT_OPEN_DATE", True, 100)
+    assert_same(ask("newest Platinum cardholders", world), expected)
+
+
+def test_the_latest_transactions_are_listed_newest_first(world, frames):
+    answer = ask("latest 5 transactions", world)
+    fact = frames["FCT_TRANSACTIONS"].sort_values(["TRANSACTION_DATE", "TRANSACTION_ID"], ascending=[False, True])
+    assert not answer.refused, answer.interpretation
+    assert [row[0] for row in answer.rows] == list(fact["TRANSACTION_ID"].head(5))
+
+
+@pytest.mark.parametrize("question, hint", [
+    ("how many customers churned", "high churn risk"),
+    ("how many customers churned last month", "high churn risk"),
+    ("list churned customers", "high churn risk"),
+    ("oldest customers", "by age"),
+    ("month over month change in total spend by segment", "total spend by month"),
+    ("which segment has the newest customers", "newest customers"),   # a group has no single date
+    ("newest transactions by channel", "latest 10 transactions"),
+    ("which segments are growing fastest", "spend change by segment"),
+    ("what segment is growing the fastest", "spend change by segment"),
+])
+def test_what_the_data_does_not_hold_is_refused_with_answerable_questions(world, question, hint):
+    answer = ask(question, world)
+    assert answer.refused and answer.rows == [], answer.interpretation
+    assert any(hint in s.lower() for s in answer.suggestions), answer.suggestions
+    for suggestion in answer.suggestions:
+        parsed(suggestion)  # each one is answerable
+
+
+@pytest.mark.parametrize("question, grain, value", [
+    ("month over month change in total spend", "month", "TOTAL_SPEND"),
+    ("mom change in total spend", "month", "TOTAL_SPEND"),
+    ("month-over-month change in spend", "month", "TOTAL_SPEND"),
+    ("week over week change in spend", "week", "TOTAL_SPEND"),
+    ("week on week growth in transaction count", "week", "TRANSACTION_COUNT"),
+    ("month over month change in the number of transactions", "month", "TRANSACTION_COUNT"),
+])
+def test_a_change_from_the_previous_period_is_the_total_over_the_previous_total(world, frames, question, grain, value):
+    if grain == "week":
+        totals = weekly(frames, value).rename(columns={"WEEK_START": "PERIOD"})
+    else:
+        t = approved(frames)
+        t = t.assign(PERIOD=(t["DATE_KEY"] // 100).map(lambda k: f"{k // 100}-{k % 100:02d}"))
+        by = t.groupby("PERIOD")["TRANSACTION_AMOUNT"]
+        totals = (by.sum() if value == "TOTAL_SPEND" else by.count()).rename(value).reset_index().sort_values("PERIOD")
+    values = totals[value].astype(float)
+    expected = totals.assign(**{f"{value}_CHANGE": values / values.shift(1) - 1}).reset_index(drop=True)
+    answer = ask(question, world)
+    expected.columns = [answer.columns[0], value, f"{value}_CHANGE"]
+    assert_same(answer, expected)
+    assert "previous" in answer.interpretation

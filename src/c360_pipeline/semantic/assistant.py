@@ -121,9 +121,11 @@ def chart_hint(query: StructuredQuery | None, rows: list[list]) -> dict | None:
     return None
 
 
-def refusal(question: str, reason: str) -> Answer:
-    """A refusal with the reason and two or three answerable questions built from the words recognised."""
-    return Answer(question, f"I can't answer that: {reason}", refused=True, suggestions=answerable_suggestions(question))
+def refusal(question: str, reason: str, suggestions: list[str] | None = None) -> Answer:
+    """A refusal with the reason and two or three answerable questions: the refusal's own when it names them (what
+    the data holds instead), else built from the words recognised."""
+    return Answer(question, f"I can't answer that: {reason}", refused=True,
+                  suggestions=list(suggestions or [])[:3] or answerable_suggestions(question))
 
 
 def ask(question: str, warehouse, as_of: date | None = None, use_cortex: bool = False,
@@ -151,7 +153,7 @@ def _ask_offline(question: str, warehouse, as_of: date | None) -> Answer:
     try:
         query = parse_question(question, as_of_source)
     except QuestionNotUnderstood as problem:
-        return refusal(question, problem.reason)
+        return refusal(question, problem.reason, problem.suggestions)
     sql = compile_sql(query, database=warehouse.cfg.database)
     frame = to_dataframe(query, warehouse)
     names = query.output_labels

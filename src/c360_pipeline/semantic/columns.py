@@ -118,6 +118,8 @@ def to_column(node: exp.Expression | str, column_of: ColumnOf = F.col) -> Column
         if fmt is None:
             return translate(node.this).cast("string")
         return F.to_char(translate(node.this), literal(fmt))
+    if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)) and node.text("unit").upper() == "WEEK":
+        return F.date_trunc("week", translate(node.this)).cast("date")
     if isinstance(node, exp.Year):
         return F.year(translate(node.this))
     if isinstance(node, exp.Month):

@@ -106,6 +106,8 @@ def compile_sql(query: StructuredQuery, database: str | None = None, model: Sema
         select = select.select(
             *[exp.alias_(qualified_expression(g.expr, ALIASES[g.table]), g.label) for g in query.group_by],
             *[exp.alias_(_share_of_total(qualified_expression(m.expr, ALIASES[m.table])) if m.of_total
+                         else _change_from_previous(qualified_expression(m.expr, ALIASES[m.table]), query)
+                         if m.change_from_previous
                          else qualified_expression(m.expr, ALIASES[m.table]), m.label) for m in query.measures],
         )
     select = select.from_(exp.alias_(exp.to_table(physical_table(catalog, query.base_table, database)), base_alias, table=True))
@@ -139,6 +141,16 @@ def _share_of_total(figure: exp.Expr) -> exp.Expr:
     """`figure / NULLIF(SUM(figure) OVER (), 0)`: a group's figure as a fraction of the sum over every group."""
     total = exp.Window(this=exp.Sum(this=figure.copy()))
     return exp.Div(this=exp.Paren(this=figure), expression=exp.Nullif(this=total, expression=exp.Literal.number(0)))
+
+
+def _change_from_previous(figure: exp.Expr, query: StructuredQuery) -> exp.Expr:
+    """`figure / NULLIF(LAG(figure) OVER (ORDER BY period), 0) - 1`: a period's figure against the previous period's."""
+    period = query.group_by[0]
+    previous = exp.Window(this=exp.Anonymous(this="LAG", expressions=[figure.copy()]),
+                          order=exp.Order(expressions=[exp.Ordered(this=qualified_expression(period.expr,
+                                                                                             ALIASES[period.table]))]))
+    ratio = exp.Div(this=exp.Paren(this=figure), expression=exp.Nullif(this=previous, expression=exp.Literal.number(0)))
+    return exp.Sub(this=ratio, expression=exp.Literal.number(1))
 
 
 class UnsafeSql(ValueError):
@@ -189,8 +201,8 @@ def count_labels(query: StructuredQuery) -> set[str]:
     """Output columns that are plain counts (shown as integers whatever type the engine returns)."""
     labels = set()
     for measure in query.measures:
-        if measure.of_total:
-            continue  # a count's share of the total is a fraction
+        if measure.of_total or measure.change_from_previous:
+            continue  # a count's share of the total, or its change, is a fraction
         plan = plan_metric(measure.label, measure.expr)
         if isinstance(plan.final, exp.Column) and all(
                 leaf.function in ("count_star", "count", "count_distinct") for leaf in plan.leaves):
@@ -302,6 +314,14 @@ def _finished(grouped: DataFrame, query: StructuredQuery, plans: list[MetricPlan
         result = result.select(*[F.col(g.label) for g in query.group_by], *[
             (F.col(plan.label) / F.sum(F.col(plan.label)).over(Window.partition_by())).alias(plan.label)
             if plan.label in shares else F.col(plan.label) for plan in plans])
+    changes = [m.label for m in query.measures if m.change_from_previous]
+    if changes:
+        # a change from the previous period: the figure over the previous period's (the answer's one grain), minus 1
+        window = Window.order_by(F.col(query.group_by[0].label))
+        previous = {label: F.lag(F.col(label)).over(window) for label in changes}
+        result = result.select(*[F.col(g.label) for g in query.group_by], *[
+            F.when(previous[plan.label] != F.lit(0), F.col(plan.label) / previous[plan.label] - F.lit(1)).alias(plan.label)
+            if plan.label in changes else F.col(plan.label) for plan in plans])
     for having in query.having:
         result = result.filter(_having_predicate(having))
     return _ordered(result, query)

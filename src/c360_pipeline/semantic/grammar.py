@@ -3,7 +3,8 @@
 The pipeline: `normalise` (normalise.py: canonical spelling) → `tag` (tagging.py: time expressions,
 then the longest model phrases — metrics, facts, dimensions, values, named filters, the customer and
 transaction entities — numbers, ids, words) → the grammar's passes, which give every span its role:
-inactivity windows, shares and scoped superlatives (constructs.py), counts and aggregation words,
+inactivity windows, shares and scoped superlatives (constructs.py), per-customer averages, newest / oldest
+rows and refusals of what the data does not hold (percustomer.py), counts and aggregation words,
 numeric comparisons, top/bottom N and superlatives, "by X" breakdowns, values as filters (with
 negation), list words → `_assemble`, which validates the result (one table's figures, reachable
 columns, a period only where a date applies). A word that plays no role — unknown, or a structural word
@@ -25,6 +26,7 @@ from c360_pipeline.semantic.grouping import Grouping
 from c360_pipeline.semantic.model import SemanticModel
 from c360_pipeline.semantic.normalise import normalise
 from c360_pipeline.semantic.ordering import Ordering
+from c360_pipeline.semantic.percustomer import PerCustomer
 from c360_pipeline.semantic.query import (
     FACT,
     PROFILE,
@@ -72,7 +74,7 @@ class Draft:
     notes: list[str] = field(default_factory=list)
 
 
-class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs):
+class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):
@@ -150,9 +152,13 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         if len(text) > 400:
             raise self.refuse("the question is too long; ask one thing at a time")
         self._check_read_only()
+        self._unanswerable_concepts()
         self._inactivity_windows()
         self._time_expressions()
         self._identifiers()
+        self._period_changes()
+        self._per_customer_figures()
+        self._newest_and_oldest()
         self._shares()
         self._counts_and_aggregations()
         self._comparisons()
@@ -164,7 +170,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._list_and_filler_words()
         self._scoped_entities()
         self._check_everything_used()
-        return self._assemble()
+        return self._check_constructs(self._assemble())
 
     # passes -----------------------------------------------------------------------------------
     def _check_read_only(self) -> None:

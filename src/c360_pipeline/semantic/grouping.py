@@ -1,6 +1,6 @@
 """Breakdowns: "by X", "per X", "for each X", "which X", "X breakdown", trends.
 
-A breakdown groups by a dimension, a date grain of the fact (day, month, quarter, year, weekday) or a month /
+A breakdown groups by a dimension, a date grain of the fact (day, week, month, quarter, year, weekday) or a month /
 quarter / year of a profile date ("customers who joined by month").
 
 A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
@@ -152,8 +152,6 @@ class Grouping:
         return 0
 
     def _group_by_grain(self, grain: str) -> None:
-        if grain == "week":
-            raise self.refuse("weekly breakdowns are not in the model; try by day, by month or by day of week")
         ref = self.catalog.field(DATES, FACT_GRAINS[grain])
         if ref not in self.draft.group_by:
             self.draft.group_by.append(ref)

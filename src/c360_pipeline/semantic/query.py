@@ -43,10 +43,10 @@ GRAIN_WORDS = {"day": "day", "date": "day", "daily": "day", "week": "week", "wee
                "monthly": "month", "quarter": "quarter", "quarterly": "quarter", "year": "year", "yearly": "year",
                "annual": "year", "annually": "year", "weekday": "weekday"}
 # Grains of the fact, answered through DIM_DATE columns.
-FACT_GRAINS = {"day": "calendar_date", "month": "year_month", "quarter": "year_quarter", "year": "year",
+FACT_GRAINS = {"day": "calendar_date", "week": "week_start", "month": "year_month", "quarter": "year_quarter", "year": "year",
                "weekday": "day_name"}
 # Grains of a date column of the profile, as SQL over that column.
-DATE_GRAINS = {"month": "TO_CHAR({c}, 'YYYY-MM')", "year": "YEAR({c})",
+DATE_GRAINS = {"week": "DATE_TRUNC('WEEK', {c})", "month": "TO_CHAR({c}, 'YYYY-MM')", "year": "YEAR({c})",
                "quarter": "CONCAT(TO_VARCHAR(YEAR({c})), '-Q', TO_VARCHAR(QUARTER({c})))"}
 
 OPS_TEXT = {">": "over", ">=": "at least", "<": "under", "<=": "at most", "=": "equal to", "!=": "not equal to",
@@ -91,6 +91,9 @@ class Measure:
     title: str
     metric: str | None = None
     of_total: bool = False  # each group's value as a fraction of the sum over every group ("share by segment")
+    # each period's value as a change from the previous period of the answer's one calendar grain
+    # ("month over month change in total spend"): value / previous value - 1, a fraction (none for the first)
+    change_from_previous: bool = False
 
 
 @dataclass(frozen=True)

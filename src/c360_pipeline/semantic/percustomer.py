@@ -1,0 +1,327 @@
+"""Figures per customer, and the questions the data cannot answer though they sound like it could.
+
+- **Per-customer figures**: "average spend per customer", "what does the average customer spend", "how many
+  transactions does a customer make on average", "median transaction count per cust". The figure is a
+  transaction metric that adds up (a sum or a count), the unit is the customer (`per customer`, `a customer`,
+  `the average / typical customer`, `on average` with the customer as subject): the answer is the average (or
+  median) over customers of each customer's figure. The profile carries that figure already: the profile fact
+  whose synonyms include "<metric name> per customer" in semantic_model.yaml (lifetime_value is "total spend per
+  customer", total_transactions "transaction count per customer"), so the answer is one aggregate over the
+  profile, every customer counted (those without transactions as 0). The profile's figures are lifetime
+  figures: a period, a calendar grain or a kind of transaction (online, groceries) has no per-customer column,
+  so such a question is refused instead of being answered with the lifetime figure.
+- **Newest / oldest**: "newest customers", "most recently opened accounts", "latest transactions" sort the rows
+  by the date that starts them, their table's first time dimension in the model (the account open date, the
+  transaction date). "oldest customers" could be their age or their tenure, so it is refused with both
+  readings as suggestions; "oldest accounts" is the account's age.
+- **A total's change from one period to the next**: "month over month change in total spend", "week over week
+  growth in transaction count": the transaction metric by that calendar grain with its change from the
+  previous period (value / previous value - 1, none for the first period), for one total and no other
+  breakdown. The profile's change facts (mom_spend_change_pct, spend_change_pct) are each customer's own.
+- **What the data does not hold**: observed churn ("how many customers churned"): the profile has churn-risk
+  predictions, not churn events; how fast a group grows ("which segments are growing fastest") would need each
+  group's totals over two periods compared and ranked, which the model does not do. Each is refused with the
+  questions the model can answer instead.
+
+A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlglot import exp
+
+from c360_pipeline.semantic.model import parse_expression
+from c360_pipeline.semantic.query import (
+    CATEGORIES,
+    CHANGE_FACTS,
+    DATES,
+    FACT,
+    GRAIN_WORDS,
+    PROFILE,
+    OrderBy,
+    QuestionNotUnderstood,
+)
+from c360_pipeline.semantic.vocabulary import tokenize
+from c360_pipeline.semantic.words import ENTITY_WORDS
+
+PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
+# Words before the customer that make it the unit of a figure: "per customer", "a customer", "each customer".
+UNIT_WORDS = {"per", "each", "every", "a", "an", "the", "typical", "average", "median"}
+COUNT_WORDS = {"many", "number", "count"}
+NEWEST_WORDS = {"newest": True, "latest": True, "youngest": True, "oldest": False, "earliest": False}
+# "oldest customers" names people: their age and their tenure are both readings.
+PEOPLE_NOUNS = {"customer", "client", "cardholder", "holder", "person", "people", "spender"}
+# Past events of churn: the data predicts churn risk, it does not record churn.
+CHURN_EVENT_WORDS = {"churned", "churners", "churner", "attrited", "defected"}
+GROWTH_WORDS = {"grow", "growing", "grew", "grown", "growth", "shrinking", "shrink", "shrank"}
+SPEED_WORDS = {"fastest", "quickest", "slowest", "fast", "faster", "quickly", "slower"}
+PERIOD_CHANGE = {("month", "over", "month"), ("month", "on", "month"), ("week", "over", "week"),
+                 ("week", "on", "week"), ("year", "over", "year"), ("year", "on", "year"), ("quarter", "over", "quarter")}
+CHANGE_NOUNS = {"change", "changed", "difference", "growth", "increase", "decrease", "delta"}
+
+
+class PerCustomer:
+    """Passes for per-customer averages, newest/oldest rows, period-over-period changes and honest refusals."""
+
+    # per-customer figures ---------------------------------------------------------------------
+    def _per_customer_figures(self) -> None:
+        items = self.items
+        cue = next((i for i, item in enumerate(items) if not item.used and item.kind == "word"
+                    and item.norm in PER_CUSTOMER_AGGREGATIONS), None)
+        if cue is None:
+            return
+        unit = next((i for i, item in enumerate(items) if not item.used and item.kind == "sense"
+                     and item.has("entity", PROFILE) and not (item.has("metric") or item.has("fact")
+                                                               or item.has("dimension") or item.has("filter"))
+                     and (self._word(self._unit_word(i)) in UNIT_WORDS
+                          and (not item.plural or self._word(self._unit_word(i)) == "per")
+                          or item.plural and self._word(cue - 1) == "on" and i < cue)), None)
+        named = None
+        if unit is None:
+            # "the average Premium cardholder", "per high risk customer": a value of the customers that names them
+            named = next((i for i, item in enumerate(items) if not item.used and item.kind == "sense"
+                          and (item.has("value", PROFILE) or item.has("filter", PROFILE)) and not item.plural
+                          and item.norm.split()[-1] in ENTITY_WORDS and self._word(self._unit_word(i)) in UNIT_WORDS),
+                         None)
+            if named is None:
+                return
+            unit = named
+        figures = [i for i, item in enumerate(items) if not item.used and item.kind == "sense"
+                   and item.has("metric", FACT)]
+        counted = [i for i, item in enumerate(items) if not item.used and item.kind == "sense"
+                   and item.has("entity", FACT) and not item.has("metric") and self._word(i - 1) in COUNT_WORDS | {"of"}]
+        if len(figures) + len(counted) != 1:
+            return
+        figure = (figures or counted)[0]
+        on_average = self._word(cue - 1) == "on" and items[cue].norm == "average"
+        beside = self._next(cue, {"the", "a", "an", "of"}, limit=2)
+        while beside is not None and beside != figure and items[beside].kind == "sense" and (
+                items[beside].has("value") or items[beside].has("filter")):
+            beside = self._next(beside, {"the", "a", "an", "of"}, limit=2)  # "average online spend per customer"
+        if not (on_average or beside in (figure, unit)):
+            return
+        metric = items[figure].has("metric", FACT) if figures else None
+        name = metric.name if metric else "transaction_count"
+        measure = self.catalog.metric_measure(FACT, name)
+        outer = parse_expression(measure.expr)
+        if not isinstance(outer, (exp.Sum, exp.Count, exp.CountIf)):
+            return  # an average or a rate is not a figure that adds up per customer
+        lifetime = self._per_customer_fact(name)
+        if lifetime is None:
+            raise QuestionNotUnderstood(
+                f"the model has no per-customer {measure.title}, so its average over customers cannot be computed",
+                ["Average lifetime value", "Average transactions per customer", f"{measure.title} by segment"])
+        function = PER_CUSTOMER_AGGREGATIONS[items[cue].norm]
+        self._per_customer_scope_is_lifetime(measure.title, lifetime.title, function)
+        aggregated = self.catalog.aggregate_measure(function, lifetime)
+        self.draft.measures.append(aggregated)
+        self.item_measures[id(items[figure])] = aggregated
+        self.draft.entity = PROFILE
+        for index in (cue, figure) if named is not None else (cue, unit, figure):
+            items[index].used = True  # a value naming the customers stays for the filters pass
+        if on_average:
+            items[cue - 1].used = True
+        if self._word(self._unit_word(unit)) in UNIT_WORDS:
+            items[self._unit_word(unit)].used = True
+        if counted and self._word(figure - 1) in COUNT_WORDS | {"of"}:
+            for k in range(max(0, figure - 2), figure):
+                if items[k].kind == "word" and items[k].norm in COUNT_WORDS | {"of", "how"}:
+                    items[k].used = True
+        self.draft.notes.append(
+            f"Each customer's {measure.title} is the profile's {lifetime.title} (approved transactions since the account "
+            f"opened); the {'median' if function == 'MEDIAN' else 'average'} is over every customer, those without "
+            "transactions counting as 0.")
+
+    def _unit_word(self, index: int) -> int:
+        """The word before the customer, past the customers' own values ("per | Premium | customer")."""
+        j = index - 1
+        while j >= 0 and self.items[j].kind == "sense" and not self.items[j].used and (
+                self.items[j].has("value", PROFILE) or self.items[j].has("filter", PROFILE)):
+            j -= 1
+        return j
+
+    def _per_customer_fact(self, metric: str):
+        """The profile fact that is `metric` per customer: its synonyms include '<metric name> per customer'."""
+        wanted = _norms(f"{metric.replace('_', ' ')} per customer")
+        for fact in self.catalog.tables[PROFILE].facts:
+            if any(_norms(synonym) == wanted for synonym in fact.synonyms):
+                return self.catalog.field(PROFILE, fact.name)
+        return None
+
+    def _per_customer_scope_is_lifetime(self, figure: str, lifetime: str, function: str) -> None:
+        """The profile's per-customer figure is a lifetime one: refuse a period, a calendar grain or a kind of
+        transaction rather than answer with the lifetime figure."""
+        word = "median" if function == "MEDIAN" else "average"
+        scoped = self.draft.time is not None or any(
+            not item.used and item.kind == "sense" and any(
+                s.table in (FACT, DATES, CATEGORIES) and s.kind in ("filter", "value", "dimension", "time_dimension")
+                for s in item.senses)
+            for item in self.items) or any(
+            not item.used and item.kind == "word" and item.norm in GRAIN_WORDS for item in self.items)
+        if scoped:
+            raise QuestionNotUnderstood(
+                f"the {word} {figure} per customer is answered from each customer's {lifetime}, a lifetime figure; "
+                "the model has no per-customer figure for a period, a calendar grain or a kind of transaction",
+                [f"{word.capitalize()} {lifetime}", f"{figure.capitalize()} by customer", f"{figure.capitalize()} by month"])
+
+    # newest / oldest --------------------------------------------------------------------------
+    def _newest_and_oldest(self) -> None:
+        items = self.items
+        for i, item in enumerate(items):
+            if item.used or item.kind != "word":
+                continue
+            newest = NEWEST_WORDS.get(item.norm)
+            words = [i]
+            if newest is None and item.norm in ("most", "least") and self._word(i + 1) in ("recent", "recently"):
+                newest, words = item.norm == "most", [i, i + 1]
+            if newest is None:
+                continue
+            after = self._next(words[-1], {"the", "a", "an"}, limit=2)
+            count = None
+            if after is not None and items[after].kind == "number" and isinstance(items[after].token.value, (int, float)) \
+                    and float(items[after].token.value).is_integer() and 0 < items[after].token.value <= 1000:
+                count, after = after, self._next(after, {"the"}, limit=1)  # "latest 5 transactions"
+            named_rows = None
+            while after is not None and items[after].kind == "sense" and not items[after].has("entity") and (
+                    items[after].has("value") or items[after].has("filter")):
+                # "newest Platinum cardholders": the value names the rows ("cardholders") or comes before them
+                if items[after].norm.split()[-1] in ENTITY_WORDS:
+                    named_rows = (items[after].has("value") or items[after].has("filter")).table
+                after = self._next(after, {"the", "a", "an"}, limit=1)
+            before = self._previous(i, {"the", "a", "an", "were", "was", "have", "has", "who", "that"}, limit=3)
+            dated = [j for j in (after, before) if j is not None and items[j].kind == "sense" and not items[j].used
+                     and items[j].has("time_dimension") and not items[j].has("entity")]
+            if dated:
+                # "most recently opened accounts", "customers who joined most recently": that date
+                sense = items[dated[0]].has("time_dimension")
+                self._order_on_date(self.catalog.field(sense.table, sense.name), newest, words + [dated[0]])
+                return
+            rows = after if after is not None and items[after].kind == "sense" and items[after].has("entity") \
+                and not (items[after].has("metric") or items[after].has("fact")) else None
+            if rows is None and named_rows is None:
+                continue
+            table_name = items[rows].has("entity").table if rows is not None else named_rows
+            noun = items[rows].norm if rows is not None else "customer"
+            if table_name == PROFILE and item.norm in ("oldest", "youngest") \
+                    and any(word in PEOPLE_NOUNS for word in noun.split()):
+                if item.norm == "youngest":
+                    self._order_on_date(self.catalog.field(PROFILE, "age"), False, words, note="Youngest read as age")
+                    return
+                raise QuestionNotUnderstood(
+                    "'oldest customers' could mean their age or how long they have been customers; say which",
+                    ["Top 10 customers by age", "Top 10 customers by tenure", "Customers with the earliest account open date"])
+            table = self.catalog.tables[table_name]
+            if not table.time_dimensions:
+                continue
+            if count is not None:
+                self.draft.limit = int(items[count].token.value)
+                words = words + [count]
+            # the rows' own date: their table's first time dimension (account open date, transaction date)
+            self._order_on_date(self.catalog.field(table_name, table.time_dimensions[0].name), newest, words)
+            return
+
+    def _order_on_date(self, ref, descending: bool, words: list[int], note: str | None = None) -> None:
+        self._newest_rows = ref
+        self.draft.order.append((("fact", ref.table, ref.name), descending))
+        self.draft.list_intent = True  # the rows themselves, newest first (not the latest date)
+        for k in words:
+            self.items[k].used = True
+        self.draft.notes.append(f"{note}, lowest first." if note else
+                                f"{'Newest' if descending else 'Oldest'} read as the {ref.title} "
+                                f"({'latest' if descending else 'earliest'} first).")
+
+    # a total's change from one period to the next -------------------------------------------
+    def _period_changes(self) -> None:
+        """ "month over month change in total spend", "week over week growth in transaction count": the figure by
+        that calendar grain with its change from the previous period (the profile's change facts are each
+        customer's own change, not the total's)."""
+        items = self.items
+        periods = [i for i, item in enumerate(items) if not item.used and item.kind == "sense"
+                   and item.has("dimension", DATES) and any(" ".join(p) in item.norm for p in PERIOD_CHANGE)]
+        changes = [i for i, item in enumerate(items) if not item.used and item.kind == "sense" and any(
+            s.kind == "fact" and s.name in CHANGE_FACTS for s in item.senses)]
+        nouns = [i for i, item in enumerate(items) if not item.used and item.kind == "word" and item.norm in CHANGE_NOUNS]
+        totals = [i for i, item in enumerate(items) if not item.used and item.kind == "sense" and item.has("metric", FACT)]
+        if not ((periods and (changes or nouns)) or (changes and totals)):
+            return
+        if periods:
+            unit = items[periods[0]].norm.split()[0]
+        else:
+            change = items[changes[0]]
+            unit = "month" if change.has("fact").name == "mom_spend_change_pct" else None
+        suggestions = ["Month over month change in total spend", "Total spend by month",
+                       "Average mom spend change pct by segment"]
+        inner = self._figure_inside(changes[0]) if changes and not totals and len(changes) == 1 else None
+        if unit is None or len(totals) + (inner is not None) != 1 or len(periods) > 1 or len(changes) > 1:
+            raise QuestionNotUnderstood(
+                f"say which total changes from one {unit or 'period'} to the next (for example 'month over month "
+                "change in total spend'); the profile's change of spend is each customer's own", suggestions)
+        name = inner if inner is not None else items[totals[0]].has("metric", FACT).name
+        measure = self.catalog.metric_measure(FACT, name)
+        change = replace(measure, label=f"{measure.label}_CHANGE", metric=None, change_from_previous=True,
+                         title=f"change in {measure.title} from the previous {unit}")
+        self.draft.measures += [measure, change]
+        if totals:
+            self.item_measures[id(items[totals[0]])] = measure
+        self._group_by_grain(unit)
+        for i in periods + changes + nouns + totals:
+            items[i].used = True
+        self._period_change = unit
+        self.draft.notes.append(
+            f"The change is each {unit}'s {measure.title} over the previous {unit}'s, minus 1 (0.05 = 5% more); the "
+            f"first {unit} has none, and the first and last {unit}s of the data may be partial.")
+
+    def _figure_inside(self, index: int) -> str | None:
+        """The transaction metric named inside a change phrase ("week over week change in | spend |")."""
+        norms = [t.norm for t in self.tokens]
+        item = self.items[index]
+        for k in range(item.start, item.end):
+            length, senses = self.lexicon.match(norms[:item.end], k)
+            metric = next((s for s in senses if s.kind == "metric" and s.table == FACT), None)
+            if length and metric is not None:
+                return metric.name
+        return None
+
+    def _check_constructs(self, query):
+        """Newest / oldest sorts rows (customers, transactions), not groups of them: "which segment has the newest
+        customers" would rank an average of dates. A change from the previous period needs the answer to be that
+        one grain, in calendar order."""
+        dated = getattr(self, "_newest_rows", None)
+        if dated is not None and query.kind != "list":
+            raise QuestionNotUnderstood(
+                f"newest and oldest sort customers or transactions by their {dated.title}; a group has no single date",
+                ["Newest customers", "How many customers joined each month?" if dated.table == PROFILE
+                 else "Latest 10 transactions", "Customer count by segment"])
+        unit = getattr(self, "_period_change", None)
+        if unit is None:
+            return query
+        if query.kind != "aggregate" or len(query.group_by) != 1 or query.having or query.limit is not None:
+            raise QuestionNotUnderstood(
+                f"a change from the previous {unit} is computed for one total by {unit}, without other breakdowns, "
+                "conditions on the figure or limits", [f"Total spend by {unit}", "Month over month change in total spend"])
+        return replace(query, order_by=(OrderBy(query.group_by[0].label, False),))
+
+    # what the data does not hold --------------------------------------------------------------
+    def _unanswerable_concepts(self) -> None:
+        raw = [t.raw.lower() for t in self.tokens]
+        norms = [t.norm for t in self.tokens]
+        words = set(raw) | set(norms)
+        senses = [s for item in self.items if item.kind == "sense" for s in item.senses]
+        loose = {item.text.lower() for item in self.items if item.kind == "word"}
+        if loose & CHURN_EVENT_WORDS:
+            raise QuestionNotUnderstood(
+                "the data has churn-risk predictions (a risk score, probability and category per customer), not "
+                "observed churn: it cannot say who churned",
+                ["How many high churn risk customers are there", "How many customers are in each churn risk category?",
+                 "What is the average churn probability?"])
+        if words & GROWTH_WORDS and words & SPEED_WORDS:
+            raise QuestionNotUnderstood(
+                "how fast a group grows needs its totals over two periods, which the model does not compare; the "
+                "profile has each customer's change of spend between the last and the prior 90 days",
+                ["Average spend change by segment", "Total 90 day spend by segment", "Total spend by month"])
+
+
+def _norms(text: str) -> tuple[str, ...]:
+    return tuple(t.norm for t in tokenize(text) if t.kind in ("word", "number"))
