@@ -134,6 +134,20 @@ def prepare_raw_data(cfg: PipelineConfig) -> PipelineConfig:
     return cfg
 
 
+def _held_world(cfg: PipelineConfig, args: argparse.Namespace) -> PipelineConfig:
+    """The generated world a home holds, for the settings not given: `c360 run --days 1` on a home built with
+    --customers 50000 continues that world instead of asking for the default scale."""
+    from c360_pipeline import generator
+
+    raw = cfg.home / "raw"
+    if cfg.source is not None or not (raw / "manifest.json").exists():
+        return cfg
+    parameters = generator.read_manifest(raw).get("parameters", {})
+    held = {key: parameters[key] for key in ("customers", "seed", "dirty_rate")
+            if getattr(args, key, None) is None and parameters.get(key) is not None}
+    return cfg.model_copy(update=held) if held else cfg
+
+
 def _manifest_as_of(directory: Path) -> date | None:
     path = directory / "manifest.json"
     if not path.exists():
@@ -155,7 +169,7 @@ def _as_of_from_batches(directory: Path) -> date | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    cfg = _config(args, source=args.source, retrain=True if args.retrain else None)
+    cfg = _held_world(_config(args, source=args.source, retrain=True if args.retrain else None), args)
     with _writing(cfg.home, args):
         return _run(args, cfg)
 

@@ -219,3 +219,16 @@ def test_to_pandas_keeps_columns_aligned_after_a_filter(session):
     assert frame["R"].tolist() == [10, 30] and str(frame["R"].dtype) == "int64"
     assert frame["V"].tolist()[0] == 1.5 and pd.isna(frame["V"].tolist()[1])
     assert kept.filter(F.col("P") > 5).to_pandas().columns.tolist() == ["ID", "P", "R", "V"]
+
+
+def test_a_run_on_a_generated_home_continues_its_world_unless_told_otherwise(tmp_path, capsys):
+    """`c360 run --days 1` on a home built at another scale takes that scale; a conflicting flag is still refused."""
+    from c360_pipeline import generator
+
+    generator.generate_world(tmp_path / "raw", customers=20, seed=7, days=40)
+    parser = cli.build_parser()
+    held = cli._held_world(cli._config(parser.parse_args(["run", "--home", str(tmp_path), "--days", "1"])),
+                           parser.parse_args(["run", "--home", str(tmp_path), "--days", "1"]))
+    assert (held.customers, held.seed) == (20, 7)
+    assert cli.main(["run", "--home", str(tmp_path), "--customers", "30", "--days", "1"]) == 2
+    assert "already holds data generated with" in " ".join(capsys.readouterr().out.split())

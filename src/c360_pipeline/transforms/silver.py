@@ -149,8 +149,11 @@ def classified_transactions(typed: DataFrame, rules: list[Rule], customers: Data
         checked = checked.join(known, "CUSTOMER_ID", how="left").with_column("_KNOWN", F.coalesce(F.col("_KNOWN"), F.lit(False)))
     checked = checked.with_column("_ACCEPTABLE", F.col("_VALID") & F.col("_KNOWN"))
     if staged_before is not None:
-        before = staged_before.select("TRANSACTION_ID").distinct().with_column("_STAGED_BEFORE", F.lit(True))
-        checked = checked.join(before, "TRANSACTION_ID", how="left")
+        # Only the ids of this load are looked up among those staged before (a semi-join: the staged table is
+        # scanned against this load's ids, never made distinct as a whole).
+        load_ids = typed.select("TRANSACTION_ID").distinct()
+        before = staged_before.select("TRANSACTION_ID").join(load_ids, "TRANSACTION_ID", how="leftsemi").distinct()
+        checked = checked.join(before.with_column("_STAGED_BEFORE", F.lit(True)), "TRANSACTION_ID", how="left")
     else:
         checked = checked.with_column("_STAGED_BEFORE", F.lit(None).cast("boolean"))
     delivery = F.row_number().over(Window.partition_by("TRANSACTION_ID", "_ACCEPTABLE").order_by("_RECORD_ID"))
