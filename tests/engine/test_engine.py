@@ -318,3 +318,27 @@ def test_a_failed_read_is_not_remembered(session):
         session.sql(query).collect()
     session.sql("CREATE TABLE C360.GOLD.LATER (ID STRING)").collect()
     assert session.sql(query).collect()[0]["N"] == 0
+
+
+def test_a_landed_file_lists_with_the_md5_of_its_current_bytes(tmp_path: Path):
+    """LIST's md5 on the local stage: remembered between runs, and read again when a file changes in place."""
+    import hashlib
+    import os
+
+    from c360_pipeline.engine.sessions import local_session
+
+    session = local_session(tmp_path / "home")
+    try:
+        source = tmp_path / "customers_20250630.csv"
+        source.write_text("customer_id\nCUST00000001\n", encoding="utf-8")
+        engine.land_files(session, [source], "@C360.BRONZE.LANDING")
+        listed = engine.list_landed(session, "@C360.BRONZE.LANDING")
+        assert [(f.name, f.checksum) for f in listed] == [("customers_20250630.csv", hashlib.md5(source.read_bytes()).hexdigest())]
+        assert engine.list_landed(session, "@C360.BRONZE.LANDING") == listed
+
+        staged = engine.stage_directory(session, "@C360.BRONZE.LANDING") / "customers_20250630.csv"
+        staged.write_text("customer_id\nCUST00000002\n", encoding="utf-8")  # same size, new bytes
+        os.utime(staged, ns=(staged.stat().st_atime_ns, staged.stat().st_mtime_ns + 1_000_000))
+        assert engine.list_landed(session, "@C360.BRONZE.LANDING")[0].checksum == hashlib.md5(staged.read_bytes()).hexdigest()
+    finally:
+        session.close()

@@ -473,18 +473,57 @@ def list_landed(session: Session, stage: str) -> list[LandedFile]:
             name = str(values["name"]).split("/", 1)[-1]
             files.append(LandedFile(name, int(values["size"]), str(values["md5"])))
         return sorted(files, key=lambda f: f.name)
-    import hashlib
-
     root = stage_directory(session, stage)
+    known = _StageDigests(root)
     files = []
     for path in sorted(root.rglob("*")) if root.is_dir() else []:
         if path.is_file() and not path.name.startswith("."):
-            digest = hashlib.md5(usedforsecurity=False)
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            files.append(LandedFile(path.relative_to(root).as_posix(), path.stat().st_size, digest.hexdigest()))
+            stat = path.stat()
+            files.append(LandedFile(path.relative_to(root).as_posix(), stat.st_size, known.md5(path, stat)))
+    known.save()
     return sorted(files, key=lambda f: f.name)
+
+
+class _StageDigests:
+    """The md5 of each file of a local stage, remembered in `<stage>/.md5.json` by (name, size, mtime).
+
+    Snowflake's LIST reads a staged file's md5 from its metadata; a local stage would otherwise read every
+    landed file again on every run (1.3 GB at 50,000 customers: ~2 s of each nightly ingest). A file
+    whose size or modification time changed is read again.
+    """
+
+    def __init__(self, root: Path):
+        import json
+
+        self.path = root / ".md5.json"
+        try:
+            self.entries: dict[str, list] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        except ValueError:  # a damaged memo is rebuilt
+            self.entries = {}
+        self.changed = False
+
+    def md5(self, path: Path, stat: Any) -> str:
+        import hashlib
+
+        key = path.relative_to(self.path.parent).as_posix()
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            return str(entry[2])
+        digest = hashlib.md5(usedforsecurity=False)
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        self.entries[key] = [stat.st_size, stat.st_mtime_ns, digest.hexdigest()]
+        self.changed = True
+        return digest.hexdigest()
+
+    def save(self) -> None:
+        import json
+
+        if self.changed and self.path.parent.is_dir():
+            partial = self.path.with_name(".md5.json.part")
+            partial.write_text(json.dumps(self.entries))
+            partial.replace(self.path)
 
 
 def read_landed_head(session: Session, stage: str, name: str, size: int = 1 << 16) -> bytes:
