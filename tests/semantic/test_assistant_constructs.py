@@ -506,6 +506,27 @@ def test_the_latest_transactions_are_listed_newest_first(world, frames):
     assert [row[0] for row in answer.rows] == list(fact["TRANSACTION_ID"].head(5))
 
 
+@pytest.mark.parametrize("question, limit", [
+    ("most recent transactions", 100), ("the most recent transactions", 100), ("most recent 10 transactions", 10),
+    ("latest transactions", 100), ("the most recent purchases", 100),
+])
+def test_a_date_synonym_does_not_swallow_the_rows_plural_noun(world, frames, question, limit):
+    # "most recent transaction" is a synonym of the customer's last transaction date; "most recent transactions"
+    # names the transactions themselves, newest first (not customers counted by their last transaction's month)
+    answer = ask(question, world)
+    fact = frames["FCT_TRANSACTIONS"].sort_values(["TRANSACTION_DATE", "TRANSACTION_ID"], ascending=[False, True])
+    assert not answer.refused, answer.interpretation
+    assert answer.columns[0] == "TRANSACTION_ID", answer.interpretation
+    assert [row[0] for row in answer.rows] == list(fact["TRANSACTION_ID"].head(limit))
+
+
+def test_the_singular_date_synonym_still_names_the_date(world, frames):
+    p = profile(frames)
+    last = pd.to_datetime(p["LAST_TRANSACTION_DATE"])
+    answer = ask("how many customers had their most recent transaction in 2025", world)
+    assert figure(answer) == plain(int((last.dt.year == 2025).sum()))
+
+
 @pytest.mark.parametrize("question, hint", [
     ("how many customers churned", "high churn risk"),
     ("how many customers churned last month", "high churn risk"),

@@ -73,6 +73,9 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
                 if k + overlap > i + length and (overlap > length or stranded or leading):
                     length, senses = lexicon.match(norms[:k], i)
                     break
+            if length > 1 and tuple(norms[i:i + length]) in lexicon.singular_row_dates and tokens[i + length - 1].plural:
+                # "most recent transactions": the plural noun names the rows, it is not the date's phrase
+                length, senses = lexicon.match(norms[:i + length - 1], i)
             if token.kind == "number" and length == 1 and not token.raw[0].isalpha():
                 # a figure alone is an amount, not a phrase; "90 day spend" is a phrase
                 length, senses = 0, []

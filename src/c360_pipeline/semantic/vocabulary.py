@@ -213,6 +213,10 @@ class Lexicon:
 
     phrases: dict[tuple[str, ...], list[Sense]] = field(default_factory=dict)
     longest: int = 1
+    # Date phrases the model spells with the rows' noun in the singular ("most recent transaction",
+    # "last purchase"): one date per row, so the noun in the plural ("most recent transactions") names the
+    # rows themselves and is not part of the phrase.
+    singular_row_dates: set[tuple[str, ...]] = field(default_factory=set)
     _spelled: list[str] = field(default_factory=list, repr=False)
 
     def add(self, phrase: str | tuple[str, ...], sense: Sense) -> None:
@@ -246,6 +250,7 @@ def _spelled(name: str) -> str:
 def build_lexicon(model: SemanticModel) -> Lexicon:
     """The lexicon of the engine's tables: names, synonyms, sample values, value filters' synonyms, state names."""
     lexicon = Lexicon()
+    dated: list[str] = []
     for table in model.tables:
         if table.name not in ENGINE_TABLES:
             continue
@@ -263,6 +268,8 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
                 spelled = () if kind == "dimension" and item.name.startswith(("is_", "has_")) else (_spelled(item.name),)
                 for phrase in (*spelled, *item.synonyms):
                     lexicon.add(phrase, sense)
+                    if kind == "time_dimension" and " " in phrase.strip():
+                        dated.append(phrase)
         for dimension in table.dimensions:
             if not dimension.is_enum:
                 continue
@@ -275,6 +282,11 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
                     continue
                 lexicon.add(value, Sense("value", table.name, dimension.name, value))
     _add_states(lexicon)
+    for phrase in dated:
+        key, last = normalize_phrase(phrase), phrase.split()[-1].lower()
+        rows_noun = any(sense.kind == "entity" for sense in lexicon.phrases.get(key[-1:], []))
+        if rows_noun and key[-1] == last:  # written in the singular
+            lexicon.singular_row_dates.add(key)
     return lexicon
 
 
