@@ -473,6 +473,26 @@ def test_the_week_grain_groups_by_the_monday_that_starts_the_week(world, frames,
     assert_same(ask(question, world), weekly(frames, value))
 
 
+@pytest.mark.parametrize("question, value", [
+    ("transaction count by quarter", "TRANSACTION_COUNT"), ("spend by quarter", "TOTAL_SPEND"),
+    ("total spend per quarter", "TOTAL_SPEND"), ("quarterly transaction count", "TRANSACTION_COUNT"),
+])
+def test_by_quarter_is_each_calendar_quarter_not_the_quarter_number(world, frames, question, value):
+    # DIM_DATE's `quarter` is the number 1-4; "by quarter" is each quarter of the calendar, as "by month" is each month
+    t = approved(frames)
+    t = t.assign(YEAR_QUARTER=(t["DATE_KEY"] // 10000).astype(str) + "-Q" + (((t["DATE_KEY"] // 100) % 100 - 1) // 3 + 1).astype(str))
+    by = t.groupby("YEAR_QUARTER")["TRANSACTION_AMOUNT"]
+    series = by.sum() if value == "TOTAL_SPEND" else by.count()
+    assert_same(ask(question, world), series.rename(value).reset_index().sort_values("YEAR_QUARTER").reset_index(drop=True))
+
+
+def test_the_quarter_number_is_still_asked_by_its_name(world, frames):
+    t = approved(frames)
+    quarters = ((t["DATE_KEY"] // 100) % 100 - 1) // 3 + 1
+    expected = t.groupby(quarters.rename("QUARTER")).size().rename("TRANSACTION_COUNT").reset_index()
+    assert_same(ask("transaction count by quarter number", world), expected)
+
+
 def test_the_week_grain_keeps_the_period(world, frames):
     expected = weekly({**frames, "FCT_TRANSACTIONS": between(frames["FCT_TRANSACTIONS"], date(2025, 1, 1), AS_OF)},
                       "TOTAL_SPEND")
