@@ -493,6 +493,16 @@ def test_the_quarter_number_is_still_asked_by_its_name(world, frames):
     assert_same(ask("transaction count by quarter number", world), expected)
 
 
+@pytest.mark.parametrize("question", [
+    "how many new customers joined in 2024", "how many new customers signed up in 2024",
+    "number of new accounts opened in 2024",
+])
+def test_a_date_named_twice_is_one_date_not_a_breakdown(world, frames, question):
+    # "new customers" and "joined" both name the account open date: one period on it, one figure
+    opened = pd.to_datetime(profile(frames)["ACCOUNT_OPEN_DATE"])
+    assert figure(ask(question, world)) == plain(int((opened.dt.year == 2024).sum()))
+
+
 def test_the_week_grain_keeps_the_period(world, frames):
     expected = weekly({**frames, "FCT_TRANSACTIONS": between(frames["FCT_TRANSACTIONS"], date(2025, 1, 1), AS_OF)},
                       "TOTAL_SPEND")
