@@ -550,6 +550,54 @@ def test_a_date_synonym_does_not_swallow_the_rows_plural_noun(world, frames, que
     assert [row[0] for row in answer.rows] == list(fact["TRANSACTION_ID"].head(limit))
 
 
+def ranked_transactions(fact: pd.DataFrame, descending: bool, limit: int) -> list[str]:
+    fact = fact.assign(AMOUNT=fact["TRANSACTION_AMOUNT"].astype(float))
+    return list(fact.sort_values(["AMOUNT", "TRANSACTION_ID"], ascending=[not descending, True])["TRANSACTION_ID"].head(limit))
+
+
+@pytest.mark.parametrize("question, descending, limit, period", [
+    ("biggest transactions last month", True, 100, (date(2025, 5, 1), date(2025, 5, 31))),
+    ("the 5 largest transactions", True, 5, None),
+    ("top 5 biggest purchases", True, 5, None),
+    ("smallest transactions in May 2025", False, 100, (date(2025, 5, 1), date(2025, 5, 31))),
+])
+def test_the_largest_rows_are_listed_by_the_fact_of_the_largest_metric(world, frames, question, descending, limit, period):
+    # "biggest transaction" is largest_transaction_amount, MAX(IFF(STATUS = 'approved', TRANSACTION_AMOUNT, NULL)):
+    # "biggest transactions" are those rows, approved ones, by amount — not the one largest figure
+    t = approved(frames)
+    if period:
+        t = between(t, *period)
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    assert answer.columns[0] == "TRANSACTION_ID", answer.interpretation
+    assert [row[0] for row in answer.rows] == ranked_transactions(t, descending, limit)
+    assert all(row[answer.columns.index("STATUS")] == "approved" for row in answer.rows)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("biggest transaction last month", lambda t: between(t, date(2025, 5, 1), date(2025, 5, 31))["TRANSACTION_AMOUNT"].max()),
+    ("what was the largest transaction", lambda t: t["TRANSACTION_AMOUNT"].max()),
+])
+def test_the_largest_in_the_singular_stays_one_figure(world, frames, question, expected):
+    assert float(figure(ask(question, world))) == pytest.approx(float(expected(approved(frames))))
+
+
+def test_the_largest_rows_by_a_breakdown_are_the_largest_figure_per_group(world, frames):
+    t = approved(frames)
+    expected = grouped(t, ["CHANNEL"], "LARGEST_TRANSACTION_AMOUNT", t.groupby("CHANNEL")["TRANSACTION_AMOUNT"].max())
+    assert_same(ask("largest transactions by channel", world), expected)
+
+
+@pytest.mark.parametrize("question, descending, limit", [
+    ("top 10 transactions by amount", True, 10), ("bottom 5 transactions by transaction amount", False, 5),
+])
+def test_transactions_ranked_by_their_own_amount_are_listed(world, frames, question, descending, limit):
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    assert answer.columns[0] == "TRANSACTION_ID", answer.interpretation
+    assert [row[0] for row in answer.rows] == ranked_transactions(frames["FCT_TRANSACTIONS"], descending, limit)
+
+
 def test_the_singular_date_synonym_still_names_the_date(world, frames):
     p = profile(frames)
     last = pd.to_datetime(p["LAST_TRANSACTION_DATE"])
@@ -583,6 +631,8 @@ def test_what_the_data_does_not_hold_is_refused_with_answerable_questions(world,
     ("week over week change in spend", "week", "TOTAL_SPEND"),
     ("week on week growth in transaction count", "week", "TRANSACTION_COUNT"),
     ("month over month change in the number of transactions", "month", "TRANSACTION_COUNT"),
+    # the change fact's own phrase said on its own, as "month over month change in spend" is
+    ("month over month spend change", "month", "TOTAL_SPEND"), ("mom spend change", "month", "TOTAL_SPEND"),
 ])
 def test_a_change_from_the_previous_period_is_the_total_over_the_previous_total(world, frames, question, grain, value):
     if grain == "week":
@@ -598,3 +648,10 @@ def test_a_change_from_the_previous_period_is_the_total_over_the_previous_total(
     expected.columns = [answer.columns[0], value, f"{value}_CHANGE"]
     assert_same(answer, expected)
     assert "previous" in answer.interpretation
+
+
+@pytest.mark.parametrize("question", ["average mom spend change", "median month over month spend change"])
+def test_an_averaged_change_fact_stays_each_customer_s_own_change(world, frames, question):
+    values = profile(frames)["MOM_SPEND_CHANGE_PCT"].astype(float)
+    expected = values.median() if question.startswith("median") else values.mean()
+    assert float(figure(ask(question, world))) == pytest.approx(float(expected))
