@@ -157,6 +157,29 @@ def test_an_amount_in_dollars_compares_with_each_transaction_and_lists_them(worl
     assert sorted(row[answer.columns.index("TRANSACTION_ID")] for row in answer.rows) == expected
 
 
+def test_transactions_picked_by_their_amount_without_a_count_word_are_listed(world, frames):
+    # as "customers with credit utilization over 80%" lists customers; "how many" still counts (below)
+    fact = frames["FCT_TRANSACTIONS"]
+    amounts = fact["TRANSACTION_AMOUNT"].astype(float)
+    expected = sorted(fact[amounts > 850]["TRANSACTION_ID"])
+    assert 0 < len(expected) < 100
+    answer = ask("transactions over $850", world)
+    assert "TRANSACTION_ID" in answer.columns, answer.interpretation
+    assert sorted(row[answer.columns.index("TRANSACTION_ID")] for row in answer.rows) == expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("how many transactions over $500", lambda p, t: int((t["TRANSACTION_AMOUNT"] > 500).sum())),
+    ("how many transactions over $300 in May 2025",
+     lambda p, t: int((between(t, date(2025, 5, 1), date(2025, 5, 31))["TRANSACTION_AMOUNT"] > 300).sum())),
+    ("how many customers are over 65", lambda p, t: int((p["AGE"] > 65).sum())),
+    ("how many customers are under 30", lambda p, t: int((p["AGE"] < 30).sum())),
+])
+def test_a_number_compared_with_a_count_without_groups_picks_the_rows_counted(world, frames, question, expected):
+    # a count with no groups has one value: "over $500" is the transactions' amount, "over 65" the customers' age
+    assert figure(ask(question, world)) == plain(expected(profile(frames), approved(frames)))
+
+
 def test_a_calendar_breakdown_with_a_customer_date_is_of_that_date(world, frames):
     p = profile(frames)
     opened = pd.to_datetime(p["ACCOUNT_OPEN_DATE"])

@@ -63,6 +63,12 @@ class Assembly:
         self._periods_on_the_named_date()
         measures = list(dict.fromkeys(draft.measures))
         fact_values = [c for c in draft.conditions if c.table in (FACT, CATEGORIES)]
+        # transactions picked by a number their own fact is compared with ("transactions over $1000 last month"),
+        # without a word that counts them, are those rows, as "customers with credit utilization over 80%" are
+        if draft.entity == FACT and not draft.count_intent and not draft.measures and not draft.group_by \
+                and not draft.group_customers and draft.comparisons \
+                and all(target[0] == "fact" and target[1] == FACT for target, *_ in draft.comparisons):
+            draft.list_intent = True
         # rows listed: customers, or transactions when a list is asked for ("show transactions over $5,000")
         customer_list = not draft.count_intent and (
             draft.entity == PROFILE or (draft.entity == FACT and draft.list_intent and not draft.measures))
