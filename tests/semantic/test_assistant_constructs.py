@@ -180,6 +180,24 @@ def test_a_number_compared_with_a_count_without_groups_picks_the_rows_counted(wo
     assert figure(ask(question, world)) == plain(expected(profile(frames), approved(frames)))
 
 
+def test_an_amount_of_money_with_a_count_by_groups_picks_the_transactions_counted(world, frames):
+    # "$500" is never a transaction count: it is each transaction's amount, the count stays per channel
+    t = approved(frames)
+    counts = t[t["TRANSACTION_AMOUNT"] > 500].groupby("CHANNEL").size()
+    assert_same(ask("how many transactions over $500 by channel", world),
+                grouped(t, ["CHANNEL"], "TRANSACTION_COUNT", counts))
+
+
+def test_groups_with_more_than_n_transactions_keep_the_groups_own_count(world, frames):
+    # "channels with more than 180 transactions": each channel's transaction count over 180 (it compared each
+    # customer's lifetime transaction count)
+    t = approved(frames)
+    counts = t.groupby("CHANNEL").size()
+    expected = grouped(t, ["CHANNEL"], "TRANSACTION_COUNT", counts[counts > 180])
+    assert 0 < len(expected) < len(counts)
+    assert_same(ask("channels with more than 180 transactions", world), expected)
+
+
 def test_a_calendar_breakdown_with_a_customer_date_is_of_that_date(world, frames):
     p = profile(frames)
     opened = pd.to_datetime(p["ACCOUNT_OPEN_DATE"])
@@ -252,6 +270,25 @@ def test_a_share_of_spend_by_category_group_counts_the_group_s_categories(world,
     answer = ask(question, world)
     assert answer.columns == ["SPEND_SHARE"], answer.interpretation
     assert figure(answer) == plain(float(expected))
+
+
+@pytest.mark.parametrize("question", ["travel spend in May 2025", "total travel spend in May 2025",
+                                      "how much travel spend was there in May 2025"])
+def test_a_kind_of_transaction_spelled_with_a_figure_is_that_figure_of_those_transactions(world, frames, question):
+    # "travel spend" is a synonym of the travel category group; "spend" after it is total spend, not a customer count
+    may = between(approved(frames), date(2025, 5, 1), date(2025, 5, 31))
+    categories = frames["DIM_MERCHANT_CATEGORY"]
+    travel = set(categories[categories["CATEGORY_GROUP"] == "travel"]["MERCHANT_CATEGORY"])
+    answer = ask(question, world)
+    assert answer.columns == ["TOTAL_SPEND"], answer.interpretation
+    assert float(figure(answer)) == pytest.approx(float(may[may["MERCHANT_CATEGORY"].isin(travel)]["TRANSACTION_AMOUNT"].sum()))
+
+
+@pytest.mark.parametrize("question", ["how many unique customers transacted online in May 2025",
+                                      "number of distinct customers who shopped online in May 2025"])
+def test_unique_customers_are_the_customers_counted_once(world, frames, question):
+    may = between(approved(frames), date(2025, 5, 1), date(2025, 5, 31))
+    assert figure(ask(question, world)) == plain(int(may[may["CHANNEL"] == "Online"]["CUSTOMER_ID"].nunique()))
 
 
 def test_a_share_of_customers_by_a_transaction_attribute_is_refused_not_guessed():

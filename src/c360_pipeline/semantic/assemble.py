@@ -76,7 +76,15 @@ class Assembly:
         comparisons = list(draft.comparisons)
         for index, (target, op, values, item) in enumerate(comparisons):
             if target[0] == "transactions_per_customer":
-                if draft.time is not None or fact_values:
+                groups = draft.group_by or [c for c in draft.columns if c.kind == "dimension"
+                                            and c.name not in ("customer_id", "full_name")]
+                if groups and not draft.group_customers and not self._customers_mentioned():
+                    # "channels with more than 500 transactions": the groups' own transaction count, not customers'
+                    measure = self.catalog.metric_measure(FACT, "transaction_count")
+                    if measure not in draft.measures:
+                        draft.measures.append(measure)
+                    comparisons[index] = (("measure", measure), op, values, item)
+                elif draft.time is not None or fact_values:
                     comparisons[index] = (("measure", self.catalog.metric_measure(FACT, "transaction_count")), op, values, item)
                 else:
                     comparisons[index] = (("fact", PROFILE, "total_transactions"), op, values, item)

@@ -44,6 +44,9 @@ class Item:
 
 
 LEADING_AGGREGATIONS = {"average", "avg", "mean", "total", "median"}
+# The transactions fact and the small dimensions only transactions reach (a merchant category, a day).
+TRANSACTIONS = "fct_transactions"
+TRANSACTION_TABLES = {TRANSACTIONS, "dim_merchant_category", "dim_date"}
 
 
 def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
@@ -85,6 +88,15 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
                 if ranks is not None:
                     ranked_rows[i] = ranks
                 length, senses = lexicon.match(norms[:i + length - 1], i)
+            if length > 1 and senses and all(sense.kind in ("value", "filter") and sense.table in TRANSACTION_TABLES
+                                             for sense in senses):
+                # "travel spend": a kind of transaction spelled with a figure of transactions after it ("spend" is
+                # total_spend) is that kind and that figure, when the words before the figure already spell the kind
+                prefix_length, prefix = lexicon.match(norms[:i + length - 1], i)
+                _, last = lexicon.match(norms[:i + length], i + length - 1)
+                if prefix_length == length - 1 and set(prefix) == set(senses) \
+                        and any(s.kind == "metric" and s.table == TRANSACTIONS for s in last):
+                    length, senses = prefix_length, prefix
             if token.kind == "number" and length == 1 and not token.raw[0].isalpha():
                 # a figure alone is an amount, not a phrase; "90 day spend" is a phrase
                 length, senses = 0, []
