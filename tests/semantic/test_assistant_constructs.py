@@ -198,6 +198,30 @@ def test_groups_with_more_than_n_transactions_keep_the_groups_own_count(world, f
     assert_same(ask("channels with more than 180 transactions", world), expected)
 
 
+@pytest.mark.parametrize("question, period", [
+    ("customers with declined transactions", None),
+    ("customers with declined transactions in May 2025", (date(2025, 5, 1), date(2025, 5, 31))),
+])
+def test_customers_with_a_kind_of_transaction_are_those_with_at_least_one(world, frames, question, period):
+    # it was the declined transaction count over everyone, the customers named playing no role
+    fact = frames["FCT_TRANSACTIONS"]
+    fact = between(fact, *period) if period else fact
+    declined = fact[fact["STATUS"] == "declined"].groupby("CUSTOMER_ID").size()
+    assert 0 < len(declined) < 100
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    got = {row[0]: int(row[answer.columns.index("DECLINED_TRANSACTION_COUNT")]) for row in answer.rows}
+    assert got == {customer: int(n) for customer, n in declined.items()}
+
+
+def test_counting_the_customers_with_a_kind_of_transaction_is_refused_not_two_figures(world):
+    answer = ask("how many customers had declined transactions last month", world)
+    assert answer.refused and answer.rows == [], answer.interpretation
+    assert answer.suggestions
+    for suggestion in answer.suggestions:
+        parsed(suggestion)
+
+
 def test_a_calendar_breakdown_with_a_customer_date_is_of_that_date(world, frames):
     p = profile(frames)
     opened = pd.to_datetime(p["ACCOUNT_OPEN_DATE"])

@@ -58,6 +58,7 @@ class Assembly:
     def _assemble(self) -> StructuredQuery:
         draft = self.draft
         self._place_inactivity()
+        self._customers_having_rows()
         self._share_measure()
         self._single_figure_scope()
         self._periods_on_the_named_date()
