@@ -739,3 +739,11 @@ def test_an_averaged_change_fact_stays_each_customer_s_own_change(world, frames,
     values = profile(frames)["MOM_SPEND_CHANGE_PCT"].astype(float)
     expected = values.median() if question.startswith("median") else values.mean()
     assert float(figure(ask(question, world))) == pytest.approx(float(expected))
+
+
+@pytest.mark.parametrize("question", ["median transaction amount by channel", "median transaction amount"])
+def test_a_figure_the_engine_cannot_compute_is_refused_not_an_error(world, question):
+    # a median of transaction amounts does not recombine from the two passes' partial medians: a refusal, not a crash
+    answer = ask(question, world)
+    assert answer.refused and answer.rows == [], answer.interpretation
+    assert answer.suggestions
