@@ -157,6 +157,71 @@ def test_an_amount_in_dollars_compares_with_each_transaction_and_lists_them(worl
     assert sorted(row[answer.columns.index("TRANSACTION_ID")] for row in answer.rows) == expected
 
 
+def test_transactions_picked_by_their_amount_without_a_count_word_are_listed(world, frames):
+    # as "customers with credit utilization over 80%" lists customers; "how many" still counts (below)
+    fact = frames["FCT_TRANSACTIONS"]
+    amounts = fact["TRANSACTION_AMOUNT"].astype(float)
+    expected = sorted(fact[amounts > 850]["TRANSACTION_ID"])
+    assert 0 < len(expected) < 100
+    answer = ask("transactions over $850", world)
+    assert "TRANSACTION_ID" in answer.columns, answer.interpretation
+    assert sorted(row[answer.columns.index("TRANSACTION_ID")] for row in answer.rows) == expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("how many transactions over $500", lambda p, t: int((t["TRANSACTION_AMOUNT"] > 500).sum())),
+    ("how many transactions over $300 in May 2025",
+     lambda p, t: int((between(t, date(2025, 5, 1), date(2025, 5, 31))["TRANSACTION_AMOUNT"] > 300).sum())),
+    ("how many customers are over 65", lambda p, t: int((p["AGE"] > 65).sum())),
+    ("how many customers are under 30", lambda p, t: int((p["AGE"] < 30).sum())),
+])
+def test_a_number_compared_with_a_count_without_groups_picks_the_rows_counted(world, frames, question, expected):
+    # a count with no groups has one value: "over $500" is the transactions' amount, "over 65" the customers' age
+    assert figure(ask(question, world)) == plain(expected(profile(frames), approved(frames)))
+
+
+def test_an_amount_of_money_with_a_count_by_groups_picks_the_transactions_counted(world, frames):
+    # "$500" is never a transaction count: it is each transaction's amount, the count stays per channel
+    t = approved(frames)
+    counts = t[t["TRANSACTION_AMOUNT"] > 500].groupby("CHANNEL").size()
+    assert_same(ask("how many transactions over $500 by channel", world),
+                grouped(t, ["CHANNEL"], "TRANSACTION_COUNT", counts))
+
+
+def test_groups_with_more_than_n_transactions_keep_the_groups_own_count(world, frames):
+    # "channels with more than 180 transactions": each channel's transaction count over 180 (it compared each
+    # customer's lifetime transaction count)
+    t = approved(frames)
+    counts = t.groupby("CHANNEL").size()
+    expected = grouped(t, ["CHANNEL"], "TRANSACTION_COUNT", counts[counts > 180])
+    assert 0 < len(expected) < len(counts)
+    assert_same(ask("channels with more than 180 transactions", world), expected)
+
+
+@pytest.mark.parametrize("question, period", [
+    ("customers with declined transactions", None),
+    ("customers with declined transactions in May 2025", (date(2025, 5, 1), date(2025, 5, 31))),
+])
+def test_customers_with_a_kind_of_transaction_are_those_with_at_least_one(world, frames, question, period):
+    # it was the declined transaction count over everyone, the customers named playing no role
+    fact = frames["FCT_TRANSACTIONS"]
+    fact = between(fact, *period) if period else fact
+    declined = fact[fact["STATUS"] == "declined"].groupby("CUSTOMER_ID").size()
+    assert 0 < len(declined) < 100
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    got = {row[0]: int(row[answer.columns.index("DECLINED_TRANSACTION_COUNT")]) for row in answer.rows}
+    assert got == {customer: int(n) for customer, n in declined.items()}
+
+
+def test_counting_the_customers_with_a_kind_of_transaction_is_refused_not_two_figures(world):
+    answer = ask("how many customers had declined transactions last month", world)
+    assert answer.refused and answer.rows == [], answer.interpretation
+    assert answer.suggestions
+    for suggestion in answer.suggestions:
+        parsed(suggestion)
+
+
 def test_a_calendar_breakdown_with_a_customer_date_is_of_that_date(world, frames):
     p = profile(frames)
     opened = pd.to_datetime(p["ACCOUNT_OPEN_DATE"])
@@ -229,6 +294,25 @@ def test_a_share_of_spend_by_category_group_counts_the_group_s_categories(world,
     answer = ask(question, world)
     assert answer.columns == ["SPEND_SHARE"], answer.interpretation
     assert figure(answer) == plain(float(expected))
+
+
+@pytest.mark.parametrize("question", ["travel spend in May 2025", "total travel spend in May 2025",
+                                      "how much travel spend was there in May 2025"])
+def test_a_kind_of_transaction_spelled_with_a_figure_is_that_figure_of_those_transactions(world, frames, question):
+    # "travel spend" is a synonym of the travel category group; "spend" after it is total spend, not a customer count
+    may = between(approved(frames), date(2025, 5, 1), date(2025, 5, 31))
+    categories = frames["DIM_MERCHANT_CATEGORY"]
+    travel = set(categories[categories["CATEGORY_GROUP"] == "travel"]["MERCHANT_CATEGORY"])
+    answer = ask(question, world)
+    assert answer.columns == ["TOTAL_SPEND"], answer.interpretation
+    assert float(figure(answer)) == pytest.approx(float(may[may["MERCHANT_CATEGORY"].isin(travel)]["TRANSACTION_AMOUNT"].sum()))
+
+
+@pytest.mark.parametrize("question", ["how many unique customers transacted online in May 2025",
+                                      "number of distinct customers who shopped online in May 2025"])
+def test_unique_customers_are_the_customers_counted_once(world, frames, question):
+    may = between(approved(frames), date(2025, 5, 1), date(2025, 5, 31))
+    assert figure(ask(question, world)) == plain(int(may[may["CHANNEL"] == "Online"]["CUSTOMER_ID"].nunique()))
 
 
 def test_a_share_of_customers_by_a_transaction_attribute_is_refused_not_guessed():
@@ -473,6 +557,36 @@ def test_the_week_grain_groups_by_the_monday_that_starts_the_week(world, frames,
     assert_same(ask(question, world), weekly(frames, value))
 
 
+@pytest.mark.parametrize("question, value", [
+    ("transaction count by quarter", "TRANSACTION_COUNT"), ("spend by quarter", "TOTAL_SPEND"),
+    ("total spend per quarter", "TOTAL_SPEND"), ("quarterly transaction count", "TRANSACTION_COUNT"),
+])
+def test_by_quarter_is_each_calendar_quarter_not_the_quarter_number(world, frames, question, value):
+    # DIM_DATE's `quarter` is the number 1-4; "by quarter" is each quarter of the calendar, as "by month" is each month
+    t = approved(frames)
+    t = t.assign(YEAR_QUARTER=(t["DATE_KEY"] // 10000).astype(str) + "-Q" + (((t["DATE_KEY"] // 100) % 100 - 1) // 3 + 1).astype(str))
+    by = t.groupby("YEAR_QUARTER")["TRANSACTION_AMOUNT"]
+    series = by.sum() if value == "TOTAL_SPEND" else by.count()
+    assert_same(ask(question, world), series.rename(value).reset_index().sort_values("YEAR_QUARTER").reset_index(drop=True))
+
+
+def test_the_quarter_number_is_still_asked_by_its_name(world, frames):
+    t = approved(frames)
+    quarters = ((t["DATE_KEY"] // 100) % 100 - 1) // 3 + 1
+    expected = t.groupby(quarters.rename("QUARTER")).size().rename("TRANSACTION_COUNT").reset_index()
+    assert_same(ask("transaction count by quarter number", world), expected)
+
+
+@pytest.mark.parametrize("question", [
+    "how many new customers joined in 2024", "how many new customers signed up in 2024",
+    "number of new accounts opened in 2024",
+])
+def test_a_date_named_twice_is_one_date_not_a_breakdown(world, frames, question):
+    # "new customers" and "joined" both name the account open date: one period on it, one figure
+    opened = pd.to_datetime(profile(frames)["ACCOUNT_OPEN_DATE"])
+    assert figure(ask(question, world)) == plain(int((opened.dt.year == 2024).sum()))
+
+
 def test_the_week_grain_keeps_the_period(world, frames):
     expected = weekly({**frames, "FCT_TRANSACTIONS": between(frames["FCT_TRANSACTIONS"], date(2025, 1, 1), AS_OF)},
                       "TOTAL_SPEND")
@@ -506,6 +620,75 @@ def test_the_latest_transactions_are_listed_newest_first(world, frames):
     assert [row[0] for row in answer.rows] == list(fact["TRANSACTION_ID"].head(5))
 
 
+@pytest.mark.parametrize("question, limit", [
+    ("most recent transactions", 100), ("the most recent transactions", 100), ("most recent 10 transactions", 10),
+    ("latest transactions", 100), ("the most recent purchases", 100),
+])
+def test_a_date_synonym_does_not_swallow_the_rows_plural_noun(world, frames, question, limit):
+    # "most recent transaction" is a synonym of the customer's last transaction date; "most recent transactions"
+    # names the transactions themselves, newest first (not customers counted by their last transaction's month)
+    answer = ask(question, world)
+    fact = frames["FCT_TRANSACTIONS"].sort_values(["TRANSACTION_DATE", "TRANSACTION_ID"], ascending=[False, True])
+    assert not answer.refused, answer.interpretation
+    assert answer.columns[0] == "TRANSACTION_ID", answer.interpretation
+    assert [row[0] for row in answer.rows] == list(fact["TRANSACTION_ID"].head(limit))
+
+
+def ranked_transactions(fact: pd.DataFrame, descending: bool, limit: int) -> list[str]:
+    fact = fact.assign(AMOUNT=fact["TRANSACTION_AMOUNT"].astype(float))
+    return list(fact.sort_values(["AMOUNT", "TRANSACTION_ID"], ascending=[not descending, True])["TRANSACTION_ID"].head(limit))
+
+
+@pytest.mark.parametrize("question, descending, limit, period", [
+    ("biggest transactions last month", True, 100, (date(2025, 5, 1), date(2025, 5, 31))),
+    ("the 5 largest transactions", True, 5, None),
+    ("top 5 biggest purchases", True, 5, None),
+    ("smallest transactions in May 2025", False, 100, (date(2025, 5, 1), date(2025, 5, 31))),
+])
+def test_the_largest_rows_are_listed_by_the_fact_of_the_largest_metric(world, frames, question, descending, limit, period):
+    # "biggest transaction" is largest_transaction_amount, MAX(IFF(STATUS = 'approved', TRANSACTION_AMOUNT, NULL)):
+    # "biggest transactions" are those rows, approved ones, by amount — not the one largest figure
+    t = approved(frames)
+    if period:
+        t = between(t, *period)
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    assert answer.columns[0] == "TRANSACTION_ID", answer.interpretation
+    assert [row[0] for row in answer.rows] == ranked_transactions(t, descending, limit)
+    assert all(row[answer.columns.index("STATUS")] == "approved" for row in answer.rows)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("biggest transaction last month", lambda t: between(t, date(2025, 5, 1), date(2025, 5, 31))["TRANSACTION_AMOUNT"].max()),
+    ("what was the largest transaction", lambda t: t["TRANSACTION_AMOUNT"].max()),
+])
+def test_the_largest_in_the_singular_stays_one_figure(world, frames, question, expected):
+    assert float(figure(ask(question, world))) == pytest.approx(float(expected(approved(frames))))
+
+
+def test_the_largest_rows_by_a_breakdown_are_the_largest_figure_per_group(world, frames):
+    t = approved(frames)
+    expected = grouped(t, ["CHANNEL"], "LARGEST_TRANSACTION_AMOUNT", t.groupby("CHANNEL")["TRANSACTION_AMOUNT"].max())
+    assert_same(ask("largest transactions by channel", world), expected)
+
+
+@pytest.mark.parametrize("question, descending, limit", [
+    ("top 10 transactions by amount", True, 10), ("bottom 5 transactions by transaction amount", False, 5),
+])
+def test_transactions_ranked_by_their_own_amount_are_listed(world, frames, question, descending, limit):
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    assert answer.columns[0] == "TRANSACTION_ID", answer.interpretation
+    assert [row[0] for row in answer.rows] == ranked_transactions(frames["FCT_TRANSACTIONS"], descending, limit)
+
+
+def test_the_singular_date_synonym_still_names_the_date(world, frames):
+    p = profile(frames)
+    last = pd.to_datetime(p["LAST_TRANSACTION_DATE"])
+    answer = ask("how many customers had their most recent transaction in 2025", world)
+    assert figure(answer) == plain(int((last.dt.year == 2025).sum()))
+
+
 @pytest.mark.parametrize("question, hint", [
     ("how many customers churned", "high churn risk"),
     ("how many customers churned last month", "high churn risk"),
@@ -532,6 +715,8 @@ def test_what_the_data_does_not_hold_is_refused_with_answerable_questions(world,
     ("week over week change in spend", "week", "TOTAL_SPEND"),
     ("week on week growth in transaction count", "week", "TRANSACTION_COUNT"),
     ("month over month change in the number of transactions", "month", "TRANSACTION_COUNT"),
+    # the change fact's own phrase said on its own, as "month over month change in spend" is
+    ("month over month spend change", "month", "TOTAL_SPEND"), ("mom spend change", "month", "TOTAL_SPEND"),
 ])
 def test_a_change_from_the_previous_period_is_the_total_over_the_previous_total(world, frames, question, grain, value):
     if grain == "week":
@@ -547,3 +732,18 @@ def test_a_change_from_the_previous_period_is_the_total_over_the_previous_total(
     expected.columns = [answer.columns[0], value, f"{value}_CHANGE"]
     assert_same(answer, expected)
     assert "previous" in answer.interpretation
+
+
+@pytest.mark.parametrize("question", ["average mom spend change", "median month over month spend change"])
+def test_an_averaged_change_fact_stays_each_customer_s_own_change(world, frames, question):
+    values = profile(frames)["MOM_SPEND_CHANGE_PCT"].astype(float)
+    expected = values.median() if question.startswith("median") else values.mean()
+    assert float(figure(ask(question, world))) == pytest.approx(float(expected))
+
+
+@pytest.mark.parametrize("question", ["median transaction amount by channel", "median transaction amount"])
+def test_a_figure_the_engine_cannot_compute_is_refused_not_an_error(world, question):
+    # a median of transaction amounts does not recombine from the two passes' partial medians: a refusal, not a crash
+    answer = ask(question, world)
+    assert answer.refused and answer.rows == [], answer.interpretation
+    assert answer.suggestions

@@ -58,11 +58,18 @@ class Assembly:
     def _assemble(self) -> StructuredQuery:
         draft = self.draft
         self._place_inactivity()
+        self._customers_having_rows()
         self._share_measure()
         self._single_figure_scope()
         self._periods_on_the_named_date()
         measures = list(dict.fromkeys(draft.measures))
         fact_values = [c for c in draft.conditions if c.table in (FACT, CATEGORIES)]
+        # transactions picked by a number their own fact is compared with ("transactions over $1000 last month"),
+        # without a word that counts them, are those rows, as "customers with credit utilization over 80%" are
+        if draft.entity == FACT and not draft.count_intent and not draft.measures and not draft.group_by \
+                and not draft.group_customers and draft.comparisons \
+                and all(target[0] == "fact" and target[1] == FACT for target, *_ in draft.comparisons):
+            draft.list_intent = True
         # rows listed: customers, or transactions when a list is asked for ("show transactions over $5,000")
         customer_list = not draft.count_intent and (
             draft.entity == PROFILE or (draft.entity == FACT and draft.list_intent and not draft.measures))
@@ -70,7 +77,15 @@ class Assembly:
         comparisons = list(draft.comparisons)
         for index, (target, op, values, item) in enumerate(comparisons):
             if target[0] == "transactions_per_customer":
-                if draft.time is not None or fact_values:
+                groups = draft.group_by or [c for c in draft.columns if c.kind == "dimension"
+                                            and c.name not in ("customer_id", "full_name")]
+                if groups and not draft.group_customers and not self._customers_mentioned():
+                    # "channels with more than 500 transactions": the groups' own transaction count, not customers'
+                    measure = self.catalog.metric_measure(FACT, "transaction_count")
+                    if measure not in draft.measures:
+                        draft.measures.append(measure)
+                    comparisons[index] = (("measure", measure), op, values, item)
+                elif draft.time is not None or fact_values:
                     comparisons[index] = (("measure", self.catalog.metric_measure(FACT, "transaction_count")), op, values, item)
                 else:
                     comparisons[index] = (("fact", PROFILE, "total_transactions"), op, values, item)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.semantic import cortex
+from c360_pipeline.semantic.columns import UnsupportedExpression
 from c360_pipeline.semantic.engine import (
     DATES,
     QuestionNotUnderstood,
@@ -155,7 +156,13 @@ def _ask_offline(question: str, warehouse, as_of: date | None) -> Answer:
     except QuestionNotUnderstood as problem:
         return refusal(question, problem.reason, problem.suggestions)
     sql = compile_sql(query, database=warehouse.cfg.database)
-    frame = to_dataframe(query, warehouse)
+    try:
+        frame = to_dataframe(query, warehouse)
+    except UnsupportedExpression as unsupported:
+        # e.g. a median of transaction amounts: the fact is aggregated in two passes, and a median does not
+        # recombine from partial medians — refused, never approximated (it was an error)
+        return refusal(question, f"the engine cannot compute that figure ({unsupported}); ask for an average or a "
+                                 "total instead")
     names = query.output_labels
     counts = [i for i, name in enumerate(names) if name in count_labels(query)]
     # collect() rather than to_pandas(): rows come back exactly as computed, on both engines

@@ -143,6 +143,18 @@ class Comparisons:
             # "transactions over $5,000": an amount compares with each transaction's amount, not a count of them
             target = ("fact", FACT, "transaction_amount")
             self.draft.entity = self.draft.entity or FACT  # the transactions named are the rows
+        if named_before and target[0] == "measure" and target[1].metric in ("transaction_count", "customer_count"):
+            # "how many transactions over $1,000 (by channel)": an amount of money is never a count, so it picks the
+            # transactions counted by their amount; "how many customers are over 65": with no groups a count has one
+            # value and nothing to compare it with, so a number that can be an age picks the customers by their age
+            # (as with no figure named at all, below)
+            rows = target[1].table
+            if rows == FACT and money:
+                target = ("fact", FACT, "transaction_amount")
+            elif rows == PROFILE and not money and not percent and direction is None and not self._aggregate_context() \
+                    and all(isinstance(v, (int, float)) and 18 <= v <= 100 for v in values):
+                target = ("fact", PROFILE, "age")
+                self.draft.notes.append(f"Read {' and '.join(_format_value(v) for v in values)} as an age.")
         if direction is not None and (target is None or target[0] == "measure" or
                                       (target[0] == "fact" and target[2] not in CHANGE_FACTS)):
             if target is not None and target[0] == "measure" and target[1] in self.draft.measures:

@@ -31,6 +31,7 @@ from c360_pipeline.semantic.query import (
     PROFILE,
     Condition,
     Measure,
+    QuestionNotUnderstood,
     _canonical,
     condition_sql,
     counted_rows,
@@ -54,6 +55,8 @@ INACTIVE_FILTERS = {"inactive_customers"}
 ACTIVITY_WORDS = TRANSACT_VERBS | {"transact", "transacted", "active", "purchase", "purchased", "spend", "spent"}
 INACTIVITY_FACT = "days_since_last_transaction"
 APPROVED = "STATUS = 'approved'"
+# Metrics that count customers ("how many customers", "number of active customers").
+CUSTOMER_COUNTS = {"customer_count", "active_customer_count"}
 
 
 class Constructs:
@@ -127,6 +130,35 @@ class Constructs:
     def _in_share(self, index: int) -> bool:
         """Whether the item at index says what a share counts (it follows the rows' name)."""
         return self.share is not None and index > self.share["boundary"]
+
+    def _customers_having_rows(self) -> None:
+        """ "customers with declined transactions last month", "customers who made online purchases": a count of
+        transactions said after the customers with "with" / "had" and no number is the customers who have at least
+        one (declined_transaction_count >= 1 per customer), not that count over everyone."""
+        items = self.items
+        for k, item in enumerate(items):
+            measure = self.item_measures.get(id(item))
+            if measure is None or measure.table != FACT or not measure.expr.upper().startswith("COUNT"):
+                continue
+            if any(target[0] == "measure" and target[1] == measure for target, *_ in self.draft.comparisons):
+                continue
+            before = self._previous(k, {"any", "some", "a", "an", "one", "or", "more"}, limit=3)
+            if before is None or self._word(before) not in ("with", "had", "have", "has", "having"):
+                continue
+            customers = [other for other in items[:before] if other.kind == "sense" and (
+                other.has("entity", PROFILE) or any(s.kind == "metric" and s.name in CUSTOMER_COUNTS for s in other.senses))]
+            if not customers or self._aggregate_context():
+                continue
+            if any(s.kind == "metric" and s.name in CUSTOMER_COUNTS for other in customers for s in other.senses):
+                # one count per customer, then a count of those customers: two levels the model does not aggregate
+                raise QuestionNotUnderstood(
+                    f"counting the customers with at least one of the {measure.title} would need a count per "
+                    "customer and then a count of those customers, which I cannot do in one query",
+                    [f"Customers with {item.text}", f"{measure.title.capitalize()} by segment",
+                     f"{measure.title.capitalize()}"])
+            self.draft.comparisons.append((("measure", measure), ">=", (1,), items[before]))
+            self.draft.notes.append(f"Read as the customers with at least one: {measure.title} of at least 1 each.")
+            return
 
     def _place_inactivity(self) -> None:
         """Inactivity windows filter the rows, or say what a share counts when they follow its rows' name."""

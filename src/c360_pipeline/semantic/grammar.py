@@ -159,6 +159,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._period_changes()
         self._per_customer_figures()
         self._newest_and_oldest()
+        self._largest_and_smallest_rows()
         self._shares()
         self._counts_and_aggregations()
         self._comparisons()

@@ -87,9 +87,15 @@ class Grouping:
                 if item.norm == "over":
                     items[i + 1].used = True
 
+    def _grain_word(self, item) -> bool:
+        """A calendar grain word ("month", "quarter", "year"): by it is each period of the calendar, in order — even
+        where the model has a dimension spelled the same (DIM_DATE's quarter is the quarter's number, 1–4, which
+        would put Q1 of every year together; its synonyms name it: "quarter number")."""
+        return item.norm in GRAIN_WORDS and (item.kind == "word" or (item.kind == "sense" and item.has("dimension", DATES)))
+
     def _groupable(self, index: int) -> bool:
         item = self.items[index]
-        if item.kind == "word" and item.norm in GRAIN_WORDS:
+        if self._grain_word(item):
             return True
         if item.kind != "sense":
             return False
@@ -98,7 +104,7 @@ class Grouping:
     def _group_target(self, index: int) -> int:
         """Group by the item at index; returns how many items it took (0 if it is not groupable)."""
         item = self.items[index]
-        if item.kind == "word" and item.norm in GRAIN_WORDS:
+        if self._grain_word(item):
             grain = GRAIN_WORDS[item.norm]
             # "by month of account opening" / "by month of their last transaction"
             j = self._next(index, {"of", "the", "their", "when", "they", "account"}, limit=3)

@@ -108,6 +108,10 @@ class Ordering:
             if item.kind == "sense" and item.has("entity") and not item.used:
                 # "top 10 customers by lifetime value": rank the rows by what follows
                 target = self._by_target(j + 1)
+                if target is not None and target[0] == "fact" and item.has("entity", target[1]) and target[1] == FACT \
+                        and not self._breakdown_named():
+                    # "top 10 transactions by amount": the transactions ranked by their own amount, listed
+                    self.draft.list_intent = True
                 if target is None and item.norm in ENTITY_FIGURES:
                     # "the biggest spenders": customers ranked by what the noun implies
                     metric = ENTITY_FIGURES[item.norm]
@@ -203,6 +207,14 @@ class Ordering:
                     self.items[m].used = True
                 return target
         return None
+
+    def _breakdown_named(self) -> bool:
+        """A breakdown word not yet read ("by channel"), or a dimension named on its own: the rows are groups."""
+        return bool(self.draft.group_by) or any(
+            (i.kind == "word" and i.norm in GROUP_WORDS and not i.used)
+            or (i.kind == "sense" and i.has("dimension") and not i.has("value") and not i.has("entity")
+                and i.has("dimension").name not in ("customer_id", "full_name"))
+            for i in self.items)
 
     def _aggregate_context(self) -> bool:
         """Figures are per group: a breakdown word, a grouping found already, or a dimension named on its own."""

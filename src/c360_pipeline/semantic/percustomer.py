@@ -40,10 +40,11 @@ from c360_pipeline.semantic.query import (
     FACT,
     GRAIN_WORDS,
     PROFILE,
+    Condition,
     OrderBy,
     QuestionNotUnderstood,
 )
-from c360_pipeline.semantic.vocabulary import tokenize
+from c360_pipeline.semantic.vocabulary import Sense, tokenize
 from c360_pipeline.semantic.words import ENTITY_WORDS
 
 PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
@@ -222,6 +223,48 @@ class PerCustomer:
             self._order_on_date(self.catalog.field(table_name, table.time_dimensions[0].name), newest, words)
             return
 
+    def _largest_and_smallest_rows(self) -> None:
+        """ "biggest transactions last month", "the 5 largest purchases": the rows themselves ranked by the fact the
+        model's largest / smallest metric takes (largest_transaction_amount is MAX(IFF(STATUS = 'approved',
+        TRANSACTION_AMOUNT, NULL))) over the rows it takes (approved ones), not that one figure — the tagger split the
+        plural noun from the metric's phrase and left the ranking on the word. With a breakdown ("biggest transactions
+        by channel") the rows are groups, so the phrase is the metric again, per group."""
+        items = self.items
+        for i, item in enumerate(items):
+            if item.used or item.kind != "word" or item.ranks is None:
+                continue
+            ranks = item.ranks
+            rows = self._next(i, {"the", "a", "an"}, limit=1)
+            if rows is None or items[rows].kind != "sense" or items[rows].used \
+                    or not any(s.kind == "entity" and s.table == ranks.table for s in items[rows].senses):
+                continue
+            if self._aggregate_context():
+                item.kind, item.senses = "sense", [Sense("metric", ranks.table, ranks.metric)]
+                item.norm, item.text = f"{item.norm} {items[rows].norm}", f"{item.text} {items[rows].text}"
+                items[rows].used = True
+                continue
+            words = [i]
+            count = self._previous(i, {"the"}, limit=1)  # "the 5 biggest transactions"
+            if count is not None and items[count].kind == "number" and isinstance(items[count].token.value, int) \
+                    and 0 < items[count].token.value <= 1000 and not items[count].token.percent:
+                self.draft.limit = items[count].token.value
+                words.append(count)
+                if self._word(count - 1) in ("top", "first"):
+                    words.append(count - 1)  # "top 5 biggest transactions"
+            ref = self.catalog.field(ranks.table, ranks.fact)
+            self.draft.order.append((("fact", ranks.table, ranks.fact), ranks.descending))
+            self.draft.list_intent = True
+            metric = self.catalog.metrics[(ranks.table, ranks.metric)]
+            if ranks.condition is not None:
+                self.draft.conditions.append(Condition(ranks.table, "filter", filter_name=f"{ranks.metric}_rows",
+                                                       filter_expr=ranks.condition,
+                                                       title=f"{ranks.condition} (the rows {metric.name.replace('_', ' ')} takes)"))
+            for k in words:
+                items[k].used = True
+            self.draft.notes.append(f"{item.text.capitalize()} read as the {ref.title} "
+                                    f"({'highest' if ranks.descending else 'lowest'} first).")
+            return
+
     def _order_on_date(self, ref, descending: bool, words: list[int], note: str | None = None) -> None:
         self._newest_rows = ref
         self.draft.order.append((("fact", ref.table, ref.name), descending))
@@ -244,7 +287,8 @@ class PerCustomer:
             s.kind == "fact" and s.name in CHANGE_FACTS for s in item.senses)]
         nouns = [i for i, item in enumerate(items) if not item.used and item.kind == "word" and item.norm in CHANGE_NOUNS]
         totals = [i for i, item in enumerate(items) if not item.used and item.kind == "sense" and item.has("metric", FACT)]
-        if not ((periods and (changes or nouns)) or (changes and totals)):
+        self._total_change = self._a_total_s_change(changes)
+        if not ((periods and (changes or nouns)) or (changes and totals) or self._total_change):
             return
         if periods:
             unit = items[periods[0]].norm.split()[0]
@@ -253,7 +297,8 @@ class PerCustomer:
             unit = "month" if change.has("fact").name == "mom_spend_change_pct" else None
         suggestions = ["Month over month change in total spend", "Total spend by month",
                        "Average mom spend change pct by segment"]
-        inner = self._figure_inside(changes[0]) if changes and not totals and len(changes) == 1 else None
+        inner = (self._figure_inside(changes[0]) or (self._figure_named_in(changes[0]) if self._total_change else None)) \
+            if changes and not totals and len(changes) == 1 else None
         if unit is None or len(totals) + (inner is not None) != 1 or len(periods) > 1 or len(changes) > 1:
             raise QuestionNotUnderstood(
                 f"say which total changes from one {unit or 'period'} to the next (for example 'month over month "
@@ -272,6 +317,37 @@ class PerCustomer:
         self.draft.notes.append(
             f"The change is each {unit}'s {measure.title} over the previous {unit}'s, minus 1 (0.05 = 5% more); the "
             f"first {unit} has none, and the first and last {unit}s of the data may be partial.")
+
+    def _a_total_s_change(self, changes: list[int]) -> bool:
+        """ "month over month spend change" said on its own, as "month over month change in spend" is: the change fact's
+        phrase names the period change and a transaction figure, and nothing makes it each customer's own (no
+        customers named, no average / median / sort word, no number to compare it with)."""
+        if len(changes) != 1:
+            return False
+        item = self.items[changes[0]]
+        words = tuple(item.norm.split())
+        if not any(words[k:k + 3] == period for period in PERIOD_CHANGE for k in range(len(words))) \
+                or self._figure_named_in(changes[0]) is None:
+            return False
+        per_customer = {"average", "avg", "mean", "median", "typical", "sum", "max", "min", "maximum", "minimum",
+                        "highest", "lowest", "top", "bottom", "most", "least", "largest", "smallest", "biggest"}
+        return not any(
+            (other.kind == "word" and other.norm in per_customer) or other.kind in ("number", "op", "id")
+            or (other.kind == "sense" and other is not item and (other.has("entity", PROFILE) or any(
+                s.table == PROFILE and s.kind in ("fact", "metric", "value", "filter") for s in other.senses)))
+            for other in self.items)
+
+    def _figure_named_in(self, index: int) -> str | None:
+        """The transaction metric any words inside a phrase name, the longest first ("month over month | spend | change")."""
+        item = self.items[index]
+        norms = [t.norm for t in self.tokens]
+        for length in range(item.end - item.start - 1, 0, -1):
+            for k in range(item.start, item.end - length + 1):
+                metric = next((s for s in self.lexicon.phrases.get(tuple(norms[k:k + length]), [])
+                               if s.kind == "metric" and s.table == FACT), None)
+                if metric is not None:
+                    return metric.name
+        return None
 
     def _figure_inside(self, index: int) -> str | None:
         """The transaction metric named inside a change phrase ("week over week change in | spend |")."""

@@ -163,7 +163,9 @@ class Roles:
                 ref = self.catalog.field(time_dimension.table, time_dimension.name)
                 if self.draft.time is not None and self.draft.time_field is None:
                     self.draft.time_field = ref
-                else:
+                elif ref != self.draft.time_field and ref not in self.draft.columns:
+                    # a date named twice is one date: "new customers who joined in 2024" is the period's date
+                    # twice, not a period and a breakdown by that date's month
                     self.draft.columns.append(ref)
                 item.used = True
                 continue

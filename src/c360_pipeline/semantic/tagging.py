@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from c360_pipeline.semantic.timeranges import TimeSpec, find_time_expressions
-from c360_pipeline.semantic.vocabulary import Lexicon, Sense, Token
+from c360_pipeline.semantic.vocabulary import Lexicon, RowRanking, Sense, Token
 from c360_pipeline.semantic.words import STOPWORDS
 
 
@@ -28,6 +28,9 @@ class Item:
     time: TimeSpec | None = None
     token: Token | None = None
     used: bool = False
+    # a largest / smallest word split from a phrase of one row's value ("biggest | transactions"): what it ranks the
+    # rows by
+    ranks: RowRanking | None = None
 
     def has(self, kind: str, table: str | None = None) -> Sense | None:
         for sense in self.senses:
@@ -41,6 +44,9 @@ class Item:
 
 
 LEADING_AGGREGATIONS = {"average", "avg", "mean", "total", "median"}
+# The transactions fact and the small dimensions only transactions reach (a merchant category, a day).
+TRANSACTIONS = "fct_transactions"
+TRANSACTION_TABLES = {TRANSACTIONS, "dim_merchant_category", "dim_date"}
 
 
 def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
@@ -48,6 +54,7 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
     times = {m.start: m for m in find_time_expressions(tokens)}
     items: list[Item] = []
     norms = [t.norm for t in tokens]
+    ranked_rows: dict[int, RowRanking] = {}
     i = 0
     while i < len(tokens):
         if i in times:
@@ -73,6 +80,23 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
                 if k + overlap > i + length and (overlap > length or stranded or leading):
                     length, senses = lexicon.match(norms[:k], i)
                     break
+            key = tuple(norms[i:i + length])
+            if length > 1 and key in lexicon.singular_row_phrases and tokens[i + length - 1].plural:
+                # "most recent transactions", "biggest transactions": the plural noun names the rows, it is not part
+                # of the phrase of one row's value; a largest / smallest says what ranks them
+                ranks = lexicon.singular_row_phrases[key]
+                if ranks is not None:
+                    ranked_rows[i] = ranks
+                length, senses = lexicon.match(norms[:i + length - 1], i)
+            if length > 1 and senses and all(sense.kind in ("value", "filter") and sense.table in TRANSACTION_TABLES
+                                             for sense in senses):
+                # "travel spend": a kind of transaction spelled with a figure of transactions after it ("spend" is
+                # total_spend) is that kind and that figure, when the words before the figure already spell the kind
+                prefix_length, prefix = lexicon.match(norms[:i + length - 1], i)
+                _, last = lexicon.match(norms[:i + length], i + length - 1)
+                if prefix_length == length - 1 and set(prefix) == set(senses) \
+                        and any(s.kind == "metric" and s.table == TRANSACTIONS for s in last):
+                    length, senses = prefix_length, prefix
             if token.kind == "number" and length == 1 and not token.raw[0].isalpha():
                 # a figure alone is an amount, not a phrase; "90 day spend" is a phrase
                 length, senses = 0, []
@@ -84,6 +108,6 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
         kind = {"word": "word", "number": "number", "ordinal": "number", "id": "id", "op": "op"}.get(token.kind, "punct")
         if token.kind in ("date", "month_key"):
             kind = "punct"
-        items.append(Item(kind, i, i + 1, token.raw, token.norm, token=token))
+        items.append(Item(kind, i, i + 1, token.raw, token.norm, token=token, ranks=ranked_rows.get(i)))
         i += 1
     return items

@@ -213,6 +213,12 @@ class Lexicon:
 
     phrases: dict[tuple[str, ...], list[Sense]] = field(default_factory=dict)
     longest: int = 1
+    # Phrases of one row's value that the model spells with the rows' noun in the singular: a date ("most recent
+    # transaction", "last purchase") or the largest / smallest row ("biggest transaction" = MAX(TRANSACTION_AMOUNT)).
+    # The noun in the plural ("most recent transactions", "biggest transactions") names the rows themselves and is
+    # not part of the phrase. The value is what the rows are then ranked by (a RowRanking) for a largest / smallest,
+    # or None for a date (the newest / oldest rows' own reading).
+    singular_row_phrases: dict[tuple[str, ...], RowRanking | None] = field(default_factory=dict)
     _spelled: list[str] = field(default_factory=list, repr=False)
 
     def add(self, phrase: str | tuple[str, ...], sense: Sense) -> None:
@@ -246,6 +252,7 @@ def _spelled(name: str) -> str:
 def build_lexicon(model: SemanticModel) -> Lexicon:
     """The lexicon of the engine's tables: names, synonyms, sample values, value filters' synonyms, state names."""
     lexicon = Lexicon()
+    one_row: list[tuple[str, RowRanking | None]] = []
     for table in model.tables:
         if table.name not in ENGINE_TABLES:
             continue
@@ -263,6 +270,10 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
                 spelled = () if kind == "dimension" and item.name.startswith(("is_", "has_")) else (_spelled(item.name),)
                 for phrase in (*spelled, *item.synonyms):
                     lexicon.add(phrase, sense)
+                    if kind == "time_dimension" and " " in phrase.strip():
+                        one_row.append((phrase, None))
+                    elif kind == "metric" and " " in phrase.strip() and (ranked := _extreme_of_a_fact(table, item)):
+                        one_row.append((phrase, ranked))
         for dimension in table.dimensions:
             if not dimension.is_enum:
                 continue
@@ -275,7 +286,42 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
                     continue
                 lexicon.add(value, Sense("value", table.name, dimension.name, value))
     _add_states(lexicon)
+    for phrase, ranked in one_row:
+        key, last = normalize_phrase(phrase), phrase.split()[-1].lower()
+        rows = [sense.table for sense in lexicon.phrases.get(key[-1:], []) if sense.kind == "entity"]
+        if rows and key[-1] == last and (ranked is None or ranked.table in rows):  # the rows' noun, in the singular
+            lexicon.singular_row_phrases[key] = ranked
     return lexicon
+
+
+@dataclass(frozen=True)
+class RowRanking:
+    """What "biggest transactions" ranks the rows by: the fact of the model's MAX / MIN metric ("biggest transaction"
+    is largest_transaction_amount, MAX(IFF(STATUS = 'approved', TRANSACTION_AMOUNT, NULL))), the direction, the
+    metric itself and the rows it takes (the IFF's condition, model SQL, or None for every row)."""
+
+    table: str
+    fact: str
+    descending: bool
+    metric: str
+    condition: str | None = None
+
+
+def _extreme_of_a_fact(table: Table, metric) -> RowRanking | None:
+    """How a metric that is the MAX or MIN of one of its table's facts ranks that table's rows, else None."""
+    tree = parse_expression(metric.expr)
+    if not isinstance(tree, (exp.Max, exp.Min)):
+        return None
+    argument, condition = tree.this, None
+    if isinstance(argument, exp.If) and isinstance(argument.args.get("false"), exp.Null):
+        condition, argument = argument.this, argument.args.get("true")
+    if not isinstance(argument, exp.Column):
+        return None
+    facts = [fact.name for fact in table.facts if fact.expr.upper() == argument.name.upper()]
+    if len(facts) != 1:
+        return None
+    return RowRanking(table.name, facts[0], isinstance(tree, exp.Max), metric.name,
+                      condition.sql(dialect="snowflake") if condition is not None else None)
 
 
 def value_filter_sense(table: Table, expression: str) -> Sense | None:

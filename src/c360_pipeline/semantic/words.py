@@ -41,6 +41,8 @@ STOPWORDS = {
     "differ", "differs", "vary", "varies", "live", "lives", "living", "located", "reside", "resides", "resident",
     "during", "since", "date", "period", "timeframe", "window", "year", "month", "week", "day", "quarter",
     "both", "either", "come", "comes", "came", "coming",
+    # a count of customers, transactions or a dimension's values counts each one once already
+    "unique", "distinct",
 }
 # Words the grammar gives a role (sorting, grouping, comparing, aggregating, periods): they are skipped when
 # looking ahead, but a question is refused when one of them is left without its role.
