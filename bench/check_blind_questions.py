@@ -2,7 +2,7 @@
 answer against an independent pandas computation over the gold tables (not a pytest module: it needs the
 1,000-customer default world, `c360 run --home HOME`, ~45 s).
 
-    python tests/semantic/blind_check_2026_12_02.py HOME        # prints RIGHT / WRONG / REFUSED per question
+    python bench/check_blind_questions.py HOME        # prints RIGHT / WRONG / REFUSED per question
 
 Questions 90-99 must be refused (writes, instructions, data the model lacks); a refusal of any other is
 "refused though answerable". The expectations below were written from the questions before reading the answers;
@@ -25,7 +25,7 @@ from c360_pipeline.engine.sessions import reader_session
 from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.semantic.assistant import ask, data_as_of
 
-QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "blind_questions_2026_12_02.txt"
+QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "blind_questions_2026_12_02.txt"
 
 
 def answers(home: Path, out: Path) -> None:
