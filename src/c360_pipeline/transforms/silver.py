@@ -130,8 +130,21 @@ def with_reject_reason(checked: DataFrame, rules: list[Rule], otherwise: tuple[s
     return checked.with_column("_REJECT_REASON", reason).with_column("_REJECT_COLUMN", column)
 
 
-def _outcome(valid: Column, repeated: Column) -> Column:
-    return F.when(~valid, F.lit(REJECTED)).when(repeated, F.lit(DUPLICATE)).otherwise(F.lit(STAGED))
+def _with_outcome(checked: DataFrame, columns: list[str], keys: list[str], acceptable: str) -> DataFrame:
+    """The typed columns, `_OUTCOME` and the reject reason and column of the unacceptable records.
+
+    Rejected: not `acceptable`. Duplicate: an acceptable record whose `keys` came in an earlier record of
+    this load (a lower `_RECORD_ID`) or were staged before (`_STAGED_BEFORE`). Staged: the rest.
+    """
+    delivery = F.row_number().over(Window.partition_by(*keys, acceptable).order_by("_RECORD_ID"))
+    repeated = (delivery > F.lit(1)) | F.coalesce(F.col("_STAGED_BEFORE"), F.lit(False))
+    refused = ~F.col(acceptable)
+    return checked.select(
+        *columns,
+        F.when(refused, F.lit(REJECTED)).when(repeated, F.lit(DUPLICATE)).otherwise(F.lit(STAGED)).alias("_OUTCOME"),
+        F.when(refused, F.col("_REJECT_REASON")).alias("_REJECT_REASON"),
+        F.when(refused, F.col("_REJECT_COLUMN")).alias("_REJECT_COLUMN"),
+    )
 
 
 def classified_transactions(typed: DataFrame, rules: list[Rule], customers: DataFrame | None,
@@ -156,15 +169,8 @@ def classified_transactions(typed: DataFrame, rules: list[Rule], customers: Data
         checked = checked.join(before.with_column("_STAGED_BEFORE", F.lit(True)), "TRANSACTION_ID", how="left")
     else:
         checked = checked.with_column("_STAGED_BEFORE", F.lit(None).cast("boolean"))
-    delivery = F.row_number().over(Window.partition_by("TRANSACTION_ID", "_ACCEPTABLE").order_by("_RECORD_ID"))
-    repeated = (delivery > F.lit(1)) | F.coalesce(F.col("_STAGED_BEFORE"), F.lit(False))
-    checked = with_reject_reason(checked, rules, otherwise=("unknown_customer", "customer_id"))
-    return checked.select(
-        *typed.columns,
-        _outcome(F.col("_ACCEPTABLE"), repeated).alias("_OUTCOME"),
-        F.when(~F.col("_ACCEPTABLE"), F.col("_REJECT_REASON")).alias("_REJECT_REASON"),
-        F.when(~F.col("_ACCEPTABLE"), F.col("_REJECT_COLUMN")).alias("_REJECT_COLUMN"),
-    )
+    return _with_outcome(with_reject_reason(checked, rules, otherwise=("unknown_customer", "customer_id")),
+                         typed.columns, ["TRANSACTION_ID"], "_ACCEPTABLE")
 
 
 def staged_transactions(classified: DataFrame) -> DataFrame:
@@ -285,15 +291,7 @@ def classified_customers(typed: DataFrame, rules: list[Rule], staged_before: Dat
         checked = checked.join(before, keys, how="left")
     else:
         checked = checked.with_column("_STAGED_BEFORE", F.lit(None).cast("boolean"))
-    delivery = F.row_number().over(Window.partition_by(*keys, "_VALID").order_by("_RECORD_ID"))
-    repeated = (delivery > F.lit(1)) | F.coalesce(F.col("_STAGED_BEFORE"), F.lit(False))
-    checked = with_reject_reason(checked, rules)
-    return checked.select(
-        *typed.columns,
-        _outcome(F.col("_VALID"), repeated).alias("_OUTCOME"),
-        F.when(~F.col("_VALID"), F.col("_REJECT_REASON")).alias("_REJECT_REASON"),
-        F.when(~F.col("_VALID"), F.col("_REJECT_COLUMN")).alias("_REJECT_COLUMN"),
-    )
+    return _with_outcome(with_reject_reason(checked, rules), typed.columns, keys, "_VALID")
 
 
 def staged_customers(classified: DataFrame) -> DataFrame:
