@@ -747,3 +747,58 @@ def test_a_figure_the_engine_cannot_compute_is_refused_not_an_error(world, quest
     answer = ask(question, world)
     assert answer.refused and answer.rows == [], answer.interpretation
     assert answer.suggestions
+
+
+@pytest.mark.parametrize("question", [
+    # a date's latest / earliest value, overall or per group: the model aggregates facts, not dates
+    "max last transaction date by segment",
+    "most recent transaction date by segment",
+    "maximum last purchase date by state",
+    "minimum account open date by segment",
+    "max last transaction date",
+    "latest purchase date per state",
+    "earliest account open date by card type",
+    "most recent purchase date by card type",
+    # the top N rows within each group: no rank per group
+    "top 5 transactions by amount by channel",
+    "top 3 purchases per category",
+    "top 10 transactions per customer segment",
+    "biggest 5 purchases per channel",
+    "top 5 customers by spend by state",
+    # customers having some transactions, per group: a count per customer, then a count of those customers
+    "customers with declined transactions by segment",
+    "customers with declined transactions per state",
+    "number of customers with a declined transaction by state",
+    "how many customers had a declined transaction by segment",
+    "count of customers with declined transactions per state",
+])
+def test_a_date_s_extreme_per_group_top_rows_per_group_and_customers_with_rows_per_group_are_refused(world, question):
+    # each was answered with another figure: a customer count by the date's month, total amount by channel, the
+    # declined transaction count per segment
+    answer = ask(question, world)
+    assert answer.refused and answer.rows == [], answer.interpretation
+    assert answer.suggestions
+    for suggestion in answer.suggestions:
+        parsed(suggestion)
+
+
+def test_the_top_customers_by_a_figure_per_customer_stay_a_ranked_list(world, frames):
+    # the customers are the rows: a figure per customer is grouped by the customer, not ranked within a group
+    spend = between(approved(frames), AS_OF - timedelta(days=89), AS_OF).groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum()
+    expected = spend.reset_index().sort_values(["TRANSACTION_AMOUNT", "CUSTOMER_ID"], ascending=[False, True]).head(5)
+    answer = ask("top 5 customers by spend in the last 90 days", world)
+    assert not answer.refused, answer.interpretation
+    got = [(row[0], float(row[answer.columns.index("TOTAL_SPEND")])) for row in answer.rows]
+    assert [c for c, _ in got] == list(expected["CUSTOMER_ID"])
+    assert [v for _, v in got] == pytest.approx(list(expected["TRANSACTION_AMOUNT"]))
+
+
+def test_customers_with_a_kind_of_transaction_by_a_group_named_by_a_value_are_counted_per_group(world, frames):
+    # "online transactions" is a value of the rows, not a count: customers with an approved online one, per segment
+    t = approved(frames)
+    online = t[t["CHANNEL"] == "Online"].merge(profile(frames)[["CUSTOMER_ID", "CUSTOMER_SEGMENT"]], on="CUSTOMER_ID")
+    expected = online.groupby("CUSTOMER_SEGMENT")["CUSTOMER_ID"].nunique()
+    answer = ask("customers with online transactions by segment", world)
+    assert not answer.refused, answer.interpretation
+    got = {row[0]: int(row[1]) for row in answer.rows}
+    assert got == {segment: int(n) for segment, n in expected.items()}

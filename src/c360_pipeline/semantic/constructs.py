@@ -147,10 +147,12 @@ class Constructs:
                 continue
             customers = [other for other in items[:before] if other.kind == "sense" and (
                 other.has("entity", PROFILE) or any(s.kind == "metric" and s.name in CUSTOMER_COUNTS for s in other.senses))]
-            if not customers or self._aggregate_context():
+            if not customers:
                 continue
-            if any(s.kind == "metric" and s.name in CUSTOMER_COUNTS for other in customers for s in other.senses):
-                # one count per customer, then a count of those customers: two levels the model does not aggregate
+            if self._aggregate_context() or any(
+                    s.kind == "metric" and s.name in CUSTOMER_COUNTS for other in customers for s in other.senses):
+                # one count per customer, then a count of those customers: two levels the model does not aggregate;
+                # per group too ("customers with declined transactions by segment" is not the transactions' count)
                 raise QuestionNotUnderstood(
                     f"counting the customers with at least one of the {measure.title} would need a count per "
                     "customer and then a count of those customers, which I cannot do in one query",

@@ -153,6 +153,8 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
             raise self.refuse("the question is too long; ask one thing at a time")
         self._check_read_only()
         self._unanswerable_concepts()
+        self._aggregated_dates()
+        self._ranked_rows_within_groups()
         self._inactivity_windows()
         self._time_expressions()
         self._identifiers()

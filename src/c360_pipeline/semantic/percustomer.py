@@ -45,7 +45,7 @@ from c360_pipeline.semantic.query import (
     QuestionNotUnderstood,
 )
 from c360_pipeline.semantic.vocabulary import Sense, tokenize
-from c360_pipeline.semantic.words import ENTITY_WORDS
+from c360_pipeline.semantic.words import ENTITY_WORDS, SUPERLATIVES
 
 PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
 # Words before the customer that make it the unit of a figure: "per customer", "a customer", "each customer".
@@ -61,6 +61,15 @@ SPEED_WORDS = {"fastest", "quickest", "slowest", "fast", "faster", "quickly", "s
 PERIOD_CHANGE = {("month", "over", "month"), ("month", "on", "month"), ("week", "over", "week"),
                  ("week", "on", "week"), ("year", "over", "year"), ("year", "on", "year"), ("quarter", "over", "quarter")}
 CHANGE_NOUNS = {"change", "changed", "difference", "growth", "increase", "decrease", "delta"}
+# Words that would take a date's maximum or minimum ("max last transaction date"): the model's figures aggregate
+# facts, never dates, so such a question is refused rather than read as a count by the date.
+# (latest / earliest before a date sort the rows by it: _newest_and_oldest, refused per group in _check_constructs.)
+DATE_EXTREMES = {"max", "maximum", "min", "minimum", "highest", "lowest", "greatest", "largest", "smallest", "biggest"}
+# The rows a "top N" can name: the entities' nouns, also when the tagger read them into a longer phrase
+# ("top 10 transactions per customer" is not the per-customer fact).
+ROW_NOUNS = ENTITY_WORDS | {"transaction", "purchase", "payment", "sale", "order", "charge"}
+RANK_WORDS = {"top", "bottom", "first", "last"}
+ROW_KEYS = {"customer_id", "full_name", "transaction_id"}
 
 
 class PerCustomer:
@@ -360,10 +369,89 @@ class PerCustomer:
                 return metric.name
         return None
 
+    def _aggregated_dates(self) -> None:
+        """ "max last transaction date by segment", "minimum account open date": the model's figures aggregate facts,
+        never dates, so a date's maximum or minimum is refused (with the questions it can answer) instead of
+        being read as a count by that date's month. A date whose own phrase is a superlative ("most recent
+        transaction" is the last transaction date's synonym) is one customer's value: per group it is refused in
+        _check_constructs."""
+        items = self.items
+        for i, item in enumerate(items):
+            if item.kind != "sense" or not item.has("time_dimension") or item.has("entity"):
+                continue
+            before = self._previous(i, {"the", "a", "an", "of"}, limit=2)
+            words = item.norm.split()
+            if before is not None and self._word(before) in DATE_EXTREMES:
+                self._refuse_date_extreme(item)
+            if words and (words[0] in NEWEST_WORDS or words[:2] in (["most", "recent"], ["least", "recent"])):
+                self._superlative_date = item
+
+    def _refuse_date_extreme(self, item) -> None:
+        sense = item.has("time_dimension")
+        ref = self.catalog.field(sense.table, sense.name)
+        if sense.table == PROFILE:
+            suggestions = [f"Customers with the latest {ref.title}", f"How many customers by {ref.title} month?",
+                           "Customer count by segment"]
+        else:
+            suggestions = ["Latest 10 transactions", "Transaction count by month", "Total spend by channel"]
+        raise QuestionNotUnderstood(
+            f"the latest or earliest {ref.title} of a group is a date's maximum or minimum, which the model does "
+            "not compute: its figures aggregate amounts and counts, not dates", suggestions)
+
+    def _ranked_rows_within_groups(self) -> None:
+        """ "top 5 transactions by amount by channel", "biggest 5 purchases per channel": the first N rows within each
+        group would need a rank per group, which the model does not compute; the question is refused (the
+        groups' own figure, such as the largest transaction per channel, is suggested) instead of ranking the
+        groups by a total. Only marks the rows here; _check_constructs refuses when the answer has groups."""
+        items = self.items
+        for i, item in enumerate(items):
+            if item.kind != "number" or not isinstance(item.token.value, int) or item.token.percent:
+                continue
+            before, after = self._word(i - 1), self._word(i + 1)
+            if not (before in RANK_WORDS or before in SUPERLATIVES or (i > 0 and items[i - 1].ranks is not None)
+                    or after in SUPERLATIVES or (i + 1 < len(items) and items[i + 1].ranks is not None)):
+                continue
+            rows = i + 1
+            while rows < len(items) and items[rows].kind == "word" and (
+                    items[rows].norm in SUPERLATIVES or items[rows].ranks is not None or items[rows].norm in ("the",)):
+                rows += 1
+            if rows < len(items) and items[rows].kind == "sense" and (
+                    items[rows].has("entity") or (
+                        not any(items[rows].has(kind) for kind in ("dimension", "value", "filter", "time_dimension"))
+                        and items[rows].norm.split()[0].rstrip("s") in ROW_NOUNS)):
+                # ("top 3 customer segments" names groups, a dimension, not rows)
+                following = items[rows + 1] if rows + 1 < len(items) else None
+                if following is not None and following.kind == "sense" and following.has("dimension") \
+                        and not following.has("value") and len(items[rows].norm.split()) == 1:
+                    # "top five spending categories": the one noun says what ranks the groups named after it
+                    # ("top 10 transactions per customer segment" keeps its rows: the phrase ran into the group)
+                    return
+                self._ranked_rows = (item.token.value, items[rows].text.split()[0])
+                return
+
     def _check_constructs(self, query):
         """Newest / oldest sorts rows (customers, transactions), not groups of them: "which segment has the newest
         customers" would rank an average of dates. A change from the previous period needs the answer to be that
-        one grain, in calendar order."""
+        one grain, in calendar order. The top N rows per group and a date's latest value per group are refused."""
+        ranked = getattr(self, "_ranked_rows", None)
+        # groups that are the rows themselves ("top 20 customers by spend in the last 90 days": a figure per customer)
+        groups = [ref for ref in query.group_by if ref.name not in ROW_KEYS]
+        if ranked is not None and groups:
+            count, rows = ranked
+            group = groups[0]
+            title = group.title.split(" (")[0]  # a date by its grain: "last transaction date (month)"
+            if rows.rstrip("s") in ENTITY_WORDS:
+                suggestions = [f"Top {count} customers by lifetime value", f"Average lifetime value by {title}",
+                               f"Customer count by {title}"]
+            else:
+                suggestions = [f"Top {count} transactions by amount", f"Largest transaction by {title}",
+                               f"Total spend by {title}"]
+            raise QuestionNotUnderstood(
+                f"the top {count} {rows} within each {group.title} would need a rank per group, which I cannot "
+                f"compute; I can rank {rows} overall or give each group's own figure", suggestions)
+        superlative = getattr(self, "_superlative_date", None)
+        if superlative is not None and query.group_by:
+            self._refuse_date_extreme(superlative)
         dated = getattr(self, "_newest_rows", None)
         if dated is not None and query.kind != "list":
             raise QuestionNotUnderstood(
