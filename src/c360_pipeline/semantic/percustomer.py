@@ -472,7 +472,6 @@ class PerCustomer:
         raw = [t.raw.lower() for t in self.tokens]
         norms = [t.norm for t in self.tokens]
         words = set(raw) | set(norms)
-        senses = [s for item in self.items if item.kind == "sense" for s in item.senses]
         loose = {item.text.lower() for item in self.items if item.kind == "word"}
         if loose & CHURN_EVENT_WORDS:
             raise QuestionNotUnderstood(
