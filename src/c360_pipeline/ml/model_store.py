@@ -1,7 +1,9 @@
 """Where trained churn models live: one interface, two homes.
 
-- `LocalModelStore` (engine `local`): `<home>/models/<version>/model.joblib` + `metadata.json`, written
-  into a temporary directory and renamed into place, so a crash never leaves half a model.
+- `LocalModelStore` (engine `local`): `<home>/models/<version>/model.joblib` + `metadata.json` (and, for the
+  boosted-trees churn model, its trees as arrays in `trees.npz`, which scoring reads without importing
+  scikit-learn: `ml/trees.py`), written into a temporary directory and renamed into place, so a crash never
+  leaves half a model.
 - `RegistryModelStore` (engine `snowflake`): the Snowflake Model Registry
   (`snowflake.ml.registry.Registry.log_model` with sample input, metrics and a version name). The
   metadata travels as the version's metrics, so `latest()` reads it back without loading the model.
@@ -23,14 +25,16 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-import joblib
 import pandas as pd
 from snowflake.snowpark import Session
 
 from c360_pipeline.config import PipelineConfig
+from c360_pipeline.ml.trees import BoostedTrees
 
 MODEL_FILE = "model.joblib"
 
+
+TREES_FILE = "trees.npz"
 
 METADATA_FILE = "metadata.json"
 
@@ -55,6 +59,10 @@ class ModelStore(Protocol):
 
     def latest(self, on_or_before: date | None = None) -> dict[str, Any] | None:
         """Metadata of the newest model (by as_of_date, not after `on_or_before`), or None."""
+        ...
+
+    def load_scorer(self, version: str) -> tuple[Any, dict[str, Any]]:
+        """What scores a version (anything with the model's `predict_proba`) and its metadata."""
         ...
 
 
@@ -90,6 +98,9 @@ class _VersionedStore:
     def latest(self, on_or_before: date | None = None) -> dict[str, Any] | None:
         return _newest(self.versions(), on_or_before)
 
+    def load_scorer(self, version: str) -> tuple[Any, dict[str, Any]]:
+        return self.load(version)
+
     def _version_or_latest(self, version: str | None) -> str:
         if version is not None:
             return version
@@ -110,7 +121,11 @@ class LocalModelStore(_VersionedStore):
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=self.root))
         try:
+            import joblib
+
             joblib.dump(model, staging / MODEL_FILE)
+            if BoostedTrees.supports(model):
+                BoostedTrees.of(model).save(staging / TREES_FILE)
             (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True, default=str))
             if sample_input is not None:
                 sample_input.to_csv(staging / "sample_input.csv", index=False)
@@ -149,7 +164,16 @@ class LocalModelStore(_VersionedStore):
         directory = self.root / version
         if not (directory / MODEL_FILE).exists():
             raise ModelNotFound(f"churn model version {version!r} is not in {self.root}")
+        import joblib
+
         return joblib.load(directory / MODEL_FILE), self._metadata(directory)
+
+    def load_scorer(self, version: str) -> tuple[Any, dict[str, Any]]:
+        """The saved trees when the model has them (no scikit-learn import), else the model itself."""
+        trees = self.root / version / TREES_FILE
+        if trees.exists():
+            return BoostedTrees.load(trees), self._metadata(trees.parent)
+        return self.load(version)
 
 
 def registry_version_name(version: str) -> str:

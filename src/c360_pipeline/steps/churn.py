@@ -194,7 +194,7 @@ def run_score_churn(session: Session, cfg: PipelineConfig) -> StepResult:
     current = store.latest(on_or_before=as_of)
     if current is None:
         raise ModelNotFound(f"no churn model trained on or before {as_of}; run the train_churn_model step first")
-    model, metadata = store.load(str(current["version"]))
+    model, metadata = store.load_scorer(str(current["version"]))
     features = (
         warehouse.read("GOLD", "CHURN_FEATURES").filter(F.col("CUTOFF_DATE") == F.lit(as_of)).to_pandas()
         .sort_values("CUSTOMER_ID").reset_index(drop=True)
