@@ -126,6 +126,11 @@ def _quarantine(warehouse: Warehouse, source_table: str, mark: int, processed_at
     return counts, counted.max_record_id
 
 
+def _any_rows(frame: DataFrame) -> bool:
+    """Whether a feed has any record since its watermark (a night without customer changes classifies nothing)."""
+    return bool(frame.limit(1).collect())
+
+
 def _plus(left: dict[str, int], right: dict[str, int]) -> dict[str, int]:
     return {key: left.get(key, 0) + right.get(key, 0) for key in {*left, *right}}
 
@@ -163,11 +168,12 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
     _undo_unfinished(warehouse, "RAW_CUSTOMERS", "STG_CUSTOMERS", customer_mark)
     quarantined_customers, quarantined_customer_max = _quarantine(warehouse, "RAW_CUSTOMERS", customer_mark, processed_at)
     raw_customers = warehouse.read_since("BRONZE", "RAW_CUSTOMERS", "_RECORD_ID", customer_mark)
-    rules = customer_rules()
-    # Every new record classified once, into one materialised frame the writes and counts read.
-    classified = classified_customers(
-        typed_customers(raw_customers), rules, warehouse.read_or_none("SILVER", "STG_CUSTOMERS")).cache_result()
-    customers = Outcomes.of(classified)
+    customers = Outcomes()
+    if _any_rows(raw_customers):
+        # Every new record classified once, into one materialised frame the writes and counts read.
+        classified = classified_customers(typed_customers(raw_customers), customer_rules(),
+                                          warehouse.read_or_none("SILVER", "STG_CUSTOMERS")).cache_result()
+        customers = Outcomes.of(classified)
     if customers.of_kind(STAGED):
         warehouse.write(staged_customers(classified), "SILVER", "STG_CUSTOMERS", mode="append",
                         rows=sum(customers.of_kind(STAGED).values()))
@@ -193,12 +199,13 @@ def run_stage_silver(session: Session, cfg: PipelineConfig) -> StepResult:
     quarantined_transactions, quarantined_transaction_max = _quarantine(
         warehouse, "RAW_TRANSACTIONS", transaction_mark, processed_at)
     raw_transactions = warehouse.read_since("BRONZE", "RAW_TRANSACTIONS", "_RECORD_ID", transaction_mark)
-    rules = transaction_rules(cfg.as_of)
-    classified = classified_transactions(
-        typed_transactions(raw_transactions), rules, warehouse.read_or_none("SILVER", "STG_CUSTOMERS"),
-        warehouse.read_or_none("SILVER", "STG_TRANSACTIONS"),
-    ).cache_result()
-    transactions = Outcomes.of(classified)
+    transactions = Outcomes()
+    if _any_rows(raw_transactions):
+        classified = classified_transactions(
+            typed_transactions(raw_transactions), transaction_rules(cfg.as_of),
+            warehouse.read_or_none("SILVER", "STG_CUSTOMERS"), warehouse.read_or_none("SILVER", "STG_TRANSACTIONS"),
+        ).cache_result()
+        transactions = Outcomes.of(classified)
     if transactions.of_kind(STAGED):
         warehouse.write(staged_transactions(classified), "SILVER", "STG_TRANSACTIONS", mode="append",
                         rows=sum(transactions.of_kind(STAGED).values()))
