@@ -21,7 +21,14 @@ transaction, customers who never transacted included; "more than 30 days since l
 itself (customers without one left out); weekends are Saturday and Sunday; a top N with ties at its edge is
 broken by name ascending (153).
 
-Corrections after the first run (how an answer is compared, never what is expected): none yet.
+Corrections after the first run (how an answer is compared, never what is expected): one. 89 ("which segment
+spends the most on dining") is judged on the first row of an answer ranked highest first (the engine lists every
+segment by dining spend, the top one first) rather than requiring a single row; the segment and its amount
+expected are unchanged.
+
+First run (default world, 1,000 customers, 2026-12-02 main a18b40d): DEV 72 right, 0 wrong, 5 refused
+correctly, 3 refused though answerable (97, 131, 145); HELD-OUT 67 right, 1 wrong (24), 5 refused correctly, 7
+refused though answerable (26, 62, 80, 118, 130, 136, 140).
 """
 import sys
 import tempfile
@@ -30,10 +37,19 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from blind_check import answers, judge, load_frames  # noqa: E402
+from blind_check import answers, close, judge, load_frames  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "blind_questions_2026_12_03.txt"
 MUST_REFUSE = {15, 30, 45, 60, 75, 90, 105, 120, 135, 150}
+
+
+def first_row_is(d, e):
+    """A one-group superlative {group: value} against the first row of the answer (a ranking, highest first)."""
+    (k, v), = e.items()
+    if not d['rows']:
+        return False, 'no rows'
+    r = d['rows'][0]
+    return (str(r[0]) == str(k) and close(r[-1], v)), f'{r} vs {k} {v}'
 
 
 def expectations(P, T, M):
@@ -141,7 +157,8 @@ def expectations(P, T, M):
     tb = pd.cut(P.TENURE_MONTHS, [-1, 5, 11, 23, 10**6], labels=['0-5 months', '6-11 months', '1-2 years', '2+ years'])
     E[87] = P.groupby(tb, observed=True).size().to_dict()
     x = ar(*Q2); x = x[x.CHANNEL == 'Online']; E[88] = x.groupby(x.d.dt.strftime('%Y-%m')).size().to_dict()
-    E[89] = best(A[A.CATEGORY_GROUP == 'dining'].groupby('CUSTOMER_SEGMENT').TRANSACTION_AMOUNT.sum())
+    e89 = best(A[A.CATEGORY_GROUP == 'dining'].groupby('CUSTOMER_SEGMENT').TRANSACTION_AMOUNT.sum())
+    E[89] = lambda d: first_row_is(d, e89)  # compared on the first row of a ranking (corrected after the first run)
     E[91] = P[(P.AGE >= 35) & (P.AGE <= 44)].LIFETIME_VALUE.mean()
     E[92] = (P[P.STATE == 'TX'].CARD_TYPE == 'Gold').mean()
     x = ar(*Y25); x = x[x.MERCHANT_CATEGORY == 'Gas Stations']; E[93] = x.groupby(x.d.dt.strftime('%Y-%m')).TRANSACTION_AMOUNT.sum().to_dict()
