@@ -10,54 +10,24 @@ after the first run five were corrected in how they are compared, not in what th
 engine breaks them (by id or name, 89 and 100), the rows rather than a count for 30 and 36, and only the change
 column for 75.
 """
-import json
-import math
 import sys
 import tempfile
 from pathlib import Path
 
-import duckdb
 import numpy as np  # noqa: F401
 import pandas as pd
 
-from c360_pipeline.config import PipelineConfig
-from c360_pipeline.engine.sessions import reader_session
-from c360_pipeline.engine.warehouse import Warehouse
-from c360_pipeline.semantic.assistant import ask, data_as_of
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from blind_check import answers, judge, load_frames  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "blind_questions_2026_12_02.txt"
-
-
-def answers(home: Path, out: Path) -> None:
-    questions = [line.strip() for line in QUESTIONS.read_text().splitlines() if line.strip()]
-    cfg = PipelineConfig(home=home)
-    session = reader_session(cfg)
-    try:
-        warehouse = Warehouse.of(session, cfg)
-        as_of = data_as_of(warehouse)
-        with out.open("w") as sink:
-            for n, question in enumerate(questions, 1):
-                d = ask(question, warehouse, as_of=as_of).to_json()
-                d["n"] = n
-                sink.write(json.dumps(d, default=str) + "\n")
-    finally:
-        session.close()
 
 
 if __name__ == "__main__":
     HOME = Path(sys.argv[1])
     OUT = Path(tempfile.mkstemp(suffix=".jsonl")[1])
-    answers(HOME, OUT)
-    sys.argv = [sys.argv[0], str(OUT)]
-    DB = str(HOME / "C360.db")
-    c = duckdb.connect(DB, read_only=True)
-    P = c.execute('select * from gold.customer_360_profile').df()
-    T = c.execute('select * from gold.fct_transactions').df()
-    M = c.execute('select * from gold.dim_merchant_category').df()
-    c.close()
-    T['d'] = pd.to_datetime(T.TRANSACTION_DATE).dt.normalize()
-    T = T.merge(P[['CUSTOMER_ID','STATE','CARD_TYPE','CUSTOMER_SEGMENT']], on='CUSTOMER_ID', how='left')
-    T = T.merge(M[['MERCHANT_CATEGORY','CATEGORY_GROUP']], on='MERCHANT_CATEGORY', how='left')
+    answers(QUESTIONS, HOME, OUT)
+    P, T, M = load_frames(HOME)
     A = T[T.STATUS=='approved']
     def rng(a,b): return T[(T.d>=a)&(T.d<=b)]
     def ar(a,b): x=rng(a,b); return x[x.STATUS=='approved']
@@ -158,39 +128,4 @@ if __name__ == "__main__":
     E[89]=P.groupby('CITY').size().reset_index(name='n').sort_values(['n','CITY'],ascending=[False,True]).head(5).set_index('CITY').n.to_dict()
     E[100]=list(P.sort_values(['CHURN_RISK_SCORE','CUSTOMER_ID'],ascending=[False,True]).CUSTOMER_ID[:10])
     
-    def close(a,b):
-        try: return math.isclose(float(a),float(b),rel_tol=1e-6,abs_tol=1e-6)
-        except Exception: return a==b
-    def check(n,d,e):
-        cols, rows = d['columns'], d['rows']
-        if not rows: return False, 'no rows'
-        if isinstance(e,dict):
-            got={}
-            for r in rows:
-                key = r[0] if (len(r)==2 or n==75) else tuple(r[:-1])
-                if n==75 and r[-1] is None: continue
-                got[str(key)]=r[-1]
-            ee={str(k):v for k,v in e.items()}
-            if set(got)!=set(ee): return False, f'keys differ {sorted(set(got)^set(ee))[:6]}'
-            bad=[k for k in ee if not close(got[k],ee[k])]
-            return (not bad), f'bad {bad[:4]}'
-        if isinstance(e,set):
-            ids=[i for i,cn in enumerate(cols) if cn.endswith('_ID')]
-            if not ids: return False, 'no id column'
-            idc=ids[0]; got={r[idc] for r in rows}
-            if len(e)>100: return (len(rows)==100 and got<=e), f'subset of {len(e)}'
-            return got==e, f'{len(got)} vs {len(e)}'
-        if isinstance(e,list):
-            ids=[i for i,cn in enumerate(cols) if cn.endswith('_ID')]
-            if not ids: return False, 'no id column'
-            got=[r[ids[0]] for r in rows][:len(e)]
-            return got==e, f'{got[:3]} vs {e[:3]}'
-        if len(rows)!=1: return False, f'{len(rows)} rows for a scalar'
-        return close(rows[0][-1],e), f'{rows[0][-1]} vs {e}'
-    
-    res={}
-    for l in open(sys.argv[1]):
-        d=json.loads(l); n=d['n']
-        if d.get('refused'): print(f"{n:3} REFUSED  {d['question']}"); continue
-        if n not in E: print(f"{n:3} ?? no expectation {d['question']}"); continue
-        ok,why=check(n,d,E[n]); print(f"{n:3} {'RIGHT' if ok else 'WRONG'}  {d['question']}  [{why}]")
+    judge(OUT, E, first_key={75})
