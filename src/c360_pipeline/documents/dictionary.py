@@ -7,10 +7,9 @@ dictionary the search answers from is the one the data-quality step checks.
 
 from __future__ import annotations
 
-import yaml
-
 from c360_pipeline.contracts.model import TableContract
 from c360_pipeline.documents.chunking import Document
+from c360_pipeline.yaml_data import parse_yaml
 
 SLUG = "data_dictionary"
 TITLE = "Data dictionary of the gold tables"
@@ -24,7 +23,7 @@ def _columns_by_table() -> dict[str, list[tuple[str, str]]]:
     """
     from importlib import resources
 
-    model = yaml.safe_load((resources.files("c360_pipeline") / "semantic_model.yaml").read_text(encoding="utf-8"))
+    model = parse_yaml((resources.files("c360_pipeline") / "semantic_model.yaml").read_text(encoding="utf-8"))
     found: dict[str, list[tuple[str, str]]] = {}
     for table in model["tables"]:
         columns = found.setdefault(str(table["base_table"]["table"]).upper(), [])
