@@ -58,6 +58,7 @@ class Assembly:
     def _assemble(self) -> StructuredQuery:
         draft = self.draft
         self._place_inactivity()
+        self._per_customer_period()
         self._customers_having_rows()
         self._share_measure()
         self._single_figure_scope()
@@ -219,11 +220,7 @@ class Assembly:
                     )
             if ref.table not in reachable:
                 raise self.refuse(self._unreachable(ref.table, base))
-            try:
-                start, end = draft.time.resolve(self.as_of())
-            except FutureTime as error:
-                raise self.refuse(str(error)) from None
-            time_range = TimeRange(ref.table, ref, start, end, draft.time.label(self.as_of()))
+            time_range = self._time_range(draft.time, ref)
         for ref in draft.group_by + draft.columns:
             if ref.table not in reachable:
                 raise self.refuse(self._unreachable(ref.table, base))
@@ -323,6 +320,7 @@ class Assembly:
             order_by=tuple(order),
             limit=limit,
             notes=tuple(dict.fromkeys(draft.notes)),
+            per_customer=getattr(self, "_customer_figure_query", None),
         )
         # the last word: one table's figures, and only columns that table reaches through its relationships
         if any(m.table != base for m in query.measures):
@@ -332,6 +330,14 @@ class Assembly:
         if unreachable:
             raise self.refuse(self._unreachable(sorted(unreachable)[0], base))
         return query
+
+    def _time_range(self, spec, ref: FieldRef) -> TimeRange:
+        """A period of the question resolved against the data's as-of date, on the date column `ref`."""
+        try:
+            start, end = spec.resolve(self.as_of())
+        except FutureTime as error:
+            raise self.refuse(str(error)) from None
+        return TimeRange(ref.table, ref, start, end, spec.label(self.as_of()))
 
     def _condition_fields(self, condition: Condition) -> list[FieldRef]:
         """The columns a condition filters on (a named filter's columns, found among the table's fields)."""

@@ -148,6 +148,10 @@ class StructuredQuery:
     order_by: tuple[OrderBy, ...] = ()
     limit: int | None = None
     notes: tuple[str, ...] = ()
+    # each customer's figure over a period or a kind of transaction ("average spend per customer last quarter"): an
+    # aggregate over the transactions grouped by customer, its one measure joined onto the profile as a column (0 for
+    # customers it has no row for) that the measures average
+    per_customer: StructuredQuery | None = None
 
     @property
     def output_labels(self) -> list[str]:
@@ -208,7 +212,7 @@ class StructuredQuery:
             "having": [{"label": h.label, "op": h.op, "values": list(h.values)} for h in self.having],
             "order_by": [{"label": o.label, "descending": o.descending} for o in self.order_by],
             "limit": self.limit,
-        }
+        } | ({} if self.per_customer is None else {"per_customer": self.per_customer.to_dict()})
 
 
 def _capitalise(text: str) -> str:

@@ -1,0 +1,225 @@
+"""Per-customer figures over a period or a kind of transaction, the customers having some transactions counted per
+group, and the top N rows within each group: each answer against an independent pandas computation on the small
+test world, and the structure parsed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from assistant_world import AS_OF, approved, assert_same, between, build_world, grouped, plain, profile, write_home
+
+from c360_pipeline import engine
+from c360_pipeline.config import PipelineConfig
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.semantic.assistant import ask
+from c360_pipeline.semantic.engine import QuestionNotUnderstood, compile_sql, parse_question
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, pd.DataFrame]:
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, frames):
+    cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("per_group"), as_of=AS_OF)
+    write_home(cfg, frames)
+    session = engine.reader_session(cfg.home, cfg.database)
+    yield Warehouse.of(session, cfg)
+    session.close()
+
+
+def parsed(question: str):
+    return parse_question(question, AS_OF)
+
+
+def figure(answer) -> object:
+    assert not answer.refused, answer.interpretation
+    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
+    return plain(answer.rows[0][0])
+
+
+# --- per-customer figures over a period or a kind of transaction -------------------------------------------
+
+LAST_QUARTER = (date(2025, 1, 1), date(2025, 3, 31))
+YEAR_2025 = (date(2025, 1, 1), date(2025, 12, 31))
+LAST_90_DAYS = (AS_OF - timedelta(days=89), AS_OF)
+LAST_MONTH = (date(2025, 5, 1), date(2025, 5, 31))
+
+
+def per_customer_in(frames, figure_of: str, period, customers=None, rows=None, how: str = "mean") -> pd.Series:
+    """Each customer's approved spend (or transaction count) in the period, 0 for customers without any, over every
+    customer of the profile in scope (not only those who transacted)."""
+    t = between(approved(frames), *period)
+    t = t if rows is None else t[rows(t)]
+    p = profile(frames) if customers is None else customers
+    by = t.groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"]
+    values = (by.sum() if figure_of == "spend" else by.count()).reindex(p["CUSTOMER_ID"], fill_value=0).astype(float)
+    return values
+
+
+@pytest.mark.parametrize("question, figure_of, period, how", [
+    ("average spend per customer last quarter", "spend", LAST_QUARTER, "mean"),
+    ("avg spend per customer last quarter", "spend", LAST_QUARTER, "mean"),
+    ("what did the average customer spend last quarter", "spend", LAST_QUARTER, "mean"),
+    ("avg spend per customer in 2025", "spend", YEAR_2025, "mean"),
+    ("how much does a typical customer spend in 2025", "spend", YEAR_2025, "mean"),
+    ("mean spending per customer in 2025", "spend", YEAR_2025, "mean"),
+    ("median spend per customer in 2025", "spend", YEAR_2025, "median"),
+    ("average number of transactions per customer last 90 days", "transactions", LAST_90_DAYS, "mean"),
+    ("avg transactions per cust in the last 90 days", "transactions", LAST_90_DAYS, "mean"),
+    ("how many transactions does a customer make on average last month", "transactions", LAST_MONTH, "mean"),
+    ("average spend of customers last month", "spend", LAST_MONTH, "mean"),
+])
+def test_a_per_customer_figure_over_a_period_divides_by_every_customer(world, frames, question, figure_of, period, how):
+    values = per_customer_in(frames, figure_of, period)
+    expected = values.mean() if how == "mean" else values.median()
+    answer = ask(question, world)
+    assert figure(answer) == plain(expected), (question, answer.interpretation)
+    assert answer.columns[0].endswith("_PER_CUSTOMER")
+    assert "every customer in scope" in answer.interpretation
+    query = parsed(question)
+    assert query.base_table == "customer_360_profile" and query.time_range is None
+    inner = query.per_customer
+    assert inner.base_table == "fct_transactions" and [g.label for g in inner.group_by] == ["CUSTOMER_ID"]
+    assert (inner.time_range.start, inner.time_range.end) == period
+
+
+def test_customers_without_transactions_in_the_period_count_as_zero(world, frames):
+    # spend per customer is the period's spend over every customer in scope, not over those who transacted
+    values = per_customer_in(frames, "spend", LAST_MONTH, rows=lambda t: t["MERCHANT_CATEGORY"] == "Grocery Stores")
+    active = values[values > 0]
+    assert 0 < len(active) < len(values)
+    answer = ask("average grocery spend per customer last month", world)
+    assert figure(answer) == plain(values.sum() / len(values)) and figure(answer) != plain(active.mean())
+
+
+@pytest.mark.parametrize("question", [
+    "average spend last 90 days for the declining segment",
+    "average spend per customer last 90 days for declining customers",
+    "average spend in the last 90 days for declining customers",
+    "avg spend per declining customer in the last 90 days",
+])
+def test_a_per_customer_figure_over_a_period_keeps_the_customers_named(world, frames, question):
+    p = profile(frames)
+    declining = p[p["CUSTOMER_SEGMENT"] == "Declining"]
+    assert len(declining) > 1
+    expected = per_customer_in(frames, "spend", LAST_90_DAYS, customers=declining).mean()
+    answer = ask(question, world)
+    assert figure(answer) == plain(expected), (question, answer.interpretation)
+    assert [c.title for c in parsed(question).conditions] == ["customer segment is Declining"]
+
+
+@pytest.mark.parametrize("question", ["average spend per customer last quarter by segment",
+                                      "avg spend per customer by segment last quarter",
+                                      "average spend per customer in each segment last quarter"])
+def test_a_per_customer_figure_over_a_period_by_a_customer_group_is_one_average_per_group(world, frames, question):
+    p = profile(frames)
+    p = p.assign(SPEND=per_customer_in(frames, "spend", LAST_QUARTER).to_numpy())
+    expected = grouped(p, ["CUSTOMER_SEGMENT"], "AVERAGE_TOTAL_SPEND_PER_CUSTOMER",
+                       p.groupby("CUSTOMER_SEGMENT")["SPEND"].mean())
+    assert_same(ask(question, world), expected)
+
+
+@pytest.mark.parametrize("question, rows", [
+    ("average online spend per customer", lambda t: t["CHANNEL"] == "Online"),
+    ("average grocery spend per customer last month", lambda t: t["MERCHANT_CATEGORY"] == "Grocery Stores"),
+])
+def test_a_per_customer_figure_of_a_kind_of_transaction_is_over_those_transactions(world, frames, question, rows):
+    period = LAST_MONTH if "last month" in question else (date(2000, 1, 1), AS_OF)
+    expected = per_customer_in(frames, "spend", period, rows=rows).mean()
+    assert figure(ask(question, world)) == plain(expected)
+
+
+def test_the_lifetime_per_customer_figure_stays_the_profile_s():
+    query = parsed("average spend per customer")
+    assert query.per_customer is None and query.measures[0].label == "AVERAGE_LIFETIME_VALUE"
+    assert parsed("average spend for the declining segment").measures[0].label == "AVERAGE_LIFETIME_VALUE"
+
+
+def test_a_per_customer_figure_sql_is_one_read_only_select_joining_each_customer_s_figure():
+    sql = compile_sql(parsed("average spend per customer last quarter by segment"))
+    assert "LEFT JOIN" in sql and "COALESCE(c.CUSTOMER_TOTAL_SPEND, 0)" in sql
+    assert "DATE_KEY BETWEEN 20250101 AND 20250331" in sql
+
+
+@pytest.mark.parametrize("question", [
+    "what does the average customer spend per month",    # a calendar grain: no one figure per customer
+    "average spend per customer last quarter by channel",  # a transaction attribute splits no customer
+    "average spend per customer by month",
+    "average declined amount per customer",              # no lifetime per-customer column for declines
+    "average spend last quarter",                        # per transaction? per customer? per day?
+])
+def test_a_per_customer_figure_that_cannot_be_one_per_customer_is_refused(question):
+    with pytest.raises(QuestionNotUnderstood):
+        parsed(question)
+
+
+# --- customers having some transactions, counted per group ---------------------------------------------------
+
+def customers_with(frames, rows, by: str, period=None) -> pd.Series:
+    fact = frames["FCT_TRANSACTIONS"]
+    fact = between(fact, *period) if period else fact
+    fact = fact[rows(fact)].merge(profile(frames)[["CUSTOMER_ID", "CUSTOMER_SEGMENT", "STATE", "CARD_TYPE"]],
+                                  on="CUSTOMER_ID")
+    return fact.groupby(by)["CUSTOMER_ID"].nunique()
+
+
+DECLINED = lambda t: t["STATUS"] == "declined"  # noqa: E731
+
+
+@pytest.mark.parametrize("question, by", [
+    ("customers with declined transactions by segment", "CUSTOMER_SEGMENT"),
+    ("customers with declined transactions per state", "STATE"),
+    ("number of customers with a declined transaction by state", "STATE"),
+    ("how many customers had a declined transaction by segment", "CUSTOMER_SEGMENT"),
+    ("count of customers with declined transactions per state", "STATE"),
+    ("customers with declined transactions by channel", "CHANNEL"),
+])
+def test_customers_with_a_kind_of_transaction_per_group_are_counted_once_each(world, frames, question, by):
+    fact = frames["FCT_TRANSACTIONS"]
+    expected = customers_with(frames, DECLINED, by) if by != "CHANNEL" else \
+        fact[DECLINED(fact)].groupby("CHANNEL")["CUSTOMER_ID"].nunique()
+    expected = grouped(None, [by], "CUSTOMERS_WITH_DECLINED_TRANSACTIONS", expected)
+    assert (expected["CUSTOMERS_WITH_DECLINED_TRANSACTIONS"] > 0).all()
+    answer = ask(question, world)
+    assert_same(answer, expected)
+    query = parsed(question)
+    assert query.base_table == "fct_transactions" and [g.label for g in query.group_by] == [by]
+    assert query.measures[0].expr == "COUNT(DISTINCT IFF(STATUS = 'declined', CUSTOMER_ID, NULL))"
+
+
+@pytest.mark.parametrize("question, rows, by, period", [
+    ("how many customers made online purchases by state", lambda t: (t["CHANNEL"] == "Online")
+     & (t["STATUS"] == "approved"), "STATE", None),
+    ("customers with online transactions by segment", lambda t: (t["CHANNEL"] == "Online")
+     & (t["STATUS"] == "approved"), "CUSTOMER_SEGMENT", None),
+    ("number of customers who shopped at restaurants last month by card type", lambda t: (
+        t["MERCHANT_CATEGORY"] == "Restaurants") & (t["STATUS"] == "approved"), "CARD_TYPE", LAST_MONTH),
+])
+def test_customers_who_made_some_approved_transactions_per_group_are_the_active_customers(world, frames, question,
+                                                                                         rows, by, period):
+    expected = grouped(None, [by], "ACTIVE_CUSTOMER_COUNT", customers_with(frames, rows, by, period))
+    assert_same(ask(question, world), expected)
+
+
+@pytest.mark.parametrize("question, period", [
+    ("how many customers had declined transactions last month", LAST_MONTH),
+    ("number of customers with a declined transaction in may 2025", LAST_MONTH),
+    ("count of customers with declined transactions", None),
+])
+def test_counting_the_customers_with_a_kind_of_transaction_counts_each_once(world, frames, question, period):
+    fact = frames["FCT_TRANSACTIONS"]
+    fact = between(fact, *period) if period else fact
+    expected = fact[DECLINED(fact)]["CUSTOMER_ID"].nunique()
+    assert 1 < expected
+    assert figure(ask(question, world)) == plain(expected)
+
+
+def test_customers_with_a_kind_of_transaction_without_a_count_stay_a_list(world, frames):
+    declined = frames["FCT_TRANSACTIONS"].pipe(lambda t: t[DECLINED(t)]).groupby("CUSTOMER_ID").size()
+    answer = ask("customers with declined transactions", world)
+    assert answer.columns[:2] == ["CUSTOMER_ID", "FULL_NAME"]
+    assert {row[0] for row in answer.rows} == set(declined.index)
