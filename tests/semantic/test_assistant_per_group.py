@@ -223,3 +223,103 @@ def test_customers_with_a_kind_of_transaction_without_a_count_stay_a_list(world,
     answer = ask("customers with declined transactions", world)
     assert answer.columns[:2] == ["CUSTOMER_ID", "FULL_NAME"]
     assert {row[0] for row in answer.rows} == set(declined.index)
+
+
+# --- the top N rows within each group -----------------------------------------------------------------------
+
+def first_within(frame: pd.DataFrame, group: str, by: str, key: str, n: int, descending: bool = True) -> list[tuple]:
+    """The first n rows of each group by `by` (ties by the key), groups in order: an independent ROW_NUMBER."""
+    ranked = frame.sort_values([group, by, key], ascending=[True, not descending, True], kind="stable")
+    top = ranked.groupby(group, sort=False).head(n)
+    return [(g, k, plain(v)) for g, k, v in zip(top[group], top[key], top[by])]
+
+
+def shown(answer, group: str, key: str, by: str) -> list[tuple]:
+    assert not answer.refused, answer.interpretation
+    at = [answer.columns.index(c) for c in (group, key, by)]
+    return [(row[at[0]], row[at[1]], plain(row[at[2]])) for row in answer.rows]
+
+
+def fact_rows(frames, approved_only: bool = False, period=None) -> pd.DataFrame:
+    fact = approved(frames) if approved_only else frames["FCT_TRANSACTIONS"].assign(
+        TRANSACTION_AMOUNT=lambda t: t["TRANSACTION_AMOUNT"].astype(float))
+    return between(fact, *period) if period else fact
+
+
+@pytest.mark.parametrize("question", [
+    "top 5 transactions by amount by channel",
+    "top 5 transactions by amount per channel",
+    "top 5 transactions by amount in each channel",
+    "top 5 transactions by amount for every channel",
+    "top 5 transactions by amount within each channel",
+])
+def test_the_top_transactions_within_each_group_are_ranked_per_group(world, frames, question):
+    expected = first_within(fact_rows(frames), "CHANNEL", "TRANSACTION_AMOUNT", "TRANSACTION_ID", 5)
+    assert len(expected) == 15
+    answer = ask(question, world)
+    assert shown(answer, "CHANNEL", "TRANSACTION_ID", "TRANSACTION_AMOUNT") == expected
+    query = parsed(question)
+    assert query.kind == "list" and [g.label for g in query.within] == ["CHANNEL"] and query.limit == 5
+    assert query.order_by[0].label == "TRANSACTION_AMOUNT" and query.order_by[-1].label == "TRANSACTION_ID"
+
+
+@pytest.mark.parametrize("question, period, approved_only", [
+    ("top 3 transactions by amount in each merchant category last month", LAST_MONTH, False),
+    ("5 largest transactions in each channel", None, True),
+    ("the 2 biggest purchases per merchant category", None, True),
+])
+def test_the_top_transactions_within_each_group_keep_the_period_and_the_rows_ranked(world, frames, question, period,
+                                                                                  approved_only):
+    n = int(next(word for word in question.split() if word.isdigit()))
+    group = "CHANNEL" if "channel" in question else "MERCHANT_CATEGORY"
+    expected = first_within(fact_rows(frames, approved_only, period), group, "TRANSACTION_AMOUNT", "TRANSACTION_ID", n)
+    assert shown(ask(question, world), group, "TRANSACTION_ID", "TRANSACTION_AMOUNT") == expected
+
+
+@pytest.mark.parametrize("question, group, by, n, descending", [
+    ("top 3 customers by lifetime value in each state", "STATE", "LIFETIME_VALUE", 3, True),
+    ("top 3 customers by ltv per state", "STATE", "LIFETIME_VALUE", 3, True),
+    ("top 3 customers by lifetime value by state", "STATE", "LIFETIME_VALUE", 3, True),
+    ("bottom 2 customers by lifetime value for each card type", "CARD_TYPE", "LIFETIME_VALUE", 2, False),
+    ("top 2 customers by tenure per segment", "CUSTOMER_SEGMENT", "TENURE_MONTHS", 2, True),
+])
+def test_the_top_customers_within_each_group_are_ranked_per_group(world, frames, question, group, by, n, descending):
+    expected = first_within(profile(frames), group, by, "CUSTOMER_ID", n, descending)
+    answer = ask(question, world)
+    assert answer.columns[0] == group
+    assert shown(answer, group, "CUSTOMER_ID", by) == expected
+
+
+@pytest.mark.parametrize("question", ["top 5 customers by spend by state", "top 5 customers by total spend in each state"])
+def test_the_top_customers_by_a_figure_per_customer_within_each_group(world, frames, question):
+    spend = approved(frames).groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum().rename("TOTAL_SPEND").reset_index()
+    spend = spend.merge(profile(frames)[["CUSTOMER_ID", "STATE"]], on="CUSTOMER_ID")
+    expected = first_within(spend, "STATE", "TOTAL_SPEND", "CUSTOMER_ID", 5)
+    answer = ask(question, world)
+    assert shown(answer, "STATE", "CUSTOMER_ID", "TOTAL_SPEND") == expected
+    assert [g.label for g in parsed(question).within] == ["STATE"]
+
+
+def test_the_top_rows_within_each_group_sql_qualifies_a_row_number():
+    sql = compile_sql(parsed("top 5 transactions by amount by channel"))
+    assert "QUALIFY" in sql and "ROW_NUMBER() OVER" in sql and "PARTITION BY CHANNEL" in sql
+    assert "LIMIT" not in sql
+
+
+def test_the_largest_transaction_per_group_stays_each_group_s_largest_amount(world, frames):
+    t = approved(frames)
+    expected = grouped(t, ["MERCHANT_CATEGORY"], "LARGEST_TRANSACTION_AMOUNT",
+                       t.groupby("MERCHANT_CATEGORY")["TRANSACTION_AMOUNT"].max())
+    assert_same(ask("largest transaction per merchant category", world), expected)
+
+
+@pytest.mark.parametrize("question", [
+    "top 5 transactions by amount by category group",  # a group of the categories: not a column of the rows listed
+    "top 3 purchases per category",                    # ranked by what?
+    "top 10 transactions per customer segment",
+])
+def test_top_rows_within_groups_that_cannot_be_ranked_are_still_refused(world, question):
+    answer = ask(question, world)
+    assert answer.refused and answer.rows == [], answer.interpretation
+    for suggestion in answer.suggestions:
+        parsed(suggestion)

@@ -150,11 +150,16 @@ def _select(query: StructuredQuery, catalog: Catalog, database: str | None) -> e
         select = select.group_by(*[qualified_expression(g.expr, ALIASES[g.table]) for g in query.group_by])
     if query.having:
         select = select.having(exp.and_(*[_having_sql(h) for h in query.having]))
-    if query.order_by:
-        select = select.order_by(*[
-            exp.Ordered(this=exp.column(o.label), desc=o.descending, nulls_first=False) for o in query.order_by
-        ])
-    if query.limit is not None:
+    ordered = [exp.Ordered(this=exp.column(o.label), desc=o.descending, nulls_first=False) for o in query.order_by]
+    if query.within:
+        # the first N rows of each group: QUALIFY ROW_NUMBER() OVER (PARTITION BY group ORDER BY ...) <= N
+        groups = [exp.column(g.label) for g in query.within]
+        rank = exp.Window(this=exp.RowNumber(), partition_by=groups, order=exp.Order(expressions=ordered))
+        select = select.qualify(exp.LTE(this=rank, expression=exp.Literal.number(query.limit)))
+        ordered = [exp.Ordered(this=g.copy(), nulls_first=False) for g in groups] + [o.copy() for o in ordered]
+    if ordered:
+        select = select.order_by(*ordered)
+    if query.limit is not None and not query.within:
         select = select.limit(query.limit)
     return select
 
@@ -289,9 +294,16 @@ def _having_predicate(having: Having) -> Column:
 
 
 def _ordered(frame: DataFrame, query: StructuredQuery) -> DataFrame:
-    if query.order_by:
-        frame = frame.sort(*[F.col(o.label).desc_nulls_last() if o.descending else F.col(o.label).asc_nulls_last()
-                             for o in query.order_by])
+    order = [F.col(o.label).desc_nulls_last() if o.descending else F.col(o.label).asc_nulls_last() for o in query.order_by]
+    if query.within:
+        # the first N rows of each group, ranked in the query's order (its last keys break ties), then by group
+        groups = [F.col(g.label) for g in query.within]
+        rank = F.row_number().over(Window.partition_by(*groups).order_by(*order))
+        shown = frame.columns
+        frame = frame.with_column("_RANK", rank).filter(F.col("_RANK") <= F.lit(query.limit)).select(*shown)
+        return frame.sort(*[g.asc_nulls_last() for g in groups], *order)
+    if order:
+        frame = frame.sort(*order)
     if query.limit is not None:
         frame = frame.limit(query.limit)
     return frame

@@ -47,7 +47,7 @@ from c360_pipeline.semantic.query import (
     StructuredQuery,
 )
 from c360_pipeline.semantic.vocabulary import Sense, tokenize
-from c360_pipeline.semantic.words import ENTITY_WORDS, SUPERLATIVES
+from c360_pipeline.semantic.words import ENTITY_WORDS, GROUP_WORDS, SUPERLATIVES
 
 PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
 # Words before the customer that make it the unit of a figure: "per customer", "a customer", "each customer".
@@ -491,15 +491,40 @@ class PerCustomer:
                     # ("top 10 transactions per customer segment" keeps its rows: the phrase ran into the group)
                     return
                 self._ranked_rows = (item.token.value, items[rows].text.split()[0])
+                self._partition_of_ranked_rows(rows)
                 return
+
+    def _partition_of_ranked_rows(self, rows: int) -> None:
+        """ "top 5 transactions by amount | by channel", "top 3 customers by lifetime value | in each state": the
+        breakdown after the ranked rows is the groups the rank restarts in. Its words leave the question, which is
+        then read as the rows ranked overall; _check_constructs ranks them within each group instead."""
+        items = self.items
+        k = rows + 1
+        while k < len(items):
+            word = self._word(k)
+            span = [k, k + 1] if word in ("in", "for", "within") and self._word(k + 1) in ("each", "every") else \
+                [k] if word in GROUP_WORDS | {"within"} else []
+            j = k + len(span)
+            while span and self._word(j) in ("the", "each", "every"):
+                span.append(j)
+                j += 1
+            item = items[j] if span and j < len(items) else None
+            if item is not None and item.kind == "sense" and item.has("dimension") and not any(
+                    item.has(kind) for kind in ("value", "entity", "fact", "metric", "filter")):
+                sense = item.has("dimension")
+                self._partition = [self.catalog.field(sense.table, sense.name)]
+                self.items = [other for n, other in enumerate(items) if n not in span + [j]]
+                return
+            k += 1
 
     def _check_constructs(self, query):
         """Newest / oldest sorts rows (customers, transactions), not groups of them: "which segment has the newest
         customers" would rank an average of dates. A change from the previous period needs the answer to be that
         one grain, in calendar order. The top N rows per group and a date's latest value per group are refused."""
         ranked = getattr(self, "_ranked_rows", None)
+        query = self._ranked_within_groups(query)
         # groups that are the rows themselves ("top 20 customers by spend in the last 90 days": a figure per customer)
-        groups = [ref for ref in query.group_by if ref.name not in ROW_KEYS]
+        groups = [ref for ref in query.group_by if ref.name not in ROW_KEYS and ref not in query.within]
         if ranked is not None and groups:
             count, rows = ranked
             group = groups[0]
@@ -530,6 +555,31 @@ class PerCustomer:
                 f"a change from the previous {unit} is computed for one total by {unit}, without other breakdowns, "
                 "conditions on the figure or limits", [f"Total spend by {unit}", "Month over month change in total spend"])
         return replace(query, order_by=(OrderBy(query.group_by[0].label, False),))
+
+    def _ranked_within_groups(self, query):
+        """The rows ranked overall, ranked within each group of the breakdown found after them instead: rows listed
+        (transactions, customers) show the group's column; figures per customer are also grouped by it (a
+        customer's state is one). Other shapes keep the question refused."""
+        partition = getattr(self, "_partition", None)
+        if partition is None:
+            return query
+        count, rows = self._ranked_rows
+        reachable = {query.base_table, PROFILE} if query.base_table == FACT else {query.base_table}
+        per_customer = query.kind == "aggregate" and query.group_by and all(g.name in ROW_KEYS for g in query.group_by)
+        if query.limit is None or not query.order_by or any(g.table not in reachable for g in partition) \
+                or not (query.kind == "list" or per_customer):
+            group = partition[0].title
+            raise QuestionNotUnderstood(
+                f"the top {count} {rows} within each {group} would need a rank of those rows per {group}, which I can "
+                f"only do for transactions or customers ranked by one of their figures",
+                [f"Top {count} transactions by amount by channel", f"Top {count} customers by lifetime value by state",
+                 f"Total spend by {group}"])
+        within = tuple(partition)
+        if query.kind == "list":
+            query = replace(query, columns=tuple(dict.fromkeys(within + query.columns)))
+        else:
+            query = replace(query, group_by=query.group_by + tuple(g for g in within if g not in query.group_by))
+        return replace(query, within=within, limit=count)
 
     # what the data does not hold --------------------------------------------------------------
     def _unanswerable_concepts(self) -> None:
