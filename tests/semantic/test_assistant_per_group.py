@@ -177,6 +177,7 @@ DECLINED = lambda t: t["STATUS"] == "declined"  # noqa: E731
     ("how many customers had a declined transaction by segment", "CUSTOMER_SEGMENT"),
     ("count of customers with declined transactions per state", "STATE"),
     ("customers with declined transactions by channel", "CHANNEL"),
+    ("customers who made declined transactions by segment", "CUSTOMER_SEGMENT"),
 ])
 def test_customers_with_a_kind_of_transaction_per_group_are_counted_once_each(world, frames, question, by):
     fact = frames["FCT_TRANSACTIONS"]
@@ -198,6 +199,13 @@ def test_customers_with_a_kind_of_transaction_per_group_are_counted_once_each(wo
      & (t["STATUS"] == "approved"), "CUSTOMER_SEGMENT", None),
     ("number of customers who shopped at restaurants last month by card type", lambda t: (
         t["MERCHANT_CATEGORY"] == "Restaurants") & (t["STATUS"] == "approved"), "CARD_TYPE", LAST_MONTH),
+    ("how many customers shopped at restaurants in may 2025 per card type", lambda t: (
+        t["MERCHANT_CATEGORY"] == "Restaurants") & (t["STATUS"] == "approved"), "CARD_TYPE", LAST_MONTH),
+    # the transactions named as a noun are what the customers counted made (it was every customer of the group)
+    ("how many customers had transactions last month by card type", lambda t: t["STATUS"] == "approved", "CARD_TYPE", LAST_MONTH),
+    ("how many customers made purchases in may 2025 by state", lambda t: t["STATUS"] == "approved", "STATE", LAST_MONTH),
+    ("number of customers who made transactions last month by segment", lambda t: t["STATUS"] == "approved",
+     "CUSTOMER_SEGMENT", LAST_MONTH),
 ])
 def test_customers_who_made_some_approved_transactions_per_group_are_the_active_customers(world, frames, question,
                                                                                          rows, by, period):
@@ -323,3 +331,9 @@ def test_top_rows_within_groups_that_cannot_be_ranked_are_still_refused(world, q
     assert answer.refused and answer.rows == [], answer.interpretation
     for suggestion in answer.suggestions:
         parsed(suggestion)
+
+
+@pytest.mark.parametrize("question", ["how many customers had transactions by card type",
+                                      "how many customers made purchases by state"])
+def test_customers_who_made_transactions_are_the_active_customers_not_every_customer(question):
+    assert [m.label for m in parsed(question).measures] == ["ACTIVE_CUSTOMER_COUNT"]

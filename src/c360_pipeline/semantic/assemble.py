@@ -167,6 +167,7 @@ class Assembly:
         # customer counts over transaction filters or periods are counts of customers who transacted
         if kind == "aggregate" and base == PROFILE and any(m.metric == "customer_count" for m in measures) and (
             fact_values or (draft.time is not None and draft.time_field is None) or draft.transacted
+            or self._transactions_named()
             or any(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by)
         ):
             measures = [self.catalog.metric_measure(FACT, "active_customer_count") if m.metric == "customer_count" else m
@@ -330,6 +331,12 @@ class Assembly:
         if unreachable:
             raise self.refuse(self._unreachable(sorted(unreachable)[0], base))
         return query
+
+    def _transactions_named(self) -> bool:
+        """ "how many customers had transactions by card type": the transactions named as a noun, neither a figure
+        nor counted, are what the customers counted made (unless an inactivity window says they did not make them)."""
+        return not self.inactivity_conditions and any(item.kind == "sense" and item.has("entity", FACT) and not item.has("metric")
+                   and id(item) not in self.item_measures for item in self.items)
 
     def _time_range(self, spec, ref: FieldRef) -> TimeRange:
         """A period of the question resolved against the data's as-of date, on the date column `ref`."""

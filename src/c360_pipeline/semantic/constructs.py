@@ -143,7 +143,7 @@ class Constructs:
             if any(target[0] == "measure" and target[1] == measure for target, *_ in self.draft.comparisons):
                 continue
             before = self._previous(k, {"any", "some", "a", "an", "one", "or", "more"}, limit=3)
-            if before is None or self._word(before) not in ("with", "had", "have", "has", "having"):
+            if before is None or self._word(before) not in {"with", "had", "have", "has", "having"} | TRANSACT_VERBS:
                 continue
             customers = [other for other in items[:before] if other.kind == "sense" and (
                 other.has("entity", PROFILE) or any(s.kind == "metric" and s.name in CUSTOMER_COUNTS for s in other.senses))]
