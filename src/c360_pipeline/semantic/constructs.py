@@ -134,7 +134,9 @@ class Constructs:
     def _customers_having_rows(self) -> None:
         """ "customers with declined transactions last month", "customers who made online purchases": a count of
         transactions said after the customers with "with" / "had" and no number is the customers who have at least
-        one (declined_transaction_count >= 1 per customer), not that count over everyone."""
+        one (declined_transaction_count >= 1 per customer), not that count over everyone. Counted ("how many
+        customers had declined transactions") or per group ("... by segment"), they are the distinct customers among
+        those transactions (_count_customers_having)."""
         items = self.items
         for k, item in enumerate(items):
             measure = self.item_measures.get(id(item))

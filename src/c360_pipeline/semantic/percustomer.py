@@ -7,9 +7,16 @@
   median) over customers of each customer's figure. The profile carries that figure already: the profile fact
   whose synonyms include "<metric name> per customer" in semantic_model.yaml (lifetime_value is "total spend per
   customer", total_transactions "transaction count per customer"), so the answer is one aggregate over the
-  profile, every customer counted (those without transactions as 0). The profile's figures are lifetime
-  figures: a period, a calendar grain or a kind of transaction (online, groceries) has no per-customer column,
-  so such a question is refused instead of being answered with the lifetime figure.
+  profile, every customer counted (those without transactions as 0). With a period or a kind of transaction
+  ("average spend per customer last quarter", "avg spend last 90 days for the declining segment", "average
+  online spend per customer") each customer's figure is aggregated from those transactions by customer
+  (StructuredQuery.per_customer), joined onto the profile with 0 for customers without any, and averaged over
+  every customer in scope (the profile's customers the question's customer filters keep), as the lifetime
+  figure is. A calendar grain ("per month") or a transaction attribute ("by channel") splits no customer's
+  figure and is refused.
+- **Top N rows within each group**: "top 5 transactions by amount by channel", "top 3 customers by lifetime value
+  in each state": the breakdown after the ranked rows is the partition of a rank (StructuredQuery.within); the
+  rest is read as the rows ranked overall.
 - **Newest / oldest**: "newest customers", "most recently opened accounts", "latest transactions" sort the rows
   by the date that starts them, their table's first time dimension in the model (the account open date, the
   transaction date). "oldest customers" could be their age or their tenure, so it is refused with both
@@ -464,9 +471,9 @@ class PerCustomer:
 
     def _ranked_rows_within_groups(self) -> None:
         """ "top 5 transactions by amount by channel", "biggest 5 purchases per channel": the first N rows within each
-        group would need a rank per group, which the model does not compute; the question is refused (the
-        groups' own figure, such as the largest transaction per channel, is suggested) instead of ranking the
-        groups by a total. Only marks the rows here; _check_constructs refuses when the answer has groups."""
+        group, not the groups ranked by a total. Marks the rows and takes the breakdown after them out of the
+        question as the partition (_partition_of_ranked_rows); _check_constructs ranks within it, and refuses
+        when the answer still has groups the rows cannot be ranked in."""
         items = self.items
         for i, item in enumerate(items):
             if item.kind != "number" or not isinstance(item.token.value, int) or item.token.percent:
@@ -520,7 +527,8 @@ class PerCustomer:
     def _check_constructs(self, query):
         """Newest / oldest sorts rows (customers, transactions), not groups of them: "which segment has the newest
         customers" would rank an average of dates. A change from the previous period needs the answer to be that
-        one grain, in calendar order. The top N rows per group and a date's latest value per group are refused."""
+        one grain, in calendar order. The top N rows per group are ranked within the partition found, or refused;
+        a date's latest value per group is refused."""
         ranked = getattr(self, "_ranked_rows", None)
         query = self._ranked_within_groups(query)
         # groups that are the rows themselves ("top 20 customers by spend in the last 90 days": a figure per customer)
