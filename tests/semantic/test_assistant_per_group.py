@@ -260,6 +260,8 @@ def fact_rows(frames, approved_only: bool = False, period=None) -> pd.DataFrame:
     "top 5 transactions by amount in each channel",
     "top 5 transactions by amount for every channel",
     "top 5 transactions by amount within each channel",
+    "in each channel, top 5 transactions by amount",
+    "show the top 5 transactions by amount for each channel",
 ])
 def test_the_top_transactions_within_each_group_are_ranked_per_group(world, frames, question):
     expected = first_within(fact_rows(frames), "CHANNEL", "TRANSACTION_AMOUNT", "TRANSACTION_ID", 5)
@@ -290,6 +292,8 @@ def test_the_top_transactions_within_each_group_keep_the_period_and_the_rows_ran
     ("top 3 customers by lifetime value by state", "STATE", "LIFETIME_VALUE", 3, True),
     ("bottom 2 customers by lifetime value for each card type", "CARD_TYPE", "LIFETIME_VALUE", 2, False),
     ("top 2 customers by tenure per segment", "CUSTOMER_SEGMENT", "TENURE_MONTHS", 2, True),
+    ("for each state, the top 3 customers by lifetime value", "STATE", "LIFETIME_VALUE", 3, True),
+    ("top 3 customers in each state by lifetime value", "STATE", "LIFETIME_VALUE", 3, True),
 ])
 def test_the_top_customers_within_each_group_are_ranked_per_group(world, frames, question, group, by, n, descending):
     expected = first_within(profile(frames), group, by, "CUSTOMER_ID", n, descending)
@@ -325,6 +329,11 @@ def test_the_largest_transaction_per_group_stays_each_group_s_largest_amount(wor
     "top 5 transactions by amount by category group",  # a group of the categories: not a column of the rows listed
     "top 3 purchases per category",                    # ranked by what?
     "top 10 transactions per customer segment",
+    # rows named with their values: ranked overall they are not read yet, so not per group either (they were the
+    # groups' counts ranked)
+    "top 3 online transactions by amount by merchant category",
+    "top 2 high risk customers by lifetime value per state",
+    "top 5 declined transactions by amount per channel",
 ])
 def test_top_rows_within_groups_that_cannot_be_ranked_are_still_refused(world, question):
     answer = ask(question, world)

@@ -486,10 +486,16 @@ class PerCustomer:
             while rows < len(items) and items[rows].kind == "word" and (
                     items[rows].norm in SUPERLATIVES or items[rows].ranks is not None or items[rows].norm in ("the",)):
                 rows += 1
+            while rows + 1 < len(items) and items[rows].kind == "sense" and not items[rows].has("entity") and (
+                    items[rows].has("value") or items[rows].has("filter")) and items[rows + 1].has("entity"):
+                rows += 1  # "top 3 online | transactions": the rows after their values
             if rows < len(items) and items[rows].kind == "sense" and (
                     items[rows].has("entity") or (
                         not any(items[rows].has(kind) for kind in ("dimension", "value", "filter", "time_dimension"))
-                        and items[rows].norm.split()[0].rstrip("s") in ROW_NOUNS)):
+                        and items[rows].norm.split()[0].rstrip("s") in ROW_NOUNS)
+                    # "top 3 online transactions", "top 2 high risk customers": a value that names the rows
+                    or ((items[rows].has("value") or items[rows].has("filter") or items[rows].has("metric"))
+                        and items[rows].plural and items[rows].norm.split()[-1] in ROW_NOUNS)):
                 # ("top 3 customer segments" names groups, a dimension, not rows)
                 following = items[rows + 1] if rows + 1 < len(items) else None
                 if following is not None and following.kind == "sense" and following.has("dimension") \
@@ -506,8 +512,8 @@ class PerCustomer:
         breakdown after the ranked rows is the groups the rank restarts in. Its words leave the question, which is
         then read as the rows ranked overall; _check_constructs ranks them within each group instead."""
         items = self.items
-        k = rows + 1
-        while k < len(items):
+        # after the rows ("top 5 transactions by amount by channel"), else before them ("for each state, the top 3 ...")
+        for k in [*range(rows + 1, len(items)), *range(0, rows)]:
             word = self._word(k)
             span = [k, k + 1] if word in ("in", "for", "within") and self._word(k + 1) in ("each", "every") else \
                 [k] if word in GROUP_WORDS | {"within"} else []
@@ -522,7 +528,6 @@ class PerCustomer:
                 self._partition = [self.catalog.field(sense.table, sense.name)]
                 self.items = [other for n, other in enumerate(items) if n not in span + [j]]
                 return
-            k += 1
 
     def _check_constructs(self, query):
         """Newest / oldest sorts rows (customers, transactions), not groups of them: "which segment has the newest
