@@ -346,3 +346,15 @@ def test_top_rows_within_groups_that_cannot_be_ranked_are_still_refused(world, q
                                       "how many customers made purchases by state"])
 def test_customers_who_made_transactions_are_the_active_customers_not_every_customer(question):
     assert [m.label for m in parsed(question).measures] == ["ACTIVE_CUSTOMER_COUNT"]
+
+
+@pytest.mark.parametrize("question, by, label", [
+    # the status named as a value of the transactions: every customer with one of that status (it was the approved
+    # ones among the declined, none)
+    ("how many customers had a declined purchase per segment", "CUSTOMER_SEGMENT", "CUSTOMERS_WITH_TRANSACTIONS"),
+    ("how many customers had a declined purchase by state", "STATE", "CUSTOMERS_WITH_TRANSACTIONS"),
+    ("how many customers had a failed transaction by state", "STATE", "CUSTOMERS_WITH_DECLINED_TRANSACTIONS"),
+])
+def test_customers_with_a_transaction_of_a_status_per_group_count_that_status(world, frames, question, by, label):
+    expected = grouped(None, [by], label, customers_with(frames, DECLINED, by))
+    assert_same(ask(question, world), expected)

@@ -176,12 +176,20 @@ class Assembly:
                 raise self.refuse("customer figures cannot be split by transaction attributes; ask about transactions instead")
             base = FACT
             draft.notes.append("Counted customers with at least one approved transaction matching the filters.")
-        if base == FACT and any(c.field is not None and c.field.name == "status" for c in draft.conditions):
+        status = any("STATUS" in columns_in(c.field.expr if c.field is not None else c.filter_expr or "")
+                     for c in draft.conditions if c.table == FACT)
+        if base == FACT and status:
             # an explicit status filter ("declined transactions"): count and sum every status it keeps
             all_statuses = {"transaction_count": "COUNT(TRANSACTION_ID)", "total_spend": "SUM(TRANSACTION_AMOUNT)",
                             "average_transaction_amount": "AVG(TRANSACTION_AMOUNT)"}
             measures = [replace(m, expr=all_statuses[m.metric], title=m.title.replace("spend", "amount"))
                         if m.metric in all_statuses else m for m in measures]
+            if any(m.metric == "active_customer_count" for m in measures):
+                # customers with a transaction of the status kept ("customers with a declined purchase"), not approved
+                measures = [replace(m, label="CUSTOMERS_WITH_TRANSACTIONS", expr="COUNT(DISTINCT CUSTOMER_ID)", metric=None,
+                                    title="customers with at least one transaction matching the filters")
+                            if m.metric == "active_customer_count" else m for m in measures]
+                draft.notes = [note.replace("approved transaction", "transaction") for note in draft.notes]
         reachable = self.catalog.reachable(base)
         # comparisons: on facts of the rows (WHERE) or on measures (HAVING)
         conditions = list(draft.conditions)
