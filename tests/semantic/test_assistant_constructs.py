@@ -749,7 +749,7 @@ def test_a_figure_the_engine_cannot_compute_is_refused_not_an_error(world, quest
     "latest purchase date per state",
     "earliest account open date by card type",
     "most recent purchase date by card type",
-    # the top N rows within each group: no rank per group
+    # the top N rows within each group that cannot be read as rows ranked by a figure per group
     "top 3 purchases per category",
     "top 10 transactions per customer segment",
     "biggest 5 purchases per channel",

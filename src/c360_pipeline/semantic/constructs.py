@@ -31,7 +31,6 @@ from c360_pipeline.semantic.query import (
     PROFILE,
     Condition,
     Measure,
-    QuestionNotUnderstood,
     _canonical,
     condition_sql,
     counted_rows,

@@ -14,9 +14,6 @@
   every customer in scope (the profile's customers the question's customer filters keep), as the lifetime
   figure is. A calendar grain ("per month") or a transaction attribute ("by channel") splits no customer's
   figure and is refused.
-- **Top N rows within each group**: "top 5 transactions by amount by channel", "top 3 customers by lifetime value
-  in each state": the breakdown after the ranked rows is the partition of a rank (StructuredQuery.within); the
-  rest is read as the rows ranked overall.
 - **Newest / oldest**: "newest customers", "most recently opened accounts", "latest transactions" sort the rows
   by the date that starts them, their table's first time dimension in the model (the account open date, the
   transaction date). "oldest customers" could be their age or their tenure, so it is refused with both
@@ -54,7 +51,7 @@ from c360_pipeline.semantic.query import (
     StructuredQuery,
 )
 from c360_pipeline.semantic.vocabulary import Sense, tokenize
-from c360_pipeline.semantic.words import ENTITY_WORDS, GROUP_WORDS, SUPERLATIVES
+from c360_pipeline.semantic.words import ENTITY_WORDS
 
 PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
 # Words before the customer that make it the unit of a figure: "per customer", "a customer", "each customer".
@@ -74,11 +71,6 @@ CHANGE_NOUNS = {"change", "changed", "difference", "growth", "increase", "decrea
 # facts, never dates, so such a question is refused rather than read as a count by the date.
 # (latest / earliest before a date sort the rows by it: _newest_and_oldest, refused per group in _check_constructs.)
 DATE_EXTREMES = {"max", "maximum", "min", "minimum", "highest", "lowest", "greatest", "largest", "smallest", "biggest"}
-# The rows a "top N" can name: the entities' nouns, also when the tagger read them into a longer phrase
-# ("top 10 transactions per customer" is not the per-customer fact).
-ROW_NOUNS = ENTITY_WORDS | {"transaction", "purchase", "payment", "sale", "order", "charge"}
-RANK_WORDS = {"top", "bottom", "first", "last"}
-ROW_KEYS = {"customer_id", "full_name", "transaction_id"}
 
 
 class PerCustomer:
@@ -469,88 +461,12 @@ class PerCustomer:
             f"the latest or earliest {ref.title} of a group is a date's maximum or minimum, which the model does "
             "not compute: its figures aggregate amounts and counts, not dates", suggestions)
 
-    def _ranked_rows_within_groups(self) -> None:
-        """ "top 5 transactions by amount by channel", "biggest 5 purchases per channel": the first N rows within each
-        group, not the groups ranked by a total. Marks the rows and takes the breakdown after them out of the
-        question as the partition (_partition_of_ranked_rows); _check_constructs ranks within it, and refuses
-        when the answer still has groups the rows cannot be ranked in."""
-        items = self.items
-        for i, item in enumerate(items):
-            if item.kind != "number" or not isinstance(item.token.value, int) or item.token.percent:
-                continue
-            before, after = self._word(i - 1), self._word(i + 1)
-            if not (before in RANK_WORDS or before in SUPERLATIVES or (i > 0 and items[i - 1].ranks is not None)
-                    or after in SUPERLATIVES or (i + 1 < len(items) and items[i + 1].ranks is not None)):
-                continue
-            rows = i + 1
-            while rows < len(items) and items[rows].kind == "word" and (
-                    items[rows].norm in SUPERLATIVES or items[rows].ranks is not None or items[rows].norm in ("the",)):
-                rows += 1
-            while rows + 1 < len(items) and items[rows].kind == "sense" and not items[rows].has("entity") and (
-                    items[rows].has("value") or items[rows].has("filter")) and items[rows + 1].has("entity"):
-                rows += 1  # "top 3 online | transactions": the rows after their values
-            if rows < len(items) and items[rows].kind == "sense" and (
-                    items[rows].has("entity") or (
-                        not any(items[rows].has(kind) for kind in ("dimension", "value", "filter", "time_dimension"))
-                        and items[rows].norm.split()[0].rstrip("s") in ROW_NOUNS)
-                    # "top 3 online transactions", "top 2 high risk customers": a value that names the rows
-                    or ((items[rows].has("value") or items[rows].has("filter") or items[rows].has("metric"))
-                        and items[rows].plural and items[rows].norm.split()[-1] in ROW_NOUNS)):
-                # ("top 3 customer segments" names groups, a dimension, not rows)
-                following = items[rows + 1] if rows + 1 < len(items) else None
-                if following is not None and following.kind == "sense" and following.has("dimension") \
-                        and not following.has("value") and len(items[rows].norm.split()) == 1:
-                    # "top five spending categories": the one noun says what ranks the groups named after it
-                    # ("top 10 transactions per customer segment" keeps its rows: the phrase ran into the group)
-                    return
-                self._ranked_rows = (item.token.value, items[rows].text.split()[0])
-                self._partition_of_ranked_rows(rows)
-                return
-
-    def _partition_of_ranked_rows(self, rows: int) -> None:
-        """ "top 5 transactions by amount | by channel", "top 3 customers by lifetime value | in each state": the
-        breakdown after the ranked rows is the groups the rank restarts in. Its words leave the question, which is
-        then read as the rows ranked overall; _check_constructs ranks them within each group instead."""
-        items = self.items
-        # after the rows ("top 5 transactions by amount by channel"), else before them ("for each state, the top 3 ...")
-        for k in [*range(rows + 1, len(items)), *range(0, rows)]:
-            word = self._word(k)
-            span = [k, k + 1] if word in ("in", "for", "within") and self._word(k + 1) in ("each", "every") else \
-                [k] if word in GROUP_WORDS | {"within"} else []
-            j = k + len(span)
-            while span and self._word(j) in ("the", "each", "every"):
-                span.append(j)
-                j += 1
-            item = items[j] if span and j < len(items) else None
-            if item is not None and item.kind == "sense" and item.has("dimension") and not any(
-                    item.has(kind) for kind in ("value", "entity", "fact", "metric", "filter")):
-                sense = item.has("dimension")
-                self._partition = [self.catalog.field(sense.table, sense.name)]
-                self.items = [other for n, other in enumerate(items) if n not in span + [j]]
-                return
-
     def _check_constructs(self, query):
         """Newest / oldest sorts rows (customers, transactions), not groups of them: "which segment has the newest
         customers" would rank an average of dates. A change from the previous period needs the answer to be that
         one grain, in calendar order. The top N rows per group are ranked within the partition found, or refused;
         a date's latest value per group is refused."""
-        ranked = getattr(self, "_ranked_rows", None)
-        query = self._ranked_within_groups(query)
-        # groups that are the rows themselves ("top 20 customers by spend in the last 90 days": a figure per customer)
-        groups = [ref for ref in query.group_by if ref.name not in ROW_KEYS and ref not in query.within]
-        if ranked is not None and groups:
-            count, rows = ranked
-            group = groups[0]
-            title = group.title.split(" (")[0]  # a date by its grain: "last transaction date (month)"
-            if rows.rstrip("s") in ENTITY_WORDS:
-                suggestions = [f"Top {count} customers by lifetime value", f"Average lifetime value by {title}",
-                               f"Customer count by {title}"]
-            else:
-                suggestions = [f"Top {count} transactions by amount", f"Largest transaction by {title}",
-                               f"Total spend by {title}"]
-            raise QuestionNotUnderstood(
-                f"the top {count} {rows} within each {group.title} would need a rank per group, which I cannot "
-                f"compute; I can rank {rows} overall or give each group's own figure", suggestions)
+        query = self._rank_rows_within_groups(query)
         superlative = getattr(self, "_superlative_date", None)
         if superlative is not None and query.group_by:
             self._refuse_date_extreme(superlative)
@@ -568,31 +484,6 @@ class PerCustomer:
                 f"a change from the previous {unit} is computed for one total by {unit}, without other breakdowns, "
                 "conditions on the figure or limits", [f"Total spend by {unit}", "Month over month change in total spend"])
         return replace(query, order_by=(OrderBy(query.group_by[0].label, False),))
-
-    def _ranked_within_groups(self, query):
-        """The rows ranked overall, ranked within each group of the breakdown found after them instead: rows listed
-        (transactions, customers) show the group's column; figures per customer are also grouped by it (a
-        customer's state is one). Other shapes keep the question refused."""
-        partition = getattr(self, "_partition", None)
-        if partition is None:
-            return query
-        count, rows = self._ranked_rows
-        reachable = {query.base_table, PROFILE} if query.base_table == FACT else {query.base_table}
-        per_customer = query.kind == "aggregate" and query.group_by and all(g.name in ROW_KEYS for g in query.group_by)
-        if query.limit is None or not query.order_by or any(g.table not in reachable for g in partition) \
-                or not (query.kind == "list" or per_customer):
-            group = partition[0].title
-            raise QuestionNotUnderstood(
-                f"the top {count} {rows} within each {group} would need a rank of those rows per {group}, which I can "
-                f"only do for transactions or customers ranked by one of their figures",
-                [f"Top {count} transactions by amount by channel", f"Top {count} customers by lifetime value by state",
-                 f"Total spend by {group}"])
-        within = tuple(partition)
-        if query.kind == "list":
-            query = replace(query, columns=tuple(dict.fromkeys(within + query.columns)))
-        else:
-            query = replace(query, group_by=query.group_by + tuple(g for g in within if g not in query.group_by))
-        return replace(query, within=within, limit=count)
 
     # what the data does not hold --------------------------------------------------------------
     def _unanswerable_concepts(self) -> None:
