@@ -358,3 +358,11 @@ def test_customers_who_made_transactions_are_the_active_customers_not_every_cust
 def test_customers_with_a_transaction_of_a_status_per_group_count_that_status(world, frames, question, by, label):
     expected = grouped(None, [by], label, customers_with(frames, DECLINED, by))
     assert_same(ask(question, world), expected)
+
+
+def test_a_per_customer_figure_of_a_category_group_counts_the_group_s_categories(world, frames):
+    categories = frames["DIM_MERCHANT_CATEGORY"]
+    travel = set(categories[categories["CATEGORY_GROUP"] == "travel"]["MERCHANT_CATEGORY"])
+    assert travel & set(frames["FCT_TRANSACTIONS"]["MERCHANT_CATEGORY"])
+    expected = per_customer_in(frames, "spend", YEAR_2025, rows=lambda t: t["MERCHANT_CATEGORY"].isin(travel)).mean()
+    assert figure(ask("average travel spend per customer in 2025", world)) == plain(expected)
