@@ -366,3 +366,7 @@ def test_a_per_customer_figure_of_a_category_group_counts_the_group_s_categories
     assert travel & set(frames["FCT_TRANSACTIONS"]["MERCHANT_CATEGORY"])
     expected = per_customer_in(frames, "spend", YEAR_2025, rows=lambda t: t["MERCHANT_CATEGORY"].isin(travel)).mean()
     assert figure(ask("average travel spend per customer in 2025", world)) == plain(expected)
+
+
+def test_customers_and_transactions_named_together_are_not_read_as_customers_who_transacted():
+    assert [m.label for m in parsed("how many customers and transactions by state").measures] != ["ACTIVE_CUSTOMER_COUNT"]

@@ -33,6 +33,7 @@ from c360_pipeline.semantic.query import (
     _format_value,
 )
 from c360_pipeline.semantic.timeranges import FutureTime
+from c360_pipeline.semantic.words import TRANSACT_VERBS
 
 
 class Assembly:
@@ -342,9 +343,18 @@ class Assembly:
 
     def _transactions_named(self) -> bool:
         """ "how many customers had transactions by card type": the transactions named as a noun, neither a figure
-        nor counted, are what the customers counted made (unless an inactivity window says they did not make them)."""
-        return not self.inactivity_conditions and any(item.kind == "sense" and item.has("entity", FACT) and not item.has("metric")
-                   and id(item) not in self.item_measures for item in self.items)
+        nor counted, after "with" / "had" / a verb of buying, are what the customers counted made (unless an
+        inactivity window says they did not make them); "how many customers and transactions" is not that."""
+        if self.inactivity_conditions:
+            return False
+        linking = {"with", "had", "have", "has", "having"} | TRANSACT_VERBS
+        for k, item in enumerate(self.items):
+            if item.kind == "sense" and item.has("entity", FACT) and not item.has("metric") \
+                    and id(item) not in self.item_measures:
+                before = self._previous(k, {"any", "some", "a", "an", "one", "or", "more", "the"}, limit=3)
+                if before is not None and self._word(before) in linking:
+                    return True
+        return False
 
     def _time_range(self, spec, ref: FieldRef) -> TimeRange:
         """A period of the question resolved against the data's as-of date, on the date column `ref`."""
