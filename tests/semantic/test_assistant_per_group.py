@@ -294,6 +294,8 @@ def test_the_top_transactions_within_each_group_keep_the_period_and_the_rows_ran
     ("top 2 customers by tenure per segment", "CUSTOMER_SEGMENT", "TENURE_MONTHS", 2, True),
     ("for each state, the top 3 customers by lifetime value", "STATE", "LIFETIME_VALUE", 3, True),
     ("top 3 customers in each state by lifetime value", "STATE", "LIFETIME_VALUE", 3, True),
+    # a fact the model also has as a metric ("average monthly spend"): the customers ranked by their own value
+    ("top 3 customers by avg monthly spend per state", "STATE", "AVG_MONTHLY_SPEND", 3, True),
 ])
 def test_the_top_customers_within_each_group_are_ranked_per_group(world, frames, question, group, by, n, descending):
     expected = first_within(profile(frames), group, by, "CUSTOMER_ID", n, descending)
@@ -370,3 +372,10 @@ def test_a_per_customer_figure_of_a_category_group_counts_the_group_s_categories
 
 def test_customers_and_transactions_named_together_are_not_read_as_customers_who_transacted():
     assert [m.label for m in parsed("how many customers and transactions by state").measures] != ["ACTIVE_CUSTOMER_COUNT"]
+
+
+def test_customers_ranked_by_a_fact_the_model_also_averages_are_ranked_by_their_own_value(world, frames):
+    p = profile(frames).sort_values(["AVG_MONTHLY_SPEND", "CUSTOMER_ID"], ascending=[False, True]).head(2)
+    answer = ask("top 2 customers by avg monthly spend", world)
+    assert not answer.refused, answer.interpretation
+    assert [row[0] for row in answer.rows] == list(p["CUSTOMER_ID"])
