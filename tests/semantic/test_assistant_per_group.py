@@ -151,10 +151,13 @@ def test_a_per_customer_figure_sql_is_one_read_only_select_joining_each_customer
     "average spend per customer by month",
     "average declined amount per customer",              # no lifetime per-customer column for declines
     "average spend last quarter",                        # per transaction? per customer? per day?
+    "avg transactions per cust by month in 2025",
 ])
 def test_a_per_customer_figure_that_cannot_be_one_per_customer_is_refused(question):
-    with pytest.raises(QuestionNotUnderstood):
+    with pytest.raises(QuestionNotUnderstood) as refused:
         parsed(question)
+    for suggestion in refused.value.suggestions:
+        parsed(suggestion)  # each one is answerable
 
 
 # --- customers having some transactions, counted per group ---------------------------------------------------

@@ -135,9 +135,7 @@ class PerCustomer:
                 f"Each customer's {measure.title} is the profile's {lifetime.title} (approved transactions since the "
                 f"account opened); the {'median' if function == 'MEDIAN' else 'average'} is over every customer, those "
                 "without transactions counting as 0.")
-        self.draft.measures.append(aggregated)
-        self.item_measures[id(items[figure])] = aggregated
-        self.draft.entity = PROFILE
+        self._answer_per_customer(aggregated, items[figure])
         for index in (cue, figure) if named is not None else (cue, unit, figure):
             items[index].used = True  # a value naming the customers stays for the filters pass
         if on_average:
@@ -159,16 +157,20 @@ class PerCustomer:
             return False
         metric = next((name for (table, name) in self.catalog.metrics if table == FACT
                        and self._per_customer_fact(name) == self.catalog.field(PROFILE, fact.name)), None)
-        function = PER_CUSTOMER_AGGREGATIONS[self.items[cue].norm]
-        if metric is None or not (self.draft.time is not None or self._rows_named()) \
-                or not self._per_customer_scoped(item.text, function):
+        if metric is None or not (self.draft.time is not None or self._rows_named()):
             return False
-        measure = self._per_customer_over_transactions(self.catalog.metric_measure(FACT, metric), function)
+        figure = self.catalog.metric_measure(FACT, metric)
+        function = PER_CUSTOMER_AGGREGATIONS[self.items[cue].norm]
+        self._per_customer_scoped(figure.title, function)  # refuses a calendar grain or a transaction attribute
+        self._answer_per_customer(self._per_customer_over_transactions(figure, function), item)
+        self.items[cue].used = item.used = True
+        return True
+
+    def _answer_per_customer(self, measure: Measure, item) -> None:
+        """The per-customer figure is the answer's measure, named by `item`, over the customers."""
         self.draft.measures.append(measure)
         self.item_measures[id(item)] = measure
         self.draft.entity = PROFILE
-        self.items[cue].used = item.used = True
-        return True
 
     def _rows_named(self) -> bool:
         """A kind of transaction not yet read: a value or filter of the transactions, their dates or categories."""
