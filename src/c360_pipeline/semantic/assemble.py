@@ -33,6 +33,7 @@ from c360_pipeline.semantic.query import (
     _format_value,
 )
 from c360_pipeline.semantic.timeranges import FutureTime
+from c360_pipeline.semantic.words import TRANSACT_VERBS
 
 
 class Assembly:
@@ -58,6 +59,7 @@ class Assembly:
     def _assemble(self) -> StructuredQuery:
         draft = self.draft
         self._place_inactivity()
+        self._per_customer_period()
         self._customers_having_rows()
         self._share_measure()
         self._single_figure_scope()
@@ -166,6 +168,7 @@ class Assembly:
         # customer counts over transaction filters or periods are counts of customers who transacted
         if kind == "aggregate" and base == PROFILE and any(m.metric == "customer_count" for m in measures) and (
             fact_values or (draft.time is not None and draft.time_field is None) or draft.transacted
+            or self._transactions_named()
             or any(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by)
         ):
             measures = [self.catalog.metric_measure(FACT, "active_customer_count") if m.metric == "customer_count" else m
@@ -174,12 +177,20 @@ class Assembly:
                 raise self.refuse("customer figures cannot be split by transaction attributes; ask about transactions instead")
             base = FACT
             draft.notes.append("Counted customers with at least one approved transaction matching the filters.")
-        if base == FACT and any(c.field is not None and c.field.name == "status" for c in draft.conditions):
+        status = any("STATUS" in columns_in(c.field.expr if c.field is not None else c.filter_expr or "")
+                     for c in draft.conditions if c.table == FACT)
+        if base == FACT and status:
             # an explicit status filter ("declined transactions"): count and sum every status it keeps
             all_statuses = {"transaction_count": "COUNT(TRANSACTION_ID)", "total_spend": "SUM(TRANSACTION_AMOUNT)",
                             "average_transaction_amount": "AVG(TRANSACTION_AMOUNT)"}
             measures = [replace(m, expr=all_statuses[m.metric], title=m.title.replace("spend", "amount"))
                         if m.metric in all_statuses else m for m in measures]
+            if any(m.metric == "active_customer_count" for m in measures):
+                # customers with a transaction of the status kept ("customers with a declined purchase"), not approved
+                measures = [replace(m, label="CUSTOMERS_WITH_TRANSACTIONS", expr="COUNT(DISTINCT CUSTOMER_ID)", metric=None,
+                                    title="customers with at least one transaction matching the filters")
+                            if m.metric == "active_customer_count" else m for m in measures]
+                draft.notes = [note.replace("approved transaction", "transaction") for note in draft.notes]
         reachable = self.catalog.reachable(base)
         # comparisons: on facts of the rows (WHERE) or on measures (HAVING)
         conditions = list(draft.conditions)
@@ -219,11 +230,7 @@ class Assembly:
                     )
             if ref.table not in reachable:
                 raise self.refuse(self._unreachable(ref.table, base))
-            try:
-                start, end = draft.time.resolve(self.as_of())
-            except FutureTime as error:
-                raise self.refuse(str(error)) from None
-            time_range = TimeRange(ref.table, ref, start, end, draft.time.label(self.as_of()))
+            time_range = self._time_range(draft.time, ref)
         for ref in draft.group_by + draft.columns:
             if ref.table not in reachable:
                 raise self.refuse(self._unreachable(ref.table, base))
@@ -323,6 +330,7 @@ class Assembly:
             order_by=tuple(order),
             limit=limit,
             notes=tuple(dict.fromkeys(draft.notes)),
+            per_customer=getattr(self, "_customer_figure_query", None),
         )
         # the last word: one table's figures, and only columns that table reaches through its relationships
         if any(m.table != base for m in query.measures):
@@ -332,6 +340,29 @@ class Assembly:
         if unreachable:
             raise self.refuse(self._unreachable(sorted(unreachable)[0], base))
         return query
+
+    def _transactions_named(self) -> bool:
+        """ "how many customers had transactions by card type": the transactions named as a noun, neither a figure
+        nor counted, after "with" / "had" / a verb of buying, are what the customers counted made (unless an
+        inactivity window says they did not make them); "how many customers and transactions" is not that."""
+        if self.inactivity_conditions:
+            return False
+        linking = {"with", "had", "have", "has", "having"} | TRANSACT_VERBS
+        for k, item in enumerate(self.items):
+            if item.kind == "sense" and item.has("entity", FACT) and not item.has("metric") \
+                    and id(item) not in self.item_measures:
+                before = self._previous(k, {"any", "some", "a", "an", "one", "or", "more", "the"}, limit=3)
+                if before is not None and self._word(before) in linking:
+                    return True
+        return False
+
+    def _time_range(self, spec, ref: FieldRef) -> TimeRange:
+        """A period of the question resolved against the data's as-of date, on the date column `ref`."""
+        try:
+            start, end = spec.resolve(self.as_of())
+        except FutureTime as error:
+            raise self.refuse(str(error)) from None
+        return TimeRange(ref.table, ref, start, end, spec.label(self.as_of()))
 
     def _condition_fields(self, condition: Condition) -> list[FieldRef]:
         """The columns a condition filters on (a named filter's columns, found among the table's fields)."""

@@ -31,7 +31,6 @@ from c360_pipeline.semantic.query import (
     PROFILE,
     Condition,
     Measure,
-    QuestionNotUnderstood,
     _canonical,
     condition_sql,
     counted_rows,
@@ -134,7 +133,9 @@ class Constructs:
     def _customers_having_rows(self) -> None:
         """ "customers with declined transactions last month", "customers who made online purchases": a count of
         transactions said after the customers with "with" / "had" and no number is the customers who have at least
-        one (declined_transaction_count >= 1 per customer), not that count over everyone."""
+        one (declined_transaction_count >= 1 per customer), not that count over everyone. Counted ("how many
+        customers had declined transactions") or per group ("... by segment"), they are the distinct customers among
+        those transactions (_count_customers_having)."""
         items = self.items
         for k, item in enumerate(items):
             measure = self.item_measures.get(id(item))
@@ -143,7 +144,7 @@ class Constructs:
             if any(target[0] == "measure" and target[1] == measure for target, *_ in self.draft.comparisons):
                 continue
             before = self._previous(k, {"any", "some", "a", "an", "one", "or", "more"}, limit=3)
-            if before is None or self._word(before) not in ("with", "had", "have", "has", "having"):
+            if before is None or self._word(before) not in {"with", "had", "have", "has", "having"} | TRANSACT_VERBS:
                 continue
             customers = [other for other in items[:before] if other.kind == "sense" and (
                 other.has("entity", PROFILE) or any(s.kind == "metric" and s.name in CUSTOMER_COUNTS for s in other.senses))]
@@ -151,16 +152,37 @@ class Constructs:
                 continue
             if self._aggregate_context() or any(
                     s.kind == "metric" and s.name in CUSTOMER_COUNTS for other in customers for s in other.senses):
-                # one count per customer, then a count of those customers: two levels the model does not aggregate;
-                # per group too ("customers with declined transactions by segment" is not the transactions' count)
-                raise QuestionNotUnderstood(
-                    f"counting the customers with at least one of the {measure.title} would need a count per "
-                    "customer and then a count of those customers, which I cannot do in one query",
-                    [f"Customers with {item.text}", f"{measure.title.capitalize()} by segment",
-                     f"{measure.title.capitalize()}"])
+                # counted ("how many customers had ...") or per group ("... by segment"): the distinct customers
+                # among the rows the count keeps, COUNT(DISTINCT customer) over those transactions
+                self._count_customers_having(measure, item, customers)
+                return
             self.draft.comparisons.append((("measure", measure), ">=", (1,), items[before]))
             self.draft.notes.append(f"Read as the customers with at least one: {measure.title} of at least 1 each.")
             return
+
+    def _count_customers_having(self, measure: Measure, item, customers: list) -> None:
+        """The customers with at least one of the rows a transaction count keeps, counted once each: COUNT(DISTINCT
+        CUSTOMER_ID) over those rows (COUNT_IF(STATUS = 'declined') keeps the declined ones), named after the model's
+        metric when it has the same one (active_customer_count for approved transactions)."""
+        rows = counted_rows(measure.expr)
+        customer = "CUSTOMER_ID" if not rows else f"IFF({rows}, CUSTOMER_ID, NULL)"
+        expression = f"COUNT(DISTINCT {customer})"
+        existing = self.catalog._canonical_metrics.get((FACT, _canonical(expression)))
+        if existing:
+            counted = self.catalog.metric_measure(FACT, existing)
+        else:
+            noun = (measure.metric or measure.label.lower()).removesuffix("_count")
+            counted = Measure(f"CUSTOMERS_WITH_{noun.upper()}S", FACT, expression,
+                              f"customers with at least one {noun.replace('_', ' ')}")
+        # the count of transactions becomes the count of customers; "how many customers" was that count already
+        kept = [counted if m == measure else m for m in self.draft.measures if m.metric not in CUSTOMER_COUNTS]
+        self.draft.measures = kept if counted in kept else [counted] + kept
+        self.item_measures[id(item)] = counted
+        for other in customers:
+            self.item_measures.pop(id(other), None)
+        self.draft.entity = FACT
+        self.draft.notes.append(f"Counted each customer once: {counted.title} (COUNT DISTINCT of the customers "
+                                "over those transactions).")
 
     def _place_inactivity(self) -> None:
         """Inactivity windows filter the rows, or say what a share counts when they follow its rows' name."""

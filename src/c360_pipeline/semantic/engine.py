@@ -98,6 +98,31 @@ def _date_key(day: date) -> int:
 def compile_sql(query: StructuredQuery, database: str | None = None, model: SemanticModel | None = None) -> str:
     """Snowflake SQL text of the structured query (what the DataFrame computes), checked to be one read-only SELECT."""
     catalog, _ = catalog_for(model)
+    sql = _select(query, catalog, database).sql(dialect=DIALECT, pretty=True)
+    allowed = {physical_table(catalog, t, database).upper() for t in catalog.tables}
+    check_read_only(sql, allowed)
+    return sql
+
+
+def _base_source(query: StructuredQuery, catalog: Catalog, database: str | None) -> exp.Expression:
+    """The base table under its alias; with a per-customer figure, the profile with that figure joined as a column
+    (`COALESCE(c.figure, 0)`: customers without such transactions count as 0)."""
+    base_alias = ALIASES[query.base_table]
+    table = exp.alias_(exp.to_table(physical_table(catalog, query.base_table, database)), base_alias, table=True)
+    inner = query.per_customer
+    if inner is None:
+        return table
+    figure = inner.measures[0].label
+    key = exp.EQ(this=exp.column("CUSTOMER_ID", table=base_alias), expression=exp.column("CUSTOMER_ID", table="c"))
+    joined = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(base_alias)),
+                        exp.alias_(exp.func("COALESCE", exp.column(figure, table="c"), exp.Literal.number(0)), figure)) \
+        .from_(table).join(exp.alias_(_select(inner, catalog, database).subquery(), "c", table=True), on=key,
+                           join_type="left")
+    return joined.subquery(base_alias)
+
+
+def _select(query: StructuredQuery, catalog: Catalog, database: str | None) -> exp.Select:
+    """The structured query as one SELECT tree."""
     base_alias = ALIASES[query.base_table]
     select = exp.select()
     if query.kind == "list":
@@ -110,7 +135,7 @@ def compile_sql(query: StructuredQuery, database: str | None = None, model: Sema
                          if m.change_from_previous
                          else qualified_expression(m.expr, ALIASES[m.table]), m.label) for m in query.measures],
         )
-    select = select.from_(exp.alias_(exp.to_table(physical_table(catalog, query.base_table, database)), base_alias, table=True))
+    select = select.from_(_base_source(query, catalog, database))
     for table in sorted(query.tables() - {query.base_table}, key=lambda t: list(ALIASES).index(t)):
         left, right = catalog.joins[(query.base_table, table)]
         condition = exp.EQ(this=exp.column(left, table=base_alias), expression=exp.column(right, table=ALIASES[table]))
@@ -125,16 +150,18 @@ def compile_sql(query: StructuredQuery, database: str | None = None, model: Sema
         select = select.group_by(*[qualified_expression(g.expr, ALIASES[g.table]) for g in query.group_by])
     if query.having:
         select = select.having(exp.and_(*[_having_sql(h) for h in query.having]))
-    if query.order_by:
-        select = select.order_by(*[
-            exp.Ordered(this=exp.column(o.label), desc=o.descending, nulls_first=False) for o in query.order_by
-        ])
-    if query.limit is not None:
+    ordered = [exp.Ordered(this=exp.column(o.label), desc=o.descending, nulls_first=False) for o in query.order_by]
+    if query.within:
+        # the first N rows of each group: QUALIFY ROW_NUMBER() OVER (PARTITION BY group ORDER BY ...) <= N
+        groups = [exp.column(g.label) for g in query.within]
+        rank = exp.Window(this=exp.RowNumber(), partition_by=groups, order=exp.Order(expressions=ordered))
+        select = select.qualify(exp.LTE(this=rank, expression=exp.Literal.number(query.limit)))
+        ordered = [exp.Ordered(this=g.copy(), nulls_first=False) for g in groups] + [o.copy() for o in ordered]
+    if ordered:
+        select = select.order_by(*ordered)
+    if query.limit is not None and not query.within:
         select = select.limit(query.limit)
-    sql = select.sql(dialect=DIALECT, pretty=True)
-    allowed = {physical_table(catalog, t, database).upper() for t in catalog.tables}
-    check_read_only(sql, allowed)
-    return sql
+    return select
 
 
 def _share_of_total(figure: exp.Expr) -> exp.Expr:
@@ -267,9 +294,16 @@ def _having_predicate(having: Having) -> Column:
 
 
 def _ordered(frame: DataFrame, query: StructuredQuery) -> DataFrame:
-    if query.order_by:
-        frame = frame.sort(*[F.col(o.label).desc_nulls_last() if o.descending else F.col(o.label).asc_nulls_last()
-                             for o in query.order_by])
+    order = [F.col(o.label).desc_nulls_last() if o.descending else F.col(o.label).asc_nulls_last() for o in query.order_by]
+    if query.within:
+        # the first N rows of each group, ranked in the query's order (its last keys break ties), then by group
+        groups = [F.col(g.label) for g in query.within]
+        rank = F.row_number().over(Window.partition_by(*groups).order_by(*order))
+        shown = frame.columns
+        frame = frame.with_column("_RANK", rank).filter(F.col("_RANK") <= F.lit(query.limit)).select(*shown)
+        return frame.sort(*[g.asc_nulls_last() for g in groups], *order)
+    if order:
+        frame = frame.sort(*order)
     if query.limit is not None:
         frame = frame.limit(query.limit)
     return frame
@@ -280,7 +314,14 @@ def to_dataframe(query: StructuredQuery, warehouse, model: SemanticModel | None 
     catalog, _ = catalog_for(model)
     read = lambda table: warehouse.read("GOLD", _physical(catalog, table))  # noqa: E731
     if query.base_table == PROFILE:
-        return _profile_frame(query, read(PROFILE))
+        profile = read(PROFILE)
+        if query.per_customer is not None:
+            # each customer's figure over the period's transactions, 0 for customers without any
+            figure = query.per_customer.measures[0].label
+            per_customer = _fact_frame(query.per_customer, catalog, read).select(F.col("CUSTOMER_ID"), F.col(figure))
+            profile = profile.join(per_customer, "CUSTOMER_ID", "left").with_column(
+                figure, F.coalesce(F.col(figure), F.lit(0)))
+        return _profile_frame(query, profile)
     return _fact_frame(query, catalog, read)
 
 

@@ -67,6 +67,8 @@ def signature(query: StructuredQuery) -> dict:
         "having": sorted((h.label, h.op, tuple(h.values)) for h in query.having),
         "order": None if not query.order_by else (query.order_by[0].label, query.order_by[0].descending),
         "limit": query.limit,
+        "within": sorted(g.label for g in query.within),
+        "per_customer": None if query.per_customer is None else signature(query.per_customer),
     }
 
 
@@ -76,10 +78,11 @@ def _condition_key(condition) -> tuple:
 
 
 def expect(kind: str, base: str, measures: list[str] = (), group_by: list[str] = (), conditions: list[tuple] = (),
-           time_range: tuple | None = None, order: tuple | None = None, limit: int | None = None) -> dict:
+           time_range: tuple | None = None, order: tuple | None = None, limit: int | None = None,
+           within: list[str] = (), per_customer: dict | None = None) -> dict:
     return {"kind": kind, "base_table": base, "measures": sorted(_canonical(m) for m in measures),
             "group_by": sorted(group_by), "conditions": sorted(conditions), "time_range": time_range, "having": [],
-            "order": order, "limit": limit}
+            "order": order, "limit": limit, "within": sorted(within), "per_customer": per_customer}
 
 
 def judge(case: Case, model: SemanticModel | None = None) -> tuple[str, str]:
@@ -296,6 +299,9 @@ def _cases(model: SemanticModel) -> Iterator[Case]:
                        False, expected)
             yield Case(f"number of customers who {verb} during {year}", "customers by a profile date",
                        "number of customers who X during Y", True, expected)
+    yield from _per_customer_cases(model, values)
+    yield from _ranked_within_group_cases(model)
+    yield from _customers_having_cases(model)
     for metric_name in PROFILE_METRICS[:4]:
         metric = metrics[metric_name]
         for metric_words in _spellings(metric)[:3]:
@@ -321,6 +327,93 @@ def _cases(model: SemanticModel) -> Iterator[Case]:
                            "average unknown of V customers", False, None)
                 yield Case(f"how many {_customers(value_words)} have a {unknown}", "cannot be expressed",
                            "how many V customers have an unknown", True, None)
+
+
+def _per_customer_cases(model: SemanticModel, values: dict) -> Iterator[Case]:
+    """ "average spend per customer last month": each customer's figure over the period, averaged over the profile."""
+    fact_metrics = {m.name: m for m in model.table(FACT).metrics}
+    for metric_name, words in (("total_spend", "spend"), ("transaction_count", "number of transactions")):
+        inner_label = f"CUSTOMER_{metric_name.upper()}"
+        outer = f"AVG({inner_label})"
+        label = f"AVERAGE_{metric_name.upper()}_PER_CUSTOMER"
+        for phrase, (start, end) in PERIODS.items():
+            inner = expect("aggregate", FACT, [fact_metrics[metric_name].expr], ["CUSTOMER_ID"],
+                           time_range=("transaction_date", start, end))
+            inner = {**inner, "per_customer": None}
+            everyone = expect("aggregate", PROFILE, [outer], per_customer=inner)
+            yield Case(f"average {words} per customer {phrase}", "per customer over a period",
+                       "average M per customer P", False, everyone)
+            yield Case(f"avg {words} per cardholder {phrase}", "per customer over a period",
+                       "avg M per cardholder P", True, everyone)
+            for dimension_name in ("customer_segment", "card_type", "state"):
+                by = expect("aggregate", PROFILE, [outer], [dimension_name.upper()], order=(label, True), per_customer=inner)
+                yield Case(f"average {words} per customer {phrase} by {dimension_name.replace('_', ' ')}",
+                           "per customer over a period", "average M per customer P by D", False, by)
+                yield Case(f"mean {words} per client by {dimension_name.replace('_', ' ')} {phrase}",
+                           "per customer over a period", "mean M per client by D P", True, by)
+            for (dimension_name, value), spellings in values.items():
+                scoped = expect("aggregate", PROFILE, [outer], conditions=[(PROFILE, dimension_name, "in", (value,))],
+                                per_customer=inner)
+                for value_words in spellings[:2]:
+                    yield Case(f"average {words} per customer {phrase} for {_customers(value_words)}",
+                               "per customer over a period", "average M per customer P for V customers", False, scoped)
+                    yield Case(f"average {words} {phrase} among {_customers(value_words)}",
+                               "per customer over a period", "average M P among V customers", True, scoped)
+
+
+def _ranked_within_group_cases(model: SemanticModel) -> Iterator[Case]:
+    """ "top 5 transactions by amount by channel", "top 3 customers by lifetime value in each state"."""
+    facts = {f.name: f for f in model.table(PROFILE).facts}
+    for dimension in model.table(FACT).dimensions:
+        if dimension.name not in ("channel", "merchant_category"):
+            continue
+        for dimension_words in _spellings(dimension)[:4]:
+            for n in (3, 5, 10):
+                expected = expect("list", FACT, order=("TRANSACTION_AMOUNT", True), limit=n,
+                                  within=[dimension.name.upper()])
+                yield Case(f"top {n} transactions by amount by {dimension_words}", "top N within each group",
+                           "top N transactions by amount by D", False, expected)
+                yield Case(f"top {n} transactions by amount in each {dimension_words}", "top N within each group",
+                           "top N transactions by amount in each D", True, expected)
+    dimensions = {d.name: d for d in model.table(PROFILE).dimensions}
+    for fact_name in COMPARED_FACTS:
+        for fact_words in _spellings(facts[fact_name])[:3]:
+            for dimension_name in ("customer_segment", "card_type", "state"):
+                for dimension_words in _spellings(dimensions[dimension_name])[:3]:
+                    for n in (2, 3):
+                        expected = expect("list", PROFILE, order=(fact_name.upper(), True), limit=n,
+                                          within=[dimension_name.upper()])
+                        yield Case(f"top {n} customers by {fact_words} per {dimension_words}", "top N within each group",
+                                   "top N customers by F per D", False, expected)
+                        yield Case(f"for each {dimension_words}, the top {n} customers by {fact_words}",
+                                   "top N within each group", "for each D, the top N customers by F", True, expected)
+
+
+def _customers_having_cases(model: SemanticModel) -> Iterator[Case]:
+    """ "customers with declined transactions by segment": the distinct customers among those transactions."""
+    distinct = "COUNT(DISTINCT IFF(STATUS = 'declined', CUSTOMER_ID, NULL))"
+    dimensions = [d for d in model.table(PROFILE).dimensions if d.name in ("customer_segment", "card_type", "state")]
+    dimensions += [d for d in model.table(FACT).dimensions if d.name in ("channel", "merchant_category")]
+    for dimension in dimensions:
+        table = PROFILE if dimension in model.table(PROFILE).dimensions else FACT
+        for dimension_words in _spellings(dimension)[:4]:
+            expected = expect("aggregate", FACT, [distinct], [dimension.name.upper()],
+                              order=("CUSTOMERS_WITH_DECLINED_TRANSACTIONS", True))
+            yield Case(f"customers with declined transactions by {dimension_words}", "customers having transactions",
+                       "customers with declined transactions by D", False, expected)
+            yield Case(f"how many customers had a declined transaction per {dimension_words}",
+                       "customers having transactions", "how many customers had a declined transaction per D", True,
+                       expected)
+            if table == PROFILE:
+                for channel in ("Online", "Mobile"):
+                    active = expect("aggregate", FACT, [next(m.expr for m in model.table(FACT).metrics
+                                                             if m.name == "active_customer_count")],
+                                    [dimension.name.upper()], conditions=[(FACT, "channel", "in", (channel,))],
+                                    order=("ACTIVE_CUSTOMER_COUNT", True))
+                    yield Case(f"how many customers made {channel.lower()} purchases by {dimension_words}",
+                               "customers having transactions", "how many customers made C purchases by D", False, active)
+                    yield Case(f"number of customers who shopped {channel.lower()} per {dimension_words}",
+                               "customers having transactions", "number of customers who shopped C per D", True, active)
 
 
 def evaluation_set(model: SemanticModel | None = None, per_template: int = 200, seed: int = SEED) -> list[Case]:

@@ -4,7 +4,8 @@ The pipeline: `normalise` (normalise.py: canonical spelling) → `tag` (tagging.
 then the longest model phrases — metrics, facts, dimensions, values, named filters, the customer and
 transaction entities — numbers, ids, words) → the grammar's passes, which give every span its role:
 inactivity windows, shares and scoped superlatives (constructs.py), per-customer averages, newest / oldest
-rows and refusals of what the data does not hold (percustomer.py), counts and aggregation words,
+rows and refusals of what the data does not hold (percustomer.py), the top N rows within each group
+(ranking.py), counts and aggregation words,
 numeric comparisons, top/bottom N and superlatives, "by X" breakdowns, values as filters (with
 negation), list words → `_assemble`, which validates the result (one table's figures, reachable
 columns, a period only where a date applies). A word that plays no role — unknown, or a structural word
@@ -27,6 +28,7 @@ from c360_pipeline.semantic.model import SemanticModel
 from c360_pipeline.semantic.normalise import normalise
 from c360_pipeline.semantic.ordering import Ordering
 from c360_pipeline.semantic.percustomer import PerCustomer
+from c360_pipeline.semantic.ranking import RankedRows
 from c360_pipeline.semantic.query import (
     FACT,
     PROFILE,
@@ -74,7 +76,7 @@ class Draft:
     notes: list[str] = field(default_factory=list)
 
 
-class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer):
+class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):

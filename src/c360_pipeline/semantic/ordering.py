@@ -107,7 +107,7 @@ class Ordering:
             item = self.items[j]
             if item.kind == "sense" and item.has("entity") and not item.used:
                 # "top 10 customers by lifetime value": rank the rows by what follows
-                target = self._by_target(j + 1)
+                target = self._by_target(j + 1, rows=item.has("entity").table)
                 if target is not None and target[0] == "fact" and item.has("entity", target[1]) and target[1] == FACT \
                         and not self._breakdown_named():
                     # "top 10 transactions by amount": the transactions ranked by their own amount, listed
@@ -144,8 +144,10 @@ class Ordering:
         self.draft.order.append((target, descending))
         self._pending_singular = self._pending_singular and singular_limit
 
-    def _sort_key(self, j: int) -> tuple | None:
-        """The figure an item at j names, as a sort target (fact, measure or a count of an entity)."""
+    def _sort_key(self, j: int, rows: str | None = None) -> tuple | None:
+        """The figure an item at j names, as a sort target (fact, measure or a count of an entity); rows ranked by
+        a fact of their own table ("top 2 customers by average monthly spend") are ranked by that fact, not by
+        the metric of the same name."""
         item = self.items[j]
         if id(item) in self.item_measures:
             return ("measure", self.item_measures[id(item)])
@@ -171,7 +173,7 @@ class Ordering:
             return None
         fact = item.has("fact")
         metric = item.has("metric")
-        if fact and not item.has("entity") and not (metric and self._aggregate_context()):
+        if fact and not item.has("entity") and (fact.table == rows or not (metric and self._aggregate_context())):
             item.used = True
             return ("fact", fact.table, fact.name)
         if metric:
@@ -186,13 +188,13 @@ class Ordering:
             return ("measure", measure)
         return None
 
-    def _by_target(self, k: int) -> tuple | None:
+    def _by_target(self, k: int, rows: str | None = None) -> tuple | None:
         """After "top 5 states": "by <figure>", "with the most <figure>", "in terms of <figure>"."""
         if k < len(self.items) and self.items[k].kind == "word" and self.items[k].norm in ("by", "on", "for", "with") \
                 and not self.items[k].used:
             j = self._next(k, {"the", "a", "an", "their", "total", "highest", "most", "largest", "number", "of"}, limit=3)
             if j is not None:
-                target = self._sort_key(j)
+                target = self._sort_key(j, rows)
                 if target is not None:
                     self.items[k].used = True
                     for between in self.items[k + 1:j]:

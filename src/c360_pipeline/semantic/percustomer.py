@@ -7,9 +7,13 @@
   median) over customers of each customer's figure. The profile carries that figure already: the profile fact
   whose synonyms include "<metric name> per customer" in semantic_model.yaml (lifetime_value is "total spend per
   customer", total_transactions "transaction count per customer"), so the answer is one aggregate over the
-  profile, every customer counted (those without transactions as 0). The profile's figures are lifetime
-  figures: a period, a calendar grain or a kind of transaction (online, groceries) has no per-customer column,
-  so such a question is refused instead of being answered with the lifetime figure.
+  profile, every customer counted (those without transactions as 0). With a period or a kind of transaction
+  ("average spend per customer last quarter", "avg spend last 90 days for the declining segment", "average
+  online spend per customer") each customer's figure is aggregated from those transactions by customer
+  (StructuredQuery.per_customer), joined onto the profile with 0 for customers without any, and averaged over
+  every customer in scope (the profile's customers the question's customer filters keep), as the lifetime
+  figure is. A calendar grain ("per month") or a transaction attribute ("by channel") splits no customer's
+  figure and is refused.
 - **Newest / oldest**: "newest customers", "most recently opened accounts", "latest transactions" sort the rows
   by the date that starts them, their table's first time dimension in the model (the account open date, the
   transaction date). "oldest customers" could be their age or their tenure, so it is refused with both
@@ -41,11 +45,13 @@ from c360_pipeline.semantic.query import (
     GRAIN_WORDS,
     PROFILE,
     Condition,
+    Measure,
     OrderBy,
     QuestionNotUnderstood,
+    StructuredQuery,
 )
 from c360_pipeline.semantic.vocabulary import Sense, tokenize
-from c360_pipeline.semantic.words import ENTITY_WORDS, SUPERLATIVES
+from c360_pipeline.semantic.words import ENTITY_WORDS
 
 PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
 # Words before the customer that make it the unit of a figure: "per customer", "a customer", "each customer".
@@ -65,11 +71,6 @@ CHANGE_NOUNS = {"change", "changed", "difference", "growth", "increase", "decrea
 # facts, never dates, so such a question is refused rather than read as a count by the date.
 # (latest / earliest before a date sort the rows by it: _newest_and_oldest, refused per group in _check_constructs.)
 DATE_EXTREMES = {"max", "maximum", "min", "minimum", "highest", "lowest", "greatest", "largest", "smallest", "biggest"}
-# The rows a "top N" can name: the entities' nouns, also when the tagger read them into a longer phrase
-# ("top 10 transactions per customer" is not the per-customer fact).
-ROW_NOUNS = ENTITY_WORDS | {"transaction", "purchase", "payment", "sale", "order", "charge"}
-RANK_WORDS = {"top", "bottom", "first", "last"}
-ROW_KEYS = {"customer_id", "full_name", "transaction_id"}
 
 
 class PerCustomer:
@@ -80,21 +81,23 @@ class PerCustomer:
         items = self.items
         cue = next((i for i, item in enumerate(items) if not item.used and item.kind == "word"
                     and item.norm in PER_CUSTOMER_AGGREGATIONS), None)
-        if cue is None:
+        if cue is None or self._per_customer_phrase_scoped(cue):
             return
         unit = next((i for i, item in enumerate(items) if not item.used and item.kind == "sense"
                      and item.has("entity", PROFILE) and not (item.has("metric") or item.has("fact")
                                                                or item.has("dimension") or item.has("filter"))
                      and (self._word(self._unit_word(i)) in UNIT_WORDS
                           and (not item.plural or self._word(self._unit_word(i)) == "per")
-                          or item.plural and self._word(cue - 1) == "on" and i < cue)), None)
+                          or item.plural and self._word(cue - 1) == "on" and i < cue
+                          or self._after_scope_word(i))), None)
         named = None
         if unit is None:
-            # "the average Premium cardholder", "per high risk customer": a value of the customers that names them
+            # "the average Premium cardholder", "per high risk customer": a value of the customers that names them;
+            # "average spend for the declining segment", "... of Platinum cardholders": the customers a figure is over
             named = next((i for i, item in enumerate(items) if not item.used and item.kind == "sense"
-                          and (item.has("value", PROFILE) or item.has("filter", PROFILE)) and not item.plural
-                          and item.norm.split()[-1] in ENTITY_WORDS and self._word(self._unit_word(i)) in UNIT_WORDS),
-                         None)
+                          and (item.has("value", PROFILE) or item.has("filter", PROFILE))
+                          and (not item.plural and item.norm.split()[-1] in ENTITY_WORDS
+                               and self._word(self._unit_word(i)) in UNIT_WORDS or self._after_scope_word(i))), None)
             if named is None:
                 return
             unit = named
@@ -118,17 +121,21 @@ class PerCustomer:
         outer = parse_expression(measure.expr)
         if not isinstance(outer, (exp.Sum, exp.Count, exp.CountIf)):
             return  # an average or a rate is not a figure that adds up per customer
-        lifetime = self._per_customer_fact(name)
-        if lifetime is None:
-            raise QuestionNotUnderstood(
-                f"the model has no per-customer {measure.title}, so its average over customers cannot be computed",
-                ["Average lifetime value", "Average transactions per customer", f"{measure.title} by segment"])
         function = PER_CUSTOMER_AGGREGATIONS[items[cue].norm]
-        self._per_customer_scope_is_lifetime(measure.title, lifetime.title, function)
-        aggregated = self.catalog.aggregate_measure(function, lifetime)
-        self.draft.measures.append(aggregated)
-        self.item_measures[id(items[figure])] = aggregated
-        self.draft.entity = PROFILE
+        if self._per_customer_scoped(measure.title, function):
+            aggregated = self._per_customer_over_transactions(measure, function)
+        else:
+            lifetime = self._per_customer_fact(name)
+            if lifetime is None:
+                raise QuestionNotUnderstood(
+                    f"the model has no per-customer {measure.title}, so its average over customers cannot be computed",
+                    ["Average lifetime value", "Average transactions per customer", f"{measure.title} by segment"])
+            aggregated = self.catalog.aggregate_measure(function, lifetime)
+            self.draft.notes.append(
+                f"Each customer's {measure.title} is the profile's {lifetime.title} (approved transactions since the "
+                f"account opened); the {'median' if function == 'MEDIAN' else 'average'} is over every customer, those "
+                "without transactions counting as 0.")
+        self._answer_per_customer(aggregated, items[figure])
         for index in (cue, figure) if named is not None else (cue, unit, figure):
             items[index].used = True  # a value naming the customers stays for the filters pass
         if on_average:
@@ -139,10 +146,36 @@ class PerCustomer:
             for k in range(max(0, figure - 2), figure):
                 if items[k].kind == "word" and items[k].norm in COUNT_WORDS | {"of", "how"}:
                     items[k].used = True
-        self.draft.notes.append(
-            f"Each customer's {measure.title} is the profile's {lifetime.title} (approved transactions since the account "
-            f"opened); the {'median' if function == 'MEDIAN' else 'average'} is over every customer, those without "
-            "transactions counting as 0.")
+
+    def _per_customer_phrase_scoped(self, cue: int) -> bool:
+        """ "avg transactions per cust in the last 90 days": the profile's per-customer fact named by a phrase that says
+        "per customer", with a period or a kind of transaction, is that transaction metric per customer over them."""
+        j = self._next(cue, {"the", "a", "an", "of"}, limit=2)
+        item = self.items[j] if j is not None else None
+        fact = item.has("fact", PROFILE) if item is not None and item.kind == "sense" and not item.used else None
+        if fact is None or "per" not in item.norm.split():
+            return False
+        metric = next((name for (table, name) in self.catalog.metrics if table == FACT
+                       and self._per_customer_fact(name) == self.catalog.field(PROFILE, fact.name)), None)
+        if metric is None or not (self.draft.time is not None or self._rows_named()):
+            return False
+        figure = self.catalog.metric_measure(FACT, metric)
+        function = PER_CUSTOMER_AGGREGATIONS[self.items[cue].norm]
+        self._per_customer_scoped(figure.title, function)  # refuses a calendar grain or a transaction attribute
+        self._answer_per_customer(self._per_customer_over_transactions(figure, function), item)
+        self.items[cue].used = item.used = True
+        return True
+
+    def _answer_per_customer(self, measure: Measure, item) -> None:
+        """The per-customer figure is the answer's measure, named by `item`, over the customers."""
+        self.draft.measures.append(measure)
+        self.item_measures[id(item)] = measure
+        self.draft.entity = PROFILE
+
+    def _rows_named(self) -> bool:
+        """A kind of transaction not yet read: a value or filter of the transactions, their dates or categories."""
+        return any(not item.used and item.kind == "sense" and any(
+            s.table in (FACT, DATES, CATEGORIES) and s.kind in ("value", "filter") for s in item.senses) for item in self.items)
 
     def _unit_word(self, index: int) -> int:
         """The word before the customer, past the customers' own values ("per | Premium | customer")."""
@@ -160,21 +193,53 @@ class PerCustomer:
                 return self.catalog.field(PROFILE, fact.name)
         return None
 
-    def _per_customer_scope_is_lifetime(self, figure: str, lifetime: str, function: str) -> None:
-        """The profile's per-customer figure is a lifetime one: refuse a period, a calendar grain or a kind of
-        transaction rather than answer with the lifetime figure."""
+    def _per_customer_scoped(self, figure: str, function: str) -> bool:
+        """Whether a period or a kind of transaction (online, groceries, weekend) scopes the per-customer figure: then
+        it is each customer's figure over those transactions, not the profile's lifetime one. A calendar grain ("per
+        month") or a breakdown by a transaction attribute (channel) has no per-customer answer and is refused."""
         word = "median" if function == "MEDIAN" else "average"
-        scoped = self.draft.time is not None or any(
-            not item.used and item.kind == "sense" and any(
-                s.table in (FACT, DATES, CATEGORIES) and s.kind in ("filter", "value", "dimension", "time_dimension")
-                for s in item.senses)
-            for item in self.items) or any(
-            not item.used and item.kind == "word" and item.norm in GRAIN_WORDS for item in self.items)
-        if scoped:
+        unused = [item for item in self.items if not item.used]
+        senses = [[s.kind for s in item.senses if s.table in (FACT, DATES, CATEGORIES)] for item in unused if item.kind == "sense"]
+        split = [kinds for kinds in senses if "value" not in kinds and "filter" not in kinds
+                 and ("dimension" in kinds or "time_dimension" in kinds)]
+        if split or any(item.kind == "word" and item.norm in GRAIN_WORDS for item in unused):
             raise QuestionNotUnderstood(
-                f"the {word} {figure} per customer is answered from each customer's {lifetime}, a lifetime figure; "
-                "the model has no per-customer figure for a period, a calendar grain or a kind of transaction",
-                [f"{word.capitalize()} {lifetime}", f"{figure.capitalize()} by customer", f"{figure.capitalize()} by month"])
+                f"the {word} {figure} per customer is one figure per customer; it cannot be split by a calendar grain or "
+                "a transaction attribute such as channel",
+                [f"{word.capitalize()} {figure} per customer", f"{figure.capitalize()} by month",
+                 f"{figure.capitalize()} by channel"])
+        return self.draft.time is not None or self._rows_named()
+
+    def _per_customer_over_transactions(self, measure: Measure, function: str) -> Measure:
+        """Each customer's `measure` over the question's period and kinds of transaction (an aggregate of the
+        transactions by customer, _per_customer_period), averaged over every customer in scope."""
+        self._customer_figure = replace(measure, label=f"CUSTOMER_{measure.label}")
+        word = "median" if function == "MEDIAN" else "average"
+        return Measure(f"{word.upper()}_{measure.label}_PER_CUSTOMER", PROFILE,
+                       f"{function}(CUSTOMER_{measure.label})", f"{word} {measure.title} per customer")
+
+    def _per_customer_period(self) -> None:
+        """The per-customer figure's own query: the transactions of the period and of the kinds asked (their
+        conditions leave the profile's), aggregated by customer. The customers in scope stay the profile's rows, the
+        question's customer filters applying, so the average is the figure's total over every one of them."""
+        figure = getattr(self, "_customer_figure", None)
+        if figure is None:
+            return
+        draft = self.draft
+        rows = [c for c in draft.conditions if c.table in (FACT, DATES, CATEGORIES)]
+        draft.conditions = [c for c in draft.conditions if c not in rows]
+        period = None
+        if draft.time is not None and draft.time_field is None:
+            period = self._time_range(draft.time, self.catalog.field(FACT, "transaction_date"))
+            draft.time = None
+        self._customer_figure_query = StructuredQuery(
+            "aggregate", FACT, measures=(figure,), group_by=(self.catalog.field(PROFILE, "customer_id"),),
+            conditions=tuple(rows), time_range=period)
+        scope = " and ".join(([f"in {period.text}"] if period else []) + [f"where {c.title}" for c in rows])
+        draft.notes.append(
+            f"Per customer = the {figure.title} of the transactions {scope} ÷ every customer in scope (each "
+            "customer of the profile matching the question, those without such transactions counting as 0), as a "
+            "card issuer's spend per card in force divides by every card, not only the active ones.")
 
     # newest / oldest --------------------------------------------------------------------------
     def _newest_and_oldest(self) -> None:
@@ -398,57 +463,12 @@ class PerCustomer:
             f"the latest or earliest {ref.title} of a group is a date's maximum or minimum, which the model does "
             "not compute: its figures aggregate amounts and counts, not dates", suggestions)
 
-    def _ranked_rows_within_groups(self) -> None:
-        """ "top 5 transactions by amount by channel", "biggest 5 purchases per channel": the first N rows within each
-        group would need a rank per group, which the model does not compute; the question is refused (the
-        groups' own figure, such as the largest transaction per channel, is suggested) instead of ranking the
-        groups by a total. Only marks the rows here; _check_constructs refuses when the answer has groups."""
-        items = self.items
-        for i, item in enumerate(items):
-            if item.kind != "number" or not isinstance(item.token.value, int) or item.token.percent:
-                continue
-            before, after = self._word(i - 1), self._word(i + 1)
-            if not (before in RANK_WORDS or before in SUPERLATIVES or (i > 0 and items[i - 1].ranks is not None)
-                    or after in SUPERLATIVES or (i + 1 < len(items) and items[i + 1].ranks is not None)):
-                continue
-            rows = i + 1
-            while rows < len(items) and items[rows].kind == "word" and (
-                    items[rows].norm in SUPERLATIVES or items[rows].ranks is not None or items[rows].norm in ("the",)):
-                rows += 1
-            if rows < len(items) and items[rows].kind == "sense" and (
-                    items[rows].has("entity") or (
-                        not any(items[rows].has(kind) for kind in ("dimension", "value", "filter", "time_dimension"))
-                        and items[rows].norm.split()[0].rstrip("s") in ROW_NOUNS)):
-                # ("top 3 customer segments" names groups, a dimension, not rows)
-                following = items[rows + 1] if rows + 1 < len(items) else None
-                if following is not None and following.kind == "sense" and following.has("dimension") \
-                        and not following.has("value") and len(items[rows].norm.split()) == 1:
-                    # "top five spending categories": the one noun says what ranks the groups named after it
-                    # ("top 10 transactions per customer segment" keeps its rows: the phrase ran into the group)
-                    return
-                self._ranked_rows = (item.token.value, items[rows].text.split()[0])
-                return
-
     def _check_constructs(self, query):
         """Newest / oldest sorts rows (customers, transactions), not groups of them: "which segment has the newest
         customers" would rank an average of dates. A change from the previous period needs the answer to be that
-        one grain, in calendar order. The top N rows per group and a date's latest value per group are refused."""
-        ranked = getattr(self, "_ranked_rows", None)
-        # groups that are the rows themselves ("top 20 customers by spend in the last 90 days": a figure per customer)
-        groups = [ref for ref in query.group_by if ref.name not in ROW_KEYS]
-        if ranked is not None and groups:
-            count, rows = ranked
-            group = groups[0]
-            title = group.title.split(" (")[0]  # a date by its grain: "last transaction date (month)"
-            if rows.rstrip("s") in ENTITY_WORDS:
-                suggestions = [f"Top {count} customers by lifetime value", f"Average lifetime value by {title}",
-                               f"Customer count by {title}"]
-            else:
-                suggestions = [f"Top {count} transactions by amount", f"Largest transaction by {title}",
-                               f"Total spend by {title}"]
-            raise QuestionNotUnderstood(
-                f"the top {count} {rows} within each {group.title} would need a rank per group, which I cannot "
-                f"compute; I can rank {rows} overall or give each group's own figure", suggestions)
+        one grain, in calendar order. The top N rows per group are ranked within the partition found, or refused;
+        a date's latest value per group is refused."""
+        query = self._rank_rows_within_groups(query)
         superlative = getattr(self, "_superlative_date", None)
         if superlative is not None and query.group_by:
             self._refuse_date_extreme(superlative)

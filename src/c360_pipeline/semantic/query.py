@@ -148,6 +148,13 @@ class StructuredQuery:
     order_by: tuple[OrderBy, ...] = ()
     limit: int | None = None
     notes: tuple[str, ...] = ()
+    # each customer's figure over a period or a kind of transaction ("average spend per customer last quarter"): an
+    # aggregate over the transactions grouped by customer, its one measure joined onto the profile as a column (0 for
+    # customers it has no row for) that the measures average
+    per_customer: StructuredQuery | None = None
+    # the first `limit` rows within each of these groups ("top 5 transactions by amount by channel"): a rank per group
+    # in the order of order_by (ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...)), instead of `limit` rows overall
+    within: tuple[FieldRef, ...] = ()
 
     @property
     def output_labels(self) -> list[str]:
@@ -187,7 +194,9 @@ class StructuredQuery:
             first = self.order_by[0]
             direction = "highest first" if first.descending else "lowest first"
             parts.append(f"sorted by {_title(first.label)} ({direction})")
-        if self.limit is not None:
+        if self.within:
+            parts.append(f"the first {self.limit} within each {' and '.join(g.title for g in self.within)}")
+        elif self.limit is not None:
             parts.append(f"top {self.limit}" if self.order_by and self.limit < LIST_LIMIT else f"up to {self.limit} rows")
         text = ", ".join(parts) + "."
         if self.notes:
@@ -208,7 +217,8 @@ class StructuredQuery:
             "having": [{"label": h.label, "op": h.op, "values": list(h.values)} for h in self.having],
             "order_by": [{"label": o.label, "descending": o.descending} for o in self.order_by],
             "limit": self.limit,
-        }
+        } | ({} if self.per_customer is None else {"per_customer": self.per_customer.to_dict()}) \
+            | ({"within": [g.label for g in self.within]} if self.within else {})
 
 
 def _capitalise(text: str) -> str:
