@@ -19,6 +19,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlglot import exp
 
+from c360_pipeline.yaml_data import parse_yaml
+
 MODEL_FILE = "semantic_model.yaml"
 DIALECT = "snowflake"
 
@@ -185,7 +187,7 @@ def model_text() -> str:
 def parse_model(text: str, source: str = MODEL_FILE) -> SemanticModel:
     """Parse and validate YAML text in the semantic model format; raises SemanticModelError."""
     try:
-        document = yaml.safe_load(text)
+        document = parse_yaml(text)
     except yaml.YAMLError as error:
         raise SemanticModelError(f"{source} is not valid YAML: {error}") from None
     try:
