@@ -382,3 +382,26 @@ def test_customers_ranked_by_a_fact_the_model_also_averages_are_ranked_by_their_
     answer = ask("top 2 customers by avg monthly spend", world)
     assert not answer.refused, answer.interpretation
     assert [row[0] for row in answer.rows] == list(p["CUSTOMER_ID"])
+
+
+@pytest.mark.parametrize("question", [
+    "avg spend per txn for premium cardholders in 2025",
+    "average spend per transaction for platinum cardholders",
+    "average spend for each transaction of gold cardholders last quarter",
+])
+def test_a_figure_per_transaction_is_never_answered_as_a_figure_per_customer(world, frames, question):
+    """ "per transaction" makes the transaction the unit: the answer is the average transaction amount of those
+    customers, or an honest refusal — never each customer's total averaged."""
+    answer = ask(question, world, as_of=AS_OF)
+    if answer.refused:
+        return
+    assert not any("PER_CUSTOMER" in column for column in answer.columns), answer.interpretation
+    card = next(c for c in ("Premium", "Platinum", "Gold") if c.lower() in question)
+    t = approved(frames)
+    customers = set(profile(frames).loc[lambda p: p["CARD_TYPE"] == card, "CUSTOMER_ID"])
+    t = t[t["CUSTOMER_ID"].isin(customers)]
+    if "2025" in question:
+        t = between(t, *YEAR_2025)
+    elif "last quarter" in question:
+        t = between(t, *LAST_QUARTER)
+    assert figure(answer) == pytest.approx(t["TRANSACTION_AMOUNT"].mean())

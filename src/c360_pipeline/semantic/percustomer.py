@@ -81,7 +81,7 @@ class PerCustomer:
         items = self.items
         cue = next((i for i, item in enumerate(items) if not item.used and item.kind == "word"
                     and item.norm in PER_CUSTOMER_AGGREGATIONS), None)
-        if cue is None or self._per_customer_phrase_scoped(cue):
+        if cue is None or self._per_transaction() or self._per_customer_phrase_scoped(cue):
             return
         unit = next((i for i, item in enumerate(items) if not item.used and item.kind == "sense"
                      and item.has("entity", PROFILE) and not (item.has("metric") or item.has("fact")
@@ -146,6 +146,12 @@ class PerCustomer:
             for k in range(max(0, figure - 2), figure):
                 if items[k].kind == "word" and items[k].norm in COUNT_WORDS | {"of", "how"}:
                     items[k].used = True
+
+    def _per_transaction(self) -> bool:
+        """ "avg spend per txn for premium cardholders": the question makes the transaction the unit ("per / each /
+        every transaction"), so the figure is an average over transactions, whoever the customers are."""
+        return any(item.kind == "sense" and item.has("entity", FACT) and not item.has("metric")
+                   and self._word(i - 1) in {"per", "each", "every"} for i, item in enumerate(self.items))
 
     def _per_customer_phrase_scoped(self, cue: int) -> bool:
         """ "avg transactions per cust in the last 90 days": the profile's per-customer fact named by a phrase that says
