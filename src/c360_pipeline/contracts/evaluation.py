@@ -25,7 +25,8 @@ from functools import cached_property
 from datetime import datetime
 
 import pandas as pd
-from snowflake.snowpark import DataFrame, Session
+from snowflake.snowpark import DataFrame, Row, Session
+from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import LongType, StringType, StructField, StructType, TimestampType
 
 from c360_pipeline.config import PipelineConfig
@@ -73,10 +74,10 @@ def evaluate_check(check: Check, frame: DataFrame, tables: Tables, table_name: s
 
 @dataclass(frozen=True, eq=False)
 class _Part:
-    """A one-row frame counting some checks: `counts` maps a check's number to the column holding its failing rows."""
+    """A one-row frame counting some checks: its column `CHECK_<number>` is the failing rows of check <number>."""
 
     frame: DataFrame
-    counts: dict[int, str]
+    numbers: tuple[int, ...]
 
     @cached_property
     def sql(self) -> str | None:
@@ -85,21 +86,24 @@ class _Part:
         return plan["queries"][0] if len(plan["queries"]) == 1 and not plan["post_actions"] else None
 
 
+def _column(number: int) -> str:
+    return f"CHECK_{number}"
+
+
 def _table_part(checks: list[tuple[int, Check]], frame: DataFrame) -> _Part | None:
     """The batched checks of one table (numbered), all counted by one aggregate over its rows; None without any."""
     measures = {number: rows_where(check.condition) if check.condition is not None else check.aggregate
                 for number, check in checks if check.batched}
     if not measures:
         return None
-    return _Part(frame.agg(*[measure.alias(f"CHECK_{number}") for number, measure in measures.items()]),
-                 {number: f"CHECK_{number}" for number in measures})
+    return _Part(frame.agg(*[measure.alias(_column(number)) for number, measure in measures.items()]), tuple(measures))
 
 
 def _query_part(number: int, check: Check, frame: DataFrame, tables: Tables) -> _Part | None:
     """A relationship or a declared query: its one-row frame; None when it cannot even be built (a parent table
     is missing: alone, the check reports why)."""
     try:
-        return _Part(check.own_query(frame, tables), {number: FAILING})
+        return _Part(check.own_query(frame, tables).select(F.col(FAILING).alias(_column(number))), (number,))
     except Exception:
         return None
 
@@ -111,35 +115,35 @@ def _counted(session: Session, parts: list[_Part]) -> dict[int, int]:
     """
     combined = [part for part in parts if part.sql is not None]
     try:
-        counted = _in_one_statement(session, combined)
+        row = _in_one_statement(session, combined)
     except Exception:  # one check that cannot run fails the statement: the parts are counted one by one
-        counted, combined = {}, []
+        row, combined = None, []
+    counted = {number: _count(row, number) for part in combined for number in part.numbers}
     for part in parts:
         if part in combined:
             continue
         try:
-            row = part.frame.collect()[0]
+            alone = part.frame.collect()[0]
         except Exception:
             continue
-        counted.update({number: int(row[column] or 0) for number, column in part.counts.items()})
+        counted.update({number: _count(alone, number) for number in part.numbers})
     return counted
 
 
-def _in_one_statement(session: Session, parts: list[_Part]) -> dict[int, int]:
-    """The parts' one-row queries cross-joined into one row, `CHECK_<number>` per check: one statement, no DESCRIBE.
+def _count(row: Row, number: int) -> int:
+    return int(row[_column(number)] or 0)
+
+
+def _in_one_statement(session: Session, parts: list[_Part]) -> Row | None:
+    """Every part's columns in one row: the parts' one-row queries cross-joined, one statement and no DESCRIBE.
 
     Snowpark compiles each part; joining them as DataFrames would describe every part to disambiguate
-    its columns, so the parts' own SQL is joined as subqueries instead.
+    its columns, so the parts' own SQL is joined as subqueries instead (their columns are distinct).
     """
     if not parts:
-        return {}
-    sources, columns = [], []
-    for position, part in enumerate(parts):
-        sources.append(f"({part.sql}) AS PART_{position}")
-        columns += [f'PART_{position}."{column}" AS "CHECK_{number}"' for number, column in part.counts.items()]
-    row = session.sql(f"SELECT {', '.join(columns)} FROM {' CROSS JOIN '.join(sources)}").collect()[0]
-    numbers = [number for part in parts for number in part.counts]
-    return {number: int(row[index] or 0) for index, number in enumerate(numbers)}
+        return None
+    sources = " CROSS JOIN ".join(f"({part.sql}) AS PART_{position}" for position, part in enumerate(parts))
+    return session.sql(f"SELECT * FROM {sources}").collect()[0]
 
 
 def _outcome(check: Check, table_name: str, failing: int) -> CheckOutcome:

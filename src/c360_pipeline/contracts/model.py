@@ -4,18 +4,17 @@ Each layer module lists the contracts of the tables it builds beside the code, a
 (`c360_pipeline.layers` collects them); the data-quality step and the tests evaluate the same
 declarations.
 
-A check is declared the way it is counted, so the data-quality step can push a table's checks
-into one aggregate query:
+A check is declared the way it is counted, so the data-quality step can count every check of
+every table in one statement (each table's aggregate and each one-row query, cross-joined):
 
 - a row rule is a `condition`, true on the rows that break it ("rows where <condition>");
 - a table-level rule is an `aggregate` whose value is the number of failing rows
   (uniqueness: rows minus distinct keys);
-- a relationship names the parent `reference`; its orphans are counted by an anti join to the
+- a relationship names the parent `reference`; its orphans are counted through a left join to the
   parent's keys, a one-row query of its own (`orphans`);
 - a rule that needs a query of its own (another table's rows, a self-join) is a `query(frame, tables)`
   callable returning a one-row frame whose `FAILING` column is the failing count (`count_rows`,
-  `count_difference`), which the data-quality step sends in the same statement as every table's
-  aggregate;
+  `count_difference`);
 - a rule counted in Python is a `failing_rows(frame, tables)` callable returning the count;
 - a table whose columns are declared (`columns`) is checked to have exactly those names and types:
   a mismatch counts one per column missing, extra or of another type.
@@ -217,11 +216,15 @@ def failing_of(counted: DataFrame) -> int:
 
 
 def orphans(frame: DataFrame, tables: Tables, reference: Reference) -> DataFrame:
-    """Child rows whose non-null key is missing from the parent, as a `query` frame: an anti join to the parent's
-    keys (`NOT EXISTS`), which reads the child's key column alone and needs no distinct keys."""
+    """Child rows whose non-null key is missing from the parent, as a `query` frame.
+
+    The child's keyed rows left-joined to the parent's keys: a parent key found many times repeats
+    its child rows, but an orphan has no match and so is one row with no parent key, counted once.
+    """
     children = frame.filter(F.col(reference.column).is_not_null())
     parents = tables(reference.layer, reference.table).select(F.col(reference.parent_column).alias("_PARENT_KEY"))
-    return count_rows(children.join(parents, F.col(reference.column) == F.col("_PARENT_KEY"), how="leftanti"))
+    joined = children.join(parents, F.col(reference.column) == F.col("_PARENT_KEY"), how="left")
+    return joined.agg(rows_where(F.col("_PARENT_KEY").is_null()).alias(FAILING))
 
 
 def _columns_differ(declared: StructType) -> Callable[[DataFrame, Tables], int]:
