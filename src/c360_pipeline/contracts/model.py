@@ -96,10 +96,11 @@ class Reference:
 class Check:
     """One named rule over a table; `failing_rows(frame, tables)` returns how many rows break it.
 
-    Declared with one of `condition` (true on failing rows), `aggregate` (the failing count) or
-    `reference` (a relationship), the check is counted in its table's one query; declared with a
-    `query` (a one-row frame of the failing count, `FAILING`), that frame is its count. Either way
-    `failing_rows` is derived from it to count it alone. Without them, `failing_rows` is the rule.
+    Declared with a `condition` (true on failing rows) or an `aggregate` (the failing count), the
+    check is counted in its table's one aggregate; declared with a `reference` (a relationship) or a
+    `query` (a callable returning a one-row frame of the failing count, `FAILING`), it is that
+    one-row query (`own_query`). Either way `failing_rows` is derived from it to count it alone.
+    Without them, `failing_rows` is the rule, counted in Python.
     """
 
     name: str
