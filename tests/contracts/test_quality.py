@@ -13,7 +13,7 @@ from snowflake.snowpark.types import DecimalType, DoubleType, StringType, Struct
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.contracts import all_contracts
 from c360_pipeline.contracts.evaluation import evaluate_check, evaluate_contracts
-from c360_pipeline.contracts.model import Check, TableContract
+from c360_pipeline.contracts.model import Check, TableContract, count_difference, count_rows
 from c360_pipeline.engine.sessions import local_session
 from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.orchestration.procedures import execute_step
@@ -208,6 +208,58 @@ def test_a_broken_check_is_named_and_the_other_checks_of_its_table_still_count(s
     assert "QA_NOT_BUILT" in outcomes["QA_ORDERS.relationship(ORDER_ID->QA_NOT_BUILT.ORDER_ID)"].error
     assert outcomes["QA_ORDERS.unique(ORDER_ID)"].failing_rows == 1
     assert outcomes["QA_ORDERS.relationship(CUSTOMER_ID->QA_CUSTOMERS.CUSTOMER_ID)"].failing_rows == 1
+
+
+def _executed(history) -> list[str]:
+    """Statements executed, the warehouse's one listing of the database's tables (INFORMATION_SCHEMA) apart."""
+    return [q.sql_text for q in history.queries if not q.is_describe and "INFORMATION_SCHEMA" not in q.sql_text]
+
+
+def _orders_match_customers(frame, tables):
+    """A query check (another table's rows): |orders - customers|."""
+    return count_difference(frame, tables("GOLD", "QA_CUSTOMERS"))
+
+
+def test_every_table_and_every_query_check_is_counted_in_one_statement(session, cfg, warehouse):
+    """Two tables' aggregates, a relationship and two query checks: one aggregate statement reads every table."""
+    write_orders(warehouse, [("O1", "C1", "approved", 10.0), ("O1", "C9", "refunded", -3.0), ("O3", None, "approved", 1.0)])
+    matches = Check("QA_ORDERS.matches_customers", "error", query=_orders_match_customers)
+    big = Check("QA_ORDERS.big_amounts", "warn", query=lambda frame, tables: count_rows(frame.filter(F.col("AMOUNT") > 5)))
+    customers = TableContract("GOLD", "QA_CUSTOMERS", "one row per customer", primary_key=("CUSTOMER_ID",))
+    with session.query_history(include_describe=True) as history:
+        outcomes, _ = evaluate_contracts(session, cfg, [orders_contract((matches, big)), customers])
+    assert len(_executed(history)) == 1, _executed(history)
+    assert {o.check: o.failing_rows for o in outcomes} == {
+        "QA_ORDERS.unique(ORDER_ID)": 1, "QA_ORDERS.not_null(CUSTOMER_ID)": 1, "QA_ORDERS.accepted_values(STATUS)": 1,
+        "QA_ORDERS.relationship(CUSTOMER_ID->QA_CUSTOMERS.CUSTOMER_ID)": 1, "QA_ORDERS.matches_customers": 1,
+        "QA_ORDERS.big_amounts": 1, "QA_CUSTOMERS.unique(CUSTOMER_ID)": 0,
+    }
+
+
+def test_a_broken_query_check_is_named_alone_and_every_other_check_still_counts(session, cfg, warehouse):
+    """One query check cannot be built (its table is missing), one fails when run (no such column): each is an
+    error naming why, and the checks beside them, batched or queried, keep their counts."""
+    write_orders(warehouse, [("O1", "C1", "approved", 10.0), ("O1", "C9", "refunded", -3.0)])
+    missing = Check("QA_ORDERS.matches_missing", "error",
+                    query=lambda frame, tables: count_difference(frame, tables("GOLD", "QA_NOT_BUILT")))
+    broken = Check("QA_ORDERS.broken_column", "error",
+                   query=lambda frame, tables: count_rows(frame.filter(F.col("NO_SUCH_COLUMN") > 0)))
+    matches = Check("QA_ORDERS.matches_customers", "error", query=_orders_match_customers)
+    outcomes = {o.check: o for o in evaluate_contracts(session, cfg, [orders_contract((missing, broken, matches))])[0]}
+    assert (outcomes["QA_ORDERS.matches_missing"].status, outcomes["QA_ORDERS.broken_column"].status) == ("error", "error")
+    assert "QA_NOT_BUILT" in outcomes["QA_ORDERS.matches_missing"].error
+    assert "NO_SUCH_COLUMN" in outcomes["QA_ORDERS.broken_column"].error
+    assert {name: o.failing_rows for name, o in outcomes.items() if o.status != "error"} == {
+        "QA_ORDERS.unique(ORDER_ID)": 1, "QA_ORDERS.not_null(CUSTOMER_ID)": 0, "QA_ORDERS.accepted_values(STATUS)": 1,
+        "QA_ORDERS.relationship(CUSTOMER_ID->QA_CUSTOMERS.CUSTOMER_ID)": 1, "QA_ORDERS.matches_customers": 0,
+    }
+
+
+def test_a_query_check_alone_counts_what_it_counts_with_the_others(session, cfg, warehouse):
+    write_orders(warehouse, [("O1", "C1", "approved", 10.0), ("O2", "C1", "approved", 1.0), ("O3", "C2", "approved", 1.0)])
+    matches = Check("QA_ORDERS.matches_customers", "error", query=_orders_match_customers)
+    (together,) = [o for o in evaluate_contracts(session, cfg, [orders_contract((matches,))])[0] if o.check == matches.name]
+    assert together.failing_rows == matches.failing_rows(warehouse.read("GOLD", "QA_ORDERS"), warehouse.read) == 1
 
 
 CUSTOMERS_IN_WORLD, AS_OF = 40, date(2025, 6, 30)

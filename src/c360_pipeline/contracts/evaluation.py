@@ -5,29 +5,33 @@ checks; a warn-severity failure is recorded and turns the step's status into "wa
 that cannot be evaluated (a column or parent table is missing) counts as failed: a contract that
 no longer matches its table is a defect, not a pass.
 
-The checks of a table are pushed down as one aggregate query: every row rule (not-null, accepted
-values, ranges, any "rows where <condition>") is a `COUNT(IFF(condition, 1, NULL))`, uniqueness is
-`COUNT(*) - COUNT(DISTINCT key)`, and each relationship is a left join to the parent's distinct keys
-whose orphans are counted the same way — one scan of the table, one round trip, on either engine.
-Only invariants that need a query of their own (other tables' rows, self-joins) run one by one.
-When the table's query cannot run, each of its checks is evaluated alone, so the one that is
-broken is named and the others still count.
+The checks of a table are pushed down as one aggregate over its rows: every row rule (not-null,
+accepted values, ranges, any "rows where <condition>") is a `COUNT(IFF(condition, 1, NULL))`,
+uniqueness is `COUNT(*) - COUNT(DISTINCT key)`, and each relationship is a left join to the
+parent's distinct keys whose orphans are counted the same way — one scan of the table. An
+invariant that needs a query of its own (other tables' rows, self-joins) declares it as a one-row
+frame of its failing count. Every table's aggregate and every such frame is a one-row subquery of
+ONE statement (cross-joined), so the whole evaluation is one round trip on either engine. When that
+statement cannot run, each part runs alone, and a part that still fails has each of its checks
+evaluated alone, so the one that is broken is named and the others still count. Only checks
+counted in Python (`failing_rows`, e.g. the declared columns, read from the table's schema) are
+evaluated one by one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
-from typing import Callable
 
 import pandas as pd
-from snowflake.snowpark import Column, DataFrame, Session
+from snowflake.snowpark import DataFrame, Row, Session
 from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import LongType, StringType, StructField, StructType, TimestampType
 
 from c360_pipeline.config import PipelineConfig
 from c360_pipeline.contracts import all_contracts
-from c360_pipeline.contracts.model import Check, Reference, TableContract, Tables, rows_where
+from c360_pipeline.contracts.model import FAILING, Check, TableContract, Tables, rows_where
 from c360_pipeline.engine.warehouse import TableMissing, Warehouse
 
 DQ_RESULTS_SCHEMA = StructType(
@@ -68,53 +72,78 @@ def evaluate_check(check: Check, frame: DataFrame, tables: Tables, table_name: s
     return _outcome(check, table_name, failing)
 
 
-def evaluate_table(checks: list[Check], frame: DataFrame, tables: Tables, table_name: str) -> list[CheckOutcome]:
-    """Every check of one table, in declared order: the batched ones counted in one query, the others alone."""
-    counted = batched_counts(checks, frame, tables)
-    return [
-        _outcome(check, table_name, counted[position]) if position in counted
-        else evaluate_check(check, frame, tables, table_name)
-        for position, check in enumerate(checks)
-    ]
+@dataclass(frozen=True, eq=False)
+class _Part:
+    """A one-row frame counting some checks: its column `CHECK_<number>` is the failing rows of check <number>."""
+
+    frame: DataFrame
+    numbers: tuple[int, ...]
+
+    @cached_property
+    def sql(self) -> str | None:
+        """The frame's SQL when it is one query with nothing to run after it (else it is collected on its own)."""
+        plan = self.frame.queries
+        return plan["queries"][0] if len(plan["queries"]) == 1 and not plan["post_actions"] else None
 
 
-def batched_counts(checks: list[Check], frame: DataFrame, tables: Tables) -> dict[int, int]:
-    """Failing rows of the batched checks (by position in `checks`), all from one aggregate query over the table.
+def _column(number: int) -> str:
+    return f"CHECK_{number}"
 
-    A relationship whose parent cannot be read is left out (evaluated alone, it reports why); when
-    the query itself fails, nothing is returned and every check is evaluated alone.
-    """
-    rows = frame
-    measures: dict[int, Column] = {}
-    for position, check in enumerate(checks):
-        if check.reference is not None:
-            try:
-                rows, orphan = _joined_to_parent(rows, check.reference, tables, f"_PARENT_{position}")
-            except Exception:  # a missing parent or column: the check alone reports it
-                continue
-            measures[position] = rows_where(orphan)
-        elif check.condition is not None:
-            measures[position] = rows_where(check.condition)
-        elif check.aggregate is not None:
-            measures[position] = check.aggregate
+
+def _table_part(checks: list[tuple[int, Check]], frame: DataFrame) -> _Part | None:
+    """The batched checks of one table (numbered), all counted by one aggregate over its rows; None without any."""
+    measures = {number: rows_where(check.condition) if check.condition is not None else check.aggregate
+                for number, check in checks if check.batched}
     if not measures:
-        return {}
+        return None
+    return _Part(frame.agg(*[measure.alias(_column(number)) for number, measure in measures.items()]), tuple(measures))
+
+
+def _query_part(number: int, check: Check, frame: DataFrame, tables: Tables) -> _Part | None:
+    """A relationship or a declared query: its one-row frame; None when it cannot even be built (a parent table
+    is missing: alone, the check reports why)."""
     try:
-        row = rows.agg(*[measure.alias(f"CHECK_{position}") for position, measure in measures.items()]).collect()[0]
-    except Exception:  # one check that cannot run fails the query: each is evaluated alone, naming the broken one
-        return {}
-    return {position: int(row[index] or 0) for index, position in enumerate(measures)}
+        return _Part(check.own_query(frame, tables).select(F.col(FAILING).alias(_column(number))), (number,))
+    except Exception:
+        return None
 
 
-def _joined_to_parent(rows: DataFrame, reference: Reference, tables: Tables, alias: str) -> tuple[DataFrame, Column]:
-    """The rows left-joined to the parent's distinct keys (as `alias`), and the condition true on orphans.
+def _counted(session: Session, parts: list[_Part]) -> dict[int, int]:
+    """Failing rows by check number: every part in one statement; when that fails, each part alone.
 
-    The parent's keys are distinct, so the join keeps one row per child row and the table's other
-    counts are unchanged; a child row with a key found has a non-null `alias`, an orphan has none.
+    A part that fails alone is left out, so each of its checks is evaluated alone and the broken one is named.
     """
-    parents = tables(reference.layer, reference.table).select(F.col(reference.parent_column).alias(alias)).distinct()
-    joined = rows.join(parents, F.col(reference.column) == F.col(alias), how="left")
-    return joined, F.col(reference.column).is_not_null() & F.col(alias).is_null()
+    combined = [part for part in parts if part.sql is not None]
+    try:
+        row = _in_one_statement(session, combined)
+    except Exception:  # one check that cannot run fails the statement: the parts are counted one by one
+        row, combined = None, []
+    counted = {number: _count(row, number) for part in combined for number in part.numbers}
+    for part in parts:
+        if part in combined:
+            continue
+        try:
+            alone = part.frame.collect()[0]
+        except Exception:
+            continue
+        counted.update({number: _count(alone, number) for number in part.numbers})
+    return counted
+
+
+def _count(row: Row, number: int) -> int:
+    return int(row[_column(number)] or 0)
+
+
+def _in_one_statement(session: Session, parts: list[_Part]) -> Row | None:
+    """Every part's columns in one row: the parts' one-row queries cross-joined, one statement and no DESCRIBE.
+
+    Snowpark compiles each part; joining them as DataFrames would describe every part to disambiguate
+    its columns, so the parts' own SQL is joined as subqueries instead (their columns are distinct).
+    """
+    if not parts:
+        return None
+    sources = " CROSS JOIN ".join(f"({part.sql}) AS PART_{position}" for position, part in enumerate(parts))
+    return session.sql(f"SELECT * FROM {sources}").collect()[0]
 
 
 def _outcome(check: Check, table_name: str, failing: int) -> CheckOutcome:
@@ -127,32 +156,68 @@ def _outcome(check: Check, table_name: str, failing: int) -> CheckOutcome:
 
 def evaluate_contracts(session: Session, cfg: PipelineConfig,
                        contracts: list[TableContract] | None = None) -> tuple[list[CheckOutcome], list[str]]:
-    """Every check of every contract whose table exists; also the tables that do not exist yet."""
-    tables = _reader(Warehouse.of(session, cfg))
-    outcomes: list[CheckOutcome] = []
+    """Every check of every contract whose table exists, in declared order; also the tables that do not exist yet.
+
+    Every table's batched checks (one aggregate per table) and every check declared as a `query` are
+    counted in one statement; the other checks (`failing_rows` alone) are evaluated one by one.
+    """
+    tables = _Tables(Warehouse.of(session, cfg))
+    listed: list[tuple[Check, DataFrame, str]] = []
+    parts: list[_Part] = []
     absent: list[str] = []
     for contract in contracts if contracts is not None else all_contracts():
         table_name = cfg.table(contract.layer, contract.table)
+        checks = contract.checks()
+        joined = any(check.queried for check in checks)  # a relationship or a query joins or unions its rows
         try:
-            frame = tables(contract.layer, contract.table)
+            frame = tables(contract.layer, contract.table) if joined else tables.read(contract.layer, contract.table)
         except TableMissing:
             absent.append(table_name)
             continue
-        outcomes.extend(evaluate_table(contract.checks(), frame, tables, table_name))
+        numbered = list(enumerate(checks, start=len(listed)))
+        listed += [(check, frame, table_name) for _, check in numbered]
+        parts += [part for part in (_table_part(numbered, frame),
+                                    *(_query_part(n, check, frame, tables) for n, check in numbered if check.queried))
+                  if part is not None]
+    counted = _counted(session, parts)
+    outcomes = [
+        _outcome(check, table_name, counted[number]) if number in counted
+        else evaluate_check(check, frame, tables, table_name)
+        for number, (check, frame, table_name) in enumerate(listed)
+    ]
     return outcomes, absent
 
 
-def _reader(warehouse: Warehouse) -> Callable[[str, str], DataFrame]:
-    """`warehouse.read`, each table looked up once per evaluation (parents are read by many children)."""
-    read: dict[tuple[str, str], DataFrame] = {}
+class _Tables:
+    """The tables of one evaluation, each read once (parents are read by many children).
 
-    def tables(layer: str, table: str) -> DataFrame:
+    Called as `tables(layer, table)` (what checks read, to join or union them), a table's columns are
+    looked up once (one DESCRIBE, kept by Snowpark), so that the selects and filters derived from it
+    have known columns and the joins of them need no DESCRIBE of their own; `read` leaves them unknown
+    (a table only aggregated needs none).
+    """
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+        self.frames: dict[tuple[str, str], DataFrame] = {}
+        self.described: set[tuple[str, str]] = set()
+
+    def read(self, layer: str, table: str) -> DataFrame:
         key = (layer.upper(), table.upper())
-        if key not in read:
-            read[key] = warehouse.read(layer, table)
-        return read[key]
+        if key not in self.frames:
+            self.frames[key] = self.warehouse.read(layer, table)
+        return self.frames[key]
 
-    return tables
+    def __call__(self, layer: str, table: str) -> DataFrame:
+        frame = self.read(layer, table)
+        key = (layer.upper(), table.upper())
+        if key not in self.described:
+            self.described.add(key)
+            try:
+                frame.schema  # noqa: B018 - looked up for its side effect: Snowpark keeps the columns on the frame
+            except Exception:  # only a saving: a table that cannot be described is left to its checks to report
+                pass
+        return frame
 
 
 def dq_rows(outcomes: list[CheckOutcome], run_id: str, checked_at: datetime) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from snowflake.snowpark.types import (
 )
 
 from c360_pipeline.catalog import CARD_TYPES, CHANNELS, MERCHANT_CATEGORIES, STATUSES
-from c360_pipeline.contracts.model import Check, TableContract, rows_where
+from c360_pipeline.contracts.model import Check, TableContract, count_difference, count_rows, rows_where
 from c360_pipeline.transforms.dimensions import DIM_DATE_SCHEMA, DIM_MERCHANT_CATEGORY_SCHEMA
 
 MONEY = DecimalType(12, 2)
@@ -48,7 +48,7 @@ def _not_one_current_version() -> F.Column:
     return F.abs(customers - current_customers) + rows_where(F.col("IS_CURRENT")) - current_customers
 
 
-def _overlapping_versions(frame: DataFrame, tables) -> int:
+def _overlapping_versions(frame: DataFrame, tables) -> DataFrame:
     """Versions whose interval overlaps another version of the same customer, or is empty."""
     versions = frame.select("CUSTOMER_ID", "CUSTOMER_KEY", "VALID_FROM", "VALID_TO")
     others = versions.select(
@@ -60,7 +60,7 @@ def _overlapping_versions(frame: DataFrame, tables) -> int:
         & (F.col("OTHER_FROM") < F.col("VALID_TO"))
         & (F.col("VALID_FROM") < F.col("OTHER_TO"))
     )
-    return overlaps.count() + frame.filter(F.col("VALID_FROM") >= F.col("VALID_TO")).count()
+    return count_rows(overlaps, frame.filter(F.col("VALID_FROM") >= F.col("VALID_TO")))
 
 
 _DIMENSION_CONTRACTS: tuple[TableContract, ...] = (
@@ -73,8 +73,9 @@ _DIMENSION_CONTRACTS: tuple[TableContract, ...] = (
         invariants=(
             Check("DIM_CUSTOMER.one_current_version", "error", description="every customer has exactly one current version",
                   aggregate=_not_one_current_version()),
-            Check("DIM_CUSTOMER.no_overlapping_versions", "error", _overlapping_versions,
-                  "validity intervals of a customer never overlap and are never empty"),
+            Check("DIM_CUSTOMER.no_overlapping_versions", "error",
+                  description="validity intervals of a customer never overlap and are never empty",
+                  query=_overlapping_versions),
         ),
     ),
     TableContract("GOLD", "DIM_DATE", "one row per calendar day of the data range", primary_key=("DATE_KEY",),
@@ -88,9 +89,9 @@ _DIMENSION_CONTRACTS: tuple[TableContract, ...] = (
 )
 
 
-def _fact_matches_silver(frame: DataFrame, tables) -> int:
+def _fact_matches_silver(frame: DataFrame, tables) -> DataFrame:
     """Staged transactions missing from the fact, plus fact rows beyond silver (no row lost or doubled)."""
-    return abs(tables("SILVER", "STG_TRANSACTIONS").count() - frame.count())
+    return count_difference(tables("SILVER", "STG_TRANSACTIONS"), frame)
 
 
 CONTRACTS: tuple[TableContract, ...] = (
@@ -108,8 +109,8 @@ CONTRACTS: tuple[TableContract, ...] = (
             "MERCHANT_CATEGORY_KEY": ("GOLD", "DIM_MERCHANT_CATEGORY", "MERCHANT_CATEGORY_KEY"),
         },
         invariants=(
-            Check("FCT_TRANSACTIONS.matches_silver", "error", _fact_matches_silver,
-                  "every staged transaction is in the fact exactly once"),
+            Check("FCT_TRANSACTIONS.matches_silver", "error",
+                  description="every staged transaction is in the fact exactly once", query=_fact_matches_silver),
         ),
     ),
 )

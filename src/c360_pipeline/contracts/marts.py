@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from snowflake.snowpark import Column, DataFrame
 from snowflake.snowpark import functions as F
 from snowflake.snowpark.types import (
@@ -11,22 +9,13 @@ from snowflake.snowpark.types import (
 )
 
 from c360_pipeline.catalog import RISK_CATEGORIES, SEGMENTS
-from c360_pipeline.contracts.model import Check, TableContract, outside
+from c360_pipeline.contracts.model import Check, TableContract, count_difference, count_rows, outside
 from c360_pipeline.transforms.common import approved_transactions, current_customers
 
 
-def _current_customer_count(tables) -> int:
-    return current_customers(tables("GOLD", "DIM_CUSTOMER")).count()
-
-
-def _rows_match_current_customers(frame: DataFrame, tables) -> int:
+def _rows_match_current_customers(frame: DataFrame, tables) -> DataFrame:
     """Current customers missing from the table, or rows beyond them (with the key unique: missing customers)."""
-    return abs(frame.count() - _current_customer_count(tables))
-
-
-def _table_as_of(frame: DataFrame) -> date | None:
-    value = frame.agg(F.max("AS_OF_DATE").alias("AS_OF")).collect()[0]["AS_OF"]
-    return None if value is None else value if isinstance(value, date) else value.date()
+    return count_difference(frame, current_customers(tables("GOLD", "DIM_CUSTOMER")))
 
 
 def _differ_by_a_cent(left: Column, right: Column) -> Column:
@@ -34,32 +23,34 @@ def _differ_by_a_cent(left: Column, right: Column) -> Column:
     return F.abs(left.cast(DoubleType()) - right.cast(DoubleType())) >= F.lit(0.005)
 
 
-def _lifetime_value_matches_fact(frame: DataFrame, tables) -> int:
-    """Customers whose LIFETIME_VALUE differs from the sum of their approved fact amounts up to AS_OF_DATE."""
-    as_of = _table_as_of(frame)
-    if as_of is None:
-        return 0
-    fact = approved_transactions(tables("GOLD", "FCT_TRANSACTIONS"), as_of).group_by("CUSTOMER_ID").agg(
-        F.sum("TRANSACTION_AMOUNT").alias("_FACT_VALUE")
-    )
+def _lifetime_value_matches_fact(frame: DataFrame, tables) -> DataFrame:
+    """Customers whose LIFETIME_VALUE differs from the sum of their approved fact amounts up to AS_OF_DATE.
+
+    The table's AS_OF_DATE (its latest) is joined to the fact in the same query, as `_AS_OF`: an empty
+    table has none, so no fact row is counted against it.
+    """
+    as_of = frame.agg(F.max("AS_OF_DATE").alias("_AS_OF"))
+    dated = tables("GOLD", "FCT_TRANSACTIONS").cross_join(as_of)
+    approved = approved_transactions(dated, F.col("_AS_OF"))  # compared through F.lit, which keeps a Column as is
+    fact = approved.group_by("CUSTOMER_ID").agg(F.sum("TRANSACTION_AMOUNT").alias("_FACT_VALUE"))
     compared = frame.select("CUSTOMER_ID", "LIFETIME_VALUE").join(fact, "CUSTOMER_ID", how="full")
-    return compared.filter(
+    return count_rows(compared.filter(
         F.col("LIFETIME_VALUE").is_null()
         | _differ_by_a_cent(F.col("LIFETIME_VALUE"), F.coalesce(F.col("_FACT_VALUE"), F.lit(0)))
-    ).count()
+    ))
 
 
-def _monthly_spend_adds_up_to_lifetime_value(frame: DataFrame, tables) -> int:
+def _monthly_spend_adds_up_to_lifetime_value(frame: DataFrame, tables) -> DataFrame:
     """Customers whose monthly spend does not add up to their LIFETIME_VALUE (a month lost or counted twice)."""
     months = frame.group_by("CUSTOMER_ID").agg(F.sum("MONTHLY_SPEND").alias("_MONTHS_VALUE"))
     value = tables("GOLD", "METRIC_CUSTOMER_LTV").filter(F.col("TOTAL_TRANSACTIONS") > 0).select(
         "CUSTOMER_ID", "LIFETIME_VALUE"
     )
     compared = months.join(value, "CUSTOMER_ID", how="full")
-    return compared.filter(
+    return count_rows(compared.filter(
         F.col("_MONTHS_VALUE").is_null() | F.col("LIFETIME_VALUE").is_null()
         | _differ_by_a_cent(F.col("_MONTHS_VALUE"), F.col("LIFETIME_VALUE"))
-    ).count()
+    ))
 
 
 def _segment_inputs_out_of_range() -> Column:
@@ -82,14 +73,14 @@ def _transaction_values_out_of_order() -> Column:
     )
 
 
-def _profile_uses_current_version(frame: DataFrame, tables) -> int:
+def _profile_uses_current_version(frame: DataFrame, tables) -> DataFrame:
     """Profile rows whose CUSTOMER_KEY is not the customer's current DIM_CUSTOMER version."""
     current = current_customers(tables("GOLD", "DIM_CUSTOMER")).select(
         "CUSTOMER_ID", "CUSTOMER_KEY", F.lit(True).alias("_CURRENT")
     )
-    return frame.select("CUSTOMER_ID", "CUSTOMER_KEY").join(current, ["CUSTOMER_ID", "CUSTOMER_KEY"], how="left").filter(
+    return count_rows(frame.select("CUSTOMER_ID", "CUSTOMER_KEY").join(current, ["CUSTOMER_ID", "CUSTOMER_KEY"], how="left").filter(
         F.col("_CURRENT").is_null()
-    ).count()
+    ))
 
 
 def _flagged_for_both_campaigns() -> Column:
@@ -109,8 +100,9 @@ CONTRACTS: tuple[TableContract, ...] = (
         accepted_values={"CUSTOMER_SEGMENT": SEGMENTS},
         relationships=_TO_CUSTOMER,
         invariants=(
-            Check("CUSTOMER_SEGMENTS.one_row_per_current_customer", "error", _rows_match_current_customers,
-                  "every current customer is segmented once"),
+            Check("CUSTOMER_SEGMENTS.one_row_per_current_customer", "error",
+                  description="every current customer is segmented once",
+                  query=_rows_match_current_customers),
             Check("CUSTOMER_SEGMENTS.inputs_in_range", "error",
                   description="spend is never negative and shares lie in [0, 1]",
                   condition=_segment_inputs_out_of_range()),
@@ -122,10 +114,12 @@ CONTRACTS: tuple[TableContract, ...] = (
         not_null=("LIFETIME_VALUE", "TOTAL_TRANSACTIONS", "AVG_SPEND_PER_DAY", "TENURE_DAYS", "AS_OF_DATE"),
         relationships=_TO_CUSTOMER,
         invariants=(
-            Check("METRIC_CUSTOMER_LTV.one_row_per_current_customer", "error", _rows_match_current_customers,
-                  "every current customer has a lifetime value"),
-            Check("METRIC_CUSTOMER_LTV.lifetime_value_is_sum_of_approved", "error", _lifetime_value_matches_fact,
-                  "LIFETIME_VALUE = sum of the customer's approved FCT_TRANSACTIONS amounts up to AS_OF_DATE"),
+            Check("METRIC_CUSTOMER_LTV.one_row_per_current_customer", "error",
+                  description="every current customer has a lifetime value",
+                  query=_rows_match_current_customers),
+            Check("METRIC_CUSTOMER_LTV.lifetime_value_is_sum_of_approved", "error",
+                  description="LIFETIME_VALUE = sum of the customer's approved FCT_TRANSACTIONS amounts up to AS_OF_DATE",
+                  query=_lifetime_value_matches_fact),
         ),
     ),
     TableContract(
@@ -135,8 +129,8 @@ CONTRACTS: tuple[TableContract, ...] = (
         relationships=_TO_CUSTOMER,
         invariants=(
             Check("METRIC_MOM_SPEND_CHANGE.months_add_up_to_lifetime_value", "error",
-                  _monthly_spend_adds_up_to_lifetime_value,
-                  "a customer's monthly spend adds up to its METRIC_CUSTOMER_LTV.LIFETIME_VALUE"),
+                  description="a customer's monthly spend adds up to its METRIC_CUSTOMER_LTV.LIFETIME_VALUE",
+                  query=_monthly_spend_adds_up_to_lifetime_value),
         ),
     ),
     TableContract(
@@ -160,10 +154,12 @@ CONTRACTS: tuple[TableContract, ...] = (
         accepted_values={"CUSTOMER_SEGMENT": SEGMENTS, "CHURN_RISK_CATEGORY": RISK_CATEGORIES},
         relationships={**_TO_CUSTOMER, "CUSTOMER_KEY": ("GOLD", "DIM_CUSTOMER", "CUSTOMER_KEY")},
         invariants=(
-            Check("CUSTOMER_360_PROFILE.one_row_per_current_customer", "error", _rows_match_current_customers,
-                  "every current customer has exactly one profile row"),
-            Check("CUSTOMER_360_PROFILE.current_version", "error", _profile_uses_current_version,
-                  "CUSTOMER_KEY is the customer's current DIM_CUSTOMER version"),
+            Check("CUSTOMER_360_PROFILE.one_row_per_current_customer", "error",
+                  description="every current customer has exactly one profile row",
+                  query=_rows_match_current_customers),
+            Check("CUSTOMER_360_PROFILE.current_version", "error",
+                  description="CUSTOMER_KEY is the customer's current DIM_CUSTOMER version",
+                  query=_profile_uses_current_version),
             Check("CUSTOMER_360_PROFILE.campaign_flags_exclusive", "error",
                   description="no customer is both a retention and an upsell target",
                   condition=_flagged_for_both_campaigns()),

@@ -4,16 +4,18 @@ Each layer module lists the contracts of the tables it builds beside the code, a
 (`c360_pipeline.layers` collects them); the data-quality step and the tests evaluate the same
 declarations.
 
-A check is declared the way it is counted, so the data-quality step can push a table's checks
-into one aggregate query:
+A check is declared the way it is counted, so the data-quality step can count every check of
+every table in one statement (each table's aggregate and each one-row query, cross-joined):
 
 - a row rule is a `condition`, true on the rows that break it ("rows where <condition>");
 - a table-level rule is an `aggregate` whose value is the number of failing rows
   (uniqueness: rows minus distinct keys);
-- a relationship names the parent `reference`; its orphans are counted through a left join to
-  the parent's distinct keys;
-- a rule that needs its own query (another table's rows, a self-join) is a `failing_rows(frame,
-  tables)` callable;
+- a relationship names the parent `reference`; its orphans are counted through a left join to the
+  parent's keys, a one-row query of its own (`orphans`);
+- a rule that needs a query of its own (another table's rows, a self-join) is a `query(frame, tables)`
+  callable returning a one-row frame whose `FAILING` column is the failing count (`count_rows`,
+  `count_difference`);
+- a rule counted in Python is a `failing_rows(frame, tables)` callable returning the count;
 - a table whose columns are declared (`columns`) is checked to have exactly those names and types:
   a mismatch counts one per column missing, extra or of another type.
 
@@ -47,6 +49,30 @@ def outside(value: str | Column, low: float, high: float) -> Column:
     return (column < low - slack) | (column > high + slack)
 
 
+FAILING = "FAILING"  # the column of a check's one-row `query` frame that holds its failing count
+
+
+def count_rows(*row_sets: DataFrame) -> DataFrame:
+    """The rows of every `row_sets` frame together, as a `query` frame: one row, `FAILING`."""
+    if len(row_sets) == 1:
+        return row_sets[0].agg(F.count(F.lit(1)).alias(FAILING))
+    return _signed_count([(rows, 1) for rows in row_sets])
+
+
+def count_difference(left: DataFrame, right: DataFrame) -> DataFrame:
+    """|rows of `left` - rows of `right`|, as a `query` frame: one row, `FAILING`."""
+    return _signed_count([(left, 1), (right, -1)])
+
+
+def _signed_count(row_sets: list[tuple[DataFrame, int]]) -> DataFrame:
+    """|sum of each frame's row count times its sign|, from one `UNION ALL` of a constant per row (no join)."""
+    signs = [rows.select(F.lit(sign).alias("_SIGN")) for rows, sign in row_sets]
+    together = signs[0]
+    for more in signs[1:]:
+        together = together.union_all(more)
+    return together.agg(F.abs(F.coalesce(F.sum("_SIGN"), F.lit(0))).alias(FAILING))
+
+
 def rows_where(condition: Column) -> Column:
     """The number of rows where `condition` is true (NULL counts as not true), as an aggregate.
 
@@ -70,10 +96,11 @@ class Reference:
 class Check:
     """One named rule over a table; `failing_rows(frame, tables)` returns how many rows break it.
 
-    Declared with one of `condition` (true on failing rows), `aggregate` (the failing count) or
-    `reference` (a relationship), the check is counted in its table's one query, and
-    `failing_rows` is derived from it to count it alone. Without them, `failing_rows` is the rule
-    and runs its own query.
+    Declared with a `condition` (true on failing rows) or an `aggregate` (the failing count), the
+    check is counted in its table's one aggregate; declared with a `reference` (a relationship) or a
+    `query` (a callable returning a one-row frame of the failing count, `FAILING`), it is that
+    one-row query (`own_query`). Either way `failing_rows` is derived from it to count it alone.
+    Without them, `failing_rows` is the rule, counted in Python.
     """
 
     name: str
@@ -83,20 +110,31 @@ class Check:
     condition: Column | None = field(default=None, compare=False, repr=False)
     aggregate: Column | None = field(default=None, compare=False, repr=False)
     reference: Reference | None = None
+    query: Callable[[DataFrame, Tables], DataFrame] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        declared = [kind for kind in ("condition", "aggregate", "reference") if getattr(self, kind) is not None]
+        kinds = ("condition", "aggregate", "reference", "query")
+        declared = [kind for kind in kinds if getattr(self, kind) is not None]
         if len(declared) > 1:
-            raise ValueError(f"check {self.name}: declare one of condition, aggregate or reference, not {' and '.join(declared)}")
+            raise ValueError(f"check {self.name}: declare one of {', '.join(kinds)}, not {' and '.join(declared)}")
         if self.failing_rows is None:
             if not declared:
-                raise ValueError(f"check {self.name}: declare a condition, an aggregate, a reference or failing_rows")
+                raise ValueError(f"check {self.name}: declare a condition, an aggregate, a reference, a query or failing_rows")
             object.__setattr__(self, "failing_rows", _alone(self))
 
     @property
     def batched(self) -> bool:
-        """True when the check can be counted in its table's one aggregate query."""
-        return self.condition is not None or self.aggregate is not None or self.reference is not None
+        """True when the check is an aggregate over its table's rows, counted with the table's other ones."""
+        return self.condition is not None or self.aggregate is not None
+
+    @property
+    def queried(self) -> bool:
+        """True when the check is counted by a query of its own (`own_query`): a relationship or a declared query."""
+        return self.reference is not None or self.query is not None
+
+    def own_query(self, frame: DataFrame, tables: Tables) -> DataFrame:
+        """The one-row frame (`FAILING`) that counts a relationship's orphans or a declared query's failing rows."""
+        return orphans(frame, tables, self.reference) if self.reference is not None else self.query(frame, tables)
 
 
 @dataclass(frozen=True)
@@ -169,22 +207,25 @@ def _alone(check: Check) -> Callable[[DataFrame, Tables], int]:
         return lambda frame, tables: frame.filter(condition).count()
     if check.aggregate is not None:
         aggregate = check.aggregate
-        return lambda frame, tables: int(frame.agg(aggregate.alias("FAILING")).collect()[0]["FAILING"] or 0)
-    return _orphans(check.reference)
+        return lambda frame, tables: failing_of(frame.agg(aggregate.alias(FAILING)))
+    return lambda frame, tables: failing_of(check.own_query(frame, tables))
 
 
-def _orphans(reference: Reference) -> Callable[[DataFrame, Tables], int]:
-    """Child rows whose non-null key is missing from the parent, counted per key through an equi left join."""
-    column = reference.column
+def failing_of(counted: DataFrame) -> int:
+    """The failing count of a one-row frame with a `FAILING` column, in a query of its own."""
+    return int(counted.collect()[0][FAILING] or 0)
 
-    def failing(frame: DataFrame, tables: Tables) -> int:
-        children = frame.filter(F.col(column).is_not_null()).group_by(column).agg(F.count("*").alias("_N"))
-        parents = tables(reference.layer, reference.table).select(F.col(reference.parent_column).alias(column)).distinct()
-        orphans = children.join(parents.with_column("_FOUND", F.lit(1)), column, how="left").filter(F.col("_FOUND").is_null())
-        total = orphans.agg(F.sum("_N").alias("S")).collect()[0]["S"]
-        return int(total or 0)
 
-    return failing
+def orphans(frame: DataFrame, tables: Tables, reference: Reference) -> DataFrame:
+    """Child rows whose non-null key is missing from the parent, as a `query` frame.
+
+    The child's keyed rows left-joined to the parent's keys: a parent key found many times repeats
+    its child rows, but an orphan has no match and so is one row with no parent key, counted once.
+    """
+    children = frame.filter(F.col(reference.column).is_not_null())
+    parents = tables(reference.layer, reference.table).select(F.col(reference.parent_column).alias("_PARENT_KEY"))
+    joined = children.join(parents, F.col(reference.column) == F.col("_PARENT_KEY"), how="left")
+    return joined.agg(rows_where(F.col("_PARENT_KEY").is_null()).alias(FAILING))
 
 
 def _columns_differ(declared: StructType) -> Callable[[DataFrame, Tables], int]:

@@ -6,7 +6,7 @@ from snowflake.snowpark import DataFrame
 from snowflake.snowpark import functions as F
 
 from c360_pipeline.catalog import CARD_TYPES, CHANNELS, STATUSES
-from c360_pipeline.contracts.model import Check, TableContract
+from c360_pipeline.contracts.model import Check, TableContract, count_rows
 
 
 _STAGED_CONTRACTS: tuple[TableContract, ...] = (
@@ -38,7 +38,7 @@ _STAGED_CONTRACTS: tuple[TableContract, ...] = (
 _STAGED_TABLES = {"RAW_CUSTOMERS": "STG_CUSTOMERS", "RAW_TRANSACTIONS": "STG_TRANSACTIONS"}
 
 
-def unbalanced_batches(accounting: DataFrame, tables) -> int:
+def unbalanced_batches(accounting: DataFrame, tables) -> DataFrame:
     """Batches whose accounting does not add up: read != staged + duplicates + rejected, or the counts disagree
     with the rows in SILVER.STG_* (staged) and SILVER.REJECTED_RECORDS (rejected) for that batch."""
     totals = accounting.group_by("SOURCE_TABLE", "BATCH_ID").agg(
@@ -62,11 +62,11 @@ def unbalanced_batches(accounting: DataFrame, tables) -> int:
         checked = checked.join(staged, ["SOURCE_TABLE", "BATCH_ID"], how="left")
     else:
         checked = checked.with_column("_STAGED_ROWS", F.lit(0))
-    return checked.filter(
+    return count_rows(checked.filter(
         (F.col("ROWS_READ") != F.col("ROWS_STAGED") + F.col("ROWS_DUPLICATE") + F.col("ROWS_REJECTED"))
         | (F.coalesce(F.col("_REJECTED_ROWS"), F.lit(0)) != F.col("ROWS_REJECTED"))
         | (F.coalesce(F.col("_STAGED_ROWS"), F.lit(0)) != F.col("ROWS_STAGED"))
-    ).count()
+    ))
 
 
 CONTRACTS: tuple[TableContract, ...] = (
@@ -75,8 +75,10 @@ CONTRACTS: tuple[TableContract, ...] = (
         "OPS", "BATCH_ACCOUNTING", "one row per source table per batch per stage_silver run: raw rows read and where they went",
         not_null=("SOURCE_TABLE", "BATCH_ID", "ROWS_READ", "ROWS_STAGED", "ROWS_DUPLICATE", "ROWS_REJECTED"),
         invariants=(
-            Check("BATCH_ACCOUNTING.read_equals_staged_duplicates_rejected", "error", unbalanced_batches,
-                  "per batch, raw rows read = staged + duplicates + rejected, matching SILVER.STG_* and REJECTED_RECORDS"),
+            Check("BATCH_ACCOUNTING.read_equals_staged_duplicates_rejected", "error",
+                  description="per batch, raw rows read = staged + duplicates + rejected, matching SILVER.STG_* and "
+                  "REJECTED_RECORDS",
+                  query=unbalanced_batches),
         ),
     ),
 )
