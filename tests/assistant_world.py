@@ -211,7 +211,7 @@ def expected_for(question: str, frames) -> pd.DataFrame:
         chosen = p[(p["CHURN_RISK_CATEGORY"] == "High Risk") & (p["LIFETIME_VALUE"] > 5000)]
         return listed(chosen, ["CUSTOMER_ID", "FULL_NAME", "CHURN_RISK_CATEGORY", "LIFETIME_VALUE"], "LIFETIME_VALUE")
     if question == "How many inactive customers are there in each segment?":
-        inactive = p[p["DAYS_SINCE_LAST_TRANSACTION"] >= 60]
+        inactive = p[(p["DAYS_SINCE_LAST_TRANSACTION"] >= 60) | p["DAYS_SINCE_LAST_TRANSACTION"].isna()]  # never transacted too
         return grouped(inactive, segment, "CUSTOMER_COUNT", inactive.groupby(segment)["CUSTOMER_ID"].count())
     if question == "How many customers are in each segment?":
         return grouped(p, segment, "CUSTOMER_COUNT", p.groupby(segment)["CUSTOMER_ID"].count())

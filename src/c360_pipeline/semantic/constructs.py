@@ -291,7 +291,9 @@ class Constructs:
                 candidate = items[k]
                 if candidate.used:
                     break
-                if candidate.kind == "time" and candidate.time.kind == "rolling" and candidate.time.unit in WINDOW_UNITS:
+                if candidate.kind == "time" and (candidate.time.kind == "since" or (
+                        candidate.time.kind == "rolling" and candidate.time.unit in WINDOW_UNITS)):
+                    # "in the last 90 days", "since april": the window runs from its first day to the as-of date
                     window = (candidate.time, [k])
                     break
                 if candidate.kind == "number" and isinstance(candidate.token.value, int) and not candidate.token.percent \
@@ -304,7 +306,7 @@ class Constructs:
                     active = True
                     spans.append(k)
                     continue
-                if candidate.kind == "word" and candidate.norm in ("a", "an", "any", "the", "in", "for", "within", "over",
+                if candidate.kind == "word" and candidate.norm in ("a", "an", "any", "anything", "the", "in", "for", "within", "over",
                                                                     "made", "make", "been", "single", "last", "past",
                                                                     "their", "his", "her", "its"):
                     spans.append(k)
@@ -328,13 +330,17 @@ class Constructs:
             spec, window_spans = window
             start, end = spec.resolve(self.as_of())
             days = (end - start).days + 1
+            if days < 1:
+                continue
             for k in spans + window_spans:
                 items[k].used = True
-            self.inactivity_conditions.append((i, inactivity_condition(int(days))))
+            # "since april": none on or after its first day, i.e. none in the days from then to the as-of date
+            since = f"since {start:%B} {start.day}, {start.year}" if spec.kind == "since" else None
+            self.inactivity_conditions.append((i, inactivity_condition(int(days), title=since and f"no transaction {since}")))
             self.implied_order = self.implied_order or (("fact", PROFILE, INACTIVITY_FACT), True)  # a list: longest idle first
             self.draft.entity = self.draft.entity or PROFILE
-            self.draft.notes.append(f"Read as no approved transaction in the last {days} days (days since the last "
-                                    f"transaction at least {days}, or none at all).")
+            self.draft.notes.append(f"Read as no approved transaction {since or f'in the last {days} days'} (days since "
+                                    f"the last transaction at least {days}, or none at all).")
 
     # --- scoped superlatives ----------------------------------------------------------------------
     def _scoped_entities(self) -> None:
@@ -366,12 +372,12 @@ class Constructs:
             draft.entity = None
 
 
-def inactivity_condition(days: int) -> Condition:
+def inactivity_condition(days: int, title: str | None = None) -> Condition:
     """No approved transaction in the last `days` days: the last one is at least that old, or there is none."""
     column = parse_expression(INACTIVITY_FACT.upper())
     tree = exp.or_(exp.GTE(this=column, expression=exp.Literal.number(days)), exp.Is(this=column.copy(), expression=exp.Null()))
     return Condition(PROFILE, "filter", filter_name=f"no_transaction_in_{days}_days", filter_expr=tree.sql(dialect=DIALECT),
-                     title=f"no transaction in the last {days} days")
+                     title=title or f"no transaction in the last {days} days")
 
 
 def never_transacted() -> Condition:

@@ -216,6 +216,10 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
                 ref = self.catalog.field(table, name)
                 self.draft.conditions.append(Condition(table, "in", (item.text.upper(),), ref, title=f"{ref.title} is {item.text.upper()}"))
                 item.used = True
+                k = self.items.index(item) - 1
+                if table == PROFILE and k >= 0 and self.items[k].kind == "word" and self.items[k].norm == "by" \
+                        and not self.items[k].used:
+                    self.items[k].used = True  # "transactions made by CUST00000077": whose rows, not a breakdown
 
 
 def parse_question(question: str, as_of: date | Callable[[], date] | None = None,

@@ -12,6 +12,10 @@ from c360_pipeline.semantic.query import FACT, PROFILE
 from c360_pipeline.semantic.words import ASC_WORDS, DESC_WORDS, ENTITY_FIGURES, FILLERS, GROUP_WORDS, SUPERLATIVES
 
 
+# Words that join a filter to the rows it restricts: "customers in texas", "customers who are high risk".
+ROW_FILTER_WORDS = {"in", "from", "at", "of", "the", "who", "that", "are", "is", "located", "living", "based", "and"}
+
+
 class Ordering:
     """Top/bottom N, superlatives and sort directions."""
 
@@ -108,6 +112,10 @@ class Ordering:
             if item.kind == "sense" and item.has("entity") and not item.used:
                 # "top 10 customers by lifetime value": rank the rows by what follows
                 target = self._by_target(j + 1, rows=item.has("entity").table)
+                if target is None:
+                    # "top 5 customers in texas by lifetime value": a filter between the rows and what ranks them
+                    k = self._past_row_filters(j + 1)
+                    target = self._by_target(k, rows=item.has("entity").table) if k > j + 1 else None
                 if target is not None and target[0] == "fact" and item.has("entity", target[1]) and target[1] == FACT \
                         and not self._breakdown_named():
                     # "top 10 transactions by amount": the transactions ranked by their own amount, listed
@@ -187,6 +195,23 @@ class Ordering:
             item.used = True
             return ("measure", measure)
         return None
+
+    def _past_row_filters(self, k: int) -> int:
+        """The index after values and named filters that restrict the rows ("in texas", "who are high risk", "from
+        the Gold tier"), so "by <figure>" can follow them; k itself when there are none (left for the filter pass)."""
+        items, end = self.items, k
+        while k < len(items) and not items[k].used:
+            item = items[k]
+            if item.kind == "word" and item.norm in ROW_FILTER_WORDS:
+                k += 1
+                continue
+            if item.kind == "sense" and (item.has("value") or item.has("filter")) and not (
+                    item.has("metric") or item.has("fact") or item.has("entity")):
+                k += 1
+                end = k
+                continue
+            break
+        return end
 
     def _by_target(self, k: int, rows: str | None = None) -> tuple | None:
         """After "top 5 states": "by <figure>", "with the most <figure>", "in terms of <figure>"."""

@@ -264,6 +264,14 @@ class PerCustomer:
             if after is not None and items[after].kind == "number" and isinstance(items[after].token.value, (int, float)) \
                     and float(items[after].token.value).is_integer() and 0 < items[after].token.value <= 1000:
                 count, after = after, self._next(after, {"the"}, limit=1)  # "latest 5 transactions"
+            before_count = self._previous(i, {"the", "top", "first"}, limit=2)  # "the 10 most recent transactions"
+            if count is None and before_count is not None and items[before_count].kind == "number" \
+                    and not items[before_count].used and isinstance(items[before_count].token.value, int) \
+                    and not items[before_count].token.percent and 0 < items[before_count].token.value <= 1000 \
+                    and self._word(before_count - 1) not in ("than", "over", "under", "above", "below", "exactly"):
+                count = before_count
+                if self._word(count - 1) in ("top", "first"):
+                    words = words + [count - 1]  # "top 10 most recent transactions"
             named_rows = None
             while after is not None and items[after].kind == "sense" and not items[after].has("entity") and (
                     items[after].has("value") or items[after].has("filter")):
@@ -277,6 +285,9 @@ class PerCustomer:
             if dated:
                 # "most recently opened accounts", "customers who joined most recently": that date
                 sense = items[dated[0]].has("time_dimension")
+                if count is not None:  # "the 5 most recently opened accounts"
+                    self.draft.limit = int(items[count].token.value)
+                    words = words + [count]
                 self._order_on_date(self.catalog.field(sense.table, sense.name), newest, words + [dated[0]])
                 return
             rows = after if after is not None and items[after].kind == "sense" and items[after].has("entity") \
