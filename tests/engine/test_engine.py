@@ -310,6 +310,90 @@ def test_a_repeated_read_is_translated_once_and_follows_a_temporary_table(sessio
     assert session.sql(query).collect()[0]["N"] == 0
 
 
+def _translated(mocker):
+    """Counts fakesnow's own translations of a statement (what TranslationStore saves a later connection)."""
+    from fakesnow.cursor import FakeSnowflakeCursor
+
+    return mocker.spy(FakeSnowflakeCursor, "_transform")
+
+
+def test_a_later_connection_of_the_home_reuses_a_read_translated_before(tmp_path: Path, mocker):
+    """TranslationStore: a read translated by one run of a home is not translated again by the next run
+    (a new connection, as a new process opens), and it answers the same; readers (the app) likewise."""
+    query = "SELECT ID, AMOUNT * 2 AS DOUBLED FROM C360.GOLD.T WHERE N IS NOT NULL ORDER BY ID"
+    expected = [("a", Decimal("3.00")), ("b", Decimal("4.50"))]
+    writer = engine.local_session(tmp_path)
+    writer.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+    engine.load_pandas(writer, ROWS, SCHEMA, "C360.GOLD.T")
+    assert [tuple(r) for r in writer.sql(query).collect()] == expected
+    writer.close()
+    assert (tmp_path / "C360.translations").exists()
+    reader = engine.reader_session(tmp_path)
+    assert [tuple(r) for r in reader.sql(query).collect()] == expected
+    reader.close()
+    spy = _translated(mocker)
+    for opened in (engine.local_session, engine.reader_session):
+        later = opened(tmp_path)
+        try:
+            if opened is engine.local_session:
+                later.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()  # as each run does: the same current schema
+            spy.reset_mock()
+            assert [tuple(r) for r in later.sql(query).collect()] == expected
+            assert spy.call_count == 0
+        finally:
+            later.close()
+
+
+def test_a_kept_translation_is_not_used_while_a_table_it_names_is_temporary(tmp_path: Path):
+    """A temporary table shadows the permanent one of its name (as on Snowflake) in a later session too."""
+    query = "SELECT COUNT(*) AS N FROM C360.GOLD.T"
+    writer = engine.local_session(tmp_path)
+    writer.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+    engine.load_pandas(writer, ROWS, SCHEMA, "C360.GOLD.T")
+    assert writer.sql(query).collect()[0]["N"] == 3
+    writer.close()
+    later = engine.local_session(tmp_path)
+    try:
+        later.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+        later.sql("CREATE TEMPORARY TABLE C360.GOLD.T (ID STRING)").collect()
+        assert later.sql(query).collect()[0]["N"] == 0
+    finally:
+        later.close()
+    again = engine.local_session(tmp_path)
+    try:
+        again.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+        assert again.sql(query).collect()[0]["N"] == 3
+    finally:
+        again.close()
+
+
+def test_a_damaged_or_foreign_translation_store_is_a_miss_not_an_error(tmp_path: Path, mocker):
+    """The store is a cache: a file that is not SQLite, or entries of another fakesnow/sqlglot/duckdb or shim
+    version, are translated afresh."""
+    query = "SELECT COUNT(*) AS N FROM C360.GOLD.T"
+    writer = engine.local_session(tmp_path)
+    writer.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+    engine.load_pandas(writer, ROWS, SCHEMA, "C360.GOLD.T")
+    assert writer.sql(query).collect()[0]["N"] == 3
+    writer.close()
+    mocker.patch.object(adapter, "translation_fingerprint", return_value="another version")
+    spy = _translated(mocker)
+    later = engine.local_session(tmp_path)
+    try:
+        later.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+        spy.reset_mock()
+        assert later.sql(query).collect()[0]["N"] == 3
+        assert spy.call_count >= 1
+    finally:
+        later.close()
+    (tmp_path / "C360.translations").write_bytes(b"not a database at all")
+    damaged = engine.local_session(tmp_path)
+    try:
+        assert damaged.sql(query).collect()[0]["N"] == 3
+    finally:
+        damaged.close()
+
+
 def test_a_failed_read_is_not_remembered(session):
     """A statement that fails (a table not there yet) is translated again next time, and then succeeds."""
     session.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()

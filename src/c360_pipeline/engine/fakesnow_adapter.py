@@ -305,8 +305,9 @@ class TranslationMemo:
     that fakesnow's translation of a read reads can change. Statements that write are always translated.
     """
 
-    def __init__(self, capacity: int = 2048):
+    def __init__(self, capacity: int = 2048, store: "TranslationStore | None" = None):
         self.capacity = capacity
+        self.store = store
         self._entries: OrderedDict[tuple, Translation] = OrderedDict()
 
     def start(self, command: str, params: Any, conn: "Connection") -> Translation | None:
@@ -317,6 +318,12 @@ class TranslationMemo:
         if known is not None and known.temporary == known.tables & conn._temporary:
             self._entries.move_to_end(key)
             return known
+        if known is None and self.store is not None:
+            stored = self.store.get(key)
+            if stored is not None and not stored[0] & conn._temporary:
+                known = Translation(key, statements=stored[1], tables=stored[0])
+                self._remember(known)
+                return known
         return Translation(key)
 
     def __len__(self) -> int:
@@ -328,9 +335,138 @@ class TranslationMemo:
         translation.statements = tuple(translation.translated)
         translation.temporary = translation.tables & conn._temporary
         translation.translated = []
+        self._remember(translation)
+        if self.store is not None and not translation.temporary:
+            self.store.put(translation.key, translation.tables, translation.statements)
+
+    def _remember(self, translation: Translation) -> None:
         self._entries[translation.key] = translation
         if len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
+
+
+class TranslationStore:
+    """Gap: fakesnow keeps no translation beyond its connection, and a home's runs send the same read
+    statements night after night: the data-quality contracts' one aggregate statement (~28,000
+    characters, ~0.4 s of sqlglot passes), the schema of every table a step reads, the same existence
+    and count queries. So the translations of `TranslationMemo` are kept in the home too, in
+    `<home>/<DATABASE>.translations` (SQLite), and a later connection of the home reuses them.
+
+    An entry is the sqlglot trees fakesnow runs for one read statement, keyed by the statement's exact
+    text, its bound values, the current database and schema, and a fingerprint of everything that shapes
+    a translation: the fakesnow, sqlglot and duckdb versions and this module's source. A statement that
+    named a temporary table is never kept; one kept is reused only while none of the tables it names is
+    temporary. The store is a cache: an unreadable, locked or foreign file is a miss, never an error,
+    and deleting the file loses nothing. At most `capacity` entries stay (those used least recently go).
+    """
+
+    def __init__(self, path: Path, capacity: int = 4096):
+        self.path = path
+        self.capacity = capacity
+        self.fingerprint = translation_fingerprint()
+        self._pending: dict[str, tuple[frozenset[str], tuple[exp.Expr, ...]]] = {}
+        self._used: set[str] = set()
+        self._db: Any = None
+        self._opened = False
+
+    @staticmethod
+    def _digest(key: tuple) -> str:
+        import hashlib
+
+        return hashlib.sha256(repr(key).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _open(self) -> Any:
+        if not self._opened:
+            self._opened = True
+            import sqlite3
+
+            try:
+                db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None)
+                db.execute("CREATE TABLE IF NOT EXISTS translation (id TEXT PRIMARY KEY, fingerprint TEXT, "
+                           "tables TEXT, statements BLOB, used REAL)")
+                self._db = db
+            except sqlite3.Error:
+                self._db = None
+        return self._db
+
+    def get(self, key: tuple) -> tuple[frozenset[str], tuple[exp.Expr, ...]] | None:
+        import pickle
+        import sqlite3
+
+        db = self._open()
+        if db is None:
+            return None
+        digest = self._digest(key)
+        try:
+            row = db.execute("SELECT tables, statements FROM translation WHERE id = ? AND fingerprint = ?",
+                             (digest, self.fingerprint)).fetchone()
+            if row is None:
+                return None
+            statements = pickle.loads(row[1])
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+        self._used.add(digest)
+        return frozenset(filter(None, row[0].split("\n"))), tuple(statements)
+
+    def put(self, key: tuple, tables: frozenset[str], statements: tuple[exp.Expr, ...]) -> None:
+        self._pending[self._digest(key)] = (tables, statements)
+
+    def flush(self) -> None:
+        """Write what this connection translated and mark what it reused (at the connection's close)."""
+        import pickle
+        import sqlite3
+        import sys
+        import time
+
+        if not self._pending and not self._used:
+            return
+        db = self._open()
+        if db is None:
+            return
+        now = time.time()
+        try:
+            rows = []
+            limit = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(limit, 20_000))  # a deep expression tree pickles recursively
+            try:
+                for digest, (tables, statements) in self._pending.items():
+                    rows.append((digest, self.fingerprint, "\n".join(sorted(tables)),
+                                 pickle.dumps(list(statements), protocol=pickle.HIGHEST_PROTOCOL), now))
+            finally:
+                sys.setrecursionlimit(limit)
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO translation VALUES (?, ?, ?, ?, ?)", rows)
+            db.executemany("UPDATE translation SET used = ? WHERE id = ?", [(now, d) for d in self._used])
+            db.execute("DELETE FROM translation WHERE fingerprint <> ?", (self.fingerprint,))
+            db.execute("DELETE FROM translation WHERE id IN (SELECT id FROM translation ORDER BY used DESC "
+                       "LIMIT -1 OFFSET ?)", (self.capacity,))
+            db.execute("COMMIT")
+        except (sqlite3.Error, pickle.PicklingError, RecursionError):
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+        finally:
+            self._pending.clear()
+            self._used.clear()
+
+    def close(self) -> None:
+        self.flush()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def translation_fingerprint() -> str:
+    """What shapes a translation besides the statement: the versions of fakesnow, sqlglot and duckdb, and the
+    source of this module (its shims)."""
+    import hashlib
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for package in ("fakesnow", "sqlglot", "duckdb"):
+        digest.update(f"{package}={version(package)};".encode())
+    return digest.hexdigest()[:32]
 
 
 class Cursor(FakeSnowflakeCursor):
@@ -461,7 +597,9 @@ class Connection(FakeSnowflakeConnection):
         self._session_parameters: dict[str, Any] = {}
         self._telemetry = _NoTelemetry()
         self._temporary: set[str] = set()
-        self.translations = TranslationMemo()
+        db_path = kwargs.get("db_path")
+        store = TranslationStore(Path(db_path) / f"{self.database}.translations") if db_path is not None else None
+        self.translations = TranslationMemo(store=store)
         # Temporary tables live in an in-memory database of this connection (see temporary_table_names).
         from fakesnow import info_schema
 
@@ -494,6 +632,11 @@ class Connection(FakeSnowflakeConnection):
         if isinstance(node, exp.Table) and node.name and node.name.upper() in self._temporary and node.args.get("catalog"):
             node.set("catalog", exp.to_identifier(SCRATCH))
         return node
+
+    def close(self, retry: bool = True) -> None:
+        if self.translations.store is not None:
+            self.translations.store.close()
+        super().close(retry)
 
     def cursor(self, cursor_class: type[SnowflakeCursor] = SnowflakeCursor) -> Cursor:  # type: ignore[override]
         return Cursor(conn=self, duck_conn=self._duck_conn, use_dict_result=cursor_class == DictCursor)
