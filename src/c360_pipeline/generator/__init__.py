@@ -44,16 +44,28 @@ Same arguments give byte-identical files: every random draw comes from NumPy gen
 (seed, purpose[, chunk or day]) and Faker is seeded per instance; nothing reads the clock.
 """
 
-from c360_pipeline.generator.dirt import DIRT_KINDS
-from c360_pipeline.generator.world import (
-    DEFAULT_AS_OF,
-    DEFAULT_DAYS,
-    GenerationSummary,
-    continue_world,
-    generate_world,
-    read_manifest,
-)
+from importlib import import_module
+
+from c360_pipeline.generator.manifest import read_manifest
+
+# Resolved on first use (PEP 562): reading a manifest does not import NumPy, Faker and the behaviour model.
+_LAZY = {
+    "DIRT_KINDS": "c360_pipeline.generator.dirt",
+    "DEFAULT_AS_OF": "c360_pipeline.generator.world",
+    "DEFAULT_DAYS": "c360_pipeline.generator.world",
+    "GenerationSummary": "c360_pipeline.generator.world",
+    "continue_world": "c360_pipeline.generator.world",
+    "generate_world": "c360_pipeline.generator.world",
+}
 
 __all__ = [
     "DEFAULT_AS_OF", "DEFAULT_DAYS", "DIRT_KINDS", "GenerationSummary", "continue_world", "generate_world", "read_manifest",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,6 +15,7 @@ from typing import Callable, Literal
 import numpy as np
 
 from c360_pipeline.generator import dirt as D
+from c360_pipeline.generator.manifest import FORMAT_VERSION, MANIFEST_NAME, read_manifest
 from c360_pipeline.generator import reference as ref
 from c360_pipeline.generator.behaviour import Transactions, draw_transactions, expected_segments
 from c360_pipeline.generator.output import (
@@ -42,8 +43,6 @@ from c360_pipeline.generator.population import (
 DEFAULT_AS_OF = date(2025, 6, 30)
 DEFAULT_DAYS = 580
 CHUNK_CUSTOMERS = 5_000
-MANIFEST_NAME = "manifest.json"
-FORMAT_VERSION = 1
 FORMATS = ("csv", "parquet")
 MAX_DIRTY_RATE = 0.2
 NEW_CUSTOMERS_PER_DAY = 0.0004       # continuation: new accounts per day, as a share of the initial customers
@@ -205,19 +204,6 @@ class _Continuation:
 
 
 # -------------------------------------------------------------------------------------------- manifest
-
-def read_manifest(directory: Path) -> dict:
-    """The manifest of a generated raw directory (parameters, continuation state, batches, dirt counts)."""
-    path = Path(directory) / MANIFEST_NAME
-    if not path.is_file():
-        raise ValueError(
-            f"{Path(directory)} has no {MANIFEST_NAME}: pass a directory written by generate_world (c360 generate)"
-        )
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{path}: manifest format_version {manifest.get('format_version')!r} is not {FORMAT_VERSION}")
-    return manifest
-
 
 def _write_manifest(directory: Path, manifest: dict) -> None:
     text = json.dumps(manifest, indent=2, sort_keys=False) + "\n"
