@@ -166,10 +166,7 @@ class Warehouse:
             # counted and inserted from one materialised result (a result cached already is used as it is)
             staged = frame if frame.is_cached or rows is not None else frame.cache_result()
             rows = staged.count() if rows is None else rows
-            if self._creates(layer, table, mode):
-                self._create_masked(layer, table, staged.schema)
-            staged.write.save_as_table(name, mode="append", column_order="name")
-            self._present.add(name)
+            self.insert(staged, layer, table)
             return rows
         resolved = self._overwrite_mode(layer, table, frame.schema)
         if self._creates(layer, table, resolved):
@@ -179,6 +176,16 @@ class Warehouse:
             frame.write.save_as_table(name, mode=resolved)
         self._present.add(name)
         return self.session.table(name).count()
+
+    def insert(self, frame: DataFrame, layer: str, table: str) -> None:
+        """Append the frame's rows as they are, uncounted (one INSERT … SELECT): for a caller that counts what
+        it needs from the table afterwards. A table with PII columns that this creates gets its policies first."""
+        self._ensure_schema(layer)
+        name = self.name(layer, table)
+        if self._creates(layer, table, "append"):
+            self._create_masked(layer, table, frame.schema)
+        frame.write.save_as_table(name, mode="append", column_order="name")
+        self._present.add(name)
 
     def write_pandas(self, frame: pd.DataFrame, schema: StructType, layer: str, table: str, mode: str = "overwrite") -> int:
         """Save a pandas frame with an explicit schema (loads, ledgers, metrics, reports); overwrite as `write` does."""

@@ -47,16 +47,20 @@ def resolve_as_of(warehouse: Warehouse, cfg: PipelineConfig) -> date:
     return last
 
 
-def replace_rows(warehouse: Warehouse, rows: DataFrame, table: str, column: str, values: list[Any]) -> int:
-    """Write rows into GOLD.<table> in place of the rows whose `column` is in `values` (re-runs never duplicate)."""
+def replace_rows(warehouse: Warehouse, rows: DataFrame, table: str, column: str, values: list[Any]) -> None:
+    """Write rows into GOLD.<table> in place of the rows whose `column` is in `values` (re-runs never duplicate).
+
+    Uncounted: the caller counts the rows per value from the table (one query, which it makes anyway)."""
     if not warehouse.exists("GOLD", table):
-        return warehouse.write(rows, "GOLD", table)
+        warehouse.write(rows, "GOLD", table)
+        return
     existing = warehouse.read("GOLD", table)
     if [f.name for f in existing.schema.fields] != [f.name for f in rows.schema.fields]:
         # The columns changed (a new feature set): rows of the old layout cannot be kept beside the new.
-        return warehouse.write(rows, "GOLD", table)
+        warehouse.write(rows, "GOLD", table)
+        return
     warehouse.session.table(warehouse.name("GOLD", table)).delete(F.col(column).isin(values))
-    return warehouse.write(rows, "GOLD", table, mode="append")
+    warehouse.insert(rows, "GOLD", table)
 
 
 def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
@@ -92,7 +96,7 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
         training = warehouse.dataframe(cutoff_table(cutoffs, as_of, length, cfg.churn.horizon_days), CUTOFFS_SCHEMA)
         labels = churn_labels(periods, training, cfg.churn, length)
     rows = feature_rows(features, labels)
-    written = replace_rows(warehouse, rows, "CHURN_FEATURES", "CUTOFF_DATE", [*cutoffs, as_of])
+    replace_rows(warehouse, rows, "CHURN_FEATURES", "CUTOFF_DATE", [*cutoffs, as_of])
     counts = {
         row["CUTOFF_DATE"]: row
         for row in warehouse.read("GOLD", "CHURN_FEATURES")
@@ -105,6 +109,7 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
     labeled = sum(int(counts[c]["LABELED"]) for c in cutoffs if c in counts)
     churned = sum(int(counts[c]["CHURNED"] or 0) for c in cutoffs if c in counts)
     scoring_rows = int(counts[as_of]["N"]) if as_of in counts else 0
+    written = training_rows + scoring_rows
     training_text = (
         f"{training_rows} customer rows at {len(cutoffs)} training cut-off(s) {cutoffs[-1]}..{cutoffs[0]} "
         f"({labeled} labeled, {churned} churned, {training_rows - labeled} without a prior window"
@@ -206,8 +211,9 @@ def run_score_churn(session: Session, cfg: PipelineConfig) -> StepResult:
         features, probabilities, threshold=float(metadata["threshold"]), version=str(metadata["version"]),
         prediction_date=as_of, settings=cfg.churn,
     )
-    written = replace_rows(warehouse, warehouse.dataframe(predictions, PREDICTIONS_SCHEMA), "CHURN_PREDICTIONS",
-                           "PREDICTION_DATE", [as_of])
+    replace_rows(warehouse, warehouse.dataframe(predictions, PREDICTIONS_SCHEMA), "CHURN_PREDICTIONS",
+                 "PREDICTION_DATE", [as_of])
+    written = len(predictions)
     by_category = predictions["CHURN_RISK_CATEGORY"].value_counts().reindex(list(RISK_CATEGORIES), fill_value=0)
     return StepResult(
         "score_churn",
