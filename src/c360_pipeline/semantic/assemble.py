@@ -28,6 +28,7 @@ from c360_pipeline.semantic.query import (
     FieldRef,
     Having,
     OrderBy,
+    QuestionNotUnderstood,
     StructuredQuery,
     TimeRange,
     _format_value,
@@ -161,6 +162,8 @@ class Assembly:
                 if tables == {PROFILE, FACT} and all(m.metric == "customer_count" for m in measures if m.table == PROFILE):
                     measures = [m for m in measures if m.table == FACT] + [self.catalog.metric_measure(FACT, "active_customer_count")]
                     tables = {FACT}
+                    # the customers beside a figure of transactions are those the transactions were made by: said so
+                    draft.notes.append("Counted customers with at least one approved transaction matching the filters.")
                 else:
                     raise self.refuse("the figures asked for come from different tables (customer profile and transactions); "
                                       "ask for them one at a time")
@@ -287,6 +290,14 @@ class Assembly:
                 plural = getattr(self, "_which_plural", True) if self._which_group else self._plural_subject()
                 if not plural:
                     limit = 1
+        if kind == "aggregate" and not group_by and order and getattr(self, "_partition", None):
+            # "top 10 transactions per customer": rows within each group, but ranked by nothing the question names
+            count, rows = self._ranked_rows
+            group = self._partition[0].title.replace("transaction customer id", "customer")
+            raise QuestionNotUnderstood(
+                f"say what ranks the top {count} {rows} within each {group} (for example 'top {count} {rows} by amount "
+                f"per {group}')", [f"Top {count} transactions by amount per {group}",
+                                   f"Largest transaction by {group}", f"Transaction count by {group}"])
         if kind == "aggregate" and not group_by and order:
             raise self.refuse("a ranking needs something to rank: add a breakdown (for example 'by segment') or ask "
                               "for a list of customers or transactions")

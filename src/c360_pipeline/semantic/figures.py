@@ -13,6 +13,9 @@ from c360_pipeline.semantic.query import AGGREGATION_TITLES, FACT, PROFILE
 from c360_pipeline.semantic.tagging import Item
 from c360_pipeline.semantic.words import STOPWORDS
 
+# The count of each entity's rows.
+COUNTS = {PROFILE: "customer_count", FACT: "transaction_count"}
+
 
 class Figures:
     """Counts and aggregation words: what is counted, averaged or summed."""
@@ -42,6 +45,26 @@ class Figures:
             function = {"average": "AVG", "total": "SUM", "median": "MEDIAN", "maximum": "MAX", "minimum": "MIN"}.get(word)
             if function:
                 self._bind_aggregation(i, function)
+        self._counted_pairs()
+
+    def _counted_pairs(self) -> None:
+        """ "how many customers and transactions by state", "number of transactions and customers": the rows named
+        after "and" are counted as the first ones are — two figures, neither dropped."""
+        items = self.items
+        for k, item in enumerate(items):
+            entity = item.has("entity") if item.kind == "sense" and not item.used else None
+            if entity is None or item.has("metric") or item.has("fact") or not item.plural or k < 2 \
+                    or self._word(k - 1) not in ("and", ","):
+                continue
+            first = items[k - 2]
+            counted = self.item_measures.get(id(first))
+            if counted is None and first.kind == "sense":
+                metric = first.has("metric")
+                counted = self.catalog.metric_measure(metric.table, metric.name) if metric else None
+            if counted is None or counted.metric not in COUNTS.values() or counted.table == entity.table:
+                continue
+            items[k - 1].used = True
+            self._count_entity(entity.table, item)
 
     def _names_figure(self, index: int) -> bool:
         """Whether the next meaningful item after index is a fact or metric (not the customers or transactions)."""

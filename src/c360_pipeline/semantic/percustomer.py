@@ -485,7 +485,7 @@ class PerCustomer:
         customers" would rank an average of dates. A change from the previous period needs the answer to be that
         one grain, in calendar order. The top N rows per group are ranked within the partition found, or refused;
         a date's latest value per group is refused."""
-        query = self._rank_rows_within_groups(query)
+        query = self._rank_groups_within_groups(self._rank_rows_within_groups(query))
         superlative = getattr(self, "_superlative_date", None)
         if superlative is not None and query.group_by:
             self._refuse_date_extreme(superlative)
