@@ -1,0 +1,224 @@
+"""Rows and pairs: the top N transactions within each customer, the top N groups within each group of another
+breakdown, two counts in one breakdown, customers named by one of their values and ranked, each customer's figure
+over a period, and the largest amount per group said to be an amount. Each answer against an independent pandas
+computation on the small test world of tests/assistant_world.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from assistant_world import AS_OF, approved, assert_same, between, build_world, grouped, plain, profile, write_home
+
+from c360_pipeline import engine
+from c360_pipeline.config import PipelineConfig
+from c360_pipeline.engine.warehouse import Warehouse
+from c360_pipeline.semantic.assistant import ask
+
+LAST_QUARTER = (date(2025, 1, 1), date(2025, 3, 31))
+LAST_MONTH = (date(2025, 5, 1), date(2025, 5, 31))
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, pd.DataFrame]:
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, frames):
+    cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("rows_and_pairs"), as_of=AS_OF)
+    write_home(cfg, frames)
+    session = engine.reader_session(cfg.home, cfg.database)
+    yield Warehouse.of(session, cfg)
+    session.close()
+
+
+def first_within(frame: pd.DataFrame, group: str, by: str, key: str, n: int, descending: bool = True) -> list[tuple]:
+    """The first n rows of each group by `by` (ties by the key), groups in order: an independent ROW_NUMBER."""
+    ranked = frame.sort_values([group, by, key], ascending=[True, not descending, True], kind="stable")
+    top = ranked.groupby(group, sort=False).head(n)
+    return [(g, k, plain(v)) for g, k, v in zip(top[group], top[key], top[by])]
+
+
+def shown(answer, group: str, key: str, by: str) -> list[tuple]:
+    assert not answer.refused, answer.interpretation
+    at = [answer.columns.index(c) for c in (group, key, by)]
+    return [(row[at[0]], row[at[1]], plain(row[at[2]])) for row in answer.rows]
+
+
+def every_transaction(frames) -> pd.DataFrame:
+    fact = frames["FCT_TRANSACTIONS"].assign(TRANSACTION_AMOUNT=lambda t: t["TRANSACTION_AMOUNT"].astype(float))
+    return fact.rename(columns={"CUSTOMER_ID": "TRANSACTION_CUSTOMER_ID"})
+
+
+# --- the top N transactions within each customer ----------------------------------------------------------
+
+@pytest.mark.parametrize("question", [
+    "top 3 transactions by amount per customer",
+    "top 3 transactions by amount for each customer",
+    "top 3 transactions per customer by amount",
+    "top 3 transactions by amount by customer",
+    "show the top 3 transactions by amount for every customer",
+])
+def test_the_top_transactions_of_each_customer_are_ranked_within_the_customer(world, frames, question):
+    # before: the customers ranked by their transaction count or total amount (3 customers, not 3 rows each)
+    expected = first_within(every_transaction(frames), "TRANSACTION_CUSTOMER_ID", "TRANSACTION_AMOUNT", "TRANSACTION_ID", 3)
+    assert len(expected) > 3 * 30
+    answer = ask(question, world)
+    assert shown(answer, "TRANSACTION_CUSTOMER_ID", "TRANSACTION_ID", "TRANSACTION_AMOUNT") == expected
+
+
+@pytest.mark.parametrize("question", ["3 largest transactions per customer", "the 3 biggest purchases for each customer"])
+def test_the_largest_transactions_of_each_customer_are_approved_ones_ranked_within_the_customer(world, frames, question):
+    rows = approved(frames).rename(columns={"CUSTOMER_ID": "TRANSACTION_CUSTOMER_ID"})
+    expected = first_within(rows, "TRANSACTION_CUSTOMER_ID", "TRANSACTION_AMOUNT", "TRANSACTION_ID", 3)
+    assert shown(ask(question, world), "TRANSACTION_CUSTOMER_ID", "TRANSACTION_ID", "TRANSACTION_AMOUNT") == expected
+
+
+@pytest.mark.parametrize("question", [
+    "top 10 transactions per customer",
+    "top 5 transactions for each customer",
+    "top 3 purchases per category",
+])
+def test_the_top_rows_within_each_group_without_a_figure_are_refused_with_questions_that_name_one(world, question):
+    # before: "top 10 transactions per customer" was the one largest lifetime transaction count
+    answer = ask(question, world)
+    assert answer.refused and answer.rows == [], answer.interpretation
+    assert any("by amount" in suggestion for suggestion in answer.suggestions), answer.suggestions
+
+
+# --- the top N groups within each group of the other breakdown ----------------------------------------------
+
+def spend_by(frames, *by: str) -> pd.DataFrame:
+    return approved(frames).groupby(list(by))["TRANSACTION_AMOUNT"].sum().rename("TOTAL_SPEND").reset_index()
+
+
+@pytest.mark.parametrize("question, ranked", [
+    ("top 2 merchant categories by spend by channel", "MERCHANT_CATEGORY"),
+    ("top 2 categories by spend in each channel", "MERCHANT_CATEGORY"),
+    ("for each channel, the top 2 categories by spend", "MERCHANT_CATEGORY"),
+    ("top 2 categories per channel by total spend", "MERCHANT_CATEGORY"),
+    ("top 2 merchants by spend by channel", "MERCHANT_NAME"),
+])
+def test_the_top_groups_are_ranked_within_each_group_of_the_other_breakdown(world, frames, question, ranked):
+    # before: the (category, channel) pairs ranked together, the first 2 pairs overall
+    expected = first_within(spend_by(frames, ranked, "CHANNEL"), "CHANNEL", "TOTAL_SPEND", ranked, 2)
+    assert len(expected) == 6
+    assert shown(ask(question, world), "CHANNEL", ranked, "TOTAL_SPEND") == expected
+
+
+def test_the_top_states_by_customer_count_within_each_segment(world, frames):
+    counts = profile(frames).groupby(["STATE", "CUSTOMER_SEGMENT"])["CUSTOMER_ID"].count().rename(
+        "CUSTOMER_COUNT").reset_index()
+    expected = first_within(counts, "CUSTOMER_SEGMENT", "CUSTOMER_COUNT", "STATE", 2)
+    assert shown(ask("top 2 states by customer count by segment", world), "CUSTOMER_SEGMENT", "STATE",
+                 "CUSTOMER_COUNT") == expected
+
+
+# --- two counts in one breakdown -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, group", [
+    ("how many customers and transactions by state", "STATE"),
+    ("how many transactions and customers by state", "STATE"),
+    ("number of customers and transactions per segment", "CUSTOMER_SEGMENT"),
+    ("count of customers and transactions by card type", "CARD_TYPE"),
+    ("how many customers and transactions by channel", "CHANNEL"),
+])
+def test_two_counts_in_one_breakdown_are_both_answered(world, frames, question, group):
+    # before: the transaction count was dropped (or the customer count, said second)
+    t = approved(frames)
+    if group not in t.columns:
+        t = t.merge(profile(frames)[["CUSTOMER_ID", group]], on="CUSTOMER_ID")
+    by = t.groupby(group)
+    expected = pd.DataFrame({"TRANSACTION_COUNT": by["TRANSACTION_ID"].count(),
+                             "ACTIVE_CUSTOMER_COUNT": by["CUSTOMER_ID"].nunique()}).reset_index()
+    answer = ask(question, world)
+    assert_same(answer, expected, ordered=False)
+    # the customers counted beside transactions are those who made them, and the answer says so
+    assert "at least one approved transaction" in answer.interpretation
+
+
+# --- customers named by one of their values, ranked ----------------------------------------------------------
+
+HIGH_RISK = ("CHURN_RISK_CATEGORY", "High Risk")
+
+
+@pytest.mark.parametrize("question, value, by, descending, n", [
+    ("top 3 high risk customers by credit limit", HIGH_RISK, "CREDIT_LIMIT", True, 3),
+    ("top 3 platinum customers by lifetime value", ("CARD_TYPE", "Platinum"), "LIFETIME_VALUE", True, 3),
+    ("3 premium cardholders with the highest credit limit", ("CARD_TYPE", "Premium"), "CREDIT_LIMIT", True, 3),
+    ("top 3 gold customers ranked by tenure", ("CARD_TYPE", "Gold"), "TENURE_MONTHS", True, 3),
+    ("4 high risk customers with the lowest credit limit", HIGH_RISK, "CREDIT_LIMIT", False, 4),
+    ("the top 2 premium cardholders by ltv", ("CARD_TYPE", "Premium"), "LIFETIME_VALUE", True, 2),
+])
+def test_customers_named_by_a_value_are_ranked_by_the_figure_after_them(world, frames, question, value, by,
+                                                                       descending, n):
+    # before: refused ("a ranking needs something to rank", "couldn't tell what 10 refers to")
+    p = profile(frames)
+    p = p[p[value[0]] == value[1]]
+    expected = p.sort_values([by, "CUSTOMER_ID"], ascending=[not descending, True]).head(n)
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    at = [answer.columns.index(c) for c in ("CUSTOMER_ID", by, value[0])]
+    assert [(row[at[0]], plain(row[at[1]])) for row in answer.rows] == \
+        [(c, plain(v)) for c, v in zip(expected["CUSTOMER_ID"], expected[by])]
+    assert {row[at[2]] for row in answer.rows} == {value[1]}
+
+
+def test_customers_named_by_a_value_are_ranked_within_each_group(world, frames):
+    p = profile(frames)
+    expected = first_within(p[p["CHURN_RISK_CATEGORY"] == "High Risk"], "STATE", "LIFETIME_VALUE", "CUSTOMER_ID", 2)
+    answer = ask("top 2 high risk customers by lifetime value per state", world)
+    assert shown(answer, "STATE", "CUSTOMER_ID", "LIFETIME_VALUE") == expected
+
+
+def test_customers_named_by_a_value_ranked_by_their_spend(world, frames):
+    t = approved(frames).merge(profile(frames)[["CUSTOMER_ID", "CARD_TYPE"]], on="CUSTOMER_ID")
+    spend = t[t["CARD_TYPE"] == "Platinum"].groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum()
+    expected = spend.reset_index().sort_values(["TRANSACTION_AMOUNT", "CUSTOMER_ID"], ascending=[False, True]).head(3)
+    answer = ask("top 3 platinum customers by spend", world)
+    assert not answer.refused, answer.interpretation
+    at = [answer.columns.index(c) for c in ("CUSTOMER_ID", "TOTAL_SPEND")]
+    assert [(row[at[0]], plain(row[at[1]])) for row in answer.rows] == \
+        [(c, plain(v)) for c, v in zip(expected["CUSTOMER_ID"], expected["TRANSACTION_AMOUNT"])]
+
+
+# --- each customer's figure over a period ---------------------------------------------------------------------
+
+def per_customer(frames, period, figure: str) -> pd.DataFrame:
+    t = between(approved(frames), *period)
+    by = t.groupby("CUSTOMER_ID")
+    values = by["TRANSACTION_AMOUNT"].sum() if figure == "TOTAL_SPEND" else by["TRANSACTION_ID"].count()
+    out = values.rename(figure).reset_index().merge(profile(frames)[["CUSTOMER_ID", "FULL_NAME"]], on="CUSTOMER_ID")
+    out = out.sort_values([figure, "CUSTOMER_ID"], ascending=[False, True]).head(100)
+    return out[["CUSTOMER_ID", "FULL_NAME", figure]]
+
+
+@pytest.mark.parametrize("question, period, figure", [
+    ("total spend per customer last quarter", LAST_QUARTER, "TOTAL_SPEND"),
+    ("what was the total spend per customer last quarter", LAST_QUARTER, "TOTAL_SPEND"),
+    ("show total spend per customer for last quarter", LAST_QUARTER, "TOTAL_SPEND"),
+    ("spend by customer last quarter", LAST_QUARTER, "TOTAL_SPEND"),
+    ("each customer's total spend last quarter", LAST_QUARTER, "TOTAL_SPEND"),
+    ("transactions per customer last month", LAST_MONTH, "TRANSACTION_COUNT"),
+])
+def test_each_customer_s_figure_over_a_period_is_listed_by_customer(world, frames, question, period, figure):
+    # before: "total spend per customer last quarter" was refused (the profile's lifetime figure takes no period)
+    expected = per_customer(frames, period, figure)
+    assert len(expected) > 20
+    assert_same(ask(question, world), expected)
+
+
+# --- the largest amount per group ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, group", [
+    ("largest transaction per merchant category", "MERCHANT_CATEGORY"),
+    ("biggest purchase by channel", "CHANNEL"),
+])
+def test_the_largest_transaction_per_group_is_an_amount_and_says_so(world, frames, question, group):
+    t = approved(frames)
+    expected = grouped(t, [group], "LARGEST_TRANSACTION_AMOUNT", t.groupby(group)["TRANSACTION_AMOUNT"].max())
+    answer = ask(question, world)
+    assert_same(answer, expected)
+    assert "not the transaction itself" in answer.interpretation and "largest transactions per" in answer.interpretation
