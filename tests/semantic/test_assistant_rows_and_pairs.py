@@ -222,3 +222,87 @@ def test_the_largest_transaction_per_group_is_an_amount_and_says_so(world, frame
     answer = ask(question, world)
     assert_same(answer, expected)
     assert "not the transaction itself" in answer.interpretation and "largest transactions per" in answer.interpretation
+
+
+# --- neighbours: a count beside another figure, the one group ranked first within each group ------------------
+
+def by_label(answer, group: str) -> dict:
+    """The answer's rows keyed by the group, each a {column: value} of its figures (whatever their order)."""
+    assert not answer.refused, answer.interpretation
+    at = answer.columns.index(group)
+    return {row[at]: {c: plain(v) for c, v in zip(answer.columns, row) if c != group} for row in answer.rows}
+
+
+@pytest.mark.parametrize("question, group, figures", [
+    ("how many high risk customers and transactions by state", "STATE", ("TRANSACTION_COUNT", "ACTIVE_CUSTOMER_COUNT")),
+    ("customers and spend by state", "STATE", ("TOTAL_SPEND", "ACTIVE_CUSTOMER_COUNT")),
+    ("total spend and customers by channel", "CHANNEL", ("TOTAL_SPEND", "ACTIVE_CUSTOMER_COUNT")),
+    ("spend and transactions by channel", "CHANNEL", ("TOTAL_SPEND", "TRANSACTION_COUNT")),
+])
+def test_rows_named_beside_another_figure_are_counted_too(world, frames, question, group, figures):
+    # before: the second figure (the transactions, the customers) was dropped
+    t = approved(frames).merge(profile(frames)[["CUSTOMER_ID", "STATE", "CHURN_RISK_CATEGORY"]], on="CUSTOMER_ID",
+                               suffixes=("", "_P"))
+    if "high risk" in question:
+        t = t[t["CHURN_RISK_CATEGORY"] == "High Risk"]
+    by = t.groupby(group)
+    values = {"TOTAL_SPEND": by["TRANSACTION_AMOUNT"].sum(), "TRANSACTION_COUNT": by["TRANSACTION_ID"].count(),
+              "ACTIVE_CUSTOMER_COUNT": by["CUSTOMER_ID"].nunique()}
+    expected = {key: {f: plain(values[f][key]) for f in figures} for key in by.groups}
+    answer = ask(question, world)
+    assert by_label(answer, group) == expected
+    if "ACTIVE_CUSTOMER_COUNT" in figures:
+        assert "at least one approved transaction" in answer.interpretation
+
+
+def spend_with_profile(frames, *by: str) -> pd.DataFrame:
+    t = approved(frames).merge(profile(frames)[["CUSTOMER_ID", "STATE", "CUSTOMER_SEGMENT"]], on="CUSTOMER_ID")
+    return t.groupby(list(by))["TRANSACTION_AMOUNT"].sum().rename("TOTAL_SPEND").reset_index()
+
+
+@pytest.mark.parametrize("question, ranked, within", [
+    ("which category has the highest spend in each channel", "MERCHANT_CATEGORY", "CHANNEL"),
+    ("the top category by spend in each channel", "MERCHANT_CATEGORY", "CHANNEL"),
+    ("what is the top merchant category by spend for each channel", "MERCHANT_CATEGORY", "CHANNEL"),
+    ("highest spending state by segment", "STATE", "CUSTOMER_SEGMENT"),
+])
+def test_the_one_group_asked_for_is_ranked_first_within_each_group_of_the_other_breakdown(world, frames, question,
+                                                                                          ranked, within):
+    # before: the one (category, channel) pair with the highest spend overall, or every pair
+    expected = first_within(spend_with_profile(frames, ranked, within), within, "TOTAL_SPEND", ranked, 1)
+    assert shown(ask(question, world), within, ranked, "TOTAL_SPEND") == expected
+
+
+def test_the_most_customers_per_group_within_each_group(world, frames):
+    counts = profile(frames).groupby(["STATE", "CUSTOMER_SEGMENT"])["CUSTOMER_ID"].count().rename(
+        "CUSTOMER_COUNT").reset_index()
+    expected = first_within(counts, "CUSTOMER_SEGMENT", "CUSTOMER_COUNT", "STATE", 1)
+    assert shown(ask("which state has the most customers by segment", world), "CUSTOMER_SEGMENT", "STATE",
+                 "CUSTOMER_COUNT") == expected
+
+
+def test_the_top_groups_within_each_customer(world, frames):
+    expected = first_within(spend_by(frames, "CUSTOMER_ID", "MERCHANT_CATEGORY"), "CUSTOMER_ID", "TOTAL_SPEND",
+                            "MERCHANT_CATEGORY", 2)
+    assert shown(ask("top 2 categories for each customer by spend", world), "CUSTOMER_ID", "MERCHANT_CATEGORY",
+                 "TOTAL_SPEND") == expected
+
+
+@pytest.mark.parametrize("question, n", [("top category by spend", 1), ("top categories by spend", None)])
+def test_the_top_group_in_the_singular_is_one(world, frames, question, n):
+    spend = spend_by(frames, "MERCHANT_CATEGORY").sort_values(["TOTAL_SPEND", "MERCHANT_CATEGORY"],
+                                                              ascending=[False, True])
+    expected = spend.head(n) if n else spend
+    assert_same(ask(question, world), expected.reset_index(drop=True))
+
+
+def test_the_top_high_risk_customers_are_those_customers_riskiest_first(world, frames):
+    # before: the one maximum churn risk score
+    p = profile(frames)
+    expected = p[p["CHURN_RISK_CATEGORY"] == "High Risk"].sort_values(["CHURN_RISK_SCORE", "CUSTOMER_ID"],
+                                                                     ascending=[False, True]).head(3)
+    answer = ask("top 3 high risk customers", world)
+    assert not answer.refused, answer.interpretation
+    at = [answer.columns.index(c) for c in ("CUSTOMER_ID", "CHURN_RISK_SCORE")]
+    assert [(row[at[0]], plain(row[at[1]])) for row in answer.rows] == \
+        [(c, plain(v)) for c, v in zip(expected["CUSTOMER_ID"], expected["CHURN_RISK_SCORE"])]

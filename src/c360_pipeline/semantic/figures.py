@@ -11,7 +11,7 @@ from __future__ import annotations
 from c360_pipeline.semantic.model import parse_expression
 from c360_pipeline.semantic.query import AGGREGATION_TITLES, FACT, PROFILE
 from c360_pipeline.semantic.tagging import Item
-from c360_pipeline.semantic.words import STOPWORDS
+from c360_pipeline.semantic.words import ENTITY_WORDS, STOPWORDS
 
 # The count of each entity's rows.
 COUNTS = {PROFILE: "customer_count", FACT: "transaction_count"}
@@ -48,23 +48,53 @@ class Figures:
         self._counted_pairs()
 
     def _counted_pairs(self) -> None:
-        """ "how many customers and transactions by state", "number of transactions and customers": the rows named
-        after "and" are counted as the first ones are — two figures, neither dropped."""
+        """ "how many customers and transactions by state", "how many high risk customers and transactions", "spend and
+        transactions by month", "customers and spend by state": rows named beside another figure with "and" are
+        counted as a figure of their own — two figures, neither dropped."""
         items = self.items
         for k, item in enumerate(items):
             entity = item.has("entity") if item.kind == "sense" and not item.used else None
-            if entity is None or item.has("metric") or item.has("fact") or not item.plural or k < 2 \
-                    or self._word(k - 1) not in ("and", ","):
+            if entity is None or item.has("metric") or item.has("fact") or not item.plural:
                 continue
-            first = items[k - 2]
-            counted = self.item_measures.get(id(first))
-            if counted is None and first.kind == "sense":
-                metric = first.has("metric")
-                counted = self.catalog.metric_measure(metric.table, metric.name) if metric else None
-            if counted is None or counted.metric not in COUNTS.values() or counted.table == entity.table:
+            if k >= 2 and self._word(k - 1) in ("and", ","):
+                other, joint = k - 2, k - 1
+            elif k + 2 < len(items) and self._word(k + 1) in ("and", ","):
+                other, joint = k + 2, k + 1
+            else:
                 continue
-            items[k - 1].used = True
+            counted = self._counted_rows_at(other)
+            if counted is not None and counted != entity.table and joint < k:
+                # "how many high risk customers and transactions": the customers named by their value are counted too
+                if not any(self.item_measures.get(id(i)) for i in items[other:other + 1]) \
+                        and not items[other].has("metric"):
+                    self._count_entity(counted, items[other])
+            elif counted is None and not (self._figure_at(other) and self._aggregate_context()):
+                continue
+            elif counted == entity.table:
+                continue
+            items[joint].used = True
             self._count_entity(entity.table, item)
+
+    def _counted_rows_at(self, index: int) -> str | None:
+        """The table whose rows the item at index counts: a count metric ("how many customers"), an entity counted
+        already, or customers named by a value after "how many" ("how many high risk customers")."""
+        item = self.items[index]
+        measure = self.item_measures.get(id(item))
+        if measure is not None and measure.metric in COUNTS.values():
+            return measure.table
+        metric = item.has("metric") if item.kind == "sense" else None
+        if metric is not None and metric.name in COUNTS.values():
+            return metric.table
+        if item.kind == "sense" and self.draft.count_intent and not (item.has("metric") or item.has("fact")):
+            named = item.has("value", PROFILE) or item.has("filter", PROFILE)
+            if named is not None and item.norm.split()[-1].rstrip("s") in ENTITY_WORDS:
+                return PROFILE
+        return None
+
+    def _figure_at(self, index: int) -> bool:
+        """A figure named at index: a metric or fact (not a count of rows), measured already or not."""
+        item = self.items[index]
+        return id(item) in self.item_measures or (item.kind == "sense" and bool(item.has("metric") or item.has("fact")))
 
     def _names_figure(self, index: int) -> bool:
         """Whether the next meaningful item after index is a fact or metric (not the customers or transactions)."""

@@ -64,7 +64,10 @@ class Grouping:
                 if j is not None and items[j].kind == "sense" and not items[j].used and self._groupable(j) \
                         and not items[j].has("entity"):
                     item.used = True
+                    before = list(self.draft.group_by)
                     self._group_target(j)
+                    # "which category has the highest spend in each channel": the groups asked about are ranked
+                    self._ranked_groups = [g for g in self.draft.group_by if g not in before]
                     self._which_group = True
                     self._which_plural = items[j].plural
         # "segment breakdown", "state distribution"

@@ -43,7 +43,12 @@ class Ordering:
                     continue
                 if word in ("top", "bottom"):
                     item.used = True
-                    self._order_target(i, descending=word == "top", singular_limit=False)
+                    # "the top category by spend" is one; "top categories by spend" all of them, in order
+                    j = self._next(i, {"the", "a", "an"}, limit=2)
+                    one = j is not None and self.items[j].kind == "sense" and not self.items[j].plural \
+                        and (self.items[j].has("dimension") or self.items[j].has("entity")) \
+                        and not (self.items[j].has("value") or self.items[j].has("metric") or self.items[j].has("fact"))
+                    self._order_target(i, descending=word == "top", singular_limit=one)
                     continue
             if item.kind == "number" and isinstance(item.token.value, int) and 0 < item.token.value <= 1000:
                 following = items[i + 1] if i + 1 < len(items) else None
@@ -146,6 +151,11 @@ class Ordering:
                 # "top 10 high risk customers by credit limit": the value names the rows, ranked by what follows (the
                 # value stays for the filters pass)
                 target = self._by_target_past_filters(j + 1, (item.has("value") or item.has("filter")).table)
+            elif self._rows_named_by_values(j) == j and item.has("value", PROFILE) \
+                    and item.has("value", PROFILE).name == "churn_risk_category":
+                # "top 10 high risk customers": those customers (the value stays a filter), riskiest first
+                target = ("fact", PROFILE, "churn_risk_score")
+                self.draft.entity = self.draft.entity or PROFILE
             else:
                 target = self._sort_key(j)
             if target is None and item.kind == "sense" and not item.used and not item.has("value") \

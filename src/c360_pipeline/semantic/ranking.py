@@ -152,13 +152,23 @@ class RankedRows:
         """ "top 5 merchant categories by spend by channel", "top 3 states by customer count for each segment": the
         groups named with the top N are ranked within each group of the other breakdown (the first N categories of
         each channel), not the pairs of both ranked together."""
-        ranked = getattr(self, "_ranked_groups", None)
+        ranked = getattr(self, "_ranked_groups", None) or (self._singular_subject() if query.limit == 1 else None)
         if not ranked or query.kind != "aggregate" or query.limit is None or query.within or not query.order_by:
             return query
-        others = tuple(g for g in query.group_by if g not in ranked and g.name not in ("customer_id", "full_name"))
+        others = tuple(g for g in query.group_by if g not in ranked)
         if not others or not all(g in query.group_by for g in ranked):
             return query
         return replace(query, within=others)
+
+    def _singular_subject(self) -> list | None:
+        """ "highest spending state by segment": the one group asked for in the singular (the first dimension named on
+        its own), the one ranked first within each group of the other breakdown."""
+        for item in self.items:
+            if item.kind == "sense" and not item.has("value") and not item.has("entity"):
+                sense = item.has("dimension")
+                if sense is not None:
+                    return None if item.plural else [self.catalog.field(sense.table, sense.name)]
+        return None
 
     def _ranked_within_groups(self, query):
         """The rows ranked overall, ranked within each group of the breakdown found after them instead: rows listed
