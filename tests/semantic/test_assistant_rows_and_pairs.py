@@ -306,3 +306,32 @@ def test_the_top_high_risk_customers_are_those_customers_riskiest_first(world, f
     at = [answer.columns.index(c) for c in ("CUSTOMER_ID", "CHURN_RISK_SCORE")]
     assert [(row[at[0]], plain(row[at[1]])) for row in answer.rows] == \
         [(c, plain(v)) for c, v in zip(expected["CUSTOMER_ID"], expected["CHURN_RISK_SCORE"])]
+
+
+# --- several summaries of one figure ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", [
+    "max and min credit limit by card type",
+    "highest and lowest credit limit by card type",
+    "minimum and maximum credit limit per card type",
+])
+def test_several_summaries_of_one_figure_are_each_answered(world, frames, question):
+    # before: one summary dropped and the groups cut to the first ("top 1"), or a customer count instead
+    by = profile(frames).groupby("CARD_TYPE")["CREDIT_LIMIT"]
+    expected = {key: {"MAX_CREDIT_LIMIT": plain(by.max()[key]), "MIN_CREDIT_LIMIT": plain(by.min()[key])}
+                for key in by.groups}
+    assert by_label(ask(question, world), "CARD_TYPE") == expected
+
+
+def test_the_lowest_and_highest_transaction_amount_are_the_model_s_smallest_and_largest(world, frames):
+    by = approved(frames).groupby("CHANNEL")["TRANSACTION_AMOUNT"]
+    expected = {key: {"SMALLEST_TRANSACTION_AMOUNT": plain(by.min()[key]), "LARGEST_TRANSACTION_AMOUNT": plain(by.max()[key])}
+                for key in by.groups}
+    assert by_label(ask("lowest and highest transaction amount by channel", world), "CHANNEL") == expected
+
+
+@pytest.mark.parametrize("question", ["highest and lowest spend by state", "customers with the highest and lowest ltv",
+                                      "max and min by card type"])
+def test_summaries_that_would_be_two_rankings_or_of_no_figure_are_refused(world, question):
+    answer = ask(question, world)
+    assert answer.refused and answer.rows == [], answer.interpretation

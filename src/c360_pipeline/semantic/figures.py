@@ -8,11 +8,20 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
+from sqlglot import exp
+
+from c360_pipeline.semantic.columns import columns_in
 from c360_pipeline.semantic.model import parse_expression
-from c360_pipeline.semantic.query import AGGREGATION_TITLES, FACT, PROFILE
+from c360_pipeline.semantic.query import AGGREGATION_TITLES, FACT, PROFILE, QuestionNotUnderstood
 from c360_pipeline.semantic.tagging import Item
 from c360_pipeline.semantic.words import ENTITY_WORDS, STOPWORDS
 
+# Summary words that can be listed before one figure ("min and max credit limit").
+SUMMARY_WORDS = {"average": "AVG", "avg": "AVG", "mean": "AVG", "total": "SUM", "sum": "SUM", "median": "MEDIAN",
+                 "maximum": "MAX", "max": "MAX", "minimum": "MIN", "min": "MIN"}
+# Superlatives listed before one figure are its maximum and minimum ("highest and lowest credit limit by card type").
+SUPERLATIVE_SUMMARIES = {"highest": "MAX", "largest": "MAX", "biggest": "MAX", "greatest": "MAX", "lowest": "MIN",
+                         "smallest": "MIN"}
 # The count of each entity's rows.
 COUNTS = {PROFILE: "customer_count", FACT: "transaction_count"}
 
@@ -21,6 +30,7 @@ class Figures:
     """Counts and aggregation words: what is counted, averaged or summed."""
 
     def _counts_and_aggregations(self) -> None:
+        self._aggregation_lists()
         items = self.items
         for i, item in enumerate(items):
             if item.used:
@@ -46,6 +56,91 @@ class Figures:
             if function:
                 self._bind_aggregation(i, function)
         self._counted_pairs()
+
+    def _aggregation_lists(self) -> None:
+        """ "max and min credit limit by card type", "average, min and max transaction amount by channel": several
+        summaries of the one figure named after them, each a figure of the answer (the model's metric when the summary
+        and the figure spell one, "max transaction amount"), in the order asked — none dropped."""
+        items = self.items
+        i = 0
+        while i < len(items):
+            words = [i] if self._summary_word(i) else []
+            k = i
+            while words and self._word(k + 1) in ("and", ",", "&") and (
+                    self._summary_word(k + 2) or self._summary_phrase(k + 2) is not None):
+                k += 2
+                words.append(k)
+            if len(words) < 2:
+                i += 1
+                continue
+            figure, fact = self._summarised_figure(words)
+            ranked = any(self.items[index].norm.split()[0] in SUPERLATIVE_SUMMARIES for index in words)
+            rows = any(item.kind == "sense" and item.has("entity") and not (item.has("metric") or item.has("fact"))
+                       for item in items)
+            if fact is None or (ranked and rows):
+                # "highest and lowest spend by state" would be two rankings, "customers with the highest and lowest
+                # ltv" two lists of rows: one figure summarised twice is all a list of summaries reads
+                reason = ("the highest and the lowest groups or customers are two rankings; ask for each" if ranked
+                          else "say which figure of the rows the summaries (average, total, minimum, maximum) are of")
+                raise QuestionNotUnderstood(
+                    f"{reason} (for example 'minimum and maximum credit limit by card type')",
+                    ["Minimum and maximum credit limit by card type", "Top 5 states by total spend",
+                     "Bottom 5 states by total spend"])
+            ref = self.catalog.field(fact.table, fact.name)
+            for index in words:
+                word = self.items[index].norm.split()[0]
+                function = SUMMARY_WORDS.get(word) or SUPERLATIVE_SUMMARIES[word]
+                spelled = [word] + self.items[figure].norm.split()[-len(ref.name.split("_")):]
+                metric = next((s for s in self.lexicon.phrases.get(tuple(spelled), []) if s.kind == "metric"
+                               and s.table == ref.table), None) or self._extreme_metric(function, ref)
+                measure = self.catalog.metric_measure(ref.table, metric.name) if metric is not None \
+                    else self.catalog.aggregate_measure(function, ref)
+                if measure not in self.draft.measures:
+                    self.draft.measures.append(measure)
+                self.item_measures.setdefault(id(self.items[index]), measure)
+            for index in range(words[0], max(words[-1], figure) + 1):
+                self.items[index].used = True
+            i = figure + 1
+
+    def _summary_word(self, index: int) -> bool:
+        item = self.items[index] if 0 <= index < len(self.items) else None
+        return item is not None and item.kind == "word" and not item.used and (
+            item.norm in SUMMARY_WORDS or item.norm in SUPERLATIVE_SUMMARIES)
+
+    def _extreme_metric(self, function: str, ref):
+        """The model's own maximum / minimum of a fact of the transactions (largest_transaction_amount takes the approved
+        ones), so "highest and lowest transaction amount" agrees with "largest transaction"; None for other facts."""
+        if function not in ("MAX", "MIN") or ref.table != FACT:
+            return None
+        kind = exp.Max if function == "MAX" else exp.Min
+        for (table, name), metric in self.catalog.metrics.items():
+            tree = parse_expression(metric.expr)
+            if table == ref.table and isinstance(tree, kind) and ref.expr.upper() in columns_in(metric.expr):
+                return metric
+        return None
+
+    def _summary_phrase(self, index: int):
+        """The fact a phrase that starts with a summary word names ("max transaction amount"), else None."""
+        item = self.items[index] if 0 <= index < len(self.items) else None
+        if item is None or item.kind != "sense" or item.used or item.norm.split()[0] not in SUMMARY_WORDS:
+            return None
+        rest = tuple(item.norm.split()[1:])
+        return next((s for s in self.lexicon.phrases.get(rest, []) if s.kind == "fact"), None)
+
+    def _summarised_figure(self, words: list[int]) -> tuple[int, object]:
+        """The index and fact sense of the figure the summaries are of: the fact after the last word, or the fact the
+        last phrase spells after its summary word ("min and | max transaction amount")."""
+        last = words[-1]
+        fact = self._summary_phrase(last)
+        if fact is not None:
+            return last, fact
+        j = self._next(last, {"the", "of", "a", "an"}, limit=2)
+        item = self.items[j] if j is not None else None
+        if item is not None and item.kind == "sense" and not item.used and not item.has("entity"):
+            fact = item.has("fact")
+            if fact is not None:
+                return j, fact
+        return last, None
 
     def _counted_pairs(self) -> None:
         """ "how many customers and transactions by state", "how many high risk customers and transactions", "spend and

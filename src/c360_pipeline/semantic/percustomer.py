@@ -51,6 +51,7 @@ from c360_pipeline.semantic.query import (
     StructuredQuery,
 )
 from c360_pipeline.semantic.vocabulary import Sense, tokenize
+from c360_pipeline.semantic.ranking import ROW_NOUNS
 from c360_pipeline.semantic.words import ENTITY_WORDS
 
 PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
@@ -402,6 +403,10 @@ class PerCustomer:
             tree = parse_expression(measure.expr)
             if not isinstance(tree, (exp.Max, exp.Min)):
                 continue
+            named = [item for item in self.items if item.kind == "sense" and item.has("metric", FACT)
+                     and item.has("metric", FACT).name == measure.metric]
+            if not any(item.norm.split()[-1].rstrip("s") in ROW_NOUNS for item in named):
+                continue  # asked as an amount ("max transaction amount"), not as the transaction
             largest = isinstance(tree, exp.Max)
             kept = tree.find(exp.If)
             rows = f" of the transactions where {kept.this.sql()}" if kept is not None else ""
