@@ -335,3 +335,39 @@ def test_the_lowest_and_highest_transaction_amount_are_the_model_s_smallest_and_
 def test_summaries_that_would_be_two_rankings_or_of_no_figure_are_refused(world, question):
     answer = ask(question, world)
     assert answer.refused and answer.rows == [], answer.interpretation
+
+
+# --- the groups ranked, the groups they are ranked within -------------------------------------------------------
+
+def test_the_groups_named_together_are_ranked_as_pairs(world, frames):
+    # "states and segments" named beside each other are the pairs ranked, not states within each segment
+    counts = profile(frames).groupby(["STATE", "CUSTOMER_SEGMENT"])["CUSTOMER_ID"].count().rename(
+        "CUSTOMER_COUNT").reset_index()
+    expected = counts.sort_values(["CUSTOMER_COUNT", "STATE", "CUSTOMER_SEGMENT"], ascending=[False, True, True]).head(3)
+    assert_same(ask("top 3 states and segments by customer count", world), expected.reset_index(drop=True))
+
+
+@pytest.mark.parametrize("question, within", [
+    ("best 2 segments by average ltv in each state", "STATE"),
+    ("top 2 segments by average lifetime value per card type", "CARD_TYPE"),
+])
+def test_the_top_groups_by_a_customer_figure_within_each_group(world, frames, question, within):
+    ltv = profile(frames).groupby(["CUSTOMER_SEGMENT", within])["LIFETIME_VALUE"].mean().rename(
+        "AVERAGE_LIFETIME_VALUE").reset_index()
+    expected = first_within(ltv, within, "AVERAGE_LIFETIME_VALUE", "CUSTOMER_SEGMENT", 2)
+    assert shown(ask(question, world), within, "CUSTOMER_SEGMENT", "AVERAGE_LIFETIME_VALUE") == expected
+
+
+@pytest.mark.parametrize("question", ["top 2 categories by total spend each month", "top 2 categories by spend monthly"])
+def test_the_top_groups_within_each_month(world, frames, question):
+    t = approved(frames)
+    t = t.assign(YEAR_MONTH=(t["DATE_KEY"] // 10000).astype(str) + "-" + (t["DATE_KEY"] // 100 % 100).map("{:02d}".format))
+    spend = t.groupby(["MERCHANT_CATEGORY", "YEAR_MONTH"])["TRANSACTION_AMOUNT"].sum().rename("TOTAL_SPEND").reset_index()
+    expected = first_within(spend, "YEAR_MONTH", "TOTAL_SPEND", "MERCHANT_CATEGORY", 2)
+    assert shown(ask(question, world), "YEAR_MONTH", "MERCHANT_CATEGORY", "TOTAL_SPEND") == expected
+
+
+def test_each_customer_s_top_transactions_said_first(world, frames):
+    expected = first_within(every_transaction(frames), "TRANSACTION_CUSTOMER_ID", "TRANSACTION_AMOUNT", "TRANSACTION_ID", 3)
+    assert shown(ask("each customer's top 3 transactions by amount", world), "TRANSACTION_CUSTOMER_ID",
+                 "TRANSACTION_ID", "TRANSACTION_AMOUNT") == expected

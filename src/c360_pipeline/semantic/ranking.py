@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from c360_pipeline.semantic.query import FACT, PROFILE, QuestionNotUnderstood
+from c360_pipeline.semantic.query import DATES, FACT, GRAIN_WORDS, PROFILE, QuestionNotUnderstood
 from c360_pipeline.semantic.tagging import tag
 from c360_pipeline.semantic.words import ENTITY_WORDS, GROUP_WORDS, SUPERLATIVES
 
@@ -116,7 +116,8 @@ class RankedRows:
                 sense = item.has("dimension")
                 partition = self.catalog.field(sense.table, sense.name)
             elif item is not None and item.kind == "sense" and items[rows].has("entity", FACT) \
-                    and item.has("entity", PROFILE) and not item.plural and not any(
+                    and item.has("entity", PROFILE) and not (item.plural and not item.text.lower().endswith("'s")) \
+                    and not any(
                         item.has(kind) for kind in ("value", "dimension", "fact", "metric", "filter")):
                 # "top 3 transactions by amount per customer": each customer's own transactions
                 partition = self.catalog.field(FACT, "transaction_customer_id")
@@ -152,22 +153,49 @@ class RankedRows:
         """ "top 5 merchant categories by spend by channel", "top 3 states by customer count for each segment": the
         groups named with the top N are ranked within each group of the other breakdown (the first N categories of
         each channel), not the pairs of both ranked together."""
-        ranked = getattr(self, "_ranked_groups", None) or (self._singular_subject() if query.limit == 1 else None)
+        ranked = getattr(self, "_ranked_groups", None) or self._subject_group()
         if not ranked or query.kind != "aggregate" or query.limit is None or query.within or not query.order_by:
             return query
         others = tuple(g for g in query.group_by if g not in ranked)
-        if not others or not all(g in query.group_by for g in ranked):
-            return query
+        if not others or not all(g in query.group_by for g in ranked) \
+                or not all(self._said_as_breakdown(g) for g in others if g.name != "full_name"):
+            return query  # "top 5 states and segments by customer count": the pairs named together are ranked
         return replace(query, within=others)
 
-    def _singular_subject(self) -> list | None:
-        """ "highest spending state by segment": the one group asked for in the singular (the first dimension named on
-        its own), the one ranked first within each group of the other breakdown."""
-        for item in self.items:
+    def _said_as_breakdown(self, ref) -> bool:
+        """Whether the group `ref` is said after a breakdown word ("by channel", "in each state", "each month",
+        "for each customer"), not named beside the groups ranked ("states and segments")."""
+        for k, item in enumerate(self.items):
+            if ref.name in ("customer_id", "transaction_customer_id"):
+                names = item.kind == "sense" and item.has("entity", PROFILE) is not None
+            elif ref.table == DATES or ref.name.endswith(("_month", "_year", "_quarter", "_week")) or "(" in ref.title:
+                # a calendar grain: "each month", "per quarter" (a word or the calendar's own dimension), or "monthly"
+                names = (item.kind == "word" and item.norm in GRAIN_WORDS) or (
+                    item.kind == "sense" and item.has("dimension", DATES) is not None)
+                if names and item.norm.split()[-1].endswith("ly"):
+                    return True
+            else:
+                sense = item.has("dimension") if item.kind == "sense" else None
+                names = sense is not None and sense.name == ref.name
+            if names:
+                before = self._previous(k, {"the", "a", "an"}, limit=2)
+                if before is not None and self._word(before) in GROUP_WORDS | {"within"}:
+                    return True
+        return False
+
+    def _subject_group(self) -> list | None:
+        """ "highest spending state by segment", "best 2 segments by average ltv in each state": the groups asked for
+        (the first dimension named on its own, not after a breakdown word), the ones ranked within each group of the
+        other breakdown."""
+        for k, item in enumerate(self.items):
             if item.kind == "sense" and not item.has("value") and not item.has("entity"):
                 sense = item.has("dimension")
-                if sense is not None:
-                    return None if item.plural else [self.catalog.field(sense.table, sense.name)]
+                if sense is None:
+                    continue
+                before = self._previous(k, {"the", "a", "an"}, limit=2)
+                if before is not None and self._word(before) in GROUP_WORDS | {"within"}:
+                    return None
+                return [self.catalog.field(sense.table, sense.name)]
         return None
 
     def _ranked_within_groups(self, query):
