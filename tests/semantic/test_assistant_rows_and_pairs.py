@@ -371,3 +371,51 @@ def test_each_customer_s_top_transactions_said_first(world, frames):
     expected = first_within(every_transaction(frames), "TRANSACTION_CUSTOMER_ID", "TRANSACTION_AMOUNT", "TRANSACTION_ID", 3)
     assert shown(ask("each customer's top 3 transactions by amount", world), "TRANSACTION_CUSTOMER_ID",
                  "TRANSACTION_ID", "TRANSACTION_AMOUNT") == expected
+
+
+# --- lists of figures with a count; the customers' own figure ----------------------------------------------------
+
+def test_customers_transactions_and_spend_in_one_list_are_all_answered(world, frames):
+    t = approved(frames).merge(profile(frames)[["CUSTOMER_ID", "STATE"]], on="CUSTOMER_ID")
+    by = t.groupby("STATE")
+    expected = {key: {"TRANSACTION_COUNT": plain(by["TRANSACTION_ID"].count()[key]),
+                      "TOTAL_SPEND": plain(by["TRANSACTION_AMOUNT"].sum()[key]),
+                      "ACTIVE_CUSTOMER_COUNT": plain(by["CUSTOMER_ID"].nunique()[key])} for key in by.groups}
+    assert by_label(ask("customers, transactions and spend by state", world), "STATE") == expected
+
+
+@pytest.mark.parametrize("question, value", [
+    ("number of high risk customers and their average ltv by state", ("CHURN_RISK_CATEGORY", "High Risk")),
+    ("how many platinum cardholders and their average lifetime value by state", ("CARD_TYPE", "Platinum")),
+])
+def test_customers_counted_beside_a_figure_of_theirs(world, frames, question, value):
+    # before: the count was dropped
+    p = profile(frames)
+    by = p[p[value[0]] == value[1]].groupby("STATE")
+    expected = {key: {"CUSTOMER_COUNT": plain(by["CUSTOMER_ID"].count()[key]),
+                      "AVERAGE_LIFETIME_VALUE": plain(by["LIFETIME_VALUE"].mean()[key])} for key in by.groups}
+    assert by_label(ask(question, world), "STATE") == expected
+
+
+def test_a_count_listed_with_a_summary_counts_the_rows(world, frames):
+    by = profile(frames).groupby("CARD_TYPE")
+    expected = {key: {"CUSTOMER_COUNT": plain(by["CUSTOMER_ID"].count()[key]),
+                      "AVERAGE_CREDIT_LIMIT": plain(by["CREDIT_LIMIT"].mean()[key])} for key in by.groups}
+    assert by_label(ask("count and average credit limit by card type", world), "CARD_TYPE") == expected
+
+
+@pytest.mark.parametrize("question, period, figure", [
+    ("list customers with their total spend last quarter", LAST_QUARTER, "TOTAL_SPEND"),
+    ("customers and their spend last quarter", LAST_QUARTER, "TOTAL_SPEND"),
+    ("show customers with their transaction count last month", LAST_MONTH, "TRANSACTION_COUNT"),
+])
+def test_the_customers_own_figure_is_listed_per_customer(world, frames, question, period, figure):
+    # before: one total over every customer
+    assert_same(ask(question, world), per_customer(frames, period, figure))
+
+
+def test_a_figure_of_customers_named_by_a_filter_stays_one_total(world, frames):
+    t = approved(frames).merge(profile(frames)[["CUSTOMER_ID", "STATE"]], on="CUSTOMER_ID")
+    answer = ask("total spend of customers in texas", world)
+    assert not answer.refused and answer.columns == ["TOTAL_SPEND"], answer.interpretation
+    assert plain(answer.rows[0][0]) == plain(t[t["STATE"] == "TX"]["TRANSACTION_AMOUNT"].sum())

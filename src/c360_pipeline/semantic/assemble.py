@@ -93,6 +93,9 @@ class Assembly:
                 else:
                     comparisons[index] = (("fact", PROFILE, "total_transactions"), op, values, item)
         having_measures = [t[1] for t, *_ in comparisons if t[0] == "measure"]
+        if draft.entity == PROFILE and not draft.group_by and not draft.count_intent and self._their_figure():
+            # "list customers with their total spend last quarter": each customer's figure, not one total
+            draft.group_customers = True
         # a per-customer metric with a comparison or sort on customers: group the fact by customer
         ranked_by_fact = any(o[0] and o[0][0] == "measure" and o[0][1].table == FACT for o in draft.order) or (
             any(o[0] is None for o in draft.order) and measures and measures[0].table == FACT)
@@ -351,6 +354,21 @@ class Assembly:
         if unreachable:
             raise self.refuse(self._unreachable(sorted(unreachable)[0], base))
         return query
+
+    def _their_figure(self) -> bool:
+        """A figure of the transactions said as the customers' own after the customers ("customers and their spend",
+        "customers with their total spend last quarter")."""
+        named = False
+        for k, item in enumerate(self.items):
+            if item.kind == "sense" and item.has("entity", PROFILE) and not (item.has("metric") or item.has("fact")):
+                named = True
+                continue
+            measure = self.item_measures.get(id(item))
+            if named and measure is not None and measure.table == FACT:
+                before = self._previous(k, {"total", "the", "average", "overall"}, limit=2)
+                if before is not None and self._word(before) == "their":
+                    return True
+        return False
 
     def _transactions_named(self) -> bool:
         """ "how many customers had transactions by card type": the transactions named as a noun, neither a figure

@@ -89,6 +89,12 @@ class Figures:
             ref = self.catalog.field(fact.table, fact.name)
             for index in words:
                 word = self.items[index].norm.split()[0]
+                if word == "count":
+                    # "count and average credit limit by card type": the rows the figure is of, counted
+                    measure = self.catalog.metric_measure(ref.table, COUNTS[ref.table])
+                    if measure not in self.draft.measures:
+                        self.draft.measures.append(measure)
+                    continue
                 function = SUMMARY_WORDS.get(word) or SUPERLATIVE_SUMMARIES[word]
                 spelled = [word] + self.items[figure].norm.split()[-len(ref.name.split("_")):]
                 metric = next((s for s in self.lexicon.phrases.get(tuple(spelled), []) if s.kind == "metric"
@@ -105,7 +111,7 @@ class Figures:
     def _summary_word(self, index: int) -> bool:
         item = self.items[index] if 0 <= index < len(self.items) else None
         return item is not None and item.kind == "word" and not item.used and (
-            item.norm in SUMMARY_WORDS or item.norm in SUPERLATIVE_SUMMARIES)
+            item.norm in SUMMARY_WORDS or item.norm in SUPERLATIVE_SUMMARIES or item.norm == "count")
 
     def _extreme_metric(self, function: str, ref):
         """The model's own maximum / minimum of a fact of the transactions (largest_transaction_amount takes the approved
@@ -143,32 +149,63 @@ class Figures:
         return last, None
 
     def _counted_pairs(self) -> None:
-        """ "how many customers and transactions by state", "how many high risk customers and transactions", "spend and
-        transactions by month", "customers and spend by state": rows named beside another figure with "and" are
-        counted as a figure of their own — two figures, neither dropped."""
+        """ "how many customers and transactions by state", "number of high risk customers and their average ltv",
+        "customers, transactions and spend by state", "spend and transactions by month": rows named in a list with a
+        count or another figure are counted as a figure of their own — every figure of the list answered, none
+        dropped."""
         items = self.items
-        for k, item in enumerate(items):
-            entity = item.has("entity") if item.kind == "sense" and not item.used else None
-            if entity is None or item.has("metric") or item.has("fact") or not item.plural:
+        k = 0
+        while k < len(items):
+            members, joints = self._listed_with(k)
+            if len(members) < 2:
+                k += 1
                 continue
-            if k >= 2 and self._word(k - 1) in ("and", ","):
-                other, joint = k - 2, k - 1
-            elif k + 2 < len(items) and self._word(k + 1) in ("and", ","):
-                other, joint = k + 2, k + 1
-            else:
+            k = members[-1] + 1
+            counts = {m: self._counted_rows_at(m) for m in members if self._counted_rows_at(m) is not None}
+            figures = [m for m in members if m not in counts and self._figure_at(m)]
+            rows = [m for m in members if m not in counts and self._bare_rows(m)]
+            if not rows and not (figures and counts):
                 continue
-            counted = self._counted_rows_at(other)
-            if counted is not None and counted != entity.table and joint < k:
-                # "how many high risk customers and transactions": the customers named by their value are counted too
-                if not any(self.item_measures.get(id(i)) for i in items[other:other + 1]) \
-                        and not items[other].has("metric"):
-                    self._count_entity(counted, items[other])
-            elif counted is None and not (self._figure_at(other) and self._aggregate_context()):
-                continue
-            elif counted == entity.table:
-                continue
-            items[joint].used = True
-            self._count_entity(entity.table, item)
+            if not counts and not self._aggregate_context():
+                continue  # "show customers and their lifetime value": rows listed with a column
+            for m, table in counts.items():
+                if id(items[m]) not in self.item_measures and not items[m].has("metric"):
+                    # "how many high risk customers and ...": the customers named by their value are counted too
+                    self._count_entity(table, items[m])
+            for m in rows:
+                table = items[m].has("entity").table
+                if table not in counts.values():
+                    self._count_entity(table, items[m])
+            for j in joints:
+                items[j].used = True
+
+    def _listed_with(self, k: int) -> tuple[list[int], list[int]]:
+        """The senses listed from k with "and" / "," ("customers, transactions and spend"), skipping "their" / "the"
+        after a joint, and the joints' indices."""
+        items = self.items
+        if items[k].kind != "sense":
+            return [k], []
+        members, joints = [k], []
+        j = k
+        while True:
+            n = j + 1
+            joint = []
+            while n < len(items) and self._word(n) in ("and", ",", "&"):
+                joint.append(n)
+                n += 1
+            while joint and n < len(items) and self._word(n) in ("their", "the", "its"):
+                n += 1
+            if not joint or n >= len(items) or items[n].kind != "sense":
+                return members, joints
+            members.append(n)
+            joints += joint
+            j = n
+
+    def _bare_rows(self, index: int) -> bool:
+        """The customers or transactions named as a plain plural noun, not read yet ("customers", "transactions")."""
+        item = self.items[index]
+        return item.kind == "sense" and not item.used and item.has("entity") is not None and item.plural \
+            and not (item.has("metric") or item.has("fact"))
 
     def _counted_rows_at(self, index: int) -> str | None:
         """The table whose rows the item at index counts: a count metric ("how many customers"), an entity counted
