@@ -151,6 +151,10 @@ HIGH_RISK = ("CHURN_RISK_CATEGORY", "High Risk")
     ("top 3 gold customers ranked by tenure", ("CARD_TYPE", "Gold"), "TENURE_MONTHS", True, 3),
     ("4 high risk customers with the lowest credit limit", HIGH_RISK, "CREDIT_LIMIT", False, 4),
     ("the top 2 premium cardholders by ltv", ("CARD_TYPE", "Premium"), "LIFETIME_VALUE", True, 2),
+    # the value said after the rows, then what ranks them (was ranked by the churn risk score, unfiltered)
+    ("top 3 customers with high risk by credit limit", HIGH_RISK, "CREDIT_LIMIT", True, 3),
+    ("top 3 customers who are high risk by credit limit", HIGH_RISK, "CREDIT_LIMIT", True, 3),
+    ("top 3 high-risk customers by credit limit", HIGH_RISK, "CREDIT_LIMIT", True, 3),
 ])
 def test_customers_named_by_a_value_are_ranked_by_the_figure_after_them(world, frames, question, value, by,
                                                                        descending, n):

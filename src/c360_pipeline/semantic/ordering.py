@@ -21,7 +21,8 @@ from c360_pipeline.semantic.words import (
 
 
 # Words that join a filter to the rows it restricts: "customers in texas", "customers who are high risk".
-ROW_FILTER_WORDS = {"in", "from", "at", "of", "the", "who", "that", "are", "is", "located", "living", "based", "and"}
+ROW_FILTER_WORDS = {"in", "from", "at", "of", "the", "who", "that", "are", "is", "located", "living", "based", "and",
+                    "with"}
 
 
 class Ordering:
@@ -127,8 +128,12 @@ class Ordering:
         if j is not None:
             item = self.items[j]
             if item.kind == "sense" and item.has("entity") and not item.used:
-                # "top 10 customers by lifetime value": rank the rows by what follows
-                target = self._by_target(j + 1, rows=item.has("entity").table)
+                # "top 10 customers by lifetime value": rank the rows by what follows; "top 10 customers with high risk
+                # by credit limit": past the rows' filters first when a "by" follows them
+                rows_table = item.has("entity").table
+                filtered = self._past_row_filters(j + 1) > j + 1 and self._by_target_past_filters(j + 1, None, probe=True)
+                target = self._by_target_past_filters(j + 1, rows_table) if filtered \
+                    else self._by_target(j + 1, rows=rows_table)
                 if target is None:
                     # "top 5 customers in texas by lifetime value": a filter between the rows and what ranks them
                     target = self._by_target_past_filters(j + 1, item.has("entity").table)
