@@ -423,3 +423,12 @@ def test_a_figure_of_customers_named_by_a_filter_stays_one_total(world, frames):
     answer = ask("total spend of customers in texas", world)
     assert not answer.refused and answer.columns == ["TOTAL_SPEND"], answer.interpretation
     assert plain(answer.rows[0][0]) == plain(t[t["STATE"] == "TX"]["TRANSACTION_AMOUNT"].sum())
+
+
+def test_rows_listed_together_over_a_period_are_both_counted(world, frames):
+    # before: the customers were dropped
+    t = between(approved(frames), *LAST_MONTH)
+    answer = ask("transactions and customers last month", world)
+    assert not answer.refused, answer.interpretation
+    got = dict(zip(answer.columns, (plain(v) for v in answer.rows[0])))
+    assert got == {"TRANSACTION_COUNT": plain(len(t)), "ACTIVE_CUSTOMER_COUNT": plain(t["CUSTOMER_ID"].nunique())}

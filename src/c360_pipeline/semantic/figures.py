@@ -156,7 +156,7 @@ class Figures:
         items = self.items
         k = 0
         while k < len(items):
-            members, joints = self._listed_with(k)
+            members, joints, theirs = self._listed_with(k)
             if len(members) < 2:
                 k += 1
                 continue
@@ -166,8 +166,8 @@ class Figures:
             rows = [m for m in members if m not in counts and self._bare_rows(m)]
             if not rows and not (figures and counts):
                 continue
-            if not counts and not self._aggregate_context():
-                continue  # "show customers and their lifetime value": rows listed with a column
+            if not counts and (theirs or not (self._aggregate_context() or self.draft.time is not None)):
+                continue  # "show customers and their lifetime value": rows listed with a column of theirs
             for m, table in counts.items():
                 if id(items[m]) not in self.item_measures and not items[m].has("metric"):
                     # "how many high risk customers and ...": the customers named by their value are counted too
@@ -179,13 +179,13 @@ class Figures:
             for j in joints:
                 items[j].used = True
 
-    def _listed_with(self, k: int) -> tuple[list[int], list[int]]:
+    def _listed_with(self, k: int) -> tuple[list[int], list[int], bool]:
         """The senses listed from k with "and" / "," ("customers, transactions and spend"), skipping "their" / "the"
-        after a joint, and the joints' indices."""
+        after a joint; the joints' indices; whether a "their" made a figure the rows' own."""
         items = self.items
         if items[k].kind != "sense":
-            return [k], []
-        members, joints = [k], []
+            return [k], [], False
+        members, joints, theirs = [k], [], False
         j = k
         while True:
             n = j + 1
@@ -194,9 +194,10 @@ class Figures:
                 joint.append(n)
                 n += 1
             while joint and n < len(items) and self._word(n) in ("their", "the", "its"):
+                theirs = theirs or self._word(n) == "their"
                 n += 1
             if not joint or n >= len(items) or items[n].kind != "sense":
-                return members, joints
+                return members, joints, theirs
             members.append(n)
             joints += joint
             j = n
