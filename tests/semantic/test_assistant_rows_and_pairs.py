@@ -205,6 +205,8 @@ def per_customer(frames, period, figure: str) -> pd.DataFrame:
     ("show total spend per customer for last quarter", LAST_QUARTER, "TOTAL_SPEND"),
     ("spend by customer last quarter", LAST_QUARTER, "TOTAL_SPEND"),
     ("each customer's total spend last quarter", LAST_QUARTER, "TOTAL_SPEND"),
+    ("customer-level total spend for last quarter", LAST_QUARTER, "TOTAL_SPEND"),
+    ("sum of spend per customer last quarter", LAST_QUARTER, "TOTAL_SPEND"),
     ("transactions per customer last month", LAST_MONTH, "TRANSACTION_COUNT"),
 ])
 def test_each_customer_s_figure_over_a_period_is_listed_by_customer(world, frames, question, period, figure):

@@ -1,7 +1,10 @@
 """Counts and aggregation words: what is counted, averaged or summed.
 
 How a question names its figure: "how many", "number of", "count" and the entity or dimension they count;
-"average", "total", "median", "maximum", "minimum" and the fact or metric they aggregate.
+"average", "total", "median", "maximum", "minimum" and the fact or metric they aggregate. Lists are answered whole:
+several summaries of one figure ("min and max credit limit by card type", "highest and lowest credit limit"), and
+rows named in a list with a count or another figure ("how many customers and transactions by state", "customers,
+transactions and spend by state"), each counted as a figure of its own.
 
 A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
 """

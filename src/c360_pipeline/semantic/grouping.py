@@ -18,6 +18,12 @@ class Grouping:
     def _grouping(self) -> None:
         items = self.items
         for i, item in enumerate(items):
+            # "customer-level total spend", "customer wise spend in 2025": a figure per customer
+            if item.kind == "sense" and not item.used and item.has("entity", PROFILE) and not item.plural \
+                    and not (item.has("metric") or item.has("fact")) and self._word(i + 1) in ("level", "wise"):
+                item.used = items[i + 1].used = True
+                self.draft.group_customers = True
+        for i, item in enumerate(items):
             if item.used:
                 continue
             word = item.norm if item.kind == "word" else ""

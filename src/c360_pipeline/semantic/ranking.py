@@ -4,7 +4,15 @@ in each state", "for each state, the top 3 customers by lifetime value", "top 5 
 The breakdown said with the ranked rows is the partition of a rank: its words leave the question, which is then
 read as the rows ranked overall (a list of transactions or customers, or a figure per customer), and the answer
 keeps the first N rows of each group (StructuredQuery.within: ROW_NUMBER() OVER (PARTITION BY group ORDER BY the
-ranking, the rows' key) <= N). Shapes that cannot be ranked so stay refused with answerable suggestions.
+ranking, the rows' key) <= N). Shapes that cannot be ranked so stay refused with answerable suggestions. Transactions
+are ranked within each customer too ("top 3 transactions by amount per customer"; the phrase "transactions per
+customer" of the profile is split back into its words after a top N), and without a figure to rank them by ("top 10
+transactions per customer") they are refused with questions that name one.
+
+The top N groups within each group of another breakdown ("top 5 merchant categories by spend by channel", "which
+category has the highest spend in each channel", "best 2 segments by average ltv in each state"): the groups asked
+for are ranked within the groups said after a breakdown word; groups named together ("top 5 states and segments")
+stay ranked as pairs.
 
 A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
 """
