@@ -434,3 +434,28 @@ def test_rows_listed_together_over_a_period_are_both_counted(world, frames):
     assert not answer.refused, answer.interpretation
     got = dict(zip(answer.columns, (plain(v) for v in answer.rows[0])))
     assert got == {"TRANSACTION_COUNT": plain(len(t)), "ACTIVE_CUSTOMER_COUNT": plain(t["CUSTOMER_ID"].nunique())}
+
+
+# --- transactions named by one of their values, ranked ----------------------------------------------------------
+
+@pytest.mark.parametrize("question, column, value", [
+    ("top 5 online transactions by amount", "CHANNEL", "Online"),
+    ("top 3 grocery transactions by amount", "MERCHANT_CATEGORY", "Grocery Stores"),
+])
+def test_transactions_named_by_a_value_are_ranked_by_the_figure_after_them(world, frames, question, column, value):
+    # before: refused ("a ranking needs something to rank")
+    t = every_transaction(frames)
+    n = int(next(word for word in question.split() if word.isdigit()))
+    expected = t[t[column] == value].sort_values(["TRANSACTION_AMOUNT", "TRANSACTION_ID"], ascending=[False, True]).head(n)
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    at = [answer.columns.index(c) for c in ("TRANSACTION_ID", "TRANSACTION_AMOUNT")]
+    assert [(row[at[0]], plain(row[at[1]])) for row in answer.rows] == \
+        [(k, plain(v)) for k, v in zip(expected["TRANSACTION_ID"], expected["TRANSACTION_AMOUNT"])]
+
+
+def test_transactions_named_by_a_value_are_ranked_within_each_group(world, frames):
+    t = every_transaction(frames)
+    expected = first_within(t[t["CHANNEL"] == "Online"], "MERCHANT_CATEGORY", "TRANSACTION_AMOUNT", "TRANSACTION_ID", 3)
+    assert shown(ask("top 3 online transactions by amount by merchant category", world), "MERCHANT_CATEGORY",
+                 "TRANSACTION_ID", "TRANSACTION_AMOUNT") == expected

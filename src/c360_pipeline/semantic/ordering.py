@@ -8,7 +8,7 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
-from c360_pipeline.semantic.query import FACT, PROFILE
+from c360_pipeline.semantic.query import CATEGORIES, DATES, FACT, PROFILE
 from c360_pipeline.semantic.words import (
     ASC_WORDS,
     DESC_WORDS,
@@ -250,15 +250,21 @@ class Ordering:
         for customers ("high risk customers", "premium cardholders"), the customers after it ("platinum | customers"),
         else None."""
         items = self.items
-        k = j
+        k, tables = j, set()
         while k < len(items) and items[k].kind == "sense" and not items[k].used \
-                and (items[k].has("value", PROFILE) or items[k].has("filter", PROFILE)) \
+                and any(s.kind in ("value", "filter") for s in items[k].senses) \
                 and not (items[k].has("metric") or items[k].has("fact") or items[k].has("entity")):
-            if items[k].plural and items[k].norm.split()[-1].rstrip("s") in ENTITY_WORDS:
+            tables |= {s.table for s in items[k].senses if s.kind in ("value", "filter")}
+            if (items[k].has("value", PROFILE) or items[k].has("filter", PROFILE)) and items[k].plural \
+                    and items[k].norm.split()[-1].rstrip("s") in ENTITY_WORDS:
                 return k
             k += 1
-        if k > j and k < len(items) and items[k].kind == "sense" and not items[k].used \
-                and items[k].has("entity", PROFILE) and not (items[k].has("metric") or items[k].has("fact")):
+        rows = items[k].has("entity") if k > j and k < len(items) and items[k].kind == "sense" \
+            and not items[k].used and not (items[k].has("metric") or items[k].has("fact")) else None
+        # "platinum | customers", "online | transactions": values of the rows' own table (a transaction's category
+        # or day is its own too)
+        if rows is not None and len(tables) == 1 and (tables == {rows.table} or (
+                rows.table == FACT and tables <= {CATEGORIES, DATES})):
             return k
         return None
 
