@@ -90,6 +90,8 @@ class Figures:
                     ["Minimum and maximum credit limit by card type", "Top 5 states by total spend",
                      "Bottom 5 states by total spend"])
             ref = self.catalog.field(fact.table, fact.name)
+            named = self.items[figure].norm.split()
+            named = named[1:] if named[0] in SUMMARY_WORDS or named[0] in SUPERLATIVE_SUMMARIES else named
             for index in words:
                 word = self.items[index].norm.split()[0]
                 if word == "count":
@@ -99,8 +101,8 @@ class Figures:
                         self.draft.measures.append(measure)
                     continue
                 function = SUMMARY_WORDS.get(word) or SUPERLATIVE_SUMMARIES[word]
-                spelled = [word] + self.items[figure].norm.split()[-len(ref.name.split("_")):]
-                metric = next((s for s in self.lexicon.phrases.get(tuple(spelled), []) if s.kind == "metric"
+                # the summary and the figure spelled together may be a metric of the model ("max transaction amount")
+                metric = next((s for s in self.lexicon.phrases.get((word, *named), []) if s.kind == "metric"
                                and s.table == ref.table), None) or self._extreme_metric(function, ref)
                 measure = self.catalog.metric_measure(ref.table, metric.name) if metric is not None \
                     else self.catalog.aggregate_measure(function, ref)
