@@ -28,6 +28,7 @@ from c360_pipeline.semantic.query import (
     FieldRef,
     Having,
     OrderBy,
+    QuestionNotUnderstood,
     StructuredQuery,
     TimeRange,
     _format_value,
@@ -92,6 +93,9 @@ class Assembly:
                 else:
                     comparisons[index] = (("fact", PROFILE, "total_transactions"), op, values, item)
         having_measures = [t[1] for t, *_ in comparisons if t[0] == "measure"]
+        if draft.entity == PROFILE and not draft.group_by and not draft.count_intent and self._their_figure():
+            # "list customers with their total spend last quarter": each customer's figure, not one total
+            draft.group_customers = True
         # a per-customer metric with a comparison or sort on customers: group the fact by customer
         ranked_by_fact = any(o[0] and o[0][0] == "measure" and o[0][1].table == FACT for o in draft.order) or (
             any(o[0] is None for o in draft.order) and measures and measures[0].table == FACT)
@@ -161,6 +165,8 @@ class Assembly:
                 if tables == {PROFILE, FACT} and all(m.metric == "customer_count" for m in measures if m.table == PROFILE):
                     measures = [m for m in measures if m.table == FACT] + [self.catalog.metric_measure(FACT, "active_customer_count")]
                     tables = {FACT}
+                    # the customers beside a figure of transactions are those the transactions were made by: said so
+                    draft.notes.append("Counted customers with at least one approved transaction matching the filters.")
                 else:
                     raise self.refuse("the figures asked for come from different tables (customer profile and transactions); "
                                       "ask for them one at a time")
@@ -287,6 +293,14 @@ class Assembly:
                 plural = getattr(self, "_which_plural", True) if self._which_group else self._plural_subject()
                 if not plural:
                     limit = 1
+        if kind == "aggregate" and not group_by and order and getattr(self, "_partition", None):
+            # "top 10 transactions per customer": rows within each group, but ranked by nothing the question names
+            count, rows = self._ranked_rows
+            group = self._partition[0].title.replace("transaction customer id", "customer")
+            raise QuestionNotUnderstood(
+                f"say what ranks the top {count} {rows} within each {group} (for example 'top {count} {rows} by amount "
+                f"per {group}')", [f"Top {count} transactions by amount per {group}",
+                                   f"Largest transaction by {group}", f"Transaction count by {group}"])
         if kind == "aggregate" and not group_by and order:
             raise self.refuse("a ranking needs something to rank: add a breakdown (for example 'by segment') or ask "
                               "for a list of customers or transactions")
@@ -340,6 +354,21 @@ class Assembly:
         if unreachable:
             raise self.refuse(self._unreachable(sorted(unreachable)[0], base))
         return query
+
+    def _their_figure(self) -> bool:
+        """A figure of the transactions said as the customers' own after the customers ("customers and their spend",
+        "customers with their total spend last quarter")."""
+        named = False
+        for k, item in enumerate(self.items):
+            if item.kind == "sense" and item.has("entity", PROFILE) and not (item.has("metric") or item.has("fact")):
+                named = True
+                continue
+            measure = self.item_measures.get(id(item))
+            if named and measure is not None and measure.table == FACT:
+                before = self._previous(k, {"total", "the", "average", "overall"}, limit=2)
+                if before is not None and self._word(before) == "their":
+                    return True
+        return False
 
     def _transactions_named(self) -> bool:
         """ "how many customers had transactions by card type": the transactions named as a noun, neither a figure

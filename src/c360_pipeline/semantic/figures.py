@@ -1,23 +1,39 @@
 """Counts and aggregation words: what is counted, averaged or summed.
 
 How a question names its figure: "how many", "number of", "count" and the entity or dimension they count;
-"average", "total", "median", "maximum", "minimum" and the fact or metric they aggregate.
+"average", "total", "median", "maximum", "minimum" and the fact or metric they aggregate. Lists are answered whole:
+several summaries of one figure ("min and max credit limit by card type", "highest and lowest credit limit"), and
+rows named in a list with a count or another figure ("how many customers and transactions by state", "customers,
+transactions and spend by state"), each counted as a figure of its own.
 
 A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
 """
 
 from __future__ import annotations
 
+from sqlglot import exp
+
+from c360_pipeline.semantic.columns import columns_in
 from c360_pipeline.semantic.model import parse_expression
-from c360_pipeline.semantic.query import AGGREGATION_TITLES, FACT, PROFILE
+from c360_pipeline.semantic.query import AGGREGATION_TITLES, FACT, PROFILE, QuestionNotUnderstood
 from c360_pipeline.semantic.tagging import Item
-from c360_pipeline.semantic.words import STOPWORDS
+from c360_pipeline.semantic.words import ENTITY_WORDS, STOPWORDS
+
+# Summary words that can be listed before one figure ("min and max credit limit").
+SUMMARY_WORDS = {"average": "AVG", "avg": "AVG", "mean": "AVG", "total": "SUM", "sum": "SUM", "median": "MEDIAN",
+                 "maximum": "MAX", "max": "MAX", "minimum": "MIN", "min": "MIN"}
+# Superlatives listed before one figure are its maximum and minimum ("highest and lowest credit limit by card type").
+SUPERLATIVE_SUMMARIES = {"highest": "MAX", "largest": "MAX", "biggest": "MAX", "greatest": "MAX", "lowest": "MIN",
+                         "smallest": "MIN"}
+# The count of each entity's rows.
+COUNTS = {PROFILE: "customer_count", FACT: "transaction_count"}
 
 
 class Figures:
     """Counts and aggregation words: what is counted, averaged or summed."""
 
     def _counts_and_aggregations(self) -> None:
+        self._aggregation_lists()
         items = self.items
         for i, item in enumerate(items):
             if item.used:
@@ -42,6 +58,181 @@ class Figures:
             function = {"average": "AVG", "total": "SUM", "median": "MEDIAN", "maximum": "MAX", "minimum": "MIN"}.get(word)
             if function:
                 self._bind_aggregation(i, function)
+        self._counted_pairs()
+
+    def _aggregation_lists(self) -> None:
+        """ "max and min credit limit by card type", "average, min and max transaction amount by channel": several
+        summaries of the one figure named after them, each a figure of the answer (the model's metric when the summary
+        and the figure spell one, "max transaction amount"), in the order asked — none dropped."""
+        items = self.items
+        i = 0
+        while i < len(items):
+            words = [i] if self._summary_word(i) else []
+            k = i
+            while words and self._word(k + 1) in ("and", ",", "&") and (
+                    self._summary_word(k + 2) or self._summary_phrase(k + 2) is not None):
+                k += 2
+                words.append(k)
+            if len(words) < 2:
+                i += 1
+                continue
+            figure, fact = self._summarised_figure(words)
+            ranked = any(self.items[index].norm.split()[0] in SUPERLATIVE_SUMMARIES for index in words)
+            rows = any(item.kind == "sense" and item.has("entity") and not (item.has("metric") or item.has("fact"))
+                       for item in items)
+            if fact is None or (ranked and rows):
+                # "highest and lowest spend by state" would be two rankings, "customers with the highest and lowest
+                # ltv" two lists of rows: one figure summarised twice is all a list of summaries reads
+                reason = ("the highest and the lowest groups or customers are two rankings; ask for each" if ranked
+                          else "say which figure of the rows the summaries (average, total, minimum, maximum) are of")
+                raise QuestionNotUnderstood(
+                    f"{reason} (for example 'minimum and maximum credit limit by card type')",
+                    ["Minimum and maximum credit limit by card type", "Top 5 states by total spend",
+                     "Bottom 5 states by total spend"])
+            ref = self.catalog.field(fact.table, fact.name)
+            named = self.items[figure].norm.split()
+            named = named[1:] if named[0] in SUMMARY_WORDS or named[0] in SUPERLATIVE_SUMMARIES else named
+            for index in words:
+                word = self.items[index].norm.split()[0]
+                if word == "count":
+                    # "count and average credit limit by card type": the rows the figure is of, counted
+                    measure = self.catalog.metric_measure(ref.table, COUNTS[ref.table])
+                    if measure not in self.draft.measures:
+                        self.draft.measures.append(measure)
+                    continue
+                function = SUMMARY_WORDS.get(word) or SUPERLATIVE_SUMMARIES[word]
+                # the summary and the figure spelled together may be a metric of the model ("max transaction amount")
+                metric = next((s for s in self.lexicon.phrases.get((word, *named), []) if s.kind == "metric"
+                               and s.table == ref.table), None) or self._extreme_metric(function, ref)
+                measure = self.catalog.metric_measure(ref.table, metric.name) if metric is not None \
+                    else self.catalog.aggregate_measure(function, ref)
+                if measure not in self.draft.measures:
+                    self.draft.measures.append(measure)
+                self.item_measures.setdefault(id(self.items[index]), measure)
+            for index in range(words[0], max(words[-1], figure) + 1):
+                self.items[index].used = True
+            i = figure + 1
+
+    def _summary_word(self, index: int) -> bool:
+        item = self.items[index] if 0 <= index < len(self.items) else None
+        return item is not None and item.kind == "word" and not item.used and (
+            item.norm in SUMMARY_WORDS or item.norm in SUPERLATIVE_SUMMARIES or item.norm == "count")
+
+    def _extreme_metric(self, function: str, ref):
+        """The model's own maximum / minimum of a fact of the transactions (largest_transaction_amount takes the approved
+        ones), so "highest and lowest transaction amount" agrees with "largest transaction"; None for other facts."""
+        if function not in ("MAX", "MIN") or ref.table != FACT:
+            return None
+        kind = exp.Max if function == "MAX" else exp.Min
+        for (table, name), metric in self.catalog.metrics.items():
+            tree = parse_expression(metric.expr)
+            if table == ref.table and isinstance(tree, kind) and ref.expr.upper() in columns_in(metric.expr):
+                return metric
+        return None
+
+    def _summary_phrase(self, index: int):
+        """The fact a phrase that starts with a summary word names ("max transaction amount"), else None."""
+        item = self.items[index] if 0 <= index < len(self.items) else None
+        if item is None or item.kind != "sense" or item.used or item.norm.split()[0] not in SUMMARY_WORDS:
+            return None
+        rest = tuple(item.norm.split()[1:])
+        return next((s for s in self.lexicon.phrases.get(rest, []) if s.kind == "fact"), None)
+
+    def _summarised_figure(self, words: list[int]) -> tuple[int, object]:
+        """The index and fact sense of the figure the summaries are of: the fact after the last word, or the fact the
+        last phrase spells after its summary word ("min and | max transaction amount")."""
+        last = words[-1]
+        fact = self._summary_phrase(last)
+        if fact is not None:
+            return last, fact
+        j = self._next(last, {"the", "of", "a", "an"}, limit=2)
+        item = self.items[j] if j is not None else None
+        if item is not None and item.kind == "sense" and not item.used and not item.has("entity"):
+            fact = item.has("fact")
+            if fact is not None:
+                return j, fact
+        return last, None
+
+    def _counted_pairs(self) -> None:
+        """ "how many customers and transactions by state", "number of high risk customers and their average ltv",
+        "customers, transactions and spend by state", "spend and transactions by month": rows named in a list with a
+        count or another figure are counted as a figure of their own — every figure of the list answered, none
+        dropped."""
+        items = self.items
+        k = 0
+        while k < len(items):
+            members, joints, theirs = self._listed_with(k)
+            if len(members) < 2:
+                k += 1
+                continue
+            k = members[-1] + 1
+            counts = {m: self._counted_rows_at(m) for m in members if self._counted_rows_at(m) is not None}
+            figures = [m for m in members if m not in counts and self._figure_at(m)]
+            rows = [m for m in members if m not in counts and self._bare_rows(m)]
+            if not rows and not (figures and counts):
+                continue
+            if not counts and (theirs or not (self._aggregate_context() or self.draft.time is not None)):
+                continue  # "show customers and their lifetime value": rows listed with a column of theirs
+            for m, table in counts.items():
+                if id(items[m]) not in self.item_measures and not items[m].has("metric"):
+                    # "how many high risk customers and ...": the customers named by their value are counted too
+                    self._count_entity(table, items[m])
+            for m in rows:
+                table = items[m].has("entity").table
+                if table not in counts.values():
+                    self._count_entity(table, items[m])
+            for j in joints:
+                items[j].used = True
+
+    def _listed_with(self, k: int) -> tuple[list[int], list[int], bool]:
+        """The senses listed from k with "and" / "," ("customers, transactions and spend"), skipping "their" / "the"
+        after a joint; the joints' indices; whether a "their" made a figure the rows' own."""
+        items = self.items
+        if items[k].kind != "sense":
+            return [k], [], False
+        members, joints, theirs = [k], [], False
+        j = k
+        while True:
+            n = j + 1
+            joint = []
+            while n < len(items) and self._word(n) in ("and", ",", "&"):
+                joint.append(n)
+                n += 1
+            while joint and n < len(items) and self._word(n) in ("their", "the", "its"):
+                theirs = theirs or self._word(n) == "their"
+                n += 1
+            if not joint or n >= len(items) or items[n].kind != "sense":
+                return members, joints, theirs
+            members.append(n)
+            joints += joint
+            j = n
+
+    def _bare_rows(self, index: int) -> bool:
+        """The customers or transactions named as a plain plural noun, not read yet ("customers", "transactions")."""
+        item = self.items[index]
+        return item.kind == "sense" and not item.used and item.has("entity") is not None and item.plural \
+            and not (item.has("metric") or item.has("fact"))
+
+    def _counted_rows_at(self, index: int) -> str | None:
+        """The table whose rows the item at index counts: a count metric ("how many customers"), an entity counted
+        already, or customers named by a value after "how many" ("how many high risk customers")."""
+        item = self.items[index]
+        measure = self.item_measures.get(id(item))
+        if measure is not None and measure.metric in COUNTS.values():
+            return measure.table
+        metric = item.has("metric") if item.kind == "sense" else None
+        if metric is not None and metric.name in COUNTS.values():
+            return metric.table
+        if item.kind == "sense" and self.draft.count_intent and not (item.has("metric") or item.has("fact")):
+            named = item.has("value", PROFILE) or item.has("filter", PROFILE)
+            if named is not None and item.norm.split()[-1].rstrip("s") in ENTITY_WORDS:
+                return PROFILE
+        return None
+
+    def _figure_at(self, index: int) -> bool:
+        """A figure named at index: a metric or fact (not a count of rows), measured already or not."""
+        item = self.items[index]
+        return id(item) in self.item_measures or (item.kind == "sense" and bool(item.has("metric") or item.has("fact")))
 
     def _names_figure(self, index: int) -> bool:
         """Whether the next meaningful item after index is a fact or metric (not the customers or transactions)."""

@@ -18,6 +18,12 @@ class Grouping:
     def _grouping(self) -> None:
         items = self.items
         for i, item in enumerate(items):
+            # "customer-level total spend", "customer wise spend in 2025": a figure per customer
+            if item.kind == "sense" and not item.used and item.has("entity", PROFILE) and not item.plural \
+                    and not (item.has("metric") or item.has("fact")) and self._word(i + 1) in ("level", "wise"):
+                item.used = items[i + 1].used = True
+                self.draft.group_customers = True
+        for i, item in enumerate(items):
             if item.used:
                 continue
             word = item.norm if item.kind == "word" else ""
@@ -64,7 +70,10 @@ class Grouping:
                 if j is not None and items[j].kind == "sense" and not items[j].used and self._groupable(j) \
                         and not items[j].has("entity"):
                     item.used = True
+                    before = list(self.draft.group_by)
                     self._group_target(j)
+                    # "which category has the highest spend in each channel": the groups asked about are ranked
+                    self._ranked_groups = [g for g in self.draft.group_by if g not in before]
                     self._which_group = True
                     self._which_plural = items[j].plural
         # "segment breakdown", "state distribution"

@@ -8,12 +8,21 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
-from c360_pipeline.semantic.query import FACT, PROFILE
-from c360_pipeline.semantic.words import ASC_WORDS, DESC_WORDS, ENTITY_FIGURES, FILLERS, GROUP_WORDS, SUPERLATIVES
+from c360_pipeline.semantic.query import CATEGORIES, DATES, FACT, PROFILE
+from c360_pipeline.semantic.words import (
+    ASC_WORDS,
+    DESC_WORDS,
+    ENTITY_FIGURES,
+    ENTITY_WORDS,
+    FILLERS,
+    GROUP_WORDS,
+    SUPERLATIVES,
+)
 
 
 # Words that join a filter to the rows it restricts: "customers in texas", "customers who are high risk".
-ROW_FILTER_WORDS = {"in", "from", "at", "of", "the", "who", "that", "are", "is", "located", "living", "based", "and"}
+ROW_FILTER_WORDS = {"in", "from", "at", "of", "the", "who", "that", "are", "is", "located", "living", "based", "and",
+                    "with"}
 
 
 class Ordering:
@@ -35,7 +44,12 @@ class Ordering:
                     continue
                 if word in ("top", "bottom"):
                     item.used = True
-                    self._order_target(i, descending=word == "top", singular_limit=False)
+                    # "the top category by spend" is one; "top categories by spend" all of them, in order
+                    j = self._next(i, {"the", "a", "an"}, limit=2)
+                    one = j is not None and self.items[j].kind == "sense" and not self.items[j].plural \
+                        and (self.items[j].has("dimension") or self.items[j].has("entity")) \
+                        and not (self.items[j].has("value") or self.items[j].has("metric") or self.items[j].has("fact"))
+                    self._order_target(i, descending=word == "top", singular_limit=one)
                     continue
             if item.kind == "number" and isinstance(item.token.value, int) and 0 < item.token.value <= 1000:
                 following = items[i + 1] if i + 1 < len(items) else None
@@ -46,7 +60,8 @@ class Ordering:
                     continue
             if item.kind == "number" and isinstance(item.token.value, int) and 0 < item.token.value <= 1000 \
                     and not item.token.percent and i + 1 < len(items) and items[i + 1].kind == "sense" \
-                    and (items[i + 1].has("entity") or (items[i + 1].has("dimension") and not items[i + 1].has("value"))) \
+                    and (items[i + 1].has("entity") or (items[i + 1].has("dimension") and not items[i + 1].has("value"))
+                         or self._rows_named_by_values(i + 1) is not None) \
                     and (i == 0 or items[i - 1].kind != "word" or items[i - 1].norm not in
                          {"than", "over", "under", "above", "below", "least", "most", "exactly"}):
                 # "10 customers with the highest LTV", "show 5 states ..."
@@ -107,15 +122,21 @@ class Ordering:
         skip = {"the", "a", "an", "of", "in", "with", "their", "on", "customer's", "amount", "total", "number"}
         j = self._next(index, skip, limit=3)
         target = None
+        if j is not None and self._rows_named_by_values(j) not in (None, j):
+            # "top 5 platinum customers by lifetime value": the values before the rows stay for the filters pass
+            j = self._rows_named_by_values(j)
         if j is not None:
             item = self.items[j]
             if item.kind == "sense" and item.has("entity") and not item.used:
-                # "top 10 customers by lifetime value": rank the rows by what follows
-                target = self._by_target(j + 1, rows=item.has("entity").table)
+                # "top 10 customers by lifetime value": rank the rows by what follows; "top 10 customers with high risk
+                # by credit limit": past the rows' filters first when a "by" follows them
+                rows_table = item.has("entity").table
+                filtered = self._past_row_filters(j + 1) > j + 1 and self._by_target_past_filters(j + 1, None, probe=True)
+                target = self._by_target_past_filters(j + 1, rows_table) if filtered \
+                    else self._by_target(j + 1, rows=rows_table)
                 if target is None:
                     # "top 5 customers in texas by lifetime value": a filter between the rows and what ranks them
-                    k = self._past_row_filters(j + 1)
-                    target = self._by_target(k, rows=item.has("entity").table) if k > j + 1 else None
+                    target = self._by_target_past_filters(j + 1, item.has("entity").table)
                 if target is not None and target[0] == "fact" and item.has("entity", target[1]) and target[1] == FACT \
                         and not self._breakdown_named():
                     # "top 10 transactions by amount": the transactions ranked by their own amount, listed
@@ -131,12 +152,23 @@ class Ordering:
                     item.used = True
                 if target is None and self._group_context(j):
                     target = self._sort_key(j)
+            elif self._rows_named_by_values(j) == j and self._by_target_past_filters(j + 1, None, probe=True):
+                # "top 10 high risk customers by credit limit": the value names the rows, ranked by what follows (the
+                # value stays for the filters pass)
+                target = self._by_target_past_filters(j + 1, (item.has("value") or item.has("filter")).table)
+            elif self._rows_named_by_values(j) == j and item.has("value", PROFILE) \
+                    and item.has("value", PROFILE).name == "churn_risk_category":
+                # "top 10 high risk customers": those customers (the value stays a filter), riskiest first
+                target = ("fact", PROFILE, "churn_risk_score")
+                self.draft.entity = self.draft.entity or PROFILE
             else:
                 target = self._sort_key(j)
             if target is None and item.kind == "sense" and not item.used and not item.has("value") \
                     and (item.has("dimension") or item.has("time_dimension")) and not item.has("entity"):
                 # "top 5 states by ...": group by the dimension, rank by what follows
+                before = list(self.draft.group_by)
                 consumed = self._group_target(j)
+                self._ranked_groups = [g for g in self.draft.group_by if g not in before]
                 target = self._by_target(j + max(consumed, 1))
         if target is None and word in ("most", "least", "highest", "lowest", "largest", "smallest"):
             # "customers who spent the most": the figure before the superlative
@@ -212,6 +244,44 @@ class Ordering:
                 continue
             break
         return end
+
+    def _rows_named_by_values(self, j: int) -> int | None:
+        """The index of the rows a customers' value or named filter at j names: j itself when its phrase ends in a noun
+        for customers ("high risk customers", "premium cardholders"), the customers after it ("platinum | customers"),
+        else None."""
+        items = self.items
+        k, tables = j, set()
+        while k < len(items) and items[k].kind == "sense" and not items[k].used \
+                and any(s.kind in ("value", "filter") for s in items[k].senses) \
+                and not (items[k].has("metric") or items[k].has("fact") or items[k].has("entity")):
+            tables |= {s.table for s in items[k].senses if s.kind in ("value", "filter")}
+            if (items[k].has("value", PROFILE) or items[k].has("filter", PROFILE)) and items[k].plural \
+                    and items[k].norm.split()[-1].rstrip("s") in ENTITY_WORDS:
+                return k
+            k += 1
+        rows = items[k].has("entity") if k > j and k < len(items) and items[k].kind == "sense" \
+            and not items[k].used and not (items[k].has("metric") or items[k].has("fact")) else None
+        # "platinum | customers", "online | transactions": values of the rows' own table (a transaction's category
+        # or day is its own too)
+        if rows is not None and len(tables) == 1 and (tables == {rows.table} or (
+                rows.table == FACT and tables <= {CATEGORIES, DATES})):
+            return k
+        return None
+
+    def _by_target_past_filters(self, k: int, rows: str | None, probe: bool = False) -> tuple | bool | None:
+        """ "by <figure>" after the rows' filters and an optional "ranked" / "sorted" ("top 5 customers in texas ranked
+        by lifetime value"); with `probe` only whether one follows (nothing is read or marked)."""
+        k = self._past_row_filters(k)
+        sort_word = k + 1 < len(self.items) and self.items[k].kind == "word" and not self.items[k].used \
+            and self.items[k].norm in ("ranked", "sorted", "ordered") and self.items[k + 1].norm == "by"
+        by = k + 1 if sort_word else k
+        if probe:
+            return by < len(self.items) and self.items[by].kind == "word" and self.items[by].norm in ("by", "on") \
+                and not self.items[by].used
+        target = self._by_target(by, rows=rows)
+        if target is not None and sort_word:
+            self.items[k].used = True
+        return target
 
     def _by_target(self, k: int, rows: str | None = None) -> tuple | None:
         """After "top 5 states": "by <figure>", "with the most <figure>", "in terms of <figure>"."""

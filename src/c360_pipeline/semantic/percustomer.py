@@ -51,6 +51,7 @@ from c360_pipeline.semantic.query import (
     StructuredQuery,
 )
 from c360_pipeline.semantic.vocabulary import Sense, tokenize
+from c360_pipeline.semantic.ranking import ROW_NOUNS
 from c360_pipeline.semantic.words import ENTITY_WORDS
 
 PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
@@ -81,7 +82,10 @@ class PerCustomer:
         items = self.items
         cue = next((i for i, item in enumerate(items) if not item.used and item.kind == "word"
                     and item.norm in PER_CUSTOMER_AGGREGATIONS), None)
-        if cue is None or self._per_transaction() or self._per_customer_phrase_scoped(cue):
+        if cue is None:
+            self._per_customer_phrase_listed()
+            return
+        if self._per_transaction() or self._per_customer_phrase_scoped(cue):
             return
         unit = next((i for i, item in enumerate(items) if not item.used and item.kind == "sense"
                      and item.has("entity", PROFILE) and not (item.has("metric") or item.has("fact")
@@ -171,6 +175,35 @@ class PerCustomer:
         self._answer_per_customer(self._per_customer_over_transactions(figure, function), item)
         self.items[cue].used = item.used = True
         return True
+
+    def _per_customer_phrase_listed(self) -> None:
+        """ "total spend per customer last quarter", "transactions per customer last month": the profile's per-customer
+        fact named by a phrase that says "per customer", with a period or a kind of transaction and no average, is
+        each customer's own transaction metric over those transactions — a figure per customer, listed as "spend per
+        customer in 2025" is (the profile's lifetime figure takes no period)."""
+        if self.draft.time is None and not self._rows_named():
+            return
+        items = self.items
+        figures = [item for item in items if item.kind == "sense" and (item.has("metric") or item.has("fact"))]
+        if len(figures) != 1 or any(item.kind == "word" and item.norm in COUNT_WORDS for item in items):
+            return  # another figure or a count ("how many customers had a declined transaction per ...") reads it
+        for k, item in enumerate(items):
+            fact = item.has("fact", PROFILE) if item.kind == "sense" and not item.used else None
+            if fact is None or "per" not in item.norm.split():
+                continue
+            following = items[k + 1] if k + 1 < len(items) else None
+            if following is not None and following.kind == "sense" and following.has("dimension"):
+                return  # the phrase ran into a breakdown ("transaction per customer | segment")
+            metric = next((name for (table, name) in self.catalog.metrics if table == FACT
+                           and self._per_customer_fact(name) == self.catalog.field(PROFILE, fact.name)), None)
+            if metric is None:
+                continue
+            measure = self.catalog.metric_measure(FACT, metric)
+            self.draft.measures.append(measure)
+            self.item_measures[id(item)] = measure
+            self.draft.group_customers = True
+            item.used = True
+            return
 
     def _answer_per_customer(self, measure: Measure, item) -> None:
         """The per-customer figure is the answer's measure, named by `item`, over the customers."""
@@ -356,6 +389,32 @@ class PerCustomer:
                                     f"({'highest' if ranks.descending else 'lowest'} first).")
             return
 
+    def _largest_amount_per_group(self, query):
+        """ "largest transaction per merchant category": per group the model's largest / smallest metric is one
+        amount (the MAX / MIN it takes over the rows it keeps), not a transaction; the interpretation says so and how
+        to list the transactions themselves."""
+        if query.kind != "aggregate" or not query.group_by or query.within:
+            return query
+        notes = []
+        group = " and ".join(g.title for g in query.group_by if g.name != "full_name").replace("customer id", "customer")
+        for measure in query.measures:
+            if measure.metric is None or measure.table != FACT:
+                continue
+            tree = parse_expression(measure.expr)
+            if not isinstance(tree, (exp.Max, exp.Min)):
+                continue
+            named = [item for item in self.items if item.kind == "sense" and item.has("metric", FACT)
+                     and item.has("metric", FACT).name == measure.metric]
+            if not any(item.norm.split()[-1].rstrip("s") in ROW_NOUNS for item in named):
+                continue  # asked as an amount ("max transaction amount"), not as the transaction
+            largest = isinstance(tree, exp.Max)
+            kept = tree.find(exp.If)
+            rows = f" of the transactions where {kept.this.sql()}" if kept is not None else ""
+            notes.append(f"The {measure.title} is each {group}'s {'largest' if largest else 'smallest'} amount{rows}, a "
+                         f"figure, not the transaction itself; 'the 3 {'largest' if largest else 'smallest'} transactions "
+                         f"per {group}' lists the transactions.")
+        return replace(query, notes=query.notes + tuple(notes)) if notes else query
+
     def _order_on_date(self, ref, descending: bool, words: list[int], note: str | None = None) -> None:
         self._newest_rows = ref
         self.draft.order.append((("fact", ref.table, ref.name), descending))
@@ -485,7 +544,8 @@ class PerCustomer:
         customers" would rank an average of dates. A change from the previous period needs the answer to be that
         one grain, in calendar order. The top N rows per group are ranked within the partition found, or refused;
         a date's latest value per group is refused."""
-        query = self._rank_rows_within_groups(query)
+        query = self._rank_groups_within_groups(self._rank_rows_within_groups(query))
+        query = self._largest_amount_per_group(query)
         superlative = getattr(self, "_superlative_date", None)
         if superlative is not None and query.group_by:
             self._refuse_date_extreme(superlative)

@@ -195,7 +195,8 @@ class StructuredQuery:
             direction = "highest first" if first.descending else "lowest first"
             parts.append(f"sorted by {_title(first.label)} ({direction})")
         if self.within:
-            parts.append(f"the first {self.limit} within each {' and '.join(g.title for g in self.within)}")
+            first = "the first" if self.limit == 1 else f"the first {self.limit}"
+            parts.append(f"{first} within each {' and '.join(g.title for g in self.within)}")
         elif self.limit is not None:
             parts.append(f"top {self.limit}" if self.order_by and self.limit < LIST_LIMIT else f"up to {self.limit} rows")
         text = ", ".join(parts) + "."

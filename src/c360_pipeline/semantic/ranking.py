@@ -4,7 +4,15 @@ in each state", "for each state, the top 3 customers by lifetime value", "top 5 
 The breakdown said with the ranked rows is the partition of a rank: its words leave the question, which is then
 read as the rows ranked overall (a list of transactions or customers, or a figure per customer), and the answer
 keeps the first N rows of each group (StructuredQuery.within: ROW_NUMBER() OVER (PARTITION BY group ORDER BY the
-ranking, the rows' key) <= N). Shapes that cannot be ranked so stay refused with answerable suggestions.
+ranking, the rows' key) <= N). Shapes that cannot be ranked so stay refused with answerable suggestions. Transactions
+are ranked within each customer too ("top 3 transactions by amount per customer"; the phrase "transactions per
+customer" of the profile is split back into its words after a top N), and without a figure to rank them by ("top 10
+transactions per customer") they are refused with questions that name one.
+
+The top N groups within each group of another breakdown ("top 5 merchant categories by spend by channel", "which
+category has the highest spend in each channel", "best 2 segments by average ltv in each state"): the groups asked
+for are ranked within the groups said after a breakdown word; groups named together ("top 5 states and segments")
+stay ranked as pairs.
 
 A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
 """
@@ -13,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from c360_pipeline.semantic.query import FACT, PROFILE, QuestionNotUnderstood
+from c360_pipeline.semantic.query import DATES, FACT, GRAIN_WORDS, PROFILE, QuestionNotUnderstood
+from c360_pipeline.semantic.tagging import tag
 from c360_pipeline.semantic.words import ENTITY_WORDS, GROUP_WORDS, SUPERLATIVES
 
 # The rows a "top N" can name: the entities' nouns, also when the tagger read them into a longer phrase
@@ -46,6 +55,8 @@ class RankedRows:
             while rows + 1 < len(items) and items[rows].kind == "sense" and not items[rows].has("entity") and (
                     items[rows].has("value") or items[rows].has("filter")) and items[rows + 1].has("entity"):
                 rows += 1  # "top 3 online | transactions": the rows after their values
+            self._split_rows_per_customer(rows)
+            items = self.items
             if rows < len(items) and items[rows].kind == "sense" and (
                     items[rows].has("entity") or (
                         not any(items[rows].has(kind) for kind in ("dimension", "value", "filter", "time_dimension"))
@@ -64,6 +75,34 @@ class RankedRows:
                 self._partition_of_ranked_rows(rows)
                 return
 
+    def _split_rows_per_customer(self, rows: int) -> None:
+        """ "top 10 transactions per customer": the tagger read the rows and their partition as one phrase of the
+        profile (total_transactions is "transactions per customer"); after a top N they are the transactions, ranked
+        within each customer, so the phrase is tagged again as its words: the rows, "per", the customers."""
+        items = self.items
+        if rows >= len(items) or items[rows].kind != "sense" or items[rows].has("entity"):
+            return
+        item = items[rows]
+        words = item.norm.split()
+        cut = next((n for n, word in enumerate(words) if word in ("per", "each", "by", "for")), None)
+        if cut is None or cut == 0 or words[0].rstrip("s") not in ROW_NOUNS \
+                or words[-1].rstrip("s") not in ENTITY_WORDS:
+            return
+        head = tag(self.tokens[item.start:item.start + cut], self.lexicon)
+        tail = tag(self.tokens[item.start + cut:item.end], self.lexicon)
+        if not (len(head) == 1 and head[0].has("entity", FACT) and tail and tail[-1].has("entity", PROFILE)):
+            return
+        for piece in head + tail:
+            piece.start += item.start
+            piece.end += item.start
+        if rows > 0 and items[rows - 1].kind == "word" and items[rows - 1].ranks is None:
+            # "5 largest | transactions per customer": the largest says what ranks the rows, as it does before the
+            # rows alone ("5 largest transactions")
+            norms = [token.norm for token in self.tokens]
+            key = tuple(norms[items[rows - 1].start:item.start + cut])
+            items[rows - 1].ranks = self.lexicon.singular_row_phrases.get(key)
+        self.items = items[:rows] + head + tail + items[rows + 1:]
+
     def _partition_of_ranked_rows(self, rows: int) -> None:
         """ "top 5 transactions by amount | by channel", "top 3 customers by lifetime value | in each state": the
         breakdown after the ranked rows is the groups the rank restarts in. Its words leave the question, which is
@@ -79,10 +118,19 @@ class RankedRows:
                 span.append(j)
                 j += 1
             item = items[j] if span and j < len(items) else None
+            partition = None
             if item is not None and item.kind == "sense" and item.has("dimension") and not any(
                     item.has(kind) for kind in ("value", "entity", "fact", "metric", "filter")):
                 sense = item.has("dimension")
-                self._partition = [self.catalog.field(sense.table, sense.name)]
+                partition = self.catalog.field(sense.table, sense.name)
+            elif item is not None and item.kind == "sense" and items[rows].has("entity", FACT) \
+                    and item.has("entity", PROFILE) and not (item.plural and not item.text.lower().endswith("'s")) \
+                    and not any(
+                        item.has(kind) for kind in ("value", "dimension", "fact", "metric", "filter")):
+                # "top 3 transactions by amount per customer": each customer's own transactions
+                partition = self.catalog.field(FACT, "transaction_customer_id")
+            if partition is not None:
+                self._partition = [partition]
                 self.items = [other for n, other in enumerate(items) if n not in span + [j]]
                 return
 
@@ -108,6 +156,55 @@ class RankedRows:
                 f"figures per group; I can rank {rows} overall, within a breakdown said after them (for example 'top 5 "
                 "transactions by amount by channel'), or give each group's own figure", suggestions)
         return query
+
+    def _rank_groups_within_groups(self, query):
+        """ "top 5 merchant categories by spend by channel", "top 3 states by customer count for each segment": the
+        groups named with the top N are ranked within each group of the other breakdown (the first N categories of
+        each channel), not the pairs of both ranked together."""
+        ranked = getattr(self, "_ranked_groups", None) or self._subject_group()
+        if not ranked or query.kind != "aggregate" or query.limit is None or query.within or not query.order_by:
+            return query
+        others = tuple(g for g in query.group_by if g not in ranked)
+        if not others or not all(g in query.group_by for g in ranked) \
+                or not all(self._said_as_breakdown(g) for g in others if g.name != "full_name"):
+            return query  # "top 5 states and segments by customer count": the pairs named together are ranked
+        return replace(query, within=others)
+
+    def _said_as_breakdown(self, ref) -> bool:
+        """Whether the group `ref` is said after a breakdown word ("by channel", "in each state", "each month",
+        "for each customer"), not named beside the groups ranked ("states and segments")."""
+        for k, item in enumerate(self.items):
+            if ref.name in ("customer_id", "transaction_customer_id"):
+                names = item.kind == "sense" and item.has("entity", PROFILE) is not None
+            elif ref.table == DATES or ref.name.endswith(("_month", "_year", "_quarter", "_week")) or "(" in ref.title:
+                # a calendar grain: "each month", "per quarter" (a word or the calendar's own dimension), or "monthly"
+                names = (item.kind == "word" and item.norm in GRAIN_WORDS) or (
+                    item.kind == "sense" and item.has("dimension", DATES) is not None)
+                if names and item.norm.split()[-1].endswith("ly"):
+                    return True
+            else:
+                sense = item.has("dimension") if item.kind == "sense" else None
+                names = sense is not None and sense.name == ref.name
+            if names:
+                before = self._previous(k, {"the", "a", "an"}, limit=2)
+                if before is not None and self._word(before) in GROUP_WORDS | {"within"}:
+                    return True
+        return False
+
+    def _subject_group(self) -> list | None:
+        """ "highest spending state by segment", "best 2 segments by average ltv in each state": the groups asked for
+        (the first dimension named on its own, not after a breakdown word), the ones ranked within each group of the
+        other breakdown."""
+        for k, item in enumerate(self.items):
+            if item.kind == "sense" and not item.has("value") and not item.has("entity"):
+                sense = item.has("dimension")
+                if sense is None:
+                    continue
+                before = self._previous(k, {"the", "a", "an"}, limit=2)
+                if before is not None and self._word(before) in GROUP_WORDS | {"within"}:
+                    return None
+                return [self.catalog.field(sense.table, sense.name)]
+        return None
 
     def _ranked_within_groups(self, query):
         """The rows ranked overall, ranked within each group of the breakdown found after them instead: rows listed
