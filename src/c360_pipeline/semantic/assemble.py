@@ -318,6 +318,11 @@ class Assembly:
             order = order + [OrderBy(g.label, False) for g in group_by if g.label not in {o.label for o in order}]
             if limit is None and draft.group_customers:
                 limit = LIST_LIMIT  # a figure per customer is a list of customers: its first rows, like any list
+        filtered = {ref.expr.upper() for condition in conditions for ref in self._condition_fields(condition)}
+        counted = [self.catalog.counted_rows(m, filtered) for m in measures]
+        if counted != measures:
+            draft.notes.append("Amounts count approved transactions only, as the model's spend and averages do.")
+            measures = counted
         query = StructuredQuery(
             kind=kind,
             base_table=base,
