@@ -68,3 +68,21 @@ def test_a_question_about_declined_amounts_counts_the_declined_ones(world, frame
     answer = ask("total amount of declined transactions", world, as_of=AS_OF)
     assert not answer.refused, answer.interpretation
     assert float(plain(answer.rows[0][-1])) == pytest.approx(expected)
+
+
+# --- "how much": an amount of money, never a count ------------------------------------------------------------
+
+def test_how_much_was_declined_is_the_declined_amount_not_a_count(world, frames):
+    fact = every(frames)
+    online = fact[(fact["STATUS"] == "declined") & (fact["CHANNEL"] == "Online")]
+    for question in ("how much was declined online", "how much did we decline online"):
+        answer = ask(question, world, as_of=AS_OF)
+        assert not answer.refused, answer.interpretation
+        assert float(plain(answer.rows[0][-1])) == pytest.approx(online["TRANSACTION_AMOUNT"].sum()), (question, answer.interpretation)
+
+
+def test_how_much_by_a_transaction_attribute_is_spend(world, frames):
+    t = approved(frames)
+    expected = grouped(t, ["CHANNEL"], "TOTAL_SPEND", t.groupby("CHANNEL")["TRANSACTION_AMOUNT"].sum())
+    assert_same(ask("how much was spent by channel", world, as_of=AS_OF), expected)
+    assert_same(ask("how much by channel", world, as_of=AS_OF), expected)

@@ -307,6 +307,19 @@ class Catalog:
             return measure
         return replace(measure, expr=found[0])
 
+    def amount_of_count(self, measure: Measure) -> Measure | None:
+        """The model's sum of amounts over the rows a count metric counts (COUNT_IF(STATUS = 'declined') ->
+        declined_amount, SUM(IFF(STATUS = 'declined', TRANSACTION_AMOUNT, 0))); None when it has no such metric."""
+        if measure.metric is None:
+            return None
+        tree = parse_expression(measure.expr)
+        if not isinstance(tree, exp.CountIf):
+            return None
+        condition = tree.this.sql(dialect=DIALECT).upper()
+        sums = [name for (table, name), metric in self.metrics.items() if table == measure.table
+                and (plain := _counted_rows_of(metric.expr)) is not None and plain[0].startswith("SUM(") and plain[2] == condition]
+        return self.metric_measure(measure.table, sums[0]) if len(sums) == 1 else None
+
     def aggregate_measure(self, function: str, fact: FieldRef) -> Measure:
         """AVG/SUM/... of a fact, named after an existing metric when the model has the same one."""
         if function == "COUNT_DISTINCT":
