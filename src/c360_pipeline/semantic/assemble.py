@@ -144,6 +144,10 @@ class Assembly:
                 target, descending = draft.order.pop(0)
                 measures.append(self.catalog.aggregate_measure("MAX" if descending else "MIN",
                                                                self.catalog.field(target[1], target[2])))
+            elif draft.amount_intent and draft.entity in (None, FACT) and (
+                    fact_values or draft.time is not None or any(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by)):
+                # "how much was declined at airlines ytd": the amount of those transactions (spend, or every status kept)
+                measures.append(self.catalog.metric_measure(FACT, "total_spend"))
             elif draft.group_by or draft.entity is not None or draft.conditions:
                 table = draft.entity or (FACT if any(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by) else PROFILE)
                 measures.append(self.catalog.metric_measure(table, {PROFILE: "customer_count", FACT: "transaction_count"}[table]))
@@ -332,6 +336,14 @@ class Assembly:
             order = order + [OrderBy(g.label, False) for g in group_by if g.label not in {o.label for o in order}]
             if limit is None and draft.group_customers:
                 limit = LIST_LIMIT  # a figure per customer is a list of customers: its first rows, like any list
+        if draft.amount_intent and kind == "aggregate":
+            # "how much did we decline in june": a count of some rows asked as "how much" is the sum of their amounts
+            measures = [self.catalog.amount_of_count(m) or m for m in measures]
+        filtered = {ref.expr.upper() for condition in conditions for ref in self._condition_fields(condition)}
+        counted = [self.catalog.counted_rows(m, filtered) for m in measures]
+        if counted != measures:
+            draft.notes.append("Amounts count approved transactions only, as the model's spend and averages do.")
+            measures = counted
         query = StructuredQuery(
             kind=kind,
             base_table=base,

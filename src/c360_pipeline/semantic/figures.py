@@ -44,6 +44,11 @@ class Figures:
             span = 1
             if word == "how" and i + 1 < len(items) and items[i + 1].norm == "many":
                 counting, span = True, 2
+            elif word == "how" and i + 1 < len(items) and items[i + 1].norm == "much" and not items[i + 1].used:
+                # "how much was declined at airlines": the amount of the rows named, not how many there were
+                items[i].used = items[i + 1].used = True
+                self.draft.amount_intent = True
+                continue
             elif word in ("number", "count", "total") and i + 1 < len(items) and items[i + 1].norm == "of" \
                     and not (word == "total" and self._names_figure(i + 1)):
                 # "number of customers" counts rows; "total of 90 day spend" sums the figure

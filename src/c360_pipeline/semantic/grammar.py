@@ -71,6 +71,7 @@ class Draft:
     entity: str | None = None
     list_intent: bool = False
     count_intent: bool = False
+    amount_intent: bool = False  # "how much ...": an amount of money, never a count of rows
     group_customers: bool = False
     transacted: bool = False
     notes: list[str] = field(default_factory=list)

@@ -7,7 +7,7 @@ grammar produces and what compile_sql / to_dataframe consume. `Catalog` indexes 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Iterable, Literal
 
@@ -266,6 +266,22 @@ class Catalog:
         self._canonical_metrics = {
             (table, _canonical(metric.expr)): name for (table, name), metric in self.metrics.items()
         }
+        # metrics that aggregate a fact over the rows the model counts ("average_transaction_amount":
+        # AVG(IFF(STATUS = 'approved', TRANSACTION_AMOUNT, NULL))), by the plain aggregation they stand for
+        # (when several do, as total_spend and declined_amount both sum the amount, the rows most of the table's
+        # metrics count are the model's convention)
+        counted: dict[tuple[str, str], list[tuple[str, frozenset[str], str]]] = {}
+        conventions: dict[tuple[str, str], int] = {}
+        for (table, name), metric in self.metrics.items():
+            plain = _counted_rows_of(metric.expr)
+            if plain is not None:
+                counted.setdefault((table, plain[0]), []).append((metric.expr, plain[1], plain[2]))
+                conventions[(table, plain[2])] = conventions.get((table, plain[2]), 0) + 1
+        self._counted: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+        for (table, plain), found in counted.items():
+            ranked = sorted(found, key=lambda f: -conventions[(table, f[2])])
+            if len(ranked) == 1 or conventions[(table, ranked[0][2])] > conventions[(table, ranked[1][2])]:
+                self._counted[(table, plain)] = (ranked[0][0], ranked[0][1])
 
     def field(self, table: str, name: str) -> FieldRef:
         return self.fields[(table, name)]
@@ -277,6 +293,33 @@ class Catalog:
     def metric_measure(self, table: str, name: str) -> Measure:
         metric = self.metrics[(table, name)]
         return Measure(name.upper(), table, metric.expr, _title(name), name)
+
+    def counted_rows(self, measure: Measure, filtered: set[str]) -> Measure:
+        """A plain aggregation of a fact (`AVG(TRANSACTION_AMOUNT)` of "avg travel txn amount") over the rows the
+        model's own metrics of it count (approved transactions: AVG(IFF(STATUS = 'approved', …))), unless the
+        question filters the column that decides those rows itself ("total amount of declined transactions")."""
+        if measure.metric is not None:
+            return measure
+        try:
+            found = self._counted.get((measure.table, _canonical(measure.expr)))
+        except Exception:
+            return measure
+        if found is None or found[1] & filtered:
+            return measure
+        return replace(measure, expr=found[0])
+
+    def amount_of_count(self, measure: Measure) -> Measure | None:
+        """The model's sum of amounts over the rows a count metric counts (COUNT_IF(STATUS = 'declined') ->
+        declined_amount, SUM(IFF(STATUS = 'declined', TRANSACTION_AMOUNT, 0))); None when it has no such metric."""
+        if measure.metric is None:
+            return None
+        tree = parse_expression(measure.expr)
+        if not isinstance(tree, exp.CountIf):
+            return None
+        condition = tree.this.sql(dialect=DIALECT).upper()
+        sums = [name for (table, name), metric in self.metrics.items() if table == measure.table
+                and (plain := _counted_rows_of(metric.expr)) is not None and plain[0].startswith("SUM(") and plain[2] == condition]
+        return self.metric_measure(measure.table, sums[0]) if len(sums) == 1 else None
 
     def aggregate_measure(self, function: str, fact: FieldRef) -> Measure:
         """AVG/SUM/... of a fact, named after an existing metric when the model has the same one."""
@@ -290,6 +333,23 @@ class Catalog:
         prefix = {"AVG": "AVERAGE", "SUM": "TOTAL", "COUNT_DISTINCT": "DISTINCT"}.get(function, function)
         label = f"{prefix}_{fact.name.upper()}" if function != "COUNT_DISTINCT" else f"NUMBER_OF_{fact.name.upper()}S"
         return Measure(label, fact.table, expr, f"{AGGREGATION_TITLES[function]} {fact.title}")
+
+
+def _counted_rows_of(expression: str) -> tuple[str, frozenset[str], str] | None:
+    """For `F(IFF(condition, fact, NULL or 0))`: the plain `F(fact)` (canonical), the condition's columns and the
+    condition (canonical)."""
+    tree = parse_expression(expression)
+    if not isinstance(tree, (exp.Sum, exp.Avg, exp.Max, exp.Min)) or not isinstance(tree.this, exp.If):
+        return None
+    value, default = tree.this.args.get("true"), tree.this.args.get("false")
+    if not isinstance(value, exp.Column) or not (
+            default is None or isinstance(default, exp.Null) or (isinstance(default, exp.Literal) and default.this == "0")):
+        return None
+    plain = tree.copy()
+    plain.set("this", value.copy())
+    condition = tree.this.this
+    return (plain.sql(dialect=DIALECT).upper(), frozenset(c.name.upper() for c in condition.find_all(exp.Column)),
+            condition.sql(dialect=DIALECT).upper())
 
 
 def _canonical(expression: str) -> str:
