@@ -10,6 +10,7 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 
 from c360_pipeline.semantic.columns import columns_in
 from c360_pipeline.semantic.query import (
@@ -344,6 +345,14 @@ class Assembly:
         if counted != measures:
             draft.notes.append("Amounts count approved transactions only, as the model's spend and averages do.")
             measures = counted
+        shown_from = None
+        if kind == "aggregate" and time_range is not None and group_by and any(m.change_from_previous for m in measures):
+            earlier = _one_period_earlier(group_by[0], time_range.start)
+            if earlier is not None:
+                # "mom change in grocery spend in q2": April's change is from March, read for it and not shown
+                time_range, shown_from = replace(time_range, start=earlier[0]), (group_by[0].label, earlier[1])
+                draft.notes.append(f"The first {group_by[0].title} shown is compared with the one before the period, "
+                                   "read for that comparison only.")
         query = StructuredQuery(
             kind=kind,
             base_table=base,
@@ -357,6 +366,7 @@ class Assembly:
             limit=limit,
             notes=tuple(dict.fromkeys(draft.notes)),
             per_customer=getattr(self, "_customer_figure_query", None),
+            shown_from=shown_from,
         )
         # the last word: one table's figures, and only columns that table reaches through its relationships
         if any(m.table != base for m in query.measures):
@@ -433,6 +443,28 @@ class Assembly:
             return ("per-customer figures cannot be broken down by transaction attributes (channel, merchant category, "
                     "date); ask about spend or transactions for that breakdown")
         return f"{table.replace('_', ' ')} cannot be combined with {self._noun(base)} in one answer"
+
+
+def _one_period_earlier(period: FieldRef, start: date) -> tuple[date, object] | None:
+    """For a calendar grain of the date dimension: the first day of the period before the one `start` falls in, and
+    the grain's value for `start`'s own period (its label in the answer); None for anything else."""
+    if period.table != DATES:
+        return None
+    if period.name == "year_month":
+        previous = (start.replace(day=1) - timedelta(days=1)).replace(day=1)
+        return previous, f"{start:%Y-%m}"
+    if period.name == "year":
+        return date(start.year - 1, 1, 1), start.year
+    if period.name == "year_quarter":
+        quarter = (start.month - 1) // 3
+        first = date(start.year, quarter * 3 + 1, 1)
+        previous = (first - timedelta(days=1)).replace(day=1)
+        previous = previous.replace(month=(previous.month - 1) // 3 * 3 + 1)
+        return previous, f"{start.year}-Q{quarter + 1}"
+    if period.name == "week_start":
+        monday = start - timedelta(days=start.weekday())
+        return monday - timedelta(days=7), monday
+    return None
 
 
 def _condition_title(ref: FieldRef, op: str, values: tuple) -> str:

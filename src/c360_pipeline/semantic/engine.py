@@ -151,6 +151,12 @@ def _select(query: StructuredQuery, catalog: Catalog, database: str | None) -> e
     if query.having:
         select = select.having(exp.and_(*[_having_sql(h) for h in query.having]))
     ordered = [exp.Ordered(this=exp.column(o.label), desc=o.descending, nulls_first=False) for o in query.order_by]
+    if query.shown_from is not None:
+        # the periods from the range's first on: after the change from the previous period is computed
+        label, first = query.shown_from
+        period = next(g for g in query.group_by if g.label == label)
+        select = select.qualify(exp.GTE(this=qualified_expression(period.expr, ALIASES[period.table]),
+                                        expression=sql_literal(first)))
     if query.within:
         # the first N rows of each group: QUALIFY ROW_NUMBER() OVER (PARTITION BY group ORDER BY ...) <= N
         groups = [exp.column(g.label) for g in query.within]
@@ -363,6 +369,9 @@ def _finished(grouped: DataFrame, query: StructuredQuery, plans: list[MetricPlan
         result = result.select(*[F.col(g.label) for g in query.group_by], *[
             F.when(previous[plan.label] != F.lit(0), F.col(plan.label) / previous[plan.label] - F.lit(1)).alias(plan.label)
             if plan.label in changes else F.col(plan.label) for plan in plans])
+    if query.shown_from is not None:
+        label, first = query.shown_from
+        result = result.filter(F.col(label) >= F.lit(first))
     for having in query.having:
         result = result.filter(_having_predicate(having))
     return _ordered(result, query)

@@ -155,6 +155,10 @@ class StructuredQuery:
     # the first `limit` rows within each of these groups ("top 5 transactions by amount by channel"): a rank per group
     # in the order of order_by (ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...)), instead of `limit` rows overall
     within: tuple[FieldRef, ...] = ()
+    # a change from the previous period over a time range ("mom change in spend in q2"): the range starts one period
+    # early, so that its first period has a previous one, and the answer shows the periods from this one on
+    # (the grouped period's label, its first value shown)
+    shown_from: tuple[str, object] | None = None
 
     @property
     def output_labels(self) -> list[str]:
