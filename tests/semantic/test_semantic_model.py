@@ -160,7 +160,7 @@ def test_validation_names_the_problem(broken, problem):
 #   after "by" a dimension wins; with an aggregation
 #   word, a comparison or a superlative a fact wins; a metric beats the table it belongs to.
 ALLOWED_AMBIGUITY = {
-    "average monthly spend", "average transaction value", "churn risk", "lifetime transaction count", "risk", "sale",
+    "average monthly spend", "average spend per day", "average daily spend", "average transaction value", "churn risk", "lifetime transaction count", "risk", "sale",
     "spend", "weekday",
 }
 

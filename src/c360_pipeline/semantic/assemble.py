@@ -49,9 +49,10 @@ class Assembly:
         if named is None:
             return
         grains = {name: grain for grain, name in FACT_GRAINS.items() if grain in DATE_GRAINS} | {"quarter": "quarter"}
-        calendar = [g for g in draft.group_by if g.table == DATES and g.name in grains]
+        # a grain said as a breakdown ("by month") or as a word of the figure ("monthly signups")
+        calendar = [g for g in draft.group_by + draft.columns if g.table == DATES and g.name in grains]
         for group in calendar:
-            draft.group_by.remove(group)
+            (draft.group_by if group in draft.group_by else draft.columns).remove(group)
             self._group_by_date(named, grains[group.name])
         if calendar and named in draft.columns:
             draft.columns.remove(named)  # "accounts opened per year": the date is what is grouped
@@ -311,7 +312,7 @@ class Assembly:
             order = order + [OrderBy(key, False)]
         elif group_by:
             if not order:
-                if any(g.table == DATES or g.name.endswith(("_month", "_year", "_quarter")) for g in group_by):
+                if any(g.table == DATES or g.name.endswith(("_month", "_year", "_quarter", "_week")) for g in group_by):
                     order = [OrderBy(g.label, False) for g in group_by]
                 else:
                     order = [OrderBy(measures[0].label, True)]

@@ -211,7 +211,9 @@ class Roles:
             closest = self._closest_terms(words)
             hint = f" Did you mean {closest}?" if closest else ""
             quoted = ", ".join(f"'{w}'" for w in words[:4])
-            raise self.refuse(f"I don't know what {quoted} refers to in this data.{hint}")
+            refused = self.refuse(f"I don't know what {quoted} refers to in this data.{hint}")
+            refused.unknown = [item.text for item in unknown if item.kind == "word"]  # read again if misspelt
+            raise refused
         if numbers:
             raise self.refuse(f"I couldn't tell what {', '.join(numbers)} refers to; say which figure it limits "
                               "(for example 'lifetime value over 10,000')")
