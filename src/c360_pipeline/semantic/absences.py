@@ -82,6 +82,10 @@ class Absences:
                                                        for s in candidate.senses) \
                         and not any(s.table == PROFILE for s in candidate.senses):
                     kinds.append(k)
+                    last = candidate.norm.split()[-1]
+                    if last in ACTIVITY or any(s.kind == "entity" and s.table == FACT
+                                               for s in self.lexicon.phrases.get((last,), [])):
+                        activity = k  # "travel purchases": the kind spelled with the rows' noun
                 elif candidate.kind == "word" and candidate.norm in ACTIVITY:
                     activity = k
                 elif candidate.kind == "word" and candidate.norm in PHRASE_FILLERS:
