@@ -311,3 +311,76 @@ def test_the_new_constructs_compile_to_one_read_only_select():
     for question in ("how many gold cardholders have no travel transactions", "avg txns per day in may",
                      "share of declined txns that were on mobile"):
         assert compile_sql(parsed(question)).lstrip().upper().startswith("SELECT")
+
+
+# --- one group against the rest, medians, wallet shares, activity in a period ---------------------------------------
+
+@pytest.mark.parametrize("question", [
+    "avg credit limit of upsell targets vs everyone else",
+    "average credit limit upsell targets versus the rest",
+    "mean credit limit for upsell targets compared with all other customers",
+])
+def test_a_group_against_everyone_else_is_two_rows(world, frames, question):
+    p = profile(frames)
+    expected = {"upsell targets": plain(p[p["IS_UPSELL_TARGET"]]["CREDIT_LIMIT"].mean()),
+                "everyone else": plain(p[~p["IS_UPSELL_TARGET"]]["CREDIT_LIMIT"].mean())}
+    answer = ask(question, world)
+    assert not answer.refused, (question, answer.interpretation)
+    assert {row[0]: plain(row[1]) for row in answer.rows} == expected
+
+
+def test_a_value_against_the_rest_keeps_the_rows_it_is_unknown_for_with_the_rest(world, frames):
+    p = profile(frames)
+    high = p["CHURN_RISK_CATEGORY"] == "High Risk"  # the unscored customer is with everyone else
+    answer = ask("average lifetime value high risk customers vs everyone else", world)
+    assert {row[0]: plain(row[1]) for row in answer.rows} == {
+        "High Risk": plain(p[high]["LIFETIME_VALUE"].mean()), "everyone else": plain(p[~high]["LIFETIME_VALUE"].mean())}
+
+
+def test_two_named_values_stay_two_values():
+    query = parsed("avg ltv gold vs standard")
+    assert [g.label for g in query.group_by] == ["CARD_TYPE"]
+
+
+def test_a_median_transaction_amount_in_a_period(world, frames):
+    t = between(approved(frames), date(2025, 1, 1), AS_OF)
+    assert float(figure(ask("median txn amount in 2025", world))) == pytest.approx(t["TRANSACTION_AMOUNT"].median())
+
+
+def test_a_kind_s_wallet_share_for_a_group_of_customers(world, frames):
+    p = profile(frames)
+    t = approved(frames)[lambda t: t["CUSTOMER_ID"].isin(p[p["CARD_TYPE"] == "Gold"]["CUSTOMER_ID"])]
+    travel = t[t["MERCHANT_CATEGORY"].isin(TRAVEL)]["TRANSACTION_AMOUNT"].sum()
+    answer = ask("travel wallet share for gold cardholders", world)
+    assert figure(answer) == plain(travel / t["TRANSACTION_AMOUNT"].sum()), answer.interpretation
+
+
+def test_a_share_of_a_period_s_spend_from_large_transactions(world, frames):
+    t = between(approved(frames), *Q2)
+    expected = t[t["TRANSACTION_AMOUNT"] > 500]["TRANSACTION_AMOUNT"].sum() / t["TRANSACTION_AMOUNT"].sum()
+    assert figure(ask("what share of q2 spend came from transactions over $500", world)) == plain(expected)
+
+
+def test_active_customers_in_a_period_are_those_who_transacted_in_it(world, frames):
+    t = between(approved(frames), date(2025, 1, 1), AS_OF)
+    by_month = t.assign(M=t["DATE_KEY"] // 100).groupby("M")["CUSTOMER_ID"].nunique()
+    answer = ask("monthly active customers in 2025", world)
+    assert not answer.refused, answer.interpretation
+    assert {row[0].replace("-", ""): row[1] for row in answer.rows} == {str(k): v for k, v in by_month.items()}
+    q1 = between(approved(frames), date(2025, 1, 1), date(2025, 3, 31))
+    assert figure(ask("number of active customers in q1", world)) == plain(q1["CUSTOMER_ID"].nunique())
+
+
+def test_daily_figures_in_a_period_are_by_day(world, frames):
+    fact = frames["FCT_TRANSACTIONS"]
+    declined = between(fact[fact["STATUS"] == "declined"], *MAY)
+    answer = ask("daily declined transactions in may", world)
+    assert not answer.refused, answer.interpretation
+    assert sum(row[-1] for row in answer.rows) == len(declined) and len(answer.rows) == declined["DATE_KEY"].nunique()
+
+
+def test_a_share_of_their_limit_is_the_utilization(world, frames):
+    p = profile(frames)
+    expected = p[p["CARD_TYPE"].isin(["Gold", "Platinum"]) & (p["CREDIT_UTILIZATION_PCT"] > 50)]
+    answer = ask("gold or platinum customers using more than 50% of their limit", world)
+    assert ids_of(answer) == set(expected["CUSTOMER_ID"])

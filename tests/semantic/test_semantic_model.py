@@ -136,9 +136,11 @@ def test_every_metric_can_be_planned_and_every_scalar_expression_translated():
             to_column(item.expr)
 
 
-def test_fact_metrics_can_be_computed_in_two_passes():
+def test_fact_metrics_can_be_computed_in_two_passes_but_medians():
+    # a median does not recombine from partial medians: the engine aggregates the transactions once for it
     for metric in MODEL.table("fct_transactions").metrics:
-        assert plan_metric(metric.name, metric.expr).decomposable, metric.name
+        plan = plan_metric(metric.name, metric.expr)
+        assert plan.decomposable or all(leaf.function == "median" for leaf in plan.leaves), metric.name
 
 
 @pytest.mark.parametrize("broken, problem", [

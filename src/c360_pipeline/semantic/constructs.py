@@ -48,7 +48,7 @@ SHARE_WORDS = {"percentage", "percent", "share", "proportion", "fraction", "rati
 SHARE_BOUNDARY = {"are", "is", "were", "was", "have", "has", "had", "who", "that", "which", "with", "whose", "made",
                   "make", "not", "without", "no"}
 # Verbs that only join spend to where it went: "share of spend goes to travel", "percent of spend went on dining".
-SPEND_VERBS = {singular(word) for word in ("go", "goes", "went", "going", "spent", "spend")}  # as tokens are normalised
+SPEND_VERBS = {singular(word) for word in ("go", "goes", "went", "going", "spent", "spend", "came", "come", "comes", "coming")}  # as tokens are normalised
 SCOPE_WORDS = {"among", "amongst", "of", "for", "across"}
 WINDOW_UNITS = {"day", "week", "month"}
 INACTIVE_FILTERS = {"inactive_customers"}
@@ -96,8 +96,12 @@ class Constructs:
         for i, item in enumerate(items):
             if item.used or item.kind != "word" or item.norm not in SHARE_WORDS:
                 continue
-            if self._word(i + 1) != "of":
+            if self._wallet_share(i):
+                return
+            of_period = i + 1 < len(items) and items[i + 1].kind == "time" and items[i + 1].text.lower().startswith("of ")
+            if self._word(i + 1) != "of" and not of_period:
                 continue
+            # "share of q2 spend": the period's "of" is the share's
             j = i + 2
             while j < len(items) and items[j].kind == "word" and items[j].norm in ("the", "all", "our", "total"):
                 items[j].used = True
@@ -141,8 +145,9 @@ class Constructs:
                     boundary = k
                     items[k].used = True
                     break
-            for k in (i, i + 1):
-                items[k].used = True
+            items[i].used = True
+            if not of_period:
+                items[i + 1].used = True
             if items[index].has("entity") or items[index].has("metric") and not items[index].has("value"):
                 items[index].used = True
             self.share = {"start": i, "rows": index, "boundary": boundary, "table": table, "of": of,
@@ -151,6 +156,38 @@ class Constructs:
             if table == FACT:
                 self.draft.entity = FACT
             return
+
+    def _wallet_share(self, i: int) -> bool:
+        """ "dining wallet share", "travel share of wallet": a kind of transaction's share of the spend (of the
+        customers named, when they are)."""
+        items = self.items
+        if self._word(i - 1) == "wallet":
+            kind, words = i - 2, [i - 1, i]
+        elif self._word(i + 1) == "of" and self._word(i + 2) == "wallet":
+            kind, words = i - 1, [i, i + 1, i + 2]
+        else:
+            return False
+        if kind < 0 or items[kind].kind != "sense" or items[kind].used:
+            return False
+        value = next((s for s in items[kind].senses if s.kind == "value" and s.table in (FACT, CATEGORIES)), None)
+        named = next((s for s in items[kind].senses if s.kind == "filter" and s.table in (FACT, CATEGORIES)), None)
+        if value is not None:
+            ref = self.catalog.field(value.table, value.name)
+            condition = Condition(value.table, "in", (value.value,), ref, title=f"{ref.title} is {value.value}")
+        elif named is not None:
+            definition = self.catalog.filters[(named.table, named.name)]
+            condition = Condition(named.table, "filter", filter_name=named.name, filter_expr=definition.expr,
+                                  title=named.name.replace("_", " "))
+        else:
+            return False
+        self.share_conditions.append(condition)
+        for k in [kind, *words]:
+            items[k].used = True
+        self.share = {"start": min(kind, i), "rows": i, "boundary": len(items), "table": FACT, "of": "spend",
+                      "rows_condition": None}
+        self.draft.entity = FACT
+        self.draft.notes.append("A wallet share is the kind's part of the spend.")
+        return True
 
     def _in_share(self, index: int) -> bool:
         """Whether the item at index says what a share counts (it follows the rows' name)."""

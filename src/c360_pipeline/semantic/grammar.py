@@ -23,6 +23,7 @@ from c360_pipeline.semantic.absences import Absences
 from c360_pipeline.semantic.assemble import Assembly
 from c360_pipeline.semantic.comparisons import Comparisons
 from c360_pipeline.semantic.constructs import Constructs
+from c360_pipeline.semantic.contrasts import Contrasts
 from c360_pipeline.semantic.figures import Figures
 from c360_pipeline.semantic.grouping import Grouping
 from c360_pipeline.semantic.model import SemanticModel
@@ -80,7 +81,7 @@ class Draft:
 
 
 class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows, Absences,
-             PerPeriod):
+             PerPeriod, Contrasts):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):
@@ -173,6 +174,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._newest_and_oldest()
         self._largest_and_smallest_rows()
         self._shares()
+        self._versus_the_rest()
         self._counts_and_aggregations()
         self._comparisons()
         self._ordering()
