@@ -384,3 +384,15 @@ def test_a_share_of_their_limit_is_the_utilization(world, frames):
     expected = p[p["CARD_TYPE"].isin(["Gold", "Platinum"]) & (p["CREDIT_UTILIZATION_PCT"] > 50)]
     answer = ask("gold or platinum customers using more than 50% of their limit", world)
     assert ids_of(answer) == set(expected["CUSTOMER_ID"])
+
+
+def test_the_customer_with_the_most_transactions_in_a_state(world, frames):
+    p = profile(frames)
+    florida = p[p["STATE"] == "FL"].sort_values(["TOTAL_TRANSACTIONS", "CUSTOMER_ID"], ascending=[False, True])
+    assert florida["TOTAL_TRANSACTIONS"].iloc[0] > florida["TOTAL_TRANSACTIONS"].iloc[1]  # no tie at the top
+    answer = ask("which florida client made the most purchases", world)
+    assert ids_of(answer) == {florida["CUSTOMER_ID"].iloc[0]}, answer.interpretation
+    may = between(approved(frames), *MAY).groupby("CUSTOMER_ID").size().sort_values(ascending=False)
+    answer = ask("which customers made the most transactions in may", world)
+    assert not answer.refused, answer.interpretation
+    assert answer.rows[0][answer.columns.index("TRANSACTION_COUNT")] == may.iloc[0]
