@@ -396,3 +396,43 @@ def test_the_customer_with_the_most_transactions_in_a_state(world, frames):
     answer = ask("which customers made the most transactions in may", world)
     assert not answer.refused, answer.interpretation
     assert answer.rows[0][answer.columns.index("TRANSACTION_COUNT")] == may.iloc[0]
+
+
+@pytest.mark.parametrize("question", [
+    "clients with zero purchases in may",
+    "customers with 0 transactions in may",
+    "customers who didnt transact in may",
+    "customers who did not use their card in may",
+])
+def test_zero_transactions_and_contractions_without_an_apostrophe(world, frames, question):
+    expected = everyone(frames) - having(between(approved(frames), *MAY))
+    assert ids_of(ask(question, world)) == expected, question
+
+
+def test_a_comparison_with_zero_is_not_an_absence():
+    assert parsed("customers with more than 0 transactions in may").per_customer is None
+
+
+def test_a_group_against_its_negation_is_two_rows(world, frames):
+    p = profile(frames)
+    gold = p["CARD_TYPE"] == "Gold"
+    answer = ask("gold vs non-gold average credit limit", world)
+    assert {row[0]: plain(row[1]) for row in answer.rows} == {
+        "Gold": plain(p[gold]["CREDIT_LIMIT"].mean()), "everyone else": plain(p[~gold]["CREDIT_LIMIT"].mean())}
+
+
+def test_a_value_and_its_negation_together_are_refused_not_an_empty_answer():
+    with pytest.raises(QuestionNotUnderstood):
+        parsed("average credit limit of gold and non-gold customers")
+
+
+def test_an_average_with_the_unit_as_an_adjective(world, frames):
+    assert figure(ask("average daily transactions in may", world)) == plain(len(between(approved(frames), *MAY)) / 31)
+    spend = between(approved(frames), *Q2)["TRANSACTION_AMOUNT"].sum()
+    assert figure(ask("avg weekly spend in q2", world)) == plain(spend / (91 / 7))
+
+
+def test_the_profile_s_monthly_average_for_some_customers_in_a_period_stays_refused():
+    # each customer's own monthly average, or their total per month? not read either way
+    with pytest.raises(QuestionNotUnderstood):
+        parsed("average monthly spend of gold customers in 2025")

@@ -1,7 +1,7 @@
 """Customers without some transactions: "platinum custs without any travel txns", "customers who never transacted
 online", "how many customers didn't spend anything last month", "customers with no declined transactions in q2".
 
-A negation ("no", "without", "never", "not") followed by what a customer does (transactions, purchases, spend, a
+A negation ("no", "without", "never", "not", "zero", 0) followed by what a customer does (transactions, purchases, spend, a
 verb of buying) and a kind of transaction (a value or named filter of the transactions, their merchant category or
 their day) or a calendar period (last month, q2, 2024) picks the customers who have no such transaction: each
 customer's count of the matching transactions (approved ones, unless the kind is a status such as declined) is
@@ -56,7 +56,11 @@ class Absences:
     def _absent_transactions(self) -> None:
         items = self.items
         for i, item in enumerate(items):
-            if item.used or item.kind != "word" or item.norm not in ABSENCE_NEGATIONS:
+            zero = (item.kind == "word" and item.norm == "zero") or (
+                item.kind == "number" and item.token is not None and item.token.value == 0 and not item.token.percent)
+            if zero and self._word(i - 1) in COMPARISON_WORDS | {"than", "least", "most", "to", "and", "or", "between"}:
+                zero = False  # "more than 0 transactions": a comparison
+            if item.used or not (zero or (item.kind == "word" and item.norm in ABSENCE_NEGATIONS)):
                 continue
             activity = period = None
             kinds: list[int] = []
@@ -90,6 +94,10 @@ class Absences:
                     activity = k
                 elif candidate.kind == "word" and candidate.norm in PHRASE_FILLERS:
                     continue
+                elif activity is not None and candidate.kind == "sense" and candidate.has("dimension") and not (
+                        candidate.has("value") or candidate.has("metric") or candidate.has("fact")
+                        or candidate.has("filter")):
+                    continue  # "didn't use their card in june": what the activity was done with
                 else:
                     break
                 meaningful.append(k)
@@ -101,7 +109,7 @@ class Absences:
                     items[after].kind == "word" and items[after].norm in COMPARISON_WORDS)):
                 continue  # "no travel txns over $500": a comparison of the transactions, not read here
             spec = items[period].time if period is not None else None
-            if not kinds and not status and spec is not None and (spec.kind == "since" or (
+            if not zero and not kinds and not status and spec is not None and (spec.kind == "since" or (
                     spec.kind == "rolling" and spec.unit in WINDOW_UNITS)):
                 continue  # "no transactions in the last 90 days": the inactivity window
             if self._absence_query is not None:

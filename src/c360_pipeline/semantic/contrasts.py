@@ -2,7 +2,8 @@
 rest", "average ltv of platinum customers compared with all other customers".
 
 A value or named filter followed by "versus" / "vs" / "compared with" / "against" and words that name everyone it
-leaves out ("everyone else", "the rest", "all others", "other customers") splits the rows in two: those it keeps and
+leaves out ("everyone else", "the rest", "all others", "other customers"), or by the same group negated
+("platinum vs non-platinum"), splits the rows in two: those it keeps and
 all the others (rows where it does not hold, or is unknown, included). The answer has one row per side, labelled
 with the value's or the filter's name and "everyone else"; the labels are the model's names, never the question's
 text.
@@ -32,9 +33,6 @@ class Contrasts:
         for i, item in enumerate(items):
             if item.used or item.kind != "word" or item.norm not in CONTRAST:
                 continue
-            rest = self._rest_after(i)
-            if rest is None:
-                continue
             group = self._previous(i, {"the", "a", "an"}, limit=2)
             if group is not None and items[group].kind == "sense" and items[group].has("entity") \
                     and not (items[group].has("value") or items[group].has("filter")):
@@ -44,6 +42,9 @@ class Contrasts:
             sense = items[group].has("value") or items[group].has("filter")
             if sense is None:
                 continue
+            rest = self._rest_after(i) or self._negated_after(i, sense)
+            if rest is None:
+                continue
             self.draft.group_by.append(self._side_of(sense))
             for k in [group, i, *rest]:
                 items[k].used = True
@@ -52,6 +53,21 @@ class Contrasts:
             self.draft.notes.append(f"Compared with everyone else: {self._side_title(sense)} against all the other "
                                     "rows.")
             return
+
+    def _negated_after(self, index: int, sense) -> list[int] | None:
+        """ "platinum vs non-platinum", "upsell targets versus not upsell targets": the same group negated."""
+        items = self.items
+        k = index + 1
+        if k + 1 >= len(items) or self._word(k) not in ("non", "not") or items[k].used:
+            return None
+        other = items[k + 1]
+        if other.kind != "sense" or other.used or sense not in other.senses:
+            return None
+        taken = [k, k + 1]
+        if k + 2 < len(items) and items[k + 2].kind == "sense" and items[k + 2].has("entity") and not items[k + 2].used \
+                and not (items[k + 2].has("value") or items[k + 2].has("filter") or items[k + 2].has("metric")):
+            taken.append(k + 2)
+        return taken
 
     def _rest_after(self, index: int) -> list[int] | None:
         """The words naming everyone else after the contrast at index ("everyone else", "all other customers")."""

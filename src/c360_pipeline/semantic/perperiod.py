@@ -2,7 +2,8 @@
 transactions per month in 2025".
 
 An average word, a transaction figure that adds up (a count or a sum: transactions, spend, declined transactions)
-and "per" / "a" with a calendar unit (day, week, month, quarter, year) ask for one figure: the figure over the
+and "per" / "a" with a calendar unit (day, week, month, quarter, year), or the unit as an adjective ("average
+daily transactions in june"), ask for one figure: the figure over the
 question's period divided by the number of those units in it — June's approved transactions ÷ 30 days. The period
 runs to the data's as-of date at the latest (2025 is its days up to then), and months, quarters and years must be
 whole ones, else the question is refused. "avg txns" in the plural counts the transactions; "avg txn" alone is
@@ -28,6 +29,7 @@ AVERAGE_WORDS = {"average", "mean"}
 UNIT_WORDS = {"per", "a", "each"}
 UNITS = ("day", "week", "month", "quarter", "year")
 MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
+ADJECTIVE_UNITS = {"daily", "weekly", "monthly", "quarterly", "yearly", "annual"}
 
 
 class PerPeriod:
@@ -41,6 +43,14 @@ class PerPeriod:
             if item.used:
                 continue
             cue = figure = None
+            if item.kind == "word" and item.norm in AVERAGE_WORDS and self.draft.time is not None \
+                    and self._adjective_unit(i) is not None:
+                # "average daily transactions in june": the unit said as an adjective before the figure
+                grain, figure_index, metric = self._adjective_unit(i)
+                self._answer_per_period(metric, GRAIN_WORDS[items[grain].norm])
+                for k in (i, grain, figure_index):
+                    items[k].used = True
+                return
             if item.kind == "word" and item.norm in AVERAGE_WORDS:
                 cue = i
                 j = self._next(i, {"the", "a", "an", "of", "number"}, limit=3)
@@ -52,9 +62,13 @@ class PerPeriod:
                     figure = self._additive_figure(items[j])
                     figure = figure and (j, figure)
             elif item.kind == "sense" and item.has("fact", PROFILE) and self.draft.time is not None \
-                    and self._spelled_per_unit(item) is not None:
+                    and self._spelled_per_unit(item) is not None and not any(
+                        other is not item and other.kind == "sense" and any(s.table == PROFILE for s in other.senses)
+                        for other in items):
                 # "avg spend per day in june": the profile's own per-day average, asked over a period, is the
-                # period's spend per day
+                # period's spend per day — over every customer only: for some customers or per group of them
+                # ("avg monthly spend of platinum cardholders in 2025") it could as well be each customer's own
+                # average, so that stays refused
                 metric, unit = self._spelled_per_unit(item)
                 self._answer_per_period(metric, unit)
                 item.used = True
@@ -81,18 +95,37 @@ class PerPeriod:
                     items[k].used = True
             return
 
-    def _spelled_per_unit(self, item) -> tuple[str, str] | None:
-        """ "average spend per day" as one phrase: the additive transaction metric its middle words name, and the unit."""
-        words = item.norm.split()
-        if len(words) < 4 or words[0] not in AVERAGE_WORDS or words[-2] not in UNIT_WORDS \
-                or GRAIN_WORDS.get(words[-1]) not in UNITS:
+    def _adjective_unit(self, index: int) -> tuple[int, int, str] | None:
+        """ "average | daily | transactions": the grain word right after the average word, then an additive figure."""
+        items = self.items
+        grain = index + 1
+        if grain + 1 >= len(items) or items[grain].used or items[grain].norm not in ADJECTIVE_UNITS \
+                or items[grain].kind not in ("word", "sense") or (items[grain].kind == "sense" and not all(
+                    s.table == DATES for s in items[grain].senses)):
             return None
-        senses = self.lexicon.phrases.get(tuple(words[1:-2]), [])
+        figure = items[grain + 1]
+        metric = self._additive_figure(figure) if figure.kind == "sense" and not figure.used else None
+        return (grain, grain + 1, metric) if metric is not None else None
+
+    def _spelled_per_unit(self, item) -> tuple[str, str] | None:
+        """ "average spend per day" / "average daily spend" as one phrase: the additive transaction metric its other
+        words name, and the unit."""
+        words = item.norm.split()
+        if len(words) >= 3 and words[0] in AVERAGE_WORDS and words[1] in ADJECTIVE_UNITS:
+            middle, unit = tuple(words[2:]), GRAIN_WORDS[words[1]]
+        elif len(words) >= 4 and words[0] in AVERAGE_WORDS and words[-2] in UNIT_WORDS \
+                and GRAIN_WORDS.get(words[-1]) in UNITS:
+            middle, unit = tuple(words[1:-2]), GRAIN_WORDS[words[-1]]
+        else:
+            return None
+        if unit not in UNITS:
+            return None
+        senses = self.lexicon.phrases.get(middle, [])
         metric = next((s.name for s in senses if s.kind == "metric" and s.table == FACT), None)
         if metric is None or self._additive_figure(type(item)("sense", 0, 0, "", senses=[
                 s for s in senses if s.kind == "metric" and s.table == FACT])) is None:
             return None
-        return metric, GRAIN_WORDS[words[-1]]
+        return metric, unit
 
     def _additive_figure(self, item) -> str | None:
         """The transaction metric an item names when it adds up (a count or a sum), or the transactions counted."""

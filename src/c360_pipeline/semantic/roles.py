@@ -61,6 +61,10 @@ class Roles:
             ref = self.catalog.field(table, name)
             included = tuple(dict.fromkeys(v for v, negated in chosen if not negated))
             excluded = tuple(dict.fromkeys(v for v, negated in chosen if negated))
+            if set(included) & set(excluded):
+                # "platinum and non-platinum": no row is both; the question means something this reading misses
+                raise self.refuse(f"the question asks for {ref.title} both {included[0]} and not {included[0]}; to "
+                                  f"compare them ask for example 'average lifetime value {included[0]} vs everyone else'")
             if included:
                 target.append(Condition(table, "in", included, ref, title=f"{ref.title} is {' or '.join(included)}"))
                 if len(included) > 1 and self._contrasted(positions[(table, name, counted)]) and ref not in self.draft.group_by:
