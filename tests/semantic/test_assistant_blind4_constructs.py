@@ -436,3 +436,20 @@ def test_the_profile_s_monthly_average_for_some_customers_in_a_period_stays_refu
     # each customer's own monthly average, or their total per month? not read either way
     with pytest.raises(QuestionNotUnderstood):
         parsed("average monthly spend of gold customers in 2025")
+
+
+def test_two_targets_sharing_their_noun_are_both_kept(world, frames):
+    p = profile(frames)
+    both = p[p["IS_UPSELL_TARGET"] & p["IS_RETENTION_TARGET"]]
+    assert figure(ask("count of clients that are both upsell and retention targets", world)) == plain(len(both))
+
+
+def test_retention_alone_is_not_read_as_the_target_flag():
+    # "customer retention" could be a rate the model does not hold
+    with pytest.raises(QuestionNotUnderstood):
+        parsed("customer retention by segment")
+
+
+def test_a_word_with_letters_added_to_a_known_one_is_not_respelt():
+    with pytest.raises(QuestionNotUnderstood):
+        parsed("how many purchasers in may")

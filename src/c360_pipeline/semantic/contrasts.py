@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from c360_pipeline.semantic.model import DIALECT, parse_expression
 from c360_pipeline.semantic.query import FieldRef
+from c360_pipeline.semantic.tagging import Item
 
 CONTRAST = {"versus", "against", "compared"}
 # Words after the contrast that name everyone else; an entity noun ("other customers") may follow "other".
@@ -26,7 +27,24 @@ REST_LABEL = "everyone else"
 
 
 class Contrasts:
-    """A group of rows set against all the others."""
+    """A group of rows set against all the others; two groups sharing one noun."""
+
+    def _shared_nouns(self) -> None:
+        """ "both retention and upsell targets": a word before "and" and a phrase of the model ending in a noun,
+        where the word with that noun is a phrase of the model too, names that phrase ("retention targets"). Only
+        with "and": the conditions of named filters are all kept, which "or" would not mean."""
+        items = self.items
+        for i in range(len(items) - 2):
+            item, joint, named = items[i], items[i + 1], items[i + 2]
+            if item.kind != "word" or item.used or joint.kind != "word" or joint.norm != "and" \
+                    or named.kind != "sense" or not (named.has("filter") or named.has("value")):
+                continue
+            noun = named.norm.split()[-1]
+            senses = self.lexicon.phrases.get((item.norm, noun), [])
+            if not senses or not all(s.kind in ("filter", "value") for s in senses):
+                continue
+            items[i] = Item("sense", item.start, item.end, item.text, f"{item.norm} {noun}", list(senses),
+                            token=item.token)
 
     def _versus_the_rest(self) -> None:
         items = self.items

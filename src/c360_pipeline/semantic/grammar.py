@@ -161,6 +161,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
             raise self.refuse("the question is too long; ask one thing at a time")
         self._check_read_only()
         self._split_share_phrases()
+        self._shared_nouns()
         self._unanswerable_concepts()
         self._aggregated_dates()
         self._ranked_rows_within_groups()

@@ -87,6 +87,9 @@ def corrections(unknown: list[str], lexicon: Lexicon) -> dict[str, str]:
             # "custmers": the singular's slip, written in the plural again ("customers"), as the question wrote it
             close = {c for c in candidates if edit_distance_is_one(folded, c, swaps_only)}
             plural = True
+        # a known word with letters added at its end is another word more often than a slip ("purchaser",
+        # "averaged"): not read as that word
+        close = {c for c in close if not (word.startswith(c) or folded.startswith(c))}
         if len({singular(c) for c in close}) == 1:
             chosen = sorted(close, key=lambda c: (abs(len(c) - len(word)), c))[0]
             found[raw] = _plural(chosen) if plural else chosen
