@@ -453,3 +453,10 @@ def test_retention_alone_is_not_read_as_the_target_flag():
 def test_a_word_with_letters_added_to_a_known_one_is_not_respelt():
     with pytest.raises(QuestionNotUnderstood):
         parsed("how many purchasers in may")
+
+
+def test_transactions_not_of_a_kind_are_transactions_not_customers(world, frames):
+    may = between(approved(frames), *MAY)
+    answer = ask("transactions not made online in may", world)
+    assert figure(answer) == plain(len(may[may["CHANNEL"] != "Online"])), answer.interpretation
+    assert parsed("transactions not made online in may").per_customer is None

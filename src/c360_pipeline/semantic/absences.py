@@ -30,7 +30,7 @@ from c360_pipeline.semantic.query import (
     QuestionNotUnderstood,
     StructuredQuery,
 )
-from c360_pipeline.semantic.words import TRANSACT_VERBS
+from c360_pipeline.semantic.words import ENTITY_WORDS, TRANSACT_VERBS
 
 ABSENCE_NEGATIONS = {"no", "without", "never", "not"}
 # What a customer does: buying verbs, and the nouns and verbs of transacting ("purchase", "spend", "transact").
@@ -62,6 +62,12 @@ class Absences:
                 zero = False  # "more than 0 transactions": a comparison
             if item.used or not (zero or (item.kind == "word" and item.norm in ABSENCE_NEGATIONS)):
                 continue
+            rows = next((other for other in reversed(items[:i]) if other.kind == "sense" and (
+                other.has("entity") or other.has("metric", FACT) or (other.has("value", PROFILE) and other.norm.split()[-1]
+                                                                     in ENTITY_WORDS))), None)
+            if rows is not None and (rows.has("entity", FACT) or rows.has("metric", FACT)) \
+                    and not rows.has("entity", PROFILE):
+                continue  # "transactions not made online": the transactions are the rows, not customers
             activity = period = None
             kinds: list[int] = []
             status: list[str] = []
