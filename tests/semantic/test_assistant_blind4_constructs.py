@@ -460,3 +460,17 @@ def test_transactions_not_of_a_kind_are_transactions_not_customers(world, frames
     answer = ask("transactions not made online in may", world)
     assert figure(answer) == plain(len(may[may["CHANNEL"] != "Online"])), answer.interpretation
     assert parsed("transactions not made online in may").per_customer is None
+
+
+def test_a_value_against_all_other_values_of_its_column_is_two_rows(world, frames):
+    fact = frames["FCT_TRANSACTIONS"]
+    mobile = fact["CHANNEL"] == "Mobile"
+    answer = ask("decline rate mobile vs all other channels", world)
+    assert {row[0]: plain(row[1]) for row in answer.rows} == {
+        "Mobile": plain((fact[mobile]["STATUS"] == "declined").mean()),
+        "everyone else": plain((fact[~mobile]["STATUS"] == "declined").mean())}
+
+
+def test_a_share_of_transactions_counted_by_the_customers_is_refused_not_a_rate():
+    with pytest.raises(QuestionNotUnderstood):
+        parsed("what fraction of declined transactions came from gold cardholders")

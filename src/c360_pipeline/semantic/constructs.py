@@ -46,7 +46,7 @@ CATEGORY_ROWS = merchant_categories()  # DIM_MERCHANT_CATEGORY's rows
 SHARE_WORDS = {"percentage", "percent", "share", "proportion", "fraction", "ratio"}
 # Words that end the rows' name and start what is counted: "customers [who are] high risk".
 SHARE_BOUNDARY = {"are", "is", "were", "was", "have", "has", "had", "who", "that", "which", "with", "whose", "made",
-                  "make", "not", "without", "no"}
+                  "make", "not", "without", "no", "came", "come", "comes", "coming"}
 # Verbs that only join spend to where it went: "share of spend goes to travel", "percent of spend went on dining".
 SPEND_VERBS = {singular(word) for word in ("go", "goes", "went", "going", "spent", "spend", "came", "come", "comes", "coming")}  # as tokens are normalised
 SCOPE_WORDS = {"among", "amongst", "of", "for", "across"}

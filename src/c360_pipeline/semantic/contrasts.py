@@ -98,9 +98,9 @@ class Contrasts:
             if item.kind == "word" and item.norm in REST_WORDS and not item.used:
                 head = head or item.norm in REST_HEADS
                 taken.append(k)
-            elif head and item.kind == "sense" and item.has("entity") and not item.used and not (
-                    item.has("value") or item.has("filter") or item.has("metric")):
-                taken.append(k)  # "other customers", "the rest of the transactions"
+            elif head and item.kind == "sense" and (item.has("entity") or item.has("dimension")) and not item.used \
+                    and not (item.has("value") or item.has("filter") or item.has("metric")):
+                taken.append(k)  # "other customers", "the rest of the transactions", "all other channels"
                 k += 1
                 break
             else:
