@@ -115,12 +115,15 @@ def test_activity_since_a_date_without_negation_stays_a_count_of_buyers(world, f
     assert figure(ask("how many customers have made a purchase since april", world)) == plain(recent["CUSTOMER_ID"].nunique())
 
 
-@pytest.mark.parametrize("question", [
-    "how many customers haven't purchased in april",  # none within a month: not the profile's recency
-])
-def test_no_activity_within_a_closed_period_stays_refused(question):
-    with pytest.raises(QuestionNotUnderstood):
-        parse_question(question, AS_OF)
+def test_no_activity_within_a_closed_period_counts_customers_without_a_transaction_in_it(world, frames):
+    """None within a month is not the profile's recency: each customer's approved transactions in April are counted,
+    and the customers with none kept (those who never transacted included)."""
+    fact = frames["FCT_TRANSACTIONS"]
+    april = fact[(fact["STATUS"] == "approved") & fact["DATE_KEY"].between(20250401, 20250430)]
+    expected = set(frames["CUSTOMER_360_PROFILE"]["CUSTOMER_ID"]) - set(april["CUSTOMER_ID"])
+    answer = ask("how many customers haven't purchased in april", world)
+    assert figure(answer) == plain(len(expected)), answer.interpretation
+    assert answer.query.per_customer is not None and answer.query.per_customer.time_range is not None
 
 
 # --- 4. the inactive named filter counts customers who never transacted ---------------------------

@@ -402,4 +402,4 @@ def test_a_figure_per_transaction_is_never_answered_as_a_figure_per_customer(wor
         t = between(t, *YEAR_2025)
     elif "last quarter" in question:
         t = between(t, *LAST_QUARTER)
-    assert figure(answer) == pytest.approx(t["TRANSACTION_AMOUNT"].mean())
+    assert float(figure(answer)) == pytest.approx(t["TRANSACTION_AMOUNT"].mean())

@@ -136,9 +136,11 @@ def test_every_metric_can_be_planned_and_every_scalar_expression_translated():
             to_column(item.expr)
 
 
-def test_fact_metrics_can_be_computed_in_two_passes():
+def test_fact_metrics_can_be_computed_in_two_passes_but_medians():
+    # a median does not recombine from partial medians: the engine aggregates the transactions once for it
     for metric in MODEL.table("fct_transactions").metrics:
-        assert plan_metric(metric.name, metric.expr).decomposable, metric.name
+        plan = plan_metric(metric.name, metric.expr)
+        assert plan.decomposable or all(leaf.function == "median" for leaf in plan.leaves), metric.name
 
 
 @pytest.mark.parametrize("broken, problem", [
@@ -160,7 +162,7 @@ def test_validation_names_the_problem(broken, problem):
 #   after "by" a dimension wins; with an aggregation
 #   word, a comparison or a superlative a fact wins; a metric beats the table it belongs to.
 ALLOWED_AMBIGUITY = {
-    "average monthly spend", "average transaction value", "churn risk", "lifetime transaction count", "risk", "sale",
+    "average monthly spend", "average spend per day", "average daily spend", "average transaction value", "churn risk", "lifetime transaction count", "risk", "sale",
     "spend", "weekday",
 }
 

@@ -51,9 +51,10 @@ class Assembly:
         if named is None:
             return
         grains = {name: grain for grain, name in FACT_GRAINS.items() if grain in DATE_GRAINS} | {"quarter": "quarter"}
-        calendar = [g for g in draft.group_by if g.table == DATES and g.name in grains]
+        # a grain said as a breakdown ("by month") or as a word of the figure ("monthly signups")
+        calendar = [g for g in draft.group_by + draft.columns if g.table == DATES and g.name in grains]
         for group in calendar:
-            draft.group_by.remove(group)
+            (draft.group_by if group in draft.group_by else draft.columns).remove(group)
             self._group_by_date(named, grains[group.name])
         if calendar and named in draft.columns:
             draft.columns.remove(named)  # "accounts opened per year": the date is what is grouped
@@ -74,6 +75,12 @@ class Assembly:
                 and not draft.group_customers and draft.comparisons \
                 and all(target[0] == "fact" and target[1] == FACT for target, *_ in draft.comparisons):
             draft.list_intent = True
+        if not draft.list_intent:
+            # "monthly active customers": a calendar grain said as a word of what is counted is its breakdown
+            for column in [c for c in draft.columns if c.table == DATES and c.name in FACT_GRAINS.values()]:
+                draft.columns.remove(column)
+                if column not in draft.group_by:
+                    draft.group_by.append(column)
         # rows listed: customers, or transactions when a list is asked for ("show transactions over $5,000")
         customer_list = not draft.count_intent and (
             draft.entity == PROFILE or (draft.entity == FACT and draft.list_intent and not draft.measures))
@@ -188,12 +195,19 @@ class Assembly:
                 raise self.refuse("customer figures cannot be split by transaction attributes; ask about transactions instead")
             base = FACT
             draft.notes.append("Counted customers with at least one approved transaction matching the filters.")
+            recent = [c for c in draft.conditions if c.filter_name == "active_customers"]
+            if recent and draft.time is not None and draft.time_field is None:
+                # "active customers in q1", "monthly active customers": active in the period, not in the last 60 days
+                draft.conditions = [c for c in draft.conditions if c not in recent]
+                draft.notes.append("Active in the period: customers with an approved transaction in it (not the "
+                                   "profile's last-60-days flag).")
         status = any("STATUS" in columns_in(c.field.expr if c.field is not None else c.filter_expr or "")
                      for c in draft.conditions if c.table == FACT)
         if base == FACT and status:
             # an explicit status filter ("declined transactions"): count and sum every status it keeps
             all_statuses = {"transaction_count": "COUNT(TRANSACTION_ID)", "total_spend": "SUM(TRANSACTION_AMOUNT)",
-                            "average_transaction_amount": "AVG(TRANSACTION_AMOUNT)"}
+                            "average_transaction_amount": "AVG(TRANSACTION_AMOUNT)",
+                            "median_transaction_amount": "MEDIAN(TRANSACTION_AMOUNT)"}
             measures = [replace(m, expr=all_statuses[m.metric], title=m.title.replace("spend", "amount"))
                         if m.metric in all_statuses else m for m in measures]
             if any(m.metric == "active_customer_count" for m in measures):
@@ -239,6 +253,12 @@ class Assembly:
                         "customer figures are a snapshot as of the data date; a period applies to transactions or to "
                         "a date such as account open date (for example 'customers who joined in 2024')"
                     )
+            if ref.table == DATES and base == FACT:
+                # "daily declined transactions last month": the calendar's day is the transactions' own date, said
+                # with a period it is the breakdown by day
+                if kind == "aggregate":
+                    self._group_by_grain("day")
+                ref = self.catalog.field(FACT, "transaction_date")
             if ref.table not in reachable:
                 raise self.refuse(self._unreachable(ref.table, base))
             time_range = self._time_range(draft.time, ref)
@@ -330,7 +350,7 @@ class Assembly:
             order = order + [OrderBy(key, False)]
         elif group_by:
             if not order:
-                if any(g.table == DATES or g.name.endswith(("_month", "_year", "_quarter")) for g in group_by):
+                if any(g.table == DATES or g.name.endswith(("_month", "_year", "_quarter", "_week")) for g in group_by):
                     order = [OrderBy(g.label, False) for g in group_by]
                 else:
                     order = [OrderBy(measures[0].label, True)]

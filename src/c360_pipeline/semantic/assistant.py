@@ -112,7 +112,7 @@ def chart_hint(query: StructuredQuery | None, rows: list[list]) -> dict | None:
         return hint
     if len(query.group_by) > 2:
         return None
-    timelike = x.table == DATES or x.name.endswith(("_month", "_year", "_quarter"))
+    timelike = x.table == DATES or x.name.endswith(("_month", "_year", "_quarter", "_week"))
     if timelike and x.name not in ("day_name", "month_name"):
         hint["type"] = "line"
         return hint

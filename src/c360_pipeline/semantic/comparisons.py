@@ -34,6 +34,15 @@ class Comparisons:
                     self._consume_age_words(i + 3)
                     i += 3
                     continue
+            decade = self._decade_at(i)
+            if decade is not None:
+                # "customers in their 30s": aged 30 to 39
+                low, end = decade
+                start = i - 1 if self._word(i - 1) in ("in", "aged") and not items[i - 1].used else i
+                self._add_comparison(("fact", PROFILE, "age"), "between", (low, low + 9), item,
+                                     spans=tuple(range(start, end)))
+                i = end
+                continue
             if item.kind == "word" and item.norm == "aged":
                 bounds = self._range_at(i + 1)
                 if bounds:
@@ -79,6 +88,23 @@ class Comparisons:
                                             number_index=i)
                 elif item.token is not None and item.token.plus:
                     self._attach_comparison(i, ">=", (item.token.value,), (i,), i + 1, number_index=i)
+
+    def _decade_at(self, index: int) -> tuple[int, int] | None:
+        """ "their 30s" / "their 30's" at index: the decade's first age and the index after the phrase."""
+        items = self.items
+        if self._word(index) != "their" or index + 2 >= len(items):
+            return None
+        number = items[index + 1]
+        if number.kind != "number" or number.used or not isinstance(number.token.value, int) \
+                or number.token.value % 10 or not 10 <= number.token.value <= 90 or number.token.percent:
+            return None
+        k = index + 2
+        if items[k].kind == "punct" and items[k].text == "'" and k + 1 < len(items):
+            k += 1
+        if items[k].kind != "word" or items[k].norm != "s" or items[k].token is None \
+                or items[k - 1].token is None or items[k].token.start != items[k - 1].token.end:
+            return None
+        return number.token.value, k + 1
 
     def _consume_age_words(self, index: int) -> None:
         for words in (("year", "old"), ("year",)):

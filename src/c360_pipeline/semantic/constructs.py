@@ -35,6 +35,7 @@ from c360_pipeline.semantic.query import (
     condition_sql,
     counted_rows,
 )
+from c360_pipeline.semantic.tagging import Item, tag
 from c360_pipeline.semantic.timeranges import TimeSpec
 from c360_pipeline.semantic.vocabulary import singular
 from c360_pipeline.semantic.words import ENTITY_WORDS, TRANSACT_VERBS
@@ -45,9 +46,9 @@ CATEGORY_ROWS = merchant_categories()  # DIM_MERCHANT_CATEGORY's rows
 SHARE_WORDS = {"percentage", "percent", "share", "proportion", "fraction", "ratio"}
 # Words that end the rows' name and start what is counted: "customers [who are] high risk".
 SHARE_BOUNDARY = {"are", "is", "were", "was", "have", "has", "had", "who", "that", "which", "with", "whose", "made",
-                  "make", "not", "without", "no"}
+                  "make", "not", "without", "no", "came", "come", "comes", "coming"}
 # Verbs that only join spend to where it went: "share of spend goes to travel", "percent of spend went on dining".
-SPEND_VERBS = {singular(word) for word in ("go", "goes", "went", "going", "spent", "spend")}  # as tokens are normalised
+SPEND_VERBS = {singular(word) for word in ("go", "goes", "went", "going", "spent", "spend", "came", "come", "comes", "coming")}  # as tokens are normalised
 SCOPE_WORDS = {"among", "amongst", "of", "for", "across"}
 WINDOW_UNITS = {"day", "week", "month"}
 INACTIVE_FILTERS = {"inactive_customers"}
@@ -67,6 +68,27 @@ class Constructs:
     scoped: bool = False
 
     # --- shares ---------------------------------------------------------------------------------
+    def _split_share_phrases(self) -> None:
+        """ "share of declined txns that were on mobile": a figure the model spells as a share of some rows ("share of
+        declined transactions" is the decline rate) followed by what is counted among those rows ("that were ...") is
+        the share construct, not that figure: the phrase is read again as its words, "share of" and the rows."""
+        items = self.items
+        for i, item in enumerate(items):
+            words = item.norm.split()
+            if item.kind != "sense" or len(words) < 3 or words[0] not in SHARE_WORDS or words[1] != "of":
+                continue
+            following = self._next(i, {"the"}, limit=1)
+            if following is None or items[following].kind != "word" or items[following].norm not in SHARE_BOUNDARY:
+                continue
+            parts = tag(self.tokens[item.start + 2:item.end], self.lexicon)
+            for part in parts:
+                part.start += item.start + 2
+                part.end += item.start + 2
+            share, of = (Item("word", k, k + 1, self.tokens[k].raw, self.tokens[k].norm, token=self.tokens[k])
+                         for k in (item.start, item.start + 1))
+            self.items[i:i + 1] = [share, of, *parts]
+            return
+
     def _shares(self) -> None:
         """Find "<share word> of <rows> [verb] <what is counted>" and remember where the counted part starts."""
         self.share_conditions = []
@@ -74,13 +96,17 @@ class Constructs:
         for i, item in enumerate(items):
             if item.used or item.kind != "word" or item.norm not in SHARE_WORDS:
                 continue
-            if self._word(i + 1) != "of":
+            if self._wallet_share(i):
+                return
+            of_period = i + 1 < len(items) and items[i + 1].kind == "time" and items[i + 1].text.lower().startswith("of ")
+            if self._word(i + 1) != "of" and not of_period:
                 continue
+            # "share of q2 spend": the period's "of" is the share's
             j = i + 2
             while j < len(items) and items[j].kind == "word" and items[j].norm in ("the", "all", "our", "total"):
                 items[j].used = True
                 j += 1
-            rows = None
+            rows = rows_condition = None
             while j < len(items) and rows is None:
                 candidate = items[j]
                 if candidate.kind == "sense":
@@ -95,9 +121,12 @@ class Constructs:
                         rows = (j, metric.table, "count")
                         condition = counted_rows(self.catalog.metrics[(metric.table, metric.name)].expr)
                         if condition:
-                            self.share_conditions.append(Condition(metric.table, "filter", filter_name=metric.name,
-                                                                   filter_expr=condition, title=metric.name.replace("_", " ")))
-                    elif candidate.has("value") and candidate.norm.split()[-1] in ENTITY_WORDS:
+                            rows_condition = self._value_condition(metric.table, condition) or Condition(
+                                metric.table, "filter", filter_name=metric.name, filter_expr=condition,
+                                title=metric.name.replace("_", " "))
+                    elif (candidate.has("value") or candidate.has("filter", PROFILE)) \
+                            and candidate.norm.split()[-1] in ENTITY_WORDS:
+                        # "share of Platinum cardholders", "share of retention targets", "share of inactive custs"
                         rows = (j, PROFILE, "count")
                     elif candidate.has("value") or candidate.has("filter"):
                         j += 1
@@ -116,15 +145,49 @@ class Constructs:
                     boundary = k
                     items[k].used = True
                     break
-            for k in (i, i + 1):
-                items[k].used = True
+            items[i].used = True
+            if not of_period:
+                items[i + 1].used = True
             if items[index].has("entity") or items[index].has("metric") and not items[index].has("value"):
                 items[index].used = True
-            self.share = {"start": i, "rows": index, "boundary": boundary, "table": table, "of": of}
+            self.share = {"start": i, "rows": index, "boundary": boundary, "table": table, "of": of,
+                          "rows_condition": rows_condition}
             self.draft.entity = self.draft.entity or (PROFILE if table == PROFILE else None)
             if table == FACT:
                 self.draft.entity = FACT
             return
+
+    def _wallet_share(self, i: int) -> bool:
+        """ "dining wallet share", "travel share of wallet": a kind of transaction's share of the spend (of the
+        customers named, when they are)."""
+        items = self.items
+        if self._word(i - 1) == "wallet":
+            kind, words = i - 2, [i - 1, i]
+        elif self._word(i + 1) == "of" and self._word(i + 2) == "wallet":
+            kind, words = i - 1, [i, i + 1, i + 2]
+        else:
+            return False
+        if kind < 0 or items[kind].kind != "sense" or items[kind].used:
+            return False
+        value = next((s for s in items[kind].senses if s.kind == "value" and s.table in (FACT, CATEGORIES)), None)
+        named = next((s for s in items[kind].senses if s.kind == "filter" and s.table in (FACT, CATEGORIES)), None)
+        if value is not None:
+            ref = self.catalog.field(value.table, value.name)
+            condition = Condition(value.table, "in", (value.value,), ref, title=f"{ref.title} is {value.value}")
+        elif named is not None:
+            definition = self.catalog.filters[(named.table, named.name)]
+            condition = Condition(named.table, "filter", filter_name=named.name, filter_expr=definition.expr,
+                                  title=named.name.replace("_", " "))
+        else:
+            return False
+        self.share_conditions.append(condition)
+        for k in [kind, *words]:
+            items[k].used = True
+        self.share = {"start": min(kind, i), "rows": i, "boundary": len(items), "table": FACT, "of": "spend",
+                      "rows_condition": None}
+        self.draft.entity = FACT
+        self.draft.notes.append("A wallet share is the kind's part of the spend.")
+        return True
 
     def _in_share(self, index: int) -> bool:
         """Whether the item at index says what a share counts (it follows the rows' name)."""
@@ -208,6 +271,14 @@ class Constructs:
             else:
                 kept.append(comparison)
         draft.comparisons = kept
+        rows_condition = share.get("rows_condition")
+        if rows_condition is not None:
+            # the rows a count names ("share of declined transactions"): what is counted when nothing else is, else
+            # the rows the share is of ("share of declined transactions that were on mobile": of the declined ones)
+            if counted:
+                draft.conditions.append(rows_condition)
+            else:
+                counted = [rows_condition]
         if not counted:
             # "share of High Risk customers": the rows' own values say what is counted
             counted = [c for c in draft.conditions if c.table == table]
@@ -226,7 +297,9 @@ class Constructs:
             raise self.refuse(f"a share of {'customers' if table == PROFILE else 'transactions'} can count by their own "
                               f"columns only; '{foreign[0].title}' belongs to another table (ask for the figure by it "
                               "instead, for example 'total spend by category group')")
-        draft.measures.insert(0, self._fraction(table, share["of"], counted))
+        scope_status = any("STATUS" in (columns_in(c.filter_expr) if c.field is None else columns_in(c.field.expr))
+                           for c in draft.conditions if c.table == FACT)
+        draft.measures.insert(0, self._fraction(table, share["of"], counted, scope_status))
         draft.notes.append("A share is a fraction of the rows in scope (0.25 = 25%).")
 
     def _share_of_total(self, table: str, of: str) -> Measure:
@@ -247,10 +320,12 @@ class Constructs:
         ref = self.catalog.field(FACT, "merchant_category")
         return Condition(FACT, "in", names, ref, title=condition.title)
 
-    def _fraction(self, table: str, of: str, counted: list[Condition]) -> Measure:
+    def _fraction(self, table: str, of: str, counted: list[Condition], scope_status: bool = False) -> Measure:
+        """The share as one metric expression; with the rows' status chosen (counted or in scope: "share of declined
+        transactions that were on mobile"), every status those rows keep is counted, not only approved ones."""
         predicate = exp.and_(*[condition_sql(c) for c in counted])
-        about_status = any("STATUS" in (columns_in(c.filter_expr) if c.field is None else columns_in(c.field.expr))
-                           for c in counted)
+        about_status = scope_status or any(
+            "STATUS" in (columns_in(c.filter_expr) if c.field is None else columns_in(c.field.expr)) for c in counted)
         if table == PROFILE:
             expression = f"COUNT_IF({predicate.sql(dialect=DIALECT)}) / NULLIF(COUNT(CUSTOMER_ID), 0)"
             noun = "customers"
@@ -276,7 +351,6 @@ class Constructs:
     def _inactivity_windows(self) -> None:
         """ "haven't purchased in 60 days", "inactive for 90 days": days since the last transaction ≥ N."""
         items = self.items
-        self.inactivity_conditions = []
         for i, item in enumerate(items):
             if item.used:
                 continue

@@ -433,6 +433,8 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     if query.kind == "list":
         columns = [F.col(c.label) if c.table == PROFILE else to_column(c.expr).alias(c.label) for c in query.columns]
         return _ordered(facts.select(*columns), query)
+    if any(leaf.function == "median" for leaf in leaves):
+        return _one_pass_facts(query, facts, plans, leaves, read, by_table, customer_grain, profile_period)
     # first pass: aggregate transactions to a small grain (the keys)
     keys: list[str] = []
     for group in query.group_by:
@@ -488,3 +490,38 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     second = regrouped.group_by(*labels).agg(*aggregates) if labels else regrouped.agg(*aggregates)
     finished = second.select(*[F.col(label) for label in labels], *[finish_leaf(leaf) for leaf in leaves])
     return _finished(finished, query, plans)
+
+
+def _one_pass_facts(query: StructuredQuery, facts: DataFrame, plans: list[MetricPlan], leaves: list, read,
+                    by_table: dict, customer_grain: bool, profile_period: bool) -> DataFrame:
+    """A median does not recombine from partial medians: the filtered transactions get the answer's grouping columns
+    (the small dimensions joined onto each row) and are aggregated once, to the answer's grain."""
+    date_fields = [g for g in query.group_by if g.table == DATES]
+    category_fields = [g for g in query.group_by if g.table == CATEGORIES]
+    if date_fields or DATES in by_table:
+        dates = read(DATES)
+        for condition in by_table.get(DATES, []):
+            dates = dates.filter(_row_predicate(condition))
+        facts = facts.join(dates.select(F.col("DATE_KEY"), *[to_column(g.expr).alias(g.label) for g in date_fields]),
+                           FACT_DATE_KEY)
+    if category_fields:
+        facts = facts.join(read(CATEGORIES).select(F.col("MERCHANT_CATEGORY_KEY"),
+                                                   *[to_column(g.expr).alias(g.label) for g in category_fields]),
+                           "MERCHANT_CATEGORY_KEY")
+    if customer_grain:
+        profile = read(PROFILE)
+        for condition in by_table.get(PROFILE, []):
+            profile = profile.filter(_row_predicate(condition))
+        if profile_period:
+            profile = profile.filter(_time_predicate(query.time_range))
+        facts = facts.join(profile.select(F.col("CUSTOMER_ID"), *[to_column(g.expr).alias(g.label) for g in query.group_by
+                                                                  if g.table == PROFILE and g.name != "customer_id"]),
+                           "CUSTOMER_ID")
+    labels = [g.label for g in query.group_by]
+    group_columns = [to_column(g.expr).alias(g.label) if g.table == FACT or (g.table == PROFILE and g.name == "customer_id")
+                     else F.col(g.label) for g in query.group_by]
+    keyed = facts.select(*group_columns, *[column for leaf in leaves for column in one_pass_inputs(leaf)])
+    aggregates = [one_pass_aggregate(leaf).alias(leaf.alias) for leaf in leaves]
+    grouped = keyed.group_by(*labels).agg(*aggregates) if labels else keyed.agg(*aggregates)
+    grouped = grouped.select(*[F.col(label) for label in labels], *[counted(leaf) for leaf in leaves])
+    return _finished(grouped, query, plans)

@@ -15,19 +15,22 @@ question.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable
 
+from c360_pipeline.semantic.absences import Absences
 from c360_pipeline.semantic.assemble import Assembly
 from c360_pipeline.semantic.comparisons import Comparisons
 from c360_pipeline.semantic.constructs import Constructs
+from c360_pipeline.semantic.contrasts import Contrasts
 from c360_pipeline.semantic.figures import Figures
 from c360_pipeline.semantic.grouping import Grouping
 from c360_pipeline.semantic.model import SemanticModel
 from c360_pipeline.semantic.normalise import normalise
 from c360_pipeline.semantic.ordering import Ordering
 from c360_pipeline.semantic.percustomer import PerCustomer
+from c360_pipeline.semantic.perperiod import PerPeriod
 from c360_pipeline.semantic.ranking import RankedRows
 from c360_pipeline.semantic.query import (
     FACT,
@@ -41,6 +44,7 @@ from c360_pipeline.semantic.query import (
     catalog_for,
 )
 from c360_pipeline.semantic.roles import Roles
+from c360_pipeline.semantic.spelling import corrected, corrections
 from c360_pipeline.semantic.tagging import Item, tag
 from c360_pipeline.semantic.timeranges import TimeSpec
 from c360_pipeline.semantic.vocabulary import Lexicon, tokenize
@@ -77,7 +81,8 @@ class Draft:
     notes: list[str] = field(default_factory=list)
 
 
-class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows):
+class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows, Absences,
+             PerPeriod, Contrasts):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):
@@ -92,6 +97,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._pending_singular = True
         self._which_group = False
         self.implied_order: tuple | None = None
+        self.inactivity_conditions: list = []  # (item index, Condition): customers without some transactions
 
     # helpers ----------------------------------------------------------------------------------
     def as_of(self) -> date:
@@ -155,17 +161,22 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         if len(text) > 400:
             raise self.refuse("the question is too long; ask one thing at a time")
         self._check_read_only()
+        self._split_share_phrases()
+        self._shared_nouns()
         self._unanswerable_concepts()
         self._aggregated_dates()
         self._ranked_rows_within_groups()
+        self._absent_transactions()
         self._inactivity_windows()
         self._time_expressions()
         self._identifiers()
         self._period_changes()
+        self._per_period_figures()
         self._per_customer_figures()
         self._newest_and_oldest()
         self._largest_and_smallest_rows()
         self._shares()
+        self._versus_the_rest()
         self._counts_and_aggregations()
         self._comparisons()
         self._ordering()
@@ -176,7 +187,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._list_and_filler_words()
         self._scoped_entities()
         self._check_everything_used()
-        return self._check_constructs(self._assemble())
+        return self._check_per_period(self._check_absences(self._check_constructs(self._assemble())))
 
     # passes -----------------------------------------------------------------------------------
     def _check_read_only(self) -> None:
@@ -227,4 +238,16 @@ def parse_question(question: str, as_of: date | Callable[[], date] | None = None
                    model: SemanticModel | None = None) -> StructuredQuery:
     """The structured query a question asks for; raises QuestionNotUnderstood (with reason) if it cannot be mapped."""
     catalog, lexicon = catalog_for(model)
-    return Parser(question, catalog, lexicon, as_of).parse()
+    try:
+        return Parser(question, catalog, lexicon, as_of).parse()
+    except QuestionNotUnderstood as refused:
+        # a misspelt word ("avergae"): read once more with the one known word a slip away, and say so
+        found = corrections(refused.unknown, lexicon)
+        if not found:
+            raise
+        try:
+            query = Parser(corrected(question, found), catalog, lexicon, as_of).parse()
+        except QuestionNotUnderstood:
+            raise refused from None
+        assumed = ", ".join(f"'{raw}' as '{word}'" for raw, word in found.items())
+        return replace(query, notes=(f"Read {assumed}.",) + query.notes)

@@ -147,6 +147,8 @@ class Grouping:
         if time_dimension:
             ref = self.catalog.field(time_dimension.table, time_dimension.name)
             following = self._word(index + 1)
+            if index + 1 < len(self.items) and not self.items[index + 1].used and self._grain_word(self.items[index + 1]):
+                following = self.items[index + 1].norm  # "by signup year": DIM_DATE's year spelled as the grain
             if ref.table == PROFILE:
                 grain = GRAIN_WORDS.get(following, "month")
                 self._group_by_date(ref, grain)

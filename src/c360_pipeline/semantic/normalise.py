@@ -1,7 +1,7 @@
 """First stage of reading a question: the text in a canonical spelling, before it is tokenised.
 
 Only spelling changes here, never meaning: typographic quotes become plain ones, negative contractions
-are written out ("haven't" → "have not", so every negation is the one word "not"), and a window
+are written out ("haven't" and "havent" → "have not", so every negation is the one word "not"), and a window
 written as one word ("90-day", "30 day") keeps its number and unit apart ("90 day"), which is how the
 semantic model's synonyms spell it ("90 day spend"). A window other than the profile's 90 days
 ("30-day spend") is read as the rolling period it names ("spend in the last 30 days").
@@ -15,7 +15,7 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": 
 _CONTRACTIONS = {
     "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not",
 }
-_NOT = re.compile(r"\b(have|has|had|is|are|was|were|do|does|did|could|would|should)n't\b", re.IGNORECASE)
+_NOT = re.compile(r"\b(have|has|had|is|are|was|were|do|does|did|could|would|should)n'?t\b", re.IGNORECASE)
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
 # The profile carries these windows as columns; any other N-day figure is the fact over a rolling period.
 PROFILE_WINDOW_DAYS = {90}

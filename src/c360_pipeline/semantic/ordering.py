@@ -152,6 +152,8 @@ class Ordering:
                     item.used = True
                 if target is None and self._group_context(j):
                     target = self._sort_key(j)
+                if target is None:
+                    target = self._customers_by_transactions(index, j)
             elif self._rows_named_by_values(j) == j and self._by_target_past_filters(j + 1, None, probe=True):
                 # "top 10 high risk customers by credit limit": the value names the rows, ranked by what follows (the
                 # value stays for the filters pass)
@@ -183,6 +185,23 @@ class Ordering:
             target = target + ("SUM",)  # "the most lifetime value" is a total, "the highest" an average
         self.draft.order.append((target, descending))
         self._pending_singular = self._pending_singular and singular_limit
+
+    def _customers_by_transactions(self, index: int, j: int) -> tuple | None:
+        """ "which customer in florida has the most txns": customers named before the superlative are ranked by their
+        number of transactions (the profile's lifetime count; over a period or a kind of transaction, the count of
+        those, per customer)."""
+        item = self.items[j]
+        if not item.has("entity", FACT) or item.has("metric") or not any(
+                other.kind == "sense" and other.has("entity", PROFILE) and not other.has("metric")
+                for other in self.items[:index]):
+            return None
+        item.used = True
+        if self.draft.time is None and not self._rows_named():
+            return ("fact", PROFILE, "total_transactions")
+        measure = self.catalog.metric_measure(FACT, "transaction_count")
+        if measure not in self.draft.measures:
+            self.draft.measures.append(measure)
+        return ("measure", measure)
 
     def _sort_key(self, j: int, rows: str | None = None) -> tuple | None:
         """The figure an item at j names, as a sort target (fact, measure or a count of an entity); rows ranked by

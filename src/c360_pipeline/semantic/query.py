@@ -60,6 +60,7 @@ class QuestionNotUnderstood(ValueError):
         super().__init__(reason)
         self.reason = reason
         self.suggestions = list(suggestions)
+        self.unknown: list[str] = []  # words of the question the engine does not know (when that is the reason)
 
 
 # --- the structured query ------------------------------------------------------------------------

@@ -61,6 +61,10 @@ class Roles:
             ref = self.catalog.field(table, name)
             included = tuple(dict.fromkeys(v for v, negated in chosen if not negated))
             excluded = tuple(dict.fromkeys(v for v, negated in chosen if negated))
+            if set(included) & set(excluded):
+                # "platinum and non-platinum": no row is both; the question means something this reading misses
+                raise self.refuse(f"the question asks for {ref.title} both {included[0]} and not {included[0]}; to "
+                                  f"compare them ask for example 'average lifetime value {included[0]} vs everyone else'")
             if included:
                 target.append(Condition(table, "in", included, ref, title=f"{ref.title} is {' or '.join(included)}"))
                 if len(included) > 1 and self._contrasted(positions[(table, name, counted)]) and ref not in self.draft.group_by:
@@ -211,7 +215,9 @@ class Roles:
             closest = self._closest_terms(words)
             hint = f" Did you mean {closest}?" if closest else ""
             quoted = ", ".join(f"'{w}'" for w in words[:4])
-            raise self.refuse(f"I don't know what {quoted} refers to in this data.{hint}")
+            refused = self.refuse(f"I don't know what {quoted} refers to in this data.{hint}")
+            refused.unknown = [item.text for item in unknown if item.kind == "word"]  # read again if misspelt
+            raise refused
         if numbers:
             raise self.refuse(f"I couldn't tell what {', '.join(numbers)} refers to; say which figure it limits "
                               "(for example 'lifetime value over 10,000')")

@@ -45,7 +45,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "churners": ("churner",), "cardholder": ("cardholder",), "card-holders": ("cardholder",),
     "utilisation": ("utilization",), "behaviour": ("behavior",), "behavioural": ("behavioral",),
     "travellers": ("traveler",), "traveller": ("traveler",), "e-mail": ("email",),
-    "&": ("and",), "#": ("number", "of"), "$": (), "%": ("percent",),
+    "but": ("and",), "&": ("and",), "#": ("number", "of"), "$": (), "%": ("percent",),
 }
 
 _IRREGULAR = {

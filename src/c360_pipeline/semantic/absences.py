@@ -1,0 +1,209 @@
+"""Customers without some transactions: "platinum custs without any travel txns", "customers who never transacted
+online", "how many customers didn't spend anything last month", "customers with no declined transactions in q2".
+
+A negation ("no", "without", "never", "not", "zero", 0) followed by what a customer does (transactions, purchases, spend, a
+verb of buying) and a kind of transaction (a value or named filter of the transactions, their merchant category or
+their day) or a calendar period (last month, q2, 2024) picks the customers who have no such transaction: each
+customer's count of the matching transactions (approved ones, unless the kind is a status such as declined) is
+aggregated by customer (StructuredQuery.per_customer), joined onto the profile with 0 for customers without any,
+and the customers kept are those with 0 — customers who never transacted included. The answer is then a customer
+question (a count, a list, a share or a profile figure over them). The same words with a rolling window to the
+as-of date and no kind ("no transactions in the last 90 days") are the inactivity window (constructs.py), which
+reads the profile's days since the last transaction.
+
+A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from c360_pipeline.semantic.columns import columns_in, plan_metric
+from c360_pipeline.semantic.model import DIALECT, parse_expression
+from c360_pipeline.semantic.query import (
+    CATEGORIES,
+    DATES,
+    FACT,
+    PROFILE,
+    Condition,
+    Measure,
+    QuestionNotUnderstood,
+    StructuredQuery,
+)
+from c360_pipeline.semantic.words import ENTITY_WORDS, TRANSACT_VERBS
+
+ABSENCE_NEGATIONS = {"no", "without", "never", "not"}
+# What a customer does: buying verbs, and the nouns and verbs of transacting ("purchase", "spend", "transact").
+ACTIVITY = TRANSACT_VERBS | {"transact", "transacted", "purchase", "purchased", "spend", "spent", "shop"}
+# Words inside the phrase that change nothing: "without any", "never made a single", "didn't spend anything".
+PHRASE_FILLERS = {"a", "an", "any", "anything", "single", "one", "the", "their", "in", "at", "on", "for", "made",
+                  "make", "been", "had", "have", "has", "with", "ever", "do", "did", "does", "or", "of"}
+# After the phrase, a comparison would be about the transactions themselves ("no travel txns over $500").
+COMPARISON_WORDS = {"over", "under", "above", "below", "more", "less", "fewer", "than", "exceeding", "greater",
+                    "bigger", "larger", "smaller", "at", "between", "exactly"}
+# Rolling windows to the as-of date: the inactivity window reads them (days since the last transaction).
+WINDOW_UNITS = {"day", "week", "month"}
+FIGURE = "MATCHING_TRANSACTIONS"
+APPROVED = "STATUS = 'approved'"
+TRANSACTION_TABLES = (FACT, CATEGORIES, DATES)
+
+
+class Absences:
+    """The customers who have no transaction of a kind or in a period."""
+
+    _absence_query: StructuredQuery | None = None
+
+    def _absent_transactions(self) -> None:
+        items = self.items
+        for i, item in enumerate(items):
+            zero = (item.kind == "word" and item.norm == "zero") or (
+                item.kind == "number" and item.token is not None and item.token.value == 0 and not item.token.percent)
+            if zero and self._word(i - 1) in COMPARISON_WORDS | {"than", "least", "most", "to", "and", "or", "between"}:
+                zero = False  # "more than 0 transactions": a comparison
+            if item.used or not (zero or (item.kind == "word" and item.norm in ABSENCE_NEGATIONS)):
+                continue
+            rows = next((other for other in reversed(items[:i]) if other.kind == "sense" and (
+                other.has("entity") or other.has("metric", FACT) or (other.has("value", PROFILE) and other.norm.split()[-1]
+                                                                     in ENTITY_WORDS))), None)
+            if rows is not None and (rows.has("entity", FACT) or rows.has("metric", FACT)) \
+                    and not rows.has("entity", PROFILE):
+                continue  # "transactions not made online": the transactions are the rows, not customers
+            activity = period = None
+            kinds: list[int] = []
+            status: list[str] = []
+            meaningful = [i]
+            for k in range(i + 1, min(i + 10, len(items))):
+                candidate = items[k]
+                if candidate.used:
+                    break
+                if candidate.kind == "time":
+                    if period is not None:
+                        break
+                    period = k
+                elif candidate.kind == "sense" and candidate.has("entity", FACT) and not candidate.has("metric"):
+                    activity = k
+                elif candidate.kind == "sense" and candidate.has("metric", FACT) and _additive(self, candidate):
+                    # "no declined transactions", "didn't spend": the rows the figure counts or sums
+                    activity = k
+                    kept = _rows_of(self, candidate)
+                    if kept and kept != _canonical_sql(APPROVED):
+                        status.append(kept)  # "never had a declined txn": the kind is the status
+                elif candidate.kind == "sense" and any(s.kind in ("value", "filter") and s.table in TRANSACTION_TABLES
+                                                       for s in candidate.senses) \
+                        and not any(s.table == PROFILE for s in candidate.senses):
+                    kinds.append(k)
+                    last = candidate.norm.split()[-1]
+                    if last in ACTIVITY or any(s.kind == "entity" and s.table == FACT
+                                               for s in self.lexicon.phrases.get((last,), [])):
+                        activity = k  # "travel purchases": the kind spelled with the rows' noun
+                elif candidate.kind == "word" and candidate.norm in ACTIVITY:
+                    activity = k
+                elif candidate.kind == "word" and candidate.norm in PHRASE_FILLERS:
+                    continue
+                elif activity is not None and candidate.kind == "sense" and candidate.has("dimension") and not (
+                        candidate.has("value") or candidate.has("metric") or candidate.has("fact")
+                        or candidate.has("filter")):
+                    continue  # "didn't use their card in june": what the activity was done with
+                else:
+                    break
+                meaningful.append(k)
+            if activity is None or not (kinds or status or period is not None):
+                continue
+            last = meaningful[-1]
+            after = self._next(last, {"the"}, limit=1)
+            if after is not None and (items[after].kind in ("number", "op") or (
+                    items[after].kind == "word" and items[after].norm in COMPARISON_WORDS)):
+                continue  # "no travel txns over $500": a comparison of the transactions, not read here
+            spec = items[period].time if period is not None else None
+            if not zero and not kinds and not status and spec is not None and (spec.kind == "since" or (
+                    spec.kind == "rolling" and spec.unit in WINDOW_UNITS)):
+                continue  # "no transactions in the last 90 days": the inactivity window
+            if self._absence_query is not None:
+                raise self.refuse("the question names two kinds of transactions customers have none of; ask about "
+                                  "one at a time")
+            self._absence(i, meaningful, kinds, status, period)
+
+    def _absence(self, index: int, span: list[int], kinds: list[int], status: list[str], period: int | None) -> None:
+        """The customers with no matching transaction: the per-customer count of them is 0."""
+        items = self.items
+        conditions = self._kind_conditions(kinds)
+        about_status = bool(status) or any(
+            "STATUS" in columns_in(c.field.expr if c.field is not None else c.filter_expr or "") for c in conditions)
+        rows = status[0] if status else (None if about_status else APPROVED)
+        expression = f"COUNT_IF({rows})" if rows else "COUNT(TRANSACTION_ID)"
+        time_range = None
+        if period is not None:
+            time_range = self._time_range(items[period].time, self.catalog.field(FACT, "transaction_date"))
+        noun = "approved transaction" if rows == APPROVED else "transaction"
+        kinds_said = [c.title for c in conditions]
+        if rows and rows != APPROVED:
+            value = self._value_condition(FACT, rows)
+            kinds_said.insert(0, value.title if value is not None else rows)
+        title = f"no {noun}" + (f" where {' and '.join(kinds_said)}" if kinds_said else "")
+        if time_range is not None:
+            title += f" {'' if time_range.text.startswith('since') else 'in '}{time_range.text}"
+        figure = Measure(FIGURE, FACT, expression, f"{noun}s per customer")
+        self._absence_query = StructuredQuery(
+            "aggregate", FACT, measures=(figure,), group_by=(self.catalog.field(PROFILE, "customer_id"),),
+            conditions=tuple(conditions), time_range=time_range)
+        self._customer_figure_query = self._absence_query
+        zero = exp.EQ(this=parse_expression(FIGURE), expression=exp.Literal.number(0))
+        self.inactivity_conditions.append((index, Condition(PROFILE, "filter", filter_name="no_matching_transaction",
+                                                            filter_expr=zero.sql(dialect=DIALECT), title=title)))
+        for k in range(span[0], span[-1] + 1):
+            items[k].used = True
+        self.draft.entity = self.draft.entity or PROFILE
+        self.draft.notes.append(f"Read as the customers with {title}: each customer's count of those transactions is "
+                                "0, customers without any transaction included.")
+
+    def _kind_conditions(self, kinds: list[int]) -> list[Condition]:
+        """The kinds of transaction named, as conditions of the transactions (values of one column joined by "or")."""
+        values: dict[tuple[str, str], list[str]] = {}
+        conditions: list[Condition] = []
+        for k in kinds:
+            item = self.items[k]
+            value = next((s for s in item.senses if s.kind == "value" and s.table in TRANSACTION_TABLES), None)
+            if value is not None:
+                values.setdefault((value.table, value.name), []).append(value.value)
+                continue
+            named = next(s for s in item.senses if s.kind == "filter" and s.table in TRANSACTION_TABLES)
+            definition = self.catalog.filters[(named.table, named.name)]
+            conditions.append(Condition(named.table, "filter", filter_name=named.name, filter_expr=definition.expr,
+                                        title=named.name.replace("_", " ")))
+        for (table, name), chosen in values.items():
+            ref = self.catalog.field(table, name)
+            chosen = list(dict.fromkeys(chosen))
+            conditions.insert(0, Condition(table, "in", tuple(chosen), ref, title=f"{ref.title} is {' or '.join(chosen)}"))
+        return conditions
+
+    def _check_absences(self, query: StructuredQuery) -> StructuredQuery:
+        """The customers without some transactions are profile rows: the answer must be over the profile, and the
+        one per-customer figure the query carries is theirs."""
+        if self._absence_query is None:
+            return query
+        if query.base_table != PROFILE or query.per_customer not in (None, self._absence_query):
+            raise QuestionNotUnderstood(
+                "customers without some transactions can be counted, listed or described by their profile figures, "
+                "but not combined with a figure of transactions or a per-customer average in one answer",
+                ["How many customers had no travel transactions last month", "Average lifetime value of customers "
+                 "who never transacted online", "Total spend by segment last month"])
+        return query
+
+
+def _additive(parser, item) -> bool:
+    """Whether the item's transaction metric is one count or sum (a figure each customer has 0 of when absent)."""
+    metric = item.has("metric", FACT)
+    plan = plan_metric(metric.name, parser.catalog.metrics[(FACT, metric.name)].expr)
+    return len(plan.leaves) == 1 and isinstance(plan.final, exp.Column) \
+        and plan.leaves[0].function in ("count_star", "count", "sum")
+
+
+def _rows_of(parser, item) -> str | None:
+    """The row condition of a count or sum metric (STATUS = 'declined'), as model SQL; None for every row."""
+    metric = item.has("metric", FACT)
+    leaf = plan_metric(metric.name, parser.catalog.metrics[(FACT, metric.name)].expr).leaves[0]
+    return leaf.condition.sql(dialect=DIALECT) if leaf.condition is not None else None
+
+
+def _canonical_sql(sql: str) -> str:
+    return parse_expression(sql).sql(dialect=DIALECT)

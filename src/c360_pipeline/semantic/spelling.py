@@ -1,0 +1,109 @@
+"""Misspelt words: a word the engine does not know, read as the one known word it is a slip away from.
+
+A question the grammar refuses for a word it does not know is read again once, with each such word of five letters
+or more replaced by the known word one slip away from it — two neighbours swapped, or in words of seven letters or
+more also a letter added, dropped or changed ("avergae" → "average", "transcation" → "transaction", "califronia" →
+"california", "custmers" → "customers") — when exactly one known word is that close. Known words are the semantic
+model's vocabulary (names, synonyms, sample values, state and month names) and the grammar's structural words
+(known_words). The interpretation says what was assumed; when no single word fits, or the question is still not
+understood, the first refusal stands. Only the question's wording changes: the values compared stay literals built
+from the structured query.
+"""
+
+from __future__ import annotations
+
+import re
+
+from c360_pipeline.catalog import US_STATES
+from c360_pipeline.semantic.query import GRAIN_WORDS
+from c360_pipeline.semantic.timeranges import MONTHS
+from c360_pipeline.semantic.vocabulary import ABBREVIATIONS, Lexicon, singular
+from c360_pipeline.semantic.words import ASC_WORDS, DESC_WORDS, NEGATIONS, STRUCTURAL
+
+MIN_LENGTH = 5
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+# Below this length only two swapped neighbours count as a slip: one letter more, less or other makes another
+# English word of a short one too often ("table" / "stable", "print" / "point", "named" / "name").
+ANY_EDIT_LENGTH = 7
+
+
+def edit_distance_is_one(a: str, b: str, swaps_only: bool = False) -> bool:
+    """Whether b is one edit from a: two adjacent letters swapped, or (unless swaps_only) one letter inserted, deleted
+    or substituted."""
+    if a == b or abs(len(a) - len(b)) > 1 or (swaps_only and len(a) != len(b)):
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return not swaps_only
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1:]
+
+
+def _words(*groups) -> set[str]:
+    return {w.lower() for group in groups for phrase in group for w in _WORD.findall(" ".join(phrase) if isinstance(
+        phrase, tuple) else phrase)}
+
+
+_KNOWN: dict[int, tuple[Lexicon, frozenset[str]]] = {}
+
+
+def known_words(lexicon: Lexicon) -> frozenset[str]:
+    """The words a misspelling is read as: the model's vocabulary (its names, synonyms and values, as the lexicon
+    holds them), the states' and months' names, and the grammar's structural words ("average", "highest",
+    "between"); not the fillers of English around them ("comes", "used"), which would make a word the question
+    never meant out of any unknown one (cached per lexicon)."""
+    cached = _KNOWN.get(id(lexicon))
+    if cached is not None and cached[0] is lexicon:
+        return cached[1]
+    known = {part for key in lexicon.phrases for part in key if ":" not in part}
+    known |= _words(US_STATES.values(), MONTHS, STRUCTURAL, NEGATIONS, DESC_WORDS, ASC_WORDS, GRAIN_WORDS,
+                    ABBREVIATIONS.values())
+    words_known = frozenset(w for w in known if w.isalpha())
+    _KNOWN[id(lexicon)] = (lexicon, words_known)
+    return words_known
+
+
+def corrections(unknown: list[str], lexicon: Lexicon) -> dict[str, str]:
+    """Each unknown word (five letters or more) and the one known word a single edit away, when there is one."""
+    known = known_words(lexicon)
+    candidates = [w for w in known if len(w) >= MIN_LENGTH - 1]
+    found: dict[str, str] = {}
+    for raw in dict.fromkeys(unknown):
+        word = raw.lower()
+        if len(word) < MIN_LENGTH or not word.isalpha() or word in known or singular(word) in known:
+            continue
+        swaps_only = len(word) < ANY_EDIT_LENGTH
+        close = {c for c in candidates if edit_distance_is_one(word, c, swaps_only)}
+        folded = singular(word)
+        plural = False
+        if not close and folded != word:
+            # "custmers": the singular's slip, written in the plural again ("customers"), as the question wrote it
+            close = {c for c in candidates if edit_distance_is_one(folded, c, swaps_only)}
+            plural = True
+        # a known word with letters added at its end is another word more often than a slip ("purchaser",
+        # "averaged"): not read as that word
+        close = {c for c in close if not (word.startswith(c) or folded.startswith(c))}
+        if len({singular(c) for c in close}) == 1:
+            chosen = sorted(close, key=lambda c: (abs(len(c) - len(word)), c))[0]
+            found[raw] = _plural(chosen) if plural else chosen
+    return found
+
+
+def _plural(word: str) -> str:
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "x", "z", "ch", "sh")) else "s")
+
+
+def corrected(question: str, found: dict[str, str]) -> str:
+    """The question with each misspelt word (as a whole word) replaced by its correction."""
+    for raw, word in found.items():
+        question = re.sub(rf"(?<![\w']){re.escape(raw)}(?![\w'])", word, question)
+    return question
