@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+from sqlglot import exp
+
 from c360_pipeline.semantic.columns import columns_in
+from c360_pipeline.semantic.model import parse_expression
 from c360_pipeline.semantic.query import (
     CATEGORIES,
     DATE_GRAINS,
@@ -62,6 +65,7 @@ class Assembly:
     def _assemble(self) -> StructuredQuery:
         draft = self.draft
         self._place_inactivity()
+        self._per_customer_by_group()
         self._per_customer_period()
         self._customers_having_rows()
         self._share_measure()
@@ -396,6 +400,31 @@ class Assembly:
         if unreachable:
             raise self.refuse(self._unreachable(sorted(unreachable)[0], base))
         return query
+
+    def _per_customer_by_group(self) -> None:
+        """ "spend per customer by segment in 2025", "txns per customer by card type in june": a transaction figure per
+        customer broken down by the customers' own attribute is, per group, the average of its customers' figures
+        (every customer of the group counting, 0 for those without such transactions), not a list of customers
+        with their group beside."""
+        draft = self.draft
+        if not (draft.per_customer and draft.group_customers and draft.group_by and len(draft.measures) == 1) \
+                or draft.comparisons or draft.list_intent:
+            return
+        if any(target is not None and target != ("measure", draft.measures[0]) for target, _ in draft.order):
+            return  # ranked by something else than the figure ("... sorted by credit limit")
+        if any(g.table != PROFILE or g.name in ("customer_id", "full_name") for g in draft.group_by):
+            return
+        measure = draft.measures[0]
+        if measure.table != FACT or measure.metric is None \
+                or not isinstance(parse_expression(measure.expr), (exp.Sum, exp.Count, exp.CountIf)):
+            return
+        draft.group_customers = False
+        draft.measures = [self._per_customer_over_transactions(measure, "AVG")]
+        # "top 3 states by spend per customer": the groups ranked by that average
+        draft.order = [(None if target is None else ("measure", draft.measures[0]), descending)
+                       for target, descending in draft.order]
+        draft.entity = PROFILE
+        draft.notes.append(f"Read as each group's average {measure.title} per customer.")
 
     def _their_figure(self) -> bool:
         """A figure of the transactions said as the customers' own after the customers ("customers and their spend",

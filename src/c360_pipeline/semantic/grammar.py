@@ -75,6 +75,7 @@ class Draft:
     entity: str | None = None
     list_intent: bool = False
     count_intent: bool = False
+    per_customer: bool = False  # the customers grouped were named "per customer"
     amount_intent: bool = False  # "how much ...": an amount of money, never a count of rows
     group_customers: bool = False
     transacted: bool = False

@@ -42,6 +42,7 @@ class Grouping:
                 items[j].used = True
                 j += 1
             grouped_any = False
+            before = self.draft.group_customers
             while j < len(items):
                 consumed = self._group_target(j)
                 if not consumed:
@@ -57,6 +58,8 @@ class Grouping:
                         j = nxt
                         continue
                 break
+            if word == "per" and self.draft.group_customers and not before:
+                self.draft.per_customer = True  # "spend per customer": each customer's figure (not "by customer")
             if not grouped_any and word in ("by",):
                 # "by" followed by a figure is a sort ("top 5 states by customers"), not a breakdown
                 item.used = False

@@ -52,7 +52,7 @@ from c360_pipeline.semantic.query import (
 )
 from c360_pipeline.semantic.vocabulary import Sense, tokenize
 from c360_pipeline.semantic.ranking import ROW_NOUNS
-from c360_pipeline.semantic.words import ENTITY_WORDS
+from c360_pipeline.semantic.words import ENTITY_WORDS, GROUP_WORDS
 
 PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
 # Words before the customer that make it the unit of a figure: "per customer", "a customer", "each customer".
@@ -199,11 +199,29 @@ class PerCustomer:
             if metric is None:
                 continue
             measure = self.catalog.metric_measure(FACT, metric)
+            if self._profile_breakdown_after(k):
+                # "txns per customer by card type in june": per group, the average of its customers' figures (as
+                # Assembly._per_customer_by_group reads "spend per customer by segment")
+                self._per_customer_scoped(measure.title, "AVG")
+                self._answer_per_customer(self._per_customer_over_transactions(measure, "AVG"), item)
+                self.draft.notes.append(f"Read as each group's average {measure.title} per customer.")
+                item.used = True
+                return
             self.draft.measures.append(measure)
             self.item_measures[id(item)] = measure
             self.draft.group_customers = True
             item.used = True
             return
+
+    def _profile_breakdown_after(self, k: int) -> bool:
+        """A breakdown by the customers' own attribute after item k ("... by segment", "... for each state")."""
+        for j in range(k + 1, len(self.items)):
+            item = self.items[j]
+            dimension = item.has("dimension", PROFILE) if item.kind == "sense" and not item.used else None
+            if dimension is not None and not item.has("value") and dimension.name not in ("customer_id", "full_name") \
+                    and self._word(j - 1) in GROUP_WORDS:
+                return True
+        return False
 
     def _answer_per_customer(self, measure: Measure, item) -> None:
         """The per-customer figure is the answer's measure, named by `item`, over the customers."""

@@ -165,6 +165,8 @@ class RankedRows:
         if not ranked or query.kind != "aggregate" or query.limit is None or query.within or not query.order_by:
             return query
         others = tuple(g for g in query.group_by if g not in ranked)
+        if all(g.name in ("customer_id", "full_name") for g in others) and all(g.table == PROFILE for g in ranked):
+            return query  # a customer has one state, one segment: there is nothing to rank within each customer
         if not others or not all(g in query.group_by for g in ranked) \
                 or not all(self._said_as_breakdown(g) for g in others if g.name != "full_name"):
             return query  # "top 5 states and segments by customer count": the pairs named together are ranked
