@@ -71,3 +71,16 @@ def test_spend_by_customer_and_segment_stays_a_list_of_customers(world, frames):
     answer = ask("spend by customer and segment in 2025", world, as_of=AS_OF)
     assert not answer.refused, answer.interpretation
     assert "CUSTOMER_ID" in answer.columns and "CUSTOMER_SEGMENT" in answer.columns
+
+
+@pytest.mark.parametrize("question", ["avg txns per platinum cust last quarter", "average transactions per platinum customer last quarter"])
+def test_an_average_of_transactions_in_the_plural_per_named_customers_is_their_count(world, frames, question):
+    """ "avg txns" in the plural per customer is a number of transactions per customer, not the average amount its
+    words spell in the singular ("avg txn")."""
+    t = between(approved(frames), *LAST_QUARTER)
+    p = profile(frames)
+    platinum = p[p["CARD_TYPE"] == "Platinum"]["CUSTOMER_ID"]
+    counts = t.groupby("CUSTOMER_ID").size().reindex(platinum, fill_value=0)
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert float(plain(answer.rows[0][-1])) == pytest.approx(counts.mean())

@@ -83,7 +83,8 @@ class PerCustomer:
         cue = next((i for i, item in enumerate(items) if not item.used and item.kind == "word"
                     and item.norm in PER_CUSTOMER_AGGREGATIONS), None)
         if cue is None:
-            self._per_customer_phrase_listed()
+            if not self._average_count_per_customer():
+                self._per_customer_phrase_listed()
             return
         if self._per_transaction() or self._per_customer_phrase_scoped(cue):
             return
@@ -150,6 +151,47 @@ class PerCustomer:
             for k in range(max(0, figure - 2), figure):
                 if items[k].kind == "word" and items[k].norm in COUNT_WORDS | {"of", "how"}:
                     items[k].used = True
+
+    def _average_count_per_customer(self) -> bool:
+        """ "avg txns per active cust in june", "average transactions per platinum customer": the average of the rows
+        named in the plural, per customer (the customers' own values or filters between), is the average number of
+        those transactions per customer — not the average transaction amount its words spell in the singular."""
+        items = self.items
+        for i, item in enumerate(items):
+            if item.used or item.kind != "sense" or item.norm.split()[0] not in ("average", "mean"):
+                continue
+            rows = self.lexicon.phrases.get(tuple(item.norm.split()[1:]), [])
+            raw = self.tokens[item.end - 1].raw.lower()
+            if not any(s.kind == "entity" and s.table == FACT for s in rows) or not (
+                    self.tokens[item.end - 1].plural or (raw.endswith("s") and not raw.endswith("ss"))):
+                continue
+            if self._word(i + 1) not in ("per", "each", "every"):
+                return False
+            j = i + 2
+            while j < len(items) and items[j].kind == "sense" and not items[j].has("entity", PROFILE) and (
+                    items[j].has("value", PROFILE) or items[j].has("filter", PROFILE)) \
+                    and items[j].norm.split()[-1] not in ENTITY_WORDS:
+                j += 1  # "per | platinum | customer": the customers' values stay for the filters pass
+            unit = items[j] if j < len(items) else None
+            if unit is None or unit.kind != "sense" or unit.used or not (unit.has("entity", PROFILE) or (
+                    (unit.has("value", PROFILE) or unit.has("filter", PROFILE)) and unit.norm.split()[-1] in ENTITY_WORDS)):
+                return False  # "per | active customer": a filter that names the customers is the unit too
+            measure = self.catalog.metric_measure(FACT, "transaction_count")
+            if self._per_customer_scoped(measure.title, "AVG"):
+                aggregated = self._per_customer_over_transactions(measure, "AVG")
+            else:
+                lifetime = self._per_customer_fact("transaction_count")
+                if lifetime is None:
+                    return False
+                aggregated = self.catalog.aggregate_measure("AVG", lifetime)
+                self.draft.notes.append(f"Each customer's transaction count is the profile's {lifetime.title}; the "
+                                        "average is over every customer, those without transactions counting as 0.")
+            self._answer_per_customer(aggregated, item)
+            item.used = items[i + 1].used = True
+            if not (unit.has("value") or unit.has("filter")):
+                unit.used = True
+            return True
+        return False
 
     def _per_transaction(self) -> bool:
         """ "avg spend per txn for premium cardholders": the question makes the transaction the unit ("per / each /
