@@ -317,6 +317,15 @@ def _translated(mocker):
     return mocker.spy(FakeSnowflakeCursor, "_transform")
 
 
+def _home_with_table(home: Path, counted: str) -> None:
+    """A home whose C360.GOLD.T holds ROWS, counted once by a writer (so the count's translation is kept)."""
+    writer = engine.local_session(home)
+    writer.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+    engine.load_pandas(writer, ROWS, SCHEMA, "C360.GOLD.T")
+    assert writer.sql(counted).collect()[0]["N"] == 3
+    writer.close()
+
+
 def test_a_later_connection_of_the_home_reuses_a_read_translated_before(tmp_path: Path, mocker):
     """TranslationStore: a read translated by one run of a home is not translated again by the next run
     (a new connection, as a new process opens), and it answers the same; readers (the app) likewise."""
@@ -347,11 +356,7 @@ def test_a_later_connection_of_the_home_reuses_a_read_translated_before(tmp_path
 def test_a_kept_translation_is_not_used_while_a_table_it_names_is_temporary(tmp_path: Path):
     """A temporary table shadows the permanent one of its name (as on Snowflake) in a later session too."""
     query = "SELECT COUNT(*) AS N FROM C360.GOLD.T"
-    writer = engine.local_session(tmp_path)
-    writer.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
-    engine.load_pandas(writer, ROWS, SCHEMA, "C360.GOLD.T")
-    assert writer.sql(query).collect()[0]["N"] == 3
-    writer.close()
+    _home_with_table(tmp_path, query)
     later = engine.local_session(tmp_path)
     try:
         later.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
@@ -371,11 +376,7 @@ def test_a_damaged_or_foreign_translation_store_is_a_miss_not_an_error(tmp_path:
     """The store is a cache: a file that is not SQLite, or entries of another fakesnow/sqlglot/duckdb or shim
     version, are translated afresh."""
     query = "SELECT COUNT(*) AS N FROM C360.GOLD.T"
-    writer = engine.local_session(tmp_path)
-    writer.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
-    engine.load_pandas(writer, ROWS, SCHEMA, "C360.GOLD.T")
-    assert writer.sql(query).collect()[0]["N"] == 3
-    writer.close()
+    _home_with_table(tmp_path, query)
     mocker.patch.object(adapter, "translation_fingerprint", return_value="another version")
     spy = _translated(mocker)
     later = engine.local_session(tmp_path)

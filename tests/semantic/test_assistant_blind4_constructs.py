@@ -8,11 +8,8 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, assert_same, between, build_world, grouped, plain, profile, write_home
+from assistant_world import AS_OF, approved, assert_same, between, grouped, plain, profile
 
-from c360_pipeline import engine
-from c360_pipeline.config import PipelineConfig
-from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.semantic.assistant import ask
 from c360_pipeline.semantic.engine import QuestionNotUnderstood, compile_sql, parse_question
 
@@ -20,20 +17,6 @@ MAY = (date(2025, 5, 1), date(2025, 5, 31))
 JUNE = (date(2025, 6, 1), date(2025, 6, 30))
 Q2 = (date(2025, 4, 1), date(2025, 6, 30))
 TRAVEL = ("Airlines", "Hotels")
-
-
-@pytest.fixture(scope="module")
-def frames() -> dict[str, pd.DataFrame]:
-    return build_world()
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, frames):
-    cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("blind4"), as_of=AS_OF)
-    write_home(cfg, frames)
-    session = engine.reader_session(cfg.home, cfg.database)
-    yield Warehouse.of(session, cfg)
-    session.close()
 
 
 def parsed(question: str):

@@ -7,26 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, assert_same, build_world, grouped, plain, write_home
+from assistant_world import AS_OF, approved, assert_same, grouped, plain
 
-from c360_pipeline import engine
-from c360_pipeline.config import PipelineConfig
-from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.semantic.assistant import ask
-
-
-@pytest.fixture(scope="module")
-def frames() -> dict[str, pd.DataFrame]:
-    return build_world()
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, frames):
-    cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("counted_rows"), as_of=AS_OF)
-    write_home(cfg, frames)
-    session = engine.reader_session(cfg.home, cfg.database)
-    yield Warehouse.of(session, cfg)
-    session.close()
 
 
 def every(frames) -> pd.DataFrame:

@@ -9,29 +9,12 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, between, build_world, plain, profile, write_home
+from assistant_world import AS_OF, approved, between, plain, profile
 
-from c360_pipeline import engine
-from c360_pipeline.config import PipelineConfig
-from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.semantic.assistant import ask
 
 YEAR_2025 = (date(2025, 1, 1), date(2025, 12, 31))
 LAST_QUARTER = (date(2025, 1, 1), date(2025, 3, 31))
-
-
-@pytest.fixture(scope="module")
-def frames() -> dict[str, pd.DataFrame]:
-    return build_world()
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, frames):
-    cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("per_customer_by_group"), as_of=AS_OF)
-    write_home(cfg, frames)
-    session = engine.reader_session(cfg.home, cfg.database)
-    yield Warehouse.of(session, cfg)
-    session.close()
 
 
 def per_customer_average(frames, group: str, period, figure: str) -> pd.Series:

@@ -8,27 +8,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, assert_same, between, build_world, grouped, plain, profile, write_home
+from assistant_world import AS_OF, approved, assert_same, between, grouped, plain, profile
 
-from c360_pipeline import engine
-from c360_pipeline.config import PipelineConfig
-from c360_pipeline.engine.warehouse import Warehouse
 from c360_pipeline.semantic.assistant import ask
 from c360_pipeline.semantic.engine import QuestionNotUnderstood, compile_sql, parse_question
-
-
-@pytest.fixture(scope="module")
-def frames() -> dict[str, pd.DataFrame]:
-    return build_world()
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, frames):
-    cfg = PipelineConfig.build(home=tmp_path_factory.mktemp("per_group"), as_of=AS_OF)
-    write_home(cfg, frames)
-    session = engine.reader_session(cfg.home, cfg.database)
-    yield Warehouse.of(session, cfg)
-    session.close()
 
 
 def parsed(question: str):

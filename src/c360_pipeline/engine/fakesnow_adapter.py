@@ -12,9 +12,14 @@ Pinned in pyproject.toml: fakesnow 0.12.x (which pins its sqlglot and duckdb). O
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import re
+import sqlite3
+import sys
 import tempfile
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -371,15 +376,11 @@ class TranslationStore:
 
     @staticmethod
     def _digest(key: tuple) -> str:
-        import hashlib
-
         return hashlib.sha256(repr(key).encode("utf-8", "surrogatepass")).hexdigest()
 
     def _open(self) -> Any:
         if not self._opened:
             self._opened = True
-            import sqlite3
-
             try:
                 db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None)
                 db.execute("CREATE TABLE IF NOT EXISTS translation (id TEXT PRIMARY KEY, fingerprint TEXT, "
@@ -390,9 +391,6 @@ class TranslationStore:
         return self._db
 
     def get(self, key: tuple) -> tuple[frozenset[str], tuple[exp.Expr, ...]] | None:
-        import pickle
-        import sqlite3
-
         db = self._open()
         if db is None:
             return None
@@ -413,11 +411,6 @@ class TranslationStore:
 
     def flush(self) -> None:
         """Write what this connection translated and mark what it reused (at the connection's close)."""
-        import pickle
-        import sqlite3
-        import sys
-        import time
-
         if not self._pending and not self._used:
             return
         db = self._open()
@@ -460,7 +453,6 @@ class TranslationStore:
 def translation_fingerprint() -> str:
     """What shapes a translation besides the statement: the versions of fakesnow, sqlglot and duckdb, and the
     source of this module (its shims)."""
-    import hashlib
     from importlib.metadata import version
 
     digest = hashlib.sha256(Path(__file__).read_bytes())

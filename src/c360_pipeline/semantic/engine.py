@@ -457,25 +457,7 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     partials = [c for leaf in leaves for c in partial_aggregates(leaf)]
     first = projected.group_by(*keys).agg(*partials) if keys else projected.agg(*partials)
     # second pass: join the small dimensions onto the partials, regroup to the asked grain
-    if date_fields or DATES in by_table:
-        dates = read(DATES)
-        for condition in by_table.get(DATES, []):
-            dates = dates.filter(_row_predicate(condition))
-        first = first.join(dates.select(F.col("DATE_KEY"), *[to_column(g.expr).alias(g.label) for g in date_fields]),
-                           FACT_DATE_KEY)
-    if category_fields:
-        categories = read(CATEGORIES).select(F.col("MERCHANT_CATEGORY_KEY"),
-                                             *[to_column(g.expr).alias(g.label) for g in category_fields])
-        first = first.join(categories, "MERCHANT_CATEGORY_KEY")
-    if customer_grain:
-        profile = read(PROFILE)
-        for condition in by_table.get(PROFILE, []):
-            profile = profile.filter(_row_predicate(condition))
-        if profile_period:
-            profile = profile.filter(_time_predicate(query.time_range))
-        first = first.join(profile.select(F.col("CUSTOMER_ID"), *[to_column(g.expr).alias(g.label) for g in query.group_by
-                                                                    if g.table == PROFILE and g.name != "customer_id"]),
-                           "CUSTOMER_ID")
+    first = _with_dimensions(first, query, read, by_table, customer_grain, profile_period)
     group_columns = [to_column(g.expr).alias(g.label) if g.table == FACT else F.col(g.label) for g in query.group_by]
     labels = [g.label for g in query.group_by]
     identity = [k for g in query.group_by if g.table == FACT for k in sorted(columns_in(g.expr))]
@@ -492,20 +474,20 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     return _finished(finished, query, plans)
 
 
-def _one_pass_facts(query: StructuredQuery, facts: DataFrame, plans: list[MetricPlan], leaves: list, read,
-                    by_table: dict, customer_grain: bool, profile_period: bool) -> DataFrame:
-    """A median does not recombine from partial medians: the filtered transactions get the answer's grouping columns
-    (the small dimensions joined onto each row) and are aggregated once, to the answer's grain."""
+def _with_dimensions(frame: DataFrame, query: StructuredQuery, read, by_table: dict, customer_grain: bool,
+                     profile_period: bool) -> DataFrame:
+    """The small dimensions joined onto fact rows or their partial aggregates: the calendar (its filters and the
+    answer's date groups), the categories' groups, and at a customer grain the filtered profile's groups."""
     date_fields = [g for g in query.group_by if g.table == DATES]
     category_fields = [g for g in query.group_by if g.table == CATEGORIES]
     if date_fields or DATES in by_table:
         dates = read(DATES)
         for condition in by_table.get(DATES, []):
             dates = dates.filter(_row_predicate(condition))
-        facts = facts.join(dates.select(F.col("DATE_KEY"), *[to_column(g.expr).alias(g.label) for g in date_fields]),
+        frame = frame.join(dates.select(F.col("DATE_KEY"), *[to_column(g.expr).alias(g.label) for g in date_fields]),
                            FACT_DATE_KEY)
     if category_fields:
-        facts = facts.join(read(CATEGORIES).select(F.col("MERCHANT_CATEGORY_KEY"),
+        frame = frame.join(read(CATEGORIES).select(F.col("MERCHANT_CATEGORY_KEY"),
                                                    *[to_column(g.expr).alias(g.label) for g in category_fields]),
                            "MERCHANT_CATEGORY_KEY")
     if customer_grain:
@@ -514,9 +496,17 @@ def _one_pass_facts(query: StructuredQuery, facts: DataFrame, plans: list[Metric
             profile = profile.filter(_row_predicate(condition))
         if profile_period:
             profile = profile.filter(_time_predicate(query.time_range))
-        facts = facts.join(profile.select(F.col("CUSTOMER_ID"), *[to_column(g.expr).alias(g.label) for g in query.group_by
+        frame = frame.join(profile.select(F.col("CUSTOMER_ID"), *[to_column(g.expr).alias(g.label) for g in query.group_by
                                                                   if g.table == PROFILE and g.name != "customer_id"]),
                            "CUSTOMER_ID")
+    return frame
+
+
+def _one_pass_facts(query: StructuredQuery, facts: DataFrame, plans: list[MetricPlan], leaves: list, read,
+                    by_table: dict, customer_grain: bool, profile_period: bool) -> DataFrame:
+    """A median does not recombine from partial medians: the filtered transactions get the answer's grouping columns
+    (the small dimensions joined onto each row) and are aggregated once, to the answer's grain."""
+    facts = _with_dimensions(facts, query, read, by_table, customer_grain, profile_period)
     labels = [g.label for g in query.group_by]
     group_columns = [to_column(g.expr).alias(g.label) if g.table == FACT or (g.table == PROFILE and g.name == "customer_id")
                      else F.col(g.label) for g in query.group_by]

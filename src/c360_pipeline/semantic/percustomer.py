@@ -51,6 +51,7 @@ from c360_pipeline.semantic.query import (
     StructuredQuery,
 )
 from c360_pipeline.semantic.vocabulary import Sense, tokenize
+from c360_pipeline.semantic.perperiod import AVERAGE_WORDS, plural
 from c360_pipeline.semantic.ranking import ROW_NOUNS
 from c360_pipeline.semantic.words import ENTITY_WORDS, GROUP_WORDS
 
@@ -158,12 +159,10 @@ class PerCustomer:
         those transactions per customer — not the average transaction amount its words spell in the singular."""
         items = self.items
         for i, item in enumerate(items):
-            if item.used or item.kind != "sense" or item.norm.split()[0] not in ("average", "mean"):
+            if item.used or item.kind != "sense" or item.norm.split()[0] not in AVERAGE_WORDS:
                 continue
             rows = self.lexicon.phrases.get(tuple(item.norm.split()[1:]), [])
-            raw = self.tokens[item.end - 1].raw.lower()
-            if not any(s.kind == "entity" and s.table == FACT for s in rows) or not (
-                    self.tokens[item.end - 1].plural or (raw.endswith("s") and not raw.endswith("ss"))):
+            if not any(s.kind == "entity" and s.table == FACT for s in rows) or not plural(self.tokens[item.end - 1]):
                 continue
             if self._word(i + 1) not in ("per", "each", "every"):
                 return False

@@ -76,7 +76,7 @@ class PerPeriod:
             elif item.kind == "sense" and item.norm.split()[0] in AVERAGE_WORDS:
                 # "avg txns per day": the average of the rows named in the plural is their number
                 rows = self.lexicon.phrases.get(tuple(item.norm.split()[1:]), [])
-                if any(s.kind == "entity" and s.table == FACT for s in rows) and _plural(self.tokens[item.end - 1]):
+                if any(s.kind == "entity" and s.table == FACT for s in rows) and plural(self.tokens[item.end - 1]):
                     cue, figure = i, (i, "transaction_count")
             if figure is None:
                 continue
@@ -223,6 +223,6 @@ def _whole_months(start: date, end: date) -> int | None:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
-def _plural(token) -> bool:
+def plural(token) -> bool:
     """A noun written in the plural, abbreviations included ("txns")."""
     return token.plural or (token.raw.lower().endswith("s") and not token.raw.lower().endswith("ss"))
