@@ -76,6 +76,19 @@ empty answers were looked for in the data before the run (`--edges`), and the qu
 reworded then: 9 (2025 signups' retention targets fell in one month only), 17 (two Texas cities tied for the
 most customers), 81 (six customers tied at a spend change of -100%), 97 (no Standard card has an ltv over 100k)
 and 103 (no upsell target is High Risk).
+
+Corrections after the first run (how an answer is compared, never what is expected): none. Every wrong answer
+was looked at: each reads the question otherwise than the readings above (a "txn volume" as an amount where it
+is a count of transactions; "per active cust" as a filter on active customers, with the total or with every
+such customer as the divisor, where it divides by the customers with a transaction in the window; an average
+per customer by segment as a row per customer; a declined amount as a count of customers; an online share of
+transactions as the approval rate of online ones; an employment mix as counts where it is fractions) and none
+of the expectations was found wrong.
+
+First run (default world, 1,000 customers, /work/homes/blind3; 2026-12-03 main b0c3e19; 20 s): DEV 62 right,
+0 wrong, 5 refused correctly, 13 refused though answerable (1, 5, 9, 21, 37, 39, 41, 61, 83, 99, 137, 141,
+151); HELD-OUT 50 right, 7 wrong, 5 refused correctly, 18 refused though answerable. Every line that must be
+refused was refused.
 """
 import sys
 import tempfile
