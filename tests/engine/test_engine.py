@@ -353,6 +353,34 @@ def test_a_later_connection_of_the_home_reuses_a_read_translated_before(tmp_path
             later.close()
 
 
+def test_a_qualified_read_is_reused_under_another_current_schema_and_an_unqualified_one_is_not(tmp_path: Path, mocker):
+    """The current schema moves as a run creates schemas; a read naming every table by database and schema
+    means the same under any, so its kept translation is reused (reads_no_current_schema), while a read
+    naming a table by its name alone is translated again and reads the current schema's table."""
+    qualified = "SELECT COUNT(*) AS N FROM C360.GOLD.T"
+    unqualified = "SELECT COUNT(*) AS N FROM T"
+    writer = engine.local_session(tmp_path)
+    writer.sql("CREATE SCHEMA IF NOT EXISTS C360.GOLD").collect()
+    engine.load_pandas(writer, ROWS, SCHEMA, "C360.GOLD.T")
+    writer.sql("CREATE SCHEMA IF NOT EXISTS C360.SILVER").collect()
+    writer.sql("CREATE TABLE C360.SILVER.T (ID STRING)").collect()
+    writer.sql("USE SCHEMA C360.GOLD").collect()
+    assert writer.sql(qualified).collect()[0]["N"] == 3
+    assert writer.sql(unqualified).collect()[0]["N"] == 3
+    writer.close()
+    spy = _translated(mocker)
+    later = engine.local_session(tmp_path)
+    try:
+        later.sql("USE SCHEMA C360.SILVER").collect()
+        spy.reset_mock()
+        assert later.sql(qualified).collect()[0]["N"] == 3
+        assert spy.call_count == 0
+        assert later.sql(unqualified).collect()[0]["N"] == 0
+        assert spy.call_count >= 1
+    finally:
+        later.close()
+
+
 def test_a_kept_translation_is_not_used_while_a_table_it_names_is_temporary(tmp_path: Path):
     """A temporary table shadows the permanent one of its name (as on Snowflake) in a later session too."""
     query = "SELECT COUNT(*) AS N FROM C360.GOLD.T"

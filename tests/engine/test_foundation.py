@@ -151,6 +151,23 @@ def test_append_adds_rows(session, tmp_path):
     assert warehouse.read("OPS", "LOG").count() == 5
 
 
+def test_an_insert_of_named_columns_goes_in_by_position_and_refuses_a_table_of_other_columns(session, tmp_path):
+    """Warehouse.insert with `columns`: the frame's one query is inserted as it is, each value in the column
+    of its name; a table whose columns are not exactly those is refused before any row goes in."""
+    cfg = PipelineConfig.build(home=tmp_path)
+    warehouse = Warehouse.of(session, cfg)
+    warehouse.write_pandas(ROWS.iloc[:2], ALL_TYPES, "OPS", "LOG")
+    source = warehouse.read("OPS", "LOG").filter(F.col("COUNT") == 1)
+    warehouse.insert(source, "OPS", "LOG", columns=ALL_TYPES.names)
+    copies = warehouse.read("OPS", "LOG").filter(F.col("COUNT") == 1).collect()
+    assert len(copies) == 2 and copies[0].as_dict() == copies[1].as_dict()
+    assert copies[0]["NAME"] == ROWS["NAME"][0] and copies[0]["AMOUNT"] == ROWS["AMOUNT"][0]
+    assert copies[0]["AT"] == ROWS["AT"][0] and copies[0]["RATIO"] == ROWS["RATIO"][0]
+    with pytest.raises(ValueError, match="not the"):
+        warehouse.insert(source, "OPS", "LOG", columns=list(reversed(ALL_TYPES.names)))
+    assert warehouse.read("OPS", "LOG").count() == 3
+
+
 _KILLED_WRITER = """
 import sys
 from c360_pipeline.engine.sessions import local_session

@@ -289,6 +289,19 @@ def referenced_tables(expression: exp.Expr) -> frozenset[str]:
     return frozenset(table.name.upper() for table in expression.find_all(exp.Table) if table.name)
 
 
+def reads_no_current_schema(expression: exp.Expr) -> bool:
+    """Whether a statement means the same under any current schema: every table it names is qualified by
+    database and schema (its own CTEs aside) and it asks for no CURRENT_SCHEMA(). The pipeline's statements
+    are all qualified, while the current schema moves as a run goes (fakesnow makes every schema that
+    `CREATE SCHEMA IF NOT EXISTS` names current, even one that exists), so such a statement's translation is
+    kept for any current schema."""
+    own = {cte.alias_or_name.upper() for cte in expression.find_all(exp.CTE)}
+    for table in expression.find_all(exp.Table):
+        if not (table.name and table.db and table.catalog) and table.name.upper() not in own:
+            return False
+    return expression.find(exp.CurrentSchema) is None
+
+
 @dataclass
 class Translation:
     """One read statement's DuckDB translation: the statements fakesnow runs for it and the tables it names."""
@@ -296,6 +309,7 @@ class Translation:
     key: tuple
     statements: tuple[exp.Expr, ...] | None = None  # set when translated before
     tables: frozenset[str] = frozenset()
+    any_schema: bool = False  # it reads the same under any current schema: kept under `anywhere(key)`
     temporary: frozenset[str] = frozenset()  # the named tables that were temporary when it was translated
     translated: list[exp.Expr] = field(default_factory=list)
 
@@ -305,9 +319,10 @@ class TranslationMemo:
     small the query), and Snowpark sends the same read statements again and again: the schema of a
     table (`DESCRIBE SELECT * FROM T`) for every DataFrame over it, the same existence and count
     queries in every step. A read statement (SELECT, WITH, DESCRIBE of either) is translated once per
-    connection and its translation reused while the current database and schema, the bound values and
-    which of its tables are temporary (`Connection.temporary_table_names`) are the same; nothing else
-    that fakesnow's translation of a read reads can change. Statements that write are always translated.
+    connection and its translation reused while the current database (and schema, for a statement that
+    names a table by its name alone: `reads_no_current_schema`), the bound values and which of its tables
+    are temporary (`Connection.temporary_table_names`) are the same; nothing else that fakesnow's
+    translation of a read reads can change. Statements that write are always translated.
     """
 
     def __init__(self, capacity: int = 2048, store: "TranslationStore | None" = None):
@@ -319,16 +334,17 @@ class TranslationMemo:
         if not _READ_STATEMENT.match(command):
             return None
         key = (command, repr(params), conn.database, conn.schema)
-        known = self._entries.get(key)
-        if known is not None and known.temporary == known.tables & conn._temporary:
-            self._entries.move_to_end(key)
-            return known
-        if known is None and self.store is not None:
-            stored = self.store.get(key)
-            if stored is not None and not stored[0] & conn._temporary:
-                known = Translation(key, statements=stored[1], tables=stored[0])
-                self._remember(known)
+        for candidate in (anywhere(key), key):
+            known = self._entries.get(candidate)
+            if known is not None and known.temporary == known.tables & conn._temporary:
+                self._entries.move_to_end(candidate)
                 return known
+            if known is None and self.store is not None:
+                stored = self.store.get(candidate)
+                if stored is not None and not stored[0] & conn._temporary:
+                    known = Translation(candidate, statements=stored[1], tables=stored[0])
+                    self._remember(known)
+                    return known
         return Translation(key)
 
     def __len__(self) -> int:
@@ -339,6 +355,8 @@ class TranslationMemo:
             return
         translation.statements = tuple(translation.translated)
         translation.temporary = translation.tables & conn._temporary
+        if translation.any_schema:
+            translation.key = anywhere(translation.key)
         translation.translated = []
         self._remember(translation)
         if self.store is not None and not translation.temporary:
@@ -350,6 +368,11 @@ class TranslationMemo:
             self._entries.popitem(last=False)
 
 
+def anywhere(key: tuple) -> tuple:
+    """A translation's key for any current schema (see `reads_no_current_schema`)."""
+    return (*key[:3], None)
+
+
 class TranslationStore:
     """Gap: fakesnow keeps no translation beyond its connection, and a home's runs send the same read
     statements night after night: the data-quality contracts' one aggregate statement (~28,000
@@ -358,8 +381,9 @@ class TranslationStore:
     `<home>/<DATABASE>.translations` (SQLite), and a later connection of the home reuses them.
 
     An entry is the sqlglot trees fakesnow runs for one read statement, keyed by the statement's exact
-    text, its bound values, the current database and schema, and a fingerprint of everything that shapes
-    a translation: the fakesnow, sqlglot and duckdb versions and this module's source. A statement that
+    text, its bound values, the current database and schema (any schema when `reads_no_current_schema`),
+    and a fingerprint of everything that shapes a translation: the fakesnow, sqlglot and duckdb versions
+    and this module's source. A statement that
     named a temporary table is never kept; one kept is reused only while none of the tables it names is
     temporary. The store is a cache: an unreadable, locked or foreign file is a miss, never an error,
     and deleting the file loses nothing. At most `capacity` entries stay (those used least recently go).
@@ -515,6 +539,7 @@ class Cursor(FakeSnowflakeCursor):
             return list(translation.statements)  # translated before: `_transform` passes them through
         if translation is not None:
             translation.tables = referenced_tables(expression)
+            translation.any_schema = reads_no_current_schema(expression)
         for shim in EXPRESSION_SHIMS:
             expression = expression.transform(shim, copy=False)
         expression = expression.transform(self._conn.temporary_table_names, copy=False)

@@ -9,6 +9,7 @@ runs on an account and on the local engine (DuckDB through fakesnow, the databas
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 
 import pandas as pd
 from snowflake.snowpark import DataFrame, Session
@@ -177,14 +178,33 @@ class Warehouse:
         self._present.add(name)
         return self.session.table(name).count()
 
-    def insert(self, frame: DataFrame, layer: str, table: str) -> None:
+    def insert(self, frame: DataFrame, layer: str, table: str, columns: Sequence[str] | None = None) -> None:
         """Append the frame's rows as they are, uncounted (one INSERT … SELECT): for a caller that counts what
-        it needs from the table afterwards. A table with PII columns that this creates gets its policies first."""
+        it needs from the table afterwards. A table with PII columns that this creates gets its policies first.
+
+        Rows go in by column name. A caller that built the frame to have `columns`, in that order, names
+        them: an existing table must have exactly those, and the frame's one query is inserted as it is
+        (`INSERT INTO T (columns) <query>`), without the lookup of its columns that `save_as_table` makes
+        first (a DESCRIBE of the whole query, as long to compile as the insert). The table's existence is
+        known here too, so Snowpark need not ask for it (`table_exists`).
+        """
         self._ensure_schema(layer)
         name = self.name(layer, table)
+        exists = self.exists(layer, table)
+        if columns is not None and exists:
+            present = [field.name for field in self.session.table(name).schema.fields]
+            if present != list(columns):
+                raise ValueError(f"{name} has the columns {present}, not the {list(columns)} inserted")
+            plan = frame.queries
+            if len(plan["queries"]) == 1 and not plan["post_actions"]:
+                listed = ", ".join(f'"{column}"' for column in columns)
+                self.session.sql(f"INSERT INTO {name} ({listed}) {plan['queries'][0]}").collect()
+                return
         if self._creates(layer, table, "append"):
             self._create_masked(layer, table, frame.schema)
-        frame.write.save_as_table(name, mode="append", column_order="name")
+            exists = True
+        frame.write.save_as_table(name, mode="append", column_order="name" if columns is None else "index",
+                                  table_exists=exists)
         self._present.add(name)
 
     def write_pandas(self, frame: pd.DataFrame, schema: StructType, layer: str, table: str, mode: str = "overwrite") -> int:

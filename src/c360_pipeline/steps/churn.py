@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import date, datetime
+from collections.abc import Sequence
 from typing import Any
 
 from snowflake.snowpark import DataFrame, Session
@@ -20,6 +21,7 @@ from c360_pipeline.steps import StepResult
 from c360_pipeline.transforms.churn_features import (
     CUTOFFS_SCHEMA,
     FEATURE_COLUMNS,
+    FEATURES_SCHEMA,
     MONTH_DAYS,
     MONTHS,
     check_settings,
@@ -47,20 +49,22 @@ def resolve_as_of(warehouse: Warehouse, cfg: PipelineConfig) -> date:
     return last
 
 
-def replace_rows(warehouse: Warehouse, rows: DataFrame, table: str, column: str, values: list[Any]) -> None:
-    """Write rows into GOLD.<table> in place of the rows whose `column` is in `values` (re-runs never duplicate).
+def replace_rows(warehouse: Warehouse, rows: DataFrame, columns: Sequence[str], table: str, column: str,
+                 values: list[Any]) -> None:
+    """Write rows (built to have `columns`, in that order) into GOLD.<table> in place of the rows whose
+    `column` is in `values` (re-runs never duplicate).
 
     Uncounted: the caller counts the rows per value from the table (one query, which it makes anyway)."""
     if not warehouse.exists("GOLD", table):
         warehouse.write(rows, "GOLD", table)
         return
     existing = warehouse.read("GOLD", table)
-    if [f.name for f in existing.schema.fields] != [f.name for f in rows.schema.fields]:
+    if [f.name for f in existing.schema.fields] != list(columns):
         # The columns changed (a new feature set): rows of the old layout cannot be kept beside the new.
         warehouse.write(rows, "GOLD", table)
         return
     warehouse.session.table(warehouse.name("GOLD", table)).delete(F.col(column).isin(values))
-    warehouse.insert(rows, "GOLD", table)
+    warehouse.insert(rows, "GOLD", table, columns=columns)
 
 
 def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
@@ -96,7 +100,7 @@ def run_churn_features(session: Session, cfg: PipelineConfig) -> StepResult:
         training = warehouse.dataframe(cutoff_table(cutoffs, as_of, length, cfg.churn.horizon_days), CUTOFFS_SCHEMA)
         labels = churn_labels(periods, training, cfg.churn, length)
     rows = feature_rows(features, labels)
-    replace_rows(warehouse, rows, "CHURN_FEATURES", "CUTOFF_DATE", [*cutoffs, as_of])
+    replace_rows(warehouse, rows, FEATURES_SCHEMA.names, "CHURN_FEATURES", "CUTOFF_DATE", [*cutoffs, as_of])
     counts = {
         row["CUTOFF_DATE"]: row
         for row in warehouse.read("GOLD", "CHURN_FEATURES")
@@ -163,7 +167,7 @@ def run_train_churn_model(session: Session, cfg: PipelineConfig) -> StepResult:
     trained.metadata["trained_at"] = trained_at.isoformat()
     version = store.save(trained.model, trained.metadata, trained.sample_input)
     replace_rows(warehouse, warehouse.dataframe(metrics_row(trained.metadata, trained_at), METRICS_SCHEMA),
-                 "CHURN_MODEL_METRICS", "MODEL_VERSION", [version])
+                 METRICS_SCHEMA.names, "CHURN_MODEL_METRICS", "MODEL_VERSION", [version])
     m = trained.metadata
     return StepResult(
         "train_churn_model",
@@ -211,8 +215,8 @@ def run_score_churn(session: Session, cfg: PipelineConfig) -> StepResult:
         features, probabilities, threshold=float(metadata["threshold"]), version=str(metadata["version"]),
         prediction_date=as_of, settings=cfg.churn,
     )
-    replace_rows(warehouse, warehouse.dataframe(predictions, PREDICTIONS_SCHEMA), "CHURN_PREDICTIONS",
-                 "PREDICTION_DATE", [as_of])
+    replace_rows(warehouse, warehouse.dataframe(predictions, PREDICTIONS_SCHEMA), PREDICTIONS_SCHEMA.names,
+                 "CHURN_PREDICTIONS", "PREDICTION_DATE", [as_of])
     written = len(predictions)
     by_category = predictions["CHURN_RISK_CATEGORY"].value_counts().reindex(list(RISK_CATEGORIES), fill_value=0)
     return StepResult(
