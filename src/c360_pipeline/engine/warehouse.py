@@ -173,8 +173,8 @@ class Warehouse:
         if self._creates(layer, table, resolved):
             self._create_masked(layer, table, frame.schema)
             frame.write.save_as_table(name, mode="append", column_order="name")
-        else:
-            frame.write.save_as_table(name, mode=resolved)
+        else:  # "truncate" only for a table that exists: Snowpark need not ask
+            frame.write.save_as_table(name, mode=resolved, table_exists=True if resolved == "truncate" else None)
         self._present.add(name)
         return self.session.table(name).count()
 
