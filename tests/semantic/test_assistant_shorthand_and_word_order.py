@@ -64,3 +64,52 @@ def test_a_word_without_its_final_e_is_read_as_the_word_and_said(world, frames):
     answer = ask("declin rate for mobile in q1", world)
     assert figure(answer) == plain((mobile["STATUS"] == "declined").mean())
     assert "Read 'declin' as 'decline'" in answer.interpretation
+
+
+# --- a year written before what it dates -----------------------------------------------------------------------
+
+def test_a_year_before_spend_is_the_period_of_the_spend(world, frames):
+    young = customers_of(frames, lambda p: p["AGE"] < 25)
+    rows = between(approved(frames), *YEAR_2025)
+    expected = amount(rows[rows["CUSTOMER_ID"].isin(young)])
+    assert expected
+    assert figure(ask("2025 spend of custs under 25", world)) == plain(expected)
+
+
+def test_a_year_before_cohorts_is_the_signup_year(world, frames):
+    p = profile(frames)
+    opened = pd.to_datetime(p["ACCOUNT_OPEN_DATE"])
+    cohort = p[opened.dt.year == 2022].assign(MONTH=opened.dt.strftime("%Y-%m"))
+    expected = {month: plain(v) for month, v in cohort.groupby("MONTH")["CREDIT_LIMIT"].apply(
+        lambda s: s.astype(float).mean()).items()}
+    assert len(expected) > 1
+    answer = ask("avg credit limit by signup month, 2022 cohorts", world)
+    assert not answer.refused, answer.interpretation
+    assert {str(row[0])[:7]: plain(row[1]) for row in answer.rows} == expected
+    assert figure(ask("how many customers in the 2022 cohort", world)) == plain(len(cohort))
+
+
+@pytest.mark.parametrize("question, year", [
+    ("2025 spend by channel", 2025), ("2024 signups by state", 2024), ("the 2023 cohort", 2023),
+    ("customers with 2000 transactions", None), ("2000 customers", None),
+])
+def test_a_year_is_read_before_the_nouns_it_dates_only(question, year):
+    # "2000 transactions" is a count, not a year: only nouns a number never counts take a year before them
+    found = find_time_expressions(tokenize(normalise(question)))
+    assert [m.spec.year for m in found] == ([year] if year else [])
+
+
+@pytest.mark.parametrize("question", ["customers who spent over 2000", "spend over 2024 by month"])
+def test_over_a_bare_year_is_refused_as_an_amount_or_a_year(question):
+    with pytest.raises(QuestionNotUnderstood, match="amount or a year"):
+        parse_question(question, AS_OF)
+
+
+def test_over_an_amount_written_as_money_stays_an_amount(world, frames):
+    spend = approved(frames).groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum()
+    expected = set(spend[spend > 5000].index)
+    assert 0 < len(expected) < len(spend)
+    for question in ("customers who spent over $5,000", "customers who spent more than 5000"):
+        answer = ask(question, world)
+        assert not answer.refused, answer.interpretation
+        assert {row[answer.columns.index("CUSTOMER_ID")] for row in answer.rows} == expected

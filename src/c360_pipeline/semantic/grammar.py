@@ -46,7 +46,7 @@ from c360_pipeline.semantic.query import (
 from c360_pipeline.semantic.roles import Roles
 from c360_pipeline.semantic.spelling import corrected, corrections
 from c360_pipeline.semantic.tagging import Item, tag
-from c360_pipeline.semantic.timeranges import TimeSpec
+from c360_pipeline.semantic.timeranges import TimeSpec, over_a_year
 from c360_pipeline.semantic.vocabulary import Lexicon, tokenize
 from c360_pipeline.semantic.words import (  # noqa: F401 (FILLERS and STOPWORDS are re-exported)
     ASC_WORDS,
@@ -55,6 +55,9 @@ from c360_pipeline.semantic.words import (  # noqa: F401 (FILLERS and STOPWORDS 
     MODIFY_WORDS,
     STOPWORDS,
 )
+
+# Nouns of a group of customers by when they joined, when a period is written before them.
+COHORT_NOUNS = {"cohort", "vintage"}
 
 # --- reading a question --------------------------------------------------------------------------
 
@@ -164,6 +167,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._check_read_only()
         self._split_share_phrases()
         self._shared_nouns()
+        self._dated_cohorts()
         self._unanswerable_concepts()
         self._aggregated_dates()
         self._ranked_rows_within_groups()
@@ -211,7 +215,26 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
                                                      "segment", "limit", "credit"):
                     raise self.refuse("I only read data: the question asks to change it. The assistant never modifies tables")
 
+    def _dated_cohorts(self) -> None:
+        """ "2024 cohorts", "the q1 2025 vintage": a period written right before "cohort" or "vintage" dates the
+        customers' signup cohort (the model's "signup cohort", "signup vintage"), not their segment, which "cohort"
+        alone names."""
+        for i, item in enumerate(self.items[:-1]):
+            after = self.items[i + 1]
+            if item.kind != "time" or after.used or after.kind not in ("sense", "word") or \
+                    after.norm not in COHORT_NOUNS:
+                continue
+            senses = [s for s in self.lexicon.phrases.get(("signup", after.norm), []) if s.kind == "time_dimension"]
+            if len(senses) == 1:
+                self.items[i + 1] = Item("sense", after.start, after.end, after.text, after.norm, senses,
+                                         token=after.token)
+
     def _time_expressions(self) -> None:
+        for item in self.items:
+            if item.kind == "word" and not item.used and item.token is not None and \
+                    over_a_year(self.tokens, self.tokens.index(item.token)):
+                raise self.refuse(f"'{item.text} {self.tokens[self.tokens.index(item.token) + 1].raw}' could be an "
+                                  "amount or a year; say 'more than …' for an amount or 'in …' for the year")
         for item in self.items:
             if item.kind != "time" or item.used:
                 continue

@@ -281,14 +281,29 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
         # a bare year needs a preposition ("in 2024"); a bare number is more often an amount
         if spec.kind == "year" and j == start and not _year_context(tokens, start):
             return None
+        if spec.kind == "year" and j == start + 1 and norms[start] == "over":
+            return None  # "spent over 2000": an amount as often as a year; the grammar asks which (over_a_year)
+
         return TimeMatch(start, j + length, spec)
     return None
 
 
+# Nouns a year written before them dates: "2025 spend", "2024 signups", "the 2024 cohort" (an amount is never written
+# before them: "2,000 spend" is not English; a count before "transactions" or "customers" is, so those are not here).
+YEAR_NOUNS = {"spend", "sales", "revenue", "volume", "signup", "cohort", "vintage", "decline", "approval"}
+
+
+def over_a_year(tokens: list[Token], i: int) -> bool:
+    """Whether tokens[i] is "over" before a bare year ("spent over 2000", "spend over 2024"): an amount or the
+    period, which the question does not say."""
+    return tokens[i].norm == "over" and i + 1 < len(tokens) and _is_year(tokens[i + 1])
+
+
 def _year_context(tokens: list[Token], i: int) -> bool:
-    """A bare year at the end of a question or before a comma reads as a year ("spend 2024")."""
+    """A bare year at the end of a question or before a comma reads as a year ("spend 2024"), and so does one before
+    a noun it dates ("2025 spend of custs under 25", "2024 cohorts")."""
     previous = tokens[i - 1].norm if i > 0 else ""
     following = tokens[i + 1] if i + 1 < len(tokens) else None
     if previous in {"over", "above", "under", "below", "than", "least", "most", "exceeding", "top", "bottom", "=", ">", "<"}:
         return False
-    return following is None or following.kind == "punct"
+    return following is None or following.kind == "punct" or (following.kind == "word" and following.norm in YEAR_NOUNS)
