@@ -113,3 +113,55 @@ def test_over_an_amount_written_as_money_stays_an_amount(world, frames):
         answer = ask(question, world)
         assert not answer.refused, answer.interpretation
         assert {row[answer.columns.index("CUSTOMER_ID")] for row in answer.rows} == expected
+
+
+# --- no purchase at all ----------------------------------------------------------------------------------------
+
+def test_no_purchase_at_all_in_a_quarter_counts_the_customers_without_one(world, frames):
+    buyers = set(between(approved(frames), *Q2)["CUSTOMER_ID"])
+    expected = len(set(profile(frames)["CUSTOMER_ID"]) - buyers)
+    assert figure(ask("how many custs made no purchase at all in q2", world)) == plain(expected)
+    assert figure(ask("how many customers made no purchases in q2", world)) == plain(expected)
+
+
+# --- a value's class said with it ------------------------------------------------------------------------------
+
+def test_the_high_risk_bucket_is_the_high_risk_category(world, frames):
+    p = profile(frames)
+    expected = int(((p["CARD_TYPE"] == "Platinum") & (p["CHURN_RISK_CATEGORY"] == "High Risk")).sum())
+    assert figure(ask("platinum holders in the high risk bucket - how many", world)) == plain(expected)
+
+
+def test_a_breakdown_by_bucket_alone_is_refused():
+    with pytest.raises(QuestionNotUnderstood):
+        parse_question("customer count by bucket", AS_OF)
+
+
+# --- the rows of a share named first, or after "their" ---------------------------------------------------------
+
+@pytest.mark.parametrize("question", [
+    "of all declines ytd what share happened online",
+    "of all declines ytd, what share were online",
+])
+def test_a_share_whose_rows_are_named_first(world, frames, question):
+    fact = between(frames["FCT_TRANSACTIONS"], *YTD)
+    declined = fact[fact["STATUS"] == "declined"]
+    assert len(declined) > 0
+    assert figure(ask(question, world)) == plain((declined["CHANNEL"] == "Online").mean())
+
+
+def test_a_share_of_customers_named_first(world, frames):
+    p = profile(frames)
+    platinum = p[p["CARD_TYPE"] == "Platinum"]
+    assert figure(ask("of platinum holders what share are high risk", world)) == plain(
+        (platinum["CHURN_RISK_CATEGORY"] == "High Risk").mean())
+
+
+def test_a_share_of_their_spend_in_a_period(world, frames):
+    platinum = customers_of(frames, lambda p: p["CARD_TYPE"] == "Platinum")
+    rows = between(approved(frames), *YTD)
+    rows = rows[rows["CUSTOMER_ID"].isin(platinum)]
+    travel = rows[rows["MERCHANT_CATEGORY"].isin(TRAVEL)]
+    expected = float(travel["TRANSACTION_AMOUNT"].astype(float).sum()) / float(rows["TRANSACTION_AMOUNT"].astype(float).sum())
+    assert 0 < expected < 1
+    assert figure(ask("platinum holders: what share of their ytd spend is travel", world)) == plain(expected)
