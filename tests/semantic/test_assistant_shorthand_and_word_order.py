@@ -165,3 +165,49 @@ def test_a_share_of_their_spend_in_a_period(world, frames):
     expected = float(travel["TRANSACTION_AMOUNT"].astype(float).sum()) / float(rows["TRANSACTION_AMOUNT"].astype(float).sum())
     assert 0 < expected < 1
     assert figure(ask("platinum holders: what share of their ytd spend is travel", world)) == plain(expected)
+
+
+# --- an age after a value spelled with its noun ----------------------------------------------------------------
+
+def test_premium_cardholders_over_an_age(world, frames):
+    expected = len(customers_of(frames, lambda p: (p["CARD_TYPE"] == "Premium") & (p["AGE"] > 55)))
+    assert expected > 0
+    answer = ask("how many premium cardholders are over 55", world)
+    assert figure(answer) == plain(expected)
+    assert "Read 55 as an age" in answer.interpretation
+
+
+def test_a_credit_limit_named_stays_the_credit_limit(world, frames):
+    expected = len(customers_of(frames, lambda p: (p["CARD_TYPE"] == "Premium") & (p["CREDIT_LIMIT"].astype(float) > 20000)))
+    assert figure(ask("how many premium cardholders have a credit limit over 20000", world)) == plain(expected)
+
+
+# --- X vs non X ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", [
+    "avg age retention targets vs non targets",
+    "avg age retention targets vs non-targets",
+    "avg age retention targets vs everyone else",
+])
+def test_a_group_against_its_own_noun_negated_is_against_everyone_else(world, frames, question):
+    p = profile(frames)
+    targets = p["IS_RETENTION_TARGET"].astype(bool)
+    assert 0 < targets.sum() < len(p)
+    expected = {"retention targets": plain(p[targets]["AGE"].mean()), "everyone else": plain(p[~targets]["AGE"].mean())}
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    assert {row[0]: plain(row[1]) for row in answer.rows} == expected
+
+
+# --- ticket ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, channel, period", [
+    ("avg in-store ticket in 2024", "In-Store", YEAR_2024),
+    ("average online ticket in q2", "Online", Q2),
+])
+def test_a_ticket_is_a_transaction_s_amount(world, frames, question, channel, period):
+    rows = between(approved(frames), *period)
+    rows = rows[rows["CHANNEL"] == channel]
+    assert len(rows) > 0
+    assert figure(ask(question, world)) == plain(rows["TRANSACTION_AMOUNT"].astype(float).mean())
+
