@@ -30,6 +30,7 @@ from c360_pipeline.semantic.model import SemanticModel
 from c360_pipeline.semantic.normalise import normalise
 from c360_pipeline.semantic.ordering import Ordering
 from c360_pipeline.semantic.percustomer import PerCustomer
+from c360_pipeline.semantic.periodpairs import PeriodPairs
 from c360_pipeline.semantic.perperiod import PerPeriod
 from c360_pipeline.semantic.ranking import RankedRows
 from c360_pipeline.semantic.query import (
@@ -86,7 +87,7 @@ class Draft:
 
 
 class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows, Absences,
-             PerPeriod, Contrasts):
+             PerPeriod, Contrasts, PeriodPairs):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):
@@ -172,6 +173,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._aggregated_dates()
         self._ranked_rows_within_groups()
         self._absent_transactions()
+        self._period_against_period()
         self._inactivity_windows()
         self._time_expressions()
         self._identifiers()

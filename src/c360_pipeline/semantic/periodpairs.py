@@ -1,0 +1,105 @@
+"""Customers whose figure in one period is above (or below) their figure in another: "how many custs had more txns in
+q2 than in q1", "customers who spent more in june than in may", "customers with fewer purchases in may than in april".
+
+"more" / "fewer" / "less" followed by what a customer does (transactions, purchases or spend, or a verb of spending
+before it), a calendar period, "than" and a second period compares each customer's figure over the two: the count of
+approved transactions, or their approved amount when the question says spend or "spent". The figure is the
+difference (first period's minus second's, a customer without transactions in a period counting 0 there) computed
+per customer over the transactions of both periods, joined onto the profile with 0 for customers without any; the
+customers kept are those where it is above 0 (more) or below 0 (fewer, less). The answer is then a customer question
+(a count, a list, a profile figure over them), as for customers without some transactions (absences.py). Anything
+else about the two periods ("spend in june vs may", a figure of transactions over them) is not read here.
+
+A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from c360_pipeline.semantic.query import FACT, PROFILE, Condition, Measure, StructuredQuery, TimeRange
+
+CUSTOMER_COUNTS = {"customer_count"}  # "how many customers": the customers named, counted
+MORE_WORDS = {"more": 1, "fewer": -1, "less": -1}
+SPEND_WORDS = {"spend", "spent"}
+FIGURE = "PERIOD_DIFFERENCE"
+APPROVED = "STATUS = 'approved'"
+
+
+def _key(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+class PeriodPairs:
+    """A customer's figure in one period set against the same figure in another."""
+
+    def _period_against_period(self) -> None:
+        items = self.items
+        for i, item in enumerate(items):
+            if item.used or item.kind != "word" or item.norm not in MORE_WORDS:
+                continue
+            k = i + 1
+            figure = None
+            span = [i]
+            if k < len(items) and items[k].kind == "sense" and not items[k].used:
+                figure = self._period_figure(items[k])
+                if figure is None:
+                    continue
+                span.append(k)
+                k += 1
+            if k + 2 >= len(items) or items[k].kind != "time" or self._word(k + 1) != "than" \
+                    or items[k + 2].kind != "time":
+                continue
+            if figure is None:
+                # "spent more in june than in may": the verb of spending before "more" says what is compared
+                verb = i - 1
+                if verb < 0 or items[verb].used or items[verb].kind != "sense" or items[verb].norm not in SPEND_WORDS \
+                        or self._period_figure(items[verb]) != "spend":
+                    continue
+                figure = "spend"
+                span.insert(0, verb)
+            if not any(other.kind == "sense" and (other.has("entity", PROFILE) or any(
+                    s.kind == "metric" and s.name in CUSTOMER_COUNTS for s in other.senses)) for other in items[:i]):
+                continue  # the customers must be named: "more transactions in q2 than q1" alone is two totals
+            first, second = (self._time_range(items[j].time, self.catalog.field(FACT, "transaction_date"))
+                             for j in (k, k + 2))
+            self._period_difference(i, [*span, k, k + 1, k + 2], figure, MORE_WORDS[item.norm], first, second)
+            return
+
+    def _period_figure(self, item) -> str | None:
+        """ "txns", "purchases" → a count of approved transactions; "spend" → their approved amount; else None."""
+        metric = item.has("metric", FACT)
+        if metric is not None and metric.name == "total_spend":
+            return "spend"
+        if item.has("entity", FACT) and (metric is None or metric.name == "transaction_count"):
+            return "count"
+        return None
+
+    def _period_difference(self, index: int, span: list[int], figure: str, sign: int, first, second) -> None:
+        def within(period) -> str:
+            return f"{APPROVED} AND DATE_KEY >= {_key(period.start)} AND DATE_KEY <= {_key(period.end)}"
+
+        if figure == "spend":
+            expression = (f"SUM(IFF({within(first)}, TRANSACTION_AMOUNT, 0)) - "
+                          f"SUM(IFF({within(second)}, TRANSACTION_AMOUNT, 0))")
+            noun = "approved spend"
+        else:
+            expression = f"COUNT_IF({within(first)}) - COUNT_IF({within(second)})"
+            noun = "approved transactions"
+        start, end = min(first.start, second.start), max(first.end, second.end)
+        time_range = TimeRange(first.table, first.field, start, end, f"{first.text} and {second.text}")
+        measure = Measure(FIGURE, FACT, expression, f"{noun} in {first.text} minus {second.text} per customer")
+        self._absence_query = StructuredQuery(
+            "aggregate", FACT, measures=(measure,), group_by=(self.catalog.field(PROFILE, "customer_id"),),
+            time_range=time_range)
+        self._customer_figure_query = self._absence_query
+        fewer = "less" if figure == "spend" else "fewer"
+        title = f"{'more' if sign > 0 else fewer} {noun} in {first.text} than in {second.text}"
+        self.inactivity_conditions.append((index, Condition(
+            PROFILE, "filter", filter_name="more_in_one_period", filter_expr=f"{FIGURE} {'>' if sign > 0 else '<'} 0",
+            title=title)))
+        for k in span:
+            self.items[k].used = True
+        self.draft.entity = self.draft.entity or PROFILE
+        self.draft.notes.append(f"Read as the customers with {title}: each customer's figure in each period, 0 where "
+                                "they had no approved transaction in it.")
