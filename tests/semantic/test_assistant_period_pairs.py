@@ -84,3 +84,101 @@ def test_a_profile_figure_of_those_customers_and_a_breakdown(world, frames):
 def test_two_periods_outside_the_construct_stay_refused(question):
     with pytest.raises(QuestionNotUnderstood):
         parse_question(question, AS_OF)
+
+
+# --- one figure in two periods ---------------------------------------------------------------------------------
+
+APRIL = (date(2025, 4, 1), date(2025, 4, 30))
+DEC_2024 = (date(2024, 12, 1), date(2024, 12, 31))
+NOV_2024 = (date(2024, 11, 1), date(2024, 11, 30))
+
+
+def by_period(answer) -> dict:
+    assert not answer.refused, answer.interpretation
+    assert answer.columns[0] == "PERIOD", answer.columns
+    return {row[0]: plain(row[-1]) for row in answer.rows}
+
+
+def label(period) -> str:
+    return f"{period[0].isoformat()} to {period[1].isoformat()}"
+
+
+@pytest.mark.parametrize("question", ["june spend vs may", "june vs may spend", "total spend in june compared to may"])
+def test_a_figure_in_two_periods_is_one_row_per_period(world, frames, question):
+    rows = approved(frames)
+    expected = {label(p): plain(between(rows, *p)["TRANSACTION_AMOUNT"].sum()) for p in (JUNE, MAY)}
+    assert by_period(ask(question, world)) == expected
+
+
+def test_the_same_month_a_year_ago_is_the_first_period_a_year_earlier(world, frames):
+    # the small world starts in November 2024, so June 2024 has no transactions and no row: the period asked is
+    # June 2024 (said in the interpretation), and June 2025's row is June's spend
+    as_of_june = ask("june spend vs the same month a year ago", world)
+    assert not as_of_june.refused, as_of_june.interpretation
+    assert "2024-06-01 to 2024-06-30" in as_of_june.interpretation
+    rows = approved(frames)
+    got = by_period(as_of_june)
+    assert got[label(JUNE)] == plain(between(rows, *JUNE)["TRANSACTION_AMOUNT"].sum())
+    assert set(got) <= {label(JUNE), "2024-06-01 to 2024-06-30"}
+
+
+def test_a_quarter_last_year_is_that_quarter_of_the_year_before(world, frames):
+    query = parse_question("spend in q4 last year", AS_OF)
+    assert (query.time_range.start, query.time_range.end) == (date(2024, 10, 1), date(2024, 12, 31))
+    rows = approved(frames)
+    expected = plain(between(rows, date(2024, 10, 1), date(2024, 12, 31))["TRANSACTION_AMOUNT"].sum())
+    assert figure(ask("spend in q4 last year", world)) == expected
+
+
+def test_a_rate_in_two_periods_counts_every_attempt_of_each(world, frames):
+    fact = frames["FCT_TRANSACTIONS"]
+    expected = {label(p): plain((between(fact, *p)["STATUS"] == "declined").mean()) for p in (DEC_2024, NOV_2024)}
+    assert by_period(ask("decline rate in december 2024 vs november 2024", world)) == expected
+
+
+def test_two_periods_with_a_breakdown(world, frames):
+    rows = approved(frames)
+    answer = ask("spend in june vs may by channel", world)
+    assert not answer.refused, answer.interpretation
+    got = {(row[0], row[1]): plain(row[2]) for row in answer.rows}
+    expected = {(label(p), channel): plain(v) for p in (JUNE, MAY)
+                for channel, v in between(rows, *p).groupby("CHANNEL")["TRANSACTION_AMOUNT"].sum().items()}
+    assert got == expected
+
+
+@pytest.mark.parametrize("question", [
+    "signups in june vs may",  # the periods would date the transactions, not the accounts opened
+    "june spend vs may vs april",
+    "spend in the same month a year ago",  # read only against another period
+])
+def test_two_periods_the_construct_does_not_read_are_refused(question):
+    with pytest.raises(QuestionNotUnderstood):
+        parse_question(question, AS_OF)
+
+
+# --- a contrast on transactions whose figure keeps one status ----------------------------------------------------
+
+def test_a_contrast_of_transactions_is_one_row_per_side(world, frames):
+    rows = approved(frames)
+    online = rows["CHANNEL"] == "Online"
+    expected = {"Online": plain(rows[online]["TRANSACTION_AMOUNT"].sum()),
+                "everyone else": plain(rows[~online]["TRANSACTION_AMOUNT"].sum())}
+    answer = ask("total spend online vs the rest", world)
+    assert not answer.refused, answer.interpretation
+    assert len(answer.rows) == 2
+    assert {row[0]: plain(row[1]) for row in answer.rows} == expected
+
+
+# --- a period in a customer question broken down by one of its dates ---------------------------------------------
+
+def test_a_period_with_a_breakdown_by_a_customer_date_is_that_date_s(world, frames):
+    p = profile(frames)
+    opened = pd.to_datetime(p["ACCOUNT_OPEN_DATE"])
+    kept = p[opened.dt.year == 2022].assign(MONTH=opened.dt.strftime("%Y-%m"))
+    expected = {m: plain(v) for m, v in kept.groupby("MONTH")["CREDIT_LIMIT"].mean().items()}
+    assert len(expected) > 1
+    answer = ask("avg credit limit by signup month in 2022", world)
+    assert not answer.refused, answer.interpretation
+    assert {str(row[0])[:7]: plain(row[1]) for row in answer.rows} == expected
+    with pytest.raises(QuestionNotUnderstood):
+        parse_question("avg ltv by segment in 2025", AS_OF)  # no date of the customers named: still a snapshot

@@ -174,6 +174,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._ranked_rows_within_groups()
         self._absent_transactions()
         self._period_against_period()
+        self._period_versus_period()
         self._inactivity_windows()
         self._time_expressions()
         self._identifiers()
@@ -194,7 +195,8 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._list_and_filler_words()
         self._scoped_entities()
         self._check_everything_used()
-        return self._check_per_period(self._check_absences(self._check_constructs(self._assemble())))
+        return self._check_two_periods(self._check_per_period(self._check_absences(self._check_constructs(
+            self._assemble()))))
 
     # passes -----------------------------------------------------------------------------------
     def _check_read_only(self) -> None:
@@ -242,6 +244,9 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
                 continue
             if item.time.kind == "future":
                 raise self.refuse(f"'{item.text}' is in the future: the data ends on {self.as_of().isoformat()}")
+            if item.time.kind == "same_last_year":
+                raise self.refuse(f"'{item.text}' is read against another period (for example 'june spend vs the same "
+                                  "month a year ago')")
             if self.draft.time is not None:
                 raise self.refuse("the question names two periods; ask about one period at a time")
             self.draft.time = item.time
