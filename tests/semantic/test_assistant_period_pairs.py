@@ -150,6 +150,7 @@ def test_two_periods_with_a_breakdown(world, frames):
     "signups in june vs may",  # the periods would date the transactions, not the accounts opened
     "june spend vs may vs april",
     "spend in the same month a year ago",  # read only against another period
+    "top 5 merchant categories by spend in june vs may",  # each period ranked, or both together?
 ])
 def test_two_periods_the_construct_does_not_read_are_refused(question):
     with pytest.raises(QuestionNotUnderstood):

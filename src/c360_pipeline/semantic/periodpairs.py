@@ -170,7 +170,10 @@ class PeriodPairs:
     def _check_two_periods(self, query: StructuredQuery) -> StructuredQuery:
         if getattr(self, "_two_periods", False) and (
                 query.base_table != FACT or query.per_customer is not None or query.time_range is not None
+                or query.kind != "aggregate" or query.limit is not None
                 or any(item.kind == "sense" and item.has("time_dimension") for item in self.items)):
+            # a ranking or a list over two periods ("top 5 categories in june vs may") does not say whether it ranks
+            # each period or both together
             # "signups in june vs may": the periods would date the transactions, not the accounts opened
             raise QuestionNotUnderstood("two periods are compared on a figure of transactions (for example 'june spend "
                                         "vs the same month a year ago')")
