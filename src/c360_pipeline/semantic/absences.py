@@ -35,9 +35,10 @@ from c360_pipeline.semantic.words import ENTITY_WORDS, TRANSACT_VERBS
 ABSENCE_NEGATIONS = {"no", "without", "never", "not"}
 # What a customer does: buying verbs, and the nouns and verbs of transacting ("purchase", "spend", "transact").
 ACTIVITY = TRANSACT_VERBS | {"transact", "transacted", "purchase", "purchased", "spend", "spent", "shop"}
-# Words inside the phrase that change nothing: "without any", "never made a single", "didn't spend anything".
+# Words inside the phrase that change nothing: "without any", "never made a single", "didn't spend anything", "no
+# purchase at all".
 PHRASE_FILLERS = {"a", "an", "any", "anything", "single", "one", "the", "their", "in", "at", "on", "for", "made",
-                  "make", "been", "had", "have", "has", "with", "ever", "do", "did", "does", "or", "of"}
+                  "make", "been", "had", "have", "has", "with", "ever", "do", "did", "does", "or", "of", "all"}
 # After the phrase, a comparison would be about the transactions themselves ("no travel txns over $500").
 COMPARISON_WORDS = {"over", "under", "above", "below", "more", "less", "fewer", "than", "exceeding", "greater",
                     "bigger", "larger", "smaller", "at", "between", "exactly"}

@@ -250,8 +250,17 @@ class Assembly:
         if draft.time is not None:
             ref = draft.time_field
             if ref is None:
+                # "avg churn prob by signup month in 2025": a customer question's breakdown by one of its dates is the
+                # one date it names, so the period is that date's (the profile's figures themselves have none)
+                dated = {ref for group in draft.group_by if group.table == PROFILE
+                         for ref in self.catalog.fields.values()
+                         if ref.table == PROFILE and ref.kind == "time_dimension" and ref.expr.upper() in columns_in(
+                             group.expr)} if base == PROFILE else set()
                 if base == FACT:
                     ref = self.catalog.field(FACT, "transaction_date")
+                elif len(dated) == 1:
+                    ref = dated.pop()
+                    draft.notes.append(f"Read the period as the {ref.title} of the breakdown, the one date named.")
                 else:
                     raise self.refuse(
                         "customer figures are a snapshot as of the data date; a period applies to transactions or to "

@@ -208,7 +208,12 @@ class Comparisons:
         return None
 
     def _customers_mentioned(self) -> bool:
-        return any(item.kind == "sense" and item.has("entity", PROFILE) for item in self.items)
+        """Whether the question names customers: the entity, or a value spelled with its noun ("premium
+        cardholders", "platinum holders" are one phrase of the card type)."""
+        return any(item.kind == "sense" and (item.has("entity", PROFILE) or (
+            item.has("value", PROFILE) and any(s.kind == "entity" and s.table == PROFILE
+                                               for s in self.lexicon.phrases.get((item.norm.split()[-1],), []))))
+            for item in self.items)
 
     def _comparison_target(self, index: int) -> tuple | None:
         item = self.items[index]

@@ -49,6 +49,8 @@ SHARE_BOUNDARY = {"are", "is", "were", "was", "have", "has", "had", "who", "that
                   "make", "not", "without", "no", "came", "come", "comes", "coming"}
 # Verbs that only join spend to where it went: "share of spend goes to travel", "percent of spend went on dining".
 SPEND_VERBS = {singular(word) for word in ("go", "goes", "went", "going", "spent", "spend", "came", "come", "comes", "coming")}  # as tokens are normalised
+# Words between "share of" and the rows that change nothing: "share of all our spend", "share of their spend".
+SHARE_DETERMINERS = {"the", "all", "our", "total", "their", "its", "his", "her", "your", "my"}
 SCOPE_WORDS = {"among", "amongst", "of", "for", "across"}
 WINDOW_UNITS = {"day", "week", "month"}
 INACTIVE_FILTERS = {"inactive_customers"}
@@ -99,16 +101,21 @@ class Constructs:
             if self._wallet_share(i):
                 return
             of_period = i + 1 < len(items) and items[i + 1].kind == "time" and items[i + 1].text.lower().startswith("of ")
-            if self._word(i + 1) != "of" and not of_period:
+            # "of all declines ytd, what share happened online": the rows named first, at the start of the question
+            leading = self._word(i + 1) != "of" and not of_period and i > 1 and self._word(0) == "of"
+            if self._word(i + 1) != "of" and not of_period and not leading:
                 continue
             # "share of q2 spend": the period's "of" is the share's
-            j = i + 2
-            while j < len(items) and items[j].kind == "word" and items[j].norm in ("the", "all", "our", "total"):
+            j = 1 if leading else i + 2
+            while j < len(items) and items[j].kind == "word" and items[j].norm in SHARE_DETERMINERS:
                 items[j].used = True
                 j += 1
             rows = rows_condition = None
             while j < len(items) and rows is None:
                 candidate = items[j]
+                if candidate.kind == "time" and not leading:
+                    j += 1  # "share of their ytd spend": the period is the question's, read by its own pass
+                    continue
                 if candidate.kind == "sense":
                     entity = candidate.has("entity")
                     metric = candidate.has("metric")
@@ -136,8 +143,10 @@ class Constructs:
                 raise self.refuse(f"'{item.text} of' needs the rows it is a share of: customers, transactions or spend "
                                   "(for example 'what percentage of customers are high risk')")
             index, table, of = rows
-            boundary = index
-            for k in range(index + 1, len(items)):
+            if leading and index >= i:
+                continue
+            boundary = i if leading else index
+            for k in range(boundary + 1, len(items)):
                 if items[k].kind == "word" and items[k].norm in SHARE_BOUNDARY:
                     boundary = k
                     break
@@ -146,7 +155,9 @@ class Constructs:
                     items[k].used = True
                     break
             items[i].used = True
-            if not of_period:
+            if leading:
+                items[0].used = True
+            elif not of_period:
                 items[i + 1].used = True
             if items[index].has("entity") or items[index].has("metric") and not items[index].has("value"):
                 items[index].used = True

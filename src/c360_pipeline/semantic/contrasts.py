@@ -79,6 +79,9 @@ class Contrasts:
         if k + 1 >= len(items) or self._word(k) not in ("non", "not") or items[k].used:
             return None
         other = items[k + 1]
+        if other.kind == "word" and not other.used and len(group_words := self._group_words(index)) > 1 \
+                and other.norm == group_words[-1]:
+            return [k, k + 1]  # "retention targets vs non targets": the group's own noun negated names the same group
         if other.kind != "sense" or other.used or sense not in other.senses:
             return None
         taken = [k, k + 1]
@@ -86,6 +89,11 @@ class Contrasts:
                 and not (items[k + 2].has("value") or items[k + 2].has("filter") or items[k + 2].has("metric")):
             taken.append(k + 2)
         return taken
+
+    def _group_words(self, index: int) -> list[str]:
+        """The words of the group's phrase before the contrast at index ("retention target")."""
+        group = self._previous(index, {"the", "a", "an"}, limit=2)
+        return self.items[group].norm.split() if group is not None and self.items[group].kind == "sense" else []
 
     def _rest_after(self, index: int) -> list[int] | None:
         """The words naming everyone else after the contrast at index ("everyone else", "all other customers")."""

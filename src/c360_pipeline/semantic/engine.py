@@ -37,7 +37,7 @@ from c360_pipeline.semantic.columns import (
     to_column,
 )
 from c360_pipeline.semantic.grammar import FILLERS, STOPWORDS, Parser, parse_question  # noqa: F401 (re-exported)
-from c360_pipeline.semantic.model import DIALECT, SemanticModel
+from c360_pipeline.semantic.model import DIALECT, SemanticModel, parse_expression
 from c360_pipeline.semantic.query import (  # noqa: F401 (re-exported: the engine's public names)
     ALIASES,
     CATEGORIES,
@@ -462,8 +462,11 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     labels = [g.label for g in query.group_by]
     identity = [k for g in query.group_by if g.table == FACT for k in sorted(columns_in(g.expr))]
     identity += ["CUSTOMER_ID"] if customer_grain else [g.label for g in query.group_by if g.table == PROFILE]
-    if keys and set(keys) == set(identity) and all(leaf.condition is None and leaf.function != "count_distinct"
-                                                   for leaf in leaves):
+    # (only when every transaction group is a column itself: a group computed from columns, such as one side of a
+    # contrast IFF(CHANNEL = 'Online', ...), puts many first-pass groups in one answer row)
+    plain_groups = all(_is_column(g.expr) for g in query.group_by if g.table == FACT)
+    if keys and set(keys) == set(identity) and plain_groups and all(
+            leaf.condition is None and leaf.function != "count_distinct" for leaf in leaves):
         # each first-pass group is already one answer row: no second aggregation
         finished = first.select(*group_columns, *[leaf_from_partials(leaf) for leaf in leaves])
         return _finished(finished, query, plans)
@@ -472,6 +475,10 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     second = regrouped.group_by(*labels).agg(*aggregates) if labels else regrouped.agg(*aggregates)
     finished = second.select(*[F.col(label) for label in labels], *[finish_leaf(leaf) for leaf in leaves])
     return _finished(finished, query, plans)
+
+
+def _is_column(expression: str) -> bool:
+    return isinstance(parse_expression(expression), exp.Column)
 
 
 def _with_dimensions(frame: DataFrame, query: StructuredQuery, read, by_table: dict, customer_grain: bool,

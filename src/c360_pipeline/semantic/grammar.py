@@ -30,6 +30,7 @@ from c360_pipeline.semantic.model import SemanticModel
 from c360_pipeline.semantic.normalise import normalise
 from c360_pipeline.semantic.ordering import Ordering
 from c360_pipeline.semantic.percustomer import PerCustomer
+from c360_pipeline.semantic.periodpairs import PeriodPairs
 from c360_pipeline.semantic.perperiod import PerPeriod
 from c360_pipeline.semantic.ranking import RankedRows
 from c360_pipeline.semantic.query import (
@@ -46,7 +47,7 @@ from c360_pipeline.semantic.query import (
 from c360_pipeline.semantic.roles import Roles
 from c360_pipeline.semantic.spelling import corrected, corrections
 from c360_pipeline.semantic.tagging import Item, tag
-from c360_pipeline.semantic.timeranges import TimeSpec
+from c360_pipeline.semantic.timeranges import TimeSpec, over_a_year
 from c360_pipeline.semantic.vocabulary import Lexicon, tokenize
 from c360_pipeline.semantic.words import (  # noqa: F401 (FILLERS and STOPWORDS are re-exported)
     ASC_WORDS,
@@ -55,6 +56,9 @@ from c360_pipeline.semantic.words import (  # noqa: F401 (FILLERS and STOPWORDS 
     MODIFY_WORDS,
     STOPWORDS,
 )
+
+# Nouns of a group of customers by when they joined, when a period is written before them.
+COHORT_NOUNS = {"cohort", "vintage"}
 
 # --- reading a question --------------------------------------------------------------------------
 
@@ -83,7 +87,7 @@ class Draft:
 
 
 class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows, Absences,
-             PerPeriod, Contrasts):
+             PerPeriod, Contrasts, PeriodPairs):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):
@@ -164,10 +168,13 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._check_read_only()
         self._split_share_phrases()
         self._shared_nouns()
+        self._dated_cohorts()
         self._unanswerable_concepts()
         self._aggregated_dates()
         self._ranked_rows_within_groups()
         self._absent_transactions()
+        self._period_against_period()
+        self._period_versus_period()
         self._inactivity_windows()
         self._time_expressions()
         self._identifiers()
@@ -188,7 +195,8 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._list_and_filler_words()
         self._scoped_entities()
         self._check_everything_used()
-        return self._check_per_period(self._check_absences(self._check_constructs(self._assemble())))
+        return self._check_two_periods(self._check_per_period(self._check_absences(self._check_constructs(
+            self._assemble()))))
 
     # passes -----------------------------------------------------------------------------------
     def _check_read_only(self) -> None:
@@ -211,12 +219,34 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
                                                      "segment", "limit", "credit"):
                     raise self.refuse("I only read data: the question asks to change it. The assistant never modifies tables")
 
+    def _dated_cohorts(self) -> None:
+        """ "2024 cohorts", "the q1 2025 vintage": a period written right before "cohort" or "vintage" dates the
+        customers' signup cohort (the model's "signup cohort", "signup vintage"), not their segment, which "cohort"
+        alone names."""
+        for i, item in enumerate(self.items[:-1]):
+            after = self.items[i + 1]
+            if item.kind != "time" or after.used or after.kind not in ("sense", "word") or \
+                    after.norm not in COHORT_NOUNS:
+                continue
+            senses = [s for s in self.lexicon.phrases.get(("signup", after.norm), []) if s.kind == "time_dimension"]
+            if len(senses) == 1:
+                self.items[i + 1] = Item("sense", after.start, after.end, after.text, after.norm, senses,
+                                         token=after.token)
+
     def _time_expressions(self) -> None:
+        for item in self.items:
+            if item.kind == "word" and not item.used and item.token is not None and \
+                    over_a_year(self.tokens, self.tokens.index(item.token)):
+                raise self.refuse(f"'{item.text} {self.tokens[self.tokens.index(item.token) + 1].raw}' could be an "
+                                  "amount or a year; say 'more than …' for an amount or 'in …' for the year")
         for item in self.items:
             if item.kind != "time" or item.used:
                 continue
             if item.time.kind == "future":
                 raise self.refuse(f"'{item.text}' is in the future: the data ends on {self.as_of().isoformat()}")
+            if item.time.kind == "same_last_year":
+                raise self.refuse(f"'{item.text}' is read against another period (for example 'june spend vs the same "
+                                  "month a year ago')")
             if self.draft.time is not None:
                 raise self.refuse("the question names two periods; ask about one period at a time")
             self.draft.time = item.time

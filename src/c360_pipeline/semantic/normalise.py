@@ -1,7 +1,8 @@
 """First stage of reading a question: the text in a canonical spelling, before it is tokenised.
 
 Only spelling changes here, never meaning: typographic quotes become plain ones, negative contractions
-are written out ("haven't" and "havent" → "have not", so every negation is the one word "not"), and a window
+are written out ("haven't" and "havent" → "have not", so every negation is the one word "not"), the shorthands of a note are
+written out ("no. of" → "number of", "w/" → "with", "w/o" → "without"; "no" without its full stop stays a negation), and a window
 written as one word ("90-day", "30 day") keeps its number and unit apart ("90 day"), which is how the
 semantic model's synonyms spell it ("90 day spend"). A window other than the profile's 90 days
 ("30-day spend") is read as the rolling period it names ("spend in the last 30 days").
@@ -15,6 +16,11 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": 
 _CONTRACTIONS = {
     "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not",
 }
+# a note's shorthands: "no." is "number" only with its full stop and "of" after it ("no. of custs"), since "no" is a
+# negation ("no purchases"); "w/" and "w/o" only as written with the slash
+_SHORTHANDS = ((re.compile(r"\bno\.\s*(?=of\b)", re.IGNORECASE), "number "),
+               (re.compile(r"(?<![\w/])w/o(?![\w/])", re.IGNORECASE), "without"),
+               (re.compile(r"(?<![\w/])w/(?=\s|$)", re.IGNORECASE), "with"))
 _NOT = re.compile(r"\b(have|has|had|is|are|was|were|do|does|did|could|would|should)n'?t\b", re.IGNORECASE)
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
 # The profile carries these windows as columns; any other N-day figure is the fact over a rolling period.
@@ -29,6 +35,8 @@ def normalise(question: str) -> str:
     text = question.translate(_QUOTES)
     for contraction, spelled in _CONTRACTIONS.items():
         text = re.sub(rf"\b{re.escape(contraction)}\b", spelled, text, flags=re.IGNORECASE)
+    for pattern, spelled in _SHORTHANDS:
+        text = pattern.sub(spelled, text)
     text = _NOT.sub(lambda m: f"{m.group(1)} not", text)
     text = _WINDOW.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}", text)
 

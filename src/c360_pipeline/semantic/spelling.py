@@ -3,7 +3,7 @@
 A question the grammar refuses for a word it does not know is read again once, with each such word of five letters
 or more replaced by the known word one slip away from it — two neighbours swapped, or in words of seven letters or
 more also a letter added, dropped or changed ("avergae" → "average", "transcation" → "transaction", "califronia" →
-"california", "custmers" → "customers") — when exactly one known word is that close. Known words are the semantic
+"california", "custmers" → "customers"), or a silent final e left off at any length ("declin" → "decline") — when exactly one known word is that close. Known words are the semantic
 model's vocabulary (names, synonyms, sample values, state and month names) and the grammar's structural words
 (known_words). The interpretation says what was assumed; when no single word fits, or the question is still not
 understood, the first refusal stands. Only the question's wording changes: the values compared stay literals built
@@ -80,7 +80,8 @@ def corrections(unknown: list[str], lexicon: Lexicon) -> dict[str, str]:
         if len(word) < MIN_LENGTH or not word.isalpha() or word in known or singular(word) in known:
             continue
         swaps_only = len(word) < ANY_EDIT_LENGTH
-        close = {c for c in candidates if edit_distance_is_one(word, c, swaps_only)}
+        # a silent final e left off ("declin", "purchas") is a slip at any length: the word with it is a known word
+        close = {c for c in candidates if edit_distance_is_one(word, c, swaps_only) or c == word + "e"}
         folded = singular(word)
         plural = False
         if not close and folded != word:

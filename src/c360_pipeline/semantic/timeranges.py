@@ -118,6 +118,12 @@ class TimeSpec:
             return date(year, first_month, 1), _month_end(year, first_month + 2)
         if self.kind == "year":
             return date(self.year, 1, 1), date(self.year, 12, 31)
+        if self.kind == "last_year":
+            # "q2 last year", "june a year ago": the month or quarter in the calendar year before the as-of date's
+            return TimeSpec(self.first.kind, year=as_of.year - 1, month=self.first.month,
+                            quarter=self.first.quarter).resolve(as_of)
+        if self.kind == "same_last_year":
+            raise ValueError("'the same period a year ago' is only read against another period (periodpairs.py)")
         if self.kind == "between":
             return self.first.resolve(as_of)[0], self.second.resolve(as_of)[1]
         if self.kind == "since":
@@ -275,20 +281,71 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
                                                                         text=f"{a.text} to {b.text}"))
             if word == "from":
                 return TimeMatch(start, k, TimeSpec("since", first=first[1], text=f"since {first[1].text}"))
+    same = _same_period_a_year_ago(tokens, j, start)
+    if same is not None:
+        return same
     point = _point(tokens, j)
     if point:
         length, spec = point
+        if spec.kind in ("month", "quarter") and spec.year is None:
+            back = _a_year_back(norms, j + length)
+            if back:
+                return TimeMatch(start, j + length + back, TimeSpec("last_year", first=spec,
+                                                                    text=f"{spec.text} last year"))
         # a bare year needs a preposition ("in 2024"); a bare number is more often an amount
         if spec.kind == "year" and j == start and not _year_context(tokens, start):
             return None
+        if spec.kind == "year" and j == start + 1 and norms[start] == "over":
+            return None  # "spent over 2000": an amount as often as a year; the grammar asks which (over_a_year)
+
         return TimeMatch(start, j + length, spec)
     return None
 
 
+# Nouns a year written before them dates: "2025 spend", "2024 signups", "the 2024 cohort" (an amount is never written
+# before them: "2,000 spend" is not English; a count before "transactions" or "customers" is, so those are not here).
+YEAR_NOUNS = {"spend", "sales", "revenue", "volume", "signup", "cohort", "vintage", "decline", "approval"}
+
+
+# "last year", "a year ago", "a year earlier", "the year before", "the previous year", "the prior year", "one year ago"
+_YEAR_BACK = (("last", "year"), ("a", "year", "ago"), ("one", "year", "ago"), ("1", "year", "ago"), ("a", "year", "earlier"),
+              ("the", "year", "before"), ("the", "previous", "year"), ("the", "prior", "year"), ("previous", "year"),
+              ("prior", "year"), ("of", "last", "year"))
+_SAME_UNITS = {"month": "month", "quarter": "quarter", "period": "period", "week": "week", "year": "year"}
+
+
+def _a_year_back(norms: list[str], i: int) -> int:
+    """The length of the words at norms[i] that say "a year before" (0 if none)."""
+    for words in _YEAR_BACK:
+        if tuple(norms[i:i + len(words)]) == words:
+            return len(words)
+    return 0
+
+
+def _same_period_a_year_ago(tokens: list[Token], j: int, start: int) -> TimeMatch | None:
+    """ "the same month a year ago", "same period last year", "the same quarter the year before": the period another
+    one of the question names, a year earlier (only read against that period: periodpairs.py)."""
+    norms = [t.norm for t in tokens]
+    if j >= len(tokens) or norms[j] != "same" or j + 1 >= len(tokens) or norms[j + 1] not in _SAME_UNITS:
+        return None
+    back = _a_year_back(norms, j + 2)
+    if not back:
+        return None
+    return TimeMatch(start, j + 2 + back, TimeSpec("same_last_year", unit=_SAME_UNITS[norms[j + 1]],
+                                                   text=f"the same {norms[j + 1]} a year earlier"))
+
+
+def over_a_year(tokens: list[Token], i: int) -> bool:
+    """Whether tokens[i] is "over" before a bare year ("spent over 2000", "spend over 2024"): an amount or the
+    period, which the question does not say."""
+    return tokens[i].norm == "over" and i + 1 < len(tokens) and _is_year(tokens[i + 1])
+
+
 def _year_context(tokens: list[Token], i: int) -> bool:
-    """A bare year at the end of a question or before a comma reads as a year ("spend 2024")."""
+    """A bare year at the end of a question or before a comma reads as a year ("spend 2024"), and so does one before
+    a noun it dates ("2025 spend of custs under 25", "2024 cohorts")."""
     previous = tokens[i - 1].norm if i > 0 else ""
     following = tokens[i + 1] if i + 1 < len(tokens) else None
     if previous in {"over", "above", "under", "below", "than", "least", "most", "exceeding", "top", "bottom", "=", ">", "<"}:
         return False
-    return following is None or following.kind == "punct"
+    return following is None or following.kind == "punct" or (following.kind == "word" and following.norm in YEAR_NOUNS)

@@ -43,6 +43,11 @@ STOPWORDS = {
     "both", "either", "come", "comes", "came", "coming",
     # a count of customers, transactions or a dimension's values counts each one once already
     "unique", "distinct",
+    # a value's class said with it ("the high risk bucket", "the 25-34 bracket"): the value names it already; a
+    # breakdown by one ("by bucket") is left without its target and refused
+    "bucket", "bracket",
+    # verbs that only say the rows exist: "what share happened online", "declines that occurred on mobile"
+    "happened", "happen", "occurred", "occur",
 }
 # Words the grammar gives a role (sorting, grouping, comparing, aggregating, periods): they are skipped when
 # looking ahead, but a question is refused when one of them is left without its role.

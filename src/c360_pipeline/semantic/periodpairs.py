@@ -1,0 +1,191 @@
+"""Customers whose figure in one period is above (or below) their figure in another: "how many custs had more txns in
+q2 than in q1", "customers who spent more in june than in may", "customers with fewer purchases in may than in april".
+
+"more" / "fewer" / "less" followed by what a customer does (transactions, purchases or spend, or a verb of spending
+before it), a calendar period, "than" and a second period compares each customer's figure over the two: the count of
+approved transactions, or their approved amount when the question says spend or "spent". The figure is the
+difference (first period's minus second's, a customer without transactions in a period counting 0 there) computed
+per customer over the transactions of both periods, joined onto the profile with 0 for customers without any; the
+customers kept are those where it is above 0 (more) or below 0 (fewer, less). The answer is then a customer question
+(a count, a list, a profile figure over them), as for customers without some transactions (absences.py). 
+
+One figure in two periods ("june spend vs the same month a year ago", "q2 spend vs q2 last year", "decline rate in
+may vs april"): a period, "versus" and a second period right after it (or "the same month / quarter / period a year
+ago", the first a year earlier) is one row per period, labelled with its days, over the transactions of both.
+
+A mixin of the grammar's Parser (grammar.py): its passes read and mark the same tagged items.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from sqlglot import exp
+
+from c360_pipeline.semantic.model import DIALECT, parse_expression
+from c360_pipeline.semantic.query import (
+    FACT,
+    PROFILE,
+    Condition,
+    FieldRef,
+    Measure,
+    QuestionNotUnderstood,
+    StructuredQuery,
+    TimeRange,
+)
+
+CUSTOMER_COUNTS = {"customer_count"}  # "how many customers": the customers named, counted
+VERSUS = {"versus", "compared", "against"}
+MORE_WORDS = {"more": 1, "fewer": -1, "less": -1}
+SPEND_WORDS = {"spend", "spent"}
+FIGURE = "PERIOD_DIFFERENCE"
+APPROVED = "STATUS = 'approved'"
+
+
+def _key(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+class PeriodPairs:
+    """A customer's figure in one period set against the same figure in another."""
+
+    def _period_against_period(self) -> None:
+        items = self.items
+        for i, item in enumerate(items):
+            if item.used or item.kind != "word" or item.norm not in MORE_WORDS:
+                continue
+            k = i + 1
+            figure = None
+            span = [i]
+            if k < len(items) and items[k].kind == "sense" and not items[k].used:
+                figure = self._period_figure(items[k])
+                if figure is None:
+                    continue
+                span.append(k)
+                k += 1
+            if k + 2 >= len(items) or items[k].kind != "time" or self._word(k + 1) != "than" \
+                    or items[k + 2].kind != "time":
+                continue
+            if figure is None:
+                # "spent more in june than in may": the verb of spending before "more" says what is compared
+                verb = i - 1
+                if verb < 0 or items[verb].used or items[verb].kind != "sense" or items[verb].norm not in SPEND_WORDS \
+                        or self._period_figure(items[verb]) != "spend":
+                    continue
+                figure = "spend"
+                span.insert(0, verb)
+            if not any(other.kind == "sense" and (other.has("entity", PROFILE) or any(
+                    s.kind == "metric" and s.name in CUSTOMER_COUNTS for s in other.senses)) for other in items[:i]):
+                continue  # the customers must be named: "more transactions in q2 than q1" alone is two totals
+            first, second = (self._time_range(items[j].time, self.catalog.field(FACT, "transaction_date"))
+                             for j in (k, k + 2))
+            self._period_difference(i, [*span, k, k + 1, k + 2], figure, MORE_WORDS[item.norm], first, second)
+            return
+
+    def _period_figure(self, item) -> str | None:
+        """ "txns", "purchases" → a count of approved transactions; "spend" → their approved amount; else None."""
+        metric = item.has("metric", FACT)
+        if metric is not None and metric.name == "total_spend":
+            return "spend"
+        if item.has("entity", FACT) and (metric is None or metric.name == "transaction_count"):
+            return "count"
+        return None
+
+    def _period_difference(self, index: int, span: list[int], figure: str, sign: int, first, second) -> None:
+        def within(period) -> str:
+            return f"{APPROVED} AND DATE_KEY >= {_key(period.start)} AND DATE_KEY <= {_key(period.end)}"
+
+        if figure == "spend":
+            expression = (f"SUM(IFF({within(first)}, TRANSACTION_AMOUNT, 0)) - "
+                          f"SUM(IFF({within(second)}, TRANSACTION_AMOUNT, 0))")
+            noun = "approved spend"
+        else:
+            expression = f"COUNT_IF({within(first)}) - COUNT_IF({within(second)})"
+            noun = "approved transactions"
+        start, end = min(first.start, second.start), max(first.end, second.end)
+        time_range = TimeRange(first.table, first.field, start, end, f"{first.text} and {second.text}")
+        measure = Measure(FIGURE, FACT, expression, f"{noun} in {first.text} minus {second.text} per customer")
+        self._absence_query = StructuredQuery(
+            "aggregate", FACT, measures=(measure,), group_by=(self.catalog.field(PROFILE, "customer_id"),),
+            time_range=time_range)
+        self._customer_figure_query = self._absence_query
+        fewer = "less" if figure == "spend" else "fewer"
+        title = f"{'more' if sign > 0 else fewer} {noun} in {first.text} than in {second.text}"
+        self.inactivity_conditions.append((index, Condition(
+            PROFILE, "filter", filter_name="more_in_one_period", filter_expr=f"{FIGURE} {'>' if sign > 0 else '<'} 0",
+            title=title)))
+        for k in span:
+            self.items[k].used = True
+        self.draft.entity = self.draft.entity or PROFILE
+        self.draft.notes.append(f"Read as the customers with {title}: each customer's figure in each period, 0 where "
+                                "they had no approved transaction in it.")
+
+    # --- one figure in two periods: "june spend vs the same month a year ago", "q2 vs q2 last year spend" ---------
+    def _period_versus_period(self) -> None:
+        """A period, "versus" / "vs" / "compared to|with" and a second period — or "the same month a year ago", the
+        first a year earlier — splits the transactions of the two into one row per period (labelled with its days);
+        the rest of the question says the figure. Only with exactly those two periods and a figure of transactions
+        (checked on the assembled query)."""
+        items = self.items
+        times = [k for k, item in enumerate(items) if item.kind == "time" and not item.used]
+        contrast = [k for k, item in enumerate(items) if item.kind == "word" and not item.used and item.norm in VERSUS]
+        if len(times) != 2 or len(contrast) != 1 or not times[0] < contrast[0] < times[1]:
+            return
+        v = contrast[0]
+        first, second = items[times[0]].time, items[times[1]].time
+        if first.kind in ("same_last_year", "future") or second.kind == "future":
+            return
+        taken = [v]
+        if items[v].norm == "compared" and self._word(v + 1) in ("to", "with"):
+            taken.append(v + 1)
+        if times[1] != taken[-1] + 1:
+            return  # the second period right after the contrast: "june spend vs may", not "june vs may spend"
+        field = self.catalog.field(FACT, "transaction_date")
+        one = self._time_range(first, field)
+        if second.kind == "same_last_year":
+            start, end = _a_year_earlier(one.start), _a_year_earlier(one.end, month_end=one.end == _month_end(one.end))
+            other = TimeRange(FACT, field, start, end, f"{first.text} a year earlier ({start} to {end})")
+        else:
+            other = self._time_range(second, field)
+        if not (one.end < other.start or other.end < one.start):
+            raise self.refuse("the two periods overlap; name two periods that do not")
+
+        def within(period) -> str:
+            return f"DATE_KEY >= {_key(period.start)} AND DATE_KEY <= {_key(period.end)}"
+
+        labels = [f"{period.start.isoformat()} to {period.end.isoformat()}" for period in (one, other)]
+        side = exp.If(this=parse_expression(within(one)), true=exp.Literal.string(labels[0]),
+                      false=exp.Literal.string(labels[1]))
+        self.draft.group_by.append(FieldRef(FACT, "period", "dimension", side.sql(dialect=DIALECT), "PERIOD", "VARCHAR",
+                                            "period"))
+        self.draft.conditions.append(Condition(FACT, "filter", filter_name="two_periods",
+                                               filter_expr=f"({within(one)}) OR ({within(other)})",
+                                               title=f"transaction date in {one.text} or {other.text}"))
+        for k in (*taken, *times):
+            items[k].used = True
+        self._two_periods = True
+        self.draft.notes.append(f"Compared period with period: {one.text} against {other.text}, one row each.")
+
+    def _check_two_periods(self, query: StructuredQuery) -> StructuredQuery:
+        if getattr(self, "_two_periods", False) and (
+                query.base_table != FACT or query.per_customer is not None or query.time_range is not None
+                or query.kind != "aggregate" or query.limit is not None
+                or any(item.kind == "sense" and item.has("time_dimension") for item in self.items)):
+            # a ranking or a list over two periods ("top 5 categories in june vs may") does not say whether it ranks
+            # each period or both together
+            # "signups in june vs may": the periods would date the transactions, not the accounts opened
+            raise QuestionNotUnderstood("two periods are compared on a figure of transactions (for example 'june spend "
+                                        "vs the same month a year ago')")
+        return query
+
+
+def _month_end(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def _a_year_earlier(day: date, month_end: bool = False) -> date:
+    """The same day a year earlier (a month's end stays its month's end: 2024-02-29 → 2023-02-28)."""
+    year = day.year - 1
+    last = calendar.monthrange(year, day.month)[1]
+    return date(year, day.month, last if month_end else min(day.day, last))
