@@ -89,6 +89,21 @@ def test_a_year_before_cohorts_is_the_signup_year(world, frames):
     assert figure(ask("how many customers in the 2022 cohort", world)) == plain(len(cohort))
 
 
+@pytest.mark.parametrize("question", ["avg credit limit by signup month cohort for 2022",
+                                      "average credit limit per signup month cohort, 2022 signups"])
+def test_a_cohort_noun_after_a_signup_grain_is_that_grouping_not_the_segment(world, frames, question):
+    # "by signup month cohort": the customers grouped by the month they joined ("cohort" alone is the segment)
+    p = profile(frames)
+    opened = pd.to_datetime(p["ACCOUNT_OPEN_DATE"])
+    cohort = p[opened.dt.year == 2022].assign(MONTH=opened.dt.strftime("%Y-%m"))
+    expected = {month: plain(v) for month, v in cohort.groupby("MONTH")["CREDIT_LIMIT"].apply(
+        lambda s: s.astype(float).mean()).items()}
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    assert len(answer.columns) == 2, answer.columns
+    assert {str(row[0])[:7]: plain(row[1]) for row in answer.rows} == expected
+
+
 @pytest.mark.parametrize("question, year", [
     ("2025 spend by channel", 2025), ("2024 signups by state", 2024), ("the 2023 cohort", 2023),
     ("customers with 2000 transactions", None), ("2000 customers", None),

@@ -50,6 +50,7 @@ from c360_pipeline.semantic.tagging import Item, tag
 from c360_pipeline.semantic.timeranges import TimeSpec, over_a_year
 from c360_pipeline.semantic.vocabulary import Lexicon, tokenize
 from c360_pipeline.semantic.words import (  # noqa: F401 (FILLERS and STOPWORDS are re-exported)
+    COHORT_NOUNS,
     ASC_WORDS,
     DESC_WORDS,
     FILLERS,
@@ -57,8 +58,6 @@ from c360_pipeline.semantic.words import (  # noqa: F401 (FILLERS and STOPWORDS 
     STOPWORDS,
 )
 
-# Nouns of a group of customers by when they joined, when a period is written before them.
-COHORT_NOUNS = {"cohort", "vintage"}
 
 # --- reading a question --------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 from __future__ import annotations
 
 from c360_pipeline.semantic.query import DATE_GRAINS, DATES, FACT_GRAINS, GRAIN_WORDS, PROFILE, FieldRef
-from c360_pipeline.semantic.words import GROUP_WORDS, TREND_WORDS
+from c360_pipeline.semantic.words import COHORT_NOUNS, GROUP_WORDS, TREND_WORDS
 
 
 class Grouping:
@@ -155,10 +155,17 @@ class Grouping:
             if ref.table == PROFILE:
                 grain = GRAIN_WORDS.get(following, "month")
                 self._group_by_date(ref, grain)
+                consumed = 1
                 if following in GRAIN_WORDS:
                     self.items[index + 1].used = True
+                    consumed = 2
+                    # "by signup month cohort": the cohort is that grouping (alone, "cohort" names the segment)
+                    after = self.items[index + 2] if index + 2 < len(self.items) else None
+                    if after is not None and not after.used and after.norm in COHORT_NOUNS:
+                        after.used = True
+                        consumed = 3
                 item.used = True
-                return 2 if following in GRAIN_WORDS else 1
+                return consumed
             if ref.table == DATES:
                 self.draft.group_by.append(ref)
             else:

@@ -70,6 +70,8 @@ ASC_WORDS = {"lowest", "least", "fewest", "smallest", "worst", "minimum", "botto
 SUPERLATIVES = {"highest", "most", "largest", "best", "leading", "lowest", "least", "fewest", "smallest", "worst",
                 "riskiest"}
 GROUP_WORDS = {"by", "per", "each", "every", "across"}
+# Nouns of a group of customers by when they joined, when a period or a signup grain is written before them.
+COHORT_NOUNS = {"cohort", "vintage"}
 # Nouns for customers that also say what ranks them ("the biggest spenders").
 ENTITY_FIGURES = {"spender": "total_spend"}
 ENTITY_WORDS = {"customer", "cardholder", "holder", "target", "client", "account", "spender", "traveler"}
