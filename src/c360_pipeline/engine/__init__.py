@@ -255,11 +255,13 @@ def load_pandas(session: Session, frame: pd.DataFrame, schema: StructType, table
         rows = session.create_dataframe(frame[names] if len(frame) else [], schema=schema)
         rows.write.save_as_table(table, mode=mode, column_order="name", table_type=table_type)
         return len(frame)
-    empty = session.create_dataframe([], schema=schema)
+    # The DDL is Snowpark's, from an empty frame of the schema (only when there is DDL to run: creating the
+    # frame costs a DESCRIBE, and an append to a table that exists needs none).
     if mode == "overwrite" or not (table_exists(session, table) if exists is None else exists):
-        empty.write.save_as_table(table, mode="overwrite", table_type=table_type)
+        session.create_dataframe([], schema=schema).write.save_as_table(table, mode="overwrite", table_type=table_type)
     elif mode == "truncate":
-        empty.write.save_as_table(table, mode="truncate", table_type=table_type)
+        session.create_dataframe([], schema=schema).write.save_as_table(table, mode="truncate", table_type=table_type,
+                                                                       table_exists=True)
     if len(frame):
         arrow = to_arrow(frame, schema)
         view = f"c360_load_{uuid.uuid4().hex}"
