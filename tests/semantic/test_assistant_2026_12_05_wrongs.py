@@ -1,0 +1,67 @@
+"""The general readings behind the 2026-12-05 blind set's wrong answers, each against an independent pandas
+computation on the small test world: a "volume" after a transaction noun is their number; a figure per active
+customer in a window divides by the customers with an approved transaction in that window."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from assistant_world import AS_OF, approved, between, plain, profile
+
+from c360_pipeline.semantic.assistant import ask
+
+APRIL = (date(2025, 4, 1), date(2025, 4, 30))
+MAY = (date(2025, 5, 1), date(2025, 5, 31))
+JUNE = (date(2025, 6, 1), date(2025, 6, 30))
+Q1 = (date(2025, 1, 1), date(2025, 3, 31))
+
+
+def answered(answer) -> dict:
+    assert not answer.refused, answer.interpretation
+    return {(row[0] if len(row) > 1 else None): float(plain(row[-1])) for row in answer.rows}
+
+
+def with_profile(frames, t):
+    return t.merge(profile(frames)[["CUSTOMER_ID", "CARD_TYPE", "CUSTOMER_SEGMENT", "EMPLOYMENT_STATUS"]],
+                   on="CUSTOMER_ID")
+
+
+@pytest.mark.parametrize("question", ["april txn volume by channel", "transaction volume by channel in april"])
+def test_a_volume_of_transactions_is_their_number(world, frames, question):
+    t = between(approved(frames), *APRIL)
+    expected = t.groupby("CHANNEL").size()
+    got = answered(ask(question, world, as_of=AS_OF))
+    assert got == pytest.approx({k: float(v) for k, v in expected.items()})
+
+
+def test_a_spend_volume_stays_an_amount(world, frames):
+    t = between(approved(frames), *APRIL)
+    expected = t.groupby("CHANNEL")["TRANSACTION_AMOUNT"].sum()
+    got = answered(ask("april spend volume by channel", world, as_of=AS_OF))
+    assert got == pytest.approx(expected.to_dict())
+
+
+@pytest.mark.parametrize("question, period, figure", [
+    ("avg spend per active cust in may", MAY, "spend"),
+    ("spend per transacting customer in may", MAY, "spend"),
+    ("avg txns per active cust in june", JUNE, "count"),
+])
+def test_a_figure_per_active_customer_divides_by_the_window_s_transacting_customers(world, frames, question, period,
+                                                                                     figure):
+    t = between(approved(frames), *period)
+    total = t["TRANSACTION_AMOUNT"].sum() if figure == "spend" else len(t)
+    got = answered(ask(question, world, as_of=AS_OF))
+    assert list(got.values()) == pytest.approx([total / t["CUSTOMER_ID"].nunique()])
+
+
+def test_a_figure_per_active_customer_by_group_divides_by_each_group_s_transacting_customers(world, frames):
+    t = with_profile(frames, between(approved(frames), *Q1)).groupby("CARD_TYPE")
+    expected = (t["TRANSACTION_AMOUNT"].sum() / t["CUSTOMER_ID"].nunique()).sort_values(ascending=False)
+    got = answered(ask("spend per active cust by card type in q1", world, as_of=AS_OF))
+    assert list(got) == list(expected.index)
+    assert list(got.values()) == pytest.approx(list(expected.values))
+
+
+def test_a_figure_per_active_customer_with_a_kind_of_transaction_is_refused(world):
+    assert ask("online spend per active cust in may", world, as_of=AS_OF).refused
