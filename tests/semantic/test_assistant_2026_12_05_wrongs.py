@@ -65,3 +65,31 @@ def test_a_figure_per_active_customer_by_group_divides_by_each_group_s_transacti
 
 def test_a_figure_per_active_customer_with_a_kind_of_transaction_is_refused(world):
     assert ask("online spend per active cust in may", world, as_of=AS_OF).refused
+
+
+def declined(frames):
+    fact = frames["FCT_TRANSACTIONS"]
+    out = fact[fact["STATUS"] == "declined"].copy()
+    out["TRANSACTION_AMOUNT"] = out["TRANSACTION_AMOUNT"].astype(float)
+    return out
+
+
+@pytest.mark.parametrize("question", ["declined $ by channel last quarter", "declined $ amount by channel last quarter"])
+def test_a_dollar_sign_without_a_number_is_an_amount(world, frames, question):
+    expected = between(declined(frames), *Q1).groupby("CHANNEL")["TRANSACTION_AMOUNT"].sum()
+    got = answered(ask(question, world, as_of=AS_OF))
+    assert got == pytest.approx(expected.to_dict())
+
+
+def test_dollars_spent_are_the_spend(world, frames):
+    t = between(approved(frames), *MAY)
+    got = answered(ask("$ spent by channel in may", world, as_of=AS_OF))
+    assert got == pytest.approx(t.groupby("CHANNEL")["TRANSACTION_AMOUNT"].sum().to_dict())
+
+
+def test_a_dollar_sign_beside_a_number_stays_the_number(world, frames):
+    t = between(approved(frames), *MAY)
+    spend = t.groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum()
+    answer = ask("custs who spent over $ 500 in may", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {row[0] for row in answer.rows} == set(spend[spend > 500].index)
