@@ -93,3 +93,21 @@ def test_a_dollar_sign_beside_a_number_stays_the_number(world, frames):
     answer = ask("custs who spent over $ 500 in may", world, as_of=AS_OF)
     assert not answer.refused, answer.interpretation
     assert {row[0] for row in answer.rows} == set(spend[spend > 500].index)
+
+
+@pytest.mark.parametrize("question, column, group, function", [
+    ("avg mom spend change per cust by segment", "MOM_SPEND_CHANGE_PCT", "CUSTOMER_SEGMENT", "mean"),
+    ("avg credit limit per customer by card type", "CREDIT_LIMIT", "CARD_TYPE", "mean"),
+    ("median credit limit per customer by segment", "CREDIT_LIMIT", "CUSTOMER_SEGMENT", "median"),
+])
+def test_a_customer_s_own_figure_per_customer_by_group_is_its_average_per_group(world, frames, question, column, group,
+                                                                                function):
+    p = profile(frames)
+    expected = p.groupby(group)[column].agg(function).astype(float).sort_values(ascending=False)
+    got = answered(ask(question, world, as_of=AS_OF))
+    assert got == pytest.approx(expected.to_dict())
+
+
+def test_a_customer_s_own_figure_per_customer_without_a_breakdown_stays_a_list(world):
+    answer = ask("avg mom spend change per cust", world, as_of=AS_OF)
+    assert "CUSTOMER_ID" in answer.columns or answer.refused

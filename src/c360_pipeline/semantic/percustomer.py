@@ -80,6 +80,7 @@ class PerCustomer:
 
     # per-customer figures ---------------------------------------------------------------------
     def _per_customer_figures(self) -> None:
+        self._customer_figure_per_customer_by_group()
         if self._per_active_customer():
             return
         items = self.items
@@ -154,6 +155,34 @@ class PerCustomer:
             for k in range(max(0, figure - 2), figure):
                 if items[k].kind == "word" and items[k].norm in COUNT_WORDS | {"of", "how"}:
                     items[k].used = True
+
+    def _customer_figure_per_customer_by_group(self) -> None:
+        """ "avg mom spend change per cust by segment", "avg utilization per customer by state": a customer's own figure
+        (a fact of the profile, averaged) is already one per customer, so "per customer" before a breakdown by the
+        customers' own attribute adds nothing: the answer is the average per group, not a row per customer. Without
+        an average said ("credit limit per customer by segment") or without such a breakdown the words keep their
+        reading."""
+        items = self.items
+        for p, per in enumerate(items):
+            if per.used or per.kind != "word" or per.norm not in ("per", "each") or not 0 < p < len(items) - 1:
+                continue
+            unit, figure = items[p + 1], items[p - 1]
+            if unit.kind != "sense" or unit.used or not unit.has("entity", PROFILE) or unit.has("metric") \
+                    or unit.has("fact") or unit.has("dimension") or unit.norm.split()[-1] not in ENTITY_WORDS:
+                continue
+            if figure.kind != "sense" or figure.used or not self._profile_breakdown_after(p + 1):
+                continue
+            fact, metric = figure.has("fact", PROFILE), figure.has("metric", PROFILE)
+            averaged = fact is not None and self._word(p - 2) in AVERAGE_WORDS | {"median"}
+            if metric is not None and fact is None:
+                averaged = isinstance(parse_expression(self.catalog.metric_measure(PROFILE, metric.name).expr),
+                                      (exp.Avg, exp.Median))
+            if not averaged or figure.has("metric", FACT) or figure.has("fact", FACT):
+                continue
+            per.used = unit.used = True
+            self.draft.notes.append("Each customer's figure is already one per customer; read as the figure over each "
+                                    "group's customers.")
+            return
 
     def _per_active_customer(self) -> bool:
         """ "spend per active cust by card type in q1", "avg spend per active cust in may", "avg txns per active cust in
