@@ -111,3 +111,48 @@ def test_a_customer_s_own_figure_per_customer_by_group_is_its_average_per_group(
 def test_a_customer_s_own_figure_per_customer_without_a_breakdown_stays_a_list(world):
     answer = ask("avg mom spend change per cust", world, as_of=AS_OF)
     assert "CUSTOMER_ID" in answer.columns or answer.refused
+
+
+@pytest.mark.parametrize("question", ["online share of txn count by card type", "online share of transactions by card type"])
+def test_a_value_s_share_of_a_count_by_group_is_its_fraction_within_each_group(world, frames, question):
+    t = with_profile(frames, approved(frames))
+    expected = t.groupby("CARD_TYPE")["CHANNEL"].apply(lambda s: (s == "Online").mean())
+    got = answered(ask(question, world, as_of=AS_OF))
+    assert got == pytest.approx(expected.to_dict())
+
+
+def test_a_value_s_share_of_spend_by_group_is_its_fraction_of_each_group_s_spend(world, frames):
+    t = with_profile(frames, between(approved(frames), *MAY))
+    by = t.groupby("CUSTOMER_SEGMENT")
+    expected = t[t["CHANNEL"] == "Mobile"].groupby("CUSTOMER_SEGMENT")["TRANSACTION_AMOUNT"].sum() \
+        / by["TRANSACTION_AMOUNT"].sum()
+    got = answered(ask("mobile share of spend by segment in may", world, as_of=AS_OF))
+    assert got == pytest.approx(expected.fillna(0).to_dict())
+
+
+def test_a_mix_of_customers_is_their_distribution_over_the_groups(world, frames):
+    p = profile(frames)
+    expected = p[p["IS_UPSELL_TARGET"]]["EMPLOYMENT_STATUS"].value_counts(normalize=True)
+    got = answered(ask("employment mix of upsell targets", world, as_of=AS_OF))
+    assert got == pytest.approx(expected.to_dict())
+    assert sum(got.values()) == pytest.approx(1)
+
+
+def test_a_spend_mix_is_each_group_s_fraction_of_the_spend(world, frames):
+    t = approved(frames).merge(frames["DIM_MERCHANT_CATEGORY"][["MERCHANT_CATEGORY", "CATEGORY_GROUP"]],
+                               on="MERCHANT_CATEGORY")
+    t = t[t["CUSTOMER_ID"].isin(profile(frames).query("CARD_TYPE == 'Platinum'")["CUSTOMER_ID"])]
+    expected = t.groupby("CATEGORY_GROUP")["TRANSACTION_AMOUNT"].sum() / t["TRANSACTION_AMOUNT"].sum()
+    got = answered(ask("spend mix by category group for platinum cardholders", world, as_of=AS_OF))
+    assert got == pytest.approx(expected.to_dict())
+
+
+def test_a_transaction_mix_is_each_group_s_fraction_of_the_count(world, frames):
+    t = between(approved(frames), *MAY)
+    got = answered(ask("txn mix by channel in may", world, as_of=AS_OF))
+    assert got == pytest.approx(t["CHANNEL"].value_counts(normalize=True).to_dict())
+
+
+@pytest.mark.parametrize("question", ["avg ltv mix by segment", "spend mix", "customer mix by channel"])
+def test_a_mix_of_another_figure_or_without_a_breakdown_is_refused(world, question):
+    assert ask(question, world, as_of=AS_OF).refused
