@@ -156,3 +156,23 @@ def test_a_transaction_mix_is_each_group_s_fraction_of_the_count(world, frames):
 @pytest.mark.parametrize("question", ["avg ltv mix by segment", "spend mix", "customer mix by channel"])
 def test_a_mix_of_another_figure_or_without_a_breakdown_is_refused(world, question):
     assert ask(question, world, as_of=AS_OF).refused
+
+
+def test_a_figure_for_a_list_of_values_is_one_row_per_value(world, frames):
+    p = profile(frames)
+    states = list(p["STATE"].value_counts().index[:3])
+    assert len(states) == 3
+    question = f"avg credit limit for {states[0].lower()}, {states[1].lower()} and {states[2].lower()}"
+    expected = p[p["STATE"].isin(states)].groupby("STATE")["CREDIT_LIMIT"].mean()
+    got = answered(ask(question, world, as_of=AS_OF))
+    assert got == pytest.approx(expected.to_dict())
+    either = answered(ask(question.replace(" and ", " or "), world, as_of=AS_OF))
+    assert list(either.values()) == pytest.approx([p[p["STATE"].isin(states)]["CREDIT_LIMIT"].mean()])
+
+
+def test_customers_in_a_list_of_values_stay_a_list(world, frames):
+    p = profile(frames)
+    states = list(p["STATE"].value_counts().index[:3])
+    answer = ask(f"customers in {states[0]}, {states[1]} and {states[2]}", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {row[0] for row in answer.rows} == set(p[p["STATE"].isin(states)]["CUSTOMER_ID"])
