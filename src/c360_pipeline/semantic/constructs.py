@@ -162,11 +162,26 @@ class Constructs:
             if items[index].has("entity") or items[index].has("metric") and not items[index].has("value"):
                 items[index].used = True
             self.share = {"start": i, "rows": index, "boundary": boundary, "table": table, "of": of,
-                          "rows_condition": rows_condition}
+                          "rows_condition": rows_condition, "counted_before": self._counted_before_share(i, table)}
             self.draft.entity = self.draft.entity or (PROFILE if table == PROFILE else None)
             if table == FACT:
                 self.draft.entity = FACT
             return
+
+    def _counted_before_share(self, i: int, table: str) -> set[int]:
+        """ "online share of txn count by card type", "mobile share of spend": a value (or named filter) of the rows
+        written right before the share word is what the share counts among them, not a filter of the rows."""
+        if i == 0 or self._word(0) == "of":
+            return set()
+        before = self.items[i - 1]
+        if before.kind != "sense" or before.used or before.has("entity") or before.has("metric") or before.has("fact") \
+                or before.has("dimension"):
+            return set()
+        tables = (FACT, CATEGORIES) if table == FACT else (table,)
+        kinds = [s for s in before.senses if s.kind in ("value", "filter")]
+        if not kinds or any(s.table not in tables for s in kinds):
+            return set()
+        return {i - 1}
 
     def _wallet_share(self, i: int) -> bool:
         """ "dining wallet share", "travel share of wallet": a kind of transaction's share of the spend (of the
@@ -202,7 +217,8 @@ class Constructs:
 
     def _in_share(self, index: int) -> bool:
         """Whether the item at index says what a share counts (it follows the rows' name)."""
-        return self.share is not None and index > self.share["boundary"]
+        return self.share is not None and (index > self.share["boundary"]
+                                           or index in self.share.get("counted_before", ()))
 
     def _customers_having_rows(self) -> None:
         """ "customers with declined transactions last month", "customers who made online purchases": a count of
@@ -266,6 +282,7 @@ class Constructs:
     def _share_measure(self) -> None:
         """Turn the counted part of a share question into one fraction metric; the rest stays the WHERE clause."""
         if self.share is None:
+            self._mix_measure()
             return
         share, draft = self.share, self.draft
         table = share["table"]
@@ -312,6 +329,36 @@ class Constructs:
                            for c in draft.conditions if c.table == FACT)
         draft.measures.insert(0, self._fraction(table, share["of"], counted, scope_status))
         draft.notes.append("A share is a fraction of the rows in scope (0.25 = 25%).")
+
+    def _mix_measure(self) -> None:
+        """ "employment mix of upsell targets", "spend mix by category group for platinum cardholders", "customer mix
+        by segment": a mix is the distribution over the groups as fractions of the total (they add up to 1), of
+        the customers (no figure, a breakdown by their own attribute), the transactions or the spend — each group's
+        share of the total, as "share of spend by channel" is. A mix of another figure (an average, a rate) or
+        without a breakdown is refused."""
+        if not any(item.kind == "word" and item.norm == "mix" for item in self.items):
+            return
+        draft = self.draft
+        names = [m.metric for m in draft.measures]
+        if not draft.group_by or len(names) > 1 or draft.list_intent or draft.comparisons \
+                or any(g.name in ("customer_id", "full_name") for g in draft.group_by):
+            raise self.refuse("a mix is each group's share of a total; say the breakdown and what is shared (customers, "
+                              "transactions or spend), for example 'spend share by category group'")
+        grouped_tables = {g.table for g in draft.group_by}
+        if names == ["total_spend"]:
+            table, of = FACT, "spend"
+        elif names == ["transaction_count"] or not names and draft.entity == FACT:
+            table, of = FACT, "count"
+        elif names in (["customer_count"], []) and draft.entity in (PROFILE, None) and grouped_tables == {PROFILE}:
+            table, of = PROFILE, "count"
+        else:
+            raise self.refuse("a mix is each group's share of a total (customers, transactions or spend), not of "
+                              f"{draft.measures[0].title if draft.measures else 'these rows'}; for example 'spend share "
+                              "by category group'")
+        draft.measures = [self._share_of_total(table, of)]
+        draft.entity = table
+        draft.count_intent = draft.group_customers = False
+        draft.notes.append("A mix is each group's share of the total over every group (0.25 = 25%).")
 
     def _share_of_total(self, table: str, of: str) -> Measure:
         metric = "customer_count" if table == PROFILE else ("total_spend" if of == "spend" else "transaction_count")

@@ -80,6 +80,9 @@ class PerCustomer:
 
     # per-customer figures ---------------------------------------------------------------------
     def _per_customer_figures(self) -> None:
+        self._customer_figure_per_customer_by_group()
+        if self._per_active_customer():
+            return
         items = self.items
         cue = next((i for i, item in enumerate(items) if not item.used and item.kind == "word"
                     and item.norm in PER_CUSTOMER_AGGREGATIONS), None)
@@ -152,6 +155,103 @@ class PerCustomer:
             for k in range(max(0, figure - 2), figure):
                 if items[k].kind == "word" and items[k].norm in COUNT_WORDS | {"of", "how"}:
                     items[k].used = True
+
+    def _customer_figure_per_customer_by_group(self) -> None:
+        """ "avg mom spend change per cust by segment", "avg utilization per customer by state": a customer's own figure
+        (a fact of the profile, averaged) is already one per customer, so "per customer" before a breakdown by the
+        customers' own attribute adds nothing: the answer is the average per group, not a row per customer. Without
+        an average said ("credit limit per customer by segment") or without such a breakdown the words keep their
+        reading."""
+        items = self.items
+        for p, per in enumerate(items):
+            if per.used or per.kind != "word" or per.norm not in ("per", "each") or not 0 < p < len(items) - 1:
+                continue
+            unit, figure = items[p + 1], items[p - 1]
+            if unit.kind != "sense" or unit.used or not unit.has("entity", PROFILE) or unit.has("metric") \
+                    or unit.has("fact") or unit.has("dimension") or unit.norm.split()[-1] not in ENTITY_WORDS:
+                continue
+            if figure.kind != "sense" or figure.used or not self._profile_breakdown_after(p + 1):
+                continue
+            fact, metric = figure.has("fact", PROFILE), figure.has("metric", PROFILE)
+            averaged = fact is not None and self._word(p - 2) in AVERAGE_WORDS | {"median"}
+            if metric is not None and fact is None:
+                averaged = isinstance(parse_expression(self.catalog.metric_measure(PROFILE, metric.name).expr),
+                                      (exp.Avg, exp.Median))
+            if not averaged or figure.has("metric", FACT) or figure.has("fact", FACT):
+                continue
+            per.used = unit.used = True
+            self.draft.notes.append("Each customer's figure is already one per customer; read as the figure over each "
+                                    "group's customers.")
+            return
+
+    def _per_active_customer(self) -> bool:
+        """ "spend per active cust by card type in q1", "avg spend per active cust in may", "avg txns per active cust in
+        june", "spend per transacting customer in may": a figure that adds up (a sum or a count of the transactions)
+        per active customer over a window divides the window's figure by the customers who made an approved
+        transaction in that window (per group with a breakdown): the model's active_customer_count over the same rows,
+        not the profile's "active" flag (a transaction in the last 60 days) as a filter. Without a window the words
+        keep their reading (the flag); with a kind of transaction named as well ("online spend per active customer")
+        the active customers could be those of the window or of those transactions, so it is refused."""
+        items = self.items
+        if self.draft.time is None:
+            return False
+        for p, per in enumerate(items):
+            if per.used or per.kind != "word" or per.norm not in ("per", "each", "every") or p + 1 >= len(items):
+                continue
+            unit = [p + 1]
+            first = items[p + 1]
+            if first.kind != "sense" or first.used:
+                continue
+            active = first.has("filter", PROFILE)
+            if active is not None and active.name == "active_customers":
+                if first.norm.split()[-1] not in ENTITY_WORDS:
+                    after = items[p + 2] if p + 2 < len(items) else None
+                    if after is None or after.kind != "sense" or after.used or not after.has("entity", PROFILE) \
+                            or after.has("metric") or after.has("fact") or after.norm.split()[-1] not in ENTITY_WORDS:
+                        continue
+                    unit.append(p + 2)  # "per | active | account"
+            elif not (first.has("metric", FACT) and first.has("metric", FACT).name == "active_customer_count"
+                      and first.norm.split()[-1] in ENTITY_WORDS):
+                continue  # "per transacting customer"; "buyers" alone is left to the metric's own reading
+            if p == 0 or items[p - 1].kind != "sense" or items[p - 1].used:
+                continue
+            figure_item, used = items[p - 1], [p - 1]
+            words = figure_item.norm.split()
+            rows = self.lexicon.phrases.get(tuple(words[1:]), [])
+            if words[0] in AVERAGE_WORDS and any(s.kind == "entity" and s.table == FACT for s in rows) \
+                    and plural(self.tokens[figure_item.end - 1]):
+                name = "transaction_count"  # "avg txns per active cust": the number of transactions
+            elif figure_item.has("metric", FACT):
+                name = figure_item.has("metric", FACT).name
+                if self._word(p - 2) in AVERAGE_WORDS:
+                    used.append(p - 2)  # "avg spend per active cust": the figure per customer is that average
+                elif self._word(p - 2) in ("median", "typical"):
+                    return False
+            else:
+                continue
+            figure = self.catalog.metric_measure(FACT, name)
+            if not isinstance(parse_expression(figure.expr), (exp.Sum, exp.Count, exp.CountIf)):
+                return False  # an average or a rate is not a figure that adds up per customer
+            if self._rows_named():
+                raise QuestionNotUnderstood(
+                    f"'{figure.title} per active customer' with a kind of transaction named could divide by the "
+                    "customers active in the period or by those with such transactions; say which",
+                    [f"{figure.title.capitalize()} per active customer in the same period",
+                     f"{figure.title.capitalize()} of those transactions by customer"])
+            active_count = self.catalog.metric_measure(FACT, "active_customer_count")
+            measure = Measure(f"{figure.label}_PER_ACTIVE_CUSTOMER", FACT,
+                              f"{figure.expr} / NULLIF({active_count.expr}, 0)", f"{figure.title} per active customer")
+            self.draft.measures.append(measure)
+            self.item_measures[id(figure_item)] = measure
+            self.draft.entity = self.draft.entity or FACT
+            self.draft.notes.append(
+                f"Per active customer = the {figure.title} of the period's approved transactions ÷ the customers with "
+                "at least one approved transaction in that period (in each group), not the profile's active flag "
+                "(a transaction in the last 60 days).")
+            for k in used + [p] + unit:
+                items[k].used = True
+            return True
+        return False
 
     def _average_count_per_customer(self) -> bool:
         """ "avg txns per active cust in june", "average transactions per platinum customer": the average of the rows

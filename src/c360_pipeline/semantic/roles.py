@@ -70,6 +70,11 @@ class Roles:
                 if len(included) > 1 and self._contrasted(positions[(table, name, counted)]) and ref not in self.draft.group_by:
                     # "online versus in-store", "groceries vs restaurants": each value is a row of the answer
                     self.draft.group_by.append(ref)
+                elif len(included) > 2 and not excluded and not counted and self._listed(positions[(table, name, counted)]):
+                    # "avg spend change for ca, ny and tx": a figure for a list of values with no other breakdown is
+                    # one row per value
+                    self.draft.group_by.append(ref)
+                    self.draft.notes.append(f"Read as one row per {ref.title} listed.")
             if excluded:
                 target.append(Condition(table, "not_in", excluded, ref,
                                                        title=f"{ref.title} is not {' or '.join(excluded)}"))
@@ -90,6 +95,22 @@ class Roles:
             self.items[before].used = True
             return True
         return False
+
+    def _listed(self, indices: list[int]) -> bool:
+        """Three or more values of one dimension written as a list ("ca, ny and tx", "ca, ny, tx") — commas between
+        them and "and" at most before the last, no "or" — for a figure or a count with no other breakdown."""
+        draft = self.draft
+        figure = draft.measures or draft.count_intent or any(item.kind == "sense" and item.has("metric")
+                                                             for item in self.items)
+        if draft.group_by or draft.list_intent or not figure or len(indices) < 3 or draft.comparisons \
+                or draft.order or draft.limit is not None or any(item.ranks is not None for item in self.items):
+            return False
+        ordered = sorted(indices)
+        for a, b in zip(ordered, ordered[1:]):
+            between = [item.norm for item in self.items[a + 1:b]]
+            if between not in ([","], ["and"], [",", "and"]):
+                return False
+        return "," in [item.norm for item in self.items[ordered[0] + 1:ordered[-1]]]
 
     def _negated(self, index: int) -> bool:
         for k in range(max(0, index - 3), index):

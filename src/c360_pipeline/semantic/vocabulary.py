@@ -150,6 +150,13 @@ def tokenize(text: str) -> list[Token]:
                                 percent=bool(match.group("pct")), plus=bool(match.group("plus"))))
         elif kind == "op":
             tokens.append(Token(raw, {"=>": ">=", "=<": "<=", "<>": "!=", "==": "="}.get(raw, raw), "op", start, end))
+        elif raw == "$":
+            # "declined $", "$ spent", "total $": a dollar sign without a number is an amount; beside a number
+            # ("$ 500", "500$") or the word itself ("$ amount") it adds nothing
+            after = re.match(r"\s*([\w.]*)", text[end:]).group(1).lower()
+            if not (tokens and tokens[-1].kind == "number" and tokens[-1].end == start) \
+                    and not re.match(r"[\d.]", after) and after not in ("amount", "amounts", "amt", "value"):
+                tokens.append(Token(raw, "amount", "word", start, end))
         elif kind in ("word", "sym"):
             tokens.extend(_word_tokens(raw, start, end))
         else:
