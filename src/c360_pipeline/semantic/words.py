@@ -45,7 +45,7 @@ STOPWORDS = {
     "unique", "distinct",
     # a value's class said with it ("the high risk bucket", "the 25-34 bracket"): the value names it already; a
     # breakdown by one ("by bucket") is left without its target and refused
-    "bucket", "bracket",
+    "bucket", "bracket", "band",
     # verbs that only say the rows exist: "what share happened online", "declines that occurred on mobile"
     "happened", "happen", "occurred", "occur",
 }
@@ -83,6 +83,10 @@ COMPARATORS: dict[tuple[str, ...], tuple[str, bool]] = {
     ("more", "than"): (">", False), ("greater", "than"): (">", False), ("higher", "than"): (">", False),
     ("larger", "than"): (">", False), ("bigger", "than"): (">", False), ("above",): (">", False),
     ("over",): (">", False), ("exceeding",): (">", False), ("exceed",): (">", False), ("exceeds",): (">", False),
+    # a figure that passed a mark ("q1 spend topped $30k", "went over 5,000", "surpassed 100"): above it
+    ("exceeded",): (">", False), ("topped",): (">", False), ("topping",): (">", False),
+    ("went", "over"): (">", False), ("goes", "over"): (">", False), ("surpassed",): (">", False),
+    ("surpassing",): (">", False),
     ("in", "excess", "of"): (">", False), ("at", "least"): (">=", False), ("no", "less", "than"): (">=", False),
     ("minimum", "of"): (">=", False), ("not", "less", "than"): (">=", False),
     ("less", "than"): ("<", False), ("fewer", "than"): ("<", False), ("lower", "than"): ("<", False),
