@@ -22,6 +22,13 @@ class Comparisons:
         i = 0
         while i < len(items):
             item = items[i]
+            band = self._age_band_at(i)
+            if band is not None:
+                # "the 65+ band", "the 25-34 bracket": an age band of the model written with its class noun
+                op, values, end = band
+                self._add_comparison(("fact", PROFILE, "age"), op, values, item, spans=tuple(range(i, end)))
+                i = end
+                continue
             if item.used or item.kind not in ("word", "op", "sense"):
                 i += 1
                 continue
@@ -88,6 +95,29 @@ class Comparisons:
                                             number_index=i)
                 elif item.token is not None and item.token.plus:
                     self._attach_comparison(i, ">=", (item.token.value,), (i,), i + 1, number_index=i)
+
+    def _age_band_at(self, index: int) -> tuple[str, tuple, int] | None:
+        """ "65+ band", "25-34 bracket", "18-24 group" at index: when the label is one of the age band's values, the
+        age comparison it is (>= 65, between 25 and 34) and the index after the class noun; else None."""
+        items = self.items
+        number = items[index]
+        if number.kind != "number" or number.used or not isinstance(number.token.value, int) or number.token.percent:
+            return None
+        low = number.token.value
+        if number.token.plus:
+            label, op, values, k = f"{low}+", ">=", (low,), index + 1
+        else:
+            bounds = self._range_at(index)
+            if bounds is None or self._word(index + 1) not in ("-", "to"):
+                return None
+            (low, high), k = bounds
+            label, op, values = f"{low}-{high}", "between", (low, high)
+        if k >= len(items) or items[k].kind != "word" or items[k].norm not in ("band", "bracket", "group") or items[k].used:
+            return None
+        bands = {value for d in self.catalog.tables[PROFILE].dimensions if d.name == "age_band" for value in d.sample_values}
+        if label not in bands:
+            return None
+        return op, values, k + 1
 
     def _decade_at(self, index: int) -> tuple[int, int] | None:
         """ "their 30s" / "their 30's" at index: the decade's first age and the index after the phrase."""
