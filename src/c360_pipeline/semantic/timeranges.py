@@ -49,6 +49,7 @@ class TimeSpec:
     year: int | None = None
     month: int | None = None
     quarter: int | None = None
+    half: int | None = None  # 1: January-June, 2: July-December
     day: date | None = None
     first: "TimeSpec | None" = None
     second: "TimeSpec | None" = None
@@ -59,7 +60,7 @@ class TimeSpec:
         """True when the period depends on the as-of date."""
         if self.kind in ("rolling", "previous", "current", "today", "yesterday", "since", "after"):
             return True
-        if self.kind in ("month", "quarter") and self.year is None:
+        if self.kind in ("month", "quarter", "half") and self.year is None:
             return True
         return any(part is not None and part.relative for part in (self.first, self.second))
 
@@ -116,12 +117,18 @@ class TimeSpec:
             if year is None:
                 year = as_of.year if first_month <= as_of.month else as_of.year - 1
             return date(year, first_month, 1), _month_end(year, first_month + 2)
+        if self.kind == "half":
+            year = self.year
+            first_month = 6 * (self.half - 1) + 1
+            if year is None:
+                year = as_of.year if first_month <= as_of.month else as_of.year - 1
+            return date(year, first_month, 1), _month_end(year, first_month + 5)
         if self.kind == "year":
             return date(self.year, 1, 1), date(self.year, 12, 31)
         if self.kind == "last_year":
             # "q2 last year", "june a year ago": the month or quarter in the calendar year before the as-of date's
             return TimeSpec(self.first.kind, year=as_of.year - 1, month=self.first.month,
-                            quarter=self.first.quarter).resolve(as_of)
+                            quarter=self.first.quarter, half=self.first.half).resolve(as_of)
         if self.kind == "same_last_year":
             raise ValueError("'the same period a year ago' is only read against another period (periodpairs.py)")
         if self.kind == "between":
@@ -194,6 +201,20 @@ def _point(tokens: list[Token], i: int) -> tuple[int, TimeSpec] | None:
         if j < len(tokens) and _is_year(tokens[j]):
             return j + 1 - i, TimeSpec("quarter", year=tokens[j].value, quarter=quarter, text=f"Q{quarter} {tokens[j].value}")
         return length, TimeSpec("quarter", quarter=quarter, text=f"Q{quarter}")
+    # a half-year: "h1 2024", "h2 last year", "the first half of 2024", "second half of 2024"
+    half = None
+    if token.kind == "word" and norm in ("h1", "h2"):
+        half, length = int(norm[1]), 1
+    elif ((token.kind == "ordinal" and token.value in (1, 2)) or (token.kind == "word" and norm in ("first", "second"))) \
+            and i + 1 < len(tokens) and tokens[i + 1].norm == "half":
+        half, length = (token.value if token.kind == "ordinal" else ORDINAL_QUARTERS[norm]), 2
+    if half:
+        j = i + length
+        if j < len(tokens) and tokens[j].norm == "of":
+            j += 1
+        if j < len(tokens) and _is_year(tokens[j]):
+            return j + 1 - i, TimeSpec("half", year=tokens[j].value, half=half, text=f"H{half} {tokens[j].value}")
+        return length, TimeSpec("half", half=half, text=f"H{half}")
     if _is_year(token):
         return 1, TimeSpec("year", year=token.value, text=str(token.value))
     return None
@@ -275,8 +296,9 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
                 if second:
                     a, b = first[1], second[1]
                     # "from January to March 2025": the year written once applies to both ends
-                    if a.year is None and b.year is not None and a.kind in ("month", "quarter"):
-                        a = TimeSpec(a.kind, year=b.year, month=a.month, quarter=a.quarter, text=f"{a.text} {b.year}")
+                    if a.year is None and b.year is not None and a.kind in ("month", "quarter", "half"):
+                        a = TimeSpec(a.kind, year=b.year, month=a.month, quarter=a.quarter, half=a.half,
+                                     text=f"{a.text} {b.year}")
                     return TimeMatch(start, k + 1 + second[0], TimeSpec("between", first=a, second=b,
                                                                         text=f"{a.text} to {b.text}"))
             if word == "from":
@@ -287,7 +309,7 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
     point = _point(tokens, j)
     if point:
         length, spec = point
-        if spec.kind in ("month", "quarter") and spec.year is None:
+        if spec.kind in ("month", "quarter", "half") and spec.year is None:
             back = _a_year_back(norms, j + length)
             if back:
                 return TimeMatch(start, j + length + back, TimeSpec("last_year", first=spec,

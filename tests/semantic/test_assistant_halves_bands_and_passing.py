@@ -1,0 +1,103 @@
+"""Half-years as periods, an age band written with its class noun, figures that "topped" / "exceeded" a mark and the
+shorthand "lim" for a limit: each answer against an independent pandas computation on the small test world."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from assistant_world import AS_OF, approved, between, plain, profile
+
+from c360_pipeline.semantic.assistant import ask
+from c360_pipeline.semantic.timeranges import TimeSpec
+
+
+def figure(answer) -> object:
+    assert not answer.refused, answer.interpretation
+    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
+    return plain(answer.rows[0][0])
+
+
+def ids_of(answer) -> set[str]:
+    assert not answer.refused, answer.interpretation
+    return {row[answer.columns.index("CUSTOMER_ID")] for row in answer.rows}
+
+
+# --- half-years -------------------------------------------------------------------------------------------------
+
+def test_a_half_year_resolves_to_its_six_calendar_months():
+    assert TimeSpec("half", year=2024, half=1).resolve(AS_OF) == (date(2024, 1, 1), date(2024, 6, 30))
+    assert TimeSpec("half", year=2024, half=2).resolve(AS_OF) == (date(2024, 7, 1), date(2024, 12, 31))
+    # without a year: the latest such half that has begun by the as-of date
+    assert TimeSpec("half", half=1).resolve(AS_OF) == (date(2025, 1, 1), date(2025, 6, 30))
+    assert TimeSpec("half", half=2).resolve(AS_OF) == (date(2024, 7, 1), date(2024, 12, 31))
+
+
+@pytest.mark.parametrize("question, start, end", [
+    ("total spend in h1 2025", date(2025, 1, 1), date(2025, 6, 30)),
+    ("total spend in the first half of 2025", date(2025, 1, 1), date(2025, 6, 30)),
+    ("total spend in h1", date(2025, 1, 1), date(2025, 6, 30)),
+    ("total spend h2 2024", date(2024, 7, 1), date(2024, 12, 31)),
+    ("total spend in the second half of 2024", date(2024, 7, 1), date(2024, 12, 31)),
+    ("total spend h2 last year", date(2024, 7, 1), date(2024, 12, 31)),
+])
+def test_spend_in_a_half_year(world, frames, question, start, end):
+    expected = between(approved(frames), start, end)["TRANSACTION_AMOUNT"].sum()
+    assert expected > 0
+    assert figure(ask(question, world)) == plain(expected)
+
+
+def test_signups_in_a_half_year(world, frames):
+    p = profile(frames)
+    opened = pd.to_datetime(p["ACCOUNT_OPEN_DATE"]).dt.date
+    expected = int(((opened >= date(2024, 1, 1)) & (opened <= date(2024, 6, 30))).sum())
+    assert expected > 0
+    assert figure(ask("how many signups in h1 2024", world)) == plain(expected)
+
+
+def test_average_in_store_ticket_by_card_type_in_a_half_year(world, frames):
+    t = between(approved(frames), date(2025, 1, 1), date(2025, 6, 30))
+    t = t[t["CHANNEL"] == "In-Store"].merge(profile(frames)[["CUSTOMER_ID", "CARD_TYPE"]], on="CUSTOMER_ID")
+    expected = t.groupby("CARD_TYPE")["TRANSACTION_AMOUNT"].mean()
+    answer = ask("avg in-store ticket by card type h1 2025", world)
+    assert not answer.refused, answer.interpretation
+    got = {row[0]: plain(row[1]) for row in answer.rows}
+    assert got == {k: plain(v) for k, v in expected.items()}
+
+
+# --- an age band with its class noun ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, low, high", [
+    ("upsell targets in the 65+ band", 65, 200),
+    ("upsell targets in the 25-34 bracket", 25, 34),
+    ("upsell targets in the 35-44 group", 35, 44),
+])
+def test_an_age_band_written_with_band_bracket_or_group(world, frames, question, low, high):
+    p = profile(frames)
+    expected = set(p[p["IS_UPSELL_TARGET"].astype(bool) & (p["AGE"] >= low) & (p["AGE"] <= high)]["CUSTOMER_ID"])
+    assert ids_of(ask(question, world)) == expected
+
+
+def test_a_range_that_is_not_one_of_the_bands_is_not_read_as_one(world):
+    # "26-34" is no band of the model: the class noun does not make it an age
+    assert ask("how many customers in the 26-34 band", world).refused
+
+
+# --- a figure that passed a mark --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("verb", ["topped", "exceeded", "went over", "surpassed"])
+def test_customers_whose_period_spend_passed_a_mark(world, frames, verb):
+    q1 = between(approved(frames), date(2025, 1, 1), date(2025, 3, 31)).groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum()
+    mark = float(q1.median())
+    expected = set(q1[q1 > mark].index)
+    assert 0 < len(expected) < len(q1)
+    assert ids_of(ask(f"custs whose q1 spend {verb} ${mark:.2f}", world)) == expected
+
+
+# --- "lim" for limit --------------------------------------------------------------------------------------------
+
+def test_lim_is_short_for_limit(world, frames):
+    p = profile(frames)
+    expected = p[p["EMPLOYMENT_STATUS"] == "Student"]["CREDIT_LIMIT"].mean()
+    assert figure(ask("avg credit lim for students", world)) == plain(expected)
