@@ -101,3 +101,50 @@ def test_lim_is_short_for_limit(world, frames):
     p = profile(frames)
     expected = p[p["EMPLOYMENT_STATUS"] == "Student"]["CREDIT_LIMIT"].mean()
     assert figure(ask("avg credit lim for students", world)) == plain(expected)
+
+
+# --- a count of a kind of value spelled with a column's noun ------------------------------------------------------
+
+def _with_groups(frames, fact: pd.DataFrame) -> pd.DataFrame:
+    groups = frames["DIM_MERCHANT_CATEGORY"][["MERCHANT_CATEGORY_KEY", "CATEGORY_GROUP"]]
+    return fact.merge(groups, on="MERCHANT_CATEGORY_KEY")
+
+
+@pytest.mark.parametrize("question", [
+    "how many distinct travel merchants had spend ytd",
+    "how many unique travel merchants had spend ytd",
+    "number of different travel merchants that had spend ytd",
+])
+def test_distinct_values_of_a_kind_are_counted_not_its_rows(world, frames, question):
+    t = _with_groups(frames, between(approved(frames), date(2025, 1, 1), AS_OF))
+    travel = t[t["CATEGORY_GROUP"] == "travel"]
+    expected = travel["MERCHANT_NAME"].nunique()
+    assert 1 < expected < len(travel)  # a count of the rows would differ
+    answer = ask(question, world)
+    assert figure(answer) == plain(expected), answer.interpretation
+
+
+def test_merchants_that_had_spend_are_those_with_an_approved_transaction(world, frames):
+    fact = frames["FCT_TRANSACTIONS"]
+    may = between(fact, date(2025, 5, 1), date(2025, 5, 31))
+    expected = may[may["STATUS"] == "approved"]["MERCHANT_NAME"].nunique()
+    answer = ask("how many merchants had spend in may", world)
+    assert figure(answer) == plain(expected), answer.interpretation
+
+
+def test_a_count_of_a_kind_of_purchase_counts_those_transactions(world, frames):
+    t = _with_groups(frames, between(approved(frames), date(2025, 1, 1), AS_OF))
+    expected = int((t["CATEGORY_GROUP"] == "travel").sum())
+    answer = ask("how many travel purchases ytd", world)
+    assert figure(answer) == plain(expected), answer.interpretation
+
+
+def test_a_kind_spelled_with_a_noun_before_the_counted_rows_is_kept_whole(world, frames):
+    # "coffee shop txns": the transactions at coffee shops are counted, not the distinct merchants ("shop" names those)
+    may = between(approved(frames), date(2025, 5, 1), date(2025, 5, 31))
+    expected = int((may["MERCHANT_CATEGORY"] == "Coffee Shops").sum())
+    assert expected > 0
+    assert figure(ask("how many coffee shop txns last month", world)) == plain(expected)
+    p = profile(frames)
+    answer = ask("number of budget segment customers", world)
+    assert figure(answer) == plain(int((p["CUSTOMER_SEGMENT"] == "Budget-Conscious").sum())), answer.interpretation

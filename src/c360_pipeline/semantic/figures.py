@@ -16,7 +16,7 @@ from sqlglot import exp
 from c360_pipeline.semantic.columns import columns_in
 from c360_pipeline.semantic.model import parse_expression
 from c360_pipeline.semantic.query import AGGREGATION_TITLES, FACT, PROFILE, QuestionNotUnderstood
-from c360_pipeline.semantic.tagging import Item
+from c360_pipeline.semantic.tagging import TRANSACTION_TABLES, Item
 from c360_pipeline.semantic.words import ENTITY_WORDS, STOPWORDS
 
 # Summary words that can be listed before one figure ("min and max credit limit").
@@ -245,6 +245,61 @@ class Figures:
         item = self.items[j] if j is not None else None
         return item is not None and item.kind == "sense" and bool(
             item.has("metric") or (item.has("fact") and not item.has("entity")))
+
+    def _counted_value_nouns(self) -> None:
+        """ "how many (distinct) travel merchants": a count of a kind of value spelled with a column's noun ("travel
+        merchants" is the travel filter and "merchant" the merchant name) counts that column's distinct values among
+        the rows of that kind — the phrase is split into the kind and the noun — never the rows themselves; spelled
+        with the transactions' noun ("travel purchases") it counts those transactions. And "how
+        many merchants had spend": the values with an approved transaction, not their count and the spend beside it."""
+        items = self.items
+        i = 0
+        while i < len(items) - 2:
+            if not ((self._word(i) == "how" and self._word(i + 1) == "many")
+                    or (self._word(i) in ("number", "count") and self._word(i + 1) == "of")):
+                i += 1
+                continue
+            j = i + 2
+            while j < len(items) and items[j].kind == "word" and items[j].norm in ("distinct", "unique", "different", "the"):
+                j += 1
+            if j >= len(items) or items[j].kind != "sense" or items[j].used:
+                i = j
+                continue
+            item = items[j]
+            words = item.norm.split()
+            after = items[j + 1] if j + 1 < len(items) else None
+            # a noun after the phrase is what is counted ("coffee shop txns", "budget segment customers"): kept whole
+            counted_after = after is not None and after.kind == "sense" and (after.has("entity") or after.has("dimension"))
+            if len(words) > 1 and item.senses and all(s.kind in ("value", "filter") for s in item.senses) \
+                    and not counted_after:
+                noun = self.lexicon.phrases.get((words[-1],), [])
+                prefix = self.lexicon.phrases.get(tuple(words[:-1]), [])
+                column = len(noun) == 1 and noun[0].kind == "dimension" and (noun[0].table, noun[0].name) in \
+                    self.catalog.fields and self.catalog.fields[(noun[0].table, noun[0].name)].kind == "dimension"
+                # "how many travel purchases": the transactions of that kind, counted (not the customers who made them)
+                rows = len(noun) == 1 and noun[0].kind == "entity" and noun[0].table == FACT
+                if (column or rows) and prefix and all(s.kind in ("value", "filter") for s in prefix) and item.end - item.start == len(words):
+                    last = self.tokens[item.end - 1]
+                    kind = Item("sense", item.start, item.end - 1, " ".join(t.raw for t in self.tokens[item.start:item.end - 1]),
+                                " ".join(words[:-1]), list(prefix), token=item.token)
+                    items[j:j + 1] = [kind, Item("sense", item.end - 1, item.end, last.raw, words[-1], list(noun), token=last)]
+                    j += 1
+            item = items[j]
+            dimension = item.has("dimension")
+            verb = j + 2 if self._word(j + 1) in ("that", "which", "who") else j + 1
+            if dimension is not None and dimension.table in TRANSACTION_TABLES and not item.has("value") \
+                    and not item.has("entity") and self._word(verb) in ("had", "have", "has", "with") and verb + 1 < len(items):
+                spend = items[verb + 1]
+                phrase, _, _ = self._comparator_at(verb + 2)
+                approved = [s for s in self.lexicon.phrases.get(("approved",), []) if s.kind == "value" and s.name == "status"]
+                if spend.kind == "sense" and spend.norm == "spend" and spend.has("metric") and not spend.used \
+                        and phrase is None and self._number_at(verb + 2) is None and approved:
+                    # "merchants that had spend": those with an approved transaction (spend counts approved ones)
+                    for k in range(j + 1, verb + 1):
+                        items[k].used = True
+                    items[verb + 1] = Item("sense", spend.start, spend.end, spend.text, "approved", approved, token=spend.token)
+                    self.draft.notes.append(f"Read '{items[verb].text} spend' as having an approved transaction.")
+            i = j + 1
 
     def _bind_count(self, index: int) -> None:
         """Count what follows a count phrase: an entity, a dimension (distinct values) or filtered customers."""

@@ -168,6 +168,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._split_share_phrases()
         self._shared_nouns()
         self._dated_cohorts()
+        self._counted_value_nouns()
         self._unanswerable_concepts()
         self._aggregated_dates()
         self._ranked_rows_within_groups()
