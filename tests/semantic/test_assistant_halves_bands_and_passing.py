@@ -148,3 +148,27 @@ def test_a_kind_spelled_with_a_noun_before_the_counted_rows_is_kept_whole(world,
     p = profile(frames)
     answer = ask("number of budget segment customers", world)
     assert figure(answer) == plain(int((p["CUSTOMER_SEGMENT"] == "Budget-Conscious").sum())), answer.interpretation
+
+
+# --- a period between a summary and its figure; an amount after a kind of transaction -----------------------------
+
+def test_a_period_between_total_and_its_figure(world, frames):
+    t = between(approved(frames), date(2025, 1, 1), AS_OF).merge(profile(frames)[["CUSTOMER_ID", "CARD_TYPE"]],
+                                                                  on="CUSTOMER_ID")
+    spend = t.groupby("CARD_TYPE")["TRANSACTION_AMOUNT"].sum().sort_values(ascending=False)
+    assert spend.iloc[0] > spend.iloc[1]
+    answer = ask("which card type had the highest total ytd spend", world)
+    assert not answer.refused, answer.interpretation
+    assert answer.rows[0][0] == spend.index[0] and plain(answer.rows[0][-1]) == plain(spend.iloc[0])
+
+
+@pytest.mark.parametrize("question, low, high", [
+    ("approved txns between $20 and $80 in may - count", 20, 80),
+    ("how many approved transactions between $20 and $80 in may", 20, 80),
+])
+def test_an_amount_range_after_a_kind_of_transaction_is_each_ones_amount(world, frames, question, low, high):
+    may = between(approved(frames), date(2025, 5, 1), date(2025, 5, 31))
+    amounts = may["TRANSACTION_AMOUNT"]
+    expected = int(((amounts >= low) & (amounts <= high)).sum())
+    assert 0 < expected < len(may)
+    assert figure(ask(question, world)) == plain(expected)

@@ -10,7 +10,7 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 from __future__ import annotations
 
 from c360_pipeline.semantic.query import CHANGE_FACTS, FACT, FRACTION_FACTS, PROFILE, Measure, _format_value
-from c360_pipeline.semantic.tagging import Item
+from c360_pipeline.semantic.tagging import TRANSACTION_TABLES, Item
 from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP, COMPARATORS
 
 
@@ -189,6 +189,10 @@ class Comparisons:
             before = self._previous(min(spans), back_skip, limit=4)
             if before is not None:
                 target = self._comparison_target(before)
+                if target is None and self._transactions_of_a_kind(before):
+                    # "approved txns between $200 and $300", "online purchases over 500": the rows named are
+                    # transactions (a kind spelled with their noun), so the figure is each one's amount
+                    target = ("transactions_per_customer",)
                 named_before = target is not None
         money = any(self.items[k].kind == "number" and self.items[k].text.lstrip().startswith("$") for k in spans)
         if self._word(end) in ("dollar", "usd"):
@@ -226,6 +230,16 @@ class Comparisons:
         for k in spans:
             self.items[k].used = True
         self._add_comparison(target, op, values, self.items[index], spans=spans, percent=percent, direction=direction)
+
+    def _transactions_of_a_kind(self, index: int) -> bool:
+        """Whether the item at index is a kind of transaction spelled with the transactions' noun ("approved txns",
+        "declined purchases"): a value or filter of the transactions' tables whose last word names them."""
+        item = self.items[index]
+        words = item.norm.split()
+        if item.kind != "sense" or item.used or len(words) < 2 or not item.senses or \
+                not all(s.kind in ("value", "filter") and s.table in TRANSACTION_TABLES for s in item.senses):
+            return False
+        return any(s.kind == "entity" and s.table == FACT for s in self.lexicon.phrases.get((words[-1],), []))
 
     def _change_direction(self, index: int) -> str | None:
         for k in range(max(0, index - 3), index):

@@ -350,9 +350,10 @@ class Figures:
     def _bind_aggregation(self, index: int, function: str) -> None:
         skip = {"of", "the", "a", "an", "customer", "per", "all", "our", "their", "'s"}
         j = self._next(index, skip, limit=3)
-        # "total grocery store spend", "average Premium customer LTV": values between the word and its figure
-        while j is not None and self.items[j].kind == "sense" and self.items[j].has("value") \
-                and not (self.items[j].has("fact") or self.items[j].has("metric")):
+        # "total grocery store spend", "average Premium customer LTV": values between the word and its figure; and so
+        # is a period ("total ytd spend", "average q1 ticket")
+        while j is not None and (self.items[j].kind == "time" or self.items[j].kind == "sense" and self.items[j].has("value")
+                                 and not (self.items[j].has("fact") or self.items[j].has("metric"))):
             j = self._next(j, skip, limit=2)
         if j is None or not (self.items[j].kind == "sense" and (self.items[j].has("fact") or self.items[j].has("metric"))):
             # "LTV average", "spend total": the word after its figure
