@@ -172,3 +172,25 @@ def test_an_amount_range_after_a_kind_of_transaction_is_each_ones_amount(world, 
     expected = int(((amounts >= low) & (amounts <= high)).sum())
     assert 0 < expected < len(may)
     assert figure(ask(question, world)) == plain(expected)
+
+
+# --- one figure in a period and the same period a year earlier ("yoy") ----------------------------------------------
+
+@pytest.mark.parametrize("question", ["q1 txn count yoy", "q1 txn count year over year", "q1 txn count year on year",
+                                      "q1 txn count vs same period ly"])
+def test_a_period_year_over_year_is_the_period_and_the_same_period_a_year_earlier(world, frames, question):
+    t = approved(frames)
+    periods = {"2025-01-01 to 2025-03-31": (date(2025, 1, 1), date(2025, 3, 31)),
+               "2024-01-01 to 2024-03-31": (date(2024, 1, 1), date(2024, 3, 31))}
+    expected = {label: len(between(t, *days)) for label, days in periods.items()}
+    expected = {label: n for label, n in expected.items() if n}  # a period without transactions has no row
+    assert expected
+    answer = ask(question, world)
+    assert not answer.refused, answer.interpretation
+    assert "2024-01-01 to 2024-03-31" in answer.interpretation
+    assert {row[0]: plain(row[1]) for row in answer.rows} == {k: plain(v) for k, v in expected.items()}
+
+
+def test_year_over_year_with_a_word_of_change_is_not_read_as_two_figures(world):
+    answer = ask("q1 spend growth yoy", world)
+    assert answer.refused or "a year earlier" not in answer.interpretation

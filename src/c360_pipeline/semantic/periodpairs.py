@@ -34,6 +34,7 @@ from c360_pipeline.semantic.query import (
     StructuredQuery,
     TimeRange,
 )
+from c360_pipeline.semantic.timeranges import TimeSpec
 
 CUSTOMER_COUNTS = {"customer_count"}  # "how many customers": the customers named, counted
 VERSUS = {"versus", "compared", "against"}
@@ -41,6 +42,9 @@ MORE_WORDS = {"more": 1, "fewer": -1, "less": -1}
 SPEND_WORDS = {"spend", "spent"}
 FIGURE = "PERIOD_DIFFERENCE"
 APPROVED = "STATUS = 'approved'"
+# words that ask for a change from one year to the next rather than the two figures ("yoy growth", "change yoy")
+YEAR_OVER_YEAR_CHANGES = {"change", "changed", "growth", "grew", "grow", "growing", "increase", "decrease", "delta",
+                          "difference", "percent", "pct", "%", "trend", "rate"}
 
 
 def _key(day: date) -> int:
@@ -130,17 +134,23 @@ class PeriodPairs:
         items = self.items
         times = [k for k, item in enumerate(items) if item.kind == "time" and not item.used]
         contrast = [k for k, item in enumerate(items) if item.kind == "word" and not item.used and item.norm in VERSUS]
-        if len(times) != 2 or len(contrast) != 1 or not times[0] < contrast[0] < times[1]:
-            return
-        v = contrast[0]
-        first, second = items[times[0]].time, items[times[1]].time
-        if first.kind in ("same_last_year", "future") or second.kind == "future":
-            return
-        taken = [v]
-        if items[v].norm == "compared" and self._word(v + 1) in ("to", "with"):
-            taken.append(v + 1)
-        if times[1] != taken[-1] + 1:
-            return  # the second period right after the contrast: "june spend vs may", not "june vs may spend"
+        yoy = self._year_over_year(times, contrast)
+        if yoy is not None:
+            # "q1 txn count yoy", "june spend year over year": the period against the same period a year earlier
+            first, taken = items[times[0]].time, yoy
+            second = TimeSpec("same_last_year", unit="period", text="the same period a year earlier")
+        else:
+            if len(times) != 2 or len(contrast) != 1 or not times[0] < contrast[0] < times[1]:
+                return
+            v = contrast[0]
+            first, second = items[times[0]].time, items[times[1]].time
+            if first.kind in ("same_last_year", "future") or second.kind == "future":
+                return
+            taken = [v]
+            if items[v].norm == "compared" and self._word(v + 1) in ("to", "with"):
+                taken.append(v + 1)
+            if times[1] != taken[-1] + 1:
+                return  # the second period right after the contrast: "june spend vs may", not "june vs may spend"
         field = self.catalog.field(FACT, "transaction_date")
         one = self._time_range(first, field)
         if second.kind == "same_last_year":
@@ -166,6 +176,24 @@ class PeriodPairs:
             items[k].used = True
         self._two_periods = True
         self.draft.notes.append(f"Compared period with period: {one.text} against {other.text}, one row each.")
+
+    def _year_over_year(self, times: list[int], contrast: list[int]) -> list[int] | None:
+        """The indices of "year over year" / "year on year" ("yoy") said of the one period a question names, with no
+        other period, contrast or word of change ("yoy growth" asks for a change, which this is not); else None."""
+        if len(times) != 1 or contrast or self.items[times[0]].time.kind in ("same_last_year", "future"):
+            return None
+        found = None
+        for k in range(len(self.items) - 2):
+            # "year" alone is the calendar year's dimension, so it may be tagged as one
+            if any(self.items[k + n].used or self.items[k + n].kind not in ("word", "sense") for n in range(3)):
+                continue
+            if tuple(self.items[k + n].norm for n in range(3)) in (("year", "over", "year"), ("year", "on", "year")):
+                if found is not None:
+                    return None
+                found = [k, k + 1, k + 2]
+        if found is None or any(item.kind == "word" and item.norm in YEAR_OVER_YEAR_CHANGES for item in self.items):
+            return None
+        return found
 
     def _check_two_periods(self, query: StructuredQuery) -> StructuredQuery:
         if getattr(self, "_two_periods", False) and (

@@ -332,7 +332,7 @@ YEAR_NOUNS = {"spend", "sales", "revenue", "volume", "signup", "cohort", "vintag
 # "last year", "a year ago", "a year earlier", "the year before", "the previous year", "the prior year", "one year ago"
 _YEAR_BACK = (("last", "year"), ("a", "year", "ago"), ("one", "year", "ago"), ("1", "year", "ago"), ("a", "year", "earlier"),
               ("the", "year", "before"), ("the", "previous", "year"), ("the", "prior", "year"), ("previous", "year"),
-              ("prior", "year"), ("of", "last", "year"))
+              ("prior", "year"), ("of", "last", "year"), ("ly",))
 _SAME_UNITS = {"month": "month", "quarter": "quarter", "period": "period", "week": "week", "year": "year"}
 
 

@@ -38,7 +38,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "trans": ("transaction",), "amt": ("amount",), "pct": ("percent",), "perc": ("percent",),
     "yr": ("year",), "yrs": ("year",), "mo": ("month",), "mos": ("month",), "mth": ("month",),
     "mths": ("month",), "wk": ("week",), "wks": ("week",), "qtr": ("quarter",), "qtrs": ("quarter",),
-    "mom": ("month", "over", "month"), "ytd": ("year", "to", "date"), "mtd": ("month", "to", "date"), "qtd": ("quarter", "to", "date"),
+    "mom": ("month", "over", "month"), "yoy": ("year", "over", "year"), "ytd": ("year", "to", "date"), "mtd": ("month", "to", "date"), "qtd": ("quarter", "to", "date"),
     "vs": ("versus",), "lim": ("limit",), "lmt": ("limit",), "acct": ("account",), "accts": ("account",), "max": ("maximum",),
     "min": ("minimum",), "biggest": ("largest",), "greatest": ("largest",), "spent": ("spend",),
     "spends": ("spend",), "spending": ("spend",), "churning": ("churn",), "churned": ("churn",),
