@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +37,7 @@ from c360_pipeline.semantic.engine import (
     to_dataframe,
 )
 from c360_pipeline.semantic.suggestions import answerable_suggestions, closest_questions
+from c360_pipeline.semantic.vocabulary import DATA_VALUED_DIMENSIONS
 
 MAX_BAR_GROUPS = 60
 
@@ -148,11 +150,37 @@ def ask(question: str, warehouse, as_of: date | None = None, use_cortex: bool = 
     return answer
 
 
+_DATA_VALUES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def data_values(warehouse) -> tuple[tuple[str, str, str], ...]:
+    """The values of the dimensions too many-valued for the model's sample values (DATA_VALUED_DIMENSIONS: the
+    customers' cities) as the warehouse's gold tables hold them, (table, dimension, value), read once per warehouse
+    (cached; the same tuple each time, so the lexicon that knows them is built once too)."""
+    try:
+        cached = _DATA_VALUES.get(warehouse)
+    except TypeError:
+        return ()
+    if cached is not None:
+        return cached
+    found: list[tuple[str, str, str]] = []
+    for (table, name), column in DATA_VALUED_DIMENSIONS.items():
+        try:
+            frame = warehouse.read_or_none("GOLD", table.upper())
+            rows = [] if frame is None else frame.select(column).distinct().collect()
+        except Exception:  # a warehouse without the table or the column: nothing known beyond the model
+            rows = []
+        found += sorted((table, name, str(row[0])) for row in rows if row[0] is not None and str(row[0]).strip())
+    values = tuple(found)
+    _DATA_VALUES[warehouse] = values
+    return values
+
+
 def _ask_offline(question: str, warehouse, as_of: date | None) -> Answer:
     """The offline engine's answer: the question parsed onto the semantic model, compiled and run."""
     as_of_source: date | Callable[[], date | None] = as_of if as_of is not None else (lambda: data_as_of(warehouse))
     try:
-        query = parse_question(question, as_of_source)
+        query = parse_question(question, as_of_source, data_values=data_values(warehouse))
     except QuestionNotUnderstood as problem:
         return refusal(question, problem.reason, problem.suggestions)
     sql = compile_sql(query, database=warehouse.cfg.database)

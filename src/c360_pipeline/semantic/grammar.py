@@ -165,6 +165,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         if len(text) > 400:
             raise self.refuse("the question is too long; ask one thing at a time")
         self._check_read_only()
+        self._data_value_collisions()
         self._split_share_phrases()
         self._shared_nouns()
         self._dated_cohorts()
@@ -219,6 +220,17 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
                                                      "segment", "limit", "credit"):
                     raise self.refuse("I only read data: the question asks to change it. The assistant never modifies tables")
 
+    def _data_value_collisions(self) -> None:
+        """ "customers in gold" where the data has a city named Gold: a place read after "in" / "from" / "at" that is
+        also a name of the model is refused, not guessed (elsewhere the model's name stands: "gold customers")."""
+        if not self.lexicon.collisions:
+            return
+        for i, item in enumerate(self.items):
+            sense = self.lexicon.collisions.get(tuple(item.norm.split())) if item.kind == "sense" else None
+            if sense is not None and self._word(i - 1) in ("in", "from", "at", "near"):
+                raise self.refuse(f"'{item.text}' is a {sense.name} in the data and also a name of the model "
+                                  f"({', '.join(s.name for s in item.senses)}); I can't tell which is meant")
+
     def _dated_cohorts(self) -> None:
         """ "2024 cohorts", "the q1 2025 vintage": a period written right before "cohort" or "vintage" dates the
         customers' signup cohort (the model's "signup cohort", "signup vintage"), not their segment, which "cohort"
@@ -266,9 +278,11 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
 
 
 def parse_question(question: str, as_of: date | Callable[[], date] | None = None,
-                   model: SemanticModel | None = None) -> StructuredQuery:
-    """The structured query a question asks for; raises QuestionNotUnderstood (with reason) if it cannot be mapped."""
-    catalog, lexicon = catalog_for(model)
+                   model: SemanticModel | None = None, data_values: tuple[tuple[str, str, str], ...] = ()) -> StructuredQuery:
+    """The structured query a question asks for; raises QuestionNotUnderstood (with reason) if it cannot be mapped.
+    `data_values` are values read from the warehouse's data ((table, dimension, value): its cities), known as
+    values of their dimension."""
+    catalog, lexicon = catalog_for(model, data_values)
     try:
         return Parser(question, catalog, lexicon, as_of).parse()
     except QuestionNotUnderstood as refused:

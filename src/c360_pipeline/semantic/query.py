@@ -14,7 +14,7 @@ from typing import Iterable, Literal
 from sqlglot import exp
 
 from c360_pipeline.semantic.model import DIALECT, SemanticModel, Table, load_model, parse_expression
-from c360_pipeline.semantic.vocabulary import ENGINE_TABLES, Lexicon, build_lexicon
+from c360_pipeline.semantic.vocabulary import ENGINE_TABLES, Lexicon, build_lexicon, with_data_values
 
 PROFILE = "customer_360_profile"
 FACT = "fct_transactions"
@@ -364,14 +364,33 @@ def _canonical(expression: str) -> str:
 _CATALOGS: dict[int, tuple[SemanticModel, Catalog, Lexicon]] = {}
 
 
-def catalog_for(model: SemanticModel | None = None) -> tuple[Catalog, Lexicon]:
-    """The (cached) catalog and lexicon of a model (the packaged model by default)."""
+_VALUED: dict[tuple[int, int], tuple[Lexicon, tuple, Lexicon]] = {}
+
+
+def catalog_for(model: SemanticModel | None = None,
+                data_values: tuple[tuple[str, str, str], ...] = ()) -> tuple[Catalog, Lexicon]:
+    """The (cached) catalog and lexicon of a model (the packaged model by default); with values read from a
+    warehouse's data (assistant.data_values: (table, dimension, value)), the lexicon that knows them too (cached per
+    values read, so per warehouse)."""
     model = model or load_model()
     cached = _CATALOGS.get(id(model))
     if cached is None or cached[0] is not model:
         cached = (model, Catalog(model), build_lexicon(model))
         _CATALOGS[id(model)] = cached
-    return cached[1], cached[2]
+    if not data_values:
+        return cached[1], cached[2]
+    lexicon = cached[2]
+    valued = _VALUED.get((id(lexicon), id(data_values)))
+    if valued is None or valued[0] is not lexicon or valued[1] is not data_values:
+        from c360_pipeline.semantic.timeranges import MONTHS
+        from c360_pipeline.semantic.words import NEGATIONS, STOPWORDS, STRUCTURAL
+
+        if len(_VALUED) > 8:
+            _VALUED.clear()
+        reserved = STOPWORDS | STRUCTURAL | NEGATIONS | set(MONTHS)
+        valued = (lexicon, data_values, with_data_values(lexicon, data_values, reserved))
+        _VALUED[(id(lexicon), id(data_values))] = valued
+    return cached[1], valued[2]
 
 
 def sql_literal(value: object) -> exp.Expression:

@@ -59,6 +59,7 @@ def known_words(lexicon: Lexicon) -> frozenset[str]:
     holds them), the states' and months' names, and the grammar's structural words ("average", "highest",
     "between"); not the fillers of English around them ("comes", "used"), which would make a word the question
     never meant out of any unknown one (cached per lexicon)."""
+    lexicon = lexicon.base or lexicon  # values read from the data (cities) are never a misspelling's reading
     cached = _KNOWN.get(id(lexicon))
     if cached is not None and cached[0] is lexicon:
         return cached[1]

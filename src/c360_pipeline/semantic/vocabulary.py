@@ -227,6 +227,11 @@ class Lexicon:
     # or None for a date (the newest / oldest rows' own reading).
     singular_row_phrases: dict[tuple[str, ...], RowRanking | None] = field(default_factory=dict)
     _spelled: list[str] = field(default_factory=list, repr=False)
+    # A lexicon with values read from the data (with_data_values): the model's own lexicon it extends (misspellings
+    # are read against that one: a slip is never taken for a city), and the phrases that are both a value read from
+    # the data and a name of the model, with the value (refused where a place is read, never guessed).
+    base: "Lexicon | None" = field(default=None, repr=False)
+    collisions: dict[tuple[str, ...], Sense] = field(default_factory=dict, repr=False)
 
     def add(self, phrase: str | tuple[str, ...], sense: Sense) -> None:
         key = normalize_phrase(phrase) if isinstance(phrase, str) else phrase
@@ -357,6 +362,30 @@ def _add_states(lexicon: Lexicon) -> None:
         lexicon.add(name, sense)
     lexicon.add("washington dc", Sense("value", "customer_360_profile", "state", "DC"))
     lexicon.add("washington d c", Sense("value", "customer_360_profile", "state", "DC"))
+
+
+# Dimensions with too many values for the model's sample_values (a customer's city): their values are read from the
+# data of the warehouse asked (assistant.data_values) and known as values of the dimension, as sample values are.
+DATA_VALUED_DIMENSIONS = {("customer_360_profile", "city"): "CITY"}
+
+
+def with_data_values(lexicon: Lexicon, values: tuple[tuple[str, str, str], ...], reserved: set[str]) -> Lexicon:
+    """A copy of the lexicon that also knows each (table, dimension, value) read from the data as that dimension's
+    value ("west charles" → city West Charles). A value spelled as a word of the grammar (reserved: "may", "top") is
+    left out; one spelled as a name the model already has ("gold") keeps the model's name and is noted as a
+    collision."""
+    extended = Lexicon({key: list(senses) for key, senses in lexicon.phrases.items()}, lexicon.longest,
+                       dict(lexicon.singular_row_phrases), base=lexicon.base or lexicon)
+    for table, name, value in values:
+        key = normalize_phrase(value)
+        if not key or not all(part.isalpha() for part in key) or (len(key) == 1 and key[0] in reserved):
+            continue
+        sense = Sense("value", table, name, value)
+        if key in lexicon.phrases:
+            extended.collisions[key] = sense
+            continue
+        extended.add(key, sense)
+    return extended
 
 
 @lru_cache(maxsize=4)
