@@ -194,3 +194,18 @@ def test_a_period_year_over_year_is_the_period_and_the_same_period_a_year_earlie
 def test_year_over_year_with_a_word_of_change_is_not_read_as_two_figures(world):
     answer = ask("q1 spend growth yoy", world)
     assert answer.refused or "a year earlier" not in answer.interpretation
+
+
+# --- spenders ranked by their spend in a period named before the noun ----------------------------------------------
+
+def test_the_biggest_spenders_of_a_period_named_before_the_noun(world, frames):
+    p = profile(frames)
+    students = set(p[p["EMPLOYMENT_STATUS"] == "Student"]["CUSTOMER_ID"])
+    t = between(approved(frames), date(2025, 1, 1), AS_OF)
+    spend = t[t["CUSTOMER_ID"].isin(students)].groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum()
+    spend = spend.sort_values(ascending=False)
+    assert len(spend) > 3 and spend.iloc[2] > spend.iloc[3]
+    answer = ask("3 biggest ytd spenders among students", world)
+    assert not answer.refused, answer.interpretation
+    assert [row[0] for row in answer.rows] == list(spend.index[:3])
+    assert [plain(row[-1]) for row in answer.rows] == [plain(v) for v in spend.iloc[:3]]

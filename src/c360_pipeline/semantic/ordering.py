@@ -121,6 +121,11 @@ class Ordering:
         """What a superlative sorts by: the next fact/metric/entity count, or (later) the first measure."""
         skip = {"the", "a", "an", "of", "in", "with", "their", "on", "customer's", "amount", "total", "number"}
         j = self._next(index, skip, limit=3)
+        if j is not None and self.items[j].kind == "time":
+            # "the 5 biggest ytd spenders": a period between the superlative and the rows it ranks dates the figure
+            after = self._next(j, skip, limit=2)
+            if after is not None and self.items[after].kind == "sense" and self.items[after].norm in ENTITY_FIGURES:
+                j = after
         target = None
         if j is not None and self._rows_named_by_values(j) not in (None, j):
             # "top 5 platinum customers by lifetime value": the values before the rows stay for the filters pass
