@@ -86,7 +86,7 @@ def test_a_range_that_is_not_one_of_the_bands_is_not_read_as_one(world):
 
 # --- a figure that passed a mark --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("verb", ["topped", "exceeded", "went over", "surpassed"])
+@pytest.mark.parametrize("verb", ["topped", "exceeded", "went over", "surpassed", "passed"])
 def test_customers_whose_period_spend_passed_a_mark(world, frames, verb):
     q1 = between(approved(frames), date(2025, 1, 1), date(2025, 3, 31)).groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum()
     mark = float(q1.median())

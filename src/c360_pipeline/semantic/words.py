@@ -83,9 +83,11 @@ COMPARATORS: dict[tuple[str, ...], tuple[str, bool]] = {
     ("more", "than"): (">", False), ("greater", "than"): (">", False), ("higher", "than"): (">", False),
     ("larger", "than"): (">", False), ("bigger", "than"): (">", False), ("above",): (">", False),
     ("over",): (">", False), ("exceeding",): (">", False), ("exceed",): (">", False), ("exceeds",): (">", False),
-    # a figure that passed a mark ("q1 spend topped $30k", "went over 5,000", "surpassed 100"): above it
+    # a figure that passed a mark ("q1 spend topped $30k", "went over 5,000", "surpassed 100"): above it (a
+    # comparator is read only with its number right after it: "passed" alone is no comparison)
     ("exceeded",): (">", False), ("topped",): (">", False), ("topping",): (">", False),
     ("went", "over"): (">", False), ("goes", "over"): (">", False), ("surpassed",): (">", False),
+    ("passed",): (">", False),
     ("surpassing",): (">", False),
     ("in", "excess", "of"): (">", False), ("at", "least"): (">=", False), ("no", "less", "than"): (">=", False),
     ("minimum", "of"): (">=", False), ("not", "less", "than"): (">=", False),
