@@ -2,7 +2,7 @@
 
 Only spelling changes here, never meaning: typographic quotes become plain ones, negative contractions
 are written out ("haven't" and "havent" → "have not", so every negation is the one word "not"), the shorthands of a note are
-written out ("no. of" → "number of", "w/" → "with", "w/o" → "without"; "no" without its full stop stays a negation), and a window
+written out ("no. of" and "# of" → "number of", "w/" → "with", "w/o" → "without"; "no" without its full stop stays a negation), and a window
 written as one word ("90-day", "30 day") keeps its number and unit apart ("90 day"), which is how the
 semantic model's synonyms spell it ("90 day spend"). A window other than the profile's 90 days
 ("30-day spend") is read as the rolling period it names ("spend in the last 30 days").
@@ -19,6 +19,9 @@ _CONTRACTIONS = {
 # a note's shorthands: "no." is "number" only with its full stop and "of" after it ("no. of custs"), since "no" is a
 # negation ("no purchases"); "w/" and "w/o" only as written with the slash
 _SHORTHANDS = ((re.compile(r"\bno\.\s*(?=of\b)", re.IGNORECASE), "number "),
+               # "#" written as a word is "number" ("# of txns"); the tokeniser reads a "#" alone as "number of"
+               # ("#txns"), so before "of" it is the word alone, not "number of of"
+               (re.compile(r"(?<![\w#])#\s*(?=of\b)", re.IGNORECASE), "number "),
                (re.compile(r"(?<![\w/])w/o(?![\w/])", re.IGNORECASE), "without"),
                (re.compile(r"(?<![\w/])w/(?=\s|$)", re.IGNORECASE), "with"))
 _NOT = re.compile(r"\b(have|has|had|is|are|was|were|do|does|did|could|would|should)n'?t\b", re.IGNORECASE)

@@ -34,7 +34,7 @@ from c360_pipeline.semantic.query import (
     StructuredQuery,
     TimeRange,
 )
-from c360_pipeline.semantic.timeranges import TimeSpec
+from c360_pipeline.semantic.timeranges import TimeSpec, _a_year_back
 
 CUSTOMER_COUNTS = {"customer_count"}  # "how many customers": the customers named, counted
 VERSUS = {"versus", "compared", "against"}
@@ -140,17 +140,32 @@ class PeriodPairs:
             first, taken = items[times[0]].time, yoy
             second = TimeSpec("same_last_year", unit="period", text="the same period a year earlier")
         else:
-            if len(times) != 2 or len(contrast) != 1 or not times[0] < contrast[0] < times[1]:
+            if len(contrast) != 1 or not times or not times[0] < contrast[0]:
                 return
             v = contrast[0]
-            first, second = items[times[0]].time, items[times[1]].time
-            if first.kind in ("same_last_year", "future") or second.kind == "future":
-                return
             taken = [v]
             if items[v].norm == "compared" and self._word(v + 1) in ("to", "with"):
                 taken.append(v + 1)
-            if times[1] != taken[-1] + 1:
-                return  # the second period right after the contrast: "june spend vs may", not "june vs may spend"
+            first = items[times[0]].time
+            back = self._year_back_after(taken[-1] + 1) if len(times) == 1 else None
+            if back is not None:
+                # "q1 spend vs ly", "june spend vs the prior year": the words say a year back, not a period
+                if not _named_part_of_year(first):
+                    return
+                taken.extend(back)
+                second = TimeSpec("same_last_year", unit="period", text="the same period a year earlier")
+            else:
+                if len(times) != 2 or not contrast[0] < times[1]:
+                    return
+                second = items[times[1]].time
+                if first.kind in ("same_last_year", "future") or second.kind == "future":
+                    return
+                if times[1] != taken[-1] + 1:
+                    return  # the second period right after the contrast: "june spend vs may", not "june vs may spend"
+                if second.kind == "previous" and second.unit == "year" and _named_part_of_year(first):
+                    # "q1 spend vs last year": an analyst compares the quarter with the same quarter a year earlier,
+                    # not with the whole of last year ("2025 spend vs last year" stays year against year)
+                    second = TimeSpec("same_last_year", unit="period", text="the same period a year earlier")
         field = self.catalog.field(FACT, "transaction_date")
         one = self._time_range(first, field)
         if second.kind == "same_last_year":
@@ -176,6 +191,17 @@ class PeriodPairs:
             items[k].used = True
         self._two_periods = True
         self.draft.notes.append(f"Compared period with period: {one.text} against {other.text}, one row each.")
+
+    def _year_back_after(self, k: int) -> list[int] | None:
+        """The indices of the words from k to the end of the question that say "a year back" on their own ("ly",
+        "the prior year", "the previous year"), when nothing follows them; else None."""
+        rest = list(range(k, len(self.items)))
+        if not rest or any(self.items[j].used or self.items[j].kind not in ("word", "sense") for j in rest):
+            return None
+        norms = [self.items[j].norm for j in rest]
+        if _a_year_back(norms, 0) != len(norms) or norms in (["of", "last", "year"],):
+            return None
+        return rest
 
     def _year_over_year(self, times: list[int], contrast: list[int]) -> list[int] | None:
         """The indices of "year over year" / "year on year" ("yoy") said of the one period a question names, with no
@@ -206,6 +232,19 @@ class PeriodPairs:
             raise QuestionNotUnderstood("two periods are compared on a figure of transactions (for example 'june spend "
                                         "vs the same month a year ago')")
         return query
+
+
+def _named_part_of_year(spec: TimeSpec) -> bool:
+    """A named period shorter than a year — a month, quarter or half ("q1", "june 2025", "h1"), last month or quarter,
+    or a period to date ("ytd", "qtd", "mtd", "this quarter") — which "vs last year" pairs with the same period a year
+    earlier. A whole year ("2025", "this year") is not one."""
+    if spec.kind in ("month", "quarter", "half"):
+        return True
+    if spec.kind == "previous":
+        return spec.unit in ("month", "quarter")
+    if spec.kind == "current":
+        return spec.unit in ("month", "quarter") or (spec.unit == "year" and "to date" in spec.text)
+    return False
 
 
 def _month_end(day: date) -> date:

@@ -161,7 +161,60 @@ def tokenize(text: str) -> list[Token]:
             tokens.extend(_word_tokens(raw, start, end))
         else:
             tokens.append(Token(raw, raw, "punct", start, end))
-    return _join_hyphenated(tokens)
+    return _lowercase_states(_join_hyphenated(tokens))
+
+
+# Lower-case codes that are also words are read as states only where the words around them say so (_lowercase_states);
+# "in" and "or" never are (Indiana and Oregon only in capitals). These are read after "in" / "for" / "from" only in a
+# list with a comma: "for me" is the asker, "in la" Los Angeles, "in ne" the north-east, "for id" an identifier.
+_NEVER_LOWERCASE_CODES = {"in", "or"}
+_LISTED_ONLY_CODES = {"me", "la", "id", "ne"}
+_STATE_PREPOSITIONS = {"in", "for", "from"}
+# what may follow a code read after a preposition: the end, a mark, a conjunction or a word that starts another part
+_AFTER_STATE = {"and", "or", "by", "versus", "vs", "with", "per", "in", "for", "during", "since", "over", "last",
+                "this", "ytd", "mtd", "qtd", "compared", "against", "only", "state", "year", "to", "between", "from",
+                "sorted", "ranked", "broken", "split", "grouped", "excluding", "except"}
+_LIST_SEPARATORS = {",", "and", "or"}
+
+
+def _lowercase_state(token: Token) -> bool:
+    return (token.kind == "word" and len(token.raw) == 2 and token.raw.islower() and token.raw.upper() in US_STATES
+            and token.raw not in _NEVER_LOWERCASE_CODES)
+
+
+def _lowercase_states(tokens: list[Token]) -> list[Token]:
+    """A lower-case two-letter state code that is also a word ("pa", "oh", "mi") read as the state where nothing else
+    is meant: in a list of state codes ("pa, oh and mi", "ca or pa") or alone after "in" / "for" / "from" before the
+    end or the next part of the question ("avg utilization for pa by tier"). Never the first word ("oh, and ...")."""
+    def code_like(token: Token) -> bool:
+        return token.norm.startswith("state:") or _lowercase_state(token) or (
+            token.kind == "word" and len(token.raw) == 2 and token.raw.lower() in _SAFE_LOWERCASE_CODES)
+
+    read: set[int] = set()
+    i, n = 0, len(tokens)
+    while i < n:
+        if not code_like(tokens[i]):
+            i += 1
+            continue
+        items, commas, j = [i], False, i
+        while j + 2 < n and (tokens[j + 1].raw == "," or tokens[j + 1].norm in _LIST_SEPARATORS) \
+                and tokens[j + 1].kind in ("word", "punct") and code_like(tokens[j + 2]):
+            commas = commas or tokens[j + 1].raw == ","
+            items.append(j + 2)
+            j += 2
+        if len(items) >= 2:
+            read.update(k for k in items if k > 0 and (commas or tokens[k].raw not in _LISTED_ONLY_CODES))
+        i = j + 1
+    for k, token in enumerate(tokens):
+        if k in read or not _lowercase_state(token) or token.raw in _LISTED_ONLY_CODES or k == 0:
+            continue
+        following = tokens[k + 1] if k + 1 < n else None
+        if tokens[k - 1].norm in _STATE_PREPOSITIONS and tokens[k - 1].kind == "word" and (
+                following is None or (following.kind == "punct" and following.raw not in "-'/")
+                or following.kind in ("date", "month_key") or following.norm in _AFTER_STATE):
+            read.add(k)
+    return [Token(t.raw, f"state:{t.raw}", "word", t.start, t.end) if k in read and _lowercase_state(t) else t
+            for k, t in enumerate(tokens)]
 
 
 def _join_hyphenated(tokens: list[Token]) -> list[Token]:
