@@ -139,6 +139,28 @@ def by_band(e):
     return f
 
 
+# What question n expects of a ranking, a superlative or a filter, each recorded in EDGES for the pre-run look.
+def top(n, s, k, low=False):
+    EDGES[n] = ('top', k, s.sort_values(ascending=low))
+    return (s.nsmallest(k) if low else s.nlargest(k)).to_dict()
+
+
+def best(n, s, low=False):
+    EDGES[n] = ('top', 1, s.sort_values(ascending=low))
+    return top1({s.idxmin(): s.min()} if low else {s.idxmax(): s.max()})
+
+
+def ranked(n, s, k, low=False):
+    s = s.sort_values(ascending=low)
+    EDGES[n] = ('list', k, s)
+    return list(s.index[:k])
+
+
+def nonempty(n, v):
+    EDGES[n] = ('nonempty', 0, v)
+    return v
+
+
 def expectations(P, T, M):
     A = T[T.STATUS == 'approved']
     def rng(a, b): return T[(T.d >= a) & (T.d <= b)]
@@ -150,23 +172,6 @@ def expectations(P, T, M):
     def ids(mask): return set(P[mask].CUSTOMER_ID)
     def of(x, mask): return x[x.CUSTOMER_ID.isin(P[mask].CUSTOMER_ID)]
     def by(x, col): return x.CUSTOMER_ID.map(dict(zip(P.CUSTOMER_ID, col)))
-
-    def top(n, s, k, low=False):
-        EDGES[n] = ('top', k, s.sort_values(ascending=low))
-        return (s.nsmallest(k) if low else s.nlargest(k)).to_dict()
-
-    def best(n, s, low=False):
-        EDGES[n] = ('top', 1, s.sort_values(ascending=low))
-        return top1({s.idxmin(): s.min()} if low else {s.idxmax(): s.max()})
-
-    def ranked(n, s, k, low=False):
-        s = s.sort_values(ascending=low)
-        EDGES[n] = ('list', k, s)
-        return list(s.index[:k])
-
-    def nonempty(n, v):
-        EDGES[n] = ('nonempty', 0, v)
-        return v
 
     YTD = ('2025-01-01', '2025-06-30'); H1_24 = ('2024-01-01', '2024-06-30')
     LM = ('2025-05-01', '2025-05-31'); LQ = ('2025-01-01', '2025-03-31'); Q2 = ('2025-04-01', '2025-06-30')

@@ -117,7 +117,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from blind_check import answers, judge, load_frames  # noqa: E402
 from check_blind_questions_2026_12_04 import monthly_change, pairs, pct_ok, two_values  # noqa: E402
-from check_blind_questions_2026_12_05 import EDGES, by_band, edges, in_order, top1  # noqa: E402
+from check_blind_questions_2026_12_05 import best, by_band, edges, in_order, nonempty, ranked, top  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "blind_questions_2026_12_06.txt"
 MUST_REFUSE = {15, 30, 45, 60, 75, 90, 105, 120, 135, 150}
@@ -146,23 +146,6 @@ def expectations(P, T, M):
     def of(x, mask): return x[x.CUSTOMER_ID.isin(P[mask].CUSTOMER_ID)]
     def by(x, col): return x.CUSTOMER_ID.map(dict(zip(P.CUSTOMER_ID, col)))
     def without(x): return ~P.CUSTOMER_ID.isin(x.CUSTOMER_ID)
-
-    def top(n, s, k, low=False):
-        EDGES[n] = ('top', k, s.sort_values(ascending=low))
-        return (s.nsmallest(k) if low else s.nlargest(k)).to_dict()
-
-    def best(n, s, low=False):
-        EDGES[n] = ('top', 1, s.sort_values(ascending=low))
-        return top1({s.idxmin(): s.min()} if low else {s.idxmax(): s.max()})
-
-    def ranked(n, s, k, low=False):
-        s = s.sort_values(ascending=low)
-        EDGES[n] = ('list', k, s)
-        return list(s.index[:k])
-
-    def nonempty(n, v):
-        EDGES[n] = ('nonempty', 0, v)
-        return v
 
     YTD = ('2025-01-01', '2025-06-30'); H1_24 = ('2024-01-01', '2024-06-30'); H2_24 = ('2024-07-01', '2024-12-31')
     LM = ('2025-05-01', '2025-05-31'); LQ = ('2025-01-01', '2025-03-31'); Q2 = ('2025-04-01', '2025-06-30')

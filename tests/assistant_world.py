@@ -147,6 +147,19 @@ def plain(value: object) -> object:
     return value
 
 
+def figure(answer: Answer) -> object:
+    """An answer's one figure (one row, one column), as a plain value."""
+    assert not answer.refused, answer.interpretation
+    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
+    return plain(answer.rows[0][0])
+
+
+def ids_of(answer: Answer) -> set[str]:
+    """The customer ids an answer lists."""
+    assert not answer.refused, answer.interpretation
+    return {row[answer.columns.index("CUSTOMER_ID")] for row in answer.rows}
+
+
 def rows_of(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(plain(v) for v in row) for row in frame.itertuples(index=False, name=None)]
 

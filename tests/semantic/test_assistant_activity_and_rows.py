@@ -12,7 +12,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, assert_same, build_world, listed, plain, profile, write_home
+from assistant_world import AS_OF, assert_same, build_world, figure, listed, plain, profile, write_home
 
 from c360_pipeline import engine
 from c360_pipeline.config import PipelineConfig
@@ -64,12 +64,6 @@ def _no_approved_since(frames, first_day: date) -> set[str]:
     fact = frames["FCT_TRANSACTIONS"]
     recent = fact[(fact["STATUS"] == "approved") & (pd.to_datetime(fact["TRANSACTION_DATE"]).dt.date >= first_day)]
     return set(frames["CUSTOMER_360_PROFILE"]["CUSTOMER_ID"]) - set(recent["CUSTOMER_ID"])
-
-
-def figure(answer) -> object:
-    assert not answer.refused, answer.interpretation
-    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
-    return plain(answer.rows[0][0])
 
 
 def test_the_world_has_customers_who_never_transacted(frames):

@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, assert_same, between, grouped, plain, profile
+from assistant_world import AS_OF, approved, assert_same, between, figure, grouped, ids_of, plain, profile
 
 from c360_pipeline.semantic.assistant import ask
 from c360_pipeline.semantic.engine import QuestionNotUnderstood, compile_sql, parse_question
@@ -21,17 +21,6 @@ TRAVEL = ("Airlines", "Hotels")
 
 def parsed(question: str):
     return parse_question(question, AS_OF)
-
-
-def figure(answer) -> object:
-    assert not answer.refused, answer.interpretation
-    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
-    return plain(answer.rows[0][0])
-
-
-def ids_of(answer) -> set[str]:
-    assert not answer.refused, answer.interpretation
-    return {row[answer.columns.index("CUSTOMER_ID")] for row in answer.rows}
 
 
 def everyone(frames) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from assistant_world import build_world, plain, profile
+from assistant_world import build_world, figure, plain, profile
 
 from c360_pipeline.semantic.assistant import ask, data_values
 
@@ -19,12 +19,6 @@ def frames() -> dict[str, pd.DataFrame]:
     p = world["CUSTOMER_360_PROFILE"]
     p["CITY"] = [CITIES[i % len(CITIES)] for i in range(len(p))]
     return world
-
-
-def figure(answer) -> object:
-    assert not answer.refused, answer.interpretation
-    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
-    return plain(answer.rows[0][0])
 
 
 def test_the_cities_are_read_from_the_warehouse_once(world):

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, assert_same, between, build_world, grouped, listed, plain, profile, write_home
+from assistant_world import AS_OF, approved, assert_same, between, build_world, figure, grouped, listed, plain, profile, write_home
 from rich.console import Console
 
 from c360_pipeline import engine
@@ -43,12 +43,6 @@ def world(home):
     session = engine.reader_session(home.home, home.database)
     yield Warehouse.of(session, home)
     session.close()
-
-
-def figure(answer) -> object:
-    assert not answer.refused, answer.interpretation
-    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
-    return plain(answer.rows[0][0])
 
 
 def parsed(question: str):

@@ -7,21 +7,10 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, between, plain, profile
+from assistant_world import AS_OF, approved, between, figure, ids_of, plain, profile
 
 from c360_pipeline.semantic.assistant import ask
 from c360_pipeline.semantic.timeranges import TimeSpec
-
-
-def figure(answer) -> object:
-    assert not answer.refused, answer.interpretation
-    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
-    return plain(answer.rows[0][0])
-
-
-def ids_of(answer) -> set[str]:
-    assert not answer.refused, answer.interpretation
-    return {row[answer.columns.index("CUSTOMER_ID")] for row in answer.rows}
 
 
 # --- half-years -------------------------------------------------------------------------------------------------

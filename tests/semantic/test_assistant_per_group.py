@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, assert_same, between, grouped, plain, profile
+from assistant_world import AS_OF, approved, assert_same, between, figure, grouped, plain, profile
 
 from c360_pipeline.semantic.assistant import ask
 from c360_pipeline.semantic.engine import QuestionNotUnderstood, compile_sql, parse_question
@@ -16,12 +16,6 @@ from c360_pipeline.semantic.engine import QuestionNotUnderstood, compile_sql, pa
 
 def parsed(question: str):
     return parse_question(question, AS_OF)
-
-
-def figure(answer) -> object:
-    assert not answer.refused, answer.interpretation
-    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
-    return plain(answer.rows[0][0])
 
 
 # --- per-customer figures over a period or a kind of transaction -------------------------------------------

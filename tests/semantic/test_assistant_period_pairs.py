@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, between, plain, profile
+from assistant_world import AS_OF, approved, between, figure, plain, profile
 
 from c360_pipeline.semantic.assistant import ask
 from c360_pipeline.semantic.engine import QuestionNotUnderstood, parse_question
@@ -29,12 +29,6 @@ def compared(frames, first, second, spend=False, more=True) -> set[str]:
     difference = per_customer(frames, first, spend) - per_customer(frames, second, spend)
     kept = difference[difference > 0] if more else difference[difference < 0]
     return set(kept.index)
-
-
-def figure(answer) -> object:
-    assert not answer.refused, answer.interpretation
-    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
-    return plain(answer.rows[0][0])
 
 
 @pytest.mark.parametrize("question", [

@@ -10,7 +10,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, between, plain, profile
+from assistant_world import AS_OF, approved, between, figure, plain, profile
 
 from c360_pipeline.semantic.assistant import ask
 from c360_pipeline.semantic.engine import QuestionNotUnderstood, parse_question
@@ -24,12 +24,6 @@ YTD = (date(2025, 1, 1), AS_OF)
 YEAR_2025 = (date(2025, 1, 1), date(2025, 12, 31))
 YEAR_2024 = (date(2024, 1, 1), date(2024, 12, 31))
 TRAVEL = ("Airlines", "Hotels")
-
-
-def figure(answer) -> object:
-    assert not answer.refused, answer.interpretation
-    assert len(answer.rows) == 1 and len(answer.rows[0]) == 1, (answer.interpretation, answer.rows)
-    return plain(answer.rows[0][0])
 
 
 def customers_of(frames, mask) -> set[str]:

@@ -167,6 +167,18 @@ def _is_year(token: Token) -> bool:
             and token.raw.isdigit())
 
 
+def _numbered_period(tokens: list[Token], i: int, length: int, kind: str, number: int) -> tuple[int, TimeSpec]:
+    """A quarter or half-year numbered `number` whose words end at i + length, with the year written after it
+    ("q1 2025", "the first half of 2024") when one follows: the tokens it takes and its TimeSpec."""
+    label = f"{kind[0].upper()}{number}"  # Q1, H2
+    j = i + length
+    if j < len(tokens) and tokens[j].norm == "of":
+        j += 1
+    if j < len(tokens) and _is_year(tokens[j]):
+        return j + 1 - i, TimeSpec(kind, year=tokens[j].value, text=f"{label} {tokens[j].value}", **{kind: number})
+    return length, TimeSpec(kind, text=label, **{kind: number})
+
+
 def _point(tokens: list[Token], i: int) -> tuple[int, TimeSpec] | None:
     """A named period starting at tokens[i]: month [year], Qn [year], nth quarter [of year], year, date."""
     if i >= len(tokens):
@@ -195,12 +207,7 @@ def _point(tokens: list[Token], i: int) -> tuple[int, TimeSpec] | None:
             quarter = token.value if token.kind == "ordinal" else ORDINAL_QUARTERS[norm]
             length = 2
     if quarter:
-        j = i + length
-        if j < len(tokens) and tokens[j].norm == "of":
-            j += 1
-        if j < len(tokens) and _is_year(tokens[j]):
-            return j + 1 - i, TimeSpec("quarter", year=tokens[j].value, quarter=quarter, text=f"Q{quarter} {tokens[j].value}")
-        return length, TimeSpec("quarter", quarter=quarter, text=f"Q{quarter}")
+        return _numbered_period(tokens, i, length, "quarter", quarter)
     # a half-year: "h1 2024", "h2 last year", "the first half of 2024", "second half of 2024"
     half = None
     if token.kind == "word" and norm in ("h1", "h2"):
@@ -209,12 +216,7 @@ def _point(tokens: list[Token], i: int) -> tuple[int, TimeSpec] | None:
             and i + 1 < len(tokens) and tokens[i + 1].norm == "half":
         half, length = (token.value if token.kind == "ordinal" else ORDINAL_QUARTERS[norm]), 2
     if half:
-        j = i + length
-        if j < len(tokens) and tokens[j].norm == "of":
-            j += 1
-        if j < len(tokens) and _is_year(tokens[j]):
-            return j + 1 - i, TimeSpec("half", year=tokens[j].value, half=half, text=f"H{half} {tokens[j].value}")
-        return length, TimeSpec("half", half=half, text=f"H{half}")
+        return _numbered_period(tokens, i, length, "half", half)
     if _is_year(token):
         return 1, TimeSpec("year", year=token.value, text=str(token.value))
     return None
