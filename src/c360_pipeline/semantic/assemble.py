@@ -132,6 +132,15 @@ class Assembly:
                 draft.columns.remove(column)
                 if any(c.field == column for c in draft.conditions) or column in draft.group_by:
                     continue
+                if column.kind == "time_dimension" and column.table == PROFILE and (
+                        draft.count_intent or any(g.table == PROFILE for g in draft.group_by)):
+                    # "signups by segment", "how many new accounts": the date names the rows counted (customers),
+                    # not a breakdown by its month as well — and with no period, which ones is not said
+                    if draft.time is None and not any(g.name.startswith(f"{column.name}_") for g in draft.group_by):
+                        raise self.refuse(f"the question names the {column.title} without a period, so which "
+                                          "customers is not said; add one, for example 'in 2024' or 'in the last 90 "
+                                          "days'")
+                    continue
                 if column.kind == "time_dimension" and column.table == PROFILE:
                     self._group_by_date(column, "month")
                 elif column.kind == "time_dimension" and column.table == FACT:
@@ -160,7 +169,9 @@ class Assembly:
                     fact_values or draft.time is not None or any(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by)):
                 # "how much was declined at airlines ytd": the amount of those transactions (spend, or every status kept)
                 measures.append(self.catalog.metric_measure(FACT, "total_spend"))
-            elif draft.group_by or draft.entity is not None or draft.conditions:
+            elif draft.group_by or draft.entity is not None or draft.conditions or (
+                    draft.time is not None and draft.time_field is not None and draft.time_field.table == PROFILE):
+                # ... or "signups in 2024", "new customers in q1": the customers whose date is in the period
                 table = draft.entity or (FACT if any(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by) else PROFILE)
                 measures.append(self.catalog.metric_measure(table, {PROFILE: "customer_count", FACT: "transaction_count"}[table]))
             else:

@@ -9,6 +9,7 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 from __future__ import annotations
 
 from c360_pipeline.semantic.query import DATE_GRAINS, DATES, FACT_GRAINS, GRAIN_WORDS, PROFILE, FieldRef
+from c360_pipeline.semantic.vocabulary import DATE_GRAIN_NOUNS
 from c360_pipeline.semantic.words import COHORT_NOUNS, GROUP_WORDS, TREND_WORDS
 
 
@@ -152,24 +153,30 @@ class Grouping:
             following = self._word(index + 1)
             if index + 1 < len(self.items) and not self.items[index + 1].used and self._grain_word(self.items[index + 1]):
                 following = self.items[index + 1].norm  # "by signup year": DIM_DATE's year spelled as the grain
+            # "by join month": the grain is the phrase's own last word (the model's "join date" at that grain)
+            spelled = item.norm.split()[-1]
+            own_grain = GRAIN_WORDS[spelled] if spelled in DATE_GRAIN_NOUNS else None
+            if own_grain is not None:
+                following = None
             if ref.table == PROFILE:
-                grain = GRAIN_WORDS.get(following, "month")
+                grain = own_grain or GRAIN_WORDS.get(following, "month")
                 self._group_by_date(ref, grain)
                 consumed = 1
                 if following in GRAIN_WORDS:
                     self.items[index + 1].used = True
                     consumed = 2
+                if own_grain is not None or following in GRAIN_WORDS:
                     # "by signup month cohort": the cohort is that grouping (alone, "cohort" names the segment)
-                    after = self.items[index + 2] if index + 2 < len(self.items) else None
+                    after = self.items[index + consumed] if index + consumed < len(self.items) else None
                     if after is not None and not after.used and after.norm in COHORT_NOUNS:
                         after.used = True
-                        consumed = 3
+                        consumed += 1
                 item.used = True
                 return consumed
             if ref.table == DATES:
                 self.draft.group_by.append(ref)
             else:
-                self._group_by_grain("day")
+                self._group_by_grain(own_grain or "day")
             item.used = True
             return 1
         if entity:

@@ -140,6 +140,12 @@ class PeriodPairs:
             first, taken = items[times[0]].time, yoy
             second = TimeSpec("same_last_year", unit="period", text="the same period a year earlier")
         else:
+            if len(contrast) == 1 and len(times) == 1 and contrast[0] < times[0] and self._previous_only(times[0]):
+                # "spend vs last month", "txn count compared to last year": the period now against the previous one
+                previous = items[times[0]].time
+                now = TimeSpec("current", unit=previous.unit, text=f"this {previous.unit}")
+                self._two_periods_over(now, previous, [contrast[0], *range(contrast[0] + 1, times[0])], times)
+                return
             if len(contrast) != 1 or not times or not times[0] < contrast[0]:
                 return
             v = contrast[0]
@@ -166,6 +172,20 @@ class PeriodPairs:
                     # "q1 spend vs last year": an analyst compares the quarter with the same quarter a year earlier,
                     # not with the whole of last year ("2025 spend vs last year" stays year against year)
                     second = TimeSpec("same_last_year", unit="period", text="the same period a year earlier")
+        self._two_periods_over(first, second, taken, times)
+
+    def _previous_only(self, k: int) -> bool:
+        """Whether the item at k is "last month / quarter / year / week" with only "to" / "with" / "the" between the
+        contrast word and it."""
+        spec = self.items[k].time
+        if spec.kind != "previous" or spec.unit not in ("week", "month", "quarter", "year") or spec.n not in (0, 1):
+            return False
+        v = max(j for j in range(k) if self.items[j].kind == "word" and self.items[j].norm in VERSUS)
+        return all(self.items[j].kind == "word" and self.items[j].norm in ("to", "with", "the")
+                   for j in range(v + 1, k))
+
+    def _two_periods_over(self, first: TimeSpec, second: TimeSpec, taken: list[int], times: list[int]) -> None:
+        items = self.items
         field = self.catalog.field(FACT, "transaction_date")
         one = self._time_range(first, field)
         if second.kind == "same_last_year":

@@ -209,6 +209,11 @@ class Roles:
             if item.kind == "word" and item.norm in LIST_WORDS:
                 self.draft.list_intent = True
                 item.used = True
+            elif item.kind == "word" and item.norm == "me" and item.text == "me" and self._word(i - 1) in ("in", "from"):
+                # "customers in me", "spend from me": the word is a state's code more than a filler ("for me" is the
+                # asker)
+                raise self.refuse("'me' after '" + self._word(i - 1) + "' may be the state of Maine: write 'ME' or "
+                                  "'Maine' to ask about it, or ask without it")
             elif item.kind == "word" and item.norm in FILLERS:
                 item.used = True
             elif item.kind == "word" and item.norm in ("month", "year", "day", "week") and self._word(i - 1) == "in":

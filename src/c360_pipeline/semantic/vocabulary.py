@@ -174,7 +174,7 @@ _STATE_PREPOSITIONS = {"in", "for", "from"}
 _AFTER_STATE = {"and", "or", "by", "versus", "vs", "with", "per", "in", "for", "during", "since", "over", "last",
                 "this", "ytd", "mtd", "qtd", "compared", "against", "only", "state", "year", "to", "between", "from",
                 "sorted", "ranked", "broken", "split", "grouped", "excluding", "except"}
-_LIST_SEPARATORS = {",", "and", "or"}
+_LIST_SEPARATORS = {",", "and", "or", "versus", "vs"}  # "oh vs mi": two codes set against each other
 
 
 def _lowercase_state(token: Token) -> bool:
@@ -199,7 +199,8 @@ def _lowercase_states(tokens: list[Token]) -> list[Token]:
         items, commas, j = [i], False, i
         while j + 2 < n and (tokens[j + 1].raw == "," or tokens[j + 1].norm in _LIST_SEPARATORS) \
                 and tokens[j + 1].kind in ("word", "punct") and code_like(tokens[j + 2]):
-            commas = commas or tokens[j + 1].raw == ","
+            # a comma, or "vs" setting two codes against each other ("me vs nh"), marks codes as codes
+            commas = commas or tokens[j + 1].raw == "," or tokens[j + 1].norm in ("versus", "vs")
             items.append(j + 2)
             j += 2
         if len(items) >= 2:
@@ -318,6 +319,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     """The lexicon of the engine's tables: names, synonyms, sample values, value filters' synonyms, state names."""
     lexicon = Lexicon()
     one_row: list[tuple[str, RowRanking | None]] = []
+    dated: list[tuple[str, Sense]] = []
     for table in model.tables:
         if table.name not in ENGINE_TABLES:
             continue
@@ -337,6 +339,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
                     lexicon.add(phrase, sense)
                     if kind == "time_dimension" and " " in phrase.strip():
                         one_row.append((phrase, None))
+                        dated.append((phrase, sense))
                     elif kind == "metric" and " " in phrase.strip() and (ranked := _extreme_of_a_fact(table, item)):
                         one_row.append((phrase, ranked))
         for dimension in table.dimensions:
@@ -351,12 +354,31 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
                     continue
                 lexicon.add(value, Sense("value", table.name, dimension.name, value))
     _add_states(lexicon)
+    for phrase, sense in dated:
+        _add_date_grains(lexicon, phrase, sense)
     for phrase, ranked in one_row:
         key, last = normalize_phrase(phrase), phrase.split()[-1].lower()
         rows = [sense.table for sense in lexicon.phrases.get(key[-1:], []) if sense.kind == "entity"]
         if rows and key[-1] == last and (ranked is None or ranked.table in rows):  # the rows' noun, in the singular
             lexicon.singular_row_phrases[key] = ranked
     return lexicon
+
+
+# The calendar grains a date is grouped by, said in place of its "date": "join month", "first purchase year".
+DATE_GRAIN_NOUNS = ("week", "month", "quarter", "year")
+
+
+def _add_date_grains(lexicon: Lexicon, phrase: str, sense: Sense) -> None:
+    """A date's synonym "<words> date" also names the date at a calendar grain: "join date" gives "join month",
+    "join quarter", "join year" and "join week" (the grain is the phrase's last word), unless the model already
+    names those words otherwise."""
+    key = normalize_phrase(phrase)
+    if len(key) < 2 or key[-1] != "date":
+        return
+    for grain in DATE_GRAIN_NOUNS:
+        grained = (*key[:-1], grain)
+        if grained not in lexicon.phrases:
+            lexicon.add(grained, sense)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,121 @@
+"""A date's synonym "<words> date" names the date at a calendar grain ("by join month", "by join quarter", "by
+first purchase month"); a count of signups in a period ("signups in 2024", "new customers in 2023") counts the
+customers whose account opened then, and signups with no period are refused rather than counted over all time; two
+lower-case state codes set against each other are states ("avg ltv oh vs mi", "me vs ca"), "in me" is refused
+rather than read without its state; "<figure> vs last month / quarter / year" is this period against the previous
+one. Each answer against an independent pandas computation on the small test world."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from assistant_world import AS_OF, approved, between, build_world, figure, plain, profile
+
+from c360_pipeline.semantic.assistant import ask
+
+# the world's customers live in CA, NY, TX, FL, OR and IN; OR and IN become OH and MI, FL becomes ME (lower-case
+# codes that are also words)
+RENAMED = {"FL": "ME", "OR": "OH", "IN": "MI"}
+
+
+@pytest.fixture(scope="module")
+def frames():
+    out = build_world()
+    out["CUSTOMER_360_PROFILE"]["STATE"] = out["CUSTOMER_360_PROFILE"]["STATE"].replace(RENAMED)
+    return out
+
+
+def by_key(answer) -> dict:
+    assert not answer.refused, answer.interpretation
+    return {plain(row[0]): plain(row[-1]) for row in answer.rows}
+
+
+# --- 1. a date at a calendar grain, said in place of its "date" ----------------------------------------------------
+@pytest.mark.parametrize("question, grain", [
+    ("customers by join month", "month"),
+    ("new customers by join quarter", "quarter"),
+    ("signups by join year", "year"),
+    ("how many customers by account opening month", "month"),
+])
+def test_a_date_synonym_at_a_grain_groups_by_that_grain_of_the_date(world, frames, question, grain):
+    opened = pd.to_datetime(profile(frames)["ACCOUNT_OPEN_DATE"])
+    keys = {"month": opened.dt.strftime("%Y-%m"), "year": opened.dt.year,
+            "quarter": opened.dt.year.astype(str) + "-Q" + opened.dt.quarter.astype(str)}[grain]
+    answer = ask(question, world, as_of=AS_OF)
+    assert len(answer.columns) == 2, (answer.columns, answer.interpretation)  # the grain alone, no month as well
+    assert by_key(answer) == {plain(k): plain(v) for k, v in keys.value_counts().to_dict().items()}
+
+
+def test_first_purchase_month_groups_by_the_month_of_the_first_transaction(world, frames):
+    first = pd.to_datetime(profile(frames)["FIRST_TRANSACTION_DATE"]).dropna().dt.strftime("%Y-%m")
+    answer = ask("how many customers by first purchase month", world, as_of=AS_OF)
+    assert by_key(answer) == {k: plain(v) for k, v in first.value_counts().to_dict().items()}
+
+
+# --- 2. signups in a period ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question, year", [("signups in 2024", 2024), ("new customers in 2023", 2023),
+                                            ("new accounts in 2022", 2022)])
+def test_signups_in_a_period_count_the_accounts_opened_then(world, frames, question, year):
+    opened = pd.to_datetime(profile(frames)["ACCOUNT_OPEN_DATE"])
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert figure(answer) == plain(int((opened.dt.year == year).sum()))
+
+
+def test_signups_by_segment_in_a_period_are_the_period_s_accounts_per_segment(world, frames):
+    p = profile(frames)
+    chosen = p[pd.to_datetime(p["ACCOUNT_OPEN_DATE"]).dt.year == 2024]
+    answer = ask("signups by segment in 2024", world, as_of=AS_OF)
+    assert by_key(answer) == {k: plain(v) for k, v in chosen["CUSTOMER_SEGMENT"].value_counts().to_dict().items()}
+
+
+@pytest.mark.parametrize("question", ["new customers by segment", "how many signups"])
+def test_signups_without_a_period_are_refused_not_counted_over_all_time(world, question):
+    answer = ask(question, world, as_of=AS_OF)
+    assert answer.refused, answer.interpretation
+    assert "period" in answer.interpretation
+
+
+# --- 3. lower-case state codes set against each other -----------------------------------------------------------------
+@pytest.mark.parametrize("question, states", [
+    ("avg ltv oh vs mi", ("OH", "MI")),
+    ("avg utilization me vs ca", ("ME", "CA")),
+    ("avg utilization for me versus ny", ("ME", "NY")),
+])
+def test_two_codes_against_each_other_are_a_row_per_state(world, frames, question, states):
+    p = profile(frames)
+    column = "LIFETIME_VALUE" if "ltv" in question else "CREDIT_UTILIZATION_PCT"
+    expected = p[p["STATE"].isin(states)].groupby("STATE")[column].mean()
+    got = {row[0]: float(plain(row[-1])) for row in ask(question, world, as_of=AS_OF).rows}
+    assert got.keys() == set(states)
+    for state, value in expected.items():
+        assert got[state] == pytest.approx(float(value)), state
+
+
+@pytest.mark.parametrize("question", ["customers in me", "spend from me ytd"])
+def test_me_after_in_or_from_is_refused_rather_than_dropped(world, question):
+    answer = ask(question, world, as_of=AS_OF)
+    assert answer.refused, answer.interpretation
+    assert "Maine" in answer.interpretation
+
+
+# --- 4. "vs last month / quarter / year" ------------------------------------------------------------------------------
+@pytest.mark.parametrize("question, this, last", [
+    ("txn count vs last month", (date(2025, 6, 1), AS_OF), (date(2025, 5, 1), date(2025, 5, 31))),
+    ("spend compared to last quarter", (date(2025, 4, 1), AS_OF), (date(2025, 1, 1), date(2025, 3, 31))),
+    ("total spend versus the last month", (date(2025, 6, 1), AS_OF), (date(2025, 5, 1), date(2025, 5, 31))),
+])
+def test_a_figure_vs_the_previous_period_is_this_period_against_it(world, frames, question, this, last):
+    t = approved(frames)
+    def value(period):
+        rows = between(t, *period)
+        return len(rows) if "count" in question else float(rows["TRANSACTION_AMOUNT"].sum())
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    got = {row[0]: float(plain(row[-1])) for row in answer.rows}
+    labels = [f"{a.isoformat()} to {b.isoformat()}" for a, b in (this, last)]
+    assert got.keys() == set(labels), got
+    assert got[labels[0]] == pytest.approx(value(this))
+    assert got[labels[1]] == pytest.approx(value(last))
