@@ -98,7 +98,21 @@ the one NY city with the most customers), 73 (no customer is both a retention an
 Platinum customers who are upsell targets, 67) and 138 (every customer inactive for 90+ days has a utilization
 of 0, a degenerate answer: now their average credit limit).
 
-First run: (filled in below).
+Corrections after the first run (how an answer is compared, never what is expected): 41 ("custs with a credit
+limit between 5k and 10k") and 139 ("customers without a single declined transaction") do not say "how many",
+and the comparison expected only a count; the assistant listed the customers (41: 100 rows, all with a limit
+of 5,000..10,000; 139: the 49 customers), so these two now accept the count or the rows naming the same
+customers (`count_or_ids`). The customers expected are unchanged. Every other wrong answer was looked at: each
+reads the question otherwise than the readings above (a total churn risk score per state where it is a count of
+High Risk customers; "above 50 vs below 50" read as utilization over 50 and an age under 50 in one figure; a
+list of customers where "how many" asks for a count; a list of upsell targets where the lowest credit limit is
+one figure) and none of the expectations was found wrong.
+
+First run (default world, 1,000 customers, /work/homes/blind3; the branch's base, main 09128fb; 17 s):
+as first judged, DEV 56 right, 4 wrong (41, 95, 139, 159), 5 refused correctly, 15 refused though answerable
+(3, 25, 39, 43, 63, 77, 103, 111, 113, 127, 129, 137, 141, 153, 157); HELD-OUT 62 right, 2 wrong, 5 refused
+correctly, 11 refused though answerable. With the comparison of 41 and 139 corrected, DEV 58 right, 2 wrong
+(95, 159); HELD-OUT unchanged. Every line that must be refused was refused.
 """
 import sys
 import tempfile
@@ -107,7 +121,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from blind_check import answers, close, judge, load_frames  # noqa: E402
+from blind_check import answers, check, close, judge, load_frames  # noqa: E402
 from check_blind_questions_2026_12_04 import pairs, pct_ok, two_values  # noqa: E402
 from check_blind_questions_2026_12_05 import best, by_band, edges, in_order, nonempty, ranked, top  # noqa: E402
 
@@ -139,6 +153,17 @@ def either(*fs):
                 return ok, why
             whys.append(why)
         return False, ' | '.join(whys)
+    return f
+
+
+def count_or_ids(n, s):
+    """Customers described without "how many" (41, 139): their count, or the rows naming them (the set of ids)."""
+    def f(d):
+        ok, why = check(0, d, n)
+        if ok:
+            return ok, why
+        ok2, why2 = check(0, d, s)
+        return ok2, f'{why} / as ids: {why2}'
     return f
 
 
@@ -223,7 +248,7 @@ def expectations(P, T, M):
     E[38] = pairs(per(P.groupby(['CUSTOMER_SEGMENT', 'CARD_TYPE']).size()))
     a, b = amt(ar(*Q2)), amt(ar(*Q2_24)); E[39] = either(pct_ok(a / b - 1), two_values(a, b))
     E[40] = best(40, P[ret].groupby('CUSTOMER_SEGMENT').size())
-    E[41] = int(cl.between(5000, 10000).sum())
+    m = cl.between(5000, 10000); E[41] = count_or_ids(int(m.sum()), ids(m))
     E[42] = by_band(per(P.groupby(tb.astype(str)).AVG_MONTHLY_SPEND.mean().reindex(tb.cat.categories)))
     x = dec(rng(*YTD)); E[43] = int((x.TRANSACTION_AMOUNT > 1000).sum())
     E[44] = A.TRANSACTION_AMOUNT.max()
@@ -314,7 +339,7 @@ def expectations(P, T, M):
     E[136] = len(ar(*L14))
     E[137] = per(spend_by(chan(ar(*Y24), 'Online'), 'CUSTOMER_SEGMENT'))
     E[138] = cl[inactive(90)].mean()
-    E[139] = int(without(dec(T)).sum())
+    m = without(dec(T)); E[139] = count_or_ids(int(m.sum()), ids(m))
     E[140] = two_values(amt(ar(*JAN)), amt(ar(*FEB)))
     E[141] = pct_ok(hr[student].mean())
     E[142] = per(ar(*YTD).groupby('CARD_TYPE').size())
