@@ -6,8 +6,10 @@ first column or, with more than two columns, the columns before the last as a tu
 first *_ID column; a set of more than 100 ids is met by 100 rows all in it), a list of ids (the same column, in
 order, compared on the first len(list) rows) or a callable(answer dict) -> (ok, why).
 """
+import builtins
 import json
 import math
+import os
 from pathlib import Path
 
 import duckdb
@@ -106,13 +108,15 @@ def check(n, d, e, first_key=frozenset()):
 def judge(answers_path: Path, E: dict, first_key=frozenset(), must_refuse=None) -> None:
     """Print RIGHT / WRONG / REFUSED per answer. With `must_refuse` (the line numbers that must be refused) also
     print REFUSED-OK / REFUSED-WRONGLY / ANSWERED-WRONGLY and a tally per half: DEV (odd line numbers) and
-    HELD-OUT (even line numbers)."""
+    HELD-OUT (even line numbers). BLIND_DEV_ONLY=1 in the environment prints the DEV lines and both tallies only."""
     tally = {half: dict(right=0, wrong=0, refused_correctly=0, refused_though_answerable=0,
                         answered_though_must_refuse=0, no_expectation=0) for half in ('DEV', 'HELD-OUT')}
+    dev_only = os.environ.get('BLIND_DEV_ONLY') == '1'  # the HELD-OUT half's lines unseen, only its tally printed
     for line in open(answers_path):
         d = json.loads(line)
         n = d['n']
         t = tally['DEV' if n % 2 else 'HELD-OUT']
+        print = builtins.print if n % 2 or not dev_only else (lambda *a, **k: None)  # noqa: A001
         if must_refuse is None:
             if d.get('refused'):
                 print(f"{n:3} REFUSED  {d['question']}")
@@ -143,6 +147,7 @@ def judge(answers_path: Path, E: dict, first_key=frozenset(), must_refuse=None) 
         ok, why = check(n, d, E[n], first_key)
         t['right' if ok else 'wrong'] += 1
         print(f"{n:3} {'RIGHT' if ok else 'WRONG'}  {d['question']}  [{why}]")
+    print = builtins.print  # noqa: A001
     if must_refuse is not None:
         print()
         for half, t in tally.items():
