@@ -3,7 +3,8 @@ first purchase month"); a count of signups in a period ("signups in 2024", "new 
 customers whose account opened then, and signups with no period are refused rather than counted over all time; two
 lower-case state codes set against each other are states ("avg ltv oh vs mi", "me vs ca"), "in me" is refused
 rather than read without its state; "<figure> vs last month / quarter / year" is this period against the previous
-one. Each answer against an independent pandas computation on the small test world."""
+one; a negation takes the whole list after it ("not in CA or NY"); groups ranked "by customers" are ranked by their
+customer count ("rank segments by customers", "top 3 states per card type by customers"). Each answer against an independent pandas computation on the small test world."""
 
 from __future__ import annotations
 
@@ -119,3 +120,47 @@ def test_a_figure_vs_the_previous_period_is_this_period_against_it(world, frames
     assert got.keys() == set(labels), got
     assert got[labels[0]] == pytest.approx(value(this))
     assert got[labels[1]] == pytest.approx(value(last))
+
+
+# --- 5. a negation takes the whole list after it ----------------------------------------------------------------------
+@pytest.mark.parametrize("question, column, excluded", [
+    ("customers not in CA or NY", "STATE", ("CA", "NY")),
+    ("customers not in CA, NY or TX", "STATE", ("CA", "NY", "TX")),
+    ("list customers excluding students and retirees", "EMPLOYMENT_STATUS", ("Student", "Retired")),
+])
+def test_a_negation_before_a_list_excludes_every_value_listed(world, frames, question, column, excluded):
+    p = profile(frames)
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    ids = {row[answer.columns.index("CUSTOMER_ID")] for row in answer.rows}
+    assert ids == set(p[~p[column].isin(excluded)]["CUSTOMER_ID"])
+
+
+def test_a_figure_for_customers_not_of_two_card_types_leaves_both_out(world, frames):
+    p = profile(frames)
+    answer = ask("avg ltv for customers not platinum or gold", world, as_of=AS_OF)
+    assert figure(answer) == plain(p[~p["CARD_TYPE"].isin(["Platinum", "Gold"])]["LIFETIME_VALUE"].mean())
+
+
+# --- 6. groups ranked "by customers" ------------------------------------------------------------------------------------
+def test_groups_ranked_by_customers_are_ranked_by_their_customer_count(world, frames):
+    p = profile(frames)
+    answer = ask("rank segments by customers", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert answer.columns == ["CUSTOMER_SEGMENT", "CUSTOMER_COUNT"], answer.columns
+    counts = p["CUSTOMER_SEGMENT"].value_counts()
+    assert [plain(row[1]) for row in answer.rows] == [plain(v) for v in sorted(counts, reverse=True)]
+    assert {row[0]: plain(row[1]) for row in answer.rows} == {k: plain(v) for k, v in counts.items()}
+
+
+def test_the_top_groups_within_each_group_by_customers_count_customers(world, frames):
+    p = profile(frames)
+    answer = ask("top 1 state per card type by customers", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert "CUSTOMER_ID" not in answer.columns, answer.columns
+    counts = p.groupby(["CARD_TYPE", "STATE"]).size()
+    state, card = answer.columns.index("STATE"), answer.columns.index("CARD_TYPE")
+    assert {row[card] for row in answer.rows} == set(p["CARD_TYPE"])
+    for row in answer.rows:
+        assert plain(row[-1]) == plain(counts[row[card]].max())
+        assert counts[(row[card], row[state])] == counts[row[card]].max()

@@ -12,6 +12,9 @@ from c360_pipeline.semantic.query import DATE_GRAINS, DATES, FACT_GRAINS, GRAIN_
 from c360_pipeline.semantic.vocabulary import DATE_GRAIN_NOUNS
 from c360_pipeline.semantic.words import COHORT_NOUNS, GROUP_WORDS, TREND_WORDS
 
+# words that rank what they name: "rank segments by customers"
+RANK_WORDS = {"rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "top", "bottom"}
+
 
 class Grouping:
     """Breakdowns: "by X", "per X", "for each X", "which X", "X breakdown", trends."""
@@ -42,6 +45,15 @@ class Grouping:
             while j < len(items) and items[j].kind == "word" and items[j].norm in skip:
                 items[j].used = True
                 j += 1
+            if word == "by" and self._groups_ranked_by_their_rows(i, j):
+                # "top 3 states per card type by customers", "rank segments by customers": the groups named before
+                # are ranked by their count of those rows, not broken down by customer
+                item.used = False
+                target = self._by_target(i)
+                if target is not None:
+                    self.draft.order.append((target, True))
+                    continue
+                item.used = True
             grouped_any = False
             before = self.draft.group_customers
             while j < len(items):
@@ -99,6 +111,19 @@ class Grouping:
                 item.used = True
                 if item.norm == "over":
                     items[i + 1].used = True
+
+    def _groups_ranked_by_their_rows(self, by: int, j: int) -> bool:
+        """Whether "by" at `by` is followed by the rows' plural noun alone ("customers", "transactions") in a question
+        that ranks (a top / bottom N, "rank", "sort") groups named before it ("states", "segments")."""
+        items = self.items
+        if j >= len(items) or items[j].kind != "sense" or items[j].used or not items[j].plural \
+                or not items[j].has("entity") or items[j].has("metric") or items[j].has("fact"):
+            return False
+        ranks = self.draft.limit is not None or any(
+            item.kind == "word" and item.norm in RANK_WORDS for item in items[:by])
+        named = any(item.kind == "sense" and item.has("dimension") and not item.has("value") and not item.has("entity")
+                    for item in items[:by])
+        return ranks and named
 
     def _grain_word(self, item) -> bool:
         """A calendar grain word ("month", "quarter", "year"): by it is each period of the calendar, in order — even

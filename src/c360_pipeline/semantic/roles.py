@@ -16,6 +16,9 @@ from c360_pipeline.semantic.vocabulary import normalize_phrase, value_filter_sen
 from c360_pipeline.semantic.words import ENTITY_WORDS, FILLERS, LIST_WORDS, NEGATIONS, TRANSACT_VERBS
 
 CONTRAST_WORDS = {"versus", "compared", "against"}
+# negation words that take a whole list of values after them ("not in CA or NY"; "non-platinum" is one word's)
+LIST_NEGATIONS = {"not", "excluding", "exclude", "except", "without", "outside", "never"}
+NEGATED_LIST_JOINS = {",", "or", "and", "nor", "in"}
 
 
 class Roles:
@@ -25,6 +28,7 @@ class Roles:
         items = self.items
         values: dict[tuple[str, str, bool], list[tuple[str, bool]]] = {}
         positions: dict[tuple[str, str, bool], list[int]] = {}
+        negated_list: tuple[int, str, str] | None = None  # the last value a negation word put out of scope
         for i, item in enumerate(items):
             if item.kind != "sense" or item.used:
                 continue
@@ -35,6 +39,14 @@ class Roles:
                 continue
             # a phrase that is both a value and a named filter ("high risk"): the value wins
             negated = self._negated(i)
+            if value and negated and any(self.items[k].used and self.items[k].kind == "word"
+                                         and self.items[k].norm in LIST_NEGATIONS for k in range(max(0, i - 3), i)):
+                negated_list = (i, value.table, value.name)
+            elif value and not negated and negated_list is not None and negated_list[1:] == (value.table, value.name) \
+                    and all(self.items[k].norm in NEGATED_LIST_JOINS for k in range(negated_list[0] + 1, i)):
+                # "not in CA or NY", "excluding students and retirees": the negation is the whole list's
+                negated = True
+                negated_list = (i, value.table, value.name)
             if self._names_its_rows(item.norm.split()[-1], (value or named).table):
                 # "Declining customers", "premium card holders", "approved transactions" also name the rows counted
                 self.draft.entity = self.draft.entity or (value or named).table
