@@ -4,7 +4,8 @@ customers whose account opened then, and signups with no period are refused rath
 lower-case state codes set against each other are states ("avg ltv oh vs mi", "me vs ca"), "in me" is refused
 rather than read without its state; "<figure> vs last month / quarter / year" is this period against the previous
 one; a negation takes the whole list after it ("not in CA or NY"); groups ranked "by customers" are ranked by their
-customer count ("rank segments by customers", "top 3 states per card type by customers"). Each answer against an independent pandas computation on the small test world."""
+customer count ("rank segments by customers", "top 3 states per card type by customers"); "compare X and Y" is a row
+each. Each answer against an independent pandas computation on the small test world."""
 
 from __future__ import annotations
 
@@ -164,3 +165,15 @@ def test_the_top_groups_within_each_group_by_customers_count_customers(world, fr
     for row in answer.rows:
         assert plain(row[-1]) == plain(counts[row[card]].max())
         assert counts[(row[card], row[state])] == counts[row[card]].max()
+
+
+# --- 7. "compare X and Y" --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["compare platinum and gold on avg utilization",
+                                      "comparing platinum and gold avg utilization",
+                                      "comparison of avg utilization for platinum and gold"])
+def test_compare_two_values_is_a_row_each_not_the_pooled_figure(world, frames, question):
+    p = profile(frames)
+    expected = p[p["CARD_TYPE"].isin(["Platinum", "Gold"])].groupby("CARD_TYPE")["CREDIT_UTILIZATION_PCT"].mean()
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {row[0]: plain(row[-1]) for row in answer.rows} == {k: plain(v) for k, v in expected.items()}

@@ -100,6 +100,10 @@ class Roles:
         between = self.items[min(indices) + 1:max(indices)]
         if any(item.kind == "word" and item.norm in CONTRAST_WORDS for item in between):
             return True
+        # "compare platinum and gold on avg utilization", "comparing online and mobile spend": the values listed after
+        # the verb are compared, a row each
+        if any(item.kind == "word" and item.norm in ("compare", "comparing", "comparison") for item in self.items[:min(indices)]):
+            return True
         # "between Gold and Platinum customers": the values a comparison is drawn between
         before = self._previous(min(indices), {"the", "a", "an"}, limit=2)
         if before is not None and self.items[before].kind == "word" and self.items[before].norm == "between" \

@@ -31,7 +31,7 @@ STOPWORDS = {
     "currently", "now", "being", "here", "s", "?", "having", "holding", "hold", "holds", "own", "owning",
     "use", "using", "via", "through", "spread", "split", "do", "does", "look", "like", "distribution", "mix",
     "distributed", "spread", "split",
-    "compare", "comparison", "compared", "trend", "trending", "time", "changed", "change", "evolve", "evolved",
+    "compare", "comparing", "comparison", "compared", "trend", "trending", "time", "changed", "change", "evolve", "evolved",
     "evolution", "history", "historical", "metric", "kpi", "insight", "across", "data", "database", "dataset",
     "info", "information", "detail", "details", "breakdown", "split", "analysis", "analyze", "analyse",
     "generate", "produce", "calculate", "compute", "determine", "provide", "rate", "share", "percentage",
