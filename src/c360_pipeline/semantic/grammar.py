@@ -24,6 +24,7 @@ from c360_pipeline.semantic.assemble import Assembly
 from c360_pipeline.semantic.comparisons import Comparisons
 from c360_pipeline.semantic.constructs import Constructs
 from c360_pipeline.semantic.contrasts import Contrasts
+from c360_pipeline.semantic.distinctkinds import DistinctKinds
 from c360_pipeline.semantic.figures import Figures
 from c360_pipeline.semantic.grouping import Grouping
 from c360_pipeline.semantic.model import SemanticModel
@@ -86,7 +87,7 @@ class Draft:
 
 
 class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows, Absences,
-             PerPeriod, Contrasts, PeriodPairs):
+             PerPeriod, Contrasts, PeriodPairs, DistinctKinds):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):
@@ -174,6 +175,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._aggregated_dates()
         self._ranked_rows_within_groups()
         self._absent_transactions()
+        self._distinct_kinds_per_customer()
         self._period_against_period()
         self._period_versus_period()
         self._inactivity_windows()
@@ -196,8 +198,8 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._list_and_filler_words()
         self._scoped_entities()
         self._check_everything_used()
-        return self._check_two_periods(self._check_per_period(self._check_absences(self._check_constructs(
-            self._assemble()))))
+        return self._check_distinct_kinds(self._check_two_periods(self._check_per_period(self._check_absences(
+            self._check_constructs(self._assemble())))))
 
     # passes -----------------------------------------------------------------------------------
     def _check_read_only(self) -> None:

@@ -100,17 +100,16 @@ class Roles:
         between = self.items[min(indices) + 1:max(indices)]
         if any(item.kind == "word" and item.norm in CONTRAST_WORDS for item in between):
             return True
-        # "compare platinum and gold on avg utilization", "comparing online and mobile spend": the values listed after
-        # the verb are compared, a row each
-        if any(item.kind == "word" and item.norm in ("compare", "comparing", "comparison") for item in self.items[:min(indices)]):
-            return True
         # "between Gold and Platinum customers": the values a comparison is drawn between
         before = self._previous(min(indices), {"the", "a", "an"}, limit=2)
         if before is not None and self.items[before].kind == "word" and self.items[before].norm == "between" \
                 and not self.items[before].used:
             self.items[before].used = True
             return True
-        return False
+        # "compare platinum and gold on avg utilization", "comparing online and mobile spend": the values listed after
+        # the verb are compared, a row each
+        return any(item.kind == "word" and item.norm in ("compare", "comparing", "comparison")
+                   for item in self.items[:min(indices)])
 
     def _listed(self, indices: list[int]) -> bool:
         """Three or more values of one dimension written as a list ("ca, ny and tx", "ca, ny, tx") — commas between
