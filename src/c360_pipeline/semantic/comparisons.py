@@ -14,6 +14,12 @@ from c360_pipeline.semantic.tagging import TRANSACTION_TABLES, Item
 from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP, COMPARATORS
 
 
+# Facts that are durations, in their unit; a unit said with the number is converted to it (a month as 30 days and a
+# year as 365 when the fact counts days: "tenure over 2 years" is more than 730 days on book).
+DURATION_FACTS = {"tenure_months": "month", "tenure_days": "day", "days_since_last_transaction": "day", "age": "year"}
+UNIT_DAYS = {"day": 1, "week": 7, "month": 365 / 12, "year": 365}
+
+
 class Comparisons:
     """Numeric comparisons bound to the fact or metric they are about."""
 
@@ -180,10 +186,16 @@ class Comparisons:
         direction = self._change_direction(index)
         back_skip = {"is", "are", "was", "were", "with", "whose", "has", "have", "had", "a", "an", "the", "of", "their",
                      "where", "that", "who", "which", "by", "in", "and", "value", "customer", "spend"} | CHANGE_DOWN | CHANGE_UP
+        # a unit of time right after the number ("over 5 years", "more than 2 years of tenure"): the figure is a
+        # duration, in its own unit
+        unit = self._duration_unit(end)
         # the figure right after the number binds tightest ("more than 50 transactions"), else the one before it
-        after = self._next(end - 1, {"in", "of", "the", "a", "an", "dollar", "usd", "total", "worth"}, limit=2)
+        after = self._next(end - 1 if unit is None else end, {"in", "of", "the", "a", "an", "dollar", "usd", "total",
+                                                               "worth", "as"}, limit=2)
         if after is not None:
             target = self._comparison_target(after)
+            if unit is not None and (target is None or target[0] != "fact" or target[2] not in DURATION_FACTS):
+                target = None
         named_before = False
         if target is None:
             before = self._previous(min(spans), back_skip, limit=4)
@@ -227,9 +239,28 @@ class Comparisons:
                 self.draft.notes.append(f"Read {' and '.join(_format_value(v) for v in values)} as an age.")
             else:
                 return
+        if unit is not None and target[0] == "fact" and target[2] in DURATION_FACTS:
+            # "tenure over 5 years": 60 months; "days since last purchase over 2 weeks": 14 days
+            own = DURATION_FACTS[target[2]]
+            factor = UNIT_DAYS[unit] / UNIT_DAYS[own]
+            if factor != 1:
+                converted = tuple(round(v * factor) if isinstance(v, (int, float)) else v for v in values)
+                self.draft.notes.append(f"Read {' and '.join(_format_value(v) for v in values)} {unit}s as "
+                                        f"{' and '.join(_format_value(v) for v in converted)} {own}s.")
+                values = converted
+            spans = (*spans, end)
         for k in spans:
             self.items[k].used = True
         self._add_comparison(target, op, values, self.items[index], spans=spans, percent=percent, direction=direction)
+
+    def _duration_unit(self, index: int) -> str | None:
+        """The unit of time at index ("days", "weeks", "months", "years", "yrs"), or None."""
+        if index >= len(self.items):
+            return None
+        item = self.items[index]
+        if item.used or item.kind not in ("word", "sense") or item.norm not in UNIT_DAYS:
+            return None
+        return item.norm
 
     def _transactions_of_a_kind(self, index: int) -> bool:
         """Whether the item at index is a kind of transaction spelled with the transactions' noun ("approved txns",

@@ -419,10 +419,24 @@ class Constructs:
             spans = [i]
             active = inactive
             window = None
+            strict = False  # "inactive for more than 60 days": 61 days or more
             for k in range(i + 1, min(i + 8, len(items))):
                 candidate = items[k]
                 if candidate.used:
                     break
+                if inactive and window is None and self._matches_words(k, ("more", "than")) \
+                        and k + 2 < len(items) and items[k + 2].kind == "number":
+                    strict = True
+                    spans.extend([k, k + 1])
+                    continue
+                if inactive and self._matches_words(k, ("than",)) and strict:
+                    continue
+                if inactive and self._matches_words(k, ("at", "least")):
+                    spans.append(k)
+                    continue
+                if inactive and self._matches_words(k, ("least",)) and spans[-1] == k - 1:
+                    spans.append(k)
+                    continue
                 if candidate.kind == "time" and (candidate.time.kind == "since" or (
                         candidate.time.kind == "rolling" and candidate.time.unit in WINDOW_UNITS)):
                     # "in the last 90 days", "since april": the window runs from its first day to the as-of date
@@ -431,8 +445,8 @@ class Constructs:
                 if candidate.kind == "number" and isinstance(candidate.token.value, int) and not candidate.token.percent \
                         and self._word(k + 1) in WINDOW_UNITS:
                     unit = self._word(k + 1)
-                    window = (TimeSpec("rolling", n=candidate.token.value, unit=unit,
-                                       text=f"last {candidate.token.value} {unit}s"), [k, k + 1])
+                    n = candidate.token.value + (1 if strict and unit == "day" else 0)
+                    window = (TimeSpec("rolling", n=n, unit=unit, text=f"last {n} {unit}s"), [k, k + 1])
                     break
                 if _names_activity(candidate):
                     active = True

@@ -1,0 +1,39 @@
+"""A number said with a unit of time is a duration in that unit: "tenure over 5 years" is more than 60 months on book,
+"tenure between 1 and 3 years" 12 to 36 months, "more than 2 years tenure" above 24 months; "inactive for more than 60
+days" is 61 days or more since the last approved transaction (customers who never transacted included) and "inactive
+for at least 45 days" 45 or more. Each answer against an independent pandas computation on the small test world."""
+
+from __future__ import annotations
+
+import pytest
+from assistant_world import AS_OF, figure, ids_of, plain, profile
+
+from c360_pipeline.semantic.assistant import ask
+
+
+@pytest.mark.parametrize("question, keep", [
+    ("customers with tenure over 5 years", lambda m: m > 60),
+    ("customers with more than 2 years tenure", lambda m: m > 24),
+    ("list customers with tenure between 1 and 3 years", lambda m: (m >= 12) & (m <= 36)),
+    ("customers with tenure under 18 months", lambda m: m < 18),
+])
+def test_tenure_with_a_unit_is_compared_in_months(world, frames, question, keep):
+    p = profile(frames)
+    answer = ask(question, world, as_of=AS_OF)
+    assert ids_of(answer) == set(p[keep(p["TENURE_MONTHS"])]["CUSTOMER_ID"])
+
+
+def test_a_profile_figure_over_a_tenure_in_years(world, frames):
+    p = profile(frames)
+    answer = ask("avg ltv of customers with more than 2 years tenure", world, as_of=AS_OF)
+    assert figure(answer) == plain(p[p["TENURE_MONTHS"] > 24]["LIFETIME_VALUE"].mean())
+
+
+@pytest.mark.parametrize("question, days", [("how many customers inactive for more than 21 days", 22),
+                                            ("how many customers inactive for at least 21 days", 21),
+                                            ("how many customers inactive for 20 days", 20)])
+def test_inactive_for_more_than_n_days(world, frames, question, days):
+    p = profile(frames)
+    since = p["DAYS_SINCE_LAST_TRANSACTION"].astype("float")
+    answer = ask(question, world, as_of=AS_OF)
+    assert figure(answer) == plain(int(((since >= days) | since.isna()).sum()))
