@@ -1,0 +1,55 @@
+"""A passive written with "get" is the one written with "be" ("how many txns over $1000 got declined ytd"); "thru"
+is "through" ("which channel did retirees spend the most thru ytd"). Each answer against an independent pandas
+computation on the small test world."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from assistant_world import AS_OF, approved, between, figure, plain, profile
+
+from c360_pipeline.semantic.assistant import ask
+
+YTD = (date(2025, 1, 1), AS_OF)
+
+
+def declined(frames):
+    fact = frames["FCT_TRANSACTIONS"]
+    out = fact[fact["STATUS"] == "declined"].copy()
+    out["TRANSACTION_AMOUNT"] = out["TRANSACTION_AMOUNT"].astype(float)
+    return out
+
+
+# --- 1. "got declined" is "were declined" -------------------------------------------------------------------------
+@pytest.mark.parametrize("question, over, period", [
+    ("how many txns over $500 got declined ytd", 500, YTD),
+    ("how many transactions got declined in 2025", 0, (date(2025, 1, 1), date(2025, 12, 31))),
+    ("how many purchases over 300 gets rejected ytd", 300, YTD),
+    ("number of transactions getting declined", 0, None),
+])
+def test_a_passive_with_get_is_the_passive_with_be(world, frames, question, over, period):
+    t = declined(frames)
+    t = t[t["TRANSACTION_AMOUNT"] > over]
+    if period:
+        t = between(t, *period)
+    assert figure(ask(question, world, as_of=AS_OF)) == plain(len(t))
+
+
+def test_got_approved_counts_approved_transactions(world, frames):
+    t = between(approved(frames), *YTD)
+    assert figure(ask("how many transactions got approved ytd", world, as_of=AS_OF)) == plain(len(t))
+
+
+# --- 2. "thru" is "through" -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question, status, period", [
+    ("which channel did retirees spend the most thru ytd", "Retired", YTD),
+    ("which channel did students spend the most from january thru march", "Student", (date(2025, 1, 1), date(2025, 3, 31))),
+])
+def test_thru_is_through(world, frames, question, status, period):
+    customers = set(profile(frames).query("EMPLOYMENT_STATUS == @status")["CUSTOMER_ID"])
+    t = between(approved(frames), *period)
+    sums = t[t["CUSTOMER_ID"].isin(customers)].groupby("CHANNEL")["TRANSACTION_AMOUNT"].sum().sort_values(ascending=False)
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert [(row[0], plain(row[1])) for row in answer.rows] == [(sums.index[0], plain(sums.iloc[0]))]
