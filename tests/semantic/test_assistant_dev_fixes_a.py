@@ -1,5 +1,7 @@
 """A passive written with "get" is the one written with "be" ("how many txns over $1000 got declined ytd"); "thru"
-is "through" ("which channel did retirees spend the most thru ytd"). Each answer against an independent pandas
+is "through" ("which channel did retirees spend the most thru ytd"); a short word with a letter left out inside it
+is the known word it slips from ("avg credit limt for platinum cardholders", "avg amout by channel"), never a
+consonant in a four-letter word ("send" is not "spend"). Each answer against an independent pandas
 computation on the small test world."""
 
 from __future__ import annotations
@@ -53,3 +55,30 @@ def test_thru_is_through(world, frames, question, status, period):
     answer = ask(question, world, as_of=AS_OF)
     assert not answer.refused, answer.interpretation
     assert [(row[0], plain(row[1])) for row in answer.rows] == [(sums.index[0], plain(sums.iloc[0]))]
+
+
+# --- 3. a letter left out inside a short word -----------------------------------------------------------------------
+@pytest.mark.parametrize("question, card", [
+    ("avg credit limt for platinum cardholders", "Platinum"),
+    ("average credit lmit of gold cardholders", "Gold"),
+    ("mean credt limit for standard card holders", "Standard"),
+])
+def test_a_letter_left_out_inside_a_short_word(world, frames, question, card):
+    p = profile(frames)
+    answer = ask(question, world, as_of=AS_OF)
+    assert figure(answer) == plain(p[p["CARD_TYPE"] == card]["CREDIT_LIMIT"].mean())
+    assert "Read '" in answer.interpretation
+
+
+def test_a_vowel_left_out_of_spend_and_an_inner_letter_of_amount(world, frames):
+    t = approved(frames)
+    assert figure(ask("total spnd", world, as_of=AS_OF)) == plain(t["TRANSACTION_AMOUNT"].sum())
+    assert figure(ask("avg amout", world, as_of=AS_OF)) == plain(t["TRANSACTION_AMOUNT"].mean())
+
+
+def test_a_consonant_left_out_of_a_four_letter_word_is_not_a_slip():
+    from c360_pipeline.semantic.grammar import catalog_for
+    from c360_pipeline.semantic.spelling import corrections
+    _, lexicon = catalog_for(None, ())
+    assert corrections(["send", "tend", "sale"], lexicon) == {}
+    assert corrections(["limt", "spnd"], lexicon) == {"limt": "limit", "spnd": "spend"}
