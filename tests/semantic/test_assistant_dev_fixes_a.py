@@ -82,3 +82,25 @@ def test_a_consonant_left_out_of_a_four_letter_word_is_not_a_slip():
     _, lexicon = catalog_for(None, ())
     assert corrections(["send", "tend", "sale"], lexicon) == {}
     assert corrections(["limt", "spnd"], lexicon) == {"limt": "limit", "spnd": "spend"}
+
+
+# --- 4. a summary of "number of" a customer's count -----------------------------------------------------------------
+@pytest.mark.parametrize("question, summary, over", [
+    ("avg number of lifetime transactions for custmers over 60", "mean", 60),
+    ("average number of lifetime transactions", "mean", None),
+    ("max number of lifetime transactions for customers over 40", "max", 40),
+    ("median number of total transactions", "median", None),
+])
+def test_a_summary_of_the_number_of_a_customers_count(world, frames, question, summary, over):
+    p = profile(frames)
+    if over is not None:
+        p = p[p["AGE"] > over]
+    assert figure(ask(question, world, as_of=AS_OF)) == plain(getattr(p["TOTAL_TRANSACTIONS"], summary)())
+
+
+def test_average_number_of_lifetime_transactions_by_card_type(world, frames):
+    p = profile(frames)
+    expected = p.groupby("CARD_TYPE")["TOTAL_TRANSACTIONS"].mean()
+    answer = ask("average count of lifetime transactions by card type", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {row[0]: plain(row[1]) for row in answer.rows} == {k: plain(v) for k, v in expected.items()}
