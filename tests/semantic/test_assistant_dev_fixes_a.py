@@ -104,3 +104,23 @@ def test_average_number_of_lifetime_transactions_by_card_type(world, frames):
     answer = ask("average count of lifetime transactions by card type", world, as_of=AS_OF)
     assert not answer.refused, answer.interpretation
     assert {row[0]: plain(row[1]) for row in answer.rows} == {k: plain(v) for k, v in expected.items()}
+
+
+# --- 5. "age of the oldest customer": the age settles "oldest" -----------------------------------------------------
+@pytest.mark.parametrize("question, summary, card", [
+    ("age of the oldest customer", "max", None),
+    ("what is the age of our oldest cardholder", "max", None),
+    ("age of the youngest customer", "min", None),
+    ("age of the oldest platinum cardholder", "max", "Platinum"),
+])
+def test_the_age_of_the_oldest_customer_is_the_maximum_age(world, frames, question, summary, card):
+    p = profile(frames)
+    if card:
+        p = p[p["CARD_TYPE"] == card]
+    assert figure(ask(question, world, as_of=AS_OF)) == plain(getattr(p["AGE"], summary)())
+
+
+@pytest.mark.parametrize("question", ["oldest customer", "tenure of the oldest customer"])
+def test_oldest_without_the_age_stays_ambiguous(world, question):
+    answer = ask(question, world, as_of=AS_OF)
+    assert answer.refused and "could mean their age" in answer.interpretation
