@@ -124,3 +124,28 @@ def test_the_age_of_the_oldest_customer_is_the_maximum_age(world, frames, questi
 def test_oldest_without_the_age_stays_ambiguous(world, question):
     answer = ask(question, world, as_of=AS_OF)
     assert answer.refused and "could mean their age" in answer.interpretation
+
+
+# --- 6. "approved | transaction value": a filler word a figure's phrase reads is not left behind ---------------------
+JUNE = (date(2025, 6, 1), date(2025, 6, 30))
+
+
+@pytest.mark.parametrize("question, period, summary", [
+    ("avg approved txn value per card type in june", JUNE, "mean"),
+    ("average approved transaction value by card type", None, "mean"),
+    ("median approved transaction value by card type in june", JUNE, "median"),
+])
+def test_approved_transaction_value_by_card_type(world, frames, question, period, summary):
+    t = approved(frames)
+    if period:
+        t = between(t, *period)
+    cards = dict(zip(frames["CUSTOMER_360_PROFILE"]["CUSTOMER_ID"], frames["CUSTOMER_360_PROFILE"]["CARD_TYPE"]))
+    expected = getattr(t.groupby(t["CUSTOMER_ID"].map(cards))["TRANSACTION_AMOUNT"], summary)()
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {row[0]: plain(row[1]) for row in answer.rows} == {k: plain(v) for k, v in expected.items()}
+
+
+def test_average_approved_transaction_value(world, frames):
+    t = approved(frames)
+    assert figure(ask("average approved transaction value", world, as_of=AS_OF)) == plain(t["TRANSACTION_AMOUNT"].mean())
