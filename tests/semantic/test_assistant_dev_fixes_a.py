@@ -149,3 +149,21 @@ def test_approved_transaction_value_by_card_type(world, frames, question, period
 def test_average_approved_transaction_value(world, frames):
     t = approved(frames)
     assert figure(ask("average approved transaction value", world, as_of=AS_OF)) == plain(t["TRANSACTION_AMOUNT"].mean())
+
+
+# --- 7. "which month ..." ranks the calendar's months --------------------------------------------------------------
+@pytest.mark.parametrize("question, period, low, count", [
+    ("which month in 2025 had the highest spend", (date(2025, 1, 1), AS_OF), False, False),
+    ("what month had the lowest spend in 2025", (date(2025, 1, 1), AS_OF), True, False),
+    ("which month had the most transactions", None, False, True),
+    ("which month in 2024 had the highest spend", (date(2024, 1, 1), date(2024, 12, 31)), False, False),
+])
+def test_which_month_had_the_highest_figure(world, frames, question, period, low, count):
+    t = approved(frames)
+    if period:
+        t = between(t, *period)
+    months = t.groupby(t["DATE_KEY"].map(lambda k: f"{k // 10000}-{k // 100 % 100:02d}"))["TRANSACTION_AMOUNT"]
+    sums = (months.size() if count else months.sum()).sort_values(ascending=low)
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert [(row[0], plain(row[1])) for row in answer.rows] == [(sums.index[0], plain(sums.iloc[0]))]

@@ -67,12 +67,13 @@ class Grouping:
                 target = self._by_target(i)
                 if target is not None:
                     self.draft.order.append((target, True))
-        # "which segment ...", "what state ..." group by the dimension asked about
+        # "which segment ...", "what state ..." group by the dimension asked about; "which month ..." by the
+        # calendar's months (a grain word, as "by month" is)
         for i, item in enumerate(items):
             if item.kind == "word" and item.norm in ("which", "what") and not item.used:
                 j = self._next(i, {"the", "a", "customer", "card"}, limit=1)
-                if j is not None and items[j].kind == "sense" and not items[j].used and self._groupable(j) \
-                        and not items[j].has("entity"):
+                if j is not None and (items[j].kind == "sense" or self._grain_word(items[j])) and not items[j].used \
+                        and self._groupable(j) and not items[j].has("entity"):
                     item.used = True
                     before = list(self.draft.group_by)
                     self._group_target(j)
