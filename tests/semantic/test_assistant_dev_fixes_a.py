@@ -167,3 +167,30 @@ def test_which_month_had_the_highest_figure(world, frames, question, period, low
     answer = ask(question, world, as_of=AS_OF)
     assert not answer.refused, answer.interpretation
     assert [(row[0], plain(row[1])) for row in answer.rows] == [(sums.index[0], plain(sums.iloc[0]))]
+
+
+# --- 8. a year before the kind of spend it dates ("2024 online spend") ---------------------------------------------
+@pytest.mark.parametrize("question, year, column, value", [
+    ("2024 online spend by segment", 2024, "CHANNEL", "Online"),
+    ("2025 mobile spend by segment", 2025, "CHANNEL", "Mobile"),
+    ("2025 grocery store spend by segment", 2025, "MERCHANT_CATEGORY", "Grocery Stores"),
+])
+def test_a_year_before_the_kind_of_spend_is_its_period(world, frames, question, year, column, value):
+    t = between(approved(frames), date(year, 1, 1), date(year, 12, 31))
+    t = t[t[column] == value]
+    segments = dict(zip(frames["CUSTOMER_360_PROFILE"]["CUSTOMER_ID"], frames["CUSTOMER_360_PROFILE"]["CUSTOMER_SEGMENT"]))
+    expected = t.groupby(t["CUSTOMER_ID"].map(segments))["TRANSACTION_AMOUNT"].sum()
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {row[0]: plain(row[1]) for row in answer.rows} == {k: plain(v) for k, v in expected.items()}
+
+
+def test_a_year_before_travel_spend(world, frames):
+    t = between(approved(frames), date(2025, 1, 1), date(2025, 12, 31))
+    travel = set(frames["DIM_MERCHANT_CATEGORY"].query("CATEGORY_GROUP == 'travel'")["MERCHANT_CATEGORY"])
+    assert figure(ask("2025 travel spend", world, as_of=AS_OF)) == plain(
+        t[t["MERCHANT_CATEGORY"].isin(travel)]["TRANSACTION_AMOUNT"].sum())
+
+
+def test_an_amount_before_dollars_is_not_a_year(world):
+    assert ask("customers with 2000 dollars of spend", world, as_of=AS_OF).refused
