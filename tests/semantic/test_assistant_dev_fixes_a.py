@@ -194,3 +194,10 @@ def test_a_year_before_travel_spend(world, frames):
 
 def test_an_amount_before_dollars_is_not_a_year(world):
     assert ask("customers with 2000 dollars of spend", world, as_of=AS_OF).refused
+
+
+@pytest.mark.parametrize("question", ["get declined transactions over 500", "can you get declined transactions",
+                                      "please get declined txns"])
+def test_get_as_the_request_is_not_a_passive(question):
+    from c360_pipeline.semantic.normalise import normalise
+    assert normalise(question) == question

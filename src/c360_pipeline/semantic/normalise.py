@@ -26,8 +26,11 @@ _SHORTHANDS = ((re.compile(r"\bno\.\s*(?=of\b)", re.IGNORECASE), "number "),
                (re.compile(r"(?<![\w/])w/o(?![\w/])", re.IGNORECASE), "without"),
                (re.compile(r"(?<![\w/])w/(?=\s|$)", re.IGNORECASE), "with"))
 _NOT = re.compile(r"\b(have|has|had|is|are|was|were|do|does|did|could|would|should)n'?t\b", re.IGNORECASE)
-# "got declined": "get" before a past participle is the passive's "be"
-_GET_PASSIVE = re.compile(r"\b(?:got|gotten|get|gets|getting)\s+(?=[a-z]+ed\b)", re.IGNORECASE)
+# "got declined": "get" before a past participle is the passive's "be" — after what is declined ("txns got
+# declined"), never as the request at the question's start or after who asks ("get declined transactions", "can
+# you get me", "please get")
+_GET_PASSIVE = re.compile(r"(?<=[a-z0-9] )(?<!\bme )(?<!\byou )(?<!\bplease )(?<!\bto )(?<!\bi )(?<!\bwe )(?<!\band )"
+                          r"(?:got|gotten|get|gets|getting)\s+(?=[a-z]+ed\b)", re.IGNORECASE)
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
 # The profile carries these windows as columns; any other N-day figure is the fact over a rolling period.
 PROFILE_WINDOW_DAYS = {90}
