@@ -1,7 +1,7 @@
 """A passive written with "get" is the one written with "be" ("how many txns over $1000 got declined ytd"); "thru"
 is "through" ("which channel did retirees spend the most thru ytd"); a short word with a letter left out inside it
-is the known word it slips from ("avg credit limt for platinum cardholders", "avg amout by channel"), never a
-consonant in a four-letter word ("send" is not "spend"). Each answer against an independent pandas
+is the known word it slips from when the letter is a vowel ("avg credit limt for platinum cardholders", "avg amont"),
+never a consonant ("send" is not "spend", "chanel" not "channel"). Each answer against an independent pandas
 computation on the small test world."""
 
 from __future__ import annotations
@@ -70,17 +70,17 @@ def test_a_letter_left_out_inside_a_short_word(world, frames, question, card):
     assert "Read '" in answer.interpretation
 
 
-def test_a_vowel_left_out_of_spend_and_an_inner_letter_of_amount(world, frames):
+def test_a_vowel_left_out_of_spend_and_of_amount(world, frames):
     t = approved(frames)
     assert figure(ask("total spnd", world, as_of=AS_OF)) == plain(t["TRANSACTION_AMOUNT"].sum())
-    assert figure(ask("avg amout", world, as_of=AS_OF)) == plain(t["TRANSACTION_AMOUNT"].mean())
+    assert figure(ask("avg amont", world, as_of=AS_OF)) == plain(t["TRANSACTION_AMOUNT"].mean())
 
 
 def test_a_consonant_left_out_of_a_four_letter_word_is_not_a_slip():
     from c360_pipeline.semantic.grammar import catalog_for
     from c360_pipeline.semantic.spelling import corrections
     _, lexicon = catalog_for(None, ())
-    assert corrections(["send", "tend", "sale"], lexicon) == {}
+    assert corrections(["send", "tend", "sale", "chanel", "amout"], lexicon) == {}
     assert corrections(["limt", "spnd"], lexicon) == {"limt": "limit", "spnd": "spend"}
 
 

@@ -69,8 +69,11 @@ class Figures:
     def _summarised_counts(self) -> None:
         """ "avg number of lifetime transactions", "max count of transactions per customer": a summary of a
         customer's count, the figure itself summarised ("number of" says only that the figure is a count). Only a
-        figure of the customer's profile, not an entity: "average number of transactions" is read elsewhere."""
+        figure of the customer's profile, not an entity: "average number of transactions" is read elsewhere, and so
+        is one over a period ("average number of transactions per customer last 90 days": the transactions')."""
         items = self.items
+        if any(item.kind == "time" for item in items):
+            return
         for i in range(len(items) - 2):
             function = {"average": "AVG", "total": "SUM", "median": "MEDIAN", "maximum": "MAX", "minimum": "MIN"}.get(
                 self._word(i))

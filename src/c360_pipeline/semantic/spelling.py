@@ -4,9 +4,9 @@ A question the grammar refuses for a word it does not know is read again once, w
 or more replaced by the known word one slip away from it — two neighbours swapped, or in words of seven letters or
 more also a letter added, dropped or changed ("avergae" → "average", "transcation" → "transaction", "califronia" →
 "california", "custmers" → "customers"), or a silent final e left off at any length ("declin" → "decline"), or in
-words of five or six letters one letter inside the word left out ("amout" → "amount"; never its first or last
-letter, which makes another word too often: "sale" / "sales"), in words of four letters only a vowel inside it
-("limt" → "limit", "spnd" → "spend"; a consonant left out is another word too often: "send" / "spend") — when exactly one known word is that
+words of four to six letters a vowel inside the word left out ("limt" → "limit", "spnd" → "spend", "crdit" →
+"credit"; never its first or last letter, which makes another word too often: "sale" / "sales", nor a consonant:
+"send" / "spend", "chanel" / "channel") — when exactly one known word is that
 close. Known words are the semantic
 model's vocabulary (names, synonyms, sample values, state and month names) and the grammar's structural words
 (known_words). The interpretation says what was assumed; when no single word fits, or the question is still not
@@ -103,9 +103,9 @@ def corrections(unknown: list[str], lexicon: Lexicon) -> dict[str, str]:
             continue
         swaps_only = len(word) < ANY_EDIT_LENGTH
         # a silent final e left off ("declin", "purchas") is a slip at any length: the word with it is a known word;
-        # in a short word a letter left out inside it ("amout") is one too
+        # in a short word a vowel left out inside it ("crdit") is one too
         close = {c for c in candidates if edit_distance_is_one(word, c, swaps_only) or c == word + "e"
-                 or (swaps_only and drops_an_inner_letter(word, c))}
+                 or (swaps_only and drops_an_inner_letter(word, c, vowel=True))}
         folded = singular(word)
         plural = False
         if not close and folded != word:
