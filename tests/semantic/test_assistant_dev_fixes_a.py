@@ -201,3 +201,8 @@ def test_an_amount_before_dollars_is_not_a_year(world):
 def test_get_as_the_request_is_not_a_passive(question):
     from c360_pipeline.semantic.normalise import normalise
     assert normalise(question) == question
+
+
+@pytest.mark.parametrize("question", ["what month is it", "which month had the most signups"])
+def test_which_month_without_a_figure_of_the_transactions_stays_refused(world, question):
+    assert ask(question, world, as_of=AS_OF).refused

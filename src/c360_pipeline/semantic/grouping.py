@@ -73,7 +73,7 @@ class Grouping:
             if item.kind == "word" and item.norm in ("which", "what") and not item.used:
                 j = self._next(i, {"the", "a", "customer", "card"}, limit=1)
                 if j is not None and (items[j].kind == "sense" or self._grain_word(items[j])) and not items[j].used \
-                        and self._groupable(j) and not items[j].has("entity"):
+                        and self._groupable(j) and not items[j].has("entity") and self._which_period_reads(j):
                     item.used = True
                     before = list(self.draft.group_by)
                     self._group_target(j)
@@ -100,6 +100,19 @@ class Grouping:
                 item.used = True
                 if item.norm == "over":
                     items[i + 1].used = True
+
+    def _which_period_reads(self, j: int) -> bool:
+        """Whether "which month / quarter / year" at j ranks the calendar's periods by a figure of the transactions:
+        not when a customer's date is named ("which month had the most signups" is the signup date's month, not
+        the transactions'), and a grain word only with a figure to rank by ("what month is it" has none)."""
+        items = self.items
+        if not self._grain_word(items[j]):
+            return True
+        if any(item.kind == "sense" and not item.used and item.has("time_dimension", PROFILE) for item in items):
+            return False
+        return items[j].kind == "sense" or any(
+            item.kind == "sense" and k != j and (item.has("metric") or item.has("fact") or item.has("entity"))
+            for k, item in enumerate(items))
 
     def _grain_word(self, item) -> bool:
         """A calendar grain word ("month", "quarter", "year"): by it is each period of the calendar, in order — even
