@@ -34,6 +34,7 @@ class Figures:
 
     def _counts_and_aggregations(self) -> None:
         self._aggregation_lists()
+        self._summarised_counts()
         items = self.items
         for i, item in enumerate(items):
             if item.used:
@@ -64,6 +65,30 @@ class Figures:
             if function:
                 self._bind_aggregation(i, function)
         self._counted_pairs()
+
+    def _summarised_counts(self) -> None:
+        """ "avg number of lifetime transactions", "max count of transactions per customer": a summary of a
+        customer's count, the figure itself summarised ("number of" says only that the figure is a count). Only a
+        figure of the customer's profile, not an entity: "average number of transactions" is read elsewhere, and so
+        is one over a period ("average number of transactions per customer last 90 days": the transactions')."""
+        items = self.items
+        if any(item.kind == "time" for item in items):
+            return
+        for i in range(len(items) - 2):
+            function = {"average": "AVG", "total": "SUM", "median": "MEDIAN", "maximum": "MAX", "minimum": "MIN"}.get(
+                self._word(i))
+            k = i + 1 + (self._word(i + 1) == "the")
+            if function is None or items[i].used or self._word(k) not in ("number", "count") \
+                    or self._word(k + 1) != "of" or not self._names_figure(k + 1):
+                continue
+            j = self._next(k + 1, {"the", "a", "an", "all", "our"}, limit=2)
+            named = items[j].has("fact") or items[j].has("metric")
+            if items[j].used or items[j].has("entity") or named is None or named.table != PROFILE:
+                continue
+            self._bind_aggregation(k + 1, function)
+            if items[j].used:  # bound: the summary word and "number of" are read with it
+                for index in range(i, k + 2):
+                    items[index].used = True
 
     def _aggregation_lists(self) -> None:
         """ "max and min credit limit by card type", "average, min and max transaction amount by channel": several

@@ -79,12 +79,13 @@ class Grouping:
                 target = self._by_target(i)
                 if target is not None:
                     self.draft.order.append((target, True))
-        # "which segment ...", "what state ..." group by the dimension asked about
+        # "which segment ...", "what state ..." group by the dimension asked about; "which month ..." by the
+        # calendar's months (a grain word, as "by month" is)
         for i, item in enumerate(items):
             if item.kind == "word" and item.norm in ("which", "what") and not item.used:
                 j = self._next(i, {"the", "a", "customer", "card"}, limit=1)
-                if j is not None and items[j].kind == "sense" and not items[j].used and self._groupable(j) \
-                        and not items[j].has("entity"):
+                if j is not None and (items[j].kind == "sense" or self._grain_word(items[j])) and not items[j].used \
+                        and self._groupable(j) and not items[j].has("entity") and self._which_period_reads(j):
                     item.used = True
                     before = list(self.draft.group_by)
                     self._group_target(j)
@@ -124,6 +125,19 @@ class Grouping:
         named = any(item.kind == "sense" and item.has("dimension") and not item.has("value") and not item.has("entity")
                     for item in items[:by])
         return ranks and named
+
+    def _which_period_reads(self, j: int) -> bool:
+        """Whether "which month / quarter / year" at j ranks the calendar's periods by a figure of the transactions:
+        not when a customer's date is named ("which month had the most signups" is the signup date's month, not
+        the transactions'), and a grain word only with a figure to rank by ("what month is it" has none)."""
+        items = self.items
+        if not self._grain_word(items[j]):
+            return True
+        if any(item.kind == "sense" and not item.used and item.has("time_dimension", PROFILE) for item in items):
+            return False
+        return items[j].kind == "sense" or any(
+            item.kind == "sense" and k != j and (item.has("metric") or item.has("fact") or item.has("entity"))
+            for k, item in enumerate(items))
 
     def _grain_word(self, item) -> bool:
         """A calendar grain word ("month", "quarter", "year"): by it is each period of the calendar, in order — even

@@ -5,7 +5,8 @@ are written out ("haven't" and "havent" → "have not", so every negation is the
 written out ("no. of" and "# of" → "number of", "w/" → "with", "w/o" → "without"; "no" without its full stop stays a negation), and a window
 written as one word ("90-day", "30 day") keeps its number and unit apart ("90 day"), which is how the
 semantic model's synonyms spell it ("90 day spend"). A window other than the profile's 90 days
-("30-day spend") is read as the rolling period it names ("spend in the last 30 days").
+("30-day spend") is read as the rolling period it names ("spend in the last 30 days"). A passive written with
+"get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were declined").
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ _SHORTHANDS = ((re.compile(r"\bno\.\s*(?=of\b)", re.IGNORECASE), "number "),
                (re.compile(r"(?<![\w/])w/o(?![\w/])", re.IGNORECASE), "without"),
                (re.compile(r"(?<![\w/])w/(?=\s|$)", re.IGNORECASE), "with"))
 _NOT = re.compile(r"\b(have|has|had|is|are|was|were|do|does|did|could|would|should)n'?t\b", re.IGNORECASE)
+# "got declined": "get" before a past participle is the passive's "be" — after what is declined ("txns got
+# declined"), never as the request at the question's start or after who asks ("get declined transactions", "can
+# you get me", "please get")
+_GET_PASSIVE = re.compile(r"(?<=[a-z0-9] )(?<!\bme )(?<!\byou )(?<!\bplease )(?<!\bto )(?<!\bi )(?<!\bwe )(?<!\band )"
+                          r"(?:got|gotten|get|gets|getting)\s+(?=[a-z]+ed\b)", re.IGNORECASE)
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
 # The profile carries these windows as columns; any other N-day figure is the fact over a rolling period.
 PROFILE_WINDOW_DAYS = {90}
@@ -41,6 +47,7 @@ def normalise(question: str) -> str:
     for pattern, spelled in _SHORTHANDS:
         text = pattern.sub(spelled, text)
     text = _NOT.sub(lambda m: f"{m.group(1)} not", text)
+    text = _GET_PASSIVE.sub("were ", text)
     text = _WINDOW.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}", text)
 
     def window(match: re.Match) -> str:

@@ -490,6 +490,16 @@ class PerCustomer:
             noun = items[rows].norm if rows is not None else "customer"
             if table_name == PROFILE and item.norm in ("oldest", "youngest") \
                     and any(word in PEOPLE_NOUNS for word in noun.split()):
+                age = self._age_named_with(i, rows)
+                if age is not None and count is None:
+                    # "age of the oldest customer", "the youngest cardholder's age": the age settles what "oldest"
+                    # means, and the one figure asked is its maximum (minimum)
+                    ref = self.catalog.field(PROFILE, "age")
+                    self.draft.measures.append(self.catalog.aggregate_measure(
+                        "MAX" if item.norm == "oldest" else "MIN", ref))
+                    for k in words + [age] + ([rows] if rows is not None else []):
+                        items[k].used = True
+                    return
                 if item.norm == "youngest":
                     self._order_on_date(self.catalog.field(PROFILE, "age"), False, words, note="Youngest read as age")
                     return
@@ -505,6 +515,20 @@ class PerCustomer:
             # the rows' own date: their table's first time dimension (account open date, transaction date)
             self._order_on_date(self.catalog.field(table_name, table.time_dimensions[0].name), newest, words)
             return
+
+    def _age_named_with(self, i: int, rows: int | None) -> int | None:
+        """The customers' age named as the figure of "oldest" / "youngest" at i: before it ("age of the oldest
+        customer") or after its rows ("the oldest customer's age"); None when another figure or none is named."""
+        items = self.items
+
+        def age(j):
+            return j is not None and items[j].kind == "sense" and not items[j].used and any(
+                s.kind == "fact" and s.table == PROFILE and s.name == "age" for s in items[j].senses)
+        before = self._previous(i, {"the", "a", "an", "our", "of", "is", "what", "s"}, limit=4)
+        if age(before):
+            return before
+        after = self._next(rows, {"'s", "'", "s"}, limit=2) if rows is not None else None
+        return after if age(after) else None
 
     def _largest_and_smallest_rows(self) -> None:
         """ "biggest transactions last month", "the 5 largest purchases": the rows themselves ranked by the fact the

@@ -3,7 +3,11 @@
 A question the grammar refuses for a word it does not know is read again once, with each such word of five letters
 or more replaced by the known word one slip away from it — two neighbours swapped, or in words of seven letters or
 more also a letter added, dropped or changed ("avergae" → "average", "transcation" → "transaction", "califronia" →
-"california", "custmers" → "customers"), or a silent final e left off at any length ("declin" → "decline") — when exactly one known word is that close. Known words are the semantic
+"california", "custmers" → "customers"), or a silent final e left off at any length ("declin" → "decline"), or in
+words of four to six letters a vowel inside the word left out ("limt" → "limit", "spnd" → "spend", "crdit" →
+"credit"; never its first or last letter, which makes another word too often: "sale" / "sales", nor a consonant:
+"send" / "spend", "chanel" / "channel") — when exactly one known word is that
+close. Known words are the semantic
 model's vocabulary (names, synonyms, sample values, state and month names) and the grammar's structural words
 (known_words). The interpretation says what was assumed; when no single word fits, or the question is still not
 understood, the first refusal stands. Only the question's wording changes: the values compared stay literals built
@@ -21,6 +25,8 @@ from c360_pipeline.semantic.vocabulary import ABBREVIATIONS, Lexicon, singular
 from c360_pipeline.semantic.words import ASC_WORDS, DESC_WORDS, NEGATIONS, STRUCTURAL
 
 MIN_LENGTH = 5
+# A letter left out inside a short word is a slip from this length on ("limt" → "limit").
+DROPPED_LETTER_LENGTH = 4
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
@@ -44,6 +50,15 @@ def edit_distance_is_one(a: str, b: str, swaps_only: bool = False) -> bool:
     while i < len(short) and short[i] == long_[i]:
         i += 1
     return short[i:] == long_[i + 1:]
+
+
+def drops_an_inner_letter(word: str, known: str, vowel: bool = False) -> bool:
+    """Whether word is known with one letter inside it (not its first or last; with vowel, a vowel) left out
+    ("limt" / "limit")."""
+    if len(known) != len(word) + 1 or word[0] != known[0] or word[-1] != known[-1]:
+        return False
+    return any(known[:i] + known[i + 1:] == word and (not vowel or known[i] in "aeiou")
+               for i in range(1, len(known) - 1))
 
 
 def _words(*groups) -> set[str]:
@@ -74,15 +89,23 @@ def known_words(lexicon: Lexicon) -> frozenset[str]:
 def corrections(unknown: list[str], lexicon: Lexicon) -> dict[str, str]:
     """Each unknown word (five letters or more) and the one known word a single edit away, when there is one."""
     known = known_words(lexicon)
-    candidates = [w for w in known if len(w) >= MIN_LENGTH - 1]
+    candidates = [w for w in known if len(w) >= DROPPED_LETTER_LENGTH]
     found: dict[str, str] = {}
     for raw in dict.fromkeys(unknown):
         word = raw.lower()
-        if len(word) < MIN_LENGTH or not word.isalpha() or word in known or singular(word) in known:
+        if len(word) < DROPPED_LETTER_LENGTH or not word.isalpha() or word in known or singular(word) in known:
+            continue
+        if len(word) < MIN_LENGTH:
+            # a four-letter word: only a vowel left out inside it ("limt")
+            close = {c for c in candidates if drops_an_inner_letter(word, c, vowel=True)}
+            if len(close) == 1:
+                found[raw] = next(iter(close))
             continue
         swaps_only = len(word) < ANY_EDIT_LENGTH
-        # a silent final e left off ("declin", "purchas") is a slip at any length: the word with it is a known word
-        close = {c for c in candidates if edit_distance_is_one(word, c, swaps_only) or c == word + "e"}
+        # a silent final e left off ("declin", "purchas") is a slip at any length: the word with it is a known word;
+        # in a short word a vowel left out inside it ("crdit") is one too
+        close = {c for c in candidates if edit_distance_is_one(word, c, swaps_only) or c == word + "e"
+                 or (swaps_only and drops_an_inner_letter(word, c, vowel=True))}
         folded = singular(word)
         plural = False
         if not close and folded != word:

@@ -71,9 +71,12 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
             for k in range(i + 1, i + length):
                 # a longer phrase starting inside this one wins ("total | customer lifetime value"), and so does
                 # one that reaches a word nothing else reads ("lowest | risk score", not "lowest risk | score")
-                overlap, _ = lexicon.match(norms[:limit], k)
+                overlap, inner = lexicon.match(norms[:limit], k)
+                # a filler word is stranded too when it ends the figure the phrase after spells ("approved |
+                # transaction value": "value" alone is a filler, "transaction value" the amount)
                 stranded = i + length < limit and lexicon.match(norms[:limit], i + length)[0] == 0 \
-                    and tokens[i + length].kind == "word" and tokens[i + length].norm not in STOPWORDS
+                    and tokens[i + length].kind == "word" and (tokens[i + length].norm not in STOPWORDS or (
+                        k + overlap == i + length + 1 and any(sense.kind in ("fact", "metric") for sense in inner)))
                 # an aggregation word is read on its own, so it gives way to an equally long name after it
                 # ("average | monthly spend change", not "average monthly spend | change")
                 leading = overlap == length and norms[i] in LEADING_AGGREGATIONS

@@ -372,4 +372,20 @@ def _year_context(tokens: list[Token], i: int) -> bool:
     following = tokens[i + 1] if i + 1 < len(tokens) else None
     if previous in {"over", "above", "under", "below", "than", "least", "most", "exceeding", "top", "bottom", "=", ">", "<"}:
         return False
-    return following is None or following.kind == "punct" or (following.kind == "word" and following.norm in YEAR_NOUNS)
+    if following is None or following.kind == "punct":
+        return True
+    # "2024 online spend", "2024 grocery store spend": the kind of spend between the year and the noun it dates
+    # (up to three words, none a unit of money or a word of a comparison: "2000 dollars of spend" is an amount)
+    for k in range(i + 1, min(i + 5, len(tokens))):
+        token = tokens[k]
+        if token.kind == "word" and token.norm in YEAR_NOUNS:
+            return True
+        if token.kind != "word" or token.norm in _NOT_A_KIND:
+            return False
+    return False
+
+
+# Words that cannot stand between a year and the noun it dates ("2000 dollars of spend", "2000 or more spend").
+_NOT_A_KIND = {"or", "and", "more", "less", "than", "of", "in", "on", "at", "for", "to", "from", "by", "with", "per",
+               "dollar", "usd", "buck", "worth", "plus", "over", "under", "above", "below", "the", "a", "an", "not",
+               "no", "is", "are", "was", "were", "their", "total", "k"}

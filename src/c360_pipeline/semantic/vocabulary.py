@@ -39,7 +39,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "yr": ("year",), "yrs": ("year",), "mo": ("month",), "mos": ("month",), "mth": ("month",),
     "mths": ("month",), "wk": ("week",), "wks": ("week",), "qtr": ("quarter",), "qtrs": ("quarter",),
     "mom": ("month", "over", "month"), "yoy": ("year", "over", "year"), "ytd": ("year", "to", "date"), "mtd": ("month", "to", "date"), "qtd": ("quarter", "to", "date"),
-    "vs": ("versus",), "lim": ("limit",), "lmt": ("limit",), "acct": ("account",), "accts": ("account",), "max": ("maximum",),
+    "vs": ("versus",), "thru": ("through",), "thruout": ("throughout",), "lim": ("limit",), "lmt": ("limit",), "acct": ("account",), "accts": ("account",), "max": ("maximum",),
     "min": ("minimum",), "biggest": ("largest",), "greatest": ("largest",), "spent": ("spend",),
     "spends": ("spend",), "spending": ("spend",), "churning": ("churn",), "churned": ("churn",),
     "churners": ("churner",), "cardholder": ("cardholder",), "card-holders": ("cardholder",),
