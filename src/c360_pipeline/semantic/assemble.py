@@ -66,6 +66,7 @@ class Assembly:
         draft = self.draft
         self._place_inactivity()
         self._per_customer_by_group()
+        self._counted_by_their_figure()
         self._per_customer_period()
         self._customers_having_rows()
         self._share_measure()

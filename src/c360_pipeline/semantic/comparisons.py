@@ -95,6 +95,26 @@ class Comparisons:
                                             number_index=i)
                 elif item.token is not None and item.token.plus:
                     self._attach_comparison(i, ">=", (item.token.value,), (i,), i + 1, number_index=i)
+                elif self._exact_count_at(i):
+                    # "customers with 0 lifetime txns", "who have exactly 3 transactions": a number written right
+                    # before the figure it counts, without a comparator, is that figure's value
+                    spans = (i - 1, i) if self._word(i - 1) == "exactly" else (i,)
+                    self._attach_comparison(i, "=", (item.token.value,), spans, i + 1, number_index=i)
+
+    def _exact_count_at(self, index: int) -> bool:
+        """Whether the whole number at index follows "with" / "have" / "had" (or "exactly") and is written right
+        before a count the customers have: a profile fact or the transactions ("with 0 lifetime txns")."""
+        number = self.items[index]
+        if not isinstance(number.token.value, int) or number.token.percent or number.text.lstrip().startswith("$"):
+            return False
+        before = self._word(index - 1)
+        if before == "exactly":
+            before = "with"
+        if before not in ("with", "have", "has", "had", "having") or index + 1 >= len(self.items):
+            return False
+        after = self.items[index + 1]
+        return after.kind == "sense" and not after.used and (after.has("fact", PROFILE) is not None
+                                                              or after.has("entity", FACT) is not None)
 
     def _age_band_at(self, index: int) -> tuple[str, tuple, int] | None:
         """ "65+ band", "25-34 bracket", "18-24 group" at index: when the label is one of the age band's values, the

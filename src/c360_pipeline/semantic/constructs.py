@@ -135,6 +135,11 @@ class Constructs:
                             and candidate.norm.split()[-1] in ENTITY_WORDS:
                         # "share of Platinum cardholders", "share of retention targets", "share of inactive custs"
                         rows = (j, PROFILE, "count")
+                    elif (candidate.has("value", PROFILE) or candidate.has("filter", PROFILE)) \
+                            and self._word(j + 1) in SHARE_BOUNDARY:
+                        # "what fraction of students are high risk": a customers' value named as the rows (the
+                        # customers who have it) and what is counted among them after the verb
+                        rows = (j, PROFILE, "count")
                     elif candidate.has("value") or candidate.has("filter"):
                         j += 1
                         continue

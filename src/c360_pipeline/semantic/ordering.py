@@ -164,7 +164,7 @@ class Ordering:
                 # value stays for the filters pass)
                 target = self._by_target_past_filters(j + 1, (item.has("value") or item.has("filter")).table)
             elif self._rows_named_by_values(j) == j and item.has("value", PROFILE) \
-                    and item.has("value", PROFILE).name == "churn_risk_category":
+                    and item.has("value", PROFILE).name == "churn_risk_category" and not self._group_context(j):
                 # "top 10 high risk customers": those customers (the value stays a filter), riskiest first
                 target = ("fact", PROFILE, "churn_risk_score")
                 self.draft.entity = self.draft.entity or PROFILE
