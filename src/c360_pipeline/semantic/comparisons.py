@@ -59,6 +59,12 @@ class Comparisons:
                     continue
                 number = self._number_at(i + 1)
                 if number is not None:
+                    phrase, op, postfix = self._comparator_at(i + 2)
+                    if phrase and postfix:  # "aged 65 and over", "aged 25 or younger"
+                        end = i + 2 + len(phrase)
+                        self._add_comparison(("fact", PROFILE, "age"), op, (number,), item, spans=tuple(range(i, end)))
+                        i = end
+                        continue
                     self._add_comparison(("fact", PROFILE, "age"), ">=" if items[i + 1].token.plus else "=", (number,), item, spans=(i, i + 1))
                     i += 2
                     continue
@@ -100,6 +106,13 @@ class Comparisons:
                     # before the figure it counts, without a comparator, is that figure's value
                     spans = (i - 1, i) if self._word(i - 1) == "exactly" else (i,)
                     self._attach_comparison(i, "=", (item.token.value,), spans, i + 1, number_index=i)
+
+    def _customers_in_scope(self, index: int) -> bool:
+        """Whether the item at index is the customers' noun said after "for" / "among" / "of" (the customers a figure is
+        over: "top categories by spend for customers 65 and over"), not a count of customers."""
+        item = self.items[index]
+        return item.kind == "sense" and item.has("entity", PROFILE) is not None and item.has("metric") is None \
+            and self._word(index - 1) in ("for", "among", "amongst", "of")
 
     def _exact_count_at(self, index: int) -> bool:
         """Whether the whole number at index follows "with" / "have" / "had" (or "exactly") and is written right
@@ -207,6 +220,8 @@ class Comparisons:
         named_before = False
         if target is None:
             before = self._previous(min(spans), back_skip, limit=4)
+            if before is not None and self._customers_in_scope(before):
+                before = None  # "spend for customers 65+": the customers the figure is over, not a count of them
             if before is not None:
                 target = self._comparison_target(before)
                 if target is None and self._transactions_of_a_kind(before):

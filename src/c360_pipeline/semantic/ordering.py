@@ -312,6 +312,9 @@ class Ordering:
         if k < len(self.items) and self.items[k].kind == "word" and self.items[k].norm in ("by", "on", "for", "with") \
                 and not self.items[k].used:
             j = self._next(k, {"the", "a", "an", "their", "total", "highest", "most", "largest", "number", "of"}, limit=3)
+            while j is not None and self.items[j].kind == "time" and self.items[j].used:
+                # "by ytd spend", "by 2024 txn count": the period is the question's, read by its own pass
+                j = self._next(j, {"the", "total"}, limit=2)
             if j is not None:
                 target = self._sort_key(j, rows)
                 if target is not None:

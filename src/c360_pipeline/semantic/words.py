@@ -102,6 +102,10 @@ COMPARATORS: dict[tuple[str, ...], tuple[str, bool]] = {
     ("plus",): (">=", True), ("or", "less"): ("<=", True), ("or", "fewer"): ("<=", True),
     ("or", "lower"): ("<=", True), ("and", "below"): ("<=", True), ("and", "under"): ("<=", True),
     ("or", "below"): ("<=", True),
+    # "65 and over", "65 or older", "25 or younger": the number itself included
+    ("and", "over"): (">=", True), ("or", "over"): (">=", True), ("and", "older"): (">=", True),
+    ("or", "older"): (">=", True), ("or", "younger"): ("<=", True), ("and", "younger"): ("<=", True),
+    ("or", "under"): ("<=", True),
 }
 CHANGE_DOWN = {"drop", "dropped", "fell", "fallen", "decreased", "decrease", "decline", "shrank", "shrunk", "down",
                "reduced", "lost", "cut"}
