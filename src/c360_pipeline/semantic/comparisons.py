@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from c360_pipeline.semantic.query import CHANGE_FACTS, FACT, FRACTION_FACTS, PROFILE, Measure, _format_value
 from c360_pipeline.semantic.tagging import TRANSACTION_TABLES, Item
-from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP, COMPARATORS
+from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP, COMPARATORS, HOLDING_WORDS
 
 
 class Comparisons:
@@ -112,7 +112,8 @@ class Comparisons:
         over: "top categories by spend for customers 65 and over"), not a count of customers."""
         item = self.items[index]
         return item.kind == "sense" and item.has("entity", PROFILE) is not None and item.has("metric") is None \
-            and self._word(index - 1) in ("for", "among", "amongst", "of")
+            and (self._word(index - 1) in ("for", "among", "amongst", "of")
+                 or self._word(index - 1) in ("by", "to") and self._word(index - 2) in HOLDING_WORDS)
 
     def _exact_count_at(self, index: int) -> bool:
         """Whether the whole number at index follows "with" / "have" / "had" (or "exactly") and is written right

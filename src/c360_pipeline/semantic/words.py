@@ -107,6 +107,9 @@ COMPARATORS: dict[tuple[str, ...], tuple[str, bool]] = {
     ("or", "older"): (">=", True), ("or", "younger"): ("<=", True), ("and", "younger"): ("<=", True),
     ("or", "under"): ("<=", True),
 }
+# Words that join a customers' amount to the customers holding it: "lifetime value held by platinum customers".
+HOLDING_WORDS = {"held", "hold", "holds", "owned", "own", "owns", "accounted", "attributable", "belongs", "belong",
+                 "contributed", "comes", "come", "coming", "came"}
 CHANGE_DOWN = {"drop", "dropped", "fell", "fallen", "decreased", "decrease", "decline", "shrank", "shrunk", "down",
                "reduced", "lost", "cut"}
 CHANGE_UP = {"grew", "grown", "increased", "increase", "rose", "risen", "up", "growth", "gained", "jumped"}
