@@ -19,6 +19,7 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 from __future__ import annotations
 
 import calendar
+from dataclasses import replace
 from datetime import date
 
 from sqlglot import exp
@@ -30,6 +31,7 @@ from c360_pipeline.semantic.query import (
     Condition,
     FieldRef,
     Measure,
+    OrderBy,
     QuestionNotUnderstood,
     StructuredQuery,
     TimeRange,
@@ -45,6 +47,11 @@ APPROVED = "STATUS = 'approved'"
 # words that ask for a change from one year to the next rather than the two figures ("yoy growth", "change yoy")
 YEAR_OVER_YEAR_CHANGES = {"change", "changed", "growth", "grew", "grow", "growing", "increase", "decrease", "delta",
                           "difference", "percent", "pct", "%", "trend", "rate"}
+
+
+# words of change that "yoy" turns into the relative change from a year earlier ("yoy growth", "pct change yoy")
+RELATIVE_CHANGES = {"change", "changed", "growth", "grew", "grow", "growing", "increase", "decrease", "delta",
+                    "percent", "pct", "%"}
 
 
 def _key(day: date) -> int:
@@ -237,9 +244,16 @@ class PeriodPairs:
                 if found is not None:
                     return None
                 found = [k, k + 1, k + 2]
-        if found is None or any(item.kind == "word" and item.norm in YEAR_OVER_YEAR_CHANGES for item in self.items):
+        if found is None:
             return None
-        return found
+        changes = [k for k, item in enumerate(self.items) if item.kind == "word" and not item.used
+                   and item.norm in YEAR_OVER_YEAR_CHANGES]
+        if changes and not all(self.items[k].norm in RELATIVE_CHANGES for k in changes):
+            return None
+        if changes:
+            # "yoy growth in q2 spend", "q2 spend change yoy": the relative change from the same period a year earlier
+            self._year_over_year_change = True
+        return found + changes
 
     def _check_two_periods(self, query: StructuredQuery) -> StructuredQuery:
         if getattr(self, "_two_periods", False) and (
@@ -251,6 +265,16 @@ class PeriodPairs:
             # "signups in june vs may": the periods would date the transactions, not the accounts opened
             raise QuestionNotUnderstood("two periods are compared on a figure of transactions (for example 'june spend "
                                         "vs the same month a year ago')")
+        if getattr(self, "_year_over_year_change", False) and getattr(self, "_two_periods", False):
+            if len(query.measures) != 1 or len(query.group_by) != 1:
+                raise QuestionNotUnderstood("a change year over year is computed for one figure of transactions, without "
+                                            "other breakdowns (for example 'yoy growth in q2 spend')")
+            figure = query.measures[0]
+            change = replace(figure, label=f"{figure.label}_CHANGE", metric=None, change_from_previous=True,
+                             title=f"change in {figure.title} from a year earlier")
+            query = replace(query, measures=(figure, change), order_by=(OrderBy(query.group_by[0].label, False),),
+                            notes=query.notes + (f"The change is the later period's {figure.title} over the earlier's, "
+                                                 "minus 1 (0.05 = 5% more); the earlier period has none.",))
         return query
 
 
