@@ -9,7 +9,22 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
-from c360_pipeline.semantic.query import CHANGE_FACTS, FACT, FRACTION_FACTS, PROFILE, Measure, _format_value
+from sqlglot import exp
+
+from c360_pipeline.semantic.assemble import _condition_title
+from c360_pipeline.semantic.model import DIALECT
+from c360_pipeline.semantic.query import (
+    CHANGE_FACTS,
+    FACT,
+    FRACTION_FACTS,
+    PROFILE,
+    Condition,
+    FieldRef,
+    Measure,
+    QuestionNotUnderstood,
+    _format_value,
+    condition_sql,
+)
 from c360_pipeline.semantic.tagging import TRANSACTION_TABLES, Item
 from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP, COMPARATORS, HOLDING_WORDS
 
@@ -92,6 +107,7 @@ class Comparisons:
                     i = end
                     continue
             i += 1
+        self._comparison_sides()
         # postfix comparators: "50 or more transactions", "65+"
         for i, item in enumerate(items):
             if item.kind == "number" and not item.used:
@@ -106,6 +122,59 @@ class Comparisons:
                     # before the figure it counts, without a comparator, is that figure's value
                     spans = (i - 1, i) if self._word(i - 1) == "exactly" else (i,)
                     self._attach_comparison(i, "=", (item.token.value,), spans, i + 1, number_index=i)
+
+    def _compared_before(self, index: int) -> tuple | None:
+        """ "utilization above 50 vs below 50": a comparison without its figure right after "vs" / "versus" /
+        "compared to" that follows a comparison of a fact is of the same fact (the two sides of a contrast, split in
+        _comparison_sides); else None."""
+        k = index - 1
+        if self._word(k) in ("to", "with") and self._word(k - 1) == "compared":
+            k -= 1
+        if k < 0 or self.items[k].kind != "word" or self.items[k].used \
+                or self.items[k].norm not in ("versus", "vs", "against", "compared"):
+            return None
+        if not self.draft.comparisons or self.draft.comparisons[-1][0][0] != "fact":
+            return None
+        for j in range(k, index):
+            self.items[j].used = True
+        self._compared_sides = len(self.draft.comparisons)
+        return self.draft.comparisons[-1][0]
+
+    def _comparison_sides(self) -> None:
+        """The two comparisons of one fact set against each other ("decline rate for customers with utilization above
+        50 vs below 50") split the rows in two: one row per side, labelled with its condition, the rows in neither
+        left out."""
+        second = getattr(self, "_compared_sides", None)
+        if second is None or second >= len(self.draft.comparisons) or second == 0:
+            positions = [next(k for k, it in enumerate(self.items) if it is item) for *_, item in self.draft.comparisons]
+            if any(item.kind == "word" and not item.used and item.norm in ("versus", "vs")
+                   and any(p < k for p in positions) and any(p > k for p in positions)
+                   for k, item in enumerate(self.items)):
+                # "utilization above 50 vs ltv below 5,000": two different figures' conditions are no two sides
+                raise QuestionNotUnderstood("two groups set against each other are compared on one figure (for example "
+                                            "'decline rate for utilization above 50 vs below 50')")
+            return
+        pair = self.draft.comparisons[second - 1:second + 1]
+        if pair[0][0] != pair[1][0]:
+            return
+        bounds = {op: values[0] for _, op, values, _ in pair if op in (">", ">=", "<", "<=")}
+        low = next((bounds[op] for op in (">", ">=") if op in bounds), None)
+        high = next((bounds[op] for op in ("<", "<=") if op in bounds), None)
+        if low is not None and high is not None and (low < high or low == high and ">=" in bounds and "<=" in bounds):
+            raise QuestionNotUnderstood("the two sides overlap; name two groups that do not (for example 'utilization "
+                                        "above 50 vs below 50')")
+        ref = self.catalog.field(pair[0][0][1], pair[0][0][2])
+        sides = [Condition(ref.table, op, values, ref, title=_condition_title(ref, op, values)) for _, op, values, _ in pair]
+        predicates = [condition_sql(side) for side in sides]
+        label = exp.If(this=predicates[0], true=exp.Literal.string(sides[0].title),
+                       false=exp.If(this=predicates[1], true=exp.Literal.string(sides[1].title), false=exp.null()))
+        self.draft.group_by.append(FieldRef(ref.table, f"{ref.name}_sides", "dimension", label.sql(dialect=DIALECT),
+                                            f"{ref.label}_SIDE", "VARCHAR", f"{ref.title} side"))
+        either = exp.or_(*predicates).sql(dialect=DIALECT)
+        self.draft.conditions.append(Condition(ref.table, "filter", filter_name="either_side", filter_expr=either,
+                                               title=f"{sides[0].title} or {sides[1].title}"))
+        del self.draft.comparisons[second - 1:second + 1]
+        self.draft.notes.append(f"Compared side with side: {sides[0].title} against {sides[1].title}, one row each.")
 
     def _customers_in_scope(self, index: int) -> bool:
         """Whether the item at index is the customers' noun said after "for" / "among" / "of" (the customers a figure is
@@ -257,6 +326,8 @@ class Comparisons:
                 self.draft.measures.remove(target[1])
             target = ("fact", PROFILE, "spend_change_pct")
             self.draft.notes.append("Read the change as the 90-day spend change (last 90 days against the 90 before).")
+        if target is None:
+            target = self._compared_before(min(spans))
         if target is None:
             if self._customers_mentioned() and all(isinstance(v, (int, float)) and 18 <= v <= 100 for v in values) and not percent:
                 target = ("fact", PROFILE, "age")
