@@ -31,7 +31,6 @@ from c360_pipeline.semantic.query import (
     Condition,
     FieldRef,
     Measure,
-    OrderBy,
     QuestionNotUnderstood,
     StructuredQuery,
     TimeRange,
@@ -206,6 +205,7 @@ class PeriodPairs:
         def within(period) -> str:
             return f"DATE_KEY >= {_key(period.start)} AND DATE_KEY <= {_key(period.end)}"
 
+        self._period_predicates = ((within(one), one.text), (within(other), other.text))
         labels = [f"{period.start.isoformat()} to {period.end.isoformat()}" for period in (one, other)]
         side = exp.If(this=parse_expression(within(one)), true=exp.Literal.string(labels[0]),
                       false=exp.Literal.string(labels[1]))
@@ -270,12 +270,48 @@ class PeriodPairs:
                 raise QuestionNotUnderstood("a change year over year is computed for one figure of transactions, without "
                                             "other breakdowns (for example 'yoy growth in q2 spend')")
             figure = query.measures[0]
-            change = replace(figure, label=f"{figure.label}_CHANGE", metric=None, change_from_previous=True,
-                             title=f"change in {figure.title} from a year earlier")
-            query = replace(query, measures=(figure, change), order_by=(OrderBy(query.group_by[0].label, False),),
-                            notes=query.notes + (f"The change is the later period's {figure.title} over the earlier's, "
-                                                 "minus 1 (0.05 = 5% more); the earlier period has none.",))
+            (now, now_text), (before, before_text) = self._period_predicates
+            later, earlier = (_within(figure.expr, predicate) for predicate in (now, before))
+            if later is None:
+                raise QuestionNotUnderstood(f"a change year over year of {figure.title} is not computed; ask for the "
+                                            "two periods instead (for example 'q2 spend vs q2 last year')")
+            measures = (Measure(f"{figure.label}_NOW", FACT, later, f"{figure.title} in {now_text}"),
+                        Measure(f"{figure.label}_A_YEAR_EARLIER", FACT, earlier, f"{figure.title} in {before_text}"),
+                        Measure(f"{figure.label}_YOY_CHANGE", FACT, f"({later}) / NULLIF(({earlier}), 0) - 1",
+                                f"change in {figure.title} from a year earlier"))
+            query = replace(query, measures=measures, group_by=(), order_by=(), notes=tuple(
+                note for note in query.notes if not note.startswith("Compared period with period")) + (
+                f"The change is {now_text} over {before_text}, minus 1 (0.05 = 5% more).",))
         return query
+
+
+def _within(expression: str, predicate: str) -> str | None:
+    """A metric's expression over the rows a predicate keeps: each aggregate's argument kept where it holds
+    (`SUM(x)` → `SUM(IFF(p, x, NULL))`, `COUNT_IF(c)` → `COUNT_IF(p AND c)`); None for an aggregate it cannot
+    restrict."""
+    tree = parse_expression(expression)
+    condition = parse_expression(predicate)
+    unknown = []
+
+    def restrict(node):
+        if isinstance(node, exp.CountIf):
+            return exp.CountIf(this=exp.and_(exp.Paren(this=condition.copy()), exp.Paren(this=node.this.copy())))
+        if isinstance(node, (exp.Sum, exp.Avg, exp.Count, exp.Median, exp.Max, exp.Min)):
+            argument = node.this
+            distinct = isinstance(argument, exp.Distinct)
+            inner = argument.expressions[0] if distinct else argument
+            if isinstance(inner, exp.Star):
+                inner = exp.Literal.number(1)
+            kept = exp.If(this=condition.copy(), true=inner.copy(), false=exp.null())
+            copy = node.copy()
+            copy.set("this", exp.Distinct(expressions=[kept]) if distinct else kept)
+            return copy
+        if isinstance(node, exp.AggFunc):
+            unknown.append(node)
+        return node
+
+    restricted = tree.transform(restrict)
+    return None if unknown else restricted.sql(dialect=DIALECT)
 
 
 def _named_part_of_year(spec: TimeSpec) -> bool:
