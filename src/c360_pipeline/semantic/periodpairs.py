@@ -248,7 +248,10 @@ class PeriodPairs:
             return None
         changes = [k for k, item in enumerate(self.items) if item.kind == "word" and not item.used
                    and item.norm in YEAR_OVER_YEAR_CHANGES]
-        if changes and not all(self.items[k].norm in RELATIVE_CHANGES for k in changes):
+        norms = {self.items[k].norm for k in changes}
+        if "growth" in norms:
+            norms.discard("rate")  # "yoy growth rate"
+        if changes and not norms <= RELATIVE_CHANGES:
             return None
         if changes:
             # "yoy growth in q2 spend", "q2 spend change yoy": the relative change from the same period a year earlier
