@@ -273,3 +273,23 @@ def test_two_sides_of_one_figure_counted(world, frames):
 ])
 def test_sides_of_different_figures_or_overlapping_are_refused(world, question):
     assert ask(question, world, as_of=AS_OF).refused
+
+
+def test_customers_counted_by_their_spend_over_all_the_data_and_with_whose(world, frames):
+    figures = approved(frames).groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum().reindex(
+        profile(frames)["CUSTOMER_ID"], fill_value=0)
+    threshold = round(float(figures.median()))
+    assert num(ask(f"how many customers spent over {threshold}", world, as_of=AS_OF)) == int((figures > threshold).sum())
+    q1 = per_customer(frames, date(2025, 1, 1), date(2025, 3, 31), amount=True)
+    low = round(float(q1.median()))
+    assert num(ask(f"number of customers whose q1 spend was over {low}", world, as_of=AS_OF)) == int((q1 > low).sum())
+
+
+def test_yoy_growth_rate_and_other_word_orders(world, frames):
+    t = approved(frames)
+    now = float(between(t, date(2025, 4, 1), date(2025, 6, 30))["TRANSACTION_AMOUNT"].sum())
+    before = float(between(t, date(2024, 4, 1), date(2024, 6, 30))["TRANSACTION_AMOUNT"].sum())
+    for question in ("yoy growth rate in q2 spend", "q2 spend yoy growth", "how did q2 spend grow yoy"):
+        answer = ask(question, world, as_of=AS_OF)
+        assert not answer.refused, (question, answer.interpretation)
+        assert float(plain(answer.rows[0][-1])) == pytest.approx(now / before - 1), question

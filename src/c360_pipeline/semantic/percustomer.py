@@ -418,12 +418,12 @@ class PerCustomer:
 
     def _counted_by_their_figure(self) -> None:
         """ "how many customers spent over 10k in q1", "number of customers with more than 5 txns in 2024": customers
-        counted by a condition on their own transaction figure (a sum or a count) in a period or over kinds of
-        transaction are the customers whose figure (each one's, aggregated by customer: _per_customer_period, 0 for
+        counted by a condition on their own transaction figure (a sum or a count; over all the data without a period,
+        a count of transactions then being the profile's lifetime count) are the customers whose figure (each one's, aggregated by customer: _per_customer_period, 0 for
         those without such transactions) meets it — not the total's condition, which needs a breakdown."""
         draft = self.draft
         counts = [m for m in draft.measures if m.metric == "customer_count"]
-        if not counts or draft.group_by or draft.group_customers or draft.list_intent or len(draft.comparisons) != 1 \
+        if not counts or draft.group_by or draft.group_customers or len(draft.comparisons) != 1 \
                 or getattr(self, "_customer_figure", None) is not None or self.share is not None:
             return
         target, op, values, item = draft.comparisons[0]
@@ -436,8 +436,9 @@ class PerCustomer:
         else:
             return
         others = [m for m in draft.measures if m is not measure and m.metric != "customer_count"]
-        if others or (draft.time is None and not kinds):
+        if others:
             return
+        draft.list_intent = False  # "number of customers whose q1 spend was over 10k": counted, not listed
         figure = replace(measure, label=f"CUSTOMER_{measure.label}")
         self._customer_figure = figure
         draft.measures = [counts[0]]
@@ -473,8 +474,9 @@ class PerCustomer:
             conditions=tuple(rows), time_range=period)
         scope = " and ".join(([f"in {period.text}"] if period else []) + [f"where {c.title}" for c in rows])
         if getattr(self, "_counted_by_figure", False):
-            draft.notes.append(f"Counted the customers by their own {figure.title} over the transactions {scope}, 0 "
-                               "for those without such transactions.")
+            draft.notes.append(f"Counted the customers by their own {figure.title} over "
+                               f"{'the transactions ' + scope if scope else 'all their transactions'}, 0 for those "
+                               "without such transactions.")
             return
         draft.notes.append(
             f"Per customer = the {figure.title} of the transactions {scope} ÷ every customer in scope (each "
