@@ -293,3 +293,16 @@ def test_yoy_growth_rate_and_other_word_orders(world, frames):
         answer = ask(question, world, as_of=AS_OF)
         assert not answer.refused, (question, answer.interpretation)
         assert float(plain(answer.rows[0][-1])) == pytest.approx(now / before - 1), question
+
+
+@pytest.mark.parametrize("question", [
+    "avg ltv: age under 30 vs age over 60",
+    "avg ltv for customers under 30 compared to over 60",
+])
+def test_two_sides_named_twice_or_compared_to(world, frames, question):
+    p = profile(frames)
+    expected = {"age under 30": p.loc[p["AGE"] < 30, "LIFETIME_VALUE"].mean(),
+                "age over 60": p.loc[p["AGE"] > 60, "LIFETIME_VALUE"].mean()}
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {row[0]: float(plain(row[-1])) for row in answer.rows} == pytest.approx(expected)

@@ -137,25 +137,32 @@ class Comparisons:
             return None
         for j in range(k, index):
             self.items[j].used = True
-        self._compared_sides = len(self.draft.comparisons)
+        self._versus_at = k
         return self.draft.comparisons[-1][0]
 
     def _comparison_sides(self) -> None:
         """The two comparisons of one fact set against each other ("decline rate for customers with utilization above
         50 vs below 50") split the rows in two: one row per side, labelled with its condition, the rows in neither
         left out."""
-        second = getattr(self, "_compared_sides", None)
-        if second is None or second >= len(self.draft.comparisons) or second == 0:
-            positions = [next(k for k, it in enumerate(self.items) if it is item) for *_, item in self.draft.comparisons]
-            if any(item.kind == "word" and not item.used and item.norm in ("versus", "vs")
-                   and any(p < k for p in positions) and any(p > k for p in positions)
-                   for k, item in enumerate(self.items)):
+        positions = [next(k for k, it in enumerate(self.items) if it is item) for *_, item in self.draft.comparisons]
+        versus = [k for k, item in enumerate(self.items) if item.kind == "word" and item.norm in ("versus", "vs", "against", "compared")
+                  and (not item.used or k == getattr(self, "_versus_at", None))]
+        pair = None
+        for k in versus:
+            before = [n for n, p in enumerate(positions) if p < k]
+            after = [n for n, p in enumerate(positions) if p > k]
+            if not before or not after:
+                continue
+            first, second = before[-1], after[0]
+            if self.draft.comparisons[first][0] != self.draft.comparisons[second][0] \
+                    or self.draft.comparisons[first][0][0] != "fact":
                 # "utilization above 50 vs ltv below 5,000": two different figures' conditions are no two sides
                 raise QuestionNotUnderstood("two groups set against each other are compared on one figure (for example "
                                             "'decline rate for utilization above 50 vs below 50')")
-            return
-        pair = self.draft.comparisons[second - 1:second + 1]
-        if pair[0][0] != pair[1][0]:
+            self.items[k].used = True
+            pair = [self.draft.comparisons[first], self.draft.comparisons[second]]
+            break
+        if pair is None:
             return
         bounds = {op: values[0] for _, op, values, _ in pair if op in (">", ">=", "<", "<=")}
         low = next((bounds[op] for op in (">", ">=") if op in bounds), None)
@@ -173,7 +180,7 @@ class Comparisons:
         either = exp.or_(*predicates).sql(dialect=DIALECT)
         self.draft.conditions.append(Condition(ref.table, "filter", filter_name="either_side", filter_expr=either,
                                                title=f"{sides[0].title} or {sides[1].title}"))
-        del self.draft.comparisons[second - 1:second + 1]
+        self.draft.comparisons = [c for c in self.draft.comparisons if c not in pair]
         self.draft.notes.append(f"Compared side with side: {sides[0].title} against {sides[1].title}, one row each.")
 
     def _customers_in_scope(self, index: int) -> bool:
