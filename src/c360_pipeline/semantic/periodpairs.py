@@ -206,6 +206,7 @@ class PeriodPairs:
             return f"DATE_KEY >= {_key(period.start)} AND DATE_KEY <= {_key(period.end)}"
 
         self._period_predicates = ((within(one), one.text), (within(other), other.text))
+        self._period_end = one.end
         labels = [f"{period.start.isoformat()} to {period.end.isoformat()}" for period in (one, other)]
         side = exp.If(this=parse_expression(within(one)), true=exp.Literal.string(labels[0]),
                       false=exp.Literal.string(labels[1]))
@@ -272,6 +273,11 @@ class PeriodPairs:
             if len(query.measures) != 1 or len(query.group_by) != 1:
                 raise QuestionNotUnderstood("a change year over year is computed for one figure of transactions, without "
                                             "other breakdowns (for example 'yoy growth in q2 spend')")
+            if self._period_end > self.as_of():
+                # "yoy change in 2025 spend" with data to June: part of the year against the whole of the one before
+                raise QuestionNotUnderstood(f"the period runs past the data's end ({self.as_of().isoformat()}), so its "
+                                            "change from a year earlier would set part of it against a whole period; "
+                                            "ask for the year to date (for example 'yoy growth in ytd spend')")
             figure = query.measures[0]
             (now, now_text), (before, before_text) = self._period_predicates
             later, earlier = (_within(figure.expr, predicate) for predicate in (now, before))
