@@ -66,6 +66,7 @@ class Assembly:
         draft = self.draft
         self._place_inactivity()
         self._per_customer_by_group()
+        self._counted_by_their_figure()
         self._per_customer_period()
         self._customers_having_rows()
         self._share_measure()
@@ -111,8 +112,10 @@ class Assembly:
         # a per-customer metric with a comparison or sort on customers: group the fact by customer
         ranked_by_fact = any(o[0] and o[0][0] == "measure" and o[0][1].table == FACT for o in draft.order) or (
             any(o[0] is None for o in draft.order) and measures and measures[0].table == FACT)
+        # ("which 3 categories have the most spend for platinum customers" names a transaction dimension: its groups)
         if draft.entity == PROFILE and (having_measures or ranked_by_fact) \
-                and any(m.table == FACT for m in measures + having_measures) and not draft.group_by:
+                and any(m.table == FACT for m in measures + having_measures) and not draft.group_by \
+                and not any(c.kind == "dimension" and c.table != PROFILE for c in draft.columns):
             draft.group_customers = True
         if draft.count_intent and not measures:
             # "how many ...": the rows named are counted (customers unless transactions are named)

@@ -9,9 +9,24 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
-from c360_pipeline.semantic.query import CHANGE_FACTS, FACT, FRACTION_FACTS, PROFILE, Measure, _format_value
+from sqlglot import exp
+
+from c360_pipeline.semantic.assemble import _condition_title
+from c360_pipeline.semantic.model import DIALECT
+from c360_pipeline.semantic.query import (
+    CHANGE_FACTS,
+    FACT,
+    FRACTION_FACTS,
+    PROFILE,
+    Condition,
+    FieldRef,
+    Measure,
+    QuestionNotUnderstood,
+    _format_value,
+    condition_sql,
+)
 from c360_pipeline.semantic.tagging import TRANSACTION_TABLES, Item
-from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP, COMPARATORS
+from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP, COMPARATORS, HOLDING_WORDS
 
 
 # Facts that are durations, in their unit; a unit said with the number is converted to it (a month as 30 days and a
@@ -65,6 +80,12 @@ class Comparisons:
                     continue
                 number = self._number_at(i + 1)
                 if number is not None:
+                    phrase, op, postfix = self._comparator_at(i + 2)
+                    if phrase and postfix:  # "aged 65 and over", "aged 25 or younger"
+                        end = i + 2 + len(phrase)
+                        self._add_comparison(("fact", PROFILE, "age"), op, (number,), item, spans=tuple(range(i, end)))
+                        i = end
+                        continue
                     self._add_comparison(("fact", PROFILE, "age"), ">=" if items[i + 1].token.plus else "=", (number,), item, spans=(i, i + 1))
                     i += 2
                     continue
@@ -92,6 +113,7 @@ class Comparisons:
                     i = end
                     continue
             i += 1
+        self._comparison_sides()
         # postfix comparators: "50 or more transactions", "65+"
         for i, item in enumerate(items):
             if item.kind == "number" and not item.used:
@@ -101,6 +123,94 @@ class Comparisons:
                                             number_index=i)
                 elif item.token is not None and item.token.plus:
                     self._attach_comparison(i, ">=", (item.token.value,), (i,), i + 1, number_index=i)
+                elif self._exact_count_at(i):
+                    # "customers with 0 lifetime txns", "who have exactly 3 transactions": a number written right
+                    # before the figure it counts, without a comparator, is that figure's value
+                    spans = (i - 1, i) if self._word(i - 1) == "exactly" else (i,)
+                    self._attach_comparison(i, "=", (item.token.value,), spans, i + 1, number_index=i)
+
+    def _compared_before(self, index: int) -> tuple | None:
+        """ "utilization above 50 vs below 50": a comparison without its figure right after "vs" / "versus" /
+        "compared to" that follows a comparison of a fact is of the same fact (the two sides of a contrast, split in
+        _comparison_sides); else None."""
+        k = index - 1
+        if self._word(k) in ("to", "with") and self._word(k - 1) == "compared":
+            k -= 1
+        if k < 0 or self.items[k].kind != "word" or self.items[k].used \
+                or self.items[k].norm not in ("versus", "vs", "against", "compared"):
+            return None
+        if not self.draft.comparisons or self.draft.comparisons[-1][0][0] != "fact":
+            return None
+        for j in range(k, index):
+            self.items[j].used = True
+        self._versus_at = k
+        return self.draft.comparisons[-1][0]
+
+    def _comparison_sides(self) -> None:
+        """The two comparisons of one fact set against each other ("decline rate for customers with utilization above
+        50 vs below 50") split the rows in two: one row per side, labelled with its condition, the rows in neither
+        left out."""
+        positions = [next(k for k, it in enumerate(self.items) if it is item) for *_, item in self.draft.comparisons]
+        versus = [k for k, item in enumerate(self.items) if item.kind == "word" and item.norm in ("versus", "vs", "against", "compared")
+                  and (not item.used or k == getattr(self, "_versus_at", None))]
+        pair = None
+        for k in versus:
+            before = [n for n, p in enumerate(positions) if p < k]
+            after = [n for n, p in enumerate(positions) if p > k]
+            if not before or not after:
+                continue
+            first, second = before[-1], after[0]
+            if self.draft.comparisons[first][0] != self.draft.comparisons[second][0] \
+                    or self.draft.comparisons[first][0][0] != "fact":
+                # "utilization above 50 vs ltv below 5,000": two different figures' conditions are no two sides
+                raise QuestionNotUnderstood("two groups set against each other are compared on one figure (for example "
+                                            "'decline rate for utilization above 50 vs below 50')")
+            self.items[k].used = True
+            pair = [self.draft.comparisons[first], self.draft.comparisons[second]]
+            break
+        if pair is None:
+            return
+        bounds = {op: values[0] for _, op, values, _ in pair if op in (">", ">=", "<", "<=")}
+        low = next((bounds[op] for op in (">", ">=") if op in bounds), None)
+        high = next((bounds[op] for op in ("<", "<=") if op in bounds), None)
+        if low is not None and high is not None and (low < high or low == high and ">=" in bounds and "<=" in bounds):
+            raise QuestionNotUnderstood("the two sides overlap; name two groups that do not (for example 'utilization "
+                                        "above 50 vs below 50')")
+        ref = self.catalog.field(pair[0][0][1], pair[0][0][2])
+        sides = [Condition(ref.table, op, values, ref, title=_condition_title(ref, op, values)) for _, op, values, _ in pair]
+        predicates = [condition_sql(side) for side in sides]
+        label = exp.If(this=predicates[0], true=exp.Literal.string(sides[0].title),
+                       false=exp.If(this=predicates[1], true=exp.Literal.string(sides[1].title), false=exp.null()))
+        self.draft.group_by.append(FieldRef(ref.table, f"{ref.name}_sides", "dimension", label.sql(dialect=DIALECT),
+                                            f"{ref.label}_SIDE", "VARCHAR", f"{ref.title} side"))
+        either = exp.or_(*predicates).sql(dialect=DIALECT)
+        self.draft.conditions.append(Condition(ref.table, "filter", filter_name="either_side", filter_expr=either,
+                                               title=f"{sides[0].title} or {sides[1].title}"))
+        self.draft.comparisons = [c for c in self.draft.comparisons if c not in pair]
+        self.draft.notes.append(f"Compared side with side: {sides[0].title} against {sides[1].title}, one row each.")
+
+    def _customers_in_scope(self, index: int) -> bool:
+        """Whether the item at index is the customers' noun said after "for" / "among" / "of" (the customers a figure is
+        over: "top categories by spend for customers 65 and over"), not a count of customers."""
+        item = self.items[index]
+        return item.kind == "sense" and item.has("entity", PROFILE) is not None and item.has("metric") is None \
+            and (self._word(index - 1) in ("for", "among", "amongst", "of")
+                 or self._word(index - 1) in ("by", "to") and self._word(index - 2) in HOLDING_WORDS)
+
+    def _exact_count_at(self, index: int) -> bool:
+        """Whether the whole number at index follows "with" / "have" / "had" (or "exactly") and is written right
+        before a count the customers have: a profile fact or the transactions ("with 0 lifetime txns")."""
+        number = self.items[index]
+        if not isinstance(number.token.value, int) or number.token.percent or number.text.lstrip().startswith("$"):
+            return False
+        before = self._word(index - 1)
+        if before == "exactly":
+            before = "with"
+        if before not in ("with", "have", "has", "had", "having") or index + 1 >= len(self.items):
+            return False
+        after = self.items[index + 1]
+        return after.kind == "sense" and not after.used and (after.has("fact", PROFILE) is not None
+                                                              or after.has("entity", FACT) is not None)
 
     def _age_band_at(self, index: int) -> tuple[str, tuple, int] | None:
         """ "65+ band", "25-34 bracket", "18-24 group" at index: when the label is one of the age band's values, the
@@ -199,6 +309,8 @@ class Comparisons:
         named_before = False
         if target is None:
             before = self._previous(min(spans), back_skip, limit=4)
+            if before is not None and self._customers_in_scope(before):
+                before = None  # "spend for customers 65+": the customers the figure is over, not a count of them
             if before is not None:
                 target = self._comparison_target(before)
                 if target is None and self._transactions_of_a_kind(before):
@@ -233,6 +345,8 @@ class Comparisons:
                 self.draft.measures.remove(target[1])
             target = ("fact", PROFILE, "spend_change_pct")
             self.draft.notes.append("Read the change as the 90-day spend change (last 90 days against the 90 before).")
+        if target is None:
+            target = self._compared_before(min(spans))
         if target is None:
             if self._customers_mentioned() and all(isinstance(v, (int, float)) and 18 <= v <= 100 for v in values) and not percent:
                 target = ("fact", PROFILE, "age")

@@ -38,7 +38,7 @@ from c360_pipeline.semantic.query import (
 from c360_pipeline.semantic.tagging import Item, tag
 from c360_pipeline.semantic.timeranges import TimeSpec
 from c360_pipeline.semantic.vocabulary import singular
-from c360_pipeline.semantic.words import ENTITY_WORDS, TRANSACT_VERBS
+from c360_pipeline.semantic.words import ENTITY_WORDS, HOLDING_WORDS, TRANSACT_VERBS
 from c360_pipeline.transforms.dimensions import merchant_categories
 
 CATEGORY_ROWS = merchant_categories()  # DIM_MERCHANT_CATEGORY's rows
@@ -119,8 +119,13 @@ class Constructs:
                 if candidate.kind == "sense":
                     entity = candidate.has("entity")
                     metric = candidate.has("metric")
+                    summed = self._summed_profile_column(candidate)
                     if metric and metric.name == "total_spend":  # "spend" also names the transactions
                         rows = (j, FACT, "spend")
+                    elif summed is not None and not entity:
+                        # "what % of total lifetime value is held by platinum customers": a customers' amount that
+                        # adds up, shared among them
+                        rows = (j, PROFILE, summed)
                     elif entity:
                         rows = (j, entity.table, "count")
                     elif metric and counted_rows(self.catalog.metrics[(metric.table, metric.name)].expr) is not None:
@@ -134,6 +139,11 @@ class Constructs:
                     elif (candidate.has("value") or candidate.has("filter", PROFILE)) \
                             and candidate.norm.split()[-1] in ENTITY_WORDS:
                         # "share of Platinum cardholders", "share of retention targets", "share of inactive custs"
+                        rows = (j, PROFILE, "count")
+                    elif (candidate.has("value", PROFILE) or candidate.has("filter", PROFILE)) \
+                            and self._word(j + 1) in SHARE_BOUNDARY:
+                        # "what fraction of students are high risk": a customers' value named as the rows (the
+                        # customers who have it) and what is counted among them after the verb
                         rows = (j, PROFILE, "count")
                     elif candidate.has("value") or candidate.has("filter"):
                         j += 1
@@ -154,12 +164,22 @@ class Constructs:
                     boundary = k
                     items[k].used = True
                     break
+            if of.startswith("sum:"):
+                # "is held by", "comes from", "belongs to", "accounted for by": what joins the amount to its holders
+                k = boundary + 1
+                joined = boundary > index  # after "is" / "that": "is from", "that is held by"
+                while k < len(items) and items[k].kind == "word" and not items[k].used and (
+                        items[k].norm in HOLDING_WORDS or joined and items[k].norm in ("by", "from", "to", "for")):
+                    joined = True
+                    items[k].used = True
+                    k += 1
             items[i].used = True
             if leading:
                 items[0].used = True
             elif not of_period:
                 items[i + 1].used = True
-            if items[index].has("entity") or items[index].has("metric") and not items[index].has("value"):
+            if items[index].has("entity") or items[index].has("metric") and not items[index].has("value") \
+                    or of.startswith("sum:"):
                 items[index].used = True
             self.share = {"start": i, "rows": index, "boundary": boundary, "table": table, "of": of,
                           "rows_condition": rows_condition, "counted_before": self._counted_before_share(i, table)}
@@ -167,6 +187,23 @@ class Constructs:
             if table == FACT:
                 self.draft.entity = FACT
             return
+
+    def _summed_profile_column(self, item) -> str | None:
+        """ "sum:LIFETIME_VALUE" when the item names a customers' column the model totals (a profile metric
+        SUM(column), or a fact of that column: "total lifetime value", "ltv", "credit limit"); else None."""
+        totals = {parse_expression(m.expr).this.sql(dialect=DIALECT).upper(): m for (table, _), m in self.catalog.metrics.items()
+                  if table == PROFILE and isinstance(parse_expression(m.expr), exp.Sum)
+                  and isinstance(parse_expression(m.expr).this, exp.Column)}
+        metric = item.has("metric", PROFILE)
+        if metric is not None:
+            expression = parse_expression(self.catalog.metrics[(PROFILE, metric.name)].expr)
+            if isinstance(expression, exp.Sum) and isinstance(expression.this, exp.Column):
+                return f"sum:{expression.this.sql(dialect=DIALECT).upper()}"
+            return None
+        fact = item.has("fact", PROFILE)
+        if fact is not None and self.catalog.field(PROFILE, fact.name).expr.upper() in totals:
+            return f"sum:{self.catalog.field(PROFILE, fact.name).expr.upper()}"
+        return None
 
     def _counted_before_share(self, i: int, table: str) -> set[int]:
         """ "online share of txn count by card type", "mobile share of spend": a value (or named filter) of the rows
@@ -361,6 +398,10 @@ class Constructs:
         draft.notes.append("A mix is each group's share of the total over every group (0.25 = 25%).")
 
     def _share_of_total(self, table: str, of: str) -> Measure:
+        if of.startswith("sum:"):
+            column = of.removeprefix("sum:")
+            noun = column.lower().replace("_", " ")
+            return Measure(f"{column}_SHARE", PROFILE, f"SUM({column})", f"share of {noun}", of_total=True)
         metric = "customer_count" if table == PROFILE else ("total_spend" if of == "spend" else "transaction_count")
         figure = self.catalog.metric_measure(table, metric)
         noun = {"customer_count": "customers", "total_spend": "spend", "transaction_count": "approved transactions"}[metric]
@@ -384,6 +425,12 @@ class Constructs:
         predicate = exp.and_(*[condition_sql(c) for c in counted])
         about_status = scope_status or any(
             "STATUS" in (columns_in(c.filter_expr) if c.field is None else columns_in(c.field.expr)) for c in counted)
+        if of.startswith("sum:"):
+            column = of.removeprefix("sum:")
+            expression = f"SUM(IFF({predicate.sql(dialect=DIALECT)}, {column}, 0)) / NULLIF(SUM({column}), 0)"
+            noun = column.lower().replace("_", " ")
+            return Measure(f"{column}_SHARE", PROFILE, expression,
+                           f"share of {noun} where " + " and ".join(c.title for c in counted))
         if table == PROFILE:
             expression = f"COUNT_IF({predicate.sql(dialect=DIALECT)}) / NULLIF(COUNT(CUSTOMER_ID), 0)"
             noun = "customers"

@@ -164,7 +164,7 @@ class Ordering:
                 # value stays for the filters pass)
                 target = self._by_target_past_filters(j + 1, (item.has("value") or item.has("filter")).table)
             elif self._rows_named_by_values(j) == j and item.has("value", PROFILE) \
-                    and item.has("value", PROFILE).name == "churn_risk_category":
+                    and item.has("value", PROFILE).name == "churn_risk_category" and not self._group_context(j):
                 # "top 10 high risk customers": those customers (the value stays a filter), riskiest first
                 target = ("fact", PROFILE, "churn_risk_score")
                 self.draft.entity = self.draft.entity or PROFILE
@@ -312,6 +312,9 @@ class Ordering:
         if k < len(self.items) and self.items[k].kind == "word" and self.items[k].norm in ("by", "on", "for", "with") \
                 and not self.items[k].used:
             j = self._next(k, {"the", "a", "an", "their", "total", "highest", "most", "largest", "number", "of"}, limit=3)
+            while j is not None and self.items[j].kind == "time" and self.items[j].used:
+                # "by ytd spend", "by 2024 txn count": the period is the question's, read by its own pass
+                j = self._next(j, {"the", "total"}, limit=2)
             if j is not None:
                 target = self._sort_key(j, rows)
                 if target is not None:

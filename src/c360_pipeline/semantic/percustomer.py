@@ -416,6 +416,45 @@ class PerCustomer:
         return Measure(f"{word.upper()}_{measure.label}_PER_CUSTOMER", PROFILE,
                        f"{function}(CUSTOMER_{measure.label})", f"{word} {measure.title} per customer")
 
+    def _counted_by_their_figure(self) -> None:
+        """ "how many customers spent over 10k in q1", "number of customers with more than 5 txns in 2024": customers
+        counted by a condition on their own transaction figure (a sum or a count; over all the data without a period,
+        a count of transactions then being the profile's lifetime count) are the customers whose figure (each one's, aggregated by customer: _per_customer_period, 0 for
+        those without such transactions) meets it — not the total's condition, which needs a breakdown."""
+        draft = self.draft
+        counts = [m for m in draft.measures if m.metric == "customer_count"]
+        if not counts or draft.group_by or draft.group_customers or len(draft.comparisons) != 1 \
+                or getattr(self, "_customer_figure", None) is not None or self.share is not None:
+            return
+        target, op, values, item = draft.comparisons[0]
+        kinds = [c for c in draft.conditions if c.table in (FACT, DATES, CATEGORIES)]
+        if target[0] == "transactions_per_customer" and (draft.time is not None or kinds):
+            measure = self.catalog.metric_measure(FACT, "transaction_count")
+        elif target[0] == "measure" and target[1].table == FACT and target[1].metric is not None \
+                and isinstance(parse_expression(target[1].expr), (exp.Sum, exp.Count, exp.CountIf)):
+            measure = target[1]
+        else:
+            return
+        others = [m for m in draft.measures if m is not measure and m.metric != "customer_count"]
+        if others:
+            return
+        draft.list_intent = False  # "number of customers whose q1 spend was over 10k": counted, not listed
+        figure = replace(measure, label=f"CUSTOMER_{measure.label}")
+        self._customer_figure = figure
+        draft.measures = [counts[0]]
+        draft.comparisons = []
+        draft.entity = PROFILE
+        for key, kept in list(self.item_measures.items()):
+            if kept is measure:
+                del self.item_measures[key]
+        numbers = " and ".join(str(v) for v in values)
+        predicate = f"{figure.label} >= {values[0]} AND {figure.label} <= {values[1]}" if op == "between" else \
+            f"{figure.label} {op} {values[0]}"
+        words = {">": "over", ">=": "at least", "<": "under", "<=": "at most", "=": "equal to", "between": "between"}
+        draft.conditions.append(Condition(PROFILE, "filter", filter_name="their_figure", filter_expr=predicate,
+                                          title=f"their {measure.title} {words.get(op, op)} {numbers}"))
+        self._counted_by_figure = True
+
     def _per_customer_period(self) -> None:
         """The per-customer figure's own query: the transactions of the period and of the kinds asked (their
         conditions leave the profile's), aggregated by customer. The customers in scope stay the profile's rows, the
@@ -434,6 +473,11 @@ class PerCustomer:
             "aggregate", FACT, measures=(figure,), group_by=(self.catalog.field(PROFILE, "customer_id"),),
             conditions=tuple(rows), time_range=period)
         scope = " and ".join(([f"in {period.text}"] if period else []) + [f"where {c.title}" for c in rows])
+        if getattr(self, "_counted_by_figure", False):
+            draft.notes.append(f"Counted the customers by their own {figure.title} over "
+                               f"{'the transactions ' + scope if scope else 'all their transactions'}, 0 for those "
+                               "without such transactions.")
+            return
         draft.notes.append(
             f"Per customer = the {figure.title} of the transactions {scope} ÷ every customer in scope (each "
             "customer of the profile matching the question, those without such transactions counting as 0), as a "

@@ -19,6 +19,7 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 from __future__ import annotations
 
 import calendar
+from dataclasses import replace
 from datetime import date
 
 from sqlglot import exp
@@ -45,6 +46,11 @@ APPROVED = "STATUS = 'approved'"
 # words that ask for a change from one year to the next rather than the two figures ("yoy growth", "change yoy")
 YEAR_OVER_YEAR_CHANGES = {"change", "changed", "growth", "grew", "grow", "growing", "increase", "decrease", "delta",
                           "difference", "percent", "pct", "%", "trend", "rate"}
+
+
+# words of change that "yoy" turns into the relative change from a year earlier ("yoy growth", "pct change yoy")
+RELATIVE_CHANGES = {"change", "changed", "growth", "grew", "grow", "growing", "increase", "decrease", "delta",
+                    "percent", "pct", "%"}
 
 
 def _key(day: date) -> int:
@@ -199,6 +205,8 @@ class PeriodPairs:
         def within(period) -> str:
             return f"DATE_KEY >= {_key(period.start)} AND DATE_KEY <= {_key(period.end)}"
 
+        self._period_predicates = ((within(one), one.text), (within(other), other.text))
+        self._period_end = one.end
         labels = [f"{period.start.isoformat()} to {period.end.isoformat()}" for period in (one, other)]
         side = exp.If(this=parse_expression(within(one)), true=exp.Literal.string(labels[0]),
                       false=exp.Literal.string(labels[1]))
@@ -237,9 +245,19 @@ class PeriodPairs:
                 if found is not None:
                     return None
                 found = [k, k + 1, k + 2]
-        if found is None or any(item.kind == "word" and item.norm in YEAR_OVER_YEAR_CHANGES for item in self.items):
+        if found is None:
             return None
-        return found
+        changes = [k for k, item in enumerate(self.items) if item.kind == "word" and not item.used
+                   and item.norm in YEAR_OVER_YEAR_CHANGES]
+        norms = {self.items[k].norm for k in changes}
+        if "growth" in norms:
+            norms.discard("rate")  # "yoy growth rate"
+        if changes and not norms <= RELATIVE_CHANGES:
+            return None
+        if changes:
+            # "yoy growth in q2 spend", "q2 spend change yoy": the relative change from the same period a year earlier
+            self._year_over_year_change = True
+        return found + changes
 
     def _check_two_periods(self, query: StructuredQuery) -> StructuredQuery:
         if getattr(self, "_two_periods", False) and (
@@ -251,7 +269,58 @@ class PeriodPairs:
             # "signups in june vs may": the periods would date the transactions, not the accounts opened
             raise QuestionNotUnderstood("two periods are compared on a figure of transactions (for example 'june spend "
                                         "vs the same month a year ago')")
+        if getattr(self, "_year_over_year_change", False) and getattr(self, "_two_periods", False):
+            if len(query.measures) != 1 or len(query.group_by) != 1:
+                raise QuestionNotUnderstood("a change year over year is computed for one figure of transactions, without "
+                                            "other breakdowns (for example 'yoy growth in q2 spend')")
+            if self._period_end > self.as_of():
+                # "yoy change in 2025 spend" with data to June: part of the year against the whole of the one before
+                raise QuestionNotUnderstood(f"the period runs past the data's end ({self.as_of().isoformat()}), so its "
+                                            "change from a year earlier would set part of it against a whole period; "
+                                            "ask for the year to date (for example 'yoy growth in ytd spend')")
+            figure = query.measures[0]
+            (now, now_text), (before, before_text) = self._period_predicates
+            later, earlier = (_within(figure.expr, predicate) for predicate in (now, before))
+            if later is None:
+                raise QuestionNotUnderstood(f"a change year over year of {figure.title} is not computed; ask for the "
+                                            "two periods instead (for example 'q2 spend vs q2 last year')")
+            measures = (Measure(f"{figure.label}_NOW", FACT, later, f"{figure.title} in {now_text}"),
+                        Measure(f"{figure.label}_A_YEAR_EARLIER", FACT, earlier, f"{figure.title} in {before_text}"),
+                        Measure(f"{figure.label}_YOY_CHANGE", FACT, f"({later}) / NULLIF(({earlier}), 0) - 1",
+                                f"change in {figure.title} from a year earlier"))
+            query = replace(query, measures=measures, group_by=(), order_by=(), notes=tuple(
+                note for note in query.notes if not note.startswith("Compared period with period")) + (
+                f"The change is {now_text} over {before_text}, minus 1 (0.05 = 5% more).",))
         return query
+
+
+def _within(expression: str, predicate: str) -> str | None:
+    """A metric's expression over the rows a predicate keeps: each aggregate's argument kept where it holds
+    (`SUM(x)` → `SUM(IFF(p, x, NULL))`, `COUNT_IF(c)` → `COUNT_IF(p AND c)`); None for an aggregate it cannot
+    restrict."""
+    tree = parse_expression(expression)
+    condition = parse_expression(predicate)
+    unknown = []
+
+    def restrict(node):
+        if isinstance(node, exp.CountIf):
+            return exp.CountIf(this=exp.and_(exp.Paren(this=condition.copy()), exp.Paren(this=node.this.copy())))
+        if isinstance(node, (exp.Sum, exp.Avg, exp.Count, exp.Median, exp.Max, exp.Min)):
+            argument = node.this
+            distinct = isinstance(argument, exp.Distinct)
+            inner = argument.expressions[0] if distinct else argument
+            if isinstance(inner, exp.Star):
+                inner = exp.Literal.number(1)
+            kept = exp.If(this=condition.copy(), true=inner.copy(), false=exp.null())
+            copy = node.copy()
+            copy.set("this", exp.Distinct(expressions=[kept]) if distinct else kept)
+            return copy
+        if isinstance(node, exp.AggFunc):
+            unknown.append(node)
+        return node
+
+    restricted = tree.transform(restrict)
+    return None if unknown else restricted.sql(dialect=DIALECT)
 
 
 def _named_part_of_year(spec: TimeSpec) -> bool:

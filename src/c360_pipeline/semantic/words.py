@@ -102,7 +102,14 @@ COMPARATORS: dict[tuple[str, ...], tuple[str, bool]] = {
     ("plus",): (">=", True), ("or", "less"): ("<=", True), ("or", "fewer"): ("<=", True),
     ("or", "lower"): ("<=", True), ("and", "below"): ("<=", True), ("and", "under"): ("<=", True),
     ("or", "below"): ("<=", True),
+    # "65 and over", "65 or older", "25 or younger": the number itself included
+    ("and", "over"): (">=", True), ("or", "over"): (">=", True), ("and", "older"): (">=", True),
+    ("or", "older"): (">=", True), ("or", "younger"): ("<=", True), ("and", "younger"): ("<=", True),
+    ("or", "under"): ("<=", True),
 }
+# Words that join a customers' amount to the customers holding it: "lifetime value held by platinum customers".
+HOLDING_WORDS = {"held", "hold", "holds", "owned", "own", "owns", "accounted", "attributable", "belongs", "belong",
+                 "contributed", "comes", "come", "coming", "came"}
 CHANGE_DOWN = {"drop", "dropped", "fell", "fallen", "decreased", "decrease", "decline", "shrank", "shrunk", "down",
                "reduced", "lost", "cut"}
 CHANGE_UP = {"grew", "grown", "increased", "increase", "rose", "risen", "up", "growth", "gained", "jumped"}
