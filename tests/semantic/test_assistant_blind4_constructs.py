@@ -381,8 +381,14 @@ def test_zero_transactions_and_contractions_without_an_apostrophe(world, frames,
     assert ids_of(ask(question, world)) == expected, question
 
 
-def test_a_comparison_with_zero_is_not_an_absence():
-    assert parsed("customers with more than 0 transactions in may").per_customer is None
+def test_a_comparison_with_zero_is_not_an_absence(world, frames):
+    # "more than 0 transactions in may": the customers who transacted in May, not those who did not
+    p = profile(frames)
+    t = approved(frames)
+    may = t[(t["DATE_KEY"] >= 20250501) & (t["DATE_KEY"] <= 20250531)]
+    answer = ask("customers with more than 0 transactions in may", world)
+    assert not answer.refused, answer.interpretation
+    assert {row[0] for row in answer.rows} == set(p[p["CUSTOMER_ID"].isin(may["CUSTOMER_ID"])]["CUSTOMER_ID"])
 
 
 def test_a_group_against_its_negation_is_two_rows(world, frames):

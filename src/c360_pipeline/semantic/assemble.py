@@ -51,9 +51,19 @@ class Assembly:
         draft = self.draft
         named = draft.time_field if draft.time_field is not None and draft.time_field.table == PROFILE else next(
             (c for c in draft.columns if c.table == PROFILE and c.kind == "time_dimension"), None)
+        grains = {name: grain for grain, name in FACT_GRAINS.items() if grain in DATE_GRAINS} | {"quarter": "quarter"}
+        if named is None:
+            # "which quarter had the most signups": the customer date already grouped by its month, a calendar grain
+            # beside it — the date at that grain
+            dated = [g for g in draft.group_by if g.table == PROFILE and g.kind == "dimension"
+                     and self.catalog.fields.get((PROFILE, g.name.rsplit("_", 1)[0]), g).kind == "time_dimension"]
+            if len(dated) == 1 and any(g.table == DATES and g.name in grains for g in draft.group_by):
+                named = self.catalog.field(PROFILE, dated[0].name.rsplit("_", 1)[0])
+                draft.group_by.remove(dated[0])
+                if draft.time is not None and draft.time_field is None:
+                    draft.time_field = named  # "... the most signups in 2024": the period is the signups'
         if named is None:
             return
-        grains = {name: grain for grain, name in FACT_GRAINS.items() if grain in DATE_GRAINS} | {"quarter": "quarter"}
         # a grain said as a breakdown ("by month") or as a word of the figure ("monthly signups")
         calendar = [g for g in draft.group_by + draft.columns if g.table == DATES and g.name in grains]
         for group in calendar:
@@ -356,6 +366,8 @@ class Assembly:
         if kind == "aggregate" and not group_by and order:
             raise self.refuse("a ranking needs something to rank: add a breakdown (for example 'by segment') or ask "
                               "for a list of customers or transactions")
+        if kind == "list" and not order and getattr(self, "_their_figure_order", None) is not None:
+            order = [self._their_figure_order]  # customers picked by their own figure: listed by it
         if kind == "list" and not order:
             compared = [c.field for c in conditions if c.field is not None and c.field.kind == "fact" and c.op not in ("in", "not_in")]
             if compared:

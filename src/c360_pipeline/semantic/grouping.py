@@ -127,14 +127,15 @@ class Grouping:
         return ranks and named
 
     def _which_period_reads(self, j: int) -> bool:
-        """Whether "which month / quarter / year" at j ranks the calendar's periods by a figure of the transactions:
-        not when a customer's date is named ("which month had the most signups" is the signup date's month, not
-        the transactions'), and a grain word only with a figure to rank by ("what month is it" has none)."""
+        """Whether "which month / quarter / year" at j ranks the calendar's periods by a figure: of the transactions,
+        or of a customer's date when one is named ("which month had the most signups" is the signup date's month,
+        read so by _periods_on_the_named_date), and a grain word only with a figure to rank by ("what month is it"
+        has none)."""
         items = self.items
         if not self._grain_word(items[j]):
             return True
-        if any(item.kind == "sense" and not item.used and item.has("time_dimension", PROFILE) for item in items):
-            return False
+        if any(item.kind == "sense" and item.has("time_dimension", PROFILE) for item in items):
+            return True  # "which quarter had the most signups": the signup date's quarters (see _periods_on_the_named_date)
         return items[j].kind == "sense" or any(
             item.kind == "sense" and k != j and (item.has("metric") or item.has("fact") or item.has("entity"))
             for k, item in enumerate(items))

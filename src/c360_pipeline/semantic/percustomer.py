@@ -45,6 +45,7 @@ from c360_pipeline.semantic.query import (
     GRAIN_WORDS,
     PROFILE,
     Condition,
+    FieldRef,
     Measure,
     OrderBy,
     QuestionNotUnderstood,
@@ -419,12 +420,16 @@ class PerCustomer:
     def _counted_by_their_figure(self) -> None:
         """ "how many customers spent over 10k in q1", "number of customers with more than 5 txns in 2024": customers
         counted by a condition on their own transaction figure (a sum or a count; over all the data without a period,
-        a count of transactions then being the profile's lifetime count) are the customers whose figure (each one's, aggregated by customer: _per_customer_period, 0 for
-        those without such transactions) meets it — not the total's condition, which needs a breakdown."""
+        a count of transactions then being the profile's lifetime count) are the customers whose figure (each one's,
+        aggregated by customer: _per_customer_period, 0 for those without such transactions) meets it — not the
+        total's condition, which needs a breakdown. The same customers listed ("customers who spent under 100 in q1",
+        shown with their figure and ranked by it, those without a transaction included) or described by a profile
+        figure ("avg ltv of customers with more than 50 transactions in 2025")."""
         draft = self.draft
         counts = [m for m in draft.measures if m.metric == "customer_count"]
-        if not counts or draft.group_by or draft.group_customers or len(draft.comparisons) != 1 \
-                or getattr(self, "_customer_figure", None) is not None or self.share is not None:
+        if draft.group_by or draft.group_customers \
+                or len(draft.comparisons) != 1 or getattr(self, "_customer_figure", None) is not None \
+                or self.share is not None:
             return
         target, op, values, item = draft.comparisons[0]
         kinds = [c for c in draft.conditions if c.table in (FACT, DATES, CATEGORIES)]
@@ -435,13 +440,16 @@ class PerCustomer:
             measure = target[1]
         else:
             return
-        others = [m for m in draft.measures if m is not measure and m.metric != "customer_count"]
-        if others:
+        rest = [m for m in draft.measures if m is not measure]
+        listed = not rest and draft.entity == PROFILE and not draft.count_intent
+        described = bool(rest) and all(m.table == PROFILE for m in rest)
+        if not (counts or listed or described):
             return
-        draft.list_intent = False  # "number of customers whose q1 spend was over 10k": counted, not listed
+        if counts:
+            draft.list_intent = False  # "number of customers whose q1 spend was over 10k": counted, not listed
         figure = replace(measure, label=f"CUSTOMER_{measure.label}")
         self._customer_figure = figure
-        draft.measures = [counts[0]]
+        draft.measures = [m for m in draft.measures if m is not measure]
         draft.comparisons = []
         draft.entity = PROFILE
         for key, kept in list(self.item_measures.items()):
@@ -454,6 +462,11 @@ class PerCustomer:
         draft.conditions.append(Condition(PROFILE, "filter", filter_name="their_figure", filter_expr=predicate,
                                           title=f"their {measure.title} {words.get(op, op)} {numbers}"))
         self._counted_by_figure = True
+        if listed:
+            # the customers listed with the figure they were picked by, highest first
+            shown = FieldRef(PROFILE, "their_figure", "fact", figure.label, figure.label, "NUMBER", f"their {measure.title}")
+            draft.columns.append(shown)
+            self._their_figure_order = OrderBy(figure.label, op not in ("<", "<="))
 
     def _per_customer_period(self) -> None:
         """The per-customer figure's own query: the transactions of the period and of the kinds asked (their
