@@ -1,12 +1,16 @@
 """A number said with a unit of time is a duration in that unit: "tenure over 5 years" is more than 60 months on book,
 "tenure between 1 and 3 years" 12 to 36 months, "more than 2 years tenure" above 24 months; "inactive for more than 60
 days" is 61 days or more since the last approved transaction (customers who never transacted included) and "inactive
-for at least 45 days" 45 or more. Each answer against an independent pandas computation on the small test world."""
+for at least 45 days" 45 or more; a day of a month is that day ("jan 15", "march 3rd", "the 15th of may", "jan 1,
+2025"; without a year the last such day up to the data's date), and a count before a month stays a count ("top 3 june
+spenders"). Each answer against an independent pandas computation on the small test world."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
-from assistant_world import AS_OF, figure, ids_of, plain, profile
+from assistant_world import AS_OF, approved, between, figure, ids_of, plain, profile
 
 from c360_pipeline.semantic.assistant import ask
 
@@ -37,3 +41,27 @@ def test_inactive_for_more_than_n_days(world, frames, question, days):
     since = p["DAYS_SINCE_LAST_TRANSACTION"].astype("float")
     answer = ask(question, world, as_of=AS_OF)
     assert figure(answer) == plain(int(((since >= days) | since.isna()).sum()))
+
+
+# --- a day of a month ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question, start, end", [
+    ("spend between jan 15 and feb 15 2025", date(2025, 1, 15), date(2025, 2, 15)),
+    ("spend from march 1 to march 15", date(2025, 3, 1), date(2025, 3, 15)),
+    ("total spend on march 3rd", date(2025, 3, 3), date(2025, 3, 3)),
+    ("spend on jan 1, 2025", date(2025, 1, 1), date(2025, 1, 1)),
+    ("spend since the 15th of may", date(2025, 5, 15), AS_OF),
+    ("spend on dec 24", date(2024, 12, 24), date(2024, 12, 24)),  # no year: the last such day up to the data's date
+])
+def test_a_day_of_a_month_is_that_day(world, frames, question, start, end):
+    rows = between(approved(frames), start, end)
+    answer = ask(question, world, as_of=AS_OF)
+    assert figure(answer) == plain(float(rows["TRANSACTION_AMOUNT"].sum()) if len(rows) else None)
+
+
+def test_a_count_before_a_month_stays_a_count(world, frames):
+    answer = ask("top 3 june spenders", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert len(answer.rows) == 3
+    t = between(approved(frames), date(2025, 6, 1), date(2025, 6, 30))
+    best = t.groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum().astype(float).sort_values(ascending=False)
+    assert [row[0] for row in answer.rows] == list(best.index[:3])

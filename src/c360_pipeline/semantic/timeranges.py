@@ -60,7 +60,7 @@ class TimeSpec:
         """True when the period depends on the as-of date."""
         if self.kind in ("rolling", "previous", "current", "today", "yesterday", "since", "after"):
             return True
-        if self.kind in ("month", "quarter", "half") and self.year is None:
+        if self.kind in ("month", "quarter", "half", "monthday") and self.year is None:
             return True
         return any(part is not None and part.relative for part in (self.first, self.second))
 
@@ -106,6 +106,15 @@ class TimeSpec:
             return as_of - timedelta(days=1), as_of - timedelta(days=1)
         if self.kind == "day":
             return self.day, self.day
+        if self.kind == "monthday":
+            # "jan 15" without a year: the last such day up to the as-of date
+            year = as_of.year if (self.month, self.n) <= (as_of.month, as_of.day) else as_of.year - 1
+            if self.n > _month_end(year, self.month).day:
+                year -= 1  # "feb 29" in a year without one: the leap year before
+                while self.n > _month_end(year, self.month).day:
+                    year -= 1
+            day = date(year, self.month, self.n)
+            return day, day
         if self.kind == "month":
             year = self.year
             if year is None:
@@ -190,8 +199,21 @@ def _point(tokens: list[Token], i: int) -> tuple[int, TimeSpec] | None:
     if token.kind == "month_key":
         year, month = token.value
         return 1, TimeSpec("month", year=year, month=month, text=token.raw)
+    day_first = _day_of_month(tokens, i, before_month=True)
+    if day_first is not None and i + 1 < len(tokens):
+        # "15th of june", "3rd june 2025", "on 1 march": the day written before its month
+        m = i + 2 if tokens[i + 1].norm == "of" and i + 2 < len(tokens) else i + 1
+        if tokens[m].kind == "word" and tokens[m].norm in MONTHS:
+            dated = _month_day(tokens, m + 1, MONTHS[tokens[m].norm], day_first)
+            if dated is not None:
+                return m + dated[0] - i, dated[1]
     if token.kind == "word" and norm in MONTHS and not (norm == "may" and _modal_may(tokens, i)):
         j = i + 1
+        day = _day_of_month(tokens, j)
+        if day is not None:
+            dated = _month_day(tokens, j + 1, MONTHS[norm], day)
+            if dated is not None:
+                return 1 + dated[0], dated[1]
         if j < len(tokens) and tokens[j].norm == "of":
             j += 1
         if j < len(tokens) and _is_year(tokens[j]):
@@ -220,6 +242,47 @@ def _point(tokens: list[Token], i: int) -> tuple[int, TimeSpec] | None:
     if _is_year(token):
         return 1, TimeSpec("year", year=token.value, text=str(token.value))
     return None
+
+
+# what may follow a day of the month ("jan 15 and ...", "march 3rd, 2025", "june 1 to june 15")
+_AFTER_DAY = {"and", "to", "through", "thru", "till", "until", "vs", "versus", "by", "for", "in", "compared", "against",
+              "with", "on", "from", "between", "-"}
+
+
+def _day_of_month(tokens: list[Token], i: int, before_month: bool = False) -> int | None:
+    """A day of the month at tokens[i] ("15", "3rd", "1st"): 1..31, not a year or an amount. Written before its
+    month ("3rd june") it must be an ordinal or come after "on" / "from" / "since" / "between" / "to" / "and" (so
+    "top 3 june spenders" keeps its 3)."""
+    if i >= len(tokens):
+        return None
+    token = tokens[i]
+    if token.kind == "ordinal" and isinstance(token.value, int) and 1 <= token.value <= 31:
+        return token.value
+    if token.kind != "number" or not isinstance(token.value, int) or token.percent or not token.raw.isdigit() \
+            or not 1 <= token.value <= 31:
+        return None
+    if before_month:
+        return token.value if i > 0 and tokens[i - 1].norm in ("on", "from", "since", "between", "to", "and",
+                                                                 "until", "till", "through", "the") else None
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    if following is None or following.kind == "punct" or _is_year(following) or following.norm in _AFTER_DAY:
+        return token.value
+    return None
+
+
+def _month_day(tokens: list[Token], k: int, month: int, day: int) -> tuple[int, TimeSpec] | None:
+    """A day of a month, with the year written after it when one follows ("jan 15 2025", "jan 15, 2025"): the tokens
+    it takes after the month (the day's included) and its TimeSpec; None for a day the month does not have."""
+    if day > calendar.monthrange(2024, month)[1]:
+        return None
+    name = f"{calendar.month_name[month]} {day}"
+    j = k + 1 if k < len(tokens) and tokens[k].raw == "," else k
+    if j < len(tokens) and _is_year(tokens[j]):
+        year = tokens[j].value
+        if day > calendar.monthrange(year, month)[1]:
+            return None
+        return j + 1 - k + 1, TimeSpec("day", day=date(year, month, day), text=f"{name}, {year}")
+    return 1, TimeSpec("monthday", month=month, n=day, text=name)
 
 
 def _modal_may(tokens: list[Token], i: int) -> bool:
@@ -283,6 +346,8 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
         if word == "prior" and not (j + 2 < n and norms[j + 1] == "to"):
             return None
         k = j + 2 if word == "prior" else j + 1
+        if k < n and norms[k] == "the" and k + 1 < n and tokens[k + 1].kind in ("ordinal", "number"):
+            k += 1  # "since the 15th of may"
         point = _point(tokens, k)
         if point:
             length, spec = point
@@ -301,6 +366,10 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
                     if a.year is None and b.year is not None and a.kind in ("month", "quarter", "half"):
                         a = TimeSpec(a.kind, year=b.year, month=a.month, quarter=a.quarter, half=a.half,
                                      text=f"{a.text} {b.year}")
+                    # "between jan 15 and feb 15 2025": the day without a year is in the other end's year
+                    b_year = b.year if b.year is not None else (b.day.year if b.kind == "day" else None)
+                    if a.kind == "monthday" and b_year is not None:
+                        a = TimeSpec("day", day=date(b_year, a.month, a.n), text=f"{a.text}, {b_year}")
                     return TimeMatch(start, k + 1 + second[0], TimeSpec("between", first=a, second=b,
                                                                         text=f"{a.text} to {b.text}"))
             if word == "from":
