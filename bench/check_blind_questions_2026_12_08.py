@@ -106,6 +106,20 @@ reworded then: 41 ("number of approved Electronics txns over $2k last quarter" w
 over $500, 33), 47 ("which city in CA has the most customers" had two CA cities tied at 2: now the city with the
 most customers over all states, West Charles with 7 against 6) and 59 ("list the platinum customers in NJ" was
 empty: now in NY, 6 customers). No other edge had a tie or an empty answer (72's top 5 ends at 4 against 3).
+
+Corrections after the first run (how an answer is compared, never what is expected): 61 ("distinct customers with
+at least one declined txn in q1") does not say "how many", and the comparison expected only a count; the
+assistant listed the customers (100 rows, every one of them among the 715 expected), so 61 now accepts the count
+or the rows naming the same customers (`count_or_ids` of the 2026-12-07 check, as for that set's 41 and 139). The
+customers expected are unchanged. The one other wrong answer (HELD-OUT) reads its question otherwise than the
+readings above (a figure per month where one figure over the period is asked); its expectation was checked and
+not found wrong.
+
+First run (default world, 1,000 customers, /work/homes/blind3; the branch's base, main 6531d9a; 19 s): as first judged,
+DEV 56 right, 1 wrong (61), 5 refused correctly, 18 refused though answerable (17, 19, 23, 35, 55, 69, 83, 95,
+115, 121, 133, 139, 141, 143, 149, 155, 157, 159); HELD-OUT 56 right, 1 wrong, 5 refused correctly, 18 refused
+though answerable. With the comparison of 61 corrected, DEV 57 right, 0 wrong; HELD-OUT unchanged. Every line
+that must be refused was refused.
 """
 import sys
 import tempfile
@@ -117,7 +131,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from blind_check import answers, close, judge, load_frames  # noqa: E402
 from check_blind_questions_2026_12_04 import monthly_change, pairs, pct_ok, two_values  # noqa: E402
 from check_blind_questions_2026_12_05 import EDGES, best, by_band, edges, in_order, nonempty, ranked, top  # noqa: E402
-from check_blind_questions_2026_12_07 import by_month, either  # noqa: E402
+from check_blind_questions_2026_12_07 import by_month, count_or_ids, either  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "blind_questions_2026_12_08.txt"
 MUST_REFUSE = {15, 30, 45, 60, 75, 90, 105, 120, 135, 150}
@@ -303,7 +317,7 @@ def expectations(P, T, M):
     x = ar(*JUN); E[57] = top(57, spend_by(x, x.STATE), 10)
     E[58] = pct_ok(apr(cat(T, 'Gas Stations')))
     E[59] = nonempty(59, ids(plat & (st == 'NY')))
-    E[61] = int(dec(rng(*Q1)).CUSTOMER_ID.nunique())
+    x = dec(rng(*Q1)); E[61] = count_or_ids(int(x.CUSTOMER_ID.nunique()), set(x.CUSTOMER_ID))
     x = chan(A[A.d.dt.year == 2024], 'Online'); E[62] = float(x.TRANSACTION_AMOUNT.astype(float).median())
     E[63] = float(P.AVG_SPEND_PER_DAY[hvt].mean())
     x = od[od.dt.year >= 2020]; E[64] = by_year(per(x.groupby(x.dt.year).size()))
