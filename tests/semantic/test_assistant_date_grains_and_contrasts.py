@@ -5,7 +5,8 @@ lower-case state codes set against each other are states ("avg ltv oh vs mi", "m
 rather than read without its state; "<figure> vs last month / quarter / year" is this period against the previous
 one; a negation takes the whole list after it ("not in CA or NY"); groups ranked "by customers" are ranked by their
 customer count ("rank segments by customers", "top 3 states per card type by customers"); "compare X and Y" is a row
-each. Each answer against an independent pandas computation on the small test world."""
+each; "top 3 categories for platinum cardholders" ranks those customers' transactions; "at risk of churning" is the
+High Risk category. Each answer against an independent pandas computation on the small test world."""
 
 from __future__ import annotations
 
@@ -177,3 +178,23 @@ def test_compare_two_values_is_a_row_each_not_the_pooled_figure(world, frames, q
     answer = ask(question, world, as_of=AS_OF)
     assert not answer.refused, answer.interpretation
     assert {row[0]: plain(row[-1]) for row in answer.rows} == {k: plain(v) for k, v in expected.items()}
+
+
+# --- 8. groups of transactions ranked for customers named by a value ---------------------------------------------------
+@pytest.mark.parametrize("question, card", [("top 3 categories for platinum cardholders", "Platinum"),
+                                            ("top 3 categories among gold card holders", "Gold")])
+def test_top_groups_for_customers_of_a_value_rank_their_transactions(world, frames, question, card):
+    p = profile(frames)
+    t = approved(frames)
+    t = t[t["CUSTOMER_ID"].isin(p[p["CARD_TYPE"] == card]["CUSTOMER_ID"])]
+    counts = t.groupby("MERCHANT_CATEGORY").size().sort_values(ascending=False)
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert answer.columns == ["MERCHANT_CATEGORY", "TRANSACTION_COUNT"], answer.columns
+    assert [plain(row[1]) for row in answer.rows] == [plain(int(v)) for v in counts.iloc[:3]]
+
+
+def test_customers_at_risk_of_churning_are_the_high_risk_ones(world, frames):
+    p = profile(frames)
+    answer = ask("customers at risk of churning", world, as_of=AS_OF)
+    assert {row[0] for row in answer.rows} == set(p[p["CHURN_RISK_CATEGORY"] == "High Risk"]["CUSTOMER_ID"])

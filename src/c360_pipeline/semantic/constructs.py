@@ -27,6 +27,7 @@ from c360_pipeline.semantic.columns import columns_in
 from c360_pipeline.semantic.model import DIALECT, parse_expression
 from c360_pipeline.semantic.query import (
     CATEGORIES,
+    DATES,
     FACT,
     PROFILE,
     Condition,
@@ -562,6 +563,12 @@ class Constructs:
         if self.scoped and self.share is None and not draft.list_intent and draft.limit is None and not draft.group_by \
                 and draft.order and draft.order[0][0] is not None and draft.order[0][0][0] == "fact" \
                 and draft.entity == PROFILE and not draft.measures:
+            draft.entity = None
+        # "top 5 categories for platinum cardholders": groups of the transactions ranked among those customers' — the
+        # customers scope the transactions (as "for students" does), they are not what is counted
+        if self.scoped and self.share is None and not draft.list_intent and not draft.count_intent \
+                and draft.entity == PROFILE and not draft.measures and not draft.group_customers and draft.group_by \
+                and all(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by):
             draft.entity = None
 
 

@@ -223,7 +223,9 @@ class Ordering:
                         return ("measure", self.item_measures[id(later)])
             return None
         value = item.has("value")
-        if value and self._group_context(j) and self._names_its_rows(item.norm.split()[-1], value.table):
+        if value and self._group_context(j) and self._names_its_rows(item.norm.split()[-1], value.table) \
+                and not self._scoped_by(j, {"for", "among", "amongst", "within"}):
+            # ("top 5 categories for platinum cardholders": a scope, not a count; "by number of high risk custs" is one)
             # "which states have the most high-risk customers": count those rows per group (the value filters them)
             measure = self.catalog.metric_measure(value.table, {PROFILE: "customer_count", FACT: "transaction_count"}[value.table])
             if measure not in self.draft.measures:
@@ -347,6 +349,14 @@ class Ordering:
             or (i.kind == "sense" and i.has("dimension") and not i.has("value") and not i.has("entity")
                 and i.has("dimension").name not in ("customer_id", "full_name"))
             for i in self.items)
+
+    def _scoped_by(self, index: int, words: set[str]) -> bool:
+        """Whether the item at index follows one of `words`, with only articles or other values between."""
+        k = index - 1
+        while k >= 0 and (self.items[k].kind == "sense" and self.items[k].has("value")
+                          or (self.items[k].kind == "word" and self.items[k].norm in ("the", "all", "our"))):
+            k -= 1
+        return k >= 0 and self.items[k].kind == "word" and self.items[k].norm in words
 
     def _group_context(self, index: int) -> bool:
         """'most customers' in "which state has the most customers" counts customers per group."""
