@@ -6,7 +6,8 @@ written out ("no. of" and "# of" → "number of", "w/" → "with", "w/o" → "wi
 written as one word ("90-day", "30 day") keeps its number and unit apart ("90 day"), which is how the
 semantic model's synonyms spell it ("90 day spend"). A window other than the profile's 90 days
 ("30-day spend") is read as the rolling period it names ("spend in the last 30 days"). A passive written with
-"get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were declined").
+"get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were declined"). A
+preface saying a question follows ("quick q:", "question:") is dropped.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ _NOT = re.compile(r"\b(have|has|had|is|are|was|were|do|does|did|could|would|shou
 # you get me", "please get")
 _GET_PASSIVE = re.compile(r"(?<=[a-z0-9] )(?<!\bme )(?<!\byou )(?<!\bplease )(?<!\bto )(?<!\bi )(?<!\bwe )(?<!\band )"
                           r"(?:got|gotten|get|gets|getting)\s+(?=[a-z]+ed\b)", re.IGNORECASE)
+# a preface saying a question follows ("quick q:", "question -", "one more question:"): dropped, it asks nothing
+_PREFACE = re.compile(r"^\s*(?:(?:quick|short|small|simple|one more|another)\s+)?(?:q|qn|ques|question|query)\s*[:\-]\s*",
+                      re.IGNORECASE)
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
 # The profile carries these windows as columns; any other N-day figure is the fact over a rolling period.
 PROFILE_WINDOW_DAYS = {90}
@@ -41,7 +45,7 @@ _FIGURE_AFTER_WINDOW = re.compile(
 
 def normalise(question: str) -> str:
     """The question in canonical spelling (same meaning, fewer ways to write it)."""
-    text = question.translate(_QUOTES)
+    text = _PREFACE.sub("", question.translate(_QUOTES))
     for contraction, spelled in _CONTRACTIONS.items():
         text = re.sub(rf"\b{re.escape(contraction)}\b", spelled, text, flags=re.IGNORECASE)
     for pattern, spelled in _SHORTHANDS:
