@@ -6,8 +6,9 @@ rather than read without its state; "<figure> vs last month / quarter / year" is
 one; a negation takes the whole list after it ("not in CA or NY"); groups ranked "by customers" are ranked by their
 customer count ("rank segments by customers", "top 3 states per card type by customers"); "compare X and Y" is a row
 each; "top 3 categories for platinum cardholders" ranks those customers' transactions; "at risk of churning" is the
-High Risk category; a preface ("quick q:") is dropped; "churn" alone is the churn probability, and customers who
-"churned" are refused (the data holds no churn events). Each answer against an independent pandas computation on the small test world."""
+High Risk category; a preface ("quick q:") is dropped; customers who "churned" are refused (the data holds no
+churn events); one named customer's values are listed ("what segment is
+CUST00000042 in"). Each answer against an independent pandas computation on the small test world."""
 
 from __future__ import annotations
 
@@ -201,7 +202,7 @@ def test_customers_at_risk_of_churning_are_the_high_risk_ones(world, frames):
     assert {row[0] for row in answer.rows} == set(p[p["CHURN_RISK_CATEGORY"] == "High Risk"]["CUSTOMER_ID"])
 
 
-# --- 9. a preface, and "churn" alone --------------------------------------------------------------------------------
+# --- 9. a preface --------------------------------------------------------------------------------
 @pytest.mark.parametrize("question", ["quick q: avg ltv by segment", "Question: avg ltv by segment",
                                       "one more question - avg ltv by segment"])
 def test_a_preface_saying_a_question_follows_is_dropped(world, frames, question):
@@ -210,13 +211,22 @@ def test_a_preface_saying_a_question_follows_is_dropped(world, frames, question)
     assert by_key(answer) == {k: plain(v) for k, v in p.groupby("CUSTOMER_SEGMENT")["LIFETIME_VALUE"].mean().items()}
 
 
-def test_churn_alone_is_the_churn_probability(world, frames):
-    p = profile(frames)
-    answer = ask("which segment has the highest churn", world, as_of=AS_OF)
-    assert not answer.refused, answer.interpretation
-    means = p.groupby("CUSTOMER_SEGMENT")["CHURN_PROBABILITY"].mean()
-    assert answer.rows[0][0] == means.idxmax() and plain(answer.rows[0][-1]) == plain(means.max())
-
-
 def test_customers_who_churned_are_refused_the_data_has_no_churn_events(world):
     assert ask("how many customers churned last year", world, as_of=AS_OF).refused
+
+
+# --- 10. one named customer's own values ---------------------------------------------------------------------------
+@pytest.mark.parametrize("template, column", [
+    ("what segment is {id} in", "CUSTOMER_SEGMENT"),
+    ("ltv of {id}", "LIFETIME_VALUE"),
+    ("when did {id} sign up", "ACCOUNT_OPEN_DATE"),
+    ("card type and state of {id}", "STATE"),
+])
+def test_a_named_customer_s_values_are_listed_not_aggregated(world, frames, template, column):
+    p = profile(frames)
+    row = p.iloc[3]
+    answer = ask(template.format(id=row["CUSTOMER_ID"]), world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert answer.columns[0] == "CUSTOMER_ID" and column in answer.columns, answer.columns
+    assert len(answer.rows) == 1 and answer.rows[0][0] == row["CUSTOMER_ID"]
+    assert plain(answer.rows[0][answer.columns.index(column)]) == plain(row[column])

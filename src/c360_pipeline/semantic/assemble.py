@@ -96,6 +96,19 @@ class Assembly:
                 draft.columns.remove(column)
                 if column not in draft.group_by:
                     draft.group_by.append(column)
+        named_customer = any(c.table == PROFILE and c.field is not None and c.field.name == "customer_id"
+                             and c.op == "in" for c in draft.conditions)
+        if named_customer and getattr(self, "_which_group", False) and not draft.measures and draft.group_by \
+                and all(g.table == PROFILE for g in draft.group_by) and not draft.order and draft.limit is None:
+            # "what segment is CUST00000042 in": the customer's own segment, not a breakdown of one customer
+            draft.columns.extend(g for g in draft.group_by if g not in draft.columns)
+            draft.group_by = []
+        if named_customer and draft.columns and not draft.measures and not draft.group_by \
+                and not draft.count_intent and not draft.group_customers and not draft.comparisons \
+                and draft.time is None and all(c.table == PROFILE for c in draft.columns):
+            # "what segment is CUST00000042 in", "ltv of CUST00000042": the named customer's own values, listed
+            draft.entity = PROFILE
+            draft.list_intent = True
         # rows listed: customers, or transactions when a list is asked for ("show transactions over $5,000")
         customer_list = not draft.count_intent and (
             draft.entity == PROFILE or (draft.entity == FACT and draft.list_intent and not draft.measures))
