@@ -3,12 +3,14 @@
 days" is 61 days or more since the last approved transaction (customers who never transacted included) and "inactive
 for at least 45 days" 45 or more; a day of a month is that day ("jan 15", "march 3rd", "the 15th of may", "jan 1,
 2025"; without a year the last such day up to the data's date), and a count before a month stays a count ("top 3 june
-spenders"). Each answer against an independent pandas computation on the small test world."""
+spenders"); calendar periods named in the plural as the rows asked for are kept by a figure ("months in 2024 with
+spend over 2.3m", "days with more than 500 transactions"). Each answer against an independent pandas computation on the small test world."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from assistant_world import AS_OF, approved, between, figure, ids_of, plain, profile
 
@@ -65,3 +67,22 @@ def test_a_count_before_a_month_stays_a_count(world, frames):
     t = between(approved(frames), date(2025, 6, 1), date(2025, 6, 30))
     best = t.groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum().astype(float).sort_values(ascending=False)
     assert [row[0] for row in answer.rows] == list(best.index[:3])
+
+
+# --- calendar periods named as the rows asked for ----------------------------------------------------------------------
+def test_months_with_spend_over_a_number_are_the_months_kept(world, frames):
+    t = between(approved(frames), date(2025, 1, 1), date(2025, 6, 30))
+    monthly = t.groupby(pd.to_datetime(t["TRANSACTION_DATE"]).dt.strftime("%Y-%m"))["TRANSACTION_AMOUNT"].sum().astype(float)
+    cut = float(monthly.median())
+    answer = ask(f"months in h1 2025 with spend over {cut:.2f}", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {row[0]: plain(row[-1]) for row in answer.rows} == {k: plain(v) for k, v in monthly[monthly > cut].items()}
+
+
+def test_days_with_more_than_n_transactions(world, frames):
+    t = between(approved(frames), date(2025, 6, 1), date(2025, 6, 30))
+    daily = t.groupby(pd.to_datetime(t["TRANSACTION_DATE"]).dt.date).size()
+    cut = int(daily.median())
+    answer = ask(f"days with more than {cut} transactions in june", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {row[0]: plain(row[-1]) for row in answer.rows} == {k: plain(int(v)) for k, v in daily[daily > cut].items()}

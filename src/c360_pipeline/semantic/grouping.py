@@ -8,7 +8,7 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
-from c360_pipeline.semantic.query import DATE_GRAINS, DATES, FACT_GRAINS, GRAIN_WORDS, PROFILE, FieldRef
+from c360_pipeline.semantic.query import DATE_GRAINS, DATES, FACT, FACT_GRAINS, GRAIN_WORDS, PROFILE, FieldRef
 from c360_pipeline.semantic.vocabulary import DATE_GRAIN_NOUNS
 from c360_pipeline.semantic.words import COHORT_NOUNS, GROUP_WORDS, TREND_WORDS
 
@@ -93,6 +93,16 @@ class Grouping:
                     self._ranked_groups = [g for g in self.draft.group_by if g not in before]
                     self._which_group = True
                     self._which_plural = items[j].plural
+        # "months in 2024 with spend over 2.3m", "days with more than 500 transactions": calendar periods named in the
+        # plural as the rows asked for, kept by a figure of the transactions
+        for i, item in enumerate(items):
+            if item.used or item.kind != "word" or item.norm not in GRAIN_WORDS or not item.plural \
+                    or item.norm.endswith("ly") or item.norm == "date":
+                continue
+            if any(it.kind == "sense" and (it.has("metric", FACT) or it.has("entity", FACT)) for it in items) \
+                    and any(it.kind == "word" and it.norm in ("with", "where", "having", "that", "when")
+                            for it in items[i + 1:]):
+                self._group_target(i)
         # "segment breakdown", "state distribution"
         for i, item in enumerate(items):
             if item.kind == "word" and item.norm in ("breakdown", "distribution", "split", "mix") and not item.used:
