@@ -4,7 +4,12 @@ the small test world:
 - a share of a kind of transaction spelled with their noun ("what share of approved txns in 2024 were under $20",
   "percentage of approved txns in 2024 came through online"): those transactions are the rows, what follows is
   counted among them, and a period between the rows and the counted part ("share of declined transactions in 2024
-  that were online") changes neither.
+  that were online") changes neither;
+- "by number of approved txns", "by approved transaction count": the value says which rows the count ranking the
+  groups counts; "the 5 most common merchant categories", "least popular channel": groups ranked by how many rows
+  they have (transactions, or customers for a customers' attribute), by the figure after "by" when one is named;
+- "how old is our oldest customer": "how old" settles that "oldest" is the age (its maximum);
+- "more than 60 days since their last transaction": the profile's days since the last transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from assistant_world import AS_OF, approved, between, figure, plain
+from assistant_world import AS_OF, approved, between, figure, plain, profile
 
 from c360_pipeline.semantic.assistant import ask
 
@@ -53,3 +58,76 @@ def test_a_share_of_online_purchases_that_were_declined(world, frames):
     rows = between(fact[fact["CHANNEL"] == "Online"], *Y2024)
     answer = ask("share of online purchases in 2024 that were declined", world, as_of=AS_OF)
     assert figure(answer) == plain((rows["STATUS"] == "declined").sum() / len(rows))
+
+
+# --- groups ranked by how many rows they have --------------------------------------------------------------------
+Q1 = (date(2025, 1, 1), date(2025, 3, 31))
+
+
+def _top_categories(frames, n, status="approved"):
+    fact = _fact(frames)
+    rows = between(fact[fact["STATUS"] == status], *Q1)
+    counts = rows.groupby("MERCHANT_CATEGORY").size()
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
+@pytest.mark.parametrize("question", [
+    "the 3 most common merchant categories by number of approved txns in q1",
+    "top 3 merchant categories by number of approved txns in q1",
+    "top 3 merchant categories by approved transaction count in q1",
+    "the 3 most common merchant categories in q1",
+    "what are the 3 most frequent merchant categories in q1",
+    "3 most popular merchant categories in q1",
+])
+def test_merchant_categories_ranked_by_their_approved_transactions(world, frames, question):
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert len(answer.columns) == 2, answer.columns
+    got = [(row[0], int(row[1])) for row in answer.rows]
+    expected = _top_categories(frames, 3)
+    assert [c for _, c in got] == [c for _, c in expected]
+    assert {k for k, _ in got} == {k for k, _ in expected}
+
+
+def test_the_least_popular_channel(world, frames):
+    fact = approved(frames)
+    counts = fact.groupby("CHANNEL").size()
+    answer = ask("least popular channel", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert len(answer.rows) == 1 and int(answer.rows[0][1]) == counts.min()
+    assert answer.rows[0][0] in set(counts[counts == counts.min()].index)
+
+
+def test_the_most_common_card_type_counts_customers(world, frames):
+    counts = profile(frames).groupby("CARD_TYPE").size()
+    answer = ask("most common card type", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert int(answer.rows[0][1]) == counts.max() and answer.rows[0][0] in set(counts[counts == counts.max()].index)
+
+
+# --- how old ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question, pick", [("how old is our oldest customer", max),
+                                            ("how old are the oldest customers", max),
+                                            ("how old is the youngest cardholder", min)])
+def test_how_old_is_the_age(world, frames, question, pick):
+    answer = ask(question, world, as_of=AS_OF)
+    assert figure(answer) == plain(pick(profile(frames)["AGE"]))
+
+
+def test_how_old_with_a_filter(world, frames):
+    p = profile(frames)
+    answer = ask("how old is our oldest platinum cardholder", world, as_of=AS_OF)
+    assert figure(answer) == plain(p[p["CARD_TYPE"] == "Platinum"]["AGE"].max())
+
+
+# --- days since their last transaction -----------------------------------------------------------------------------
+@pytest.mark.parametrize("question", [
+    "avg churn risk score for customers with more than 20 days since their last transaction",
+    "average churn risk score of customers with over 20 days since the most recent purchase",
+    "avg churn risk score for customers with more than 20 days since last transaction",
+])
+def test_days_since_their_last_transaction(world, frames, question):
+    p = profile(frames)
+    since = p["DAYS_SINCE_LAST_TRANSACTION"].astype("float")
+    answer = ask(question, world, as_of=AS_OF)
+    assert figure(answer) == plain(p[since > 20]["CHURN_RISK_SCORE"].astype(float).mean())

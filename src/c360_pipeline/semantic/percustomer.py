@@ -584,6 +584,12 @@ class PerCustomer:
         before = self._previous(i, {"the", "a", "an", "our", "of", "is", "what", "s"}, limit=4)
         if age(before):
             return before
+        for k in range(i - 1):
+            # "how old is our oldest customer", "how old are the oldest cardholders": "how old" asks for the age
+            if self._word(k) == "how" and self._word(k + 1) in ("old", "young") and not items[k].used \
+                    and not items[k + 1].used:
+                items[k].used = True
+                return k + 1
         after = self._next(rows, {"'s", "'", "s"}, limit=2) if rows is not None else None
         return after if age(after) else None
 
