@@ -9,7 +9,9 @@ the small test world:
   groups counts; "the 5 most common merchant categories", "least popular channel": groups ranked by how many rows
   they have (transactions, or customers for a customers' attribute), by the figure after "by" when one is named;
 - "how old is our oldest customer": "how old" settles that "oldest" is the age (its maximum);
-- "more than 60 days since their last transaction": the profile's days since the last transaction.
+- "more than 60 days since their last transaction": the profile's days since the last transaction;
+- "the online to in-store spend ratio for q1", "ratio of online spend to in-store spend": one figure over the rows of
+  one value divided by the same figure over another's; without a figure named it is refused.
 """
 
 from __future__ import annotations
@@ -131,3 +133,32 @@ def test_days_since_their_last_transaction(world, frames, question):
     since = p["DAYS_SINCE_LAST_TRANSACTION"].astype("float")
     answer = ask(question, world, as_of=AS_OF)
     assert figure(answer) == plain(p[since > 20]["CHURN_RISK_SCORE"].astype(float).mean())
+
+
+# --- a figure's ratio between two values ----------------------------------------------------------------------------
+@pytest.mark.parametrize("question", [
+    "what's the online to in-store spend ratio for q1",
+    "ratio of online to in-store spend in q1",
+    "ratio of online spend to in-store spend in q1",
+    "q1 spend ratio of online to in-store",
+])
+def test_the_ratio_of_spend_between_two_channels(world, frames, question):
+    rows = between(approved(frames), *Q1)
+    spend = rows.groupby("CHANNEL")["TRANSACTION_AMOUNT"].sum()
+    answer = ask(question, world, as_of=AS_OF)
+    assert figure(answer) == plain(spend["Online"] / spend["In-Store"])
+
+
+def test_the_ratio_of_transaction_counts_by_segment(world, frames):
+    rows = approved(frames).merge(profile(frames)[["CUSTOMER_ID", "CUSTOMER_SEGMENT"]], on="CUSTOMER_ID")
+    counts = rows.groupby(["CUSTOMER_SEGMENT", "CHANNEL"]).size().unstack(fill_value=0)
+    answer = ask("online vs mobile transaction count ratio by segment", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    got = {row[0]: plain(row[1]) for row in answer.rows}
+    expected = {segment: plain(r["Online"] / r["Mobile"] if r["Mobile"] else None) for segment, r in counts.iterrows()}
+    assert got == expected
+
+
+def test_a_ratio_without_its_figure_is_refused(world):
+    answer = ask("online to in-store ratio", world, as_of=AS_OF)
+    assert answer.refused and "figure" in answer.interpretation
