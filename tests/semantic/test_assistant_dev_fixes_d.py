@@ -11,7 +11,10 @@ the small test world:
 - "how old is our oldest customer": "how old" settles that "oldest" is the age (its maximum);
 - "more than 60 days since their last transaction": the profile's days since the last transaction;
 - "the online to in-store spend ratio for q1", "ratio of online spend to in-store spend": one figure over the rows of
-  one value divided by the same figure over another's; without a figure named it is refused.
+  one value divided by the same figure over another's; without a figure named it is refused;
+- "spent nothing on travel in q2", "spent $0 on dining": the customers without such an approved transaction, and in
+  a share ("what fraction of platinum cardholders did not spend anything on travel") they are what is counted among
+  the customers named.
 """
 
 from __future__ import annotations
@@ -162,3 +165,40 @@ def test_the_ratio_of_transaction_counts_by_segment(world, frames):
 def test_a_ratio_without_its_figure_is_refused(world):
     answer = ask("online to in-store ratio", world, as_of=AS_OF)
     assert answer.refused and "figure" in answer.interpretation
+
+
+# --- spent nothing --------------------------------------------------------------------------------------------------
+Q2 = (date(2025, 4, 1), date(2025, 6, 30))
+TRAVEL = ("Airlines", "Hotels")
+
+
+def _without(frames, start, end, categories=None):
+    rows = between(approved(frames), start, end)
+    if categories is not None:
+        rows = rows[rows["MERCHANT_CATEGORY"].isin(categories)]
+    p = profile(frames)
+    return p[~p["CUSTOMER_ID"].isin(set(rows["CUSTOMER_ID"]))]
+
+
+@pytest.mark.parametrize("question", [
+    "what fraction of platinum cardholders spent nothing on travel in q2",
+    "what share of platinum cardholders spent $0 on travel in q2",
+    "what fraction of platinum cardholders did not spend anything on travel in q2",
+    "what fraction of platinum cardholders didn't spend anything on travel in q2",
+])
+def test_a_share_of_customers_who_spent_nothing_on_a_kind(world, frames, question):
+    p = profile(frames)
+    platinum = p[p["CARD_TYPE"] == "Platinum"]
+    none = _without(frames, *Q2, TRAVEL)
+    answer = ask(question, world, as_of=AS_OF)
+    assert figure(answer) == plain(platinum["CUSTOMER_ID"].isin(set(none["CUSTOMER_ID"])).mean())
+
+
+@pytest.mark.parametrize("question", ["how many customers spent nothing in may",
+                                      "how many platinum cardholders spent nothing in may"])
+def test_customers_who_spent_nothing_in_a_month(world, frames, question):
+    none = _without(frames, date(2025, 5, 1), date(2025, 5, 31))
+    if "platinum" in question:
+        none = none[none["CARD_TYPE"] == "Platinum"]
+    answer = ask(question, world, as_of=AS_OF)
+    assert figure(answer) == plain(len(none))

@@ -1,7 +1,8 @@
 """Customers without some transactions: "platinum custs without any travel txns", "customers who never transacted
 online", "how many customers didn't spend anything last month", "customers with no declined transactions in q2".
 
-A negation ("no", "without", "never", "not", "zero", 0) followed by what a customer does (transactions, purchases, spend, a
+A negation ("no", "without", "never", "not", "zero", 0; "nothing" or 0 right after the verb: "spent nothing on
+travel", "spent $0 on dining") followed by what a customer does (transactions, purchases, spend, a
 verb of buying) and a kind of transaction (a value or named filter of the transactions, their merchant category or
 their day) or a calendar period (last month, q2, 2024) picks the customers who have no such transaction: each
 customer's count of the matching transactions (approved ones, unless the kind is a status such as declined) is
@@ -61,18 +62,24 @@ class Absences:
                 item.kind == "number" and item.token is not None and item.token.value == 0 and not item.token.percent)
             if zero and self._word(i - 1) in COMPARISON_WORDS | {"than", "least", "most", "to", "and", "or", "between"}:
                 zero = False  # "more than 0 transactions": a comparison
-            if item.used or not (zero or (item.kind == "word" and item.norm in ABSENCE_NEGATIONS)):
+            # "spent nothing on travel", "spent $0 on dining", "bought nothing online": the negation after the verb
+            after_verb = (zero or self._word(i) == "nothing") and i > 0 and not items[i - 1].used and (
+                self._word(i - 1) in ACTIVITY or items[i - 1].kind == "sense" and items[i - 1].norm in ACTIVITY
+                and items[i - 1].has("metric", FACT) is not None)
+            if item.used or not (zero or (item.kind == "word" and item.norm in ABSENCE_NEGATIONS) or after_verb):
                 continue
-            rows = next((other for other in reversed(items[:i]) if other.kind == "sense" and (
+            start = i - 1 if after_verb else i
+            rows = next((other for other in reversed(items[:start]) if other.kind == "sense" and (
                 other.has("entity") or other.has("metric", FACT) or (other.has("value", PROFILE) and other.norm.split()[-1]
                                                                      in ENTITY_WORDS))), None)
             if rows is not None and (rows.has("entity", FACT) or rows.has("metric", FACT)) \
                     and not rows.has("entity", PROFILE):
                 continue  # "transactions not made online": the transactions are the rows, not customers
-            activity = period = None
+            activity = i - 1 if after_verb else None
+            period = None
             kinds: list[int] = []
             status: list[str] = []
-            meaningful = [i]
+            meaningful = [i - 1, i] if after_verb else [i]
             for k in range(i + 1, min(i + 10, len(items))):
                 candidate = items[k]
                 if candidate.used:

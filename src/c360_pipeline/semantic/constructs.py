@@ -321,7 +321,10 @@ class Constructs:
     def _place_inactivity(self) -> None:
         """Inactivity windows filter the rows, or say what a share counts when they follow its rows' name."""
         for index, condition in self.inactivity_conditions:
-            (self.share_conditions if self._in_share(index) else self.draft.conditions).append(condition)
+            # a negation that ends the rows' name starts what is counted: "what share of travelers did not spend ..."
+            counted = self._in_share(index) or (self.share is not None and index == self.share["boundary"]
+                                                and index > self.share["rows"])
+            (self.share_conditions if counted else self.draft.conditions).append(condition)
 
     def _share_measure(self) -> None:
         """Turn the counted part of a share question into one fraction metric; the rest stays the WHERE clause."""
