@@ -14,7 +14,9 @@ the small test world:
   one value divided by the same figure over another's; without a figure named it is refused;
 - "spent nothing on travel in q2", "spent $0 on dining": the customers without such an approved transaction, and in
   a share ("what fraction of platinum cardholders did not spend anything on travel") they are what is counted among
-  the customers named.
+  the customers named;
+- "customers who shopped at Department Stores in May", "list customers with a travel purchase in q2": the customers
+  with at least one such approved transaction, listed; "distinct customers who shopped at ..." counts them.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from assistant_world import AS_OF, approved, between, figure, plain, profile
+from assistant_world import AS_OF, approved, between, figure, ids_of, plain, profile
 
 from c360_pipeline.semantic.assistant import ask
+from c360_pipeline.transforms.dimensions import merchant_categories
 
 Y2024 = (date(2024, 1, 1), date(2024, 12, 31))
 
@@ -169,7 +172,7 @@ def test_a_ratio_without_its_figure_is_refused(world):
 
 # --- spent nothing --------------------------------------------------------------------------------------------------
 Q2 = (date(2025, 4, 1), date(2025, 6, 30))
-TRAVEL = ("Airlines", "Hotels")
+TRAVEL = tuple(merchant_categories().query("CATEGORY_GROUP == 'travel'")["MERCHANT_CATEGORY"])
 
 
 def _without(frames, start, end, categories=None):
@@ -202,3 +205,40 @@ def test_customers_who_spent_nothing_in_a_month(world, frames, question):
         none = none[none["CARD_TYPE"] == "Platinum"]
     answer = ask(question, world, as_of=AS_OF)
     assert figure(answer) == plain(len(none))
+
+
+# --- customers who shopped at a kind of merchant ------------------------------------------------------------------
+MAY = (date(2025, 5, 1), date(2025, 5, 31))
+
+
+def _with(frames, start, end, keep):
+    rows = between(approved(frames), start, end)
+    return set(rows[keep(rows)]["CUSTOMER_ID"])
+
+
+@pytest.mark.parametrize("question", ["customers who shopped at grocery stores in may",
+                                      "list customers who bought at grocery stores in may",
+                                      "show customers who made a purchase at grocery stores in may"])
+def test_customers_who_shopped_at_a_category_are_listed(world, frames, question):
+    answer = ask(question, world, as_of=AS_OF)
+    assert ids_of(answer) == _with(frames, *MAY, lambda t: t["MERCHANT_CATEGORY"] == "Grocery Stores")
+
+
+def test_platinum_customers_who_shopped_online(world, frames):
+    p = profile(frames)
+    platinum = set(p[p["CARD_TYPE"] == "Platinum"]["CUSTOMER_ID"])
+    answer = ask("platinum customers who shopped online in q1", world, as_of=AS_OF)
+    assert ids_of(answer) == platinum & _with(frames, *Q1, lambda t: t["CHANNEL"] == "Online")
+
+
+def test_customers_with_a_travel_purchase(world, frames):
+    answer = ask("list customers with a travel purchase in q2", world, as_of=AS_OF)
+    assert ids_of(answer) == _with(frames, *Q2, lambda t: t["MERCHANT_CATEGORY"].isin(TRAVEL))
+
+
+@pytest.mark.parametrize("question", ["distinct customers who shopped at grocery stores in may",
+                                      "unique customers who purchased at grocery stores in may",
+                                      "how many customers shopped at grocery stores in may"])
+def test_distinct_customers_who_shopped_are_counted(world, frames, question):
+    answer = ask(question, world, as_of=AS_OF)
+    assert figure(answer) == plain(len(_with(frames, *MAY, lambda t: t["MERCHANT_CATEGORY"] == "Grocery Stores")))

@@ -177,6 +177,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._aggregated_dates()
         self._ranked_rows_within_groups()
         self._absent_transactions()
+        self._present_transactions()
         self._distinct_kinds_per_customer()
         self._period_against_period()
         self._period_versus_period()
