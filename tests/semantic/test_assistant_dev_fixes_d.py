@@ -16,7 +16,10 @@ the small test world:
   a share ("what fraction of platinum cardholders did not spend anything on travel") they are what is counted among
   the customers named;
 - "customers who shopped at Department Stores in May", "list customers with a travel purchase in q2": the customers
-  with at least one such approved transaction, listed; "distinct customers who shopped at ..." counts them.
+  with at least one such approved transaction, listed; "distinct customers who shopped at ..." counts them;
+- "may spend by segment": "may" opening a question is the month unless a pronoun follows ("may I see ...");
+  "may spend per active customer by segment (active = had an approved may txn)": a bracketed definition of "active"
+  that restates the reading of "per active customer" over the period is read as it, any other is refused.
 """
 
 from __future__ import annotations
@@ -242,3 +245,43 @@ def test_customers_with_a_travel_purchase(world, frames):
 def test_distinct_customers_who_shopped_are_counted(world, frames, question):
     answer = ask(question, world, as_of=AS_OF)
     assert figure(answer) == plain(len(_with(frames, *MAY, lambda t: t["MERCHANT_CATEGORY"] == "Grocery Stores")))
+
+
+# --- may spend per active customer, with its definition -----------------------------------------------------------
+def _per_active(frames, start, end, by=None):
+    rows = between(approved(frames), start, end)
+    if by is None:
+        return plain(rows["TRANSACTION_AMOUNT"].sum() / rows["CUSTOMER_ID"].nunique())
+    rows = rows.merge(profile(frames)[["CUSTOMER_ID", by]], on="CUSTOMER_ID")
+    grouped_rows = rows.groupby(by)
+    return {k: plain(v) for k, v in (grouped_rows["TRANSACTION_AMOUNT"].sum() / grouped_rows["CUSTOMER_ID"].nunique()).items()}
+
+
+@pytest.mark.parametrize("question", [
+    "may spend per active customer by segment (active = had an approved may txn)",
+    "may spend per active customer by segment",
+    "spend per active customer in may by segment (active means had an approved transaction)",
+])
+def test_may_spend_per_active_customer_by_segment(world, frames, question):
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {row[0]: plain(row[1]) for row in answer.rows} == _per_active(frames, *MAY, "CUSTOMER_SEGMENT")
+
+
+def test_june_spend_per_active_customer_with_a_definition(world, frames):
+    answer = ask("june spend per active customer (active = made a purchase in june)", world, as_of=AS_OF)
+    assert figure(answer) == _per_active(frames, date(2025, 6, 1), date(2025, 6, 30))
+
+
+@pytest.mark.parametrize("question", [
+    "may spend per active customer by segment (active = had an approved june txn)",
+    "may spend per active customer (active = logged in)",
+])
+def test_another_definition_of_active_is_refused(world, question):
+    assert ask(question, world, as_of=AS_OF).refused
+
+
+def test_may_opening_a_question_is_the_month(world, frames):
+    rows = between(approved(frames), *MAY)
+    answer = ask("may spend", world, as_of=AS_OF)
+    assert figure(answer) == plain(rows["TRANSACTION_AMOUNT"].sum())
