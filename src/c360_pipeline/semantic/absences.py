@@ -1,7 +1,8 @@
 """Customers without some transactions: "platinum custs without any travel txns", "customers who never transacted
 online", "how many customers didn't spend anything last month", "customers with no declined transactions in q2".
 
-A negation ("no", "without", "never", "not", "zero", 0) followed by what a customer does (transactions, purchases, spend, a
+A negation ("no", "without", "never", "not", "zero", 0; "nothing" or 0 right after the verb: "spent nothing on
+travel", "spent $0 on dining") followed by what a customer does (transactions, purchases, spend, a
 verb of buying) and a kind of transaction (a value or named filter of the transactions, their merchant category or
 their day) or a calendar period (last month, q2, 2024) picks the customers who have no such transaction: each
 customer's count of the matching transactions (approved ones, unless the kind is a status such as declined) is
@@ -30,7 +31,7 @@ from c360_pipeline.semantic.query import (
     QuestionNotUnderstood,
     StructuredQuery,
 )
-from c360_pipeline.semantic.words import ENTITY_WORDS, TRANSACT_VERBS
+from c360_pipeline.semantic.words import ENTITY_WORDS, LIST_WORDS, TRANSACT_VERBS
 
 ABSENCE_NEGATIONS = {"no", "without", "never", "not"}
 # What a customer does: buying verbs, and the nouns and verbs of transacting ("purchase", "spend", "transact").
@@ -61,18 +62,24 @@ class Absences:
                 item.kind == "number" and item.token is not None and item.token.value == 0 and not item.token.percent)
             if zero and self._word(i - 1) in COMPARISON_WORDS | {"than", "least", "most", "to", "and", "or", "between"}:
                 zero = False  # "more than 0 transactions": a comparison
-            if item.used or not (zero or (item.kind == "word" and item.norm in ABSENCE_NEGATIONS)):
+            # "spent nothing on travel", "spent $0 on dining", "bought nothing online": the negation after the verb
+            after_verb = (zero or self._word(i) == "nothing") and i > 0 and not items[i - 1].used and (
+                self._word(i - 1) in ACTIVITY or items[i - 1].kind == "sense" and items[i - 1].norm in ACTIVITY
+                and items[i - 1].has("metric", FACT) is not None)
+            if item.used or not (zero or (item.kind == "word" and item.norm in ABSENCE_NEGATIONS) or after_verb):
                 continue
-            rows = next((other for other in reversed(items[:i]) if other.kind == "sense" and (
+            start = i - 1 if after_verb else i
+            rows = next((other for other in reversed(items[:start]) if other.kind == "sense" and (
                 other.has("entity") or other.has("metric", FACT) or (other.has("value", PROFILE) and other.norm.split()[-1]
                                                                      in ENTITY_WORDS))), None)
             if rows is not None and (rows.has("entity", FACT) or rows.has("metric", FACT)) \
                     and not rows.has("entity", PROFILE):
                 continue  # "transactions not made online": the transactions are the rows, not customers
-            activity = period = None
+            activity = i - 1 if after_verb else None
+            period = None
             kinds: list[int] = []
             status: list[str] = []
-            meaningful = [i]
+            meaningful = [i - 1, i] if after_verb else [i]
             for k in range(i + 1, min(i + 10, len(items))):
                 candidate = items[k]
                 if candidate.used:
@@ -124,8 +131,10 @@ class Absences:
                                   "one at a time")
             self._absence(i, meaningful, kinds, status, period)
 
-    def _absence(self, index: int, span: list[int], kinds: list[int], status: list[str], period: int | None) -> None:
-        """The customers with no matching transaction: the per-customer count of them is 0."""
+    def _absence(self, index: int, span: list[int], kinds: list[int], status: list[str], period: int | None,
+                 present: bool = False) -> None:
+        """The customers with no matching transaction: the per-customer count of them is 0 (with `present`, the
+        customers with at least one: above 0)."""
         items = self.items
         conditions = self._kind_conditions(kinds)
         about_status = bool(status) or any(
@@ -140,7 +149,8 @@ class Absences:
         if rows and rows != APPROVED:
             value = self._value_condition(FACT, rows)
             kinds_said.insert(0, value.title if value is not None else rows)
-        title = f"no {noun}" + (f" where {' and '.join(kinds_said)}" if kinds_said else "")
+        title = f"{'at least one' if present else 'no'} {noun}" + (
+            f" where {' and '.join(kinds_said)}" if kinds_said else "")
         if time_range is not None:
             title += f" {'' if time_range.text.startswith('since') else 'in '}{time_range.text}"
         figure = Measure(FIGURE, FACT, expression, f"{noun}s per customer")
@@ -148,14 +158,90 @@ class Absences:
             "aggregate", FACT, measures=(figure,), group_by=(self.catalog.field(PROFILE, "customer_id"),),
             conditions=tuple(conditions), time_range=time_range)
         self._customer_figure_query = self._absence_query
-        zero = exp.EQ(this=parse_expression(FIGURE), expression=exp.Literal.number(0))
-        self.inactivity_conditions.append((index, Condition(PROFILE, "filter", filter_name="no_matching_transaction",
-                                                            filter_expr=zero.sql(dialect=DIALECT), title=title)))
+        zero = (exp.GT if present else exp.EQ)(this=parse_expression(FIGURE), expression=exp.Literal.number(0))
+        self.inactivity_conditions.append((index, Condition(
+            PROFILE, "filter", filter_name="matching_transaction" if present else "no_matching_transaction",
+            filter_expr=zero.sql(dialect=DIALECT), title=title)))
         for k in range(span[0], span[-1] + 1):
             items[k].used = True
         self.draft.entity = self.draft.entity or PROFILE
+        if present:
+            self.draft.notes.append(f"Read as the customers with {title}: each customer's count of those "
+                                    "transactions is above 0.")
+            return
         self.draft.notes.append(f"Read as the customers with {title}: each customer's count of those transactions is "
                                 "0, customers without any transaction included.")
+
+    def _present_transactions(self) -> None:
+        """ "customers who shopped at Department Stores in May", "distinct customers who bought online in q1",
+        "platinum customers with a travel purchase in q2": customers named as rows (listed, not counted, grouped or
+        given another figure) by a verb of buying and a kind of transaction or a period are the customers with at
+        least one such approved transaction (the per-customer count of them is above 0)."""
+        items = self.items
+        if self._absence_query is not None or any(
+                item.kind == "word" and item.norm in {"how", "many", "number", "count", "by", "per", "each", "every",
+                                                     "across", "than", "total", "average", "avg", "sum"}
+                for item in items) or any(item.kind == "sense" and not item.used and (
+                    item.has("fact") or item.has("dimension") and not item.has("value")
+                    or item.has("metric") and item.norm not in ACTIVITY) for item in items):
+            return
+        for c, item in enumerate(items):
+            if item.used or item.kind != "sense" or not (item.has("entity", PROFILE) or (
+                    item.has("value", PROFILE) and item.norm.split()[-1] in ENTITY_WORDS)):
+                continue
+            k = c + 1
+            while k < len(items) and items[k].kind == "word" and items[k].norm in ("who", "that", "which"):
+                k += 1
+            verb = None
+            if k < len(items) and (self._word(k) in ACTIVITY - {"spend", "spent", "used", "use", "using"}
+                                   or items[k].kind == "sense" and items[k].norm in ("shop", "purchase")):
+                verb = k
+            elif self._word(k) in ("with", "having", "had", "have", "has"):
+                verb = k
+            if verb is None or items[verb].used:
+                return
+            kinds: list[int] = []
+            period = activity = None
+            meaningful = [verb]
+            for j in range(verb + 1, min(verb + 8, len(items))):
+                candidate = items[j]
+                if candidate.used:
+                    break
+                if candidate.kind == "time" and period is None:
+                    period = j
+                elif candidate.kind == "sense" and candidate.has("entity", FACT) and not candidate.has("metric"):
+                    activity = j
+                elif candidate.kind == "sense" and any(s.kind in ("value", "filter") and s.table in TRANSACTION_TABLES
+                                                       for s in candidate.senses) \
+                        and not any(s.table == PROFILE for s in candidate.senses):
+                    if any("STATUS" in (s.name or "").upper() for s in candidate.senses if s.kind == "value"):
+                        return  # a status named: the count of those rows is another reading
+                    kinds.append(j)
+                    last = candidate.norm.split()[-1]
+                    if last in ACTIVITY or any(s.kind == "entity" and s.table == FACT
+                                               for s in self.lexicon.phrases.get((last,), [])):
+                        activity = j
+                elif candidate.kind == "word" and candidate.norm in PHRASE_FILLERS | {"from", "through", "via"}:
+                    continue
+                else:
+                    break
+                meaningful.append(j)
+            if self._word(verb) in ("with", "having", "had", "have", "has") and activity is None:
+                return  # "customers with ...": only a transaction noun says they are transactions
+            if not (kinds or period is not None) or any(
+                    other.kind == "word" and not other.used and other.norm in COMPARISON_WORDS
+                    for other in items[meaningful[-1] + 1:]):
+                return
+            if self._word(c - 1) in ("distinct", "unique") and not any(
+                    other.kind == "word" and other.norm in LIST_WORDS - {"who", "which", "whose"} for other in items):
+                # "distinct customers who shopped at department stores in may": how many there are, each counted once
+                items[c - 1].used = True
+                self._bind_count(c - 1)
+                return
+            self._absence(verb, meaningful, kinds, [], period, present=True)
+            for j in range(c + 1, verb):
+                items[j].used = True
+            return
 
     def _kind_conditions(self, kinds: list[int]) -> list[Condition]:
         """The kinds of transaction named, as conditions of the transactions (values of one column joined by "or")."""

@@ -334,7 +334,10 @@ class Assembly:
                     facts = [c for c in columns if c.kind == "fact"]
                     label = facts[0].label if facts else None
             elif target[0] == "measure":
-                if target[1] not in measures:
+                if target[1] not in measures and not any(
+                        m.label == target[1].label and m.metric is not None and m.metric == target[1].metric
+                        for m in measures):
+                    # (a metric counted over every status the filters keep is still the one ranked by)
                     measures.append(target[1])
                 label = target[1].label
             elif target[0] == "fact":

@@ -309,6 +309,9 @@ class Comparisons:
         named_before = False
         if target is None:
             before = self._previous(min(spans), back_skip, limit=4)
+            while before is not None and self.items[before].kind == "time":
+                # "transactions in 2024 were under $20": the period says when, the figure is before it
+                before = self._previous(before, back_skip, limit=4)
             if before is not None and self._customers_in_scope(before):
                 before = None  # "spend for customers 65+": the customers the figure is over, not a count of them
             if before is not None:

@@ -81,6 +81,8 @@ class Constructs:
             if item.kind != "sense" or len(words) < 3 or words[0] not in SHARE_WORDS or words[1] != "of":
                 continue
             following = self._next(i, {"the"}, limit=1)
+            while following is not None and items[following].kind == "time":
+                following = self._next(following, {"the"}, limit=1)  # "share of declined txns in 2024 that were ..."
             if following is None or items[following].kind != "word" or items[following].norm not in SHARE_BOUNDARY:
                 continue
             parts = tag(self.tokens[item.start + 2:item.end], self.lexicon)
@@ -146,6 +148,11 @@ class Constructs:
                         # "what fraction of students are high risk": a customers' value named as the rows (the
                         # customers who have it) and what is counted among them after the verb
                         rows = (j, PROFILE, "count")
+                    elif self._transactions_of_a_kind(j):
+                        # "share of approved txns that were under $20", "percentage of online purchases that were
+                        # declined": a kind of transaction spelled with their noun names the rows (its value scopes
+                        # them, read by the values pass)
+                        rows = (j, FACT, "count")
                     elif candidate.has("value") or candidate.has("filter"):
                         j += 1
                         continue
@@ -315,7 +322,10 @@ class Constructs:
     def _place_inactivity(self) -> None:
         """Inactivity windows filter the rows, or say what a share counts when they follow its rows' name."""
         for index, condition in self.inactivity_conditions:
-            (self.share_conditions if self._in_share(index) else self.draft.conditions).append(condition)
+            # a negation that ends the rows' name starts what is counted: "what share of travelers did not spend ..."
+            counted = self._in_share(index) or (self.share is not None and index == self.share["boundary"]
+                                                and index > self.share["rows"])
+            (self.share_conditions if counted else self.draft.conditions).append(condition)
 
     def _share_measure(self) -> None:
         """Turn the counted part of a share question into one fraction metric; the rest stays the WHERE clause."""

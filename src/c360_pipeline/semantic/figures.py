@@ -332,6 +332,9 @@ class Figures:
         j = self._next(index, skip, limit=3)
         while j is not None:
             item = self.items[j]
+            if item.kind == "sense" and item.used and item.has("entity", FACT) and item.has("metric", FACT) \
+                    and self.inactivity_conditions:
+                break  # "how many platinum cardholders spent nothing in may": the verb was read with its negation
             if item.kind == "sense":
                 entity = item.has("entity")
                 metric = item.has("metric")

@@ -34,6 +34,7 @@ from c360_pipeline.semantic.percustomer import PerCustomer
 from c360_pipeline.semantic.periodpairs import PeriodPairs
 from c360_pipeline.semantic.perperiod import PerPeriod
 from c360_pipeline.semantic.ranking import RankedRows
+from c360_pipeline.semantic.ratios import Ratios
 from c360_pipeline.semantic.query import (
     FACT,
     PROFILE,
@@ -87,7 +88,7 @@ class Draft:
 
 
 class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows, Absences,
-             PerPeriod, Contrasts, PeriodPairs, DistinctKinds):
+             PerPeriod, Contrasts, PeriodPairs, DistinctKinds, Ratios):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):
@@ -167,6 +168,8 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
             raise self.refuse("the question is too long; ask one thing at a time")
         self._check_read_only()
         self._data_value_collisions()
+        self._value_ratios()
+        self._defined_active()
         self._split_share_phrases()
         self._shared_nouns()
         self._dated_cohorts()
@@ -175,6 +178,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._aggregated_dates()
         self._ranked_rows_within_groups()
         self._absent_transactions()
+        self._present_transactions()
         self._distinct_kinds_per_customer()
         self._period_against_period()
         self._period_versus_period()

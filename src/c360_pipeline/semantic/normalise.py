@@ -6,7 +6,8 @@ written out ("no. of" and "# of" → "number of", "w/" → "with", "w/o" → "wi
 written as one word ("90-day", "30 day") keeps its number and unit apart ("90 day"), which is how the
 semantic model's synonyms spell it ("90 day spend"). A window other than the profile's 90 days
 ("30-day spend") is read as the rolling period it names ("spend in the last 30 days"). A passive written with
-"get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were declined"). A
+"get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were declined"). "days
+since their last transaction" (or "the most recent purchase") is the model's "days since last transaction". A
 preface saying a question follows ("quick q:", "question:") is dropped.
 """
 
@@ -35,6 +36,9 @@ _GET_PASSIVE = re.compile(r"(?<=[a-z0-9] )(?<!\bme )(?<!\byou )(?<!\bplease )(?<
 # a preface saying a question follows ("quick q:", "question -", "one more question:"): dropped, it asks nothing
 _PREFACE = re.compile(r"^\s*(?:(?:quick|short|small|simple|one more|another)\s+)?(?:q|qn|ques|question|query)\s*[:\-]\s*",
                       re.IGNORECASE)
+# "days since their last transaction", "days since the most recent purchase": the model's "days since last …"
+_DAYS_SINCE = re.compile(r"\bdays since (?:(?:their|the|his|her|its|a|each|the customer's|each customer's) )?"
+                         r"(?:last|latest|most recent) ", re.IGNORECASE)
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
 # The profile carries these windows as columns; any other N-day figure is the fact over a rolling period.
 PROFILE_WINDOW_DAYS = {90}
@@ -52,6 +56,7 @@ def normalise(question: str) -> str:
         text = pattern.sub(spelled, text)
     text = _NOT.sub(lambda m: f"{m.group(1)} not", text)
     text = _GET_PASSIVE.sub("were ", text)
+    text = _DAYS_SINCE.sub("days since last ", text)
     text = _WINDOW.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}", text)
 
     def window(match: re.Match) -> str:

@@ -20,6 +20,8 @@ from c360_pipeline.semantic.words import (
 )
 
 
+# Words after "most" / "least" that rank groups by how many rows they have: "the most common merchant categories".
+FREQUENCY_WORDS = {"common", "popular", "frequent", "used"}
 # Words that join a filter to the rows it restricts: "customers in texas", "customers who are high risk".
 ROW_FILTER_WORDS = {"in", "from", "at", "of", "the", "who", "that", "are", "is", "located", "living", "based", "and",
                     "with"}
@@ -56,7 +58,8 @@ class Ordering:
                 if following is not None and following.kind == "word" and following.norm in DESC_WORDS | ASC_WORDS:
                     item.used = following.used = True
                     self.draft.limit = item.token.value
-                    self._order_target(i + 1, descending=following.norm in DESC_WORDS)
+                    if not self._frequency_order(i + 1):
+                        self._order_target(i + 1, descending=following.norm in DESC_WORDS)
                     continue
             if item.kind == "number" and isinstance(item.token.value, int) and 0 < item.token.value <= 1000 \
                     and not item.token.percent and i + 1 < len(items) and items[i + 1].kind == "sense" \
@@ -81,6 +84,8 @@ class Ordering:
                     self.draft.order.append((None, word in DESC_WORDS))
                     self._pending_singular = False
                     continue
+                if self._frequency_order(i):
+                    continue
                 self._order_target(i, descending=word in DESC_WORDS, word=word)
                 continue
             if item.kind == "word" and word in ("sorted", "sort", "ordered", "order", "ranked", "rank", "ranking") \
@@ -90,6 +95,35 @@ class Ordering:
                 self._order_target(i + 1, descending=descending, singular_limit=False)
             if item.kind == "word" and word in ("rank", "ranked", "ranking", "sort", "sorted", "order"):
                 item.used = True
+
+    def _frequency_order(self, i: int) -> bool:
+        """ "the 5 most common merchant categories", "least popular channel": the groups ranked by how many rows they
+        have (by the figure after "by" when one is named)."""
+        word = self._word(i)
+        if word not in ("most", "least") or self._word(i + 1) not in FREQUENCY_WORDS or self.items[i + 1].used:
+            return False
+        self.items[i].used = self.items[i + 1].used = True
+        self._order_target(i + 1, descending=word == "most")
+        if self.draft.order[-1][0] is None:
+            self.draft.order[-1] = (self._frequency_count(), word == "most")
+        return True
+
+    def _frequency_count(self) -> tuple | None:
+        """What "most common" ranks groups by when no figure is named: the count of the rows of the first dimension
+        grouped or named (transactions for a merchant category or channel, customers for a segment)."""
+        dimensions = list(self.draft.group_by) + [
+            self.catalog.field(item.has("dimension").table, item.has("dimension").name) for item in self.items
+            if item.kind == "sense" and item.has("dimension") and not item.has("value") and not item.has("entity")]
+        if not dimensions:
+            return None
+        table = PROFILE if dimensions[0].table == PROFILE else FACT if dimensions[0].table in (FACT, CATEGORIES) \
+            else None
+        if table is None:
+            return None
+        measure = self.catalog.metric_measure(table, {PROFILE: "customer_count", FACT: "transaction_count"}[table])
+        if measure not in self.draft.measures:
+            self.draft.measures.append(measure)
+        return ("measure", measure)
 
     def _directions(self) -> None:
         """ "descending" / "ascending" on their own set the direction of the sort (or ask for one)."""
@@ -223,6 +257,12 @@ class Ordering:
                         return ("measure", self.item_measures[id(later)])
             return None
         value = item.has("value")
+        if value and not (item.has("fact") or item.has("metric") or item.has("entity")) and j + 1 < len(self.items) \
+                and self.items[j + 1].kind == "sense" and (id(self.items[j + 1]) in self.item_measures or (
+                    self.items[j + 1].has("metric") and not self.items[j + 1].used)):
+            # "by number of approved txns", "by approved transaction count": the value says which rows the figure
+            # after it counts (it stays a filter, read by the values pass)
+            return self._sort_key(j + 1, rows)
         if value and self._group_context(j) and self._names_its_rows(item.norm.split()[-1], value.table) \
                 and not self._scoped_by(j, {"for", "among", "amongst", "within"}):
             # ("top 5 categories for platinum cardholders": a scope, not a count; "by number of high risk custs" is one)

@@ -185,6 +185,62 @@ class PerCustomer:
                                     "group's customers.")
             return
 
+    def _defined_active(self) -> None:
+        """ "may spend per active customer by segment (active = had an approved may txn)": a definition of "active" in
+        brackets that says what "per active customer" over a period reads already — customers with an approved
+        transaction, in the question's period (or with none said) — is read as that; any other definition is
+        refused rather than ignored."""
+        items = self.items
+        for o, opening in enumerate(items):
+            if opening.kind != "punct" or opening.text != "(" or o + 2 >= len(items):
+                continue
+            active = items[o + 1]
+            if active.kind != "sense" or active.has("filter", PROFILE) is None \
+                    or active.has("filter", PROFILE).name != "active_customers":
+                continue
+            close = next((k for k in range(o + 2, len(items)) if items[k].kind == "punct" and items[k].text == ")"),
+                         len(items))
+            if not any(item.kind == "word" and item.norm == "per" and k + 1 < o and items[k + 1].kind == "sense"
+                       and items[k + 1].has("filter", PROFILE) is not None
+                       and items[k + 1].has("filter", PROFILE).name == "active_customers"
+                       for k, item in enumerate(items[:o])):
+                return
+            inner = items[o + 2:close]
+            refused = QuestionNotUnderstood(
+                "I read 'per active customer' over a period as per customer with an approved transaction in that "
+                "period; the definition in brackets says something else, so say it in words (for example 'may spend "
+                "per active customer by segment')")
+            periods = [item for item in items[:o] + items[close + 1:] if item.kind == "time"]
+            verb = False
+            for item in inner:
+                if item.kind in ("op", "punct") and item.text in ("=", ":", ","):
+                    continue
+                if item.kind == "word" and item.norm in ("means", "mean", "meaning", "is", "are", "=", "had", "has", "have",
+                                                          "made", "with", "a", "an", "at", "least", "one", "any"):
+                    verb = verb or item.norm in ("had", "has", "have", "made", "with")
+                    continue
+                if item.kind == "number" and item.token is not None and item.token.value == 1:
+                    continue  # "at least one"
+                if item.kind == "sense" and item.has("value", FACT) is not None \
+                        and item.has("value", FACT).name == "status" and item.has("value", FACT).value == "approved":
+                    continue
+                if item.kind == "sense" and item.has("entity", FACT) is not None and not item.has("metric"):
+                    continue
+                if item.kind == "time" and len(periods) == 1 and \
+                        item.time.resolve(self.as_of()) == periods[0].time.resolve(self.as_of()):
+                    continue
+                raise refused
+            if not verb or len(periods) != 1 or not any(
+                    item.kind == "sense" and (item.has("entity", FACT) is not None or item.has("value", FACT) is not None
+                                              and len(item.norm.split()) > 1)  # "approved transaction"
+                    for item in inner):
+                raise refused
+            for item in items[o:close + 1]:
+                item.used = True
+            self.draft.notes.append("Read the definition in brackets as the customers with an approved transaction "
+                                    "in the period.")
+            return
+
     def _per_active_customer(self) -> bool:
         """ "spend per active cust by card type in q1", "avg spend per active cust in may", "avg txns per active cust in
         june", "spend per transacting customer in may": a figure that adds up (a sum or a count of the transactions)
@@ -584,6 +640,12 @@ class PerCustomer:
         before = self._previous(i, {"the", "a", "an", "our", "of", "is", "what", "s"}, limit=4)
         if age(before):
             return before
+        for k in range(i - 1):
+            # "how old is our oldest customer", "how old are the oldest cardholders": "how old" asks for the age
+            if self._word(k) == "how" and self._word(k + 1) in ("old", "young") and not items[k].used \
+                    and not items[k + 1].used:
+                items[k].used = True
+                return k + 1
         after = self._next(rows, {"'s", "'", "s"}, limit=2) if rows is not None else None
         return after if age(after) else None
 

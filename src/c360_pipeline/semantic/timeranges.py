@@ -286,8 +286,10 @@ def _month_day(tokens: list[Token], k: int, month: int, day: int) -> tuple[int, 
 
 
 def _modal_may(tokens: list[Token], i: int) -> bool:
-    """'may' as a verb ("may I see"), not the month."""
-    return tokens[i].raw[0].islower() and (i == 0 or tokens[i - 1].norm in {"i", "we", "you", "it", "that", "this"})
+    """'may' as a verb ("may I see", "it may"), not the month ("may spend by segment" opens with the month)."""
+    if i == 0:
+        return tokens[i].raw[0].islower() and len(tokens) > 1 and tokens[1].norm in {"i", "we", "you"}
+    return tokens[i].raw[0].islower() and tokens[i - 1].norm in {"i", "we", "you", "it", "that", "this"}
 
 
 def find_time_expressions(tokens: list[Token]) -> list[TimeMatch]:
