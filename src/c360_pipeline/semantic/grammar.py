@@ -27,6 +27,7 @@ from c360_pipeline.semantic.contrasts import Contrasts
 from c360_pipeline.semantic.distinctkinds import DistinctKinds
 from c360_pipeline.semantic.figures import Figures
 from c360_pipeline.semantic.grouping import Grouping
+from c360_pipeline.semantic.hours import HoursOfTheDay
 from c360_pipeline.semantic.model import SemanticModel
 from c360_pipeline.semantic.normalise import normalise
 from c360_pipeline.semantic.ordering import Ordering
@@ -87,7 +88,7 @@ class Draft:
 
 
 class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows, Absences,
-             PerPeriod, Contrasts, PeriodPairs, DistinctKinds):
+             PerPeriod, Contrasts, PeriodPairs, DistinctKinds, HoursOfTheDay):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):
@@ -176,6 +177,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._ranked_rows_within_groups()
         self._absent_transactions()
         self._distinct_kinds_per_customer()
+        self._hours_of_the_day()
         self._period_against_period()
         self._period_versus_period()
         self._inactivity_windows()
