@@ -267,9 +267,6 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
                 raise self.refuse(f"'{item.text}' is read against another period (for example 'june spend vs the same "
                                   "month a year ago')")
             if self.draft.time is not None:
-                if self._same_period(self.draft.time, item.time):
-                    item.used = True  # "avg ytd travel spend per customer who bought travel ytd": one period, said twice
-                    continue
                 raise self.refuse("the question names two periods; ask about one period at a time")
             self.draft.time = item.time
             item.used = True
