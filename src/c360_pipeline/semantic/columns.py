@@ -3,7 +3,7 @@
 Only the model's own expressions are translated here (dimension, fact, filter and metric `expr`s
 from semantic_model.yaml); values a user asked for arrive as Python literals and become `F.lit`.
 The subset covers what the model uses: columns, literals, comparisons, AND/OR/NOT, IN, IS NULL,
-arithmetic, IFF/CASE, NULLIF, COALESCE, CONCAT, TO_CHAR/TO_VARCHAR, YEAR/MONTH/QUARTER and the
+arithmetic, IFF/CASE, NULLIF, COALESCE, CONCAT, TO_CHAR/TO_VARCHAR, YEAR/MONTH/QUARTER/HOUR and the
 aggregates SUM, AVG, COUNT, COUNT(DISTINCT), COUNT_IF, MIN, MAX, MEDIAN.
 
 A metric is planned as leaves (its aggregate calls) plus the arithmetic over them, so it can run in
@@ -126,6 +126,8 @@ def to_column(node: exp.Expression | str, column_of: ColumnOf = F.col) -> Column
         return F.month(translate(node.this))
     if isinstance(node, exp.Quarter):
         return F.quarter(translate(node.this))
+    if type(node).__name__ == "Hour" or (isinstance(node, exp.Anonymous) and node.name.upper() == "HOUR"):
+        return F.hour(translate(node.this if type(node).__name__ == "Hour" else node.expressions[0]))
     if isinstance(node, exp.Anonymous) and node.name.upper() in ("YEAR", "MONTH", "QUARTER"):
         return getattr(F, node.name.lower())(translate(node.expressions[0]))
     raise UnsupportedExpression(f"the assistant cannot translate {node.sql(dialect='snowflake')!r}")

@@ -27,6 +27,8 @@ from c360_pipeline.semantic.contrasts import Contrasts
 from c360_pipeline.semantic.distinctkinds import DistinctKinds
 from c360_pipeline.semantic.figures import Figures
 from c360_pipeline.semantic.grouping import Grouping
+from c360_pipeline.semantic.hours import HoursOfTheDay
+from c360_pipeline.semantic.restatements import RestatedPeriodPairs
 from c360_pipeline.semantic.model import SemanticModel
 from c360_pipeline.semantic.normalise import normalise
 from c360_pipeline.semantic.ordering import Ordering
@@ -88,7 +90,7 @@ class Draft:
 
 
 class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows, Absences,
-             PerPeriod, Contrasts, PeriodPairs, DistinctKinds, Ratios):
+             PerPeriod, Contrasts, PeriodPairs, DistinctKinds, Ratios, HoursOfTheDay, RestatedPeriodPairs):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):
@@ -180,6 +182,8 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._absent_transactions()
         self._present_transactions()
         self._distinct_kinds_per_customer()
+        self._hours_of_the_day()
+        self._restated_period_pairs()
         self._period_against_period()
         self._period_versus_period()
         self._inactivity_windows()
@@ -269,6 +273,13 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
                 raise self.refuse("the question names two periods; ask about one period at a time")
             self.draft.time = item.time
             item.used = True
+
+    def _same_period(self, first: TimeSpec, second: TimeSpec) -> bool:
+        """Whether two periods of the question are the same days (a period restated), not two periods."""
+        try:
+            return first.resolve(self.as_of()) == second.resolve(self.as_of())
+        except (QuestionNotUnderstood, ValueError, TypeError, AttributeError):
+            return False
 
     def _identifiers(self) -> None:
         for item in self.items:

@@ -5,10 +5,10 @@ are written out ("haven't" and "havent" → "have not", so every negation is the
 written out ("no. of" and "# of" → "number of", "w/" → "with", "w/o" → "without"; "no" without its full stop stays a negation), and a window
 written as one word ("90-day", "30 day") keeps its number and unit apart ("90 day"), which is how the
 semantic model's synonyms spell it ("90 day spend"). A window other than the profile's 90 days
-("30-day spend") is read as the rolling period it names ("spend in the last 30 days"). A passive written with
-"get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were declined"). "days
-since their last transaction" (or "the most recent purchase") is the model's "days since last transaction". A
-preface saying a question follows ("quick q:", "question:") is dropped.
+("30-day spend", "last 60 days spend") is read as the rolling period it names ("spend in the last 30 days"). A
+passive written with "get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were
+declined"). "days since their last transaction" (or "the most recent purchase") is the model's "days since last
+transaction". A preface saying a question follows ("quick q:", "question:") is dropped.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.
 # The profile carries these windows as columns; any other N-day figure is the fact over a rolling period.
 PROFILE_WINDOW_DAYS = {90}
 _FIGURE_AFTER_WINDOW = re.compile(
-    r"\b(\d{1,3}) (day|week|month) (spend|spending|sales|revenue|transactions?|purchases?|transaction count)\b",
+    r"\b(?:(?:the )?(?:last|past|previous|trailing) )?(\d{1,3}) (day|week|month) "
+    r"(spend|spending|sales|revenue|transactions?|purchases?|transaction count)\b",
     re.IGNORECASE)
 
 
