@@ -10,6 +10,8 @@ import builtins
 import json
 import math
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -156,3 +158,21 @@ def judge(answers_path: Path, E: dict, first_key=frozenset(), must_refuse=None) 
                   + (f", answered though it must be refused {t['answered_though_must_refuse']}"
                      if t['answered_though_must_refuse'] else '')
                   + (f", no expectation {t['no_expectation']}" if t['no_expectation'] else ''))
+
+
+def run(argv: list[str], questions: Path, expectations, must_refuse: set[int], edges, total: int = 160) -> None:
+    """A blind checker's command line: `HOME [ANSWERS.jsonl] [--edges]` — the expectations computed on HOME's gold
+    tables, then either only the pre-run look for ties and empties (`edges`) or every question asked (unless the
+    answers file is given and not empty) and judged."""
+    home = Path(argv[1])
+    E = expectations(*load_frames(home))
+    assert len(E) + len(must_refuse) == total and not set(E) & must_refuse, \
+        sorted(set(range(1, total + 1)) - set(E) - must_refuse)
+    if '--edges' in argv:
+        edges(E)
+        sys.exit(0)
+    out = Path(argv[2]) if len(argv) > 2 and not argv[2].startswith('--') else Path(tempfile.mkstemp(suffix=".jsonl")[1])
+    if len(argv) <= 2 or not out.exists() or out.stat().st_size == 0:
+        answers(questions, home, out)
+    print(f"answers in {out}")
+    judge(out, E, must_refuse=must_refuse)

@@ -91,13 +91,12 @@ First run (default world, 1,000 customers, /work/homes/blind3; 2026-12-03 main b
 refused was refused. Its HELD-OUT half was read after that run to work on its wrong answers, so it is no longer blind.
 """
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from blind_check import answers, check, close, judge, load_frames  # noqa: E402
+from blind_check import check, close, run  # noqa: E402
 from check_blind_questions_2026_12_04 import monthly_change, pairs, pct_ok, two_values  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "blind_questions_2026_12_05.txt"
@@ -372,14 +371,4 @@ def edges(E):
 
 
 if __name__ == "__main__":
-    HOME = Path(sys.argv[1])
-    E = expectations(*load_frames(HOME))
-    assert len(E) + len(MUST_REFUSE) == 160 and not set(E) & MUST_REFUSE, sorted(set(range(1, 161)) - set(E) - MUST_REFUSE)
-    if '--edges' in sys.argv:
-        edges(E)
-        sys.exit(0)
-    OUT = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkstemp(suffix=".jsonl")[1])
-    if len(sys.argv) <= 2 or not OUT.exists() or OUT.stat().st_size == 0:
-        answers(QUESTIONS, HOME, OUT)
-    print(f"answers in {OUT}")
-    judge(OUT, E, must_refuse=MUST_REFUSE)
+    run(sys.argv, QUESTIONS, expectations, MUST_REFUSE, edges)

@@ -115,13 +115,12 @@ correctly, 11 refused though answerable. With the comparison of 41 and 139 corre
 (95, 159); HELD-OUT unchanged. Every line that must be refused was refused.
 """
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from blind_check import answers, check, close, judge, load_frames  # noqa: E402
+from blind_check import check, close, run  # noqa: E402
 from check_blind_questions_2026_12_04 import pairs, pct_ok, two_values  # noqa: E402
 from check_blind_questions_2026_12_05 import best, by_band, edges, in_order, nonempty, ranked, top  # noqa: E402
 
@@ -364,14 +363,4 @@ def expectations(P, T, M):
 
 
 if __name__ == "__main__":
-    HOME = Path(sys.argv[1])
-    E = expectations(*load_frames(HOME))
-    assert len(E) + len(MUST_REFUSE) == 160 and not set(E) & MUST_REFUSE, sorted(set(range(1, 161)) - set(E) - MUST_REFUSE)
-    if '--edges' in sys.argv:
-        edges(E)
-        sys.exit(0)
-    OUT = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkstemp(suffix=".jsonl")[1])
-    if len(sys.argv) <= 2 or not OUT.exists() or OUT.stat().st_size == 0:
-        answers(QUESTIONS, HOME, OUT)
-    print(f"answers in {OUT}")
-    judge(OUT, E, must_refuse=MUST_REFUSE)
+    run(sys.argv, QUESTIONS, expectations, MUST_REFUSE, edges)

@@ -122,13 +122,12 @@ though answerable. With the comparison of 61 corrected, DEV 57 right, 0 wrong; H
 that must be refused was refused.
 """
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from blind_check import answers, close, judge, load_frames  # noqa: E402
+from blind_check import close, run  # noqa: E402
 from check_blind_questions_2026_12_04 import monthly_change, pairs, pct_ok, two_values  # noqa: E402
 from check_blind_questions_2026_12_05 import EDGES, best, by_band, edges, in_order, nonempty, ranked, top  # noqa: E402
 from check_blind_questions_2026_12_07 import by_month, count_or_ids, either  # noqa: E402
@@ -417,14 +416,4 @@ def expectations(P, T, M):
 
 
 if __name__ == "__main__":
-    HOME = Path(sys.argv[1])
-    E = expectations(*load_frames(HOME))
-    assert len(E) + len(MUST_REFUSE) == 160 and not set(E) & MUST_REFUSE, sorted(set(range(1, 161)) - set(E) - MUST_REFUSE)
-    if '--edges' in sys.argv:
-        edges(E)
-        sys.exit(0)
-    OUT = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkstemp(suffix=".jsonl")[1])
-    if len(sys.argv) <= 2 or not OUT.exists() or OUT.stat().st_size == 0:
-        answers(QUESTIONS, HOME, OUT)
-    print(f"answers in {OUT}")
-    judge(OUT, E, must_refuse=MUST_REFUSE)
+    run(sys.argv, QUESTIONS, expectations, MUST_REFUSE, edges)

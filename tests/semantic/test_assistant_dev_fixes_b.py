@@ -12,26 +12,14 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, between, build_world, figure, plain, profile
+from assistant_world import AS_OF, approved, between, build_world, figure, plain, profile, with_a_year_earlier
 
 from c360_pipeline.semantic.assistant import ask
 
 
 @pytest.fixture(scope="module")
 def frames():
-    out = build_world()
-    # the world starts in November 2024; a copy of its 2025 transactions a year earlier (amounts a fifth smaller, one
-    # in three left out) gives 2024 periods of their own for the year over year questions
-    fact = out["FCT_TRANSACTIONS"]
-    earlier = fact[fact["DATE_KEY"] >= 20250101].iloc[::3].copy()
-    earlier = earlier[earlier["DATE_KEY"] % 10000 != 229]
-    earlier["TRANSACTION_KEY"] += 100_000
-    earlier["TRANSACTION_ID"] = [f"TXN9{key:011d}" for key in earlier["TRANSACTION_KEY"]]
-    earlier["DATE_KEY"] -= 10000
-    earlier["TRANSACTION_DATE"] = earlier["TRANSACTION_DATE"] - pd.DateOffset(years=1)
-    earlier["TRANSACTION_AMOUNT"] = [(amount * 4 / 5).quantize(amount) for amount in earlier["TRANSACTION_AMOUNT"]]
-    out["FCT_TRANSACTIONS"] = pd.concat([fact, earlier], ignore_index=True)
-    return out
+    return with_a_year_earlier(build_world())  # 2024 periods of their own for the year over year questions
 
 
 def num(answer) -> float:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import pytest
-from assistant_world import AS_OF, approved, between, build_world, plain, profile
+from assistant_world import AS_OF, approved, between, build_world, plain, profile, with_a_year_earlier
 
 from c360_pipeline.semantic.assistant import ask
 
@@ -23,18 +22,7 @@ RENAMED = {"FL": "PA", "OR": "OH", "IN": "MI"}
 def frames():
     out = build_world()
     out["CUSTOMER_360_PROFILE"]["STATE"] = out["CUSTOMER_360_PROFILE"]["STATE"].replace(RENAMED)
-    # the world starts in November 2024; a copy of its 2025 transactions a year earlier (amounts a fifth smaller, one
-    # in three left out) gives the same periods of 2024 figures of their own
-    fact = out["FCT_TRANSACTIONS"]
-    earlier = fact[fact["DATE_KEY"] >= 20250101].iloc[::3].copy()
-    earlier = earlier[earlier["DATE_KEY"] % 10000 != 229]
-    earlier["TRANSACTION_KEY"] += 100_000
-    earlier["TRANSACTION_ID"] = [f"TXN9{key:011d}" for key in earlier["TRANSACTION_KEY"]]
-    earlier["DATE_KEY"] -= 10000
-    earlier["TRANSACTION_DATE"] = earlier["TRANSACTION_DATE"] - pd.DateOffset(years=1)
-    earlier["TRANSACTION_AMOUNT"] = [(amount * 4 / 5).quantize(amount) for amount in earlier["TRANSACTION_AMOUNT"]]
-    out["FCT_TRANSACTIONS"] = pd.concat([fact, earlier], ignore_index=True)
-    return out
+    return with_a_year_earlier(out)  # the same periods of 2024 with figures of their own
 
 
 def periods(answer) -> dict[str, float]:
