@@ -154,9 +154,7 @@ class Absences:
         if time_range is not None:
             title += f" {'' if time_range.text.startswith('since') else 'in '}{time_range.text}"
         figure = Measure(FIGURE, FACT, expression, f"{noun}s per customer")
-        self._absence_query = StructuredQuery(
-            "aggregate", FACT, measures=(figure,), group_by=(self.catalog.field(PROFILE, "customer_id"),),
-            conditions=tuple(conditions), time_range=time_range)
+        self._absence_query = self.catalog.per_customer(figure, conditions, time_range)
         self._customer_figure_query = self._absence_query
         zero = (exp.GT if present else exp.EQ)(this=parse_expression(FIGURE), expression=exp.Literal.number(0))
         self.inactivity_conditions.append((index, Condition(

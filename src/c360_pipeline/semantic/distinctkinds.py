@@ -112,9 +112,7 @@ class DistinctKinds:
             items[times[0]].used = True
         expression = f"COUNT(DISTINCT IFF({APPROVED}, {ref.expr}, NULL))"
         figure = Measure(FIGURE, FACT, expression, f"different {ref.title}s per customer")
-        self._customer_figure_query = StructuredQuery(
-            "aggregate", FACT, measures=(figure,), group_by=(self.catalog.field(PROFILE, "customer_id"),),
-            time_range=time_range)
+        self._customer_figure_query = self.catalog.per_customer(figure, time_range=time_range)
         test = OPERATORS[op](this=parse_expression(FIGURE), expression=exp.Literal.number(number))
         title = f"distinct {ref.title} count {WORDS[op]} {_format_value(number)}"
         if time_range is not None:

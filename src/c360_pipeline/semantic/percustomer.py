@@ -49,7 +49,6 @@ from c360_pipeline.semantic.query import (
     Measure,
     OrderBy,
     QuestionNotUnderstood,
-    StructuredQuery,
 )
 from c360_pipeline.semantic.vocabulary import Sense, tokenize
 from c360_pipeline.semantic.perperiod import AVERAGE_WORDS, plural
@@ -538,9 +537,7 @@ class PerCustomer:
         if draft.time is not None and draft.time_field is None:
             period = self._time_range(draft.time, self.catalog.field(FACT, "transaction_date"))
             draft.time = None
-        self._customer_figure_query = StructuredQuery(
-            "aggregate", FACT, measures=(figure,), group_by=(self.catalog.field(PROFILE, "customer_id"),),
-            conditions=tuple(rows), time_range=period)
+        self._customer_figure_query = self.catalog.per_customer(figure, rows, period)
         scope = " and ".join(([f"in {period.text}"] if period else []) + [f"where {c.title}" for c in rows])
         if getattr(self, "_counted_by_figure", False):
             draft.notes.append(f"Counted the customers by their own {figure.title} over "

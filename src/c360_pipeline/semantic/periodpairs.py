@@ -116,9 +116,7 @@ class PeriodPairs:
         start, end = min(first.start, second.start), max(first.end, second.end)
         time_range = TimeRange(first.table, first.field, start, end, f"{first.text} and {second.text}")
         measure = Measure(FIGURE, FACT, expression, f"{noun} in {first.text} minus {second.text} per customer")
-        self._absence_query = StructuredQuery(
-            "aggregate", FACT, measures=(measure,), group_by=(self.catalog.field(PROFILE, "customer_id"),),
-            time_range=time_range)
+        self._absence_query = self.catalog.per_customer(measure, time_range=time_range)
         self._customer_figure_query = self._absence_query
         fewer = "less" if figure == "spend" else "fewer"
         title = f"{'more' if sign > 0 else fewer} {noun} in {first.text} than in {second.text}"

@@ -295,6 +295,12 @@ class Catalog:
         """Tables whose columns a query over `base` can use (itself and its many-to-one parents)."""
         return {base} | {right for (left, right) in self.joins if left == base}
 
+    def per_customer(self, figure: Measure, conditions=(), time_range: "TimeRange | None" = None) -> "StructuredQuery":
+        """Each customer's `figure` over their transactions (of the conditions and period given): the per-customer
+        query a customer question joins onto the profile (StructuredQuery.per_customer)."""
+        return StructuredQuery("aggregate", FACT, measures=(figure,), group_by=(self.field(PROFILE, "customer_id"),),
+                               conditions=tuple(conditions), time_range=time_range)
+
     def metric_measure(self, table: str, name: str) -> Measure:
         metric = self.metrics[(table, name)]
         return Measure(name.upper(), table, metric.expr, _title(name), name)
