@@ -195,6 +195,11 @@ class Assembly:
                     fact_values or draft.time is not None or any(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by)):
                 # "how much was declined at airlines ytd": the amount of those transactions (spend, or every status kept)
                 measures.append(self.catalog.metric_measure(FACT, "total_spend"))
+            elif draft.group_by and all(g.table == DATES for g in draft.group_by) and draft.entity is None \
+                    and not (draft.conditions or draft.order or draft.time or draft.count_intent):
+                # "what year is it", "by month": calendar periods with nothing of theirs to show
+                raise self.refuse("name the figure to show for each period (for example 'transactions by year' or "
+                                  "'spend by month')")
             elif draft.group_by or draft.entity is not None or draft.conditions or (
                     draft.time is not None and draft.time_field is not None and draft.time_field.table == PROFILE):
                 # ... or "signups in 2024", "new customers in q1": the customers whose date is in the period
@@ -528,8 +533,9 @@ class Assembly:
     def _plural_subject(self) -> bool:
         """'Which customers' / 'which segments' lists all; 'which customer' / 'which segment' gives one."""
         for item in self.items:
-            if item.kind == "sense" and (item.has("entity") or item.has("dimension")) and not item.has("value"):
-                return item.plural
+            if (item.kind == "sense" and (item.has("entity") or item.has("dimension")) and not item.has("value")) \
+                    or self._grain_word(item):
+                return item.plural  # ("the busiest month": one)
         return True
 
     def _table_of(self, fields: list[FieldRef]) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from c360_pipeline.semantic.query import DATE_GRAINS, DATES, FACT, FACT_GRAINS, GRAIN_WORDS, PROFILE, FieldRef
 from c360_pipeline.semantic.vocabulary import DATE_GRAIN_NOUNS
-from c360_pipeline.semantic.words import COHORT_NOUNS, GROUP_WORDS, TREND_WORDS
+from c360_pipeline.semantic.words import ACTIVITY_SUPERLATIVES, COHORT_NOUNS, GROUP_WORDS, TREND_WORDS
 
 # words that rank what they name: "rank segments by customers"
 RANK_WORDS = {"rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "top", "bottom"}
@@ -139,16 +139,17 @@ class Grouping:
     def _which_period_reads(self, j: int) -> bool:
         """Whether "which month / quarter / year" at j ranks the calendar's periods by a figure: of the transactions,
         or of a customer's date when one is named ("which month had the most signups" is the signup date's month,
-        read so by _periods_on_the_named_date), and a grain word only with a figure to rank by ("what month is it"
-        has none)."""
+        read so by _periods_on_the_named_date), and a grain word only with a figure to rank by ("what month is it",
+        "what year is it" have none)."""
         items = self.items
         if not self._grain_word(items[j]):
             return True
+        if any(item.kind == "word" and item.norm in ACTIVITY_SUPERLATIVES for item in items):
+            return True  # "the busiest month": ranked by its transactions
         if any(item.kind == "sense" and item.has("time_dimension", PROFILE) for item in items):
             return True  # "which quarter had the most signups": the signup date's quarters (see _periods_on_the_named_date)
-        return items[j].kind == "sense" or any(
-            item.kind == "sense" and k != j and (item.has("metric") or item.has("fact") or item.has("entity"))
-            for k, item in enumerate(items))
+        return any(item.kind == "sense" and k != j and (item.has("metric") or item.has("fact") or item.has("entity"))
+                   for k, item in enumerate(items))
 
     def _grain_word(self, item) -> bool:
         """A calendar grain word ("month", "quarter", "year"): by it is each period of the calendar, in order — even

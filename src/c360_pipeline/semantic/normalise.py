@@ -8,7 +8,8 @@ semantic model's synonyms spell it ("90 day spend"). A window other than the pro
 ("30-day spend", "last 60 days spend") is read as the rolling period it names ("spend in the last 30 days"). A
 passive written with "get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were
 declined"). "days since their last transaction" (or "the most recent purchase") is the model's "days since last
-transaction". A preface saying a question follows ("quick q:", "question:") is dropped.
+transaction". A preface saying a question follows ("quick q:", "question:") is dropped. "may" before who asks ("may i
+see", "may we have") is the polite modal, written "could", never the month.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ _GET_PASSIVE = re.compile(r"(?<=[a-z0-9] )(?<!\bme )(?<!\byou )(?<!\bplease )(?<
 _PREFACE = re.compile(r"^\s*(?:(?:quick|short|small|simple|one more|another)\s+)?(?:q|qn|ques|question|query)\s*[:\-]\s*",
                       re.IGNORECASE)
 # "days since their last transaction", "days since the most recent purchase": the model's "days since last …"
+# "may i see …", "may we get …": the modal of a polite request, not the month (which "in may", "may spend" name)
+_MAY_MODAL = re.compile(r"\bmay(?=\s+(?:i|we|you|someone|somebody|one)\b)", re.IGNORECASE)
 _DAYS_SINCE = re.compile(r"\bdays since (?:(?:their|the|his|her|its|a|each|the customer's|each customer's) )?"
                          r"(?:last|latest|most recent) ", re.IGNORECASE)
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
@@ -51,6 +54,7 @@ _FIGURE_AFTER_WINDOW = re.compile(
 def normalise(question: str) -> str:
     """The question in canonical spelling (same meaning, fewer ways to write it)."""
     text = _PREFACE.sub("", question.translate(_QUOTES))
+    text = _MAY_MODAL.sub("could", text)
     for contraction, spelled in _CONTRACTIONS.items():
         text = re.sub(rf"\b{re.escape(contraction)}\b", spelled, text, flags=re.IGNORECASE)
     for pattern, spelled in _SHORTHANDS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from c360_pipeline.semantic.query import CATEGORIES, DATES, FACT, PROFILE
 from c360_pipeline.semantic.words import (
+    ACTIVITY_SUPERLATIVES,
     ASC_WORDS,
     DESC_WORDS,
     ENTITY_FIGURES,
@@ -31,6 +32,7 @@ class Ordering:
     """Top/bottom N, superlatives and sort directions."""
 
     def _ordering(self) -> None:
+        self._what_is_spent_on()
         items = self.items
         for i, item in enumerate(items):
             if item.used:
@@ -48,9 +50,10 @@ class Ordering:
                     item.used = True
                     # "the top category by spend" is one; "top categories by spend" all of them, in order
                     j = self._next(i, {"the", "a", "an"}, limit=2)
-                    one = j is not None and self.items[j].kind == "sense" and not self.items[j].plural \
-                        and (self.items[j].has("dimension") or self.items[j].has("entity")) \
-                        and not (self.items[j].has("value") or self.items[j].has("metric") or self.items[j].has("fact"))
+                    one = j is not None and not self.items[j].plural and ((
+                        self.items[j].kind == "sense" and (self.items[j].has("dimension") or self.items[j].has("entity"))
+                        and not (self.items[j].has("value") or self.items[j].has("metric") or self.items[j].has("fact")))
+                        or self._grain_word(self.items[j]))
                     self._order_target(i, descending=word == "top", singular_limit=one)
                     continue
             if item.kind == "number" and isinstance(item.token.value, int) and 0 < item.token.value <= 1000:
@@ -71,9 +74,21 @@ class Ordering:
                 item.used = True
                 self.draft.limit = item.token.value
                 continue
+            if item.kind == "word" and word in ACTIVITY_SUPERLATIVES:
+                # "the busiest day of the week", "quietest month": ranked by the figure named, else by how many
+                # transactions each has
+                item.used = True
+                descending = ACTIVITY_SUPERLATIVES[word]
+                self._order_target(i, descending=descending)
+                if self.draft.order[-1][0] is None:
+                    measure = self.catalog.metric_measure(FACT, "transaction_count")
+                    if measure not in self.draft.measures:
+                        self.draft.measures.append(measure)
+                    self.draft.order[-1] = (("measure", measure), descending)
+                continue
             if item.kind == "word" and word in SUPERLATIVES | {"riskiest", "maximum", "minimum"} and not item.used:
                 item.used = True
-                following = self._word(i + 1)
+                following = self._word(i + 1) if i + 1 < len(items) and not items[i + 1].used else ""
                 if following in ("first", "to", "on"):
                     # "highest first", "from highest to lowest": only the direction of the sort
                     items[i + 1].used = True
@@ -95,6 +110,45 @@ class Ordering:
                 self._order_target(i + 1, descending=descending, singular_limit=False)
             if item.kind == "word" and word in ("rank", "ranked", "ranking", "sort", "sorted", "order"):
                 item.used = True
+
+    def _what_is_spent_on(self) -> None:
+        """ "what do gold cardholders spend the most on", "what do students spend least on in 2025": what the money
+        goes to, the merchant categories, ranked by the figure before the superlative (the one category: a "what"
+        asks for one, as "which category" does). Only where the question asks "what" and names no breakdown itself
+        ("what categories do …" already groups)."""
+        items = self.items
+        if not items or items[0].kind != "word" or items[0].norm != "what" or items[0].used:
+            return
+        for i, item in enumerate(items):
+            # "on" alone, or at the start of the period that follows it ("… most on last quarter")
+            if not ((item.kind == "word" and item.norm == "on" and not item.used) or (
+                    item.kind == "time" and item.text.lower().startswith("on "))):
+                continue
+            # after "on" only a period or the rows' values ("… most on in 2025", "… most on in texas")
+            rest = [it for it in items[i + 1:] if not (it.kind == "punct" or (it.kind == "word" and it.norm in FILLERS))]
+            if any(it.kind != "time" and not (it.kind == "word" and it.norm in ("in", "during", "from", "for"))
+                   and not (it.kind == "sense" and all(s.kind == "value" for s in it.senses)) for it in rest):
+                continue
+            most = self._previous(i, {"the"}, limit=2)
+            if most is None or self._word(most) not in ("most", "least"):
+                continue
+            figure = self._previous(most, {"the"}, limit=2)
+            if figure is None or items[figure].kind != "sense" or not (
+                    items[figure].has("metric", FACT) or items[figure].has("fact", FACT)):
+                continue
+            if any(it.kind == "sense" and (it.has("dimension") or it.has("time_dimension")) and not it.has("value")
+                   and not it.has("entity") for it in items):
+                continue
+            items[0].used = True
+            if item.kind == "word":
+                item.used = True
+            ref = self.catalog.field(FACT, "merchant_category")
+            if ref not in self.draft.group_by:
+                self.draft.group_by.append(ref)
+            self._ranked_groups = [ref]
+            self._which_group = True
+            self._which_plural = False
+            return
 
     def _frequency_order(self, i: int) -> bool:
         """ "the 5 most common merchant categories", "least popular channel": the groups ranked by how many rows they
@@ -204,9 +258,11 @@ class Ordering:
                 self.draft.entity = self.draft.entity or PROFILE
             else:
                 target = self._sort_key(j)
-            if target is None and item.kind == "sense" and not item.used and not item.has("value") \
-                    and (item.has("dimension") or item.has("time_dimension")) and not item.has("entity"):
-                # "top 5 states by ...": group by the dimension, rank by what follows
+            if target is None and not item.used and ((item.kind == "sense" and not item.has("value") and (
+                    item.has("dimension") or item.has("time_dimension")) and not item.has("entity"))
+                    or (self._grain_word(item) and self._which_period_reads(j))):
+                # "top 5 states by ...", "top month by spend", "the busiest month": group by the dimension or the
+                # calendar's periods, rank by what follows
                 before = list(self.draft.group_by)
                 consumed = self._group_target(j)
                 self._ranked_groups = [g for g in self.draft.group_by if g not in before]

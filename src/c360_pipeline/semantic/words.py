@@ -66,6 +66,9 @@ LIST_WORDS = {"show", "list", "display", "give", "find", "get", "which", "who", 
 NEGATIONS = {"not", "no", "excluding", "exclude", "except", "without", "non", "never", "outside"}
 DESC_WORDS = {"highest", "most", "largest", "best", "leading", "maximum", "higher", "top", "biggest", "greatest",
               "riskiest", "richest", "wealthiest"}
+# Superlatives of activity (descending or not): what they rank is how many transactions there are, unless a figure
+# is named ("the busiest month for online spend").
+ACTIVITY_SUPERLATIVES = {"busiest": True, "quietest": False, "slowest": False}
 ASC_WORDS = {"lowest", "least", "fewest", "smallest", "worst", "minimum", "bottom", "lower"}
 SUPERLATIVES = {"highest", "most", "largest", "best", "leading", "lowest", "least", "fewest", "smallest", "worst",
                 "riskiest"}
