@@ -34,6 +34,7 @@ from c360_pipeline.semantic.engine import (
     data_as_of,
     parse_question,
     physical_table,
+    resolve_averages,
     to_dataframe,
 )
 from c360_pipeline.semantic.suggestions import answerable_suggestions, closest_questions
@@ -180,7 +181,7 @@ def _ask_offline(question: str, warehouse, as_of: date | None) -> Answer:
     """The offline engine's answer: the question parsed onto the semantic model, compiled and run."""
     as_of_source: date | Callable[[], date | None] = as_of if as_of is not None else (lambda: data_as_of(warehouse))
     try:
-        query = parse_question(question, as_of_source, data_values=data_values(warehouse))
+        query = resolve_averages(parse_question(question, as_of_source, data_values=data_values(warehouse)), warehouse)
     except QuestionNotUnderstood as problem:
         return refusal(question, problem.reason, problem.suggestions)
     sql = compile_sql(query, database=warehouse.cfg.database)

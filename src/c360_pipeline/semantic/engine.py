@@ -41,6 +41,7 @@ from c360_pipeline.semantic.model import DIALECT, SemanticModel, parse_expressio
 from c360_pipeline.semantic.query import (  # noqa: F401 (re-exported: the engine's public names)
     ALIASES,
     CATEGORIES,
+    AverageOf,
     DATES,
     FACT,
     FACT_DATE_KEY,
@@ -261,6 +262,39 @@ def data_as_of(warehouse) -> date | None:
 
 def _physical(catalog: Catalog, table: str) -> str:
     return catalog.tables[table].base_table.table
+
+
+def resolve_averages(query: StructuredQuery, warehouse, model: SemanticModel | None = None) -> StructuredQuery:
+    """The query with every average it compares a customer figure with ("ltv above average") computed over the whole
+    profile, by a read of its own, and bound as a literal; the condition's title then says what the average was."""
+    averages = {v for c in query.conditions for v in c.values if isinstance(v, AverageOf)}
+    if not averages:
+        return query
+    catalog, _ = catalog_for(model)
+    profile = warehouse.read("GOLD", _physical(catalog, PROFILE))
+    ordered = sorted(averages, key=lambda a: a.expr)
+    row = profile.select(*[F.avg(to_column(a.expr)) for a in ordered]).collect()[0]
+    values = {}
+    for n, average in enumerate(ordered):
+        if row[n] is None:
+            raise QuestionNotUnderstood(f"no customer has a {average.title}, so there is no average to compare with")
+        values[average] = float(row[n])
+    conditions = []
+    for condition in query.conditions:
+        found = [v for v in condition.values if isinstance(v, AverageOf)]
+        if not found:
+            conditions.append(condition)
+            continue
+        title = condition.title
+        for average in found:
+            title = title.replace(str(average), f"{average} ({_format_average(values[average])})")
+        conditions.append(replace(condition, title=title, values=tuple(
+            values[v] if isinstance(v, AverageOf) else v for v in condition.values)))
+    return replace(query, conditions=tuple(conditions))
+
+
+def _format_average(value: float) -> str:
+    return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}"
 
 
 def _row_predicate(condition: Condition) -> Column:

@@ -21,6 +21,7 @@ from typing import Callable
 
 from c360_pipeline.semantic.absences import Absences
 from c360_pipeline.semantic.assemble import Assembly
+from c360_pipeline.semantic.averages import ComparedWithTheAverage
 from c360_pipeline.semantic.comparisons import Comparisons
 from c360_pipeline.semantic.constructs import Constructs
 from c360_pipeline.semantic.contrasts import Contrasts
@@ -90,7 +91,8 @@ class Draft:
 
 
 class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows, Absences,
-             PerPeriod, Contrasts, PeriodPairs, DistinctKinds, Ratios, HoursOfTheDay, RestatedPeriodPairs):
+             PerPeriod, Contrasts, PeriodPairs, DistinctKinds, Ratios, HoursOfTheDay, RestatedPeriodPairs,
+             ComparedWithTheAverage):
     """Reads one question into a StructuredQuery (or refuses) using the model's vocabulary."""
 
     def __init__(self, question: str, catalog: Catalog, lexicon: Lexicon, as_of: date | Callable[[], date] | None):
@@ -189,6 +191,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._inactivity_windows()
         self._time_expressions()
         self._identifiers()
+        self._compared_with_the_average()
         self._period_changes()
         self._per_period_figures()
         self._per_customer_figures()

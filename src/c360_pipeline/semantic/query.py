@@ -98,6 +98,18 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class AverageOf:
+    """A comparison's value that is a customer figure's average over every customer ("ltv above average"): computed
+    by the engine before the question's query runs and bound to it as a literal (engine.resolve_averages)."""
+
+    expr: str
+    title: str
+
+    def __str__(self) -> str:
+        return f"the average {self.title} of every customer"
+
+
+@dataclass(frozen=True)
 class Condition:
     """A row filter: a field compared with literal values, or a named filter of the model."""
 
