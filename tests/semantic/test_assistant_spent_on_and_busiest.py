@@ -8,7 +8,10 @@ computation on the small test world:
   by how many approved transactions they have, unless a figure is named ("the busiest month for online spend");
   "top month by spend in 2024" is one month, "top 3 months by spend" three;
 - "may i see …", "may we get …": the polite modal, never the month (which "spend in may" still names);
-- "what year is it", "by year": calendar periods with nothing of theirs to show are refused, not counted.
+- "what year is it", "by year": calendar periods with nothing of theirs to show are refused, not counted;
+- "which customer made the biggest purchase", "who had the smallest transaction last quarter": customers ranked by
+  their own largest / smallest transaction, one for a singular noun (was: the one amount, whose unsaid); "who" opening
+  a question asks for customers ("who spent the most last month" was refused).
 """
 
 from __future__ import annotations
@@ -133,3 +136,37 @@ def test_transactions_by_year_still_counts_them(world, frames):
     counts = rows.groupby(rows["TRANSACTION_DATE"].map(lambda t: t.year)).size()
     answer = ask("transactions by year", world, as_of=AS_OF)
     assert [(r[0], r[1]) for r in answer.rows] == [(int(y), int(c)) for y, c in counts.items()]
+
+
+# --- whose largest transaction ------------------------------------------------------------------------------------
+def _largest_per_customer(frames, period=None, smallest=False):
+    rows = approved(frames)
+    if period:
+        rows = between(rows, *period)
+    per = rows.groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"]
+    return per.min() if smallest else per.max()
+
+
+@pytest.mark.parametrize("question, period, smallest", [
+    ("which customer made the biggest purchase", None, False),
+    ("who made the largest transaction in 2025", (date(2025, 1, 1), date(2025, 6, 30)), False),
+    ("which customer had the smallest transaction last quarter", LAST_QUARTER, True),
+])
+def test_the_customer_with_the_largest_transaction(world, frames, question, period, smallest):
+    per = _largest_per_customer(frames, period, smallest)
+    best = per.idxmin() if smallest else per.idxmax()
+    answer = ask(question, world, as_of=AS_OF)
+    customer, _, amount = _one_row(answer)
+    assert customer == best and float(amount) == pytest.approx(per[best])
+
+
+def test_who_spent_the_most_is_one_customer(world, frames):
+    rows = between(approved(frames), date(2025, 5, 1), date(2025, 5, 31))
+    spend = rows.groupby("CUSTOMER_ID")["TRANSACTION_AMOUNT"].sum()
+    customer, _, total = _one_row(ask("who spent the most last month", world, as_of=AS_OF))
+    assert customer == spend.idxmax() and float(total) == pytest.approx(spend.max())
+
+
+def test_the_biggest_purchase_alone_is_still_the_amount(world, frames):
+    answer = ask("the biggest purchase", world, as_of=AS_OF)
+    assert float(_one_row(answer)[0]) == pytest.approx(approved(frames)["TRANSACTION_AMOUNT"].max())

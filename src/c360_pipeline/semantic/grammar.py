@@ -171,6 +171,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         if len(text) > 400:
             raise self.refuse("the question is too long; ask one thing at a time")
         self._check_read_only()
+        self._who_asks_for_customers()
         self._data_value_collisions()
         self._value_ratios()
         self._defined_active()
@@ -197,6 +198,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._per_customer_figures()
         self._newest_and_oldest()
         self._largest_and_smallest_rows()
+        self._customers_by_their_largest_row()
         self._shares()
         self._versus_the_rest()
         self._counts_and_aggregations()

@@ -50,6 +50,7 @@ from c360_pipeline.semantic.query import (
     OrderBy,
     QuestionNotUnderstood,
 )
+from c360_pipeline.semantic.tagging import Item
 from c360_pipeline.semantic.vocabulary import Sense, tokenize
 from c360_pipeline.semantic.perperiod import AVERAGE_WORDS, plural
 from c360_pipeline.semantic.ranking import ROW_NOUNS
@@ -686,6 +687,46 @@ class PerCustomer:
                 items[k].used = True
             self.draft.notes.append(f"{item.text.capitalize()} read as the {ref.title} "
                                     f"({'highest' if ranks.descending else 'lowest'} first).")
+            return
+
+    def _who_asks_for_customers(self) -> None:
+        """ "who spent the most last month", "who made the biggest purchase": "who" opening the question asks for
+        customers, as "which customer" does (the rows are customers unless it names them itself)."""
+        items = self.items
+        if not items or items[0].kind != "word" or items[0].norm not in ("who", "whos") or items[0].used:
+            return
+        if self._customers_mentioned():
+            return
+        senses = [s for s in self.lexicon.phrases.get(("customer",), []) if s.kind == "entity" and s.table == PROFILE]
+        if senses:
+            first = items[0]
+            self.items[0] = Item("sense", first.start, first.end, first.text, "customer", senses, token=first.token)
+
+    def _customers_by_their_largest_row(self) -> None:
+        """ "which customer made the biggest purchase", "who had the smallest transaction in june": customers named
+        with the model's largest / smallest transaction are ranked by their own (its MAX / MIN per customer), one
+        customer for a singular noun — not that one amount alone, which says nothing of whose it was."""
+        items = self.items
+        if self.draft.group_by or any(item.kind == "sense" and item.has("dimension") and not item.has("value")
+                                      and not item.has("entity") for item in items):
+            return
+        for i, item in enumerate(items):
+            metric = item.has("metric", FACT) if item.kind == "sense" and not item.used else None
+            if metric is None:
+                continue
+            tree = parse_expression(self.catalog.metric_measure(FACT, metric.name).expr)
+            if not isinstance(tree, (exp.Max, exp.Min)) or item.norm.split()[-1].rstrip("s") not in ROW_NOUNS:
+                continue
+            named = [k for k in range(i) if items[k].kind == "sense" and items[k].has("entity", PROFILE)
+                     and not items[k].has("metric")]
+            if not named:
+                return
+            measure = self._measure_item(item)
+            self.draft.group_customers = True
+            self.draft.order.append((("measure", measure), isinstance(tree, exp.Max)))
+            self._pending_singular = not items[named[0]].plural
+            if not items[named[0]].plural:
+                self.draft.limit = self.draft.limit or 1
             return
 
     def _largest_amount_per_group(self, query):
