@@ -187,6 +187,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._distinct_kinds_per_customer()
         self._hours_of_the_day()
         self._restated_period_pairs()
+        self._change_between_two_periods()
         self._period_against_period()
         self._period_versus_period()
         self._inactivity_windows()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from c360_pipeline.semantic.query import DATE_GRAINS, DATES, FACT, FACT_GRAINS, GRAIN_WORDS, PROFILE, FieldRef
 from c360_pipeline.semantic.vocabulary import DATE_GRAIN_NOUNS
-from c360_pipeline.semantic.words import ACTIVITY_SUPERLATIVES, COHORT_NOUNS, GROUP_WORDS, TREND_WORDS
+from c360_pipeline.semantic.words import ACTIVITY_SUPERLATIVES, COHORT_NOUNS, GROUP_WORDS, SUPERLATIVES, TREND_WORDS
 
 # words that rank what they name: "rank segments by customers"
 RANK_WORDS = {"rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "top", "bottom"}
@@ -45,6 +45,8 @@ class Grouping:
             while j < len(items) and items[j].kind == "word" and items[j].norm in skip:
                 items[j].used = True
                 j += 1
+            if word == "by" and self._made_by_customers(j):
+                continue  # "spend by platinum cardholders": whose transactions (the value stays a filter)
             if word == "by" and self._groups_ranked_by_their_rows(i, j):
                 # "top 3 states per card type by customers", "rank segments by customers": the groups named before
                 # are ranked by their count of those rows, not broken down by customer
@@ -122,6 +124,18 @@ class Grouping:
                 item.used = True
                 if item.norm == "over":
                     items[i + 1].used = True
+
+    def _made_by_customers(self, j: int) -> bool:
+        """Whether "by" before j names whose transactions a figure is over: a value of the customers ("by High-Value
+        Travelers", "by platinum cardholders", "by high risk customers") in a question about transactions that ranks
+        nothing (in "top 5 states by high risk customers" the value counts the customers ranking the states)."""
+        items = self.items
+        if j >= len(items) or items[j].kind != "sense" or items[j].used or not items[j].has("value", PROFILE) \
+                or items[j].has("dimension") or items[j].has("metric"):
+            return False
+        if any(item.kind == "word" and (item.norm in RANK_WORDS or item.norm in SUPERLATIVES) for item in items):
+            return False
+        return any(item.kind == "sense" and (item.has("metric", FACT) or item.has("entity", FACT)) for item in items[:j])
 
     def _groups_ranked_by_their_rows(self, by: int, j: int) -> bool:
         """Whether "by" at `by` is followed by the rows' plural noun alone ("customers", "transactions") in a question

@@ -9,7 +9,10 @@ semantic model's synonyms spell it ("90 day spend"). A window other than the pro
 passive written with "get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were
 declined"). "days since their last transaction" (or "the most recent purchase") is the model's "days since last
 transaction". A preface saying a question follows ("quick q:", "question:") is dropped. "may" before who asks ("may i
-see", "may we have") is the polite modal, written "could", never the month.
+see", "may we have") is the polite modal, written "could", never the month. "single" after a superlative ("the
+biggest single purchase") adds nothing and is dropped ("a single purchase" keeps it: exactly one), and so does a
+percent word before a change ("mom % change", "pct growth"): a change is answered as a fraction, its percentage said
+with it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ _PREFACE = re.compile(r"^\s*(?:(?:quick|short|small|simple|one more|another)\s+)
 # "days since their last transaction", "days since the most recent purchase": the model's "days since last …"
 # "may i see …", "may we get …": the modal of a polite request, not the month (which "in may", "may spend" name)
 _MAY_MODAL = re.compile(r"\bmay(?=\s+(?:i|we|you|someone|somebody|one)\b)", re.IGNORECASE)
+_SUPERLATIVE_SINGLE = re.compile(r"\b(biggest|largest|smallest|highest|lowest|max|maximum|min|minimum)\s+single\b",
+                                 re.IGNORECASE)
+_PERCENT_CHANGE = re.compile(r"(?:(?<=\s)|^)(?:%|percent|pct|percentage)\s+(?=(?:change|growth|increase|decrease|drop|"
+                             r"decline|rise|difference)\b)", re.IGNORECASE)
 _DAYS_SINCE = re.compile(r"\bdays since (?:(?:their|the|his|her|its|a|each|the customer's|each customer's) )?"
                          r"(?:last|latest|most recent) ", re.IGNORECASE)
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
@@ -55,6 +62,8 @@ def normalise(question: str) -> str:
     """The question in canonical spelling (same meaning, fewer ways to write it)."""
     text = _PREFACE.sub("", question.translate(_QUOTES))
     text = _MAY_MODAL.sub("could", text)
+    text = _SUPERLATIVE_SINGLE.sub(lambda m: m.group(1), text)
+    text = _PERCENT_CHANGE.sub("", text)
     for contraction, spelled in _CONTRACTIONS.items():
         text = re.sub(rf"\b{re.escape(contraction)}\b", spelled, text, flags=re.IGNORECASE)
     for pattern, spelled in _SHORTHANDS:

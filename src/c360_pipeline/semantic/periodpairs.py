@@ -26,6 +26,7 @@ from sqlglot import exp
 
 from c360_pipeline.semantic.model import DIALECT, parse_expression
 from c360_pipeline.semantic.query import (
+    CHANGE_FACTS,
     FACT,
     PROFILE,
     Condition,
@@ -35,6 +36,7 @@ from c360_pipeline.semantic.query import (
     StructuredQuery,
     TimeRange,
 )
+from c360_pipeline.semantic.tagging import Item
 from c360_pipeline.semantic.timeranges import TimeSpec, _a_year_back
 
 CUSTOMER_COUNTS = {"customer_count"}  # "how many customers": the customers named, counted
@@ -51,6 +53,14 @@ YEAR_OVER_YEAR_CHANGES = {"change", "changed", "growth", "grew", "grow", "growin
 # words of change that "yoy" turns into the relative change from a year earlier ("yoy growth", "pct change yoy")
 RELATIVE_CHANGES = {"change", "changed", "growth", "grew", "grow", "growing", "increase", "decrease", "delta",
                     "percent", "pct", "%"}
+
+
+# words that ask how a figure changed between the two periods named ("change in spend from q1 to q2", "q1 vs q2 txn
+# count growth"); the profile's change facts spelled with them ("spend change") are then the spend's change
+PERIOD_CHANGE_WORDS = {"change", "changed", "growth", "grew", "increase", "increased", "decrease", "decreased", "delta"}
+# words that may stand between the two periods: "q1 vs q2", "q1 to q2", "q1 compared with q2"
+BETWEEN_PERIODS = {"vs", "versus", "to", "against", "compared", "with", "and", "through", "thru"}
+CALENDAR_PERIODS = ("month", "quarter", "year", "half")
 
 
 def _key(day: date) -> int:
@@ -130,6 +140,45 @@ class PeriodPairs:
                                 "they had no approved transaction in it.")
 
     # --- one figure in two periods: "june spend vs the same month a year ago", "q2 vs q2 last year spend" ---------
+    def _change_between_two_periods(self) -> None:
+        """ "change in spend from q1 to q2", "spend growth q1 to q2", "% change in txn count april vs may": two calendar
+        periods of one kind and a word of change are the figure in each and the later's change from the earlier (the
+        later over the earlier, minus 1), one row — whichever order the periods are said in. "change in spend" is the
+        profile's 90-day spend change only without two such periods."""
+        items = self.items
+        times = [k for k, item in enumerate(items) if item.kind == "time" and not item.used]
+        taken: list[int] = []
+        if len(times) == 1 and items[times[0]].time.kind == "between":
+            first, second = items[times[0]].time.first, items[times[0]].time.second
+        elif len(times) == 2 and times[1] > times[0] + 1 and all(
+                items[k].kind == "word" and items[k].norm in BETWEEN_PERIODS for k in range(times[0] + 1, times[1])):
+            first, second = items[times[0]].time, items[times[1]].time
+            taken = list(range(times[0] + 1, times[1]))
+        else:
+            return
+        if first is None or second is None or first.kind != second.kind or first.kind not in CALENDAR_PERIODS:
+            return
+        changes = [k for k, item in enumerate(items) if not item.used and (
+            (item.kind == "word" and item.norm in PERIOD_CHANGE_WORDS) or (
+                item.kind == "sense" and item.has("fact", PROFILE) and item.has("fact", PROFILE).name in CHANGE_FACTS
+                and PERIOD_CHANGE_WORDS & set(item.norm.split())))]
+        if len(changes) != 1:
+            return
+        k = changes[0]
+        if items[k].kind == "sense":
+            # "change in spend", "spend growth": the change of the spend between the two periods
+            spend = [s for s in self.lexicon.phrases.get(("spend",), []) if s.kind == "metric" and s.table == FACT]
+            if not spend:
+                return
+            changed = items[k]
+            items[k] = Item("sense", changed.start, changed.end, changed.text, "spend", spend, token=changed.token)
+        elif not any(item.kind == "sense" and not item.used and item.has("metric", FACT) for item in items):
+            return
+        else:
+            items[k].used = True
+        self._two_periods_over(first, second, taken, times)
+        self._change_between_periods = True
+
     def _period_versus_period(self) -> None:
         """A period, "versus" / "vs" / "compared to|with" and a second period — or "the same month a year ago", the
         first a year earlier — splits the transactions of the two into one row per period (labelled with its days);
@@ -204,8 +253,11 @@ class PeriodPairs:
             return f"DATE_KEY >= {_key(period.start)} AND DATE_KEY <= {_key(period.end)}"
 
         self._period_predicates = ((within(one), one.text), (within(other), other.text))
-        self._period_end = one.end
-        labels = [f"{period.start.isoformat()} to {period.end.isoformat()}" for period in (one, other)]
+        self._period_end, self._other_end = one.end, other.end
+        # a whole calendar year is labelled as the year dimension labels it ("2024"), any other period by its days
+        labels = [str(period.start.year) if (period.start.month, period.start.day, period.end.month, period.end.day) == (
+            1, 1, 12, 31) and period.start.year == period.end.year else
+            f"{period.start.isoformat()} to {period.end.isoformat()}" for period in (one, other)]
         side = exp.If(this=parse_expression(within(one)), true=exp.Literal.string(labels[0]),
                       false=exp.Literal.string(labels[1]))
         self.draft.group_by.append(FieldRef(FACT, "period", "dimension", side.sql(dialect=DIALECT), "PERIOD", "VARCHAR",
@@ -267,6 +319,8 @@ class PeriodPairs:
             # "signups in june vs may": the periods would date the transactions, not the accounts opened
             raise QuestionNotUnderstood("two periods are compared on a figure of transactions (for example 'june spend "
                                         "vs the same month a year ago')")
+        if getattr(self, "_change_between_periods", False):
+            return self._change_from_the_earlier_period(query)
         if getattr(self, "_year_over_year_change", False) and getattr(self, "_two_periods", False):
             if len(query.measures) != 1 or len(query.group_by) != 1:
                 raise QuestionNotUnderstood("a change year over year is computed for one figure of transactions, without "
@@ -290,6 +344,32 @@ class PeriodPairs:
                 note for note in query.notes if not note.startswith("Compared period with period")) + (
                 f"The change is {now_text} over {before_text}, minus 1 (0.05 = 5% more).",))
         return query
+
+
+    def _change_from_the_earlier_period(self, query: StructuredQuery) -> StructuredQuery:
+        """The one figure in the earlier and the later of the two periods and the later's change from the earlier."""
+        if len(query.measures) != 1 or len(query.group_by) != 1:
+            raise QuestionNotUnderstood("a change between two periods is computed for one figure of transactions, "
+                                        "without other breakdowns (for example 'change in spend from q1 to q2')")
+        (one, one_text), (other, other_text) = self._period_predicates
+        (earlier, earlier_text), (later, later_text) = sorted(
+            [(one, one_text), (other, other_text)], key=lambda pair: int(pair[0].split(">= ")[1].split(" ")[0]))
+        if max(self._period_end, self._other_end) > self.as_of():
+            raise QuestionNotUnderstood(f"a period runs past the data's end ({self.as_of().isoformat()}), so its change "
+                                        "would set part of a period against a whole one; ask for the two figures "
+                                        "instead (for example 'spend in 2024 vs 2025')")
+        figure = query.measures[0]
+        before, after = (_within(figure.expr, predicate) for predicate in (earlier, later))
+        if before is None:
+            raise QuestionNotUnderstood(f"a change in {figure.title} between two periods is not computed; ask for the "
+                                        "two periods instead (for example 'spend in q1 vs q2')")
+        measures = (Measure(f"{figure.label}_EARLIER", FACT, before, f"{figure.title} in {earlier_text}"),
+                    Measure(f"{figure.label}_LATER", FACT, after, f"{figure.title} in {later_text}"),
+                    Measure(f"{figure.label}_CHANGE", FACT, f"({after}) / NULLIF(({before}), 0) - 1",
+                            f"change in {figure.title} from {earlier_text} to {later_text}"))
+        return replace(query, measures=measures, group_by=(), order_by=(), notes=tuple(
+            note for note in query.notes if not note.startswith("Compared period with period")) + (
+            f"The change is {later_text} over {earlier_text}, minus 1 (0.05 = 5% more).",))
 
 
 def _within(expression: str, predicate: str) -> str | None:

@@ -105,6 +105,16 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
                 length, senses = 0, []
             if length:
                 text = " ".join(t.raw for t in tokens[i:i + length])
+                previous = items[-1] if items else None
+                if previous is not None and previous.kind == "sense" and previous.end == i and previous.senses == list(senses) \
+                        and all(sense.kind == "metric" for sense in senses):
+                    # "all txn attempts": two phrases of one metric side by side ("all transactions", "attempts") are
+                    # one mention of it
+                    items[-1] = Item("sense", previous.start, i + length, f"{previous.text} {text}",
+                                     f"{previous.norm} {' '.join(norms[i:i + length])}", previous.senses,
+                                     token=previous.token)
+                    i += length
+                    continue
                 items.append(Item("sense", i, i + length, text, " ".join(norms[i:i + length]), list(senses), token=token))
                 i += length
                 continue

@@ -376,6 +376,21 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
                                                                         text=f"{a.text} to {b.text}"))
             if word == "from":
                 return TimeMatch(start, k, TimeSpec("since", first=first[1], text=f"since {first[1].text}"))
+    if j < n:
+        # "jan through jun 2025", "jan-mar 2025": two points of one kind joined by "through" / "thru" / a dash, without
+        # "from", are the range between them too ("q1 to q2" is left as two periods: "compare q1 to q2")
+        first = _point(tokens, j)
+        if first and first[1].kind in ("month", "quarter", "half", "year"):
+            k = j + first[0]
+            if k < n and (norms[k] in ("through", "thru") or tokens[k].raw == "-"):
+                second = _point(tokens, k + 1)
+                if second and second[1].kind == first[1].kind:
+                    a, b = first[1], second[1]
+                    if a.year is None and b.year is not None and a.kind != "year":
+                        a = TimeSpec(a.kind, year=b.year, month=a.month, quarter=a.quarter, half=a.half,
+                                     text=f"{a.text} {b.year}")
+                    return TimeMatch(start, k + 1 + second[0], TimeSpec("between", first=a, second=b,
+                                                                        text=f"{a.text} to {b.text}"))
     same = _same_period_a_year_ago(tokens, j, start)
     if same is not None:
         return same
@@ -445,6 +460,8 @@ def _year_context(tokens: list[Token], i: int) -> bool:
         return False
     if following is None or following.kind == "punct":
         return True
+    if following.norm in ("vs", "versus", "to", "through", "thru", "-") and i + 2 < len(tokens) and _is_year(tokens[i + 2]):
+        return True  # "spend 2024 vs 2025", "2023 to 2025": a year set against (or running to) another
     # "2024 online spend", "2024 grocery store spend": the kind of spend between the year and the noun it dates
     # (up to three words, none a unit of money or a word of a comparison: "2000 dollars of spend" is an amount)
     for k in range(i + 1, min(i + 5, len(tokens))):
