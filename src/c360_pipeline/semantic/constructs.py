@@ -51,6 +51,8 @@ SHARE_BOUNDARY = {"are", "is", "were", "was", "have", "has", "had", "who", "that
 # Verbs that only join spend to where it went: "share of spend goes to travel", "percent of spend went on dining".
 SPEND_VERBS = {singular(word) for word in ("go", "goes", "went", "going", "spent", "spend", "came", "come", "comes", "coming")}  # as tokens are normalised
 # Words between "share of" and the rows that change nothing: "share of all our spend", "share of their spend".
+# the figures a mix (or "<figure> share by <group>") shares out over the groups
+MIX_FIGURES = {"total_spend", "transaction_count", "customer_count"}
 SHARE_DETERMINERS = {"the", "all", "our", "total", "their", "its", "his", "her", "your", "my"}
 SCOPE_WORDS = {"among", "amongst", "of", "for", "across"}
 WINDOW_UNITS = {"day", "week", "month"}
@@ -107,6 +109,14 @@ class Constructs:
             # "of all declines ytd, what share happened online": the rows named first, at the start of the question
             leading = self._word(i + 1) != "of" and not of_period and i > 1 and self._word(0) == "of"
             if self._word(i + 1) != "of" and not of_period and not leading:
+                before = items[i - 1] if i > 0 else None
+                if item.norm in ("share", "shares") and self._word(i + 1) in ("by", "per", "across") \
+                        and before is not None and before.kind == "sense" and (
+                            before.has("entity") or any(s.kind == "metric" and s.name in MIX_FIGURES
+                                                        for s in before.senses)):
+                    # "spend share by channel", "customer share by segment": each group's share, as a mix is
+                    item.used = True
+                    self._share_by = True
                 continue
             # "share of q2 spend": the period's "of" is the share's
             j = 1 if leading else i + 2
@@ -384,7 +394,7 @@ class Constructs:
         the customers (no figure, a breakdown by their own attribute), the transactions or the spend — each group's
         share of the total, as "share of spend by channel" is. A mix of another figure (an average, a rate) or
         without a breakdown is refused."""
-        if not any(item.kind == "word" and item.norm == "mix" for item in self.items):
+        if not (getattr(self, "_share_by", False) or any(item.kind == "word" and item.norm == "mix" for item in self.items)):
             return
         draft = self.draft
         names = [m.metric for m in draft.measures]

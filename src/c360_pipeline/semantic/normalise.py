@@ -12,7 +12,9 @@ transaction". A preface saying a question follows ("quick q:", "question:") is d
 see", "may we have") is the polite modal, written "could", never the month. "single" after a superlative ("the
 biggest single purchase") adds nothing and is dropped ("a single purchase" keeps it: exactly one), and so does a
 percent word before a change ("mom % change", "pct growth"): a change is answered as a fraction, its percentage said
-with it.
+with it. A per-customer figure qualified by which customers count ("avg txns per customer in 2024, only counting
+customers who transacted that year", "… among customers who had a transaction", "… excluding customers with no
+transactions") is the figure per transacting customer, as "per transacting customer" says it.
 """
 
 from __future__ import annotations
@@ -47,6 +49,16 @@ _SUPERLATIVE_SINGLE = re.compile(r"\b(biggest|largest|smallest|highest|lowest|ma
                                  re.IGNORECASE)
 _PERCENT_CHANGE = re.compile(r"(?:(?<=\s)|^)(?:%|percent|pct|percentage)\s+(?=(?:change|growth|increase|decrease|drop|"
                              r"decline|rise|difference)\b)", re.IGNORECASE)
+_NOUN = r"(?:the\s+)?(?:customers?|custs?|cardholders?|those|people|accounts?)"
+_ROWS = r"(?:transactions?|txns?|purchases?)"
+_RESTATED = r"(?:\s+(?:that year|that quarter|that month|in that period|in the period|then))?"
+_ONLY_TRANSACTING = re.compile(
+    r"\bper\s+(?:cust(?:omer)?s?|cardholders?|accounts?)\b(?P<between>.*?)[,;]?\s*(?:"
+    rf"(?:only counting|counting only|counting|only among|among|only for)\s+{_NOUN}\s+(?:(?:who|that)\s+(?:transacted|"
+    rf"(?:had|made)\s+(?:a |any |at least one |an approved |approved )?{_ROWS})|with\s+(?:a |any |at least one )?{_ROWS})"
+    rf"|(?:excluding|excl\.?|leaving out|except)\s+{_NOUN}\s+(?:with no|with zero|without|(?:who|that) had no|"
+    rf"(?:who|that) did not (?:transact|have any {_ROWS}))(?:\s+{_ROWS})?){_RESTATED}(?=\s*[?.!]?\s*$)",
+    re.IGNORECASE)
 _DAYS_SINCE = re.compile(r"\bdays since (?:(?:their|the|his|her|its|a|each|the customer's|each customer's) )?"
                          r"(?:last|latest|most recent) ", re.IGNORECASE)
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
@@ -64,6 +76,7 @@ def normalise(question: str) -> str:
     text = _MAY_MODAL.sub("could", text)
     text = _SUPERLATIVE_SINGLE.sub(lambda m: m.group(1), text)
     text = _PERCENT_CHANGE.sub("", text)
+    text = _ONLY_TRANSACTING.sub(lambda m: f"per transacting customer{m.group('between')}", text)
     for contraction, spelled in _CONTRACTIONS.items():
         text = re.sub(rf"\b{re.escape(contraction)}\b", spelled, text, flags=re.IGNORECASE)
     for pattern, spelled in _SHORTHANDS:

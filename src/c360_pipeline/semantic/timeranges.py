@@ -91,6 +91,10 @@ class TimeSpec:
                 return start, _add_months(start, 3) - timedelta(days=1)
             return date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31)
         if self.kind == "current":
+            if self.unit == "year" and self.year is not None and self.year != as_of.year:
+                # "2024 ytd": that year to the same day of the year as the data's
+                day = min(as_of.day, calendar.monthrange(self.year, as_of.month)[1])
+                return date(self.year, 1, 1), date(self.year, as_of.month, day)
             if self.unit == "day":
                 return as_of, as_of
             if self.unit == "week":
@@ -337,8 +341,15 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
     if word in ("this", "current") and j + 1 < n and norms[j + 1] in UNITS:
         unit = UNITS[norms[j + 1]]
         return TimeMatch(start, j + 2, TimeSpec("current", unit=unit, text=f"this {unit}"))
+    if j + 3 < n and _is_year(tokens[j]) and tuple(norms[j + 1:j + 4]) == ("year", "to", "date"):
+        # "2025 ytd": that year to the data's day of the year
+        year = tokens[j].value
+        return TimeMatch(start, j + 4, TimeSpec("current", unit="year", year=year, text=f"{year} year to date"))
     if word in UNITS and j + 2 < n and norms[j + 1] == "to" and norms[j + 2] == "date":
         unit = UNITS[word]
+        if unit == "year" and j + 3 < n and _is_year(tokens[j + 3]):
+            year = tokens[j + 3].value  # "ytd 2025"
+            return TimeMatch(start, j + 4, TimeSpec("current", unit="year", year=year, text=f"{year} year to date"))
         return TimeMatch(start, j + 3, TimeSpec("current", unit=unit, text=f"{unit} to date"))
     if word == "today":
         return TimeMatch(start, j + 1, TimeSpec("today", text="today"))
