@@ -16,6 +16,10 @@ the small test world:
 - a per-customer figure qualified by which customers count ("…, only counting customers who transacted that year",
   "… excluding customers with no transactions") is the figure per transacting customer;
 - ("mom % change in txn count, may 2025 vs april 2025" stays the month-over-month change, May's row against April.)
+- "avg ytd travel spend per customer who bought travel ytd" (the 2026-12-08 set): the customers after "per" named by
+  the kind of transaction the figure is over are those with such a transaction in the window; another kind refused.
+- "mom spend growth for each month of 2025" (the 2026-12-08 set): "spend growth" with the month-over-month said apart
+  is the total spend's change, each month against the one before.
 """
 
 from __future__ import annotations
@@ -165,3 +169,34 @@ def test_per_customer_over_those_who_transacted(world, frames, question, period,
     answer = ask(question, world, as_of=AS_OF)
     assert float(figure(answer)) == pytest.approx(total / rows["CUSTOMER_ID"].nunique())
     assert plain(rows["CUSTOMER_ID"].nunique()) < len(profile(frames))  # the divisor is not every customer
+
+
+# --- per customer who bought the same kind ----------------------------------------------------------------------------
+@pytest.mark.parametrize("question, period, column, values", [
+    ("avg ytd hotels spend per customer who bought hotels ytd", (date(2025, 1, 1), date(2025, 6, 30)),
+     "MERCHANT_CATEGORY", ("Hotels",)),
+    ("avg online spend in q1 per customer who bought online in q1", Q1, "CHANNEL", ("Online",)),
+    ("avg travel spend per customer who bought travel ytd", (date(2025, 1, 1), date(2025, 6, 30)),
+     "MERCHANT_CATEGORY", ("Airlines", "Hotels")),
+])
+def test_per_customer_who_bought_the_same_kind(world, frames, question, period, column, values):
+    rows = between(approved(frames), *period)
+    rows = rows[rows[column].isin(values)]
+    answer = ask(question, world, as_of=AS_OF)
+    assert float(figure(answer)) == pytest.approx(rows["TRANSACTION_AMOUNT"].sum() / rows["CUSTOMER_ID"].nunique())
+
+
+@pytest.mark.parametrize("question", ["avg spend per customer who bought travel in q1",
+                                      "travel spend in q1 per customer who bought travel in q2"])
+def test_per_customer_who_bought_another_kind_or_period_is_refused(world, question):
+    assert ask(question, world, as_of=AS_OF).refused
+
+
+def test_mom_spend_growth_is_the_total_spend_s_change(world, frames):
+    t = between(approved(frames), date(2025, 1, 1), date(2025, 6, 30))
+    monthly = t.groupby(t["DATE_KEY"] // 100)["TRANSACTION_AMOUNT"].sum()
+    december = between(approved(frames), date(2024, 12, 1), date(2024, 12, 31))["TRANSACTION_AMOUNT"].sum()
+    previous = [december] + list(monthly.values[:-1])
+    answer = ask("mom spend growth for each month of 2025", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert [float(r[-1]) for r in answer.rows] == pytest.approx([m / p - 1 for m, p in zip(monthly.values, previous)])

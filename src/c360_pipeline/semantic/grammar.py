@@ -175,6 +175,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._data_value_collisions()
         self._value_ratios()
         self._defined_active()
+        self._per_customer_who_bought()
         self._split_share_phrases()
         self._shared_nouns()
         self._dated_cohorts()

@@ -56,6 +56,10 @@ from c360_pipeline.semantic.perperiod import AVERAGE_WORDS, plural
 from c360_pipeline.semantic.ranking import ROW_NOUNS
 from c360_pipeline.semantic.words import ENTITY_WORDS, GROUP_WORDS
 
+# verbs that name customers by their transactions of a kind: "per customer who bought travel"
+BUY_VERBS = {"bought", "buy", "buys", "purchased", "purchase", "shopped", "shop", "spent", "spend", "made", "had",
+             "used", "transacted"}
+
 PER_CUSTOMER_AGGREGATIONS = {"average": "AVG", "typical": "AVG", "median": "MEDIAN"}
 # Words before the customer that make it the unit of a figure: "per customer", "a customer", "each customer".
 UNIT_WORDS = {"per", "each", "every", "a", "an", "the", "typical", "average", "median"}
@@ -241,6 +245,54 @@ class PerCustomer:
                                     "in the period.")
             return
 
+    def _per_customer_who_bought(self) -> None:
+        """ "avg ytd travel spend per customer who bought travel ytd", "online spend in q1 per customer who bought online":
+        the customers after "per", named by the same kind of transaction the figure is over (and the same period, or
+        none), are those with such an approved transaction in the window — the figure per active customer of those
+        rows, the restated kind and period read once. Named by another kind ("avg spend per customer who bought
+        travel": all their spend, or their travel spend?) it is refused."""
+        items = self.items
+        for p, per in enumerate(items):
+            if per.used or per.kind != "word" or per.norm != "per" or p + 3 >= len(items):
+                continue
+            unit = items[p + 1]
+            if unit.kind != "sense" or not unit.has("entity", PROFILE) or unit.has("metric") \
+                    or self._word(p + 2) not in ("who", "that") or self._word(p + 3) not in BUY_VERBS:
+                continue
+            k = p + 4
+            if self._word(k) in ("on", "at", "some", "any", "a"):
+                k += 1  # "who spent on travel", "who shopped at airlines"
+            restated = []
+            while k < len(items) and self._kind_of_transaction(items[k]):
+                restated.append(k)
+                k += 1
+            rest = [j for j in range(k, len(items)) if not (items[j].kind == "punct" or (
+                items[j].kind == "word" and items[j].norm in ("in", "during", "for")))]
+            if not restated or any(items[j].kind != "time" for j in rest) or len(rest) > 1:
+                continue
+            named = [j for j in range(p) if self._kind_of_transaction(items[j])]
+            if sorted(s for j in named for s in map(repr, items[j].senses)) != sorted(
+                    s for j in restated for s in map(repr, items[j].senses)):
+                raise QuestionNotUnderstood(
+                    "the customers are named by a kind of transaction the figure is not over; say the same kind for "
+                    "both (for example 'travel spend per customer who bought travel in q1')")
+            periods = [j for j in range(p) if items[j].kind == "time"]
+            if rest and periods and not self._same_period(items[periods[0]].time, items[rest[0]].time):
+                raise QuestionNotUnderstood("the figure and the customers are named over two periods; say one")
+            if not (rest or periods):
+                continue  # no window: "per customer who bought travel" over all time reads as before
+            for j in [p + 2, p + 3, *range(p + 4, restated[0]), *restated, *(rest if periods else [])]:
+                items[j].used = True
+            active = [s for s in self.lexicon.phrases.get(("transacting", "customer"), []) if s.kind == "metric"]
+            self.items[p + 1] = Item("sense", unit.start, unit.end, unit.text, "transacting customer", active,
+                                     token=unit.token)
+            self._kind_restated = True
+            return
+
+    def _kind_of_transaction(self, item) -> bool:
+        return item.kind == "sense" and bool(item.senses) and all(
+            s.kind in ("value", "filter") and s.table in (FACT, DATES, CATEGORIES) for s in item.senses)
+
     def _per_active_customer(self) -> bool:
         """ "spend per active cust by card type in q1", "avg spend per active cust in may", "avg txns per active cust in
         june", "spend per transacting customer in may": a figure that adds up (a sum or a count of the transactions)
@@ -270,9 +322,12 @@ class PerCustomer:
             elif not (first.has("metric", FACT) and first.has("metric", FACT).name == "active_customer_count"
                       and first.norm.split()[-1] in ENTITY_WORDS):
                 continue  # "per transacting customer"; "buyers" alone is left to the metric's own reading
-            if p == 0 or items[p - 1].kind != "sense" or items[p - 1].used:
+            f = p - 1
+            if f > 0 and items[f].kind == "time":
+                f -= 1  # "avg online spend in q1 per active customer": the period stays for its own pass
+            if f < 0 or items[f].kind != "sense" or items[f].used:
                 continue
-            figure_item, used = items[p - 1], [p - 1]
+            figure_item, used = items[f], [f]
             words = figure_item.norm.split()
             rows = self.lexicon.phrases.get(tuple(words[1:]), [])
             if words[0] in AVERAGE_WORDS and any(s.kind == "entity" and s.table == FACT for s in rows) \
@@ -280,16 +335,19 @@ class PerCustomer:
                 name = "transaction_count"  # "avg txns per active cust": the number of transactions
             elif figure_item.has("metric", FACT):
                 name = figure_item.has("metric", FACT).name
-                if self._word(p - 2) in AVERAGE_WORDS:
-                    used.append(p - 2)  # "avg spend per active cust": the figure per customer is that average
-                elif self._word(p - 2) in ("median", "typical"):
+                back = f - 1
+                while back > 0 and (self._kind_of_transaction(items[back]) or items[back].kind == "time"):
+                    back -= 1  # "avg ytd travel spend per …": the kind and the period stay for their passes
+                if self._word(back) in AVERAGE_WORDS:
+                    used.append(back)  # "avg spend per active cust": the figure per customer is that average
+                elif self._word(back) in ("median", "typical"):
                     return False
             else:
                 continue
             figure = self.catalog.metric_measure(FACT, name)
             if not isinstance(parse_expression(figure.expr), (exp.Sum, exp.Count, exp.CountIf)):
                 return False  # an average or a rate is not a figure that adds up per customer
-            if self._rows_named():
+            if self._rows_named() and not getattr(self, "_kind_restated", False):
                 raise QuestionNotUnderstood(
                     f"'{figure.title} per active customer' with a kind of transaction named could divide by the "
                     "customers active in the period or by those with such transactions; say which",
@@ -301,10 +359,15 @@ class PerCustomer:
             self.draft.measures.append(measure)
             self.item_measures[id(figure_item)] = measure
             self.draft.entity = self.draft.entity or FACT
-            self.draft.notes.append(
-                f"Per active customer = the {figure.title} of the period's approved transactions ÷ the customers with "
-                "at least one approved transaction in that period (in each group), not the profile's active flag "
-                "(a transaction in the last 60 days).")
+            if getattr(self, "_kind_restated", False):
+                self.draft.notes.append(
+                    f"Per customer who made one = the {figure.title} of the period's approved transactions of that kind "
+                    "÷ the customers with at least one such approved transaction in that period (in each group).")
+            else:
+                self.draft.notes.append(
+                    f"Per active customer = the {figure.title} of the period's approved transactions ÷ the customers "
+                    "with at least one approved transaction in that period (in each group), not the profile's active "
+                    "flag (a transaction in the last 60 days).")
             for k in used + [p] + unit:
                 items[k].used = True
             return True
@@ -787,7 +850,10 @@ class PerCustomer:
             unit = "month" if change.has("fact").name == "mom_spend_change_pct" else None
         suggestions = ["Month over month change in total spend", "Total spend by month",
                        "Average mom spend change pct by segment"]
-        inner = (self._figure_inside(changes[0]) or (self._figure_named_in(changes[0]) if self._total_change else None)) \
+        # "mom spend growth": with the period change said apart, a transaction figure inside the change fact's phrase is
+        # the total that changes, as it is when the phrase says the period itself ("month over month spend change")
+        inner = (self._figure_inside(changes[0]) or (self._figure_named_in(changes[0])
+                                                     if self._total_change or periods else None)) \
             if changes and not totals and len(changes) == 1 else None
         if unit is None or len(totals) + (inner is not None) != 1 or len(periods) > 1 or len(changes) > 1:
             raise QuestionNotUnderstood(
