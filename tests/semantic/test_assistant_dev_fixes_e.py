@@ -200,3 +200,10 @@ def test_mom_spend_growth_is_the_total_spend_s_change(world, frames):
     answer = ask("mom spend growth for each month of 2025", world, as_of=AS_OF)
     assert not answer.refused, answer.interpretation
     assert [float(r[-1]) for r in answer.rows] == pytest.approx([m / p - 1 for m, p in zip(monthly.values, previous)])
+
+
+def test_per_customer_who_bought_the_same_kind_without_a_window(world, frames):
+    rows = approved(frames)
+    rows = rows[rows["CHANNEL"] == "Online"]
+    answer = ask("avg online spend per customer who shopped online", world, as_of=AS_OF)
+    assert float(figure(answer)) == pytest.approx(rows["TRANSACTION_AMOUNT"].sum() / rows["CUSTOMER_ID"].nunique())

@@ -249,7 +249,7 @@ class PerCustomer:
         """ "avg ytd travel spend per customer who bought travel ytd", "online spend in q1 per customer who bought online":
         the customers after "per", named by the same kind of transaction the figure is over (and the same period, or
         none), are those with such an approved transaction in the window — the figure per active customer of those
-        rows, the restated kind and period read once. Named by another kind ("avg spend per customer who bought
+        rows (over all the data without a window), the restated kind and period read once. Named by another kind ("avg spend per customer who bought
         travel": all their spend, or their travel spend?) it is refused."""
         items = self.items
         for p, per in enumerate(items):
@@ -279,8 +279,6 @@ class PerCustomer:
             periods = [j for j in range(p) if items[j].kind == "time"]
             if rest and periods and not self._same_period(items[periods[0]].time, items[rest[0]].time):
                 raise QuestionNotUnderstood("the figure and the customers are named over two periods; say one")
-            if not (rest or periods):
-                continue  # no window: "per customer who bought travel" over all time reads as before
             for j in [p + 2, p + 3, *range(p + 4, restated[0]), *restated, *(rest if periods else [])]:
                 items[j].used = True
             active = [s for s in self.lexicon.phrases.get(("transacting", "customer"), []) if s.kind == "metric"]
@@ -302,8 +300,8 @@ class PerCustomer:
         keep their reading (the flag); with a kind of transaction named as well ("online spend per active customer")
         the active customers could be those of the window or of those transactions, so it is refused."""
         items = self.items
-        if self.draft.time is None:
-            return False
+        if self.draft.time is None and not getattr(self, "_kind_restated", False):
+            return False  # (customers who bought the figure's own kind: over all the data without a window)
         for p, per in enumerate(items):
             if per.used or per.kind != "word" or per.norm not in ("per", "each", "every") or p + 1 >= len(items):
                 continue
@@ -360,9 +358,10 @@ class PerCustomer:
             self.item_measures[id(figure_item)] = measure
             self.draft.entity = self.draft.entity or FACT
             if getattr(self, "_kind_restated", False):
+                window = ("the period's", " in that period") if self.draft.time is not None else ("the", "")
                 self.draft.notes.append(
-                    f"Per customer who made one = the {figure.title} of the period's approved transactions of that kind "
-                    "÷ the customers with at least one such approved transaction in that period (in each group).")
+                    f"Per customer who made one = the {figure.title} of {window[0]} approved transactions of that kind "
+                    f"÷ the customers with at least one such approved transaction{window[1]} (in each group).")
             else:
                 self.draft.notes.append(
                     f"Per active customer = the {figure.title} of the period's approved transactions ÷ the customers "
