@@ -120,8 +120,9 @@ class Absences:
             last = meaningful[-1]
             after = self._next(last, {"the"}, limit=1)
             if after is not None and (items[after].kind in ("number", "op") or (
-                    items[after].kind == "word" and items[after].norm in COMPARISON_WORDS)):
-                continue  # "no travel txns over $500": a comparison of the transactions, not read here
+                    items[after].kind == "word" and items[after].norm in COMPARISON_WORDS
+                    and not (items[after].norm == "at" and self._word(after + 1) == "all"))):
+                continue  # "no travel txns over $500": a comparison of the transactions, not read here ("at all" is none)
             spec = items[period].time if period is not None else None
             if not zero and not kinds and not status and spec is not None and (spec.kind == "since" or (
                     spec.kind == "rolling" and spec.unit in WINDOW_UNITS)):

@@ -9,6 +9,8 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -83,6 +85,16 @@ class Assembly:
         self._single_figure_scope()
         self._periods_on_the_named_date()
         measures = list(dict.fromkeys(draft.measures))
+        distinct = [m for m in measures if m.table == FACT and APPROVED_DISTINCT.fullmatch(m.expr)]
+        kinds = [m for m in measures if m.table == FACT and m.metric and (
+            rows := STATUS_COUNT.fullmatch(self.catalog.metric_measure(FACT, m.metric).expr))]
+        if len(measures) == 2 and len(distinct) == 1 and len(kinds) == 1:
+            # "how many distinct merchants had declined transactions": the count of a status names the rows whose
+            # distinct values are counted, not a second figure
+            status = STATUS_COUNT.fullmatch(kinds[0].expr).group(1)
+            ref = self.catalog.field(FACT, "status")
+            draft.conditions.append(Condition(FACT, "in", (status,), ref, title=f"{ref.title} is {status}"))
+            measures = distinct
         fact_values = [c for c in draft.conditions if c.table in (FACT, CATEGORIES)]
         # transactions picked by a number their own fact is compared with ("transactions over $1000 last month"),
         # without a word that counts them, are those rows, as "customers with credit utilization over 80%" are
@@ -249,7 +261,13 @@ class Assembly:
                                    "profile's last-60-days flag).")
         status = any("STATUS" in columns_in(c.field.expr if c.field is not None else c.filter_expr or "")
                      for c in draft.conditions if c.table == FACT)
+        if base == FACT and not status and any(g.table == FACT and "STATUS" in columns_in(g.expr) for g in draft.group_by):
+            # "count of transactions by status": each status's rows are counted (a count of approved ones would leave
+            # every other status at 0); spend stays the approved amount it is by definition
+            measures = [replace(m, expr="COUNT(TRANSACTION_ID)") if m.metric == "transaction_count" else
+                        replace(m, expr=APPROVED_DISTINCT.sub(r"COUNT(DISTINCT \1)", m.expr)) for m in measures]
         if base == FACT and status:
+            measures = [replace(m, expr=APPROVED_DISTINCT.sub(r"COUNT(DISTINCT \1)", m.expr)) for m in measures]
             # an explicit status filter ("declined transactions"): count and sum every status it keeps
             all_statuses = {"transaction_count": "COUNT(TRANSACTION_ID)", "total_spend": "SUM(TRANSACTION_AMOUNT)",
                             "average_transaction_amount": "AVG(TRANSACTION_AMOUNT)",
@@ -571,6 +589,10 @@ def _one_period_earlier(period: FieldRef, start: date) -> tuple[date, object] | 
         monday = start - timedelta(days=start.weekday())
         return monday - timedelta(days=7), monday
     return None
+
+
+APPROVED_DISTINCT = re.compile(r"COUNT\(DISTINCT IFF\(STATUS = 'approved', (.+?), NULL\)\)")
+STATUS_COUNT = re.compile(r"COUNT_IF\(STATUS = '(\w+)'\)")
 
 
 def _condition_title(ref: FieldRef, op: str, values: tuple) -> str:

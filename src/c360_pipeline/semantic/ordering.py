@@ -327,6 +327,15 @@ class Ordering:
             if measure not in self.draft.measures:
                 self.draft.measures.append(measure)
             return ("measure", measure)
+        named = item.has("filter", PROFILE)
+        if named and not value and not item.used and item.plural and self._group_context(j) \
+                and not self._scoped_by(j, {"for", "among", "amongst", "within"}):
+            # "which 3 states have the most retention targets": the customers the named filter keeps, counted per
+            # group (the filter stays for the filters pass)
+            measure = self.catalog.metric_measure(PROFILE, "customer_count")
+            if measure not in self.draft.measures:
+                self.draft.measures.append(measure)
+            return ("measure", measure)
         if value and value.name == "churn_risk_category":
             # "most at risk", "most / least likely to churn": the risk is what is ranked, not a filter
             item.used = True

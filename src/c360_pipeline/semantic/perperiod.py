@@ -72,6 +72,9 @@ class PerPeriod:
                 metric, unit = self._spelled_per_unit(item)
                 self._answer_per_period(metric, unit)
                 item.used = True
+                for k in range(len(items) - 1):
+                    if self._matches_words(k, ("on", "average")):
+                        items[k].used = items[k + 1].used = True  # "spend per day on average in june"
                 return
             elif item.kind == "sense" and item.norm.split()[0] in AVERAGE_WORDS:
                 # "avg txns per day": the average of the rows named in the plural is their number
@@ -108,14 +111,17 @@ class PerPeriod:
         return (grain, grain + 1, metric) if metric is not None else None
 
     def _spelled_per_unit(self, item) -> tuple[str, str] | None:
-        """ "average spend per day" / "average daily spend" as one phrase: the additive transaction metric its other
-        words name, and the unit."""
+        """ "average spend per day" / "average daily spend" / "spend per day" as one phrase: the additive transaction
+        metric its other words name, and the unit."""
         words = item.norm.split()
         if len(words) >= 3 and words[0] in AVERAGE_WORDS and words[1] in ADJECTIVE_UNITS:
             middle, unit = tuple(words[2:]), GRAIN_WORDS[words[1]]
         elif len(words) >= 4 and words[0] in AVERAGE_WORDS and words[-2] in UNIT_WORDS \
                 and GRAIN_WORDS.get(words[-1]) in UNITS:
             middle, unit = tuple(words[1:-2]), GRAIN_WORDS[words[-1]]
+        elif len(words) >= 3 and words[-2] == "per" and GRAIN_WORDS.get(words[-1]) in UNITS:
+            # "spend per day in june": a figure per unit is already its average over the units
+            middle, unit = tuple(words[:-2]), GRAIN_WORDS[words[-1]]
         else:
             return None
         if unit not in UNITS:

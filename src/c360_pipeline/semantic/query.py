@@ -346,7 +346,11 @@ class Catalog:
 
     def aggregate_measure(self, function: str, fact: FieldRef) -> Measure:
         """AVG/SUM/... of a fact, named after an existing metric when the model has the same one."""
-        if function == "COUNT_DISTINCT":
+        if function == "COUNT_DISTINCT" and fact.table == FACT and fact.name != "status":
+            # "distinct merchants": those of the approved transactions, as every figure of the transactions counts
+            # (an explicit status filter counts what it keeps instead: Assembly)
+            expr = f"COUNT(DISTINCT IFF(STATUS = 'approved', {fact.expr}, NULL))"
+        elif function == "COUNT_DISTINCT":
             expr = f"COUNT(DISTINCT {fact.expr})"
         else:
             expr = f"{function}({fact.expr})"
