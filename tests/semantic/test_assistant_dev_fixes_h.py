@@ -14,6 +14,7 @@ independent pandas computation on the small test world:
 - "over their credit limit": the model's named filter (credit utilization above 100%);
 - "how many distinct merchants had declined transactions": the count of a status names the rows whose distinct
   values are counted (was two figures: every merchant, and the declined count).
+- "tenure less than a year", "more than one year": "a" / "an" / "one" as the number of a duration is 1.
 """
 
 from __future__ import annotations
@@ -110,3 +111,11 @@ def test_over_the_credit_limit(world, frames, question):
     answer = ask(question, world, as_of=AS_OF)
     assert not answer.refused, answer.interpretation
     assert ids_of(answer) == over
+
+
+@pytest.mark.parametrize("question, op", [("customers with tenure less than a year", "<"),
+                                          ("customers with tenure of more than one year", ">")])
+def test_a_duration_of_one_unit_said_with_a(world, frames, question, op):
+    p = profile(frames)
+    kept = p[p["TENURE_MONTHS"] < 12] if op == "<" else p[p["TENURE_MONTHS"] > 12]
+    assert ids_of(ask(question, world, as_of=AS_OF)) == set(kept["CUSTOMER_ID"])

@@ -362,7 +362,8 @@ class Comparisons:
             factor = UNIT_DAYS[unit] / UNIT_DAYS[own]
             if factor != 1:
                 converted = tuple(round(v * factor) if isinstance(v, (int, float)) else v for v in values)
-                self.draft.notes.append(f"Read {' and '.join(_format_value(v) for v in values)} {unit}s as "
+                plural = "" if values == (1,) else "s"
+                self.draft.notes.append(f"Read {' and '.join(_format_value(v) for v in values)} {unit}{plural} as "
                                         f"{' and '.join(_format_value(v) for v in converted)} {own}s.")
                 values = converted
             spans = (*spans, end)

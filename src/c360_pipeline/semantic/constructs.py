@@ -44,7 +44,7 @@ from c360_pipeline.transforms.dimensions import merchant_categories
 
 CATEGORY_ROWS = merchant_categories()  # DIM_MERCHANT_CATEGORY's rows
 
-SHARE_WORDS = {"percentage", "percent", "share", "proportion", "fraction", "ratio"}
+SHARE_WORDS = {"percentage", "percent", "share", "proportion", "portion", "fraction", "ratio"}
 # Words that end the rows' name and start what is counted: "customers [who are] high risk".
 SHARE_BOUNDARY = {"are", "is", "were", "was", "have", "has", "had", "who", "that", "which", "with", "whose", "made",
                   "make", "not", "without", "no", "came", "come", "comes", "coming"}

@@ -14,7 +14,8 @@ biggest single purchase") adds nothing and is dropped ("a single purchase" keeps
 percent word before a change ("mom % change", "pct growth"): a change is answered as a fraction, its percentage said
 with it. A per-customer figure qualified by which customers count ("avg txns per customer in 2024, only counting
 customers who transacted that year", "… among customers who had a transaction", "… excluding customers with no
-transactions") is the figure per transacting customer, as "per transacting customer" says it.
+transactions") is the figure per transacting customer, as "per transacting customer" says it. "a" / "an" / "one" as
+the number of a duration after a comparator ("tenure less than a year", "over a month") is 1.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ _ONLY_TRANSACTING = re.compile(
     rf"|(?:excluding|excl\.?|leaving out|except)\s+{_NOUN}\s+(?:with no|with zero|without|(?:who|that) had no|"
     rf"(?:who|that) did not (?:transact|have any {_ROWS}))(?:\s+{_ROWS})?){_RESTATED}(?=\s*[?.!]?\s*$)",
     re.IGNORECASE)
+_ONE_UNIT = re.compile(r"\b(than|under|over|above|below|least|most)\s+(?:a|an|one)\s+(?=(?:day|week|month|year)\b)",
+                       re.IGNORECASE)
 _DAYS_SINCE = re.compile(r"\bdays since (?:(?:their|the|his|her|its|a|each|the customer's|each customer's) )?"
                          r"(?:last|latest|most recent) ", re.IGNORECASE)
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
@@ -76,6 +79,7 @@ def normalise(question: str) -> str:
     text = _MAY_MODAL.sub("could", text)
     text = _SUPERLATIVE_SINGLE.sub(lambda m: m.group(1), text)
     text = _PERCENT_CHANGE.sub("", text)
+    text = _ONE_UNIT.sub(lambda m: f"{m.group(1)} 1 ", text)
     text = _ONLY_TRANSACTING.sub(lambda m: f"per transacting customer{m.group('between')}", text)
     for contraction, spelled in _CONTRACTIONS.items():
         text = re.sub(rf"\b{re.escape(contraction)}\b", spelled, text, flags=re.IGNORECASE)
