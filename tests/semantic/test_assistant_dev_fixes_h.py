@@ -15,6 +15,9 @@ independent pandas computation on the small test world:
 - "how many distinct merchants had declined transactions": the count of a status names the rows whose distinct
   values are counted (was two figures: every merchant, and the declined count).
 - "tenure less than a year", "more than one year": "a" / "an" / "one" as the number of a duration is 1.
+- "would you mind showing me …", "any idea what …", "quick one:": polite wrappers and prefaces dropped; "seg" is the
+  segment; a follow-up naming no figure or rows ("and by segment?", "what about texas") is refused (it was answered
+  as a count of customers, a figure it never named).
 """
 
 from __future__ import annotations
@@ -119,3 +122,45 @@ def test_a_duration_of_one_unit_said_with_a(world, frames, question, op):
     p = profile(frames)
     kept = p[p["TENURE_MONTHS"] < 12] if op == "<" else p[p["TENURE_MONTHS"] > 12]
     assert ids_of(ask(question, world, as_of=AS_OF)) == set(kept["CUSTOMER_ID"])
+
+
+# --- polite wrappers, a short name, follow-ups --------------------------------------------------------------------
+def _decline_rate_by_channel(frames):
+    fact = _fact(frames)
+    return (fact["STATUS"] == "declined").groupby(fact["CHANNEL"]).mean()
+
+
+@pytest.mark.parametrize("question", ["would you mind showing me the decline rate by channel",
+                                      "quick one: decline rate by channel",
+                                      "one more: decline rate by channel"])
+def test_polite_wrappers_and_prefaces(world, frames, question):
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert {r[0]: float(r[1]) for r in answer.rows} == pytest.approx(_decline_rate_by_channel(frames).to_dict())
+
+
+def test_any_idea_what(world, frames):
+    fact = between(_fact(frames), date(2025, 5, 1), date(2025, 5, 31))
+    answer = ask("any idea what our approval rate was in may?", world, as_of=AS_OF)
+    assert float(figure(answer)) == pytest.approx((fact["STATUS"] == "approved").mean())
+
+
+def test_seg_is_the_segment(world, frames):
+    p = profile(frames)
+    answer = ask("ltv by seg?", world, as_of=AS_OF)
+    assert {r[0]: float(r[1]) for r in answer.rows} == pytest.approx(
+        p.groupby("CUSTOMER_SEGMENT")["LIFETIME_VALUE"].mean().to_dict())
+
+
+@pytest.mark.parametrize("question", ["and by segment?", "what about by state", "how about texas"])
+def test_a_follow_up_without_its_question_is_refused(world, question):
+    answer = ask(question, world, as_of=AS_OF)
+    assert answer.refused and "follow-up" in answer.interpretation
+
+
+def test_a_follow_up_with_its_figure_is_answered(world, frames):
+    p = profile(frames)
+    t = approved(frames)
+    t = t[t["CUSTOMER_ID"].isin(p[p["STATE"] == "TX"]["CUSTOMER_ID"])]
+    assert float(figure(ask("what about spend in texas", world, as_of=AS_OF))) == pytest.approx(
+        t["TRANSACTION_AMOUNT"].sum())

@@ -171,6 +171,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         if len(text) > 400:
             raise self.refuse("the question is too long; ask one thing at a time")
         self._check_read_only()
+        self._follow_up_without_its_question()
         self._who_asks_for_customers()
         self._data_value_collisions()
         self._value_ratios()
@@ -236,6 +237,24 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
                         self.tokens[i + 1].norm in ("the", "their", "his", "her", "customer", "card", "status", "state",
                                                      "segment", "limit", "credit"):
                     raise self.refuse("I only read data: the question asks to change it. The assistant never modifies tables")
+
+    def _follow_up_without_its_question(self) -> None:
+        """ "and by segment?", "what about texas", "same for q2": a follow-up to a question asked before, naming no
+        figure or rows of its own — each question is answered on its own, so it is refused rather than answered with
+        a figure it never named."""
+        words = []
+        for item in self.items[:2]:
+            if item.kind != "word":
+                break
+            words.append(item.norm)  # the question's own first words
+        if not (words[:1] in (["and"], ["also"]) or words[:2] in (["what", "about"], ["how", "about"])
+                or words[:2] == ["same", "for"] or words[:2] == ["same", "but"]):
+            return
+        if any(item.kind == "sense" and (item.has("metric") or item.has("fact") or item.has("entity"))
+               for item in self.items):
+            return
+        raise self.refuse("each question is answered on its own, so a follow-up needs its whole question (for "
+                          "example 'total spend by segment' rather than 'and by segment?')")
 
     def _data_value_collisions(self) -> None:
         """ "customers in gold" where the data has a city named Gold: a place read after "in" / "from" / "at" that is

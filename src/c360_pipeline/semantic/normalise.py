@@ -8,7 +8,8 @@ semantic model's synonyms spell it ("90 day spend"). A window other than the pro
 ("30-day spend", "last 60 days spend") is read as the rolling period it names ("spend in the last 30 days"). A
 passive written with "get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were
 declined"). "days since their last transaction" (or "the most recent purchase") is the model's "days since last
-transaction". A preface saying a question follows ("quick q:", "question:") is dropped. "may" before who asks ("may i
+transaction". A preface saying a question follows ("quick q:", "question:", "quick one:") is dropped, and so is a polite
+wrapper ("would you mind showing me" is "show me"; "any idea what …" is "what …"). "may" before who asks ("may i
 see", "may we have") is the polite modal, written "could", never the month. "single" after a superlative ("the
 biggest single purchase") adds nothing and is dropped ("a single purchase" keeps it: exactly one), and so does a
 percent word before a change ("mom % change", "pct growth"): a change is answered as a fraction, its percentage said
@@ -41,8 +42,13 @@ _NOT = re.compile(r"\b(have|has|had|is|are|was|were|do|does|did|could|would|shou
 _GET_PASSIVE = re.compile(r"(?<=[a-z0-9] )(?<!\bme )(?<!\byou )(?<!\bplease )(?<!\bto )(?<!\bi )(?<!\bwe )(?<!\band )"
                           r"(?:got|gotten|get|gets|getting)\s+(?=[a-z]+ed\b)", re.IGNORECASE)
 # a preface saying a question follows ("quick q:", "question -", "one more question:"): dropped, it asks nothing
-_PREFACE = re.compile(r"^\s*(?:(?:quick|short|small|simple|one more|another)\s+)?(?:q|qn|ques|question|query)\s*[:\-]\s*",
+_PREFACE = re.compile(r"^\s*(?:(?:quick|short|small|simple|one more|another)\s+)?(?:q|qn|ques|question|query|one|one more|another one)\s*[:\-]\s*",
                       re.IGNORECASE)
+# a polite wrapper around the request ("would you mind showing me …", "any idea what …"): the request itself
+_POLITE = ((re.compile(r"^\s*(?:would|do) you mind (?:showing|giving|pulling|getting|sending|listing|telling)\b",
+                       re.IGNORECASE), "show"),
+           (re.compile(r"^\s*(?:any idea|do you know|do we know)\s+(?=(?:what|how|which|who|when|where)\b)",
+                       re.IGNORECASE), ""))
 # "days since their last transaction", "days since the most recent purchase": the model's "days since last …"
 # "may i see …", "may we get …": the modal of a polite request, not the month (which "in may", "may spend" name)
 _MAY_MODAL = re.compile(r"\bmay(?=\s+(?:i|we|you|someone|somebody|one)\b)", re.IGNORECASE)
@@ -77,6 +83,8 @@ def normalise(question: str) -> str:
     """The question in canonical spelling (same meaning, fewer ways to write it)."""
     text = _PREFACE.sub("", question.translate(_QUOTES))
     text = _MAY_MODAL.sub("could", text)
+    for pattern, spelled in _POLITE:
+        text = pattern.sub(spelled, text)
     text = _SUPERLATIVE_SINGLE.sub(lambda m: m.group(1), text)
     text = _PERCENT_CHANGE.sub("", text)
     text = _ONE_UNIT.sub(lambda m: f"{m.group(1)} 1 ", text)
