@@ -202,10 +202,19 @@ class Absences:
             kinds: list[int] = []
             period = activity = None
             meaningful = [verb]
+            skip_to = None
             for j in range(verb + 1, min(verb + 8, len(items))):
                 candidate = items[j]
                 if candidate.used:
                     break
+                if skip_to is not None and j <= skip_to:
+                    meaningful.append(j)
+                    continue
+                if self._word(j) == "at" and self._word(j + 1) == "least" and self._is_one(j + 2):
+                    # "who made at least one online purchase": having one such transaction, as "an online purchase"
+                    skip_to = j + 2
+                    meaningful.append(j)
+                    continue
                 if candidate.kind == "time" and period is None:
                     period = j
                 elif candidate.kind == "sense" and candidate.has("entity", FACT) and not candidate.has("metric"):
@@ -241,6 +250,15 @@ class Absences:
             for j in range(c + 1, verb):
                 items[j].used = True
             return
+
+    def _is_one(self, k: int) -> bool:
+        """Whether the item at k is the number 1 ("1" or "one"), unused."""
+        if not 0 <= k < len(self.items) or self.items[k].used:
+            return False
+        item = self.items[k]
+        if item.kind == "number":
+            return item.token is not None and item.token.value == 1 and not item.token.percent and not item.token.plus
+        return item.kind == "word" and item.norm == "one"
 
     def _kind_conditions(self, kinds: list[int]) -> list[Condition]:
         """The kinds of transaction named, as conditions of the transactions (values of one column joined by "or")."""

@@ -91,6 +91,8 @@ def to_column(node: exp.Expression | str, column_of: ColumnOf = F.col) -> Column
         return ~translate(node.this)
     if isinstance(node, exp.Neg):
         return -translate(node.this)
+    if isinstance(node, exp.Between):
+        return translate(node.this).between(translate(node.args["low"]), translate(node.args["high"]))
     if isinstance(node, exp.In):
         return translate(node.this).isin([literal(value) for value in node.expressions])
     if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):

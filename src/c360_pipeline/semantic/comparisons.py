@@ -50,6 +50,17 @@ class Comparisons:
                 self._add_comparison(("fact", PROFILE, "age"), op, values, item, spans=tuple(range(i, end)))
                 i = end
                 continue
+            if item.kind == "number" and not item.used and self._range_at(i) is not None \
+                    and self._contrast_word_before(i):
+                # "aged 40-49 compared with 50-59": a bare range set against a comparison of a fact is of that fact
+                target = self._compared_before(i)
+                if target is not None:
+                    (low, high), end = self._range_at(i)
+                    for k in range(i, end):
+                        items[k].used = True
+                    self._add_comparison(target, "between", (low, high), item, spans=tuple(range(i, end)))
+                    i = end
+                    continue
             if item.used or item.kind not in ("word", "op", "sense"):
                 i += 1
                 continue
@@ -128,6 +139,8 @@ class Comparisons:
                     # before the figure it counts, without a comparator, is that figure's value
                     spans = (i - 1, i) if self._word(i - 1) == "exactly" else (i,)
                     self._attach_comparison(i, "=", (item.token.value,), spans, i + 1, number_index=i)
+        # "under 30 vs 30 and over": a side written with a postfix comparator
+        self._comparison_sides()
 
     def _compared_before(self, index: int) -> tuple | None:
         """ "utilization above 50 vs below 50": a comparison without its figure right after "vs" / "versus" /
@@ -145,6 +158,14 @@ class Comparisons:
             self.items[j].used = True
         self._versus_at = k
         return self.draft.comparisons[-1][0]
+
+    def _contrast_word_before(self, index: int) -> bool:
+        """Whether "vs" / "versus" / "against" / "compared to|with" is written right before index, unused."""
+        k = index - 1
+        if self._word(k) in ("to", "with") and self._word(k - 1) == "compared":
+            k -= 1
+        return 0 <= k < len(self.items) and self.items[k].kind == "word" and not self.items[k].used \
+            and self.items[k].norm in ("versus", "vs", "against", "compared")
 
     def _comparison_sides(self) -> None:
         """The two comparisons of one fact set against each other ("decline rate for customers with utilization above
@@ -176,6 +197,9 @@ class Comparisons:
         if low is not None and high is not None and (low < high or low == high and ">=" in bounds and "<=" in bounds):
             raise QuestionNotUnderstood("the two sides overlap; name two groups that do not (for example 'utilization "
                                         "above 50 vs below 50')")
+        if any(op == "between" for _, op, _, _ in pair) and _overlap(*(_interval(op, values) for _, op, values, _ in pair)):
+            raise QuestionNotUnderstood("the two sides overlap; name two groups that do not (for example 'aged 40-49 "
+                                        "vs 50-59')")
         ref = self.catalog.field(pair[0][0][1], pair[0][0][2])
         sides = [Condition(ref.table, op, values, ref, title=_condition_title(ref, op, values)) for _, op, values, _ in pair]
         predicates = [condition_sql(side) for side in sides]
@@ -461,3 +485,22 @@ class Comparisons:
                     if op == "between":
                         values = tuple(sorted(values))
         self.draft.comparisons.append((target, op, values, item))
+
+
+def _interval(op: str, values: tuple) -> tuple:
+    """The values a comparison keeps as (low, low included, high, high included); None for an open end; an equality
+    or a list of values is treated as its whole span."""
+    numbers = [v for v in values if isinstance(v, (int, float))]
+    if op == "between" or op in ("=", "in"):
+        return (min(numbers), True, max(numbers), True) if numbers else (None, True, None, True)
+    return {">": (values[0], False, None, True), ">=": (values[0], True, None, True),
+            "<": (None, True, values[0], False), "<=": (None, True, values[0], True)}.get(op, (None, True, None, True))
+
+
+def _overlap(one: tuple, other: tuple) -> bool:
+    """Whether two intervals of _interval share a value."""
+    def below(high, high_in, low, low_in):  # every value up to `high` is under every value from `low`
+        if high is None or low is None:
+            return False
+        return high < low or high == low and not (high_in and low_in)
+    return not (below(one[2], one[3], other[0], other[1]) or below(other[2], other[3], one[0], one[1]))

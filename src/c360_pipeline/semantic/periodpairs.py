@@ -148,12 +148,22 @@ class PeriodPairs:
         items = self.items
         times = [k for k, item in enumerate(items) if item.kind == "time" and not item.used]
         taken: list[int] = []
+        base = None
         if len(times) == 1 and items[times[0]].time.kind == "between":
             first, second = items[times[0]].time.first, items[times[0]].time.second
         elif len(times) == 2 and times[1] > times[0] + 1 and all(
                 items[k].kind == "word" and items[k].norm in BETWEEN_PERIODS for k in range(times[0] + 1, times[1])):
             first, second = items[times[0]].time, items[times[1]].time
             taken = list(range(times[0] + 1, times[1]))
+        elif len(times) == 2 and any(self._contrast_before(k) for k in times):
+            # "compared with q1, how did spend change in q2", "spend in q2 relative to q1", "q2 spend relative to q1": the
+            # period right after the contrast is the base, the other one is said anywhere else in the question
+            k_base = next(k for k in times if self._contrast_before(k))
+            if all(self._contrast_before(k) for k in times):
+                return
+            taken = self._contrast_before(k_base)
+            base = items[k_base].time
+            first, second = (items[k].time for k in times)
         else:
             return
         if first is None or second is None or first.kind != second.kind or first.kind not in CALENDAR_PERIODS:
@@ -162,6 +172,16 @@ class PeriodPairs:
             (item.kind == "word" and item.norm in PERIOD_CHANGE_WORDS) or (
                 item.kind == "sense" and item.has("fact", PROFILE) and item.has("fact", PROFILE).name in CHANGE_FACTS
                 and PERIOD_CHANGE_WORDS & set(item.norm.split())))]
+        relative = any(self.items[j].norm == "relative" for j in taken)
+        if relative and not changes:
+            # "q1 spend relative to q4": the figure in the later period relative to the base, a change
+            if base is None or not any(item.kind == "sense" and not item.used and item.has("metric", FACT)
+                                       for item in items):
+                return
+            self._two_periods_over(first, second, taken, times)
+            self._change_between_periods = True
+            self._change_base = None if base is None else int(base is second)
+            return
         if len(changes) != 1:
             return
         k = changes[0]
@@ -178,6 +198,20 @@ class PeriodPairs:
             items[k].used = True
         self._two_periods_over(first, second, taken, times)
         self._change_between_periods = True
+        self._change_base = None if base is None else int(base is second)
+
+    def _contrast_before(self, k: int) -> list[int]:
+        """The indices of the unused words right before the period at k that set it against another ("compared
+        with", "compared to", "compare to", "relative to", "versus", "vs", "against"); else []."""
+        one = self._word(k - 1)
+        if one in ("vs", "versus", "against") and not self.items[k - 1].used:
+            return [k - 1]
+        if one in ("to", "with") and self._word(k - 2) in ("compared", "compare", "relative") \
+                and not self.items[k - 1].used and not self.items[k - 2].used:
+            if self._word(k - 2) == "relative" and one != "to":
+                return []
+            return [k - 2, k - 1]
+        return []
 
     def _period_versus_period(self) -> None:
         """A period, "versus" / "vs" / "compared to|with" and a second period — or "the same month a year ago", the
@@ -186,7 +220,9 @@ class PeriodPairs:
         (checked on the assembled query)."""
         items = self.items
         times = [k for k, item in enumerate(items) if item.kind == "time" and not item.used]
-        contrast = [k for k, item in enumerate(items) if item.kind == "word" and not item.used and item.norm in VERSUS]
+        # "how does spend in 2025 compare to 2024": "compare to / with" is a contrast as "compared to" is
+        contrast = [k for k, item in enumerate(items) if item.kind == "word" and not item.used and (
+            item.norm in VERSUS or item.norm == "compare" and self._word(k + 1) in ("to", "with"))]
         yoy = self._year_over_year(times, contrast)
         if yoy is not None:
             # "q1 txn count yoy", "june spend year over year": the period against the same period a year earlier
@@ -203,7 +239,7 @@ class PeriodPairs:
                 return
             v = contrast[0]
             taken = [v]
-            if items[v].norm == "compared" and self._word(v + 1) in ("to", "with"):
+            if items[v].norm in ("compared", "compare") and self._word(v + 1) in ("to", "with"):
                 taken.append(v + 1)
             first = items[times[0]].time
             back = self._year_back_after(taken[-1] + 1) if len(times) == 1 else None
@@ -349,11 +385,18 @@ class PeriodPairs:
     def _change_from_the_earlier_period(self, query: StructuredQuery) -> StructuredQuery:
         """The one figure in the earlier and the later of the two periods and the later's change from the earlier."""
         if len(query.measures) != 1 or len(query.group_by) != 1:
+            # "q1 spend by segment relative to q4": a row per group is not computed (a group without the base
+            # period's figure has no change)
             raise QuestionNotUnderstood("a change between two periods is computed for one figure of transactions, "
                                         "without other breakdowns (for example 'change in spend from q1 to q2')")
         (one, one_text), (other, other_text) = self._period_predicates
         (earlier, earlier_text), (later, later_text) = sorted(
             [(one, one_text), (other, other_text)], key=lambda pair: int(pair[0].split(">= ")[1].split(" ")[0]))
+        base = getattr(self, "_change_base", None)
+        if base is not None and self._period_predicates[base][0] != earlier:
+            # "q2 spend relative to q3": a change is read from the earlier period to the later one only
+            raise QuestionNotUnderstood("a change is computed from the earlier period to the later one; set the later "
+                                        "period against the earlier (for example 'q2 spend relative to q1')")
         if max(self._period_end, self._other_end) > self.as_of():
             raise QuestionNotUnderstood(f"a period runs past the data's end ({self.as_of().isoformat()}), so its change "
                                         "would set part of a period against a whole one; ask for the two figures "
