@@ -13,6 +13,10 @@ the small test world:
 - "when did customer X last make a purchase" is that customer's last transaction date; "when did we first see a
   transaction at …" is the earliest approved such transaction, the date its answer's last column
   (normalise._WHEN_FIRST_LAST, percustomer._when_asks_for_the_date);
+- "how much did we see …" / "how many transactions did we get …": a list word after an auxiliary and who asks, in a
+  question opened by "how much" / "how many", is the verb of what happened (roles._observed_amount), not "list";
+- a list of transactions filtered by the calendar ("transactions on sundays", "weekend transactions at …") joins the
+  calendar, keeping only those days (engine._fact_frame; it was an error);
 - fixed-date holidays ("Christmas Day 2024", "New Year's Eve", "Halloween", "Valentine's Day", "Independence Day")
   are that day; without a year, the last such day up to the as-of date (timeranges.HOLIDAYS).
 """
@@ -169,3 +173,26 @@ def test_holiday_spend_at_a_category(world, frames):
     t = t[t["MERCHANT_CATEGORY"] == category]
     assert len(t) and figure(ask(f"spend at {category} on christmas day 2024", world, as_of=AS_OF)) == plain(
         t["TRANSACTION_AMOUNT"].sum())
+
+
+# --- "did we see", and listing by the calendar ---------------------------------------------------------------------
+def test_how_much_did_we_see_is_the_spend(world, frames):
+    t = between(approved(frames), date(2024, 1, 1), date(2024, 12, 31))
+    t = t[(t["CHANNEL"] == "Mobile") & (t["TRANSACTION_DATE"].dt.dayofweek == 6)]
+    assert figure(ask("how much did we see via Mobile on Sundays in 2024", world, as_of=AS_OF)) == plain(
+        t["TRANSACTION_AMOUNT"].sum())
+    assert figure(ask("how many transactions did we get via Mobile on Sundays in 2024", world, as_of=AS_OF)) == plain(
+        len(t))
+
+
+def test_a_list_of_transactions_on_a_weekday(world, frames):
+    fact = frames["FCT_TRANSACTIONS"]
+    want = fact[(fact["TRANSACTION_DATE"].dt.dayofweek == 6) & (fact["MERCHANT_CATEGORY"] == "Airlines")]
+    answer = ask("list transactions at Airlines on Sundays", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    ids = [r[answer.columns.index("TRANSACTION_ID")] for r in answer.rows]
+    assert ids == sorted(want["TRANSACTION_ID"])[:100]
+    weekend = fact[fact["TRANSACTION_DATE"].dt.dayofweek >= 5]
+    answer = ask("show weekend transactions", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert [r[answer.columns.index("TRANSACTION_ID")] for r in answer.rows] == sorted(weekend["TRANSACTION_ID"])[:100]
