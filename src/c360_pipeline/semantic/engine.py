@@ -465,7 +465,21 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
         profile = profile.select(F.col("CUSTOMER_ID"), *[to_column(f.expr).alias(f.label) for f in profile_fields])
         facts = facts.join(profile, "CUSTOMER_ID")
     if query.kind == "list":
-        columns = [F.col(c.label) if c.table == PROFILE else to_column(c.expr).alias(c.label) for c in query.columns]
+        # the calendar's and the categories' columns and filters ("transactions on sundays", "weekend transactions")
+        # joined onto the rows, as the aggregates join them (they were neither filtered nor found)
+        date_columns = [c for c in query.columns if c.table == DATES]
+        category_columns = [c for c in query.columns if c.table == CATEGORIES]
+        if date_columns or DATES in by_table:
+            dates = read(DATES)
+            for condition in by_table.get(DATES, []):
+                dates = dates.filter(_row_predicate(condition))
+            facts = facts.join(dates.select(F.col("DATE_KEY"), *[to_column(c.expr).alias(c.label) for c in date_columns]),
+                               FACT_DATE_KEY)
+        if category_columns:
+            facts = facts.join(read(CATEGORIES).select(F.col("MERCHANT_CATEGORY_KEY"), *[
+                to_column(c.expr).alias(c.label) for c in category_columns]), "MERCHANT_CATEGORY_KEY")
+        columns = [F.col(c.label) if c.table in (PROFILE, DATES, CATEGORIES) else to_column(c.expr).alias(c.label)
+                   for c in query.columns]
         return _ordered(facts.select(*columns), query)
     if any(leaf.function == "median" for leaf in leaves):
         return _one_pass_facts(query, facts, plans, leaves, read, by_table, customer_grain, profile_period)

@@ -15,6 +15,7 @@ question.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable
@@ -50,7 +51,7 @@ from c360_pipeline.semantic.query import (
     catalog_for,
 )
 from c360_pipeline.semantic.roles import Roles
-from c360_pipeline.semantic.spelling import corrected, corrections
+from c360_pipeline.semantic.spelling import corrected, corrections, restated_in_brackets
 from c360_pipeline.semantic.tagging import Item, tag
 from c360_pipeline.semantic.timeranges import TimeSpec, over_a_year
 from c360_pipeline.semantic.vocabulary import Lexicon, tokenize
@@ -330,12 +331,15 @@ def parse_question(question: str, as_of: date | Callable[[], date] | None = None
         return Parser(question, catalog, lexicon, as_of).parse()
     except QuestionNotUnderstood as refused:
         # a misspelt word ("avergae"): read once more with the one known word a slip away, and say so
-        found = corrections(refused.unknown, lexicon)
-        if not found:
+        # a word restated in brackets ("typical (median)"): the bracketed words in its place
+        text, restated = restated_in_brackets(question, refused.unknown, lexicon)
+        found = corrections([w for w in refused.unknown if any(
+            w.lower() == t.lower() for t in re.findall(r"[A-Za-z][A-Za-z']*", text))], lexicon)
+        if not found and not restated:
             raise
         try:
-            query = Parser(corrected(question, found), catalog, lexicon, as_of).parse()
+            query = Parser(corrected(text, found), catalog, lexicon, as_of).parse()
         except QuestionNotUnderstood:
             raise refused from None
-        assumed = ", ".join(f"'{raw}' as '{word}'" for raw, word in found.items())
+        assumed = ", ".join(f"'{raw}' as '{word}'" for raw, word in {**restated, **found}.items())
         return replace(query, notes=(f"Read {assumed}.",) + query.notes)

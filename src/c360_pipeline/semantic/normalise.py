@@ -52,6 +52,21 @@ _POLITE = ((re.compile(r"^\s*(?:would|do) you mind (?:showing|giving|pulling|get
 # "days since their last transaction", "days since the most recent purchase": the model's "days since last …"
 # "may i see …", "may we get …": the modal of a polite request, not the month (which "in may", "may spend" name)
 _MAY_MODAL = re.compile(r"\bmay(?=\s+(?:i|we|you|someone|somebody|one)\b)", re.IGNORECASE)
+# chat spellings of the question words ("wat hour has the most txns", "hw many", "wats the total"): the words
+# themselves; only these whole words, which spell nothing else a question about the data says
+_CHAT_SPELLINGS = {"wat": "what", "wht": "what", "wut": "what", "wats": "what's", "whts": "what's", "wuts": "what's",
+                   "hw": "how", "wich": "which", "whch": "which", "whn": "when"}
+_CHAT = re.compile(r"(?<![\w'])(" + "|".join(_CHAT_SPELLINGS) + r")(?![\w'])", re.IGNORECASE)
+# "when did customer X last make a purchase", "when did we first see a transaction at cruise lines": the date of the
+# first or last transaction — of a customer named alone, that customer's first or last transaction date; of who
+# asks ("we", "you") or with more said after it ("at cruise lines"), the earliest or latest transaction itself
+_WHEN_ROWS = r"(?:transactions?|txns?|purchases?|payments?|sales?)"
+_WHEN_FIRST_LAST = re.compile(
+    r"^\s*when\s+(?:did|was|were|has|have)\s+(?P<who>.+?)\s+(?P<which>first|last)\s+(?:"
+    rf"(?:make|made|see|saw|have|had|record|get|process|do)\s+(?:a|an|any|their|its|one)\s+{_WHEN_ROWS}"
+    r"|(?:transact|transacted|shop|shopped|buy|bought|purchase|purchased|spend|spent)(?:\s+anything|\s+something)?)"
+    r"\b(?P<rest>.*)$", re.IGNORECASE)
+_ASKER = {"we", "you", "i", "they", "u"}
 _SUPERLATIVE_SINGLE = re.compile(r"\b(biggest|largest|smallest|highest|lowest|max|maximum|min|minimum)\s+single\b",
                                  re.IGNORECASE)
 _PERCENT_CHANGE = re.compile(r"(?:(?<=\s)|^)(?:%|percent|pct|percentage)\s+(?=(?:change|growth|increase|decrease|drop|"
@@ -82,6 +97,8 @@ _FIGURE_AFTER_WINDOW = re.compile(
 def normalise(question: str) -> str:
     """The question in canonical spelling (same meaning, fewer ways to write it)."""
     text = _PREFACE.sub("", question.translate(_QUOTES))
+    text = _CHAT.sub(lambda m: _CHAT_SPELLINGS[m.group(1).lower()], text)
+    text = _WHEN_FIRST_LAST.sub(_when_first_or_last, text)
     text = _MAY_MODAL.sub("could", text)
     for pattern, spelled in _POLITE:
         text = pattern.sub(spelled, text)
@@ -105,3 +122,11 @@ def normalise(question: str) -> str:
         return f"{figure} in the last {count} {unit}{'s' if count != 1 else ''}"
 
     return _FIGURE_AFTER_WINDOW.sub(window, text)
+
+
+def _when_first_or_last(match: re.Match) -> str:
+    who, which, rest = match.group("who").strip(), match.group("which").lower(), match.group("rest")
+    if who.lower() not in _ASKER and not rest.strip(" ?.!"):
+        return f"when was the {which} transaction date of {who}{rest}"
+    subject = "" if who.lower() in _ASKER else f" of {who}"
+    return f"when was the {'earliest' if which == 'first' else 'latest'} transaction{subject}{rest}"

@@ -960,6 +960,8 @@ class PerCustomer:
                 f"newest and oldest sort customers or transactions by their {dated.title}; a group has no single date",
                 ["Newest customers", "How many customers joined each month?" if dated.table == PROFILE
                  else "Latest 10 transactions", "Customer count by segment"])
+        if dated is not None:
+            query = self._when_asks_for_the_date(query, dated)
         unit = getattr(self, "_period_change", None)
         if unit is None:
             return query
@@ -968,6 +970,25 @@ class PerCustomer:
                 f"a change from the previous {unit} is computed for one total by {unit}, without other breakdowns, "
                 "conditions on the figure or limits", [f"Total spend by {unit}", "Month over month change in total spend"])
         return replace(query, order_by=(OrderBy(query.group_by[0].label, False),))
+
+    def _when_asks_for_the_date(self, query, dated):
+        """ "when was the earliest transaction at cruise lines" (and "when did we first see a transaction at …",
+        which normalise writes so): "when" asks for the date of the rows sorted on it, so the date is the answer's
+        last column; of transactions, the approved ones — a declined attempt is no transaction made, as counts and
+        spend take only approved ones (unless the question names a status itself)."""
+        words = [t for t in self.tokens if t.kind == "word"]
+        if query.kind != "list" or not words or words[0].norm != "when" \
+                or not any(c.table == dated.table and c.name == dated.name for c in query.columns):
+            return query
+        columns = tuple(c for c in query.columns if not (c.table == dated.table and c.name == dated.name))
+        columns += tuple(c for c in query.columns if c.table == dated.table and c.name == dated.name)[:1]
+        conditions, notes = query.conditions, query.notes
+        if dated.table == FACT and not any(c.field is not None and c.field.table == FACT and c.field.name == "status"
+                                           for c in conditions):
+            status = self.catalog.field(FACT, "status")
+            conditions += (Condition(FACT, "in", ("approved",), status, title="status is approved"),)
+            notes += ("When read as the date of approved transactions (a declined attempt is no transaction made).",)
+        return replace(query, columns=columns, conditions=conditions, notes=notes)
 
     # what the data does not hold --------------------------------------------------------------
     def _unanswerable_concepts(self) -> None:

@@ -217,11 +217,21 @@ class Roles:
             if entity:
                 item.used = True
 
+    def _observed_amount(self, i: int) -> bool:
+        """ "how much did we see via mobile", "how many transactions did we get on sundays": a list word after an
+        auxiliary and who asks, in a question opened by "how much" / "how many", says what was seen, not "list"."""
+        words = [self._word(k) for k in range(i)]
+        return len(words) >= 2 and words[-1] in {"we", "you", "i", "they", "u"} \
+            and words[-2] in {"did", "do", "does", "have", "has", "had"} \
+            and any(words[k] == "how" and words[k + 1] in ("much", "many") for k in range(len(words) - 1))
+
     def _list_and_filler_words(self) -> None:
         for i, item in enumerate(self.items):
             if item.used:
                 continue
-            if item.kind == "word" and item.norm in LIST_WORDS:
+            if item.kind == "word" and item.norm in LIST_WORDS and self._observed_amount(i):
+                item.used = True  # "how much did we see via mobile": the verb of what happened, as "did we do"
+            elif item.kind == "word" and item.norm in LIST_WORDS:
                 self.draft.list_intent = True
                 item.used = True
             elif item.kind == "word" and item.norm == "me" and item.text == "me" and self._word(i - 1) in ("in", "from"):

@@ -6,7 +6,8 @@ more also a letter added, dropped or changed ("avergae" → "average", "transcat
 "california", "custmers" → "customers"), or a silent final e left off at any length ("declin" → "decline"), or in
 words of four to six letters a vowel inside the word left out ("limt" → "limit", "spnd" → "spend", "crdit" →
 "credit"; never its first or last letter, which makes another word too often: "sale" / "sales", nor a consonant:
-"send" / "spend", "chanel" / "channel") — when exactly one known word is that
+"send" / "spend", "chanel" / "channel"), in words of five or six letters also a consonant between two vowels left out
+("staus" → "status": the vowel pair it leaves is seldom English) — when exactly one known word is that
 close. Known words are the semantic
 model's vocabulary (names, synonyms, sample values, state and month names) and the grammar's structural words
 (known_words). The interpretation says what was assumed; when no single word fits, or the question is still not
@@ -61,6 +62,16 @@ def drops_an_inner_letter(word: str, known: str, vowel: bool = False) -> bool:
                for i in range(1, len(known) - 1))
 
 
+def drops_a_consonant_between_vowels(word: str, known: str) -> bool:
+    """Whether word is known with one consonant between two vowels left out ("staus" / "status", "reion" /
+    "region"): the two vowels it leaves side by side are a pair English seldom writes, so the slip is seldom another
+    word — unlike a consonant beside another ("chanel" / "channel", "amout" / "amount", "sable" / "stable")."""
+    if len(known) != len(word) + 1:
+        return False
+    return any(known[:i] + known[i + 1:] == word and known[i] not in "aeiou" and known[i - 1] in "aeiou"
+               and known[i + 1] in "aeiou" for i in range(1, len(known) - 1))
+
+
 def _words(*groups) -> set[str]:
     return {w.lower() for group in groups for phrase in group for w in _WORD.findall(" ".join(phrase) if isinstance(
         phrase, tuple) else phrase)}
@@ -105,7 +116,8 @@ def corrections(unknown: list[str], lexicon: Lexicon) -> dict[str, str]:
         # a silent final e left off ("declin", "purchas") is a slip at any length: the word with it is a known word;
         # in a short word a vowel left out inside it ("crdit") is one too
         close = {c for c in candidates if edit_distance_is_one(word, c, swaps_only) or c == word + "e"
-                 or (swaps_only and drops_an_inner_letter(word, c, vowel=True))}
+                 or (swaps_only and (drops_an_inner_letter(word, c, vowel=True)
+                                     or drops_a_consonant_between_vowels(word, c)))}
         folded = singular(word)
         plural = False
         if not close and folded != word:
@@ -132,3 +144,24 @@ def corrected(question: str, found: dict[str, str]) -> str:
     for raw, word in found.items():
         question = re.sub(rf"(?<![\w']){re.escape(raw)}(?![\w'])", word, question)
     return question
+
+
+_BRACKETED = re.compile(r"(?<![\w'])(?P<word>[A-Za-z][A-Za-z']*)\s*\(\s*(?P<inner>[A-Za-z][A-Za-z' ]*?)\s*\)")
+
+
+def restated_in_brackets(question: str, unknown: list[str], lexicon: Lexicon) -> tuple[str, dict[str, str]]:
+    """ "the typical (median) amount": a word the engine does not know with known words in brackets right after it,
+    which say what it means — the bracketed words stand in its place. The question so rewritten and what was read
+    as what ({"typical (median)": "median"}); a known word before the brackets is left as it is."""
+    known = known_words(lexicon)
+    unknown_words = {w.lower() for w in unknown}
+    found: dict[str, str] = {}
+
+    def replace(match: re.Match) -> str:
+        inner = match.group("inner").split()
+        if match.group("word").lower() not in unknown_words or not inner or len(inner) > 3 \
+                or not all(w.lower() in known or singular(w.lower()) in known for w in inner):
+            return match.group(0)
+        found[match.group(0)] = " ".join(inner)
+        return " ".join(inner)
+    return _BRACKETED.sub(replace, question), found

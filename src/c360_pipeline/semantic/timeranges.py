@@ -10,7 +10,7 @@ latest occurrence on or before the as-of date.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from c360_pipeline.semantic.vocabulary import Token
@@ -192,14 +192,40 @@ def _numbered_period(tokens: list[Token], i: int, length: int, kind: str, number
     return length, TimeSpec(kind, text=label, **{kind: number})
 
 
+# Holidays on a fixed day of the year (their words as the tokeniser folds them: "new year's day" is new / year /
+# day): that day, of the year written after it ("christmas day 2024") or, without one, of the last such day up to
+# the as-of date, as a month and day without a year are read. Holidays whose day moves (Easter, Thanksgiving) are not.
+HOLIDAYS: dict[tuple[str, ...], tuple[int, int, str]] = {
+    ("christmas", "day"): (12, 25, "Christmas Day"), ("christmas", "eve"): (12, 24, "Christmas Eve"),
+    ("new", "year", "day"): (1, 1, "New Year's Day"), ("new", "year", "eve"): (12, 31, "New Year's Eve"),
+    ("independence", "day"): (7, 4, "Independence Day"), ("halloween",): (10, 31, "Halloween"),
+    ("valentine", "day"): (2, 14, "Valentine's Day"), ("st", "patrick", "day"): (3, 17, "St. Patrick's Day"),
+    ("saint", "patrick", "day"): (3, 17, "St. Patrick's Day"),
+}
+
+
+def _holiday(tokens: list[Token], i: int) -> tuple[int, TimeSpec] | None:
+    """A fixed-date holiday at tokens[i], with its year when one follows: the tokens it takes and its day."""
+    for words, (month, day, name) in HOLIDAYS.items():
+        if tuple(t.norm for t in tokens[i:i + len(words)]) != words or any(t.kind != "word" for t in tokens[i:i + len(words)]):
+            continue
+        taken, spec = _month_day(tokens, i + len(words), month, day)
+        text = f"{name} {spec.day.year}" if spec.kind == "day" else name
+        return len(words) - 1 + taken, replace(spec, text=f"{text} ({calendar.month_name[month]} {day})")
+    return None
+
+
 def _point(tokens: list[Token], i: int) -> tuple[int, TimeSpec] | None:
-    """A named period starting at tokens[i]: month [year], Qn [year], nth quarter [of year], year, date."""
+    """A named period starting at tokens[i]: month [year], Qn [year], nth quarter [of year], year, date, holiday."""
     if i >= len(tokens):
         return None
     token = tokens[i]
     norm = token.norm
     if token.kind == "date":
         return 1, TimeSpec("day", day=token.value, text=token.raw)
+    holiday = _holiday(tokens, i)
+    if holiday is not None:
+        return holiday
     if token.kind == "month_key":
         year, month = token.value
         return 1, TimeSpec("month", year=year, month=month, text=token.raw)

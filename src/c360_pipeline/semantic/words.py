@@ -48,6 +48,13 @@ STOPWORDS = {
     "bucket", "bracket", "band",
     # verbs that only say the rows exist: "what share happened online", "declines that occurred on mobile"
     "happened", "happen", "occurred", "occur",
+    # conversational filler and sign-offs, which say nothing of the data ("basically how much ...", "... cheers");
+    # not "only", "exactly" or a word of approximation that a number follows ("roughly", "about": read as fillers
+    # above, the number itself is what is compared)
+    "basically", "actually", "literally", "honestly", "essentially", "btw", "cheers", "cheer", "thx", "thanx", "thankyou",
+    # processing a payment is transacting: "how much did we process via mobile" is the spend, "how many
+    # transactions did we process" their count, as "did we do" and "were there" are read
+    "process", "processed", "processing",
 }
 # Words the grammar gives a role (sorting, grouping, comparing, aggregating, periods): they are skipped when
 # looking ahead, but a question is refused when one of them is left without its role.
