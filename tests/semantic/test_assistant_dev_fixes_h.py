@@ -18,6 +18,9 @@ independent pandas computation on the small test world:
 - "would you mind showing me …", "any idea what …", "quick one:": polite wrappers and prefaces dropped; "seg" is the
   segment; a follow-up naming no figure or rows ("and by segment?", "what about texas") is refused (it was answered
   as a count of customers, a figure it never named).
+- "when was the last transaction" (was a count of customers by the month of their last transaction) and "when was
+  the most recent purchase": the latest approved transaction; "when did CUST… open their account / join": its open
+  date.
 """
 
 from __future__ import annotations
@@ -164,3 +167,24 @@ def test_a_follow_up_with_its_figure_is_answered(world, frames):
     t = t[t["CUSTOMER_ID"].isin(p[p["STATE"] == "TX"]["CUSTOMER_ID"])]
     assert float(figure(ask("what about spend in texas", world, as_of=AS_OF))) == pytest.approx(
         t["TRANSACTION_AMOUNT"].sum())
+
+
+# --- when ----------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question, latest", [("when was the last transaction", True),
+                                              ("when was the most recent purchase", True),
+                                              ("when was the earliest transaction", False)])
+def test_when_was_the_last_or_first_transaction(world, frames, question, latest):
+    t = approved(frames)
+    day = (t["TRANSACTION_DATE"].max() if latest else t["TRANSACTION_DATE"].min()).date()
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused and len(answer.rows) == 1, answer.interpretation
+    assert str(answer.rows[0][-1])[:10] == day.isoformat()
+
+
+@pytest.mark.parametrize("question", ["when did CUST00000004 open their account", "when did customer CUST00000004 join?"])
+def test_when_did_a_customer_join(world, frames, question):
+    p = profile(frames)
+    opened = p[p["CUSTOMER_ID"] == "CUST00000004"]["ACCOUNT_OPEN_DATE"].iloc[0]
+    answer = ask(question, world, as_of=AS_OF)
+    assert not answer.refused and len(answer.rows) == 1, answer.interpretation
+    assert str(answer.rows[0][-1])[:10] == str(opened)[:10]

@@ -9,9 +9,10 @@ semantic model's synonyms spell it ("90 day spend"). A window other than the pro
 passive written with "get" ("got declined", "gets approved", "getting rejected") is the one written with "be" ("were
 declined"). "days since their last transaction" (or "the most recent purchase") is the model's "days since last
 transaction". A preface saying a question follows ("quick q:", "question:", "quick one:") is dropped, and so is a polite
-wrapper ("would you mind showing me" is "show me"; "any idea what …" is "what …"). "may" before who asks ("may i
-see", "may we have") is the polite modal, written "could", never the month. "single" after a superlative ("the
-biggest single purchase") adds nothing and is dropped ("a single purchase" keeps it: exactly one), and so does a
+wrapper ("would you mind showing me" is "show me"; "any idea what …" is "what …"). "when did CUST… open their
+account / join" asks for that customer's account open date, and "when was the last / first purchase" for the latest
+/ earliest one. "may" before who asks ("may i see", "may we have") is the polite modal, written "could", never the
+month. "single" after a superlative ("the biggest single purchase") adds nothing and is dropped ("a single purchase" keeps it: exactly one), and so does a
 percent word before a change ("mom % change", "pct growth"): a change is answered as a fraction, its percentage said
 with it. A per-customer figure qualified by which customers count ("avg txns per customer in 2024, only counting
 customers who transacted that year", "… among customers who had a transaction", "… excluding customers with no
@@ -67,6 +68,14 @@ _WHEN_FIRST_LAST = re.compile(
     r"|(?:transact|transacted|shop|shopped|buy|bought|purchase|purchased|spend|spent)(?:\s+anything|\s+something)?)"
     r"\b(?P<rest>.*)$", re.IGNORECASE)
 _ASKER = {"we", "you", "i", "they", "u"}
+# "when did CUST00000042 open their account", "when did customer CUST00000042 join": that customer's account open date
+_WHEN_JOINED = re.compile(r"^\s*when\s+(?:did|was|has)\s+(?:customer\s+)?(?P<id>cust\d+)\s+(?:open\s+(?:their|his|her|the|an|"
+                          r"its)?\s*(?:account|card)|opened\s+(?:their|his|her|the|an|its)?\s*(?:account|card)|join|joined|"
+                          r"sign\s+up|signed\s+up|become\s+a\s+customer|onboard|onboarded)\s*\??\s*$", re.IGNORECASE)
+# "when was the last purchase", "when was the first transaction": the latest / earliest one (not the customers' own
+# first or last transaction dates, which a bare "last transaction" names)
+_WHEN_THE = re.compile(r"^\s*when\s+(?:was|is)\s+(?:the|our)\s+(first|last|most recent|earliest|latest)\s+"
+                       r"(?=(?:transaction|purchase|txn|payment|sale)s?\b)", re.IGNORECASE)
 _SUPERLATIVE_SINGLE = re.compile(r"\b(biggest|largest|smallest|highest|lowest|max|maximum|min|minimum)\s+single\b",
                                  re.IGNORECASE)
 _PERCENT_CHANGE = re.compile(r"(?:(?<=\s)|^)(?:%|percent|pct|percentage)\s+(?=(?:change|growth|increase|decrease|drop|"
@@ -98,7 +107,12 @@ def normalise(question: str) -> str:
     """The question in canonical spelling (same meaning, fewer ways to write it)."""
     text = _PREFACE.sub("", question.translate(_QUOTES))
     text = _CHAT.sub(lambda m: _CHAT_SPELLINGS[m.group(1).lower()], text)
+    # (on the question as asked: _WHEN_FIRST_LAST writes a customer's own date as "when was the last transaction date
+    # of …", which is that date, not the latest transaction)
+    text = _WHEN_THE.sub(lambda m: "when was the " + ("earliest " if m.group(1).lower() in ("first", "earliest")
+                                                      else "latest "), text)
     text = _WHEN_FIRST_LAST.sub(_when_first_or_last, text)
+    text = _WHEN_JOINED.sub(lambda m: f"account open date of {m.group('id')}", text)
     text = _MAY_MODAL.sub("could", text)
     for pattern, spelled in _POLITE:
         text = pattern.sub(spelled, text)
