@@ -467,17 +467,8 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     if query.kind == "list":
         # the calendar's and the categories' columns and filters ("transactions on sundays", "weekend transactions")
         # joined onto the rows, as the aggregates join them (they were neither filtered nor found)
-        date_columns = [c for c in query.columns if c.table == DATES]
-        category_columns = [c for c in query.columns if c.table == CATEGORIES]
-        if date_columns or DATES in by_table:
-            dates = read(DATES)
-            for condition in by_table.get(DATES, []):
-                dates = dates.filter(_row_predicate(condition))
-            facts = facts.join(dates.select(F.col("DATE_KEY"), *[to_column(c.expr).alias(c.label) for c in date_columns]),
-                               FACT_DATE_KEY)
-        if category_columns:
-            facts = facts.join(read(CATEGORIES).select(F.col("MERCHANT_CATEGORY_KEY"), *[
-                to_column(c.expr).alias(c.label) for c in category_columns]), "MERCHANT_CATEGORY_KEY")
+        facts = _joined_small_dimensions(facts, read, by_table, [c for c in query.columns if c.table == DATES],
+                                         [c for c in query.columns if c.table == CATEGORIES])
         columns = [F.col(c.label) if c.table in (PROFILE, DATES, CATEGORIES) else to_column(c.expr).alias(c.label)
                    for c in query.columns]
         return _ordered(facts.select(*columns), query)
@@ -529,22 +520,28 @@ def _is_column(expression: str) -> bool:
     return isinstance(parse_expression(expression), exp.Column)
 
 
-def _with_dimensions(frame: DataFrame, query: StructuredQuery, read, by_table: dict, customer_grain: bool,
-                     profile_period: bool) -> DataFrame:
-    """The small dimensions joined onto fact rows or their partial aggregates: the calendar (its filters and the
-    answer's date groups), the categories' groups, and at a customer grain the filtered profile's groups."""
-    date_fields = [g for g in query.group_by if g.table == DATES]
-    category_fields = [g for g in query.group_by if g.table == CATEGORIES]
+def _joined_small_dimensions(frame: DataFrame, read, by_table: dict, date_fields: list, category_fields: list) -> DataFrame:
+    """The calendar (filtered by its conditions, with `date_fields`) and the categories (with `category_fields`)
+    joined onto fact rows or their partial aggregates, each only when the question needs it."""
     if date_fields or DATES in by_table:
         dates = read(DATES)
         for condition in by_table.get(DATES, []):
             dates = dates.filter(_row_predicate(condition))
-        frame = frame.join(dates.select(F.col("DATE_KEY"), *[to_column(g.expr).alias(g.label) for g in date_fields]),
+        frame = frame.join(dates.select(F.col("DATE_KEY"), *[to_column(f.expr).alias(f.label) for f in date_fields]),
                            FACT_DATE_KEY)
     if category_fields:
         frame = frame.join(read(CATEGORIES).select(F.col("MERCHANT_CATEGORY_KEY"),
-                                                   *[to_column(g.expr).alias(g.label) for g in category_fields]),
+                                                   *[to_column(f.expr).alias(f.label) for f in category_fields]),
                            "MERCHANT_CATEGORY_KEY")
+    return frame
+
+
+def _with_dimensions(frame: DataFrame, query: StructuredQuery, read, by_table: dict, customer_grain: bool,
+                     profile_period: bool) -> DataFrame:
+    """The small dimensions joined onto fact rows or their partial aggregates: the calendar (its filters and the
+    answer's date groups), the categories' groups, and at a customer grain the filtered profile's groups."""
+    frame = _joined_small_dimensions(frame, read, by_table, [g for g in query.group_by if g.table == DATES],
+                                     [g for g in query.group_by if g.table == CATEGORIES])
     if customer_grain:
         profile = read(PROFILE)
         for condition in by_table.get(PROFILE, []):

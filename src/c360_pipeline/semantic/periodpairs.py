@@ -289,7 +289,8 @@ class PeriodPairs:
             return f"DATE_KEY >= {_key(period.start)} AND DATE_KEY <= {_key(period.end)}"
 
         self._period_predicates = ((within(one), one.text), (within(other), other.text))
-        self._period_end, self._other_end = one.end, other.end
+        self._period_ranges = (one, other)
+        self._period_end = one.end
         # a whole calendar year is labelled as the year dimension labels it ("2024"), any other period by its days
         labels = [str(period.start.year) if (period.start.month, period.start.day, period.end.month, period.end.day) == (
             1, 1, 12, 31) and period.start.year == period.end.year else
@@ -368,19 +369,11 @@ class PeriodPairs:
                                             "ask for the year to date (for example 'yoy growth in ytd spend')")
             figure = query.measures[0]
             (now, now_text), (before, before_text) = self._period_predicates
-            later, earlier = (_within(figure.expr, predicate) for predicate in (now, before))
-            if later is None:
-                raise QuestionNotUnderstood(f"a change year over year of {figure.title} is not computed; ask for the "
+            query = _one_row_change(query, (before, before_text, "A_YEAR_EARLIER"), (now, now_text, "NOW"), "YOY_CHANGE",
+                                    f"change in {figure.title} from a year earlier", earlier_first=False,
+                                    refused=f"a change year over year of {figure.title} is not computed; ask for the "
                                             "two periods instead (for example 'q2 spend vs q2 last year')")
-            measures = (Measure(f"{figure.label}_NOW", FACT, later, f"{figure.title} in {now_text}"),
-                        Measure(f"{figure.label}_A_YEAR_EARLIER", FACT, earlier, f"{figure.title} in {before_text}"),
-                        Measure(f"{figure.label}_YOY_CHANGE", FACT, f"({later}) / NULLIF(({earlier}), 0) - 1",
-                                f"change in {figure.title} from a year earlier"))
-            query = replace(query, measures=measures, group_by=(), order_by=(), notes=tuple(
-                note for note in query.notes if not note.startswith("Compared period with period")) + (
-                f"The change is {now_text} over {before_text}, minus 1 (0.05 = 5% more).",))
         return query
-
 
     def _change_from_the_earlier_period(self, query: StructuredQuery) -> StructuredQuery:
         """The one figure in the earlier and the later of the two periods and the later's change from the earlier."""
@@ -389,30 +382,41 @@ class PeriodPairs:
             # period's figure has no change)
             raise QuestionNotUnderstood("a change between two periods is computed for one figure of transactions, "
                                         "without other breakdowns (for example 'change in spend from q1 to q2')")
-        (one, one_text), (other, other_text) = self._period_predicates
-        (earlier, earlier_text), (later, later_text) = sorted(
-            [(one, one_text), (other, other_text)], key=lambda pair: int(pair[0].split(">= ")[1].split(" ")[0]))
+        ranges = self._period_ranges
+        earlier, later = sorted((0, 1), key=lambda n: ranges[n].start)
         base = getattr(self, "_change_base", None)
-        if base is not None and self._period_predicates[base][0] != earlier:
+        if base is not None and base != earlier:
             # "q2 spend relative to q3": a change is read from the earlier period to the later one only
             raise QuestionNotUnderstood("a change is computed from the earlier period to the later one; set the later "
                                         "period against the earlier (for example 'q2 spend relative to q1')")
-        if max(self._period_end, self._other_end) > self.as_of():
+        if max(period.end for period in ranges) > self.as_of():
             raise QuestionNotUnderstood(f"a period runs past the data's end ({self.as_of().isoformat()}), so its change "
                                         "would set part of a period against a whole one; ask for the two figures "
                                         "instead (for example 'spend in 2024 vs 2025')")
         figure = query.measures[0]
-        before, after = (_within(figure.expr, predicate) for predicate in (earlier, later))
-        if before is None:
-            raise QuestionNotUnderstood(f"a change in {figure.title} between two periods is not computed; ask for the "
-                                        "two periods instead (for example 'spend in q1 vs q2')")
-        measures = (Measure(f"{figure.label}_EARLIER", FACT, before, f"{figure.title} in {earlier_text}"),
-                    Measure(f"{figure.label}_LATER", FACT, after, f"{figure.title} in {later_text}"),
-                    Measure(f"{figure.label}_CHANGE", FACT, f"({after}) / NULLIF(({before}), 0) - 1",
-                            f"change in {figure.title} from {earlier_text} to {later_text}"))
-        return replace(query, measures=measures, group_by=(), order_by=(), notes=tuple(
-            note for note in query.notes if not note.startswith("Compared period with period")) + (
-            f"The change is {later_text} over {earlier_text}, minus 1 (0.05 = 5% more).",))
+        (before, before_text), (after, after_text) = (self._period_predicates[n] for n in (earlier, later))
+        return _one_row_change(query, (before, before_text, "EARLIER"), (after, after_text, "LATER"), "CHANGE",
+                               f"change in {figure.title} from {before_text} to {after_text}",
+                               refused=f"a change in {figure.title} between two periods is not computed; ask for the "
+                                       "two periods instead (for example 'spend in q1 vs q2')")
+
+
+def _one_row_change(query: StructuredQuery, earlier: tuple[str, str, str], later: tuple[str, str, str], change: str,
+                    title: str, refused: str, earlier_first: bool = True) -> StructuredQuery:
+    """The query's one figure over each of two periods (predicate, text, label suffix) and the later's relative change
+    from the earlier, as one row (with `earlier_first` False the later period's column comes first)."""
+    figure = query.measures[0]
+    (before, before_text, before_label), (after, after_text, after_label) = earlier, later
+    old, new = (_within(figure.expr, predicate) for predicate in (before, after))
+    if old is None or new is None:
+        raise QuestionNotUnderstood(refused)
+    columns = [Measure(f"{figure.label}_{before_label}", FACT, old, f"{figure.title} in {before_text}"),
+               Measure(f"{figure.label}_{after_label}", FACT, new, f"{figure.title} in {after_text}")]
+    measures = (*(columns if earlier_first else columns[::-1]),
+                Measure(f"{figure.label}_{change}", FACT, f"({new}) / NULLIF(({old}), 0) - 1", title))
+    return replace(query, measures=measures, group_by=(), order_by=(), notes=tuple(
+        note for note in query.notes if not note.startswith("Compared period with period")) + (
+        f"The change is {after_text} over {before_text}, minus 1 (0.05 = 5% more).",))
 
 
 def _within(expression: str, predicate: str) -> str | None:
