@@ -20,7 +20,9 @@ independent pandas computation on the small test world:
   as a count of customers, a figure it never named).
 - "when was the last transaction" (was a count of customers by the month of their last transaction) and "when was
   the most recent purchase": the latest approved transaction; "when did CUST… open their account / join": its open
-  date.
+  date;
+- "spend on weekdays vs weekends": two named filters of one column set against each other are a row per side (was
+  both applied: an empty answer); filters over different columns ("retention targets vs upsell targets") refused.
 """
 
 from __future__ import annotations
@@ -188,3 +190,17 @@ def test_when_did_a_customer_join(world, frames, question):
     answer = ask(question, world, as_of=AS_OF)
     assert not answer.refused and len(answer.rows) == 1, answer.interpretation
     assert str(answer.rows[0][-1])[:10] == str(opened)[:10]
+
+
+# --- two named filters set against each other ---------------------------------------------------------------------
+def test_weekdays_vs_weekends_is_a_row_per_side(world, frames):
+    t = approved(frames)
+    weekend = t["TRANSACTION_DATE"].map(lambda d: d.weekday() >= 5)
+    answer = ask("spend on weekdays vs weekends", world, as_of=AS_OF)
+    assert {r[0]: float(r[1]) for r in answer.rows} == pytest.approx(
+        {"weekdays": t[~weekend]["TRANSACTION_AMOUNT"].sum(), "weekends": t[weekend]["TRANSACTION_AMOUNT"].sum()})
+
+
+def test_filters_over_different_columns_are_refused(world):
+    answer = ask("avg ltv of retention targets vs upsell targets", world, as_of=AS_OF)
+    assert answer.refused and "same rows" in answer.interpretation

@@ -16,7 +16,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from c360_pipeline.semantic.model import DIALECT, parse_expression
-from c360_pipeline.semantic.query import FieldRef
+from c360_pipeline.semantic.columns import columns_in
+from c360_pipeline.semantic.query import Condition, FieldRef, QuestionNotUnderstood, _title
 from c360_pipeline.semantic.tagging import Item
 
 CONTRAST = {"versus", "against", "compared"}
@@ -45,6 +46,44 @@ class Contrasts:
                 continue
             items[i] = Item("sense", item.start, item.end, item.text, f"{item.norm} {noun}", list(senses),
                             token=item.token)
+
+    def _named_filters_against_each_other(self) -> None:
+        """ "spend on weekdays vs weekends", "decline rate for active vs inactive customers": two named filters of one
+        table set against each other are one row per side, labelled with its filter, over the rows in either (they
+        were both applied, which no row meets). Filters over different columns ("retention targets vs upsell
+        targets") may keep the same rows, so that is refused rather than split."""
+        items = self.items
+        for k, item in enumerate(items):
+            if item.used or item.kind != "word" or item.norm not in ("vs", "versus", "against", "compared"):
+                continue
+            j = k + 1 if not (item.norm == "compared" and self._word(k + 1) in ("to", "with")) else k + 2
+            before, after = self._previous(k, {"the"}, limit=2), self._next(j - 1, {"the"}, limit=2)
+            if before is None or after is None:
+                continue
+            sides = [items[before].has("filter"), items[after].has("filter")]
+            if any(sense is None for sense in sides) or any(items[n].used or items[n].has("value")
+                                                            for n in (before, after)):
+                continue
+            if sides[0].table != sides[1].table or sides[0].name == sides[1].name:
+                continue
+            definitions = [self.catalog.filters[(sense.table, sense.name)] for sense in sides]
+            if columns_in(definitions[0].expr) != columns_in(definitions[1].expr):
+                raise QuestionNotUnderstood("the two groups set against each other may hold the same rows; ask about "
+                                            "each on its own")
+            predicates = [parse_expression(d.expr) for d in definitions]
+            titles = [_title(sense.name) for sense in sides]
+            label = exp.If(this=predicates[0], true=exp.Literal.string(titles[0]),
+                           false=exp.If(this=predicates[1], true=exp.Literal.string(titles[1]), false=exp.null()))
+            table = sides[0].table
+            self.draft.group_by.append(FieldRef(table, "filter_sides", "dimension", label.sql(dialect=DIALECT), "SIDE",
+                                                "VARCHAR", "side"))
+            self.draft.conditions.append(Condition(table, "filter", filter_name="either_side",
+                                                   filter_expr=exp.or_(*predicates).sql(dialect=DIALECT),
+                                                   title=f"{titles[0]} or {titles[1]}"))
+            for n in (before, *range(k, j), after):
+                items[n].used = True
+            self.draft.notes.append(f"Compared side with side: {titles[0]} against {titles[1]}, one row each.")
+            return
 
     def _versus_the_rest(self) -> None:
         items = self.items

@@ -205,6 +205,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._customers_by_their_largest_row()
         self._shares()
         self._versus_the_rest()
+        self._named_filters_against_each_other()
         self._counts_and_aggregations()
         self._comparisons()
         self._ordering()
