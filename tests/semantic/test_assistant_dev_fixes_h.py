@@ -13,11 +13,11 @@ independent pandas computation on the small test world:
 - "spend per day in june", "spend per day on average in June 2025": the period's spend per day;
 - "over their credit limit": the model's named filter (credit utilization above 100%);
 - "how many distinct merchants had declined transactions": the count of a status names the rows whose distinct
-  values are counted (was two figures: every merchant, and the declined count).
-- "tenure less than a year", "more than one year": "a" / "an" / "one" as the number of a duration is 1.
-- "would you mind showing me …", "any idea what …", "quick one:": polite wrappers and prefaces dropped; "seg" is the
-  segment; a follow-up naming no figure or rows ("and by segment?", "what about texas") is refused (it was answered
-  as a count of customers, a figure it never named).
+  values are counted (was two figures: every merchant, and the declined count);
+- "tenure less than a year", "more than one year": "a" / "an" / "one" as the number of a duration is 1;
+- "would you mind showing me …", "any idea what …", "quick one:", "fyi", "asap": polite wrappers, prefaces and note
+  shorthands dropped; "seg" is the segment; a follow-up naming no figure or rows ("and by segment?", "what about
+  texas") is refused (it was answered as a count of customers, a figure it never named).
 - "when was the last transaction" (was a count of customers by the month of their last transaction) and "when was
   the most recent purchase": the latest approved transaction; "when did CUST… open their account / join": its open
   date;
@@ -204,3 +204,8 @@ def test_weekdays_vs_weekends_is_a_row_per_side(world, frames):
 def test_filters_over_different_columns_are_refused(world):
     answer = ask("avg ltv of retention targets vs upsell targets", world, as_of=AS_OF)
     assert answer.refused and "same rows" in answer.interpretation
+
+
+@pytest.mark.parametrize("question", ["fyi what's the median ltv", "median ltv asap"])
+def test_note_shorthands_are_fillers(world, frames, question):
+    assert float(figure(ask(question, world, as_of=AS_OF))) == pytest.approx(profile(frames)["LIFETIME_VALUE"].median())

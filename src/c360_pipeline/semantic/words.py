@@ -52,6 +52,7 @@ STOPWORDS = {
     # not "only", "exactly" or a word of approximation that a number follows ("roughly", "about": read as fillers
     # above, the number itself is what is compared)
     "basically", "actually", "literally", "honestly", "essentially", "btw", "cheers", "cheer", "thx", "thanx", "thankyou",
+    "fyi", "asap",
     # processing a payment is transacting: "how much did we process via mobile" is the spend, "how many
     # transactions did we process" their count, as "did we do" and "were there" are read
     "process", "processed", "processing",
