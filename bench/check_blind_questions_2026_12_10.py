@@ -87,21 +87,15 @@ import pandas as pd
 
 from blind_check import check, close, run
 from check_blind_questions_2026_12_04 import monthly_change, pairs, pct_ok, two_values
-from check_blind_questions_2026_12_05 import in_order, top1
+from check_blind_questions_2026_12_05 import EDGES, edges, in_order, nonempty, ranked, top, top1
 from check_blind_questions_2026_12_07 import by_month, count_or_ids, either
-from check_blind_questions_2026_12_08 import _day, a_date, by_hour, by_weekday, change
-from check_blind_questions_2026_12_09 import _hour, dict_or_two
+from check_blind_questions_2026_12_08 import a_date, best_weekday, by_hour, by_weekday, change
+from check_blind_questions_2026_12_09 import best_hour, dict_or_two
 
 QUESTIONS = Path(__file__).resolve().parents[1] / 'tests' / 'data' / 'blind_questions_2026_12_10.txt'
 MUST_REFUSE = {15, 30, 45, 60, 75, 90, 105, 120, 135, 150}
-EDGES = {}
 
 AS_OF = pd.Timestamp('2025-06-30')
-
-
-def top(n, s, k, low=False):
-    EDGES[n] = ('top', k, s.sort_values(ascending=low))
-    return (s.nsmallest(k) if low else s.nlargest(k)).to_dict()
 
 
 def best(n, s, low=False, pct=False):
@@ -110,45 +104,6 @@ def best(n, s, low=False, pct=False):
     if pct:
         return either(top1({k: s[k]}), top1({k: s[k] * 100}))
     return top1({k: s[k]})
-
-
-def ranked(n, s, k, low=False):
-    s = s.sort_values(ascending=low)
-    EDGES[n] = ('list', k, s)
-    return list(s.index[:k])
-
-
-def nonempty(n, v):
-    EDGES[n] = ('nonempty', 0, v)
-    return v
-
-
-def best_weekday(n, s):
-    EDGES[n] = ('top', 1, s.sort_values(ascending=False))
-    k = s.idxmax()
-    v = s[k]
-
-    def f(d):
-        if not d['rows']:
-            return False, 'no rows'
-        r = d['rows'][0]
-        named = any(_day(c) == _day(k) for c in r if isinstance(c, str))
-        return (named and close(r[-1], v)), f'{r} vs {k} {v}'
-    return f
-
-
-def best_hour(n, s):
-    EDGES[n] = ('top', 1, s.sort_values(ascending=False))
-    k = s.idxmax()
-    v = s[k]
-
-    def f(d):
-        if not d['rows']:
-            return False, 'no rows'
-        r = d['rows'][0]
-        named = any(_hour(c) == int(k) for c in r[:-1])
-        return (named and close(r[-1], v)), f'{r} vs {k} {v}'
-    return f
 
 
 def best_date(n, s, low=False):
@@ -475,25 +430,6 @@ def expectations(P, T, M):
     E[159] = int((D.d >= pd.Timestamp('2025-04-01')).sum())
     E[160] = top(160, ay.groupby('MERCHANT_CATEGORY').CUSTOMER_ID.nunique(), 2)
     return E
-
-
-def edges(E):
-    """The pre-run look: a tie at the edge of a top/bottom N (or for first place), a tie inside a ranked list, an
-    empty or zero answer, and a zero scalar anywhere."""
-    for n, (kind, k, v) in sorted(EDGES.items()):
-        if kind == 'nonempty':
-            size = v if isinstance(v, (int, float)) else len(v)
-            print(f'{n:3} {"EMPTY" if not size else "ok"} ({size})')
-            continue
-        vals = list(v.values)
-        edge = len(vals) > k and close(vals[k - 1], vals[k])
-        inside = kind == 'list' and any(close(vals[i], vals[i + 1]) for i in range(min(k, len(vals)) - 1))
-        print(f'{n:3} {"TIE" if edge or inside else "ok"} {list(v.index[:k + 1])} {[round(float(x), 4) for x in vals[:k + 1]]}')
-    for n, e in sorted(E.items()):
-        if not callable(e) and not isinstance(e, (dict, set, list)) and (pd.isna(e) or e == 0):
-            print(f'{n:3} ZERO/NaN scalar {e}')
-        if isinstance(e, dict) and (not e or any(pd.isna(v) for v in e.values())):
-            print(f'{n:3} empty or NaN group {e}')
 
 
 if __name__ == "__main__":

@@ -86,12 +86,12 @@ class Assembly:
         self._periods_on_the_named_date()
         measures = list(dict.fromkeys(draft.measures))
         distinct = [m for m in measures if m.table == FACT and APPROVED_DISTINCT.fullmatch(m.expr)]
-        kinds = [m for m in measures if m.table == FACT and m.metric and (
-            rows := STATUS_COUNT.fullmatch(self.catalog.metric_measure(FACT, m.metric).expr))]
+        kinds = [(m, counted) for m in measures if m.table == FACT and m.metric
+                 and (counted := STATUS_COUNT.fullmatch(m.expr))]
         if len(measures) == 2 and len(distinct) == 1 and len(kinds) == 1:
             # "how many distinct merchants had declined transactions": the count of a status names the rows whose
             # distinct values are counted, not a second figure
-            status = STATUS_COUNT.fullmatch(kinds[0].expr).group(1)
+            status = kinds[0][1].group(1)
             ref = self.catalog.field(FACT, "status")
             draft.conditions.append(Condition(FACT, "in", (status,), ref, title=f"{ref.title} is {status}"))
             measures = distinct
