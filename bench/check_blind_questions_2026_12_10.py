@@ -65,8 +65,8 @@ Every other line has one reading, stated here:
   customers (of every customer) with no approved transaction in the last 60 days, with or without the 14 who never
   transacted (both accepted). 80: tenure over 120 months or account opened before 2015-06-30 (both accepted). 84:
   approved spend all time (= its LTV). 87: per segment, Q1 2025 spend / Q4 2024 spend - 1 (the change in the last
-  column, keyed by the segment). 101: each 2025 month's approved spend vs the month before (January vs December
-  2024). 102: the segment with the highest average TRAVEL_SHARE or highest travel share of its spend (the same
+  column, keyed by the segment; a segment without Q4 2024 spend has no change, left out or NULL). 101: each 2025
+  month's approved spend vs the month before (January vs December 2024). 102: the segment with the highest average TRAVEL_SHARE or highest travel share of its spend (the same
   segment). 110: approved spend per day, 06-24..06-30. 115: June 2025 approved spend / 30 days. 118: decline rate of
   hours 0..5 over all time. 123: avg ticket 2025 ytd vs 2024 full year. 124: more than 500 approved transactions.
   125: the count of Premium customers per segment, or their shares. 130: tenure under 12 months, or under 365 days
@@ -330,7 +330,7 @@ def expectations(P, T, M):
     E[86] = best_weekday(86, A.groupby(A.d.dt.day_name())[amt].mean())
     q1s = w(A, *Q1).groupby('CUSTOMER_SEGMENT')[amt].sum()
     q4s = w(A, *Q4_24).groupby('CUSTOMER_SEGMENT')[amt].sum()
-    E[87] = keyed_first((q1s / q4s - 1).to_dict())
+    E[87] = keyed_first((q1s / q4s - 1).dropna().to_dict())  # a segment without Q4 2024 spend has no change
     E[88] = int(w(A[A.CHANNEL == 'Online'], *JUN).CUSTOMER_ID.nunique())
     E[89] = pct_ok(rate(w(Tx[Tx.CARD_TYPE == 'Gold'], *YTD)))
     E[91] = w(A, *H2_24).groupby('CARD_TYPE').size().to_dict()

@@ -134,12 +134,9 @@ def test_year_over_year_growth_of_a_rate(world, frames):
     assert [float(plain(v)) for v in answer.rows[0]] == pytest.approx([now, before, now / before - 1])
 
 
-@pytest.mark.parametrize("question", [
-    "yoy growth in q2 spend by segment",
-    "yoy change in 2025 spend",  # the year runs past the data's end: part of it against the whole of 2024
-])
-def test_year_over_year_growth_by_a_group_or_of_a_period_past_the_data_is_refused(world, question):
-    assert ask(question, world, as_of=AS_OF).refused
+def test_year_over_year_growth_of_a_period_past_the_data_is_refused(world):
+    # the year runs past the data's end: part of it against the whole of 2024 (a change per group: dev_fixes_i)
+    assert ask("yoy change in 2025 spend", world, as_of=AS_OF).refused
 
 
 # --- customers counted by their own figure in a period -----------------------------------------------------------

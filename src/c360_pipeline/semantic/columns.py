@@ -3,7 +3,7 @@
 Only the model's own expressions are translated here (dimension, fact, filter and metric `expr`s
 from semantic_model.yaml); values a user asked for arrive as Python literals and become `F.lit`.
 The subset covers what the model uses: columns, literals, comparisons, AND/OR/NOT, IN, IS NULL,
-arithmetic, IFF/CASE, NULLIF, COALESCE, CONCAT, TO_CHAR/TO_VARCHAR, YEAR/MONTH/QUARTER/HOUR and the
+arithmetic, IFF/CASE, NULLIF, COALESCE, CONCAT, TO_CHAR/TO_VARCHAR, TO_DATE(…, 'YYYYMMDD'), YEAR/QUARTER/MONTH/DAY/DAYOFWEEKISO/HOUR and the
 aggregates SUM, AVG, COUNT, COUNT(DISTINCT), COUNT_IF, MIN, MAX, MEDIAN.
 
 A metric is planned as leaves (its aggregate calls) plus the arithmetic over them, so it can run in
@@ -102,10 +102,13 @@ def to_column(node: exp.Expression | str, column_of: ColumnOf = F.col) -> Column
         return choose(translate(node.this), None if isinstance(node.args["true"], exp.Null) else translate(node.args["true"]),
                       None if otherwise is None or isinstance(otherwise, exp.Null) else translate(otherwise))
     if isinstance(node, exp.Case):
+        # CASE WHEN cond THEN ... or the simple form CASE value WHEN match THEN ...
+        subject = translate(node.this) if node.this is not None else None
+        when = lambda branch: translate(branch.this) if subject is None else subject == translate(branch.this)  # noqa: E731
         branches = node.args["ifs"]
-        result = F.when(translate(branches[0].this), translate(branches[0].args["true"]))
+        result = F.when(when(branches[0]), translate(branches[0].args["true"]))
         for branch in branches[1:]:
-            result = result.when(translate(branch.this), translate(branch.args["true"]))
+            result = result.when(when(branch), translate(branch.args["true"]))
         default = node.args.get("default")
         return result.otherwise(translate(default)) if default is not None else result
     if isinstance(node, exp.Nullif):
@@ -122,6 +125,12 @@ def to_column(node: exp.Expression | str, column_of: ColumnOf = F.col) -> Column
         return F.to_char(translate(node.this), literal(fmt))
     if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)) and node.text("unit").upper() == "WEEK":
         return F.date_trunc("week", translate(node.this)).cast("date")
+    if isinstance(node, exp.TsOrDsToDate) and literal(node.args["format"]) == "%Y%m%d":
+        return F.to_date(translate(node.this), "YYYYMMDD")
+    if isinstance(node, exp.DayOfWeekIso):
+        return F.call_function("DAYOFWEEKISO", translate(node.this))
+    if isinstance(node, exp.Day):
+        return F.dayofmonth(translate(node.this))
     if isinstance(node, exp.Year):
         return F.year(translate(node.this))
     if isinstance(node, exp.Month):

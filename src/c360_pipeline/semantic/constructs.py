@@ -224,7 +224,8 @@ class Constructs:
         return None
 
     def _counted_before_share(self, i: int, table: str) -> set[int]:
-        """ "online share of txn count by card type", "mobile share of spend": a value (or named filter) of the rows
+        """ "online share of txn count by card type", "mobile share of spend", "weekend share of dining spend": a value (or
+        named filter) of the rows
         written right before the share word is what the share counts among them, not a filter of the rows."""
         if i == 0 or self._word(0) == "of":
             return set()
@@ -232,7 +233,7 @@ class Constructs:
         if before.kind != "sense" or before.used or before.has("entity") or before.has("metric") or before.has("fact") \
                 or before.has("dimension"):
             return set()
-        tables = (FACT, CATEGORIES) if table == FACT else (table,)
+        tables = (FACT, CATEGORIES, DATES) if table == FACT else (table,)
         kinds = [s for s in before.senses if s.kind in ("value", "filter")]
         if not kinds or any(s.table not in tables for s in kinds):
             return set()
@@ -377,7 +378,8 @@ class Constructs:
         if not counted:
             raise self.refuse("a share needs what to count (for example 'what percentage of customers are high risk' or "
                               "'share of transactions made online')")
-        counted = [self._on_fact(c) if table == FACT and c.table == CATEGORIES else c for c in counted]
+        counted = [self._on_fact(c) if table == FACT and c.table == CATEGORIES else
+                   _calendar_on_fact(c) if table == FACT and c.table == DATES else c for c in counted]
         foreign = [c for c in counted if c.table != table]
         if foreign:
             raise self.refuse(f"a share of {'customers' if table == PROFILE else 'transactions'} can count by their own "
@@ -613,3 +615,44 @@ def _names_activity(item) -> bool:
     if item.kind == "sense":
         return bool(item.has("entity", FACT)) or (item.has("filter") and item.has("filter").name == "active_customers")
     return False
+
+
+# The calendar's columns as expressions of a transaction's own DATE_KEY (yyyymmdd), as DIM_DATE defines them
+# (DAY_OF_WEEK 0 = Sunday; weekends are Saturday and Sunday): a share of transactions or spend can then count by a
+# calendar condition ("weekend share of dining spend") inside its one fraction expression, on the fact's rows.
+_DAY = "TO_DATE(TO_VARCHAR(DATE_KEY), 'YYYYMMDD')"
+_MONTHS = " ".join(f"WHEN {n} THEN '{name}'" for n, name in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+     "December"], 1))
+_WEEKDAYS = " ".join(f"WHEN {n} THEN '{name}'" for n, name in enumerate(
+    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], 1))
+CALENDAR_ON_FACT = {
+    "DATE_KEY": "DATE_KEY",
+    "CALENDAR_DATE": _DAY,
+    "YEAR": f"YEAR({_DAY})",
+    "QUARTER": f"QUARTER({_DAY})",
+    "MONTH": f"MONTH({_DAY})",
+    "MONTH_NAME": f"CASE MONTH({_DAY}) {_MONTHS} END",
+    "DAY": f"DAY({_DAY})",
+    "DAY_OF_WEEK": f"IFF(DAYOFWEEKISO({_DAY}) = 7, 0, DAYOFWEEKISO({_DAY}))",
+    "DAY_NAME": f"CASE DAYOFWEEKISO({_DAY}) {_WEEKDAYS} END",
+    "IS_WEEKEND": f"(DAYOFWEEKISO({_DAY}) >= 6)",
+}
+
+
+def _calendar_on_fact(condition: Condition) -> Condition:
+    """A calendar condition ("weekends", "day of week is Saturday", "in March") as a predicate on the transactions'
+    own DATE_KEY, so that a share of transactions or spend counts by it; a column the mapping lacks stays as it is
+    (and the share is refused as one over another table's column)."""
+    tree = condition_sql(condition)
+    names = {column.name.upper() for column in tree.find_all(exp.Column)}
+    if not names or not names <= set(CALENDAR_ON_FACT):
+        return condition
+
+    def on_fact(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column):
+            return exp.paren(parse_expression(CALENDAR_ON_FACT[node.name.upper()]))
+        return node
+
+    predicate = tree.transform(on_fact, copy=True).sql(dialect=DIALECT)
+    return Condition(FACT, "filter", filter_name=condition.filter_name, filter_expr=predicate, title=condition.title)

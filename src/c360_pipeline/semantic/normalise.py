@@ -17,7 +17,8 @@ percent word before a change ("mom % change", "pct growth"): a change is answere
 with it. A per-customer figure qualified by which customers count ("avg txns per customer in 2024, only counting
 customers who transacted that year", "… among customers who had a transaction", "… excluding customers with no
 transactions") is the figure per transacting customer, as "per transacting customer" says it. "a" / "an" / "one" as
-the number of a duration after a comparator ("tenure less than a year", "over a month") is 1.
+the number of a duration after a comparator ("tenure less than a year", "over a month") is 1. "are A more (less)
+likely to be B than C" asks for the share of each of A and C that is B ("what percentage of A vs C are B").
 """
 
 from __future__ import annotations
@@ -76,6 +77,12 @@ _WHEN_JOINED = re.compile(r"^\s*when\s+(?:did|was|has)\s+(?:customer\s+)?(?P<id>
 # first or last transaction dates, which a bare "last transaction" names)
 _WHEN_THE = re.compile(r"^\s*when\s+(?:was|is)\s+(?:the|our)\s+(first|last|most recent|earliest|latest)\s+"
                        r"(?=(?:transaction|purchase|txn|payment|sale)s?\b)", re.IGNORECASE)
+# "are customers under 30 more likely to be high risk than those 30 and over", "are platinum cardholders less likely to
+# shop online than gold ones": the share of each group that is (or does) it, side by side
+_MORE_LIKELY = re.compile(
+    r"^\s*(?:(?:are|is|were|was|do|does|did)\s+)?(?P<a>.+?)\s+(?:more|less)\s+likely\s+(?:than\s+(?P<c1>.+?)\s+)?"
+    r"to\s+(?P<be>be\s+)?(?P<b>.+?)(?:\s+than\s+(?P<c2>.+?))?\s*[?.!]*\s*$", re.IGNORECASE)
+_THOSE = re.compile(r"^(?:those|the ones|ones|people|the people)\s+", re.IGNORECASE)
 _SUPERLATIVE_SINGLE = re.compile(r"\b(biggest|largest|smallest|highest|lowest|max|maximum|min|minimum)\s+single\b",
                                  re.IGNORECASE)
 _PERCENT_CHANGE = re.compile(r"(?:(?<=\s)|^)(?:%|percent|pct|percentage)\s+(?=(?:change|growth|increase|decrease|drop|"
@@ -114,6 +121,7 @@ def normalise(question: str) -> str:
     text = _WHEN_FIRST_LAST.sub(_when_first_or_last, text)
     text = _WHEN_JOINED.sub(lambda m: f"account open date of {m.group('id')}", text)
     text = _MAY_MODAL.sub("could", text)
+    text = _MORE_LIKELY.sub(_share_side_by_side, text)
     for pattern, spelled in _POLITE:
         text = pattern.sub(spelled, text)
     text = _SUPERLATIVE_SINGLE.sub(lambda m: m.group(1), text)
@@ -136,6 +144,14 @@ def normalise(question: str) -> str:
         return f"{figure} in the last {count} {unit}{'s' if count != 1 else ''}"
 
     return _FIGURE_AFTER_WINDOW.sub(window, text)
+
+
+def _share_side_by_side(match: re.Match) -> str:
+    other = match.group("c1") or match.group("c2")
+    if not other:
+        return match.group(0)
+    counted = match.group("b")
+    return f"what percentage of {match.group('a')} vs {_THOSE.sub('', other)} {'are ' if match.group('be') else ''}{counted}"
 
 
 def _when_first_or_last(match: re.Match) -> str:

@@ -27,11 +27,13 @@ from sqlglot import exp
 from c360_pipeline.semantic.model import DIALECT, parse_expression
 from c360_pipeline.semantic.query import (
     CHANGE_FACTS,
+    DATES,
     FACT,
     PROFILE,
     Condition,
     FieldRef,
     Measure,
+    OrderBy,
     QuestionNotUnderstood,
     StructuredQuery,
     TimeRange,
@@ -359,9 +361,10 @@ class PeriodPairs:
         if getattr(self, "_change_between_periods", False):
             return self._change_from_the_earlier_period(query)
         if getattr(self, "_year_over_year_change", False) and getattr(self, "_two_periods", False):
-            if len(query.measures) != 1 or len(query.group_by) != 1:
-                raise QuestionNotUnderstood("a change year over year is computed for one figure of transactions, without "
-                                            "other breakdowns (for example 'yoy growth in q2 spend')")
+            if len(query.measures) != 1 or not _groups_of_a_change(query):
+                raise QuestionNotUnderstood("a change year over year is computed for one figure of transactions, by "
+                                            "groups of customers or transactions at most (for example 'yoy growth in "
+                                            "q2 spend by channel')")
             if self._period_end > self.as_of():
                 # "yoy change in 2025 spend" with data to June: part of the year against the whole of the one before
                 raise QuestionNotUnderstood(f"the period runs past the data's end ({self.as_of().isoformat()}), so its "
@@ -377,11 +380,10 @@ class PeriodPairs:
 
     def _change_from_the_earlier_period(self, query: StructuredQuery) -> StructuredQuery:
         """The one figure in the earlier and the later of the two periods and the later's change from the earlier."""
-        if len(query.measures) != 1 or len(query.group_by) != 1:
-            # "q1 spend by segment relative to q4": a row per group is not computed (a group without the base
-            # period's figure has no change)
-            raise QuestionNotUnderstood("a change between two periods is computed for one figure of transactions, "
-                                        "without other breakdowns (for example 'change in spend from q1 to q2')")
+        if len(query.measures) != 1 or not _groups_of_a_change(query):
+            raise QuestionNotUnderstood("a change between two periods is computed for one figure of transactions, by "
+                                        "groups of customers or transactions at most (for example 'change in spend "
+                                        "from q1 to q2 by segment')")
         ranges = self._period_ranges
         earlier, later = sorted((0, 1), key=lambda n: ranges[n].start)
         base = getattr(self, "_change_base", None)
@@ -401,10 +403,20 @@ class PeriodPairs:
                                        "two periods instead (for example 'spend in q1 vs q2')")
 
 
+def _groups_of_a_change(query: StructuredQuery) -> bool:
+    """Whether the breakdowns beside the two periods can each carry a change: groups of customers or transactions
+    ("by segment", "by channel"), not single customers (who would be a list of customers whose figure changed, a
+    filter) nor the calendar (a day or month lies in one of the two periods only)."""
+    return all(group.label == "PERIOD" or (group.table != DATES and group.name not in ("customer_id", "full_name"))
+               for group in query.group_by)
+
+
 def _one_row_change(query: StructuredQuery, earlier: tuple[str, str, str], later: tuple[str, str, str], change: str,
                     title: str, refused: str, earlier_first: bool = True) -> StructuredQuery:
     """The query's one figure over each of two periods (predicate, text, label suffix) and the later's relative change
-    from the earlier, as one row (with `earlier_first` False the later period's column comes first)."""
+    from the earlier, as one row (with `earlier_first` False the later period's column comes first) — or one row per
+    group of the question's other breakdowns ("q1 spend by segment relative to q4"), ranked by the change where the
+    figure was ranked; a group without the earlier period's figure has no change (NULL)."""
     figure = query.measures[0]
     (before, before_text, before_label), (after, after_text, after_label) = earlier, later
     old, new = (_within(figure.expr, predicate) for predicate in (before, after))
@@ -414,7 +426,12 @@ def _one_row_change(query: StructuredQuery, earlier: tuple[str, str, str], later
                Measure(f"{figure.label}_{after_label}", FACT, new, f"{figure.title} in {after_text}")]
     measures = (*(columns if earlier_first else columns[::-1]),
                 Measure(f"{figure.label}_{change}", FACT, f"({new}) / NULLIF(({old}), 0) - 1", title))
-    return replace(query, measures=measures, group_by=(), order_by=(), notes=tuple(
+    groups = tuple(group for group in query.group_by if group.label != "PERIOD")
+    # the groups ranked by their change where the figure ranked them ("which segment grew the most"), else in order
+    order = tuple(OrderBy(measures[-1].label, o.descending) for o in query.order_by if o.label == figure.label) \
+        or tuple(OrderBy(g.label, False) for g in groups)
+    return replace(query, measures=measures, group_by=groups, order_by=order if groups else (),
+                   notes=tuple(
         note for note in query.notes if not note.startswith("Compared period with period")) + (
         f"The change is {after_text} over {before_text}, minus 1 (0.05 = 5% more).",))
 
