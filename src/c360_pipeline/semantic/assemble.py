@@ -217,6 +217,11 @@ class Assembly:
                 # ... or "signups in 2024", "new customers in q1": the customers whose date is in the period
                 table = draft.entity or (FACT if any(g.table in (FACT, DATES, CATEGORIES) for g in draft.group_by) else PROFILE)
                 measures.append(self.catalog.metric_measure(table, {PROFILE: "customer_count", FACT: "transaction_count"}[table]))
+                if table == FACT and draft.entity is None and not (draft.count_intent or draft.order or draft.comparisons):
+                    # "what does last month look like by category group": neither rows nor a figure named, so the
+                    # transactions are shown by both their count and their spend
+                    measures.append(self.catalog.metric_measure(FACT, "total_spend"))
+                    draft.notes.append("No figure named: the approved transactions' count and their spend.")
             else:
                 raise self.refuse("I couldn't find a figure or a list of customers or transactions to show")
         if kind == "aggregate":
@@ -549,8 +554,11 @@ class Assembly:
                 if table == condition.table and ref.expr.upper() in wanted and ref.kind != "time_dimension"][:len(wanted)]
 
     def _plural_subject(self) -> bool:
-        """'Which customers' / 'which segments' lists all; 'which customer' / 'which segment' gives one."""
-        for item in self.items:
+        """'Which customers' / 'which segments' lists all; 'which customer' / 'which segment' gives one. A noun said
+        in an absence ("inactive customers with no purchase in the last 30 days") names no rows of the answer."""
+        for k, item in enumerate(self.items):
+            if k > 0 and self._word(k - 1) in ("no", "without"):
+                continue
             if (item.kind == "sense" and (item.has("entity") or item.has("dimension")) and not item.has("value")) \
                     or self._grain_word(item):
                 return item.plural  # ("the busiest month": one)

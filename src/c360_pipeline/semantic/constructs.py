@@ -150,8 +150,9 @@ class Constructs:
                                 metric.table, "filter", filter_name=metric.name, filter_expr=condition,
                                 title=metric.name.replace("_", " "))
                     elif (candidate.has("value") or candidate.has("filter", PROFILE)) \
-                            and candidate.norm.split()[-1] in ENTITY_WORDS:
+                            and candidate.norm.split()[-1] in ENTITY_WORDS and not self._spend_follows(j):
                         # "share of Platinum cardholders", "share of retention targets", "share of inactive custs"
+                        # ("share of High-Value Travelers spend": their spend is the rows, read next)
                         rows = (j, PROFILE, "count")
                     elif (candidate.has("value", PROFILE) or candidate.has("filter", PROFILE)) \
                             and self._word(j + 1) in SHARE_BOUNDARY:
@@ -177,6 +178,8 @@ class Constructs:
             for k in range(boundary + 1, len(items)):
                 if items[k].kind == "word" and items[k].norm in SHARE_BOUNDARY:
                     boundary = k
+                    if of == "spend" and self._word(k + 1) in SPEND_VERBS and not items[k + 1].used:
+                        items[k + 1].used = True  # "share of spend that goes to travel": the verb joins nothing more
                     break
                 if of == "spend" and items[k].kind == "word" and items[k].norm in SPEND_VERBS:
                     boundary = k
@@ -205,6 +208,12 @@ class Constructs:
             if table == FACT:
                 self.draft.entity = FACT
             return
+
+    def _spend_follows(self, index: int) -> bool:
+        following = index + 1 < len(self.items) and self.items[index + 1]
+        # (the noun: "travelers spent nothing on travel" is what the customers counted did)
+        return bool(following) and following.kind == "sense" and following.text.lower() not in ("spent", "spends") \
+            and any(s.kind == "metric" and s.name == "total_spend" for s in following.senses)
 
     def _summed_profile_column(self, item) -> str | None:
         """ "sum:LIFETIME_VALUE" when the item names a customers' column the model totals (a profile metric
@@ -331,7 +340,11 @@ class Constructs:
                                 "over those transactions).")
 
     def _place_inactivity(self) -> None:
-        """Inactivity windows filter the rows, or say what a share counts when they follow its rows' name."""
+        """Inactivity windows filter the rows, or say what a share counts when they follow its rows' name. A window
+        said beside the model's inactive customers ("no longer active (no purchase in the last 90 days)") is the
+        inactivity the question means: it replaces the model's own window."""
+        if self.inactivity_conditions:
+            self.draft.conditions = [c for c in self.draft.conditions if c.filter_name != "inactive_customers"]
         for index, condition in self.inactivity_conditions:
             # a negation that ends the rows' name starts what is counted: "what share of travelers did not spend ..."
             counted = self._in_share(index) or (self.share is not None and index == self.share["boundary"]
@@ -435,10 +448,19 @@ class Constructs:
         """A merchant-category condition ("travel", "category group is dining") as the transactions' own
         MERCHANT_CATEGORY in the categories it keeps, so a share of transactions or spend can count by it.
         The categories are the gold dimension's rows (`merchant_categories`, the reference data it is built from)."""
-        if condition.field is None or condition.op not in ("in", "not_in") or condition.field.expr.upper() not in CATEGORY_ROWS.columns:
+        if condition.op in ("filter", "not_filter"):
+            # a named filter of the categories ("travel categories": IS_TRAVEL) kept on their reference rows
+            kept = _on_category_rows(parse_expression(condition.filter_expr))
+            if kept is None:
+                return condition
+            kept = kept if condition.op == "filter" else ~kept
+        elif condition.field is None or condition.op not in ("in", "not_in") or \
+                condition.field.expr.upper() not in CATEGORY_ROWS.columns:
             return condition
-        kept = CATEGORY_ROWS[condition.field.expr.upper()].isin(condition.values)
-        names = tuple(CATEGORY_ROWS.loc[kept if condition.op == "in" else ~kept, "MERCHANT_CATEGORY"])
+        else:
+            kept = CATEGORY_ROWS[condition.field.expr.upper()].isin(condition.values)
+            kept = kept if condition.op == "in" else ~kept
+        names = tuple(CATEGORY_ROWS.loc[kept, "MERCHANT_CATEGORY"])
         ref = self.catalog.field(FACT, "merchant_category")
         return Condition(FACT, "in", names, ref, title=condition.title)
 
@@ -615,6 +637,30 @@ def _names_activity(item) -> bool:
     if item.kind == "sense":
         return bool(item.has("entity", FACT)) or (item.has("filter") and item.has("filter").name == "active_customers")
     return False
+
+
+def _on_category_rows(tree: exp.Expression):
+    """A category filter's expression (a column that is a flag, NOT, AND / OR, = or IN literals) evaluated on the
+    categories' reference rows: a boolean Series, or None for anything else."""
+    if isinstance(tree, exp.Paren):
+        return _on_category_rows(tree.this)
+    if isinstance(tree, exp.Column) and tree.name.upper() in CATEGORY_ROWS.columns:
+        return CATEGORY_ROWS[tree.name.upper()].astype(bool)
+    if isinstance(tree, exp.Not):
+        inner = _on_category_rows(tree.this)
+        return None if inner is None else ~inner
+    if isinstance(tree, (exp.And, exp.Or)):
+        left, right = _on_category_rows(tree.this), _on_category_rows(tree.expression)
+        if left is None or right is None:
+            return None
+        return (left & right) if isinstance(tree, exp.And) else (left | right)
+    if isinstance(tree, (exp.EQ, exp.In)) and isinstance(tree.this, exp.Column) \
+            and tree.this.name.upper() in CATEGORY_ROWS.columns:
+        values = [tree.expression] if isinstance(tree, exp.EQ) else tree.expressions
+        if not all(isinstance(v, exp.Literal) for v in values):
+            return None
+        return CATEGORY_ROWS[tree.this.name.upper()].isin([v.this if v.is_string else float(v.this) for v in values])
+    return None
 
 
 # The calendar's columns as expressions of a transaction's own DATE_KEY (yyyymmdd), as DIM_DATE defines them

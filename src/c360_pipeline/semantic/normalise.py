@@ -13,12 +13,14 @@ wrapper ("would you mind showing me" is "show me"; "any idea what …" is "what 
 account / join" asks for that customer's account open date, and "when was the last / first purchase" for the latest
 / earliest one. "may" before who asks ("may i see", "may we have") is the polite modal, written "could", never the
 month. "single" after a superlative ("the biggest single purchase") adds nothing and is dropped ("a single purchase" keeps it: exactly one), and so does a
-percent word before a change ("mom % change", "pct growth"): a change is answered as a fraction, its percentage said
+percent word before or after a change ("mom % change", "pct growth", "spend change percentage"): a change is answered as a fraction, its percentage said
 with it. A per-customer figure qualified by which customers count ("avg txns per customer in 2024, only counting
 customers who transacted that year", "… among customers who had a transaction", "… excluding customers with no
 transactions") is the figure per transacting customer, as "per transacting customer" says it. "a" / "an" / "one" as
 the number of a duration after a comparator ("tenure less than a year", "over a month") is 1. "are A more (less)
 likely to be B than C" asks for the share of each of A and C that is B ("what percentage of A vs C are B").
+"neither A nor B" is "not A and not B", a noun after B shared by a one-word A ("neither upsell nor retention
+targets").
 """
 
 from __future__ import annotations
@@ -87,6 +89,16 @@ _SUPERLATIVE_SINGLE = re.compile(r"\b(biggest|largest|smallest|highest|lowest|ma
                                  re.IGNORECASE)
 _PERCENT_CHANGE = re.compile(r"(?:(?<=\s)|^)(?:%|percent|pct|percentage)\s+(?=(?:change|growth|increase|decrease|drop|"
                              r"decline|rise|difference)\b)", re.IGNORECASE)
+# ... and after it ("spend change percentage by card type", "growth %"); not after "decline", where "decline %" is the
+# decline rate
+_CHANGE_PERCENT = re.compile(r"\b(change|growth|increase|decrease|drop|rise|difference)\s+(?:%|percent|pct|percentage)"
+                             r"(?=\s|$|[?.!,;])", re.IGNORECASE)
+# "neither upsell nor retention targets", "neither platinum nor gold cardholders": not the one and not the other, the
+# noun written once at the end shared by both ("not upsell targets and not retention targets")
+_NEITHER = re.compile(r"\bneither\s+(?P<one>[\w&'-]+(?:\s+[\w&'-]+)*?)\s+nor\s+(?P<other>[\w&'-]+(?:\s+[\w&'-]+)*?)"
+                      r"(?P<noun>\s+(?:targets|customers|cardholders|card holders|accounts|people|members))?"
+                      r"(?=\s*(?:$|[?.!,;]|\s(?:in|during|by|per|for|with|who|that|since|last|this|over|under)\b))",
+                      re.IGNORECASE)
 _NOUN = r"(?:the\s+)?(?:customers?|custs?|cardholders?|those|people|accounts?)"
 _ROWS = r"(?:transactions?|txns?|purchases?)"
 _RESTATED = r"(?:\s+(?:that year|that quarter|that month|in that period|in the period|then))?"
@@ -126,6 +138,8 @@ def normalise(question: str) -> str:
         text = pattern.sub(spelled, text)
     text = _SUPERLATIVE_SINGLE.sub(lambda m: m.group(1), text)
     text = _PERCENT_CHANGE.sub("", text)
+    text = _CHANGE_PERCENT.sub(lambda m: m.group(1), text)
+    text = _NEITHER.sub(_not_either, text)
     text = _ONE_UNIT.sub(lambda m: f"{m.group(1)} 1 ", text)
     text = _ONLY_TRANSACTING.sub(lambda m: f"per transacting customer{m.group('between')}", text)
     for contraction, spelled in _CONTRACTIONS.items():
@@ -144,6 +158,14 @@ def normalise(question: str) -> str:
         return f"{figure} in the last {count} {unit}{'s' if count != 1 else ''}"
 
     return _FIGURE_AFTER_WINDOW.sub(window, text)
+
+
+def _not_either(match: re.Match) -> str:
+    noun = match.group("noun") or ""
+    # the noun is shared by a one-word first term ("neither upsell nor retention targets"); a longer one is whole
+    # ("neither high risk nor retention targets")
+    shared = noun if " " not in match.group("one") else ""
+    return f"not {match.group('one')}{shared} and not {match.group('other')}{noun}"
 
 
 def _share_side_by_side(match: re.Match) -> str:
