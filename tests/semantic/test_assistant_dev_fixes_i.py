@@ -8,7 +8,10 @@ the small test world:
   High Risk, a row per side (was refused);
 - "Q1 2025 spend for each segment relative to Q4 2024", "yoy growth in q2 spend by channel": a change between two
   periods per group of the question's breakdown (was refused as a breakdown); a group without the earlier period's
-  figure has no change (NULL); single customers and calendar groups are still refused.
+  figure has no change (NULL); single customers and calendar groups are still refused;
+- "share of spend from platinum customers", "share of travel spend from platinum cardholders": a share of
+  transactions or spend counted by the customers' own columns (the engine joins them onto the transactions); by a
+  group ("... by segment") it reads two ways and is refused.
 """
 
 from __future__ import annotations
@@ -102,3 +105,34 @@ def test_year_over_year_change_per_channel(world, frames):
                                       "change in spend from q1 to q2 by month"])
 def test_change_per_customer_or_per_calendar_group_is_refused(world, question):
     assert ask(question, world, as_of=AS_OF).refused
+
+
+def _with_customers(frames):
+    return approved(frames).merge(profile(frames)[["CUSTOMER_ID", "CARD_TYPE", "IS_RETENTION_TARGET"]])
+
+
+def test_share_of_spend_from_some_customers(world, frames):
+    t = _with_customers(frames)
+    expected = t.loc[t["CARD_TYPE"] == "Platinum", "TRANSACTION_AMOUNT"].sum() / t["TRANSACTION_AMOUNT"].sum()
+    answer = ask("share of spend from platinum customers", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert float(answer.rows[0][-1]) == pytest.approx(expected)
+
+
+def test_share_of_a_kinds_spend_from_some_customers_in_a_period(world, frames):
+    t = between(_with_customers(frames), *YTD)
+    travel = t[t["MERCHANT_CATEGORY"].isin(["Airlines", "Hotels"])]
+    expected = travel.loc[travel["IS_RETENTION_TARGET"], "TRANSACTION_AMOUNT"].sum() / travel["TRANSACTION_AMOUNT"].sum()
+    answer = ask("what share of travel spend this year came from retention targets", world, as_of=AS_OF)
+    assert not answer.refused, answer.interpretation
+    assert float(answer.rows[0][-1]) == pytest.approx(expected)
+
+
+def test_share_of_transactions_from_some_customers(world, frames):
+    t = _with_customers(frames)
+    answer = ask("what fraction of transactions are from gold cardholders", world, as_of=AS_OF)
+    assert float(answer.rows[0][-1]) == pytest.approx((t["CARD_TYPE"] == "Gold").mean())
+
+
+def test_share_of_spend_from_some_customers_by_a_group_is_refused(world):
+    assert ask("share of spend from platinum customers by state", world, as_of=AS_OF).refused

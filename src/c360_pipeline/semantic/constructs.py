@@ -393,7 +393,16 @@ class Constructs:
                               "'share of transactions made online')")
         counted = [self._on_fact(c) if table == FACT and c.table == CATEGORIES else
                    _calendar_on_fact(c) if table == FACT and c.table == DATES else c for c in counted]
-        foreign = [c for c in counted if c.table != table]
+        # (a share of transactions or spend may count by the customers' own columns: "share of spend from platinum
+        # customers", the engine joining them onto the transactions)
+        by_customers = table == FACT and all(c.table == PROFILE for c in counted)
+        if by_customers and draft.group_by:
+            # "share of spend from high risk customers by segment": each segment's part from them, or how their spend
+            # splits over the segments — two readings
+            raise self.refuse("a share of spend from some customers by a group reads two ways; ask for one group at a "
+                              "time (for example 'share of Declining segment spend from high risk customers') or "
+                              "for their spend by the group (for example 'spend of high risk customers by segment')")
+        foreign = [c for c in counted if c.table != table and not by_customers]
         if foreign:
             raise self.refuse(f"a share of {'customers' if table == PROFILE else 'transactions'} can count by their own "
                               f"columns only; '{foreign[0].title}' belongs to another table (ask for the figure by it "

@@ -21,6 +21,7 @@ from snowflake.snowpark import functions as F
 from sqlglot import exp
 
 from c360_pipeline.semantic.columns import (
+    UnsupportedExpression,
     MetricPlan,
     columns_in,
     counted,
@@ -443,14 +444,21 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
             combined = combined & predicate
         facts = facts.filter(combined)
     customer_grain = any(g.table == PROFILE and g.name in ("customer_id", "full_name") for g in query.group_by)
+    # customers' columns a figure's own condition reads ("share of spend from platinum customers": SUM(IFF(CARD_TYPE =
+    # 'Platinum', ...))): joined by name onto the transactions before the first pass, which keeps them as keys
+    counted_profile = _profile_columns_of(leaves, catalog)
+    if counted_profile and customer_grain:
+        raise UnsupportedExpression("a figure per customer cannot count by the customers' own columns")
     date_fields = [g for g in query.group_by if g.table == DATES]
     category_fields = [g for g in query.group_by if g.table == CATEGORIES]
     profile_fields = [f for f in (*query.group_by, *query.columns) if f.table == PROFILE]
-    join_profile = not customer_grain and (PROFILE in by_table or bool(profile_fields) or profile_period)
+    join_profile = not customer_grain and (PROFILE in by_table or bool(profile_fields) or profile_period
+                                           or bool(counted_profile))
     if query.kind == "aggregate":
         needed = {k for g in query.group_by if g.table == FACT for k in columns_in(g.expr)}
         for leaf in leaves:
             needed |= first_pass_keys(leaf) | (columns_in(leaf.argument) if leaf.argument is not None else set())
+        needed -= counted_profile
         needed |= {"CUSTOMER_ID"} if customer_grain or join_profile else set()
         needed |= {FACT_DATE_KEY} if date_fields or DATES in by_table else set()
         needed |= {"MERCHANT_CATEGORY_KEY"} if category_fields else set()
@@ -462,7 +470,8 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
             profile = profile.filter(_row_predicate(condition))
         if profile_period:
             profile = profile.filter(_time_predicate(query.time_range))
-        profile = profile.select(F.col("CUSTOMER_ID"), *[to_column(f.expr).alias(f.label) for f in profile_fields])
+        profile = profile.select(F.col("CUSTOMER_ID"), *[to_column(f.expr).alias(f.label) for f in profile_fields],
+                                 *[F.col(c) for c in sorted(counted_profile)])
         facts = facts.join(profile, "CUSTOMER_ID")
     if query.kind == "list":
         # the calendar's and the categories' columns and filters ("transactions on sundays", "weekend transactions")
@@ -514,6 +523,18 @@ def _fact_frame(query: StructuredQuery, catalog: Catalog, read) -> DataFrame:
     second = regrouped.group_by(*labels).agg(*aggregates) if labels else regrouped.agg(*aggregates)
     finished = second.select(*[F.col(label) for label in labels], *[finish_leaf(leaf) for leaf in leaves])
     return _finished(finished, query, plans)
+
+
+def _profile_columns_of(leaves: list, catalog: Catalog) -> set[str]:
+    """The customers' columns (of the profile's fields, and not the transactions') that the figures' conditions and
+    arguments read."""
+    def columns_of(table: str) -> set[str]:
+        return {c for (t, _), ref in catalog.fields.items() if t == table for c in columns_in(ref.expr)}
+
+    read = set()
+    for leaf in leaves:
+        read |= first_pass_keys(leaf) | (columns_in(leaf.argument) if leaf.argument is not None else set())
+    return read & (columns_of(PROFILE) - columns_of(FACT) - {"CUSTOMER_ID", "CUSTOMER_KEY"})
 
 
 def _is_column(expression: str) -> bool:
