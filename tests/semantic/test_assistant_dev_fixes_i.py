@@ -136,3 +136,14 @@ def test_share_of_transactions_from_some_customers(world, frames):
 
 def test_share_of_spend_from_some_customers_by_a_group_is_refused(world):
     assert ask("share of spend from platinum customers by state", world, as_of=AS_OF).refused
+
+
+def test_share_of_customers_with_a_purchase_who_have_an_attribute(world, frames):
+    """ "share of customers with a travel purchase who are platinum": of the customers with one, the share that are
+    (was both counted over every customer)."""
+    p = profile(frames)
+    bought = set(approved(frames).loc[lambda t: t["MERCHANT_CATEGORY"].isin(["Airlines", "Hotels"]), "CUSTOMER_ID"])
+    buyers = p[p["CUSTOMER_ID"].isin(bought)]
+    assert 0 < len(buyers) < len(p)
+    answer = ask("share of customers with a travel purchase who are platinum", world, as_of=AS_OF)
+    assert float(answer.rows[0][-1]) == pytest.approx((buyers["CARD_TYPE"] == "Platinum").mean())

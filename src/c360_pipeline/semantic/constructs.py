@@ -180,6 +180,8 @@ class Constructs:
                     boundary = k
                     if of == "spend" and self._word(k + 1) in SPEND_VERBS and not items[k + 1].used:
                         items[k + 1].used = True  # "share of spend that goes to travel": the verb joins nothing more
+                    if table == PROFILE and items[k].norm in ("with", "without"):
+                        boundary = self._customers_described_after(k, boundary)
                     break
                 if of == "spend" and items[k].kind == "word" and items[k].norm in SPEND_VERBS:
                     boundary = k
@@ -208,6 +210,20 @@ class Constructs:
             if table == FACT:
                 self.draft.entity = FACT
             return
+
+    def _customers_described_after(self, k: int, boundary: int) -> int:
+        """ "share of customers with a travel purchase who are platinum", "what share of customers with an online
+        purchase are high risk": a later "who are" / "are" followed by the customers' own attribute says what is
+        counted, and the "with" clause before it names the rows; else the "with" stays the boundary."""
+        for j in range(k + 1, len(self.items)):
+            item = self.items[j]
+            if item.kind == "word" and item.norm in ("who", "that", "which", "are", "is", "were", "was"):
+                after = self._next(j, {"are", "is", "were", "was", "a", "an", "the"}, limit=3)
+                if after is not None and self.items[after].kind == "sense" and any(
+                        s.kind in ("value", "filter") and s.table == PROFILE for s in self.items[after].senses):
+                    return j
+                return boundary
+        return boundary
 
     def _spend_follows(self, index: int) -> bool:
         following = index + 1 < len(self.items) and self.items[index + 1]
