@@ -77,6 +77,7 @@ class Assembly:
     def _assemble(self) -> StructuredQuery:
         draft = self.draft
         self._place_inactivity()
+        self._groups_counted_by_their_figure()
         self._per_customer_by_group()
         self._counted_by_their_figure()
         self._per_customer_period()
@@ -289,6 +290,7 @@ class Assembly:
         # comparisons: on facts of the rows (WHERE) or on measures (HAVING)
         conditions = list(draft.conditions)
         having: list[Having] = []
+        kept_by: list = []  # figures only the HAVING names ("states with at least 20 customers")
         for target, op, values, item in comparisons:
             if target[0] == "fact":
                 ref = self.catalog.field(target[1], target[2])
@@ -303,6 +305,7 @@ class Assembly:
                     raise self.refuse(f"{measure.title} and the other figures come from different tables")
                 if measure not in measures:
                     measures.append(measure)
+                    kept_by.append(measure)
                 if kind == "aggregate" and not draft.group_by and not draft.group_customers:
                     raise self.refuse(f"a condition on {measure.title} needs a breakdown (for example 'segments with "
                                       f"{measure.title} over ...')")
@@ -362,6 +365,11 @@ class Assembly:
                     facts = [c for c in columns if c.kind == "fact"]
                     label = facts[0].label if facts else None
             elif target[0] == "measure":
+                active = [m for m in measures if m.metric == "active_customer_count"]
+                if target[1].metric == "customer_count" and target[1] not in measures and active and base == FACT:
+                    # "top 10 categories by number of customers": the customers counted per group are those who
+                    # transacted in it, the figure the count became
+                    target = ("measure", active[0])
                 if target[1] not in measures and not any(
                         m.label == target[1].label and m.metric is not None and m.metric == target[1].metric
                         for m in measures):
@@ -456,6 +464,11 @@ class Assembly:
                 time_range, shown_from = replace(time_range, start=earlier[0]), (group_by[0].label, earlier[1])
                 draft.notes.append(f"The first {group_by[0].title} shown is compared with the one before the period, "
                                    "read for that comparison only.")
+        if kind == "aggregate" and kept_by and order and order[0].label not in {m.label for m in kept_by} \
+                and order[0].label in {m.label for m in measures}:
+            # "the state with the highest average ltv among states with at least 20 customers": the figure ranked is
+            # the last column, the one the groups were kept by before it
+            measures = [m for m in measures if m in kept_by] + [m for m in measures if m not in kept_by]
         query = StructuredQuery(
             kind=kind,
             base_table=base,

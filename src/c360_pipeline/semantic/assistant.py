@@ -106,6 +106,8 @@ def chart_hint(query: StructuredQuery | None, rows: list[list]) -> dict | None:
     """Which chart fits: a line over time, bars over categories, a single figure, or none (a list)."""
     if query is None or query.kind == "list" or not rows:
         return None
+    if query.groups_counted is not None:
+        return {"type": "metric", "y": query.groups_counted[0]}
     if not query.group_by:
         return {"type": "metric", "y": query.measures[0].label}
     x = query.group_by[0]

@@ -100,7 +100,12 @@ def _date_key(day: date) -> int:
 def compile_sql(query: StructuredQuery, database: str | None = None, model: SemanticModel | None = None) -> str:
     """Snowflake SQL text of the structured query (what the DataFrame computes), checked to be one read-only SELECT."""
     catalog, _ = catalog_for(model)
-    sql = _select(query, catalog, database).sql(dialect=DIALECT, pretty=True)
+    select = _select(query, catalog, database)
+    if query.groups_counted is not None:
+        # the groups the HAVING keeps, counted: one row
+        select = exp.select(exp.alias_(exp.Count(this=exp.Star()), query.groups_counted[0])).from_(
+            select.subquery("g"))
+    sql = select.sql(dialect=DIALECT, pretty=True)
     allowed = {physical_table(catalog, t, database).upper() for t in catalog.tables}
     check_read_only(sql, allowed)
     return sql
@@ -234,6 +239,8 @@ def check_read_only(sql: str, allowed_tables: set[str] | None = None) -> exp.Exp
 
 def count_labels(query: StructuredQuery) -> set[str]:
     """Output columns that are plain counts (shown as integers whatever type the engine returns)."""
+    if query.groups_counted is not None:
+        return {query.groups_counted[0]}
     labels = set()
     for measure in query.measures:
         if measure.of_total or measure.change_from_previous:
@@ -352,6 +359,10 @@ def _ordered(frame: DataFrame, query: StructuredQuery) -> DataFrame:
 
 def to_dataframe(query: StructuredQuery, warehouse, model: SemanticModel | None = None) -> DataFrame:
     """The Snowpark DataFrame computing the structured query: one query, sent as is to either engine."""
+    if query.groups_counted is not None:
+        # the groups the HAVING keeps, counted: one row
+        groups = to_dataframe(replace(query, groups_counted=None), warehouse, model)
+        return groups.agg(F.count(F.lit(1)).alias(query.groups_counted[0]))
     catalog, _ = catalog_for(model)
     read = lambda table: warehouse.read("GOLD", _physical(catalog, table))  # noqa: E731
     if query.base_table == PROFILE:

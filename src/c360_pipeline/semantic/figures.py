@@ -352,6 +352,7 @@ class Figures:
                     measure = self.catalog.aggregate_measure("COUNT_DISTINCT", ref)
                     self.draft.measures.append(measure)
                     self.item_measures[id(item)] = measure
+                    self._counted_dimension = (measure, ref)
                     return
                 if item.has("value") or item.has("filter") or item.has("time_dimension"):
                     # "how many Premium cardholders ..." / "how many high-risk customers": values, then maybe the entity

@@ -62,6 +62,7 @@ from c360_pipeline.semantic.words import (  # noqa: F401 (FILLERS and STOPWORDS 
     FILLERS,
     MODIFY_WORDS,
     STOPWORDS,
+    TRANSACT_VERBS,
 )
 
 
@@ -175,6 +176,7 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._follow_up_without_its_question()
         self._who_asks_for_customers()
         self._data_value_collisions()
+        self._shop_as_a_verb()
         self._value_ratios()
         self._defined_active()
         self._per_customer_who_bought()
@@ -216,8 +218,8 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._list_and_filler_words()
         self._scoped_entities()
         self._check_everything_used()
-        return self._check_distinct_kinds(self._check_two_periods(self._check_per_period(self._check_absences(
-            self._check_constructs(self._assemble())))))
+        return self._check_groups_counted(self._check_ordinal_place(self._check_distinct_kinds(self._check_two_periods(self._check_per_period(self._check_absences(
+            self._check_constructs(self._assemble())))))))
 
     # passes -----------------------------------------------------------------------------------
     def _check_read_only(self) -> None:
@@ -257,6 +259,24 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
             return
         raise self.refuse("each question is answered on its own, so a follow-up needs its whole question (for "
                           "example 'total spend by segment' rather than 'and by segment?')")
+
+    def _shop_as_a_verb(self) -> None:
+        """ "how many merchants did students shop at", "customers who shop at airlines": "shop" after the customers
+        (or "who" / "did" / "to") and before "at" / "with", a period or the end is the verb of transacting, not the merchant noun (a
+        synonym of the merchant name)."""
+        for i, item in enumerate(self.items):
+            after = self.items[i + 1] if i + 1 < len(self.items) else None
+            if item.kind != "sense" or item.plural or item.norm not in TRANSACT_VERBS or not item.has("dimension") \
+                    or not (after is None or after.kind in ("time", "punct") or self._word(i + 1) in ("at", "with")
+                            or (self._word(i + 1) in ("in", "during") and i + 2 < len(self.items)
+                                and self.items[i + 2].kind == "time")):
+                continue
+            before = self.items[i - 1] if i > 0 else None
+            if before is None or not ((before.kind == "sense" and before.plural and (
+                    before.has("entity", PROFILE) or before.has("value", PROFILE) or before.has("filter", PROFILE)))
+                                      or self._word(i - 1) in ("who", "that", "did", "do", "does", "to", "they", "we")):
+                continue
+            self.items[i] = Item("word", item.start, item.end, item.text, item.norm, [], token=item.token)
 
     def _data_value_collisions(self) -> None:
         """ "customers in gold" where the data has a city named Gold: a place read after "in" / "from" / "at" that is

@@ -8,7 +8,22 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
-from c360_pipeline.semantic.query import DATE_GRAINS, DATES, FACT, FACT_GRAINS, GRAIN_WORDS, PROFILE, FieldRef
+from dataclasses import replace
+
+from sqlglot import exp
+
+from c360_pipeline.semantic.model import parse_expression
+from c360_pipeline.semantic.query import (
+    CATEGORIES,
+    DATE_GRAINS,
+    DATES,
+    FACT,
+    FACT_GRAINS,
+    GRAIN_WORDS,
+    PROFILE,
+    FieldRef,
+    StructuredQuery,
+)
 from c360_pipeline.semantic.vocabulary import DATE_GRAIN_NOUNS
 from c360_pipeline.semantic.words import ACTIVITY_SUPERLATIVES, COHORT_NOUNS, GROUP_WORDS, SUPERLATIVES, TREND_WORDS
 
@@ -18,6 +33,45 @@ RANK_WORDS = {"rank", "ranked", "ranking", "sort", "sorted", "order", "ordered",
 
 class Grouping:
     """Breakdowns: "by X", "per X", "for each X", "which X", "X breakdown", trends."""
+
+    def _groups_counted_by_their_figure(self) -> None:
+        """ "how many merchants had 1,000 or more transactions", "number of states with more than 50 customers", "how
+        many categories had over 1m of spend in 2024": the distinct values counted are the groups whose own figure (a
+        count or a sum, over the period and the kinds asked) meets the comparison — a HAVING over the groups, whose
+        rows are then counted — not the values of the rows whose customer's figure meets it."""
+        draft = self.draft
+        counted = getattr(self, "_counted_dimension", None)
+        if counted is None or draft.measures != [counted[0]] or draft.group_by or draft.group_customers \
+                or len(draft.comparisons) != 1 or draft.order or draft.limit is not None or self.share is not None \
+                or getattr(self, "_customer_figure", None) is not None:
+            return
+        _, ref = counted
+        if ref.name in ("customer_id", "full_name"):
+            return
+        target, op, values, item = draft.comparisons[0]
+        if target[0] == "transactions_per_customer" and ref.table in (FACT, CATEGORIES, DATES) \
+                and not self._customers_mentioned():
+            figure = self.catalog.metric_measure(FACT, "transaction_count")
+        elif target[0] == "measure" and target[1].metric is not None and (
+                target[1].table == FACT or (target[1].table == PROFILE and ref.table == PROFILE)) \
+                and isinstance(parse_expression(target[1].expr), (exp.Sum, exp.Count, exp.CountIf)):
+            figure = target[1]
+        else:
+            return
+        draft.measures = [figure]
+        draft.group_by = [ref]
+        draft.comparisons = [(("measure", figure), op, values, item)]
+        self._groups_counted = (f"NUMBER_OF_{ref.name.upper()}S", f"number of {ref.title}s")
+
+    def _check_groups_counted(self, query: StructuredQuery) -> StructuredQuery:
+        """The groups a HAVING keeps, counted: one row (see _groups_counted_by_their_figure)."""
+        counted = getattr(self, "_groups_counted", None)
+        if counted is None:
+            return query
+        if query.kind != "aggregate" or len(query.group_by) != 1 or not query.having or query.per_customer is not None:
+            raise self.refuse("I could not read which groups to count; ask for the groups themselves (for example "
+                              "'merchants with 1,000 or more transactions')")
+        return replace(query, groups_counted=counted, order_by=(), limit=None)
 
     def _grouping(self) -> None:
         items = self.items

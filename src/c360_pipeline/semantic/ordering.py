@@ -21,6 +21,9 @@ from c360_pipeline.semantic.words import (
 )
 
 
+# Ordinal words before a superlative: "the second highest", "third largest" (2nd, 3rd are ordinal numbers).
+ORDINAL_PLACES = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+                  "tenth": 10}
 # Words after "most" / "least" that rank groups by how many rows they have: "the most common merchant categories".
 FREQUENCY_WORDS = {"common", "popular", "frequent", "used"}
 # Words that join a filter to the rows it restricts: "customers in texas", "customers who are high risk".
@@ -38,6 +41,22 @@ class Ordering:
             if item.used:
                 continue
             word = item.norm if item.kind in ("word", "number") else ""
+            place = ORDINAL_PLACES.get(word) if item.kind == "word" else (
+                item.token.value if item.kind == "number" and item.token is not None and item.token.kind == "ordinal"
+                and isinstance(item.token.value, int) and 1 < item.token.value <= 20 else None)
+            if place is not None and i + 1 < len(items) and not items[i + 1].used and items[i + 1].kind == "word" \
+                    and items[i + 1].norm in DESC_WORDS | ASC_WORDS and items[i + 1].norm not in ("top", "bottom"):
+                # "the second highest state by spend", "3rd largest category": the ranking down to that place, whose
+                # last row is the one asked for
+                following = items[i + 1]
+                item.used = following.used = True
+                self.draft.limit = place
+                self._ordinal_place = place
+                self.draft.notes.append(f"Ranked down to place {place}: the {word} is the last row.")
+                if not self._frequency_order(i + 1):
+                    self._order_target(i + 1, descending=following.norm in DESC_WORDS, singular_limit=False,
+                                       word=following.norm)
+                continue
             # "top 10", "bottom 5", "10 highest", "highest 10"
             if word in ("top", "bottom", "first", "last") and item.kind == "word":
                 number = self._number_at(i + 1)
@@ -110,6 +129,14 @@ class Ordering:
                 self._order_target(i + 1, descending=descending, singular_limit=False)
             if item.kind == "word" and word in ("rank", "ranked", "ranking", "sort", "sorted", "order"):
                 item.used = True
+
+    def _check_ordinal_place(self, query):
+        """ "the second highest lifetime value" with nothing ranked (a maximum, one row): refused, never the top."""
+        place = getattr(self, "_ordinal_place", None)
+        if place is not None and (not query.order_by or query.limit != place):
+            raise self.refuse("I can give a place in a ranking of groups or rows (for example 'the second highest "
+                              "state by spend', 'the 3rd largest customers by lifetime value'), not of a single figure")
+        return query
 
     def _what_is_spent_on(self) -> None:
         """ "what do gold cardholders spend the most on", "what do students spend least on in 2025": what the money
@@ -418,7 +445,8 @@ class Ordering:
         """After "top 5 states": "by <figure>", "with the most <figure>", "in terms of <figure>"."""
         if k < len(self.items) and self.items[k].kind == "word" and self.items[k].norm in ("by", "on", "for", "with") \
                 and not self.items[k].used:
-            j = self._next(k, {"the", "a", "an", "their", "total", "highest", "most", "largest", "number", "of"}, limit=3)
+            j = self._next(k, {"the", "a", "an", "their", "total", "highest", "most", "largest", "number", "of", "distinct",
+                               "unique", "different"}, limit=4)
             while j is not None and self.items[j].kind == "time" and self.items[j].used:
                 # "by ytd spend", "by 2024 txn count": the period is the question's, read by its own pass
                 j = self._next(j, {"the", "total"}, limit=2)

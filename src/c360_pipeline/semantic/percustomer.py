@@ -84,7 +84,37 @@ class PerCustomer:
     """Passes for per-customer averages, newest/oldest rows, period-over-period changes and honest refusals."""
 
     # per-customer figures ---------------------------------------------------------------------
+    def _per_customer_before_the_figure(self) -> None:
+        """ "per-customer dining spend in q1 for the new & growing segment", "per customer transaction count in 2024":
+        "per customer" said before a figure that adds up (past the kinds of transactions it counts) is the figure per
+        customer, the average over the customers in scope — read as "average <figure> per customer"."""
+        items = self.items
+        for i, item in enumerate(items[:-2]):
+            if item.used or item.kind != "word" or item.norm != "per":
+                continue
+            unit = items[i + 1]
+            if unit.kind != "sense" or unit.used or unit.plural or not unit.has("entity", PROFILE) \
+                    or unit.has("metric") or unit.has("fact") or unit.has("dimension"):
+                continue
+            if any(other.kind == "sense" for other in items[:i]) or any(
+                    other.kind == "word" and other.norm in PER_CUSTOMER_AGGREGATIONS for other in items):
+                return  # "spend per customer ..." after a figure, or an average said already
+            j = i + 2
+            while j < len(items) and items[j].kind == "sense" and not items[j].used and (
+                    items[j].has("value") or items[j].has("filter")) and not (
+                    items[j].has("metric") or items[j].has("entity")):
+                j += 1
+            if j >= len(items) or items[j].kind != "sense" or items[j].used or not items[j].has("metric", FACT):
+                return
+            measure = self.catalog.metric_measure(FACT, items[j].has("metric", FACT).name)
+            if not isinstance(parse_expression(measure.expr), (exp.Sum, exp.Count, exp.CountIf)):
+                return
+            average = Item("word", item.start, item.start, "average", "average", token=item.token)
+            self.items = items[:i] + [average] + items[i + 2:j + 1] + [item, unit] + items[j + 1:]
+            return
+
     def _per_customer_figures(self) -> None:
+        self._per_customer_before_the_figure()
         self._customer_figure_per_customer_by_group()
         if self._per_active_customer():
             return

@@ -351,7 +351,7 @@ class PeriodPairs:
     def _check_two_periods(self, query: StructuredQuery) -> StructuredQuery:
         if getattr(self, "_two_periods", False) and (
                 query.base_table != FACT or query.per_customer is not None or query.time_range is not None
-                or query.kind != "aggregate" or query.limit is not None
+                or query.kind != "aggregate" or (query.limit is not None and not self._ranked_by_the_change(query))
                 or any(item.kind == "sense" and item.has("time_dimension") for item in self.items)):
             # a ranking or a list over two periods ("top 5 categories in june vs may") does not say whether it ranks
             # each period or both together
@@ -377,6 +377,15 @@ class PeriodPairs:
                                     refused=f"a change year over year of {figure.title} is not computed; ask for the "
                                             "two periods instead (for example 'q2 spend vs q2 last year')")
         return query
+
+    def _ranked_by_the_change(self, query: StructuredQuery) -> bool:
+        """ "top five categories by spend growth in q1 vs q4", "the 3 segments whose spend grew the most from q1 to q2":
+        groups ranked by the change of their one figure between the two periods (the figure's rank becomes the
+        change's in _one_row_change), so a top N is of the groups' changes."""
+        return (getattr(self, "_change_between_periods", False) or getattr(self, "_year_over_year_change", False)) \
+            and len(query.measures) == 1 and bool(query.group_by) and _groups_of_a_change(query) \
+            and bool(query.order_by) and query.order_by[0].label == query.measures[0].label \
+            and not query.within
 
     def _change_from_the_earlier_period(self, query: StructuredQuery) -> StructuredQuery:
         """The one figure in the earlier and the later of the two periods and the later's change from the earlier."""

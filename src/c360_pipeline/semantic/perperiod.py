@@ -76,6 +76,13 @@ class PerPeriod:
                     if self._matches_words(k, ("on", "average")):
                         items[k].used = items[k + 1].used = True  # "spend per day on average in june"
                 return
+            elif item.kind == "sense" and not item.used and self._on_average() is not None \
+                    and self._additive_figure(item) is not None and self._calendar_unit(i) is not None:
+                # "number of transactions per day on average in may", "on average, how much spend per week in q2":
+                # "on average" said apart from the figure per unit
+                on = self._on_average()
+                cue, figure = on, (i, self._additive_figure(item))
+                items[on + 1].used = True
             elif item.kind == "sense" and item.norm.split()[0] in AVERAGE_WORDS:
                 # "avg txns per day": the average of the rows named in the plural is their number
                 rows = self.lexicon.phrases.get(tuple(item.norm.split()[1:]), [])
@@ -97,6 +104,13 @@ class PerPeriod:
                 if items[k].kind == "word" and items[k].norm in ("number", "of", "count"):
                     items[k].used = True
             return
+
+    def _on_average(self) -> int | None:
+        """The index of "on" in an "on average" not yet read."""
+        for k in range(len(self.items) - 1):
+            if self._matches_words(k, ("on", "average")):
+                return k
+        return None
 
     def _adjective_unit(self, index: int) -> tuple[int, int, str] | None:
         """ "average | daily | transactions": the grain word right after the average word, then an additive figure."""

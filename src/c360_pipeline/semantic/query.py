@@ -172,11 +172,16 @@ class StructuredQuery:
     # early, so that its first period has a previous one, and the answer shows the periods from this one on
     # (the grouped period's label, its first value shown)
     shown_from: tuple[str, object] | None = None
+    # the groups kept counted ("how many merchants had 1,000 or more transactions"): one row, the number of the groups
+    # the query's HAVING keeps (COUNT(*) over its rows), under this label (plus the title it is shown with)
+    groups_counted: tuple[str, str] | None = None
 
     @property
     def output_labels(self) -> list[str]:
         if self.kind == "list":
             return [c.label for c in self.columns]
+        if self.groups_counted is not None:
+            return [self.groups_counted[0]]
         return [g.label for g in self.group_by] + [m.label for m in self.measures]
 
     def tables(self) -> set[str]:
@@ -194,6 +199,9 @@ class StructuredQuery:
             noun = "Customers" if self.base_table == PROFILE else "Transactions"
             shown = ", ".join(c.title for c in self.columns)
             parts.append(f"{noun} ({shown})")
+        elif self.groups_counted is not None:
+            parts.append(_capitalise(f"{self.groups_counted[1]}, counting each {' and '.join(g.title for g in self.group_by)} "
+                                     f"by its {' and '.join(m.title for m in self.measures)}"))
         else:
             parts.append(_capitalise(" and ".join(m.title for m in self.measures)))
             if self.group_by:
@@ -236,7 +244,8 @@ class StructuredQuery:
             "order_by": [{"label": o.label, "descending": o.descending} for o in self.order_by],
             "limit": self.limit,
         } | ({} if self.per_customer is None else {"per_customer": self.per_customer.to_dict()}) \
-            | ({"within": [g.label for g in self.within]} if self.within else {})
+            | ({"within": [g.label for g in self.within]} if self.within else {}) \
+            | ({"groups_counted": self.groups_counted[0]} if self.groups_counted else {})
 
 
 def _capitalise(text: str) -> str:

@@ -45,6 +45,8 @@ class RankedRows:
             if item.kind != "number" or not isinstance(item.token.value, int) or item.token.percent:
                 continue
             before, after = self._word(i - 1), self._word(i + 1)
+            if before in ("least", "most") and self._word(i - 2) == "at":
+                continue  # "states with at least 20 customers": a bound on a count, not a rank
             if not (before in RANK_WORDS or before in SUPERLATIVES or (i > 0 and items[i - 1].ranks is not None)
                     or after in SUPERLATIVES or (i + 1 < len(items) and items[i + 1].ranks is not None)):
                 continue
