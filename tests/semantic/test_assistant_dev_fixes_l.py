@@ -97,3 +97,21 @@ def test_a_noun_in_an_absence_does_not_make_one_row(world, frames):
     expected = set(p.loc[(days >= 30) | days.isna(), "CUSTOMER_ID"])
     answer = ask("inactive customers with no purchase in the last 30 days", world, as_of=AS_OF)
     assert ids_of(answer) == expected
+
+
+def test_customers_ranked_by_how_many_distinct_merchants(world, frames):
+    """ "which customers shop at the most merchants": each customer's distinct merchants (was a count of customers per
+    merchant)."""
+    counts = approved(frames).groupby("CUSTOMER_ID")["MERCHANT_NAME"].nunique()
+    answer = ask("which customers shop at the most merchants", world, as_of=AS_OF)
+    got = {r[0]: r[-1] for r in answer.rows}
+    assert got == counts.to_dict()
+    assert [r[-1] for r in answer.rows] == sorted(got.values(), reverse=True)
+
+
+def test_groups_ranked_by_how_many_distinct_merchants(world, frames):
+    t = approved(frames).merge(profile(frames)[["CUSTOMER_ID", "STATE"]])
+    counts = t.groupby("STATE")["MERCHANT_NAME"].nunique()
+    answer = ask("which states have the most merchants", world, as_of=AS_OF)
+    assert answer.columns[-1] == "NUMBER_OF_MERCHANT_NAMES"
+    assert {r[0]: r[-1] for r in answer.rows} == counts.to_dict()

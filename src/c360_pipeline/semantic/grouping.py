@@ -23,6 +23,7 @@ from c360_pipeline.semantic.query import (
     PROFILE,
     FieldRef,
     StructuredQuery,
+    plural,
 )
 from c360_pipeline.semantic.vocabulary import DATE_GRAIN_NOUNS
 from c360_pipeline.semantic.words import ACTIVITY_SUPERLATIVES, COHORT_NOUNS, GROUP_WORDS, SUPERLATIVES, TREND_WORDS
@@ -61,7 +62,7 @@ class Grouping:
         draft.measures = [figure]
         draft.group_by = [ref]
         draft.comparisons = [(("measure", figure), op, values, item)]
-        self._groups_counted = (f"NUMBER_OF_{ref.name.upper()}S", f"number of {ref.title}s")
+        self._groups_counted = (f"NUMBER_OF_{plural(ref.name).upper()}", f"number of {plural(ref.title)}")
 
     def _check_groups_counted(self, query: StructuredQuery) -> StructuredQuery:
         """The groups a HAVING keeps, counted: one row (see _groups_counted_by_their_figure)."""

@@ -285,6 +285,8 @@ class Ordering:
                 self.draft.entity = self.draft.entity or PROFILE
             else:
                 target = self._sort_key(j)
+            if target is None and not item.used:
+                target = self._customers_by_distinct(index, j)
             if target is None and not item.used and ((item.kind == "sense" and not item.has("value") and (
                     item.has("dimension") or item.has("time_dimension")) and not item.has("entity"))
                     or (self._grain_word(item) and self._which_period_reads(j))):
@@ -307,6 +309,35 @@ class Ordering:
             target = target + ("SUM",)  # "the most lifetime value" is a total, "the highest" an average
         self.draft.order.append((target, descending))
         self._pending_singular = self._pending_singular and singular_limit
+
+    def _customers_by_distinct(self, index: int, j: int) -> tuple | None:
+        """ "which customers shop at the most merchants", "customers who used the fewest categories": customers named
+        before "the most / fewest" and a plural of the transactions' own column with nothing ranking it after are
+        ranked by how many distinct ones their approved transactions have (not the column's values by customers)."""
+        item = self.items[j]
+        dimension = item.has("dimension")
+        if self._word(index) not in ("most", "fewest", "least") or item.kind != "sense" or not item.plural \
+                or dimension is None or dimension.table not in (FACT, CATEGORIES) or item.has("value") \
+                or item.has("metric") or item.has("entity") or self._word(j + 1) in ("by", "with", "on", "for"):
+            return None
+        customers = any(other.kind == "sense" and other.has("entity", PROFILE) and not other.has("metric")
+                        for other in self.items[:index])
+        # "which states have the most merchants": a group named before is ranked the same way
+        groups = [k for k, other in enumerate(self.items[:index]) if other.kind == "sense" and other.has("dimension")
+                  and not (other.has("value") or other.has("metric") or other.has("entity"))]
+        if not customers and not groups:
+            return None
+        field = self.catalog.field(dimension.table, dimension.name)
+        if field.table == CATEGORIES:
+            field = self.catalog.field(FACT, "merchant_category") if field.expr.upper() == "MERCHANT_CATEGORY" else None
+        if field is None:
+            return None
+        measure = self.catalog.aggregate_measure("COUNT_DISTINCT", field)
+        if measure not in self.draft.measures:
+            self.draft.measures.append(measure)
+        item.used = True
+        self.draft.group_customers = customers and not groups
+        return ("measure", measure)
 
     def _customers_by_transactions(self, index: int, j: int) -> tuple | None:
         """ "which customer in florida has the most txns": customers named before the superlative are ranked by their

@@ -367,8 +367,17 @@ class Catalog:
         if existing:
             return self.metric_measure(fact.table, existing)
         prefix = {"AVG": "AVERAGE", "SUM": "TOTAL", "COUNT_DISTINCT": "DISTINCT"}.get(function, function)
-        label = f"{prefix}_{fact.name.upper()}" if function != "COUNT_DISTINCT" else f"NUMBER_OF_{fact.name.upper()}S"
+        label = f"{prefix}_{fact.name.upper()}" if function != "COUNT_DISTINCT" else f"NUMBER_OF_{plural(fact.name).upper()}"
         return Measure(label, fact.table, expr, f"{AGGREGATION_TITLES[function]} {fact.title}")
+
+
+def plural(noun: str) -> str:
+    """The plural of a column's noun for labels ("merchant_category" → "merchant_categories", "city" → "cities")."""
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
 
 
 def _counted_rows_of(expression: str) -> tuple[str, frozenset[str], str] | None:
