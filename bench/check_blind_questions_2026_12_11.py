@@ -128,6 +128,7 @@ from check_blind_questions_2026_12_05 import EDGES, edges, in_order, nonempty, r
 from check_blind_questions_2026_12_07 import by_month, count_or_ids, either
 from check_blind_questions_2026_12_08 import best_weekday, by_hour, change
 from check_blind_questions_2026_12_09 import best_hour, dict_or_two
+from check_blind_questions_2026_12_10 import by_day, dict_any, scalar_any
 
 QUESTIONS = Path(__file__).resolve().parents[1] / 'tests' / 'data' / 'blind_questions_2026_12_11.txt'
 MUST_REFUSE = {15, 30, 45, 60, 75, 90, 105, 120, 135, 150}
@@ -202,26 +203,6 @@ def month_pairs(e):
         bad = [k for k in ee if not close(got[k], ee[k])]
         return (not bad), f'bad {bad[:4]}'
     return f
-
-
-def by_day(e):
-    e = {str(k)[:10]: v for k, v in e.items()}
-
-    def f(d):
-        got = {str(r[0])[:10]: r[-1] for r in d['rows']}
-        if set(got) != set(e):
-            return False, f'days differ {sorted(set(got) ^ set(e))[:6]}'
-        bad = [k for k in e if not close(got[k], e[k])]
-        return (not bad), f'bad {bad[:4]}'
-    return f
-
-
-def scalar_any(*values):
-    return either(*[lambda d, v=v: check(0, d, v) for v in values])
-
-
-def dict_any(*es):
-    return either(*[lambda d, e=e: check(0, d, e) for e in es])
 
 
 def pct_two(a, b):
