@@ -52,7 +52,10 @@ _PREFACE = re.compile(r"^\s*(?:(?:quick|short|small|simple|one more|another)\s+)
 _POLITE = ((re.compile(r"^\s*(?:would|do) you mind (?:showing|giving|pulling|getting|sending|listing|telling)\b",
                        re.IGNORECASE), "show"),
            (re.compile(r"^\s*(?:any idea|do you know|do we know)\s+(?=(?:what|how|which|who|when|where)\b)",
-                       re.IGNORECASE), ""))
+                       re.IGNORECASE), ""),
+           # "how are we doing on approval rate this year": the figure asked about
+           (re.compile(r"^\s*how\s+(?:are|is|were|was)\s+(?:we|things|it|our numbers)\s+(?:doing|going|looking|"
+                       r"tracking|trending)\s+(?:on|with|for|in terms of)\s+", re.IGNORECASE), ""))
 # "days since their last transaction", "days since the most recent purchase": the model's "days since last …"
 # "may i see …", "may we get …": the modal of a polite request, not the month (which "in may", "may spend" name)
 _MAY_MODAL = re.compile(r"\bmay(?=\s+(?:i|we|you|someone|somebody|one)\b)", re.IGNORECASE)
@@ -99,6 +102,12 @@ _NEITHER = re.compile(r"\bneither\s+(?P<one>[\w&'-]+(?:\s+[\w&'-]+)*?)\s+nor\s+(
                       r"(?P<noun>\s+(?:targets|customers|cardholders|card holders|accounts|people|members))?"
                       r"(?=\s*(?:$|[?.!,;]|\s(?:in|during|by|per|for|with|who|that|since|last|this|over|under)\b))",
                       re.IGNORECASE)
+# "Mar '25", "q3 '24": a two-digit year after an apostrophe is that year of this century ("Mar 2025"); "2024-Q3",
+# "2024 q3", "Q3-2024" are "Q3 2024"
+_MONTH_WORDS = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|"
+                r"august|september|october|november|december|q[1-4]|h[12])")
+_SHORT_YEAR = re.compile(rf"\b({_MONTH_WORDS})\.?\s*'(\d{{2}})\b", re.IGNORECASE)
+_YEAR_QUARTER = re.compile(r"\b((?:19|20)\d{2})\s*[-/ ]\s*(q[1-4])\b|\b(q[1-4])\s*[-/]\s*((?:19|20)\d{2})\b", re.IGNORECASE)
 _NOUN = r"(?:the\s+)?(?:customers?|custs?|cardholders?|those|people|accounts?)"
 _ROWS = r"(?:transactions?|txns?|purchases?)"
 _RESTATED = r"(?:\s+(?:that year|that quarter|that month|in that period|in the period|then))?"
@@ -125,6 +134,8 @@ _FIGURE_AFTER_WINDOW = re.compile(
 def normalise(question: str) -> str:
     """The question in canonical spelling (same meaning, fewer ways to write it)."""
     text = _PREFACE.sub("", question.translate(_QUOTES))
+    text = _SHORT_YEAR.sub(lambda m: f"{m.group(1)} 20{m.group(2)}", text)
+    text = _YEAR_QUARTER.sub(lambda m: f"{m.group(2)} {m.group(1)}" if m.group(1) else f"{m.group(3)} {m.group(4)}", text)
     text = _CHAT.sub(lambda m: _CHAT_SPELLINGS[m.group(1).lower()], text)
     # (on the question as asked: _WHEN_FIRST_LAST writes a customer's own date as "when was the last transaction date
     # of …", which is that date, not the latest transaction)

@@ -142,6 +142,10 @@ class TimeSpec:
             # "q2 last year", "june a year ago": the month or quarter in the calendar year before the as-of date's
             return TimeSpec(self.first.kind, year=as_of.year - 1, month=self.first.month,
                             quarter=self.first.quarter, half=self.first.half).resolve(as_of)
+        if self.kind == "this_year":
+            # "the first quarter of this year", "march this year": the month or quarter in the as-of date's year
+            return TimeSpec(self.first.kind, year=as_of.year, month=self.first.month,
+                            quarter=self.first.quarter, half=self.first.half).resolve(as_of)
         if self.kind == "same_last_year":
             raise ValueError("'the same period a year ago' is only read against another period (periodpairs.py)")
         if self.kind == "between":
@@ -364,6 +368,10 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
         if word in ("last", "previous") and j + 1 < n and norms[j + 1] in UNITS:
             unit = UNITS[norms[j + 1]]
             return TimeMatch(start, j + 2, TimeSpec("previous", unit=unit, text=f"last {unit}"))
+    if word in ("prior", "preceding") and j + 1 < n and norms[j + 1] in UNITS:
+        # "the prior year", "in the preceding quarter": the calendar period before this one, as "last year" is
+        unit = UNITS[norms[j + 1]]
+        return TimeMatch(start, j + 2, TimeSpec("previous", unit=unit, text=f"last {unit}"))
     if word in ("this", "current") and j + 1 < n and norms[j + 1] in UNITS:
         unit = UNITS[norms[j + 1]]
         return TimeMatch(start, j + 2, TimeSpec("current", unit=unit, text=f"this {unit}"))
@@ -439,6 +447,10 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
             if back:
                 return TimeMatch(start, j + length + back, TimeSpec("last_year", first=spec,
                                                                     text=f"{spec.text} last year"))
+            this = _this_year(norms, j + length)
+            if this:
+                return TimeMatch(start, j + length + this, TimeSpec("this_year", first=spec,
+                                                                    text=f"{spec.text} this year"))
         # a bare year needs a preposition ("in 2024"); a bare number is more often an amount
         if spec.kind == "year" and j == start and not _year_context(tokens, start):
             return None
@@ -459,6 +471,18 @@ _YEAR_BACK = (("last", "year"), ("a", "year", "ago"), ("one", "year", "ago"), ("
               ("the", "year", "before"), ("the", "previous", "year"), ("the", "prior", "year"), ("previous", "year"),
               ("prior", "year"), ("of", "last", "year"), ("ly",))
 _SAME_UNITS = {"month": "month", "quarter": "quarter", "period": "period", "week": "week", "year": "year"}
+
+
+_THIS_YEAR = (("of", "this", "year"), ("this", "year"), ("of", "the", "current", "year"), ("the", "current", "year"),
+              ("of", "the", "year"), ("of", "current", "year"), ("current", "year"))
+
+
+def _this_year(norms: list[str], i: int) -> int:
+    """The length of the words at norms[i] that say "of this year" (0 if none)."""
+    for words in _THIS_YEAR:
+        if tuple(norms[i:i + len(words)]) == words:
+            return len(words)
+    return 0
 
 
 def _a_year_back(norms: list[str], i: int) -> int:
