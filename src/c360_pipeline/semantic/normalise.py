@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import re
 
+from c360_pipeline.semantic.timeranges import MONTHS
+
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 _CONTRACTIONS = {
     "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not",
@@ -104,8 +106,7 @@ _NEITHER = re.compile(r"\bneither\s+(?P<one>[\w&'-]+(?:\s+[\w&'-]+)*?)\s+nor\s+(
                       re.IGNORECASE)
 # "Mar '25", "q3 '24": a two-digit year after an apostrophe is that year of this century ("Mar 2025"); "2024-Q3",
 # "2024 q3", "Q3-2024" are "Q3 2024"
-_MONTH_WORDS = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|"
-                r"august|september|october|november|december|q[1-4]|h[12])")
+_MONTH_WORDS = rf"(?:{'|'.join(sorted(MONTHS, key=len, reverse=True))}|q[1-4]|h[12])"
 _SHORT_YEAR = re.compile(rf"\b({_MONTH_WORDS})\.?\s*'(\d{{2}})\b", re.IGNORECASE)
 _YEAR_QUARTER = re.compile(r"\b((?:19|20)\d{2})\s*[-/ ]\s*(q[1-4])\b|\b(q[1-4])\s*[-/]\s*((?:19|20)\d{2})\b", re.IGNORECASE)
 _NOUN = r"(?:the\s+)?(?:customers?|custs?|cardholders?|those|people|accounts?)"

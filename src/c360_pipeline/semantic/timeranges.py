@@ -138,13 +138,11 @@ class TimeSpec:
             return date(year, first_month, 1), _month_end(year, first_month + 5)
         if self.kind == "year":
             return date(self.year, 1, 1), date(self.year, 12, 31)
-        if self.kind == "last_year":
-            # "q2 last year", "june a year ago": the month or quarter in the calendar year before the as-of date's
-            return TimeSpec(self.first.kind, year=as_of.year - 1, month=self.first.month,
-                            quarter=self.first.quarter, half=self.first.half).resolve(as_of)
-        if self.kind == "this_year":
+        if self.kind in ("last_year", "this_year"):
+            # "q2 last year", "june a year ago": the month or quarter in the calendar year before the as-of date's;
             # "the first quarter of this year", "march this year": the month or quarter in the as-of date's year
-            return TimeSpec(self.first.kind, year=as_of.year, month=self.first.month,
+            year = as_of.year - 1 if self.kind == "last_year" else as_of.year
+            return TimeSpec(self.first.kind, year=year, month=self.first.month,
                             quarter=self.first.quarter, half=self.first.half).resolve(as_of)
         if self.kind == "same_last_year":
             raise ValueError("'the same period a year ago' is only read against another period (periodpairs.py)")
@@ -365,11 +363,8 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
             # "over the past year": the twelve months up to the data's date, not the previous calendar year
             unit = UNITS[norms[j + 1]]
             return TimeMatch(start, j + 2, TimeSpec("rolling", n=1, unit=unit, text=f"past {unit}"))
-        if word in ("last", "previous") and j + 1 < n and norms[j + 1] in UNITS:
-            unit = UNITS[norms[j + 1]]
-            return TimeMatch(start, j + 2, TimeSpec("previous", unit=unit, text=f"last {unit}"))
-    if word in ("prior", "preceding") and j + 1 < n and norms[j + 1] in UNITS:
-        # "the prior year", "in the preceding quarter": the calendar period before this one, as "last year" is
+    if word in ("last", "previous", "prior", "preceding") and j + 1 < n and norms[j + 1] in UNITS:
+        # "last year", "the prior year", "in the preceding quarter": the calendar period before this one
         unit = UNITS[norms[j + 1]]
         return TimeMatch(start, j + 2, TimeSpec("previous", unit=unit, text=f"last {unit}"))
     if word in ("this", "current") and j + 1 < n and norms[j + 1] in UNITS:
@@ -443,14 +438,10 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
     if point:
         length, spec = point
         if spec.kind in ("month", "quarter", "half") and spec.year is None:
-            back = _a_year_back(norms, j + length)
-            if back:
-                return TimeMatch(start, j + length + back, TimeSpec("last_year", first=spec,
-                                                                    text=f"{spec.text} last year"))
-            this = _this_year(norms, j + length)
-            if this:
-                return TimeMatch(start, j + length + this, TimeSpec("this_year", first=spec,
-                                                                    text=f"{spec.text} this year"))
+            for phrases, kind, said in ((_YEAR_BACK, "last_year", "last year"), (_THIS_YEAR, "this_year", "this year")):
+                words = _phrase_at(norms, j + length, phrases)
+                if words:
+                    return TimeMatch(start, j + length + words, TimeSpec(kind, first=spec, text=f"{spec.text} {said}"))
         # a bare year needs a preposition ("in 2024"); a bare number is more often an amount
         if spec.kind == "year" and j == start and not _year_context(tokens, start):
             return None
@@ -477,9 +468,9 @@ _THIS_YEAR = (("of", "this", "year"), ("this", "year"), ("of", "the", "current",
               ("of", "the", "year"), ("of", "current", "year"), ("current", "year"))
 
 
-def _this_year(norms: list[str], i: int) -> int:
-    """The length of the words at norms[i] that say "of this year" (0 if none)."""
-    for words in _THIS_YEAR:
+def _phrase_at(norms: list[str], i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
+    """The length of the first of the phrases that the words at norms[i] spell (0 if none)."""
+    for words in phrases:
         if tuple(norms[i:i + len(words)]) == words:
             return len(words)
     return 0
@@ -487,10 +478,7 @@ def _this_year(norms: list[str], i: int) -> int:
 
 def _a_year_back(norms: list[str], i: int) -> int:
     """The length of the words at norms[i] that say "a year before" (0 if none)."""
-    for words in _YEAR_BACK:
-        if tuple(norms[i:i + len(words)]) == words:
-            return len(words)
-    return 0
+    return _phrase_at(norms, i, _YEAR_BACK)
 
 
 def _same_period_a_year_ago(tokens: list[Token], j: int, start: int) -> TimeMatch | None:
