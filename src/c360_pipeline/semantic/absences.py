@@ -177,12 +177,18 @@ class Absences:
         given another figure) by a verb of buying and a kind of transaction or a period are the customers with at
         least one such approved transaction (the per-customer count of them is above 0)."""
         items = self.items
+        # "avg ltv of customers who bought travel": a profile figure of those customers (aggregated over them)
+        profile_figure = any(item.kind == "sense" and not item.used and item.has("metric", PROFILE)
+                             and not item.has("metric", FACT) for item in items)
+        aggregations = {"total", "average", "avg", "sum", "mean", "median"} if profile_figure else set()
         if self._absence_query is not None or any(
                 item.kind == "word" and item.norm in {"how", "many", "number", "count", "by", "per", "each", "every",
-                                                     "across", "than", "total", "average", "avg", "sum"}
+                                                     "across", "than", "total", "average", "avg", "sum"} - aggregations
                 for item in items) or any(item.kind == "sense" and not item.used and (
                     item.has("fact") or item.has("dimension") and not item.has("value")
-                    or item.has("metric") and item.norm not in ACTIVITY) for item in items):
+                    or item.has("metric") and item.norm not in ACTIVITY and not (
+                        profile_figure and item.has("metric", PROFILE) and not item.has("metric", FACT)))
+                    for item in items):
             return
         for c, item in enumerate(items):
             if item.used or item.kind != "sense" or not (item.has("entity", PROFILE) or (

@@ -1,8 +1,8 @@
 """Times of the day: "before 5am", "after 10 pm", "between 9am and 5pm", "from 9 am to noon", "at 3pm".
 
-A clock time is an hour 1..12 with "am" / "pm" (or "noon"), read on the hour of the transaction timestamp (the
+A clock time is an hour 1..12 with "am" / "pm" (or "noon", "midday", "midnight": hour 0), read on the hour of the transaction timestamp (the
 model's transaction_hour, 0..23): "before 5am" is hours 0..4, "after 10pm" hours 22..23 (the hour that starts at
-the time named onwards), "between 9am and 5pm" hours 9..16, "at 3pm" hour 15. Minutes ("5:30am") are not read: the
+the time named onwards), "between 9am and 5pm" hours 9..16, "at 3pm" hour 15, "between midnight and 5am" hours 0..4. Minutes ("5:30am") are not read: the
 hour is the finest grain of the model, so such a time is refused rather than rounded.
 
 A mixin of the grammar's Parser (grammar.py): its pass reads and marks the same tagged items, before the periods
@@ -26,8 +26,10 @@ class HoursOfTheDay:
         item = items[i] if 0 <= i < len(items) else None
         if item is None:
             return None
-        if item.kind == "word" and item.norm == "noon":
+        if item.kind == "word" and item.norm in ("noon", "midday"):
             return 12, 1
+        if item.kind == "word" and item.norm == "midnight":
+            return 0, 1
         if item.kind != "number" or i + 1 >= len(items):
             return None
         after = items[i + 1]
@@ -68,7 +70,7 @@ class HoursOfTheDay:
                 if hour == 0:
                     continue
                 self._hour_condition("<", hour, None, f"before {hour}:00")
-            elif word == "after":
+            elif word == "after" and hour != 0:
                 self._hour_condition(">=", hour, None, f"from {hour}:00")
             elif word == "at":
                 self._hour_condition("=", hour, None, f"at {hour}:00")

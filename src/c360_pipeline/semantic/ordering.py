@@ -17,13 +17,11 @@ from c360_pipeline.semantic.words import (
     ENTITY_WORDS,
     FILLERS,
     GROUP_WORDS,
+    ORDINAL_PLACES,
     SUPERLATIVES,
 )
 
 
-# Ordinal words before a superlative: "the second highest", "third largest" (2nd, 3rd are ordinal numbers).
-ORDINAL_PLACES = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
-                  "tenth": 10}
 # Words after "most" / "least" that rank groups by how many rows they have: "the most common merchant categories".
 FREQUENCY_WORDS = {"common", "popular", "frequent", "used"}
 # Words that join a filter to the rows it restricts: "customers in texas", "customers who are high risk".

@@ -50,11 +50,11 @@ from c360_pipeline.semantic.query import (
     OrderBy,
     QuestionNotUnderstood,
 )
-from c360_pipeline.semantic.tagging import Item
-from c360_pipeline.semantic.vocabulary import Sense, tokenize
+from c360_pipeline.semantic.tagging import Item, ordinal_place
+from c360_pipeline.semantic.vocabulary import RowRanking, Sense, tokenize
 from c360_pipeline.semantic.perperiod import AVERAGE_WORDS, plural
 from c360_pipeline.semantic.ranking import ROW_NOUNS
-from c360_pipeline.semantic.words import ENTITY_WORDS, GROUP_WORDS
+from c360_pipeline.semantic.words import ASC_WORDS, DESC_WORDS, ENTITY_WORDS, GROUP_WORDS
 
 # verbs that name customers by their transactions of a kind: "per customer who bought travel"
 BUY_VERBS = {"bought", "buy", "buys", "purchased", "purchase", "shopped", "shop", "spent", "spend", "made", "had",
@@ -761,24 +761,71 @@ class PerCustomer:
                 continue
             words = [i]
             count = self._previous(i, {"the"}, limit=1)  # "the 5 biggest transactions"
-            if count is not None and items[count].kind == "number" and isinstance(items[count].token.value, int) \
+            place = ordinal_place(items[count].token) if count is not None and items[count].token is not None \
+                and not items[count].used else None
+            if place is not None:
+                # "the second largest transaction in june": the ranking down to that place, whose last row is the one
+                self.draft.limit = place
+                self._ordinal_place = place
+                words.append(count)
+                self.draft.notes.append(f"Ranked down to place {place}: the {items[count].text} is the last row.")
+            elif count is not None and items[count].kind == "number" and isinstance(items[count].token.value, int) \
                     and 0 < items[count].token.value <= 1000 and not items[count].token.percent:
                 self.draft.limit = items[count].token.value
                 words.append(count)
                 if self._word(count - 1) in ("top", "first"):
                     words.append(count - 1)  # "top 5 biggest transactions"
-            ref = self.catalog.field(ranks.table, ranks.fact)
-            self.draft.order.append((("fact", ranks.table, ranks.fact), ranks.descending))
-            self.draft.list_intent = True
-            metric = self.catalog.metrics[(ranks.table, ranks.metric)]
-            if ranks.condition is not None:
-                self.draft.conditions.append(Condition(ranks.table, "filter", filter_name=f"{ranks.metric}_rows",
-                                                       filter_expr=ranks.condition,
-                                                       title=f"{ranks.condition} (the rows {metric.name.replace('_', ' ')} takes)"))
-            for k in words:
-                items[k].used = True
-            self.draft.notes.append(f"{item.text.capitalize()} read as the {ref.title} "
-                                    f"({'highest' if ranks.descending else 'lowest'} first).")
+            self._rows_ranked_by(ranks, words, item.text.capitalize())
+            return
+        if not self._aggregate_context() and not getattr(self, "_partition", None):
+            self._top_rows_by_their_size()  # (within each group, "top 3 purchases per category", it is asked for)
+
+    def _rows_ranked_by(self, ranks: RowRanking, words: list[int], said: str) -> None:
+        """The rows listed in the order of the fact a largest / smallest metric takes, over the rows it takes."""
+        ref = self.catalog.field(ranks.table, ranks.fact)
+        self.draft.order.append((("fact", ranks.table, ranks.fact), ranks.descending))
+        self.draft.list_intent = True
+        metric = self.catalog.metrics[(ranks.table, ranks.metric)]
+        if ranks.condition is not None:
+            self.draft.conditions.append(Condition(ranks.table, "filter", filter_name=f"{ranks.metric}_rows",
+                                                   filter_expr=ranks.condition,
+                                                   title=f"{ranks.condition} (the rows {metric.name.replace('_', ' ')} takes)"))
+        for k in words:
+            self.items[k].used = True
+        self.draft.notes.append(f"{said} read as the {ref.title} ({'highest' if ranks.descending else 'lowest'} first).")
+
+    def _top_rows_by_their_size(self) -> None:
+        """ "top 3 transactions in june", "bottom 5 online purchases": rows ranked with no figure named to rank them by
+        are ranked as "the 3 largest transactions" are — by the one fact the model's largest / smallest metrics of
+        their table take (the transaction amount), over the rows those take (approved ones). A figure, a fact or a
+        superlative anywhere else names the ranking itself, and is left to it."""
+        items = self.items
+        if any(not it.used and (it.kind == "sense" and (it.has("metric") or it.has("fact"))
+                                or it.kind == "word" and it.norm in (DESC_WORDS | ASC_WORDS) - {"top", "bottom"})
+               for it in items):
+            return
+        for i, item in enumerate(items):
+            if item.used or item.kind != "word" or item.norm not in ("top", "bottom") or i + 2 >= len(items):
+                continue
+            count, rows = items[i + 1], i + 2
+            while rows < len(items) and items[rows].kind == "sense" and not items[rows].used \
+                    and all(s.kind == "value" and s.table in (FACT, CATEGORIES) for s in items[rows].senses):
+                rows += 1  # "top 3 online transactions": values of the rows before their noun
+            if count.used or count.kind != "number" or count.token is None or count.token.percent \
+                    or not isinstance(count.token.value, int) or not 0 < count.token.value <= 1000 \
+                    or rows >= len(items) or items[rows].used or items[rows].kind != "sense" or not items[rows].plural:
+                return
+            entity = items[rows].has("entity")
+            if entity is None or items[rows].has("metric"):
+                return
+            descending = item.norm == "top"
+            kinds = {ranks for ranks in self.lexicon.singular_row_phrases.values() if ranks is not None
+                     and ranks.table == entity.table and ranks.descending == descending}
+            if len({ranks.fact for ranks in kinds}) != 1:
+                return  # no one fact the table's rows are ranked by
+            ranks = min(kinds, key=lambda r: r.metric)
+            self.draft.limit = count.token.value
+            self._rows_ranked_by(ranks, [i, i + 1], f"{item.text.capitalize()} {count.text} {items[rows].text}")
             return
 
     def _who_asks_for_customers(self) -> None:

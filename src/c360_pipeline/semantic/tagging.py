@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from c360_pipeline.semantic.timeranges import TimeSpec, find_time_expressions
 from c360_pipeline.semantic.vocabulary import Lexicon, RowRanking, Sense, Token
-from c360_pipeline.semantic.words import STOPWORDS
+from c360_pipeline.semantic.words import ORDINAL_PLACES, STOPWORDS
 
 
 @dataclass
@@ -84,9 +84,11 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
                     length, senses = lexicon.match(norms[:k], i)
                     break
             key = tuple(norms[i:i + length])
-            if length > 1 and key in lexicon.singular_row_phrases and tokens[i + length - 1].plural:
+            if length > 1 and key in lexicon.singular_row_phrases and (tokens[i + length - 1].plural
+                                                                       or _ordinal_place(tokens, i - 1)):
                 # "most recent transactions", "biggest transactions": the plural noun names the rows, it is not part
-                # of the phrase of one row's value; a largest / smallest says what ranks them
+                # of the phrase of one row's value; a largest / smallest says what ranks them ("the second largest
+                # transaction" too: a place in the ranking of the rows)
                 ranks = lexicon.singular_row_phrases[key]
                 if ranks is not None:
                     ranked_rows[i] = ranks
@@ -124,3 +126,16 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
         items.append(Item(kind, i, i + 1, token.raw, token.norm, token=token, ranks=ranked_rows.get(i)))
         i += 1
     return items
+
+
+def ordinal_place(token: Token) -> int | None:
+    """The place an ordinal names ("second", "3rd": 2, 3), from the second on; None for any other token."""
+    if token.kind == "word":
+        return ORDINAL_PLACES.get(token.norm)
+    if token.kind == "ordinal" and isinstance(token.value, int) and 1 < token.value <= 20:
+        return token.value
+    return None
+
+
+def _ordinal_place(tokens: list[Token], i: int) -> bool:
+    return 0 <= i < len(tokens) and ordinal_place(tokens[i]) is not None

@@ -43,7 +43,7 @@ def _month_end(year: int, month: int) -> date:
 class TimeSpec:
     """A period named in a question; `resolve(as_of)` gives its first and last day and a label."""
 
-    kind: str  # rolling | previous | current | today | yesterday | month | year | quarter | day | between | since | before | after | until
+    kind: str  # rolling | previous | current | today | yesterday | month | year | quarter | day | between | since | before | after | until | week_of | part
     n: int = 0
     unit: str = ""
     year: int | None = None
@@ -144,6 +144,18 @@ class TimeSpec:
             year = as_of.year - 1 if self.kind == "last_year" else as_of.year
             return TimeSpec(self.first.kind, year=year, month=self.first.month,
                             quarter=self.first.quarter, half=self.first.half).resolve(as_of)
+        if self.kind == "week_of":
+            # "the week of june 9": the Monday-to-Sunday week holding that day; "the week starting / beginning
+            # june 9": that day and the six after it; "the week ending june 15": that day and the six before it
+            day = self.first.resolve(as_of)[0]
+            start = {"of": day - timedelta(days=day.weekday()), "from": day, "to": day - timedelta(days=6)}[self.unit]
+            return start, start + timedelta(days=6)
+        if self.kind == "part":
+            # "the first day of 2025", "the last week of june": the period's first or last n days
+            first, last = self.first.resolve(as_of)
+            if self.half == 1:
+                return first, min(last, first + timedelta(days=self.n - 1))
+            return max(first, last - timedelta(days=self.n - 1)), last
         if self.kind == "same_last_year":
             raise ValueError("'the same period a year ago' is only read against another period (periodpairs.py)")
         if self.kind == "between":
@@ -349,6 +361,9 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
     if j < n and norms[j] == "the":
         j += 1
     word = norms[j] if j < n else ""
+    part = _part_of_period(tokens, j, start)
+    if part is not None:
+        return part
     # next N units / next month: the data has no future
     if word in ("next", "coming", "upcoming") and j + 1 < n and (norms[j + 1] in UNITS or tokens[j + 1].kind == "number"):
         end = j + 2 if norms[j + 1] in UNITS else j + 3
@@ -449,6 +464,39 @@ def _match_at(tokens: list[Token], i: int) -> TimeMatch | None:
             return None  # "spent over 2000": an amount as often as a year; the grammar asks which (over_a_year)
 
         return TimeMatch(start, j + length, spec)
+    return None
+
+
+_WEEK_ANCHORS = {"of": "of", "starting": "from", "beginning": "from", "commencing": "from", "ending": "to"}
+_PART_DAYS = {"day": 1, "week": 7}
+
+
+def _part_of_period(tokens: list[Token], j: int, start: int) -> TimeMatch | None:
+    """A week named by one of its days ("the week of june 9, 2025", "the week starting 2025-06-16", "the week ending
+    june 15") or the first / last day or week of a period ("the first day of 2025", "the last week of june"), at
+    tokens[j]; None when there is neither."""
+    norms = [t.norm for t in tokens]
+    n = len(tokens)
+    if j + 1 < n and norms[j] == "week" and norms[j + 1] in _WEEK_ANCHORS:
+        k = j + 2 + (1 if j + 2 < n and norms[j + 2] == "on" else 0)
+        point = _point(tokens, k)
+        if point is not None and point[1].kind in ("day", "monthday"):
+            said = " ".join(t.raw for t in tokens[j:k])
+            return TimeMatch(start, k + point[0], TimeSpec("week_of", unit=_WEEK_ANCHORS[norms[j + 1]], first=point[1],
+                                                           text=f"the {said} {point[1].text}"))
+    if j + 2 < n and norms[j] in ("first", "last") and norms[j + 1] in _PART_DAYS and norms[j + 2] == "of":
+        k = j + 3 + (1 if j + 3 < n and norms[j + 3] == "the" else 0)
+        point = _point(tokens, k)
+        if point is not None and point[1].kind in ("month", "quarter", "half", "year"):
+            length, spec = point
+            words = _phrase_at(norms, k + length, _YEAR_BACK + _THIS_YEAR) if spec.kind != "year" and spec.year is None \
+                else 0
+            if words:
+                said = "last year" if _phrase_at(norms, k + length, _YEAR_BACK) else "this year"
+                spec = TimeSpec("last_year" if said == "last year" else "this_year", first=spec, text=f"{spec.text} {said}")
+            return TimeMatch(start, k + length + words,
+                             TimeSpec("part", n=_PART_DAYS[norms[j + 1]], half=1 if norms[j] == "first" else 2,
+                                      first=spec, text=f"the {norms[j]} {norms[j + 1]} of {spec.text}"))
     return None
 
 

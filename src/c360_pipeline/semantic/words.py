@@ -77,6 +77,9 @@ DESC_WORDS = {"highest", "most", "largest", "best", "leading", "maximum", "highe
 # Superlatives of activity (descending or not): what they rank is how many transactions there are, unless a figure
 # is named ("the busiest month for online spend").
 ACTIVITY_SUPERLATIVES = {"busiest": True, "quietest": False, "slowest": False}
+# Ordinal words before a superlative: "the second highest", "third largest" (2nd, 3rd are ordinal numbers).
+ORDINAL_PLACES = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+                  "tenth": 10}
 ASC_WORDS = {"lowest", "least", "fewest", "smallest", "worst", "minimum", "bottom", "lower"}
 SUPERLATIVES = {"highest", "most", "largest", "best", "leading", "lowest", "least", "fewest", "smallest", "worst",
                 "riskiest"}
