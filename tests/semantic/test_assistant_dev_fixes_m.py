@@ -128,3 +128,44 @@ def test_a_profile_figure_of_the_customers_who_bought_a_kind(world, frames, ques
     assert 0 < len(buyers) < len(people)
     expected = getattr(people.loc[people["CUSTOMER_ID"].isin(buyers), column].astype(float), function)()
     assert float(_answered(question, world).rows[0][-1]) == pytest.approx(expected)
+
+
+def _with_cards(frames) -> pd.DataFrame:
+    fact = frames["FCT_TRANSACTIONS"]
+    return fact.merge(frames["CUSTOMER_360_PROFILE"][["CUSTOMER_ID", "CARD_TYPE"]], on="CUSTOMER_ID")
+
+
+@pytest.mark.parametrize("question, column, value", [
+    ("share of declined transactions from gold cards", "CARD_TYPE", "Gold"),
+    ("share of declined transactions from online", "CHANNEL", "Online"),
+])
+def test_a_groups_share_of_the_declined_transactions(world, frames, question, column, value):
+    # "share of X from Y" is Y's part of X (as "share of spend from travel" is), not Y's decline rate
+    t = _with_cards(frames)
+    declined = t[t["STATUS"] == "declined"]
+    expected = float((declined[column] == value).mean())
+    rate = float((t.loc[t[column] == value, "STATUS"] == "declined").mean())
+    assert 0 < expected < 1 and expected != pytest.approx(rate)
+    assert float(_answered(question, world).rows[0][-1]) in (pytest.approx(expected), pytest.approx(100 * expected))
+
+
+def test_the_share_of_declined_transactions_alone_is_the_decline_rate(world, frames):
+    t = frames["FCT_TRANSACTIONS"]
+    expected = float((t["STATUS"] == "declined").mean())
+    assert float(_answered("share of declined transactions", world).rows[0][-1]) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("question", ["what percent of spend is by new customers", "spend by new customers in 2025"])
+def test_spend_by_new_customers_asks_when_they_joined(world, question):
+    # was a breakdown of spend by the month each customer joined
+    answer = ask(question, world, as_of=AS_OF)
+    assert answer.refused and answer.rows == [], answer.interpretation
+    assert answer.suggestions
+
+
+def test_new_customers_in_a_year_are_still_counted(world, frames):
+    people = frames["CUSTOMER_360_PROFILE"]
+    opened = pd.to_datetime(people["ACCOUNT_OPEN_DATE"])
+    year = int(opened.dt.year.mode()[0])
+    expected = int((opened.dt.year == year).sum())
+    assert _answered(f"how many new customers in {year}", world).rows[0][-1] == expected

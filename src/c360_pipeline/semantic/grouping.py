@@ -22,11 +22,19 @@ from c360_pipeline.semantic.query import (
     GRAIN_WORDS,
     PROFILE,
     FieldRef,
+    QuestionNotUnderstood,
     StructuredQuery,
     plural,
 )
 from c360_pipeline.semantic.vocabulary import DATE_GRAIN_NOUNS
-from c360_pipeline.semantic.words import ACTIVITY_SUPERLATIVES, COHORT_NOUNS, GROUP_WORDS, SUPERLATIVES, TREND_WORDS
+from c360_pipeline.semantic.words import (
+    ACTIVITY_SUPERLATIVES,
+    COHORT_NOUNS,
+    ENTITY_WORDS,
+    GROUP_WORDS,
+    SUPERLATIVES,
+    TREND_WORDS,
+)
 
 # words that rank what they name: "rank segments by customers"
 RANK_WORDS = {"rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "top", "bottom"}
@@ -100,6 +108,15 @@ class Grouping:
             while j < len(items) and items[j].kind == "word" and items[j].norm in skip:
                 items[j].used = True
                 j += 1
+            if word == "by" and j < len(items) and items[j].kind == "sense" and not items[j].used \
+                    and items[j].has("time_dimension", PROFILE) and items[j].plural \
+                    and items[j].norm.split()[-1].rstrip("s") in ENTITY_WORDS:
+                # "spend by new customers": whose spend (customers who joined when?), not a breakdown by signup month
+                raise QuestionNotUnderstood(
+                    f"'{items[j].text}' are customers picked by the date they joined: say when (for example "
+                    "'spend of customers who joined in 2025'), or ask for a breakdown by signup month",
+                    ["Total spend of customers who joined in 2025", "Total spend by signup month",
+                     "How many customers joined in 2025"])
             if word == "by" and self._made_by_customers(j):
                 continue  # "spend by platinum cardholders": whose transactions (the value stays a filter)
             if word == "by" and self._groups_ranked_by_their_rows(i, j):
