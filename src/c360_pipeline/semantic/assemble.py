@@ -131,7 +131,7 @@ class Assembly:
             if target[0] == "transactions_per_customer":
                 groups = draft.group_by or [c for c in draft.columns if c.kind == "dimension"
                                             and c.name not in ("customer_id", "full_name")]
-                if groups and not draft.group_customers and not self._customers_mentioned():
+                if groups and not draft.group_customers and not self._customers_mentioned(as_makers=False):
                     # "channels with more than 500 transactions": the groups' own transaction count, not customers'
                     measure = self.catalog.metric_measure(FACT, "transaction_count")
                     if measure not in draft.measures:

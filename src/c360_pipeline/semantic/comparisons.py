@@ -350,7 +350,8 @@ class Comparisons:
             money, spans = True, (*spans, end)  # "5,000 dollars"
         # "transactions over $5,000", "transactions above 2k": the transactions' amount ("more than 50 transactions"
         # puts the count after the number, and "customers with transactions over ..." is per customer)
-        if (money or named_before) and target == ("transactions_per_customer",) and not self._customers_mentioned():
+        if (money or named_before) and target == ("transactions_per_customer",) \
+                and not self._customers_mentioned(as_makers=False):
             # "transactions over $5,000": an amount compares with each transaction's amount, not a count of them
             target = ("fact", FACT, "transaction_amount")
             self.draft.entity = self.draft.entity or FACT  # the transactions named are the rows
@@ -424,13 +425,29 @@ class Comparisons:
                 return "down" if item.norm in CHANGE_DOWN else "up"
         return None
 
-    def _customers_mentioned(self) -> bool:
+    def _customers_mentioned(self, as_makers: bool = True) -> bool:
         """Whether the question names customers: the entity, or a value spelled with its noun ("premium
-        cardholders", "platinum holders" are one phrase of the card type)."""
-        return any(item.kind == "sense" and (item.has("entity", PROFILE) or (
-            item.has("value", PROFILE) and any(s.kind == "entity" and s.table == PROFILE
-                                               for s in self.lexicon.phrases.get((item.norm.split()[-1],), []))))
-            for item in self.items)
+        cardholders", "platinum holders" are one phrase of the card type). Without `as_makers`, customers said as
+        whose transactions are meant ("... transactions from platinum cardholders") do not count."""
+        return any(item.kind == "sense" and (as_makers or not self._makers_of_transactions(k)) and (
+            item.has("entity", PROFILE) or (
+                item.has("value", PROFILE) and any(s.kind == "entity" and s.table == PROFILE
+                                                   for s in self.lexicon.phrases.get((item.norm.split()[-1],), []))))
+            for k, item in enumerate(self.items))
+
+    def _makers_of_transactions(self, k: int) -> bool:
+        """Whether the customers at k are said as whose transactions were counted ("merchants with more than 20
+        transactions from platinum cardholders", "transactions over $1,000 by gold customers"): "from" / "by" after
+        a transaction noun or figure names a filter on those transactions, not customers as the rows or as whose
+        figure is compared."""
+        while k > 0 and self.items[k - 1].kind == "sense" and self.items[k - 1].has("value", PROFILE) \
+                and not self.items[k - 1].has("entity"):
+            k -= 1  # "from gold customers": the values said before the customers' noun
+        if k < 2 or self._word(k - 1) not in ("from", "by"):
+            return False
+        return any(before.kind == "sense" and (before.has("entity", FACT) is not None
+                                               or before.has("metric", FACT) is not None)
+                   for before in self.items[:k - 1])
 
     def _comparison_target(self, index: int) -> tuple | None:
         item = self.items[index]

@@ -59,7 +59,7 @@ class Grouping:
             return
         target, op, values, item = draft.comparisons[0]
         if target[0] == "transactions_per_customer" and ref.table in (FACT, CATEGORIES, DATES) \
-                and not self._customers_mentioned():
+                and not self._customers_mentioned(as_makers=False):
             figure = self.catalog.metric_measure(FACT, "transaction_count")
         elif target[0] == "measure" and target[1].metric is not None and (
                 target[1].table == FACT or (target[1].table == PROFILE and ref.table == PROFILE)) \

@@ -47,7 +47,8 @@ class Roles:
                 # "not in CA or NY", "excluding students and retirees": the negation is the whole list's
                 negated = True
                 negated_list = (i, value.table, value.name)
-            if self._names_its_rows(item.norm.split()[-1], (value or named).table):
+            if self._names_its_rows(item.norm.split()[-1], (value or named).table) \
+                    and not self._makers_of_transactions(i):
                 # "Declining customers", "premium card holders", "approved transactions" also name the rows counted
                 self.draft.entity = self.draft.entity or (value or named).table
             if value:
@@ -180,6 +181,9 @@ class Roles:
             dimension = item.has("dimension")
             time_dimension = item.has("time_dimension")
             if entity and not metric and not fact:
+                if entity.table == PROFILE and self._makers_of_transactions(i):
+                    item.used = True  # "transactions by gold customers": whose transactions, not the rows
+                    continue
                 if self.draft.entity is None or self.draft.entity == entity.table:
                     self.draft.entity = entity.table
                     item.used = True
