@@ -315,6 +315,9 @@ class Assembly:
                 raise self.refuse(self._unreachable(condition.table, base))
         # time range
         time_range = None
+        if draft.time is not None and draft.time_field is None and base == PROFILE \
+                and self._the_profile_month(draft.time, measures):
+            draft.time = None
         if draft.time is not None:
             ref = draft.time_field
             if ref is None:
@@ -547,6 +550,26 @@ class Assembly:
                 if before is not None and self._word(before) in linking:
                     return True
         return False
+
+    def _the_profile_month(self, spec, measures: list[Measure]) -> bool:
+        """ "average month-over-month spend change for June 2025": the profile's month figures (last month's spend,
+        its change from the month before) are those of the latest complete month (the as-of month when the data
+        ends on its last day, else the month before), so that month named is theirs — said in a note."""
+        month_columns = {"MOM_SPEND_CHANGE_PCT", "LAST_MONTH_SPEND"}
+        used = set().union(*(columns_in(m.expr) for m in measures)) if measures else set()
+        if not used or not used <= month_columns:
+            return False
+        try:
+            start, end = spec.resolve(self.as_of())
+        except FutureTime:
+            return False
+        as_of = self.as_of()
+        latest = as_of.replace(day=1) if (as_of + timedelta(days=1)).day == 1 else \
+            (as_of.replace(day=1) - timedelta(days=1)).replace(day=1)
+        if start != latest or end != (latest + timedelta(days=32)).replace(day=1) - timedelta(days=1):
+            return False
+        self.draft.notes.append(f"The profile's month figures are {latest:%B %Y}'s, the latest complete month.")
+        return True
 
     def _time_range(self, spec, ref: FieldRef) -> TimeRange:
         """A period of the question resolved against the data's as-of date, on the date column `ref`."""

@@ -22,6 +22,7 @@ from c360_pipeline.semantic.query import (
     FieldRef,
     Measure,
     QuestionNotUnderstood,
+    StructuredQuery,
     _format_value,
     condition_sql,
 )
@@ -174,6 +175,13 @@ class Comparisons:
         positions = [next(k for k, it in enumerate(self.items) if it is item) for *_, item in self.draft.comparisons]
         versus = [k for k, item in enumerate(self.items) if item.kind == "word" and item.norm in ("versus", "vs", "against", "compared")
                   and (not item.used or k == getattr(self, "_versus_at", None))]
+        verb = next((k for k, item in enumerate(self.items) if item.kind == "word"
+                     and item.norm in ("compare", "comparing", "comparison")), None)
+        if verb is not None and not versus:
+            # "compare the decline rate for customers under 25 with those 25 and older": after the verb, the word
+            # joining the two sides
+            versus = [k for k, item in enumerate(self.items) if k > verb and item.kind == "word" and not item.used
+                      and item.norm in ("with", "to", "and")]
         pair = None
         for k in versus:
             before = [n for n, p in enumerate(positions) if p < k]
@@ -437,13 +445,13 @@ class Comparisons:
 
     def _makers_of_transactions(self, k: int) -> bool:
         """Whether the customers at k are said as whose transactions were counted ("merchants with more than 20
-        transactions from platinum cardholders", "transactions over $1,000 by gold customers"): "from" / "by" after
-        a transaction noun or figure names a filter on those transactions, not customers as the rows or as whose
-        figure is compared."""
+        transactions from platinum cardholders", "transactions over $1,000 by gold customers", "how many purchases over
+        $500 did gold cardholders make"): "from" / "by" / "did" after a transaction noun or figure names a filter on
+        those transactions, not customers as the rows or as whose figure is compared."""
         while k > 0 and self.items[k - 1].kind == "sense" and self.items[k - 1].has("value", PROFILE) \
                 and not self.items[k - 1].has("entity"):
             k -= 1  # "from gold customers": the values said before the customers' noun
-        if k < 2 or self._word(k - 1) not in ("from", "by"):
+        if k < 2 or self._word(k - 1) not in ("from", "by", "did", "do", "does", "have", "has", "had"):
             return False
         return any(before.kind == "sense" and (before.has("entity", FACT) is not None
                                                or before.has("metric", FACT) is not None)
@@ -502,6 +510,22 @@ class Comparisons:
                     if op == "between":
                         values = tuple(sorted(values))
         self.draft.comparisons.append((target, op, values, item))
+
+
+    def _check_conditions_can_hold(self, query: StructuredQuery) -> StructuredQuery:
+        """ "average ltv of customers under 25 and over 60": conditions are all kept, and no customer is both, so the
+        answer would be empty — refused with the two readings that have rows (side by side, or either)."""
+        ranges = [c for c in query.conditions if c.field is not None and c.op in (">", ">=", "<", "<=", "between")
+                  and all(isinstance(v, (int, float)) for v in c.values)]
+        for n, one in enumerate(ranges):
+            for other in ranges[n + 1:]:
+                if one.field == other.field and not _overlap(_interval(one.op, one.values),
+                                                             _interval(other.op, other.values)):
+                    raise QuestionNotUnderstood(
+                        f"no row has both {one.title} and {other.title}; to set the two groups side by side put "
+                        "'vs' between them, or ask about each group on its own",
+                        [f"{m.title.capitalize()} for {one.title} vs {other.title}" for m in query.measures[:1]])
+        return query
 
 
 def _interval(op: str, values: tuple) -> tuple:

@@ -395,6 +395,17 @@ class Constructs:
                 draft.conditions.append(rows_condition)
             else:
                 counted = [rows_condition]
+        grouped = [c for c in counted or draft.conditions
+                   if c.table == table and c.field is not None and c.op == "in" and c.field in draft.group_by]
+        if grouped and all(c in grouped for c in counted):
+            draft.conditions = list(dict.fromkeys([*draft.conditions, *grouped]))
+            # "which channel had the larger share of spend: online or in-store": the values of the breakdown name
+            # the groups set side by side, each with its share of their total (counted by them, every row of a
+            # group would be 100%)
+            draft.measures.insert(0, self._share_of_total(table, share["of"]))
+            draft.notes.append(f"Each group's share of the total over the {grouped[0].field.title} values named "
+                               "(0.25 = 25%).")
+            return
         if not counted:
             # "share of High Risk customers": the rows' own values say what is counted
             counted = [c for c in draft.conditions if c.table == table]

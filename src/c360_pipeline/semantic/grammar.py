@@ -92,6 +92,11 @@ class Draft:
     notes: list[str] = field(default_factory=list)
 
 
+# sizes said before "drop" as a noun ("the biggest drop in spend")
+DROP_SIZES = {"biggest", "largest", "greatest", "sharpest", "steepest", "big", "large", "sharp", "steep", "sudden",
+              "significant", "huge", "major"}
+
+
 class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Constructs, PerCustomer, RankedRows, Absences,
              PerPeriod, Contrasts, PeriodPairs, DistinctKinds, Ratios, HoursOfTheDay, RestatedPeriodPairs,
              ComparedWithTheAverage):
@@ -218,13 +223,22 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._list_and_filler_words()
         self._scoped_entities()
         self._check_everything_used()
-        return self._check_groups_counted(self._check_ordinal_place(self._check_distinct_kinds(self._check_two_periods(self._check_per_period(self._check_absences(
-            self._check_constructs(self._assemble())))))))
+        query = self._assemble()
+        for check in (self._check_constructs, self._check_absences, self._check_per_period, self._check_two_periods,
+                      self._check_distinct_kinds, self._check_ordinal_place, self._check_groups_counted,
+                      self._check_conditions_can_hold):
+            query = check(query)
+        return query
+
+    def _a_drop_in(self, k: int) -> bool:
+        """ "the biggest drop in spend", "a sharp drop in transactions": "drop" as the noun of a change, a size
+        before it and "in" / "of" after it (never a verb asking to drop a table)."""
+        return self._word(k) in ("drop", "drops") and self._word(k - 1) in DROP_SIZES and self._word(k + 1) in ("in", "of")
 
     # passes -----------------------------------------------------------------------------------
     def _check_read_only(self) -> None:
         # words outside the model's phrases ("upgrade candidates" is a named filter, "upgrade them" a change)
-        norms = [item.norm for item in self.items if item.kind == "word"]
+        norms = [item.norm for k, item in enumerate(self.items) if item.kind == "word" and not self._a_drop_in(k)]
         if any(word in MODIFY_WORDS for word in norms):
             verb = next(word for word in norms if word in MODIFY_WORDS)
             raise self.refuse(

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from c360_pipeline.semantic.timeranges import MONTHS
+from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 _CONTRACTIONS = {
@@ -90,6 +91,13 @@ _MORE_LIKELY = re.compile(
     r"^\s*(?:(?:are|is|were|was|do|does|did)\s+)?(?P<a>.+?)\s+(?:more|less)\s+likely\s+(?:than\s+(?P<c1>.+?)\s+)?"
     r"to\s+(?P<be>be\s+)?(?P<b>.+?)(?:\s+than\s+(?P<c2>.+?))?\s*[?.!]*\s*$", re.IGNORECASE)
 _THOSE = re.compile(r"^(?:those|the ones|ones|people|the people)\s+", re.IGNORECASE)
+# "how does X compare with Y", "how do A stack up against B": the verb after its subject is the contrast word
+_COMPARE_VERB = re.compile(r"(?<=\w )(?:compares?|stacks?\s+up)\s+(?=(?:with|to|against)\b)", re.IGNORECASE)
+# "which card type has the higher average ltv, gold or premium": of two, the higher one is the highest
+_WHICH_COMPARATIVE = re.compile(r"^(?=.*\b(?:which|who)\b)(.*?\bthe\s+)(higher|lower|bigger|larger|greater|smaller)\b",
+                                re.IGNORECASE)
+_SUPERLATIVE_OF = {"higher": "highest", "lower": "lowest", "bigger": "biggest", "larger": "largest",
+                   "greater": "greatest", "smaller": "smallest"}
 _SUPERLATIVE_SINGLE = re.compile(r"\b(biggest|largest|smallest|highest|lowest|max|maximum|min|minimum)\s+single\b",
                                  re.IGNORECASE)
 _PERCENT_CHANGE = re.compile(r"(?:(?<=\s)|^)(?:%|percent|pct|percentage)\s+(?=(?:change|growth|increase|decrease|drop|"
@@ -126,6 +134,11 @@ _DAYS_SINCE = re.compile(r"\bdays since (?:(?:their|the|his|her|its|a|each|the c
 _WINDOW = re.compile(r"\b(\d{1,3})\s*-?\s*(day|week|month)s?\b(?=\s+[a-z])", re.IGNORECASE)
 # The profile carries these windows as columns; any other N-day figure is the fact over a rolling period.
 PROFILE_WINDOW_DAYS = {90}
+# "spend dropped by more than 20% versus the prior 90 days": the window the profile's 90-day spend change is measured
+# against, restated after a word of change; said so, it adds nothing to the change
+_AGAINST_PRIOR_WINDOW = re.compile(r"\s*,?\s*\b(?:versus|vs\.?|compared (?:to|with)|against|relative to|over|from)\s+"
+                                   r"(?:the\s+)?(?:prior|previous|preceding)\s+90\s*-?\s*days?\b", re.IGNORECASE)
+_CHANGE_WORD = re.compile(r"\b(?:change[ds]?|" + "|".join(sorted(CHANGE_DOWN | CHANGE_UP)) + r")\b", re.IGNORECASE)
 _FIGURE_AFTER_WINDOW = re.compile(
     r"\b(?:(?:the )?(?:last|past|previous|trailing) )?(\d{1,3}) (day|week|month) "
     r"(spend|spending|sales|revenue|transactions?|purchases?|transaction count)\b",
@@ -149,6 +162,8 @@ def normalise(question: str) -> str:
     for pattern, spelled in _POLITE:
         text = pattern.sub(spelled, text)
     text = _SUPERLATIVE_SINGLE.sub(lambda m: m.group(1), text)
+    text = _COMPARE_VERB.sub("compared ", text)
+    text = _WHICH_COMPARATIVE.sub(lambda m: m.group(1) + _SUPERLATIVE_OF[m.group(2).lower()], text)
     text = _PERCENT_CHANGE.sub("", text)
     text = _CHANGE_PERCENT.sub(lambda m: m.group(1), text)
     text = _NEITHER.sub(_not_either, text)
@@ -161,6 +176,8 @@ def normalise(question: str) -> str:
     text = _NOT.sub(lambda m: f"{m.group(1)} not", text)
     text = _GET_PASSIVE.sub("were ", text)
     text = _DAYS_SINCE.sub("days since last ", text)
+    if _CHANGE_WORD.search(text):
+        text = _AGAINST_PRIOR_WINDOW.sub("", text)
     text = _WINDOW.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}", text)
 
     def window(match: re.Match) -> str:

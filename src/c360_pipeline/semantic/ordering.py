@@ -12,6 +12,8 @@ from c360_pipeline.semantic.query import CATEGORIES, DATES, FACT, PROFILE
 from c360_pipeline.semantic.words import (
     ACTIVITY_SUPERLATIVES,
     ASC_WORDS,
+    CHANGE_DOWN,
+    CHANGE_UP,
     DESC_WORDS,
     ENTITY_FIGURES,
     ENTITY_WORDS,
@@ -29,11 +31,57 @@ ROW_FILTER_WORDS = {"in", "from", "at", "of", "the", "who", "that", "are", "is",
                     "with"}
 
 
+# "the biggest drop in spend", "whose spend fell the most": a change ranked by its size, up or down
+CHANGE_RANKS = {"biggest", "largest", "greatest", "sharpest", "steepest", "strongest", "fastest", "highest"}
+CHANGE_NOUNS_UP = {"increase", "rise", "growth", "jump", "gain", "increases", "rises", "gains"}
+CHANGE_NOUNS_DOWN = {"drop", "decrease", "decline", "fall", "reduction", "dip", "drops", "decreases", "declines"}
+
+
 class Ordering:
     """Top/bottom N, superlatives and sort directions."""
 
+    def _ranked_by_the_spend_change(self) -> None:
+        """ "which 5 customers had the biggest drop in spend", "customers whose spend fell the most", "the largest
+        increase in 90-day spend": customers ranked by the profile's 90-day spend change (last 90 days against the 90
+        before), most down or most up first, as a comparison "whose spend dropped by more than 20%" reads it. Only
+        for customers with no period named: a change of groups or between named periods is read elsewhere."""
+        items = self.items
+        if any(item.kind == "time" for item in items) or self.draft.group_by or not any(
+                item.kind == "sense" and item.has("entity", PROFILE) for item in items):
+            return
+        for i, item in enumerate(items):
+            if item.used or item.kind != "word":
+                continue
+            span = None
+            if item.norm in CHANGE_RANKS and self._word(i + 2) == "in" \
+                    and self._word(i + 1) in CHANGE_NOUNS_UP | CHANGE_NOUNS_DOWN and self._spend_at(i + 3):
+                span, up = [i, i + 1, i + 2, i + 3], self._word(i + 1) in CHANGE_NOUNS_UP
+            elif item.norm in CHANGE_UP | CHANGE_DOWN and self._spend_at(i - 1) and self._word(i + 1) in ("the", "most"):
+                most = i + 1 if self._word(i + 1) == "most" else i + 2
+                if self._word(most) == "most":
+                    span, up = [i - 1, *range(i, most + 1)], item.norm in CHANGE_UP
+            if span is None:
+                continue
+            for k in span:
+                items[k].used = True
+            self.draft.order.append((("fact", PROFILE, "spend_change_pct"), up))
+            self.draft.entity = self.draft.entity or PROFILE
+            self._pending_singular = False
+            self.draft.notes.append("Ranked by the 90-day spend change (last 90 days against the 90 before).")
+            return
+
+    def _spend_at(self, k: int) -> bool:
+        """Whether item k names customers' spend (total spend, or the 90-day spend the change is measured on)."""
+        if not 0 <= k < len(self.items) or self.items[k].kind != "sense" or self.items[k].used:
+            return False
+        item = self.items[k]
+        metric, fact = item.has("metric", FACT), item.has("fact", PROFILE)
+        return (metric is not None and metric.name == "total_spend") or (
+            fact is not None and fact.name in ("spend_last_90_days", "total_spend"))
+
     def _ordering(self) -> None:
         self._what_is_spent_on()
+        self._ranked_by_the_spend_change()
         items = self.items
         for i, item in enumerate(items):
             if item.used:

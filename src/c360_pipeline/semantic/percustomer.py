@@ -194,9 +194,9 @@ class PerCustomer:
     def _customer_figure_per_customer_by_group(self) -> None:
         """ "avg mom spend change per cust by segment", "avg utilization per customer by state": a customer's own figure
         (a fact of the profile, averaged) is already one per customer, so "per customer" before a breakdown by the
-        customers' own attribute adds nothing: the answer is the average per group, not a row per customer. Without
-        an average said ("credit limit per customer by segment") or without such a breakdown the words keep their
-        reading."""
+        customers' own attribute adds nothing: the answer is the average per group, not a row per customer — and with
+        no breakdown at all ("average ltv per customer") the average over the customers. Without an average said
+        ("credit limit per customer by segment") or with a breakdown of another kind the words keep their reading."""
         items = self.items
         for p, per in enumerate(items):
             if per.used or per.kind != "word" or per.norm not in ("per", "each") or not 0 < p < len(items) - 1:
@@ -205,7 +205,8 @@ class PerCustomer:
             if unit.kind != "sense" or unit.used or not unit.has("entity", PROFILE) or unit.has("metric") \
                     or unit.has("fact") or unit.has("dimension") or unit.norm.split()[-1] not in ENTITY_WORDS:
                 continue
-            if figure.kind != "sense" or figure.used or not self._profile_breakdown_after(p + 1):
+            grouped = self._profile_breakdown_after(p + 1)
+            if figure.kind != "sense" or figure.used or not (grouped or self._no_breakdown_after(p + 1)):
                 continue
             fact, metric = figure.has("fact", PROFILE), figure.has("metric", PROFILE)
             averaged = fact is not None and self._word(p - 2) in AVERAGE_WORDS | {"median"}
@@ -215,8 +216,8 @@ class PerCustomer:
             if not averaged or figure.has("metric", FACT) or figure.has("fact", FACT):
                 continue
             per.used = unit.used = True
-            self.draft.notes.append("Each customer's figure is already one per customer; read as the figure over each "
-                                    "group's customers.")
+            self.draft.notes.append("Each customer's figure is already one per customer; read as the figure over "
+                                    + ("each group's customers." if grouped else "the customers."))
             return
 
     def _defined_active(self) -> None:
@@ -502,6 +503,12 @@ class PerCustomer:
             self.draft.group_customers = True
             item.used = True
             return
+
+    def _no_breakdown_after(self, k: int) -> bool:
+        """No breakdown word nor a dimension to break down by after item k ("average ltv per customer", "... for
+        June 2025", "... of platinum cardholders")."""
+        return not any((item.kind == "word" and item.norm in GROUP_WORDS) or (
+            item.kind == "sense" and item.has("dimension") and not item.has("value")) for item in self.items[k + 1:])
 
     def _profile_breakdown_after(self, k: int) -> bool:
         """A breakdown by the customers' own attribute after item k ("... by segment", "... for each state")."""

@@ -61,6 +61,8 @@ RELATIVE_CHANGES = {"change", "changed", "growth", "grew", "grow", "growing", "i
 # count growth"); the profile's change facts spelled with them ("spend change") are then the spend's change
 PERIOD_CHANGE_WORDS = {"change", "changed", "growth", "grew", "increase", "increased", "decrease", "decreased", "delta"}
 # words that may stand between the two periods: "q1 vs q2", "q1 to q2", "q1 compared with q2"
+# words that ask for the change as a difference of the two figures rather than as a ratio
+ABSOLUTE_WORDS = {"dollar", "dollars", "absolute", "usd"}
 BETWEEN_PERIODS = {"vs", "versus", "to", "against", "compared", "with", "and", "through", "thru"}
 CALENDAR_PERIODS = ("month", "quarter", "year", "half")
 
@@ -201,6 +203,14 @@ class PeriodPairs:
         self._two_periods_over(first, second, taken, times)
         self._change_between_periods = True
         self._change_base = None if base is None else int(base is second)
+        # "the biggest dollar increase", "absolute change", "change in dollars": the difference, not the ratio
+        around = [j for j in (k - 1, k + 1, k + 2) if 0 <= j < len(items) and items[j].kind == "word"
+                  and not items[j].used and items[j].norm in ABSOLUTE_WORDS]
+        if around and (around[0] == k - 1 or self._word(k + 1) == "in"):
+            items[around[0]].used = True
+            if around[0] > k:
+                items[k + 1].used = True
+            self._absolute_change = True
 
     def _contrast_before(self, k: int) -> list[int]:
         """The indices of the unused words right before the period at k that set it against another ("compared
@@ -409,7 +419,8 @@ class PeriodPairs:
         return _one_row_change(query, (before, before_text, "EARLIER"), (after, after_text, "LATER"), "CHANGE",
                                f"change in {figure.title} from {before_text} to {after_text}",
                                refused=f"a change in {figure.title} between two periods is not computed; ask for the "
-                                       "two periods instead (for example 'spend in q1 vs q2')")
+                                       "two periods instead (for example 'spend in q1 vs q2')",
+                               difference=getattr(self, "_absolute_change", False))
 
 
 def _groups_of_a_change(query: StructuredQuery) -> bool:
@@ -421,9 +432,10 @@ def _groups_of_a_change(query: StructuredQuery) -> bool:
 
 
 def _one_row_change(query: StructuredQuery, earlier: tuple[str, str, str], later: tuple[str, str, str], change: str,
-                    title: str, refused: str, earlier_first: bool = True) -> StructuredQuery:
+                    title: str, refused: str, earlier_first: bool = True, difference: bool = False) -> StructuredQuery:
     """The query's one figure over each of two periods (predicate, text, label suffix) and the later's relative change
-    from the earlier, as one row (with `earlier_first` False the later period's column comes first) — or one row per
+    from the earlier (with `difference`, the later minus the earlier), as one row (with `earlier_first` False the
+    later period's column comes first) — or one row per
     group of the question's other breakdowns ("q1 spend by segment relative to q4"), ranked by the change where the
     figure was ranked; a group without the earlier period's figure has no change (NULL)."""
     figure = query.measures[0]
@@ -434,7 +446,8 @@ def _one_row_change(query: StructuredQuery, earlier: tuple[str, str, str], later
     columns = [Measure(f"{figure.label}_{before_label}", FACT, old, f"{figure.title} in {before_text}"),
                Measure(f"{figure.label}_{after_label}", FACT, new, f"{figure.title} in {after_text}")]
     measures = (*(columns if earlier_first else columns[::-1]),
-                Measure(f"{figure.label}_{change}", FACT, f"({new}) / NULLIF(({old}), 0) - 1", title))
+                Measure(f"{figure.label}_{change}", FACT,
+                        f"({new}) - ({old})" if difference else f"({new}) / NULLIF(({old}), 0) - 1", title))
     groups = tuple(group for group in query.group_by if group.label != "PERIOD")
     # the groups ranked by their change where the figure ranked them ("which segment grew the most"), else in order
     order = tuple(OrderBy(measures[-1].label, o.descending) for o in query.order_by if o.label == figure.label) \
@@ -442,6 +455,7 @@ def _one_row_change(query: StructuredQuery, earlier: tuple[str, str, str], later
     return replace(query, measures=measures, group_by=groups, order_by=order if groups else (),
                    notes=tuple(
         note for note in query.notes if not note.startswith("Compared period with period")) + (
+        f"The change is {after_text} minus {before_text}." if difference else
         f"The change is {after_text} over {before_text}, minus 1 (0.05 = 5% more).",))
 
 

@@ -125,7 +125,29 @@ def tag(tokens: list[Token], lexicon: Lexicon) -> list[Item]:
             kind = "punct"
         items.append(Item(kind, i, i + 1, token.raw, token.norm, token=token, ranks=ranked_rows.get(i)))
         i += 1
-    return items
+    return _head_nouns(items, lexicon)
+
+
+def _head_nouns(items: list[Item], lexicon: Lexicon) -> list[Item]:
+    """ "each churn risk tier", "the High Risk tier": a one-word name of a dimension ("tier" is the card type's)
+    said right after a phrase of another dimension or of one of its values is that phrase's own noun when the other
+    dimension has a name ending in it ("risk tier"), so it joins the phrase instead of naming a second dimension."""
+    out: list[Item] = []
+    for item in items:
+        previous = out[-1] if out else None
+        if previous is not None and previous.kind == "sense" and item.kind == "sense" and previous.end == item.start \
+                and item.end - item.start == 1 and item.senses and all(s.kind == "dimension" for s in item.senses):
+            named = {(s.table, s.name) for s in previous.senses if s.kind in ("dimension", "value")}
+            own = {(s.table, s.name) for s in item.senses}
+            if named and not named & own and any(
+                    len(key) > 1 and key[-1] == item.norm
+                    and any(s.kind == "dimension" and (s.table, s.name) in named for s in senses)
+                    for key, senses in lexicon.phrases.items()):
+                out[-1] = Item("sense", previous.start, item.end, f"{previous.text} {item.text}",
+                               f"{previous.norm} {item.norm}", previous.senses, token=previous.token)
+                continue
+        out.append(item)
+    return out
 
 
 def ordinal_place(token: Token) -> int | None:
