@@ -33,6 +33,7 @@ from c360_pipeline.semantic.query import (
     Condition,
     FieldRef,
     Having,
+    Measure,
     OrderBy,
     QuestionNotUnderstood,
     StructuredQuery,
