@@ -25,11 +25,13 @@ from c360_pipeline.semantic.query import (
     CATEGORIES,
     DATES,
     FACT,
+    OPS_TEXT,
     PROFILE,
     Condition,
     Measure,
     QuestionNotUnderstood,
     StructuredQuery,
+    _format_value,
 )
 from c360_pipeline.semantic.words import ENTITY_WORDS, LIST_WORDS, TRANSACT_VERBS
 
@@ -133,11 +135,11 @@ class Absences:
             self._absence(i, meaningful, kinds, status, period)
 
     def _absence(self, index: int, span: list[int], kinds: list[int], status: list[str], period: int | None,
-                 present: bool = False) -> None:
+                 present: bool = False, amount: Condition | None = None, at_least: int = 1) -> None:
         """The customers with no matching transaction: the per-customer count of them is 0 (with `present`, the
-        customers with at least one: above 0)."""
+        customers with at least `at_least`); `amount` is a condition on each transaction's amount."""
         items = self.items
-        conditions = self._kind_conditions(kinds)
+        conditions = self._kind_conditions(kinds) + ([amount] if amount is not None else [])
         about_status = bool(status) or any(
             "STATUS" in columns_in(c.field.expr if c.field is not None else c.filter_expr or "") for c in conditions)
         rows = status[0] if status else (None if about_status else APPROVED)
@@ -150,14 +152,16 @@ class Absences:
         if rows and rows != APPROVED:
             value = self._value_condition(FACT, rows)
             kinds_said.insert(0, value.title if value is not None else rows)
-        title = f"{'at least one' if present else 'no'} {noun}" + (
+        counted = ("at least one" if at_least == 1 else f"at least {at_least}") if present else "no"
+        title = f"{counted} {noun}{'' if at_least == 1 else 's'}" + (
             f" where {' and '.join(kinds_said)}" if kinds_said else "")
         if time_range is not None:
             title += f" {'' if time_range.text.startswith('since') else 'in '}{time_range.text}"
         figure = Measure(FIGURE, FACT, expression, f"{noun}s per customer")
         self._absence_query = self.catalog.per_customer(figure, conditions, time_range)
         self._customer_figure_query = self._absence_query
-        zero = (exp.GT if present else exp.EQ)(this=parse_expression(FIGURE), expression=exp.Literal.number(0))
+        zero = exp.GTE(this=parse_expression(FIGURE), expression=exp.Literal.number(at_least)) if present else \
+            exp.EQ(this=parse_expression(FIGURE), expression=exp.Literal.number(0))
         self.inactivity_conditions.append((index, Condition(
             PROFILE, "filter", filter_name="matching_transaction" if present else "no_matching_transaction",
             filter_expr=zero.sql(dialect=DIALECT), title=title)))
@@ -166,7 +170,7 @@ class Absences:
         self.draft.entity = self.draft.entity or PROFILE
         if present:
             self.draft.notes.append(f"Read as the customers with {title}: each customer's count of those "
-                                    "transactions is above 0.")
+                                    f"transactions is at least {at_least}.")
             return
         self.draft.notes.append(f"Read as the customers with {title}: each customer's count of those transactions is "
                                 "0, customers without any transaction included.")
@@ -256,6 +260,85 @@ class Absences:
             for j in range(c + 1, verb):
                 items[j].used = True
             return
+
+    def _customers_with_large_transactions(self) -> None:
+        """ "customers with at least one transaction over 2,000 in the last 30 days", "customers with a travel
+        purchase above $500", "customers who had at least 3 transactions over $1,000 in 2025": an amount said right
+        after one transaction (or a number of them) that customers have is each transaction's amount — the
+        customers with at least one (that many) approved transactions of that amount (and kind, and period) — not
+        their count of transactions compared with the amount."""
+        items = self.items
+        if self._absence_query is not None:
+            return
+        for c, item in enumerate(items):
+            counted = item.kind == "sense" and any(s.kind == "metric" and s.name == "customer_count"
+                                                   for s in item.senses)  # "how many customers had ..."
+            if item.used or item.kind != "sense" or not (item.has("entity", PROFILE) or counted or (
+                    item.has("value", PROFILE) and item.norm.split()[-1] in ENTITY_WORDS)):
+                continue
+            k = c + 1
+            while self._word(k) in ("who", "that", "which"):
+                k += 1
+            if self._word(k) not in ("with", "having", "had", "have", "has", "made", "make"):
+                continue
+            j, at_least = k + 1, 1
+            if self._word(j) == "at" and self._word(j + 1) == "least" and j + 2 < len(items) \
+                    and items[j + 2].kind in ("number", "word") and not items[j + 2].used:
+                number = items[j + 2].token.value if items[j + 2].kind == "number" and items[j + 2].token else (
+                    1 if self._is_one(j + 2) else None)
+                if not isinstance(number, int) or number < 1 or (items[j + 2].token and items[j + 2].token.percent):
+                    continue
+                at_least, j = number, j + 3
+            elif self._word(j) in ("a", "an", "any", "one", "single") or self._is_one(j):
+                j += 1
+                if self._word(j) == "single":
+                    j += 1
+            else:
+                continue
+            kinds = []
+            while j < len(items) and items[j].kind == "sense" and not items[j].used and any(
+                    s.kind in ("value", "filter") and s.table in TRANSACTION_TABLES for s in items[j].senses) \
+                    and not any(s.table == PROFILE for s in items[j].senses) and not items[j].has("entity"):
+                kinds.append(j)
+                j += 1
+            if kinds and self._names_transactions(items[kinds[-1]].norm.split()[-1]) \
+                    and not (j < len(items) and items[j].kind == "sense" and items[j].has("entity", FACT)):
+                j = kinds[-1]  # "a travel purchase over $500": the kind's phrase ends in the transactions' noun
+                noun = items[j]
+            else:
+                noun = items[j] if j < len(items) else None
+                if noun is None or noun.kind != "sense" or noun.used or not noun.has("entity", FACT) \
+                        or noun.has("metric"):
+                    continue
+            if at_least == 1 and noun.plural:
+                continue
+            phrase, op, postfix = self._comparator_at(j + 1)
+            if not phrase or postfix:
+                continue
+            n = j + 1 + len(phrase)
+            amount = items[n] if n < len(items) else None
+            if amount is None or amount.kind != "number" or amount.used or amount.token is None \
+                    or not isinstance(amount.token.value, (int, float)) or amount.token.percent:
+                continue
+            if self._word(n + 1) in ("years", "year", "days", "months", "customers", "transactions"):
+                continue
+            ref = self.catalog.field(FACT, "transaction_amount")
+            condition = Condition(FACT, op, (amount.token.value,), ref,
+                                  title=f"{ref.title} {OPS_TEXT.get(op, op)} {_format_value(amount.token.value)}")
+            times = [t for t, other in enumerate(items) if other.kind == "time" and not other.used]
+            period = times[0] if len(times) == 1 and not any(
+                other.kind == "sense" and other.has("time_dimension") for other in items) else None
+            self._absence(k, list(range(k, n + 1)), kinds, [], period, present=True, amount=condition,
+                          at_least=at_least)
+            for m in [*range(c + 1, k), *([period] if period is not None else [])]:
+                items[m].used = True
+            if period is not None and self._word(period - 1) in ("in", "during", "over"):
+                items[period - 1].used = True
+            return
+
+    def _names_transactions(self, word: str) -> bool:
+        """Whether a word names transactions (a verb of buying, or a noun the model reads as the transactions)."""
+        return word in ACTIVITY or any(s.kind == "entity" and s.table == FACT for s in self.lexicon.phrases.get((word,), []))
 
     def _is_one(self, k: int) -> bool:
         """Whether the item at k is the number 1 ("1" or "one"), unused."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from c360_pipeline.semantic.assemble import _condition_title
-from c360_pipeline.semantic.model import DIALECT
+from c360_pipeline.semantic.model import DIALECT, parse_expression
 from c360_pipeline.semantic.query import (
     CHANGE_FACTS,
     FACT,
@@ -498,11 +498,13 @@ class Comparisons:
                         percent: bool = False, direction: str | None = None) -> None:
         for k in spans:
             self.items[k].used = True
+        # a fraction fact, or a rate of rows ("a decline rate of at least 8%"): a percentage is its hundredth
+        fraction = (target[0] == "fact" and target[2] in FRACTION_FACTS) or (
+            target[0] == "measure" and _a_fraction(target[1]))
+        if fraction and (percent or any(abs(v) > 1 for v in values)):
+            values = tuple(v / 100 for v in values)
         if target[0] == "fact":
             name = target[2]
-            if name in FRACTION_FACTS:
-                if percent or any(abs(v) > 1 for v in values):
-                    values = tuple(v / 100 for v in values)
             if direction is not None and name in CHANGE_FACTS:
                 if direction == "down":
                     values = tuple(-abs(v) for v in values)
@@ -526,6 +528,21 @@ class Comparisons:
                         "'vs' between them, or ask about each group on its own",
                         [f"{m.title.capitalize()} for {one.title} vs {other.title}" for m in query.measures[:1]])
         return query
+
+
+def _a_fraction(measure: Measure) -> bool:
+    """Whether a measure is a fraction of its rows: a share of a total, or rows of a kind over all the rows counted
+    (`COUNT_IF(p) / NULLIF(COUNT(x), 0)`, as the decline and approval rates are)."""
+    if measure.of_total:
+        return True
+    try:
+        tree = parse_expression(measure.expr)
+    except Exception:
+        return False
+    if not isinstance(tree, exp.Div):
+        return False
+    below = tree.expression.this if isinstance(tree.expression, exp.Nullif) else tree.expression
+    return isinstance(tree.this, exp.CountIf) and isinstance(below, exp.Count)
 
 
 def _interval(op: str, values: tuple) -> tuple:

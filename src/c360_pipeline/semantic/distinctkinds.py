@@ -16,6 +16,8 @@ A mixin of the grammar's Parser (grammar.py): its passes read and mark the same 
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlglot import exp
 
 from c360_pipeline.semantic.model import DIALECT, parse_expression
@@ -23,6 +25,7 @@ from c360_pipeline.semantic.query import (
     FACT,
     PROFILE,
     Condition,
+    FieldRef,
     Measure,
     QuestionNotUnderstood,
     StructuredQuery,
@@ -38,6 +41,25 @@ APPROVED = "STATUS = 'approved'"
 KIND_FILLERS = {"different", "distinct", "unique", "separate", "merchant"}
 OPERATORS = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ}
 WORDS = {">": "more than", ">=": "at least", "<": "fewer than", "<=": "at most", "=": "exactly"}
+
+
+# calendar periods "in every <period> of ..." counts, with the number of them a span of days touches
+EVERY_GRAINS = {"day": "DATE_KEY", "month": "YEAR(TRANSACTION_DATE) * 100 + MONTH(TRANSACTION_DATE)",
+                "quarter": "YEAR(TRANSACTION_DATE) * 10 + QUARTER(TRANSACTION_DATE)", "year": "YEAR(TRANSACTION_DATE)"}
+
+
+def _periods_touched(unit: str, start: date, end: date) -> int:
+    """How many calendar days, months, quarters or years the days start..end (inclusive) touch."""
+    if end < start:
+        return 0
+    if unit == "day":
+        return (end - start).days + 1
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if unit == "month":
+        return months + 1
+    if unit == "quarter":
+        return (end.year - start.year) * 4 + (end.month - 1) // 3 - (start.month - 1) // 3 + 1
+    return end.year - start.year + 1
 
 
 class DistinctKinds:
@@ -74,6 +96,37 @@ class DistinctKinds:
                 raise self.refuse("the question picks customers by two figures of their transactions; ask about one at "
                                   "a time")
             self._distinct_kinds(ref, op, item.token.value, sorted({*span, k, *range(k + 1, d + 1)}))
+            return
+
+    def _active_in_every_period(self) -> None:
+        """ "how many customers made purchases in every month of 2025", "customers who shopped in each quarter of
+        2024": the customers with an approved transaction in each such calendar period of the question's one period
+        (up to the data's end) — their count of distinct months (quarters, days) with one is the number of them the
+        period touches. Without a period it is refused (every month since when?)."""
+        items = self.items
+        for i in range(len(items) - 2):
+            if self._word(i) not in ("in", "during") or self._word(i + 1) not in ("every", "each") \
+                    or items[i].used or items[i + 1].used:
+                continue
+            grain = items[i + 2]
+            unit = grain.norm if grain.kind in ("word", "sense") and not grain.used else ""
+            if unit not in EVERY_GRAINS or not (self._customers_mentioned() or self._customers_counted()):
+                continue
+            span = [i, i + 1, i + 2]
+            if self._word(i + 3) == "of":
+                span.append(i + 3)
+            times = [j for j, item in enumerate(items) if item.kind == "time" and not item.used]
+            if len(times) != 1:
+                raise self.refuse(f"say which period every {unit} is of (for example 'customers who made a purchase "
+                                  f"in every {unit} of 2025')")
+            start, end = items[times[0]].time.resolve(self.as_of())
+            end = min(end, self.as_of())
+            periods = _periods_touched(unit, start, end)
+            ref = FieldRef(FACT, f"transaction_{unit}", "dimension", EVERY_GRAINS[unit], f"TRANSACTION_{unit.upper()}",
+                           "NUMBER", unit)
+            self._distinct_kinds(ref, ">=", periods, span)
+            self.draft.notes.append(f"Every {unit} of the period up to the data's end ({end.isoformat()}): "
+                                    f"{periods} {unit}{'s' if periods != 1 else ''}.")
             return
 
     def _customers_counted(self) -> bool:

@@ -194,7 +194,9 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
         self._ranked_rows_within_groups()
         self._absent_transactions()
         self._present_transactions()
+        self._customers_with_large_transactions()
         self._distinct_kinds_per_customer()
+        self._active_in_every_period()
         self._hours_of_the_day()
         self._restated_period_pairs()
         self._change_between_two_periods()
@@ -276,8 +278,8 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
 
     def _shop_as_a_verb(self) -> None:
         """ "how many merchants did students shop at", "customers who shop at airlines": "shop" after the customers
-        (or "who" / "did" / "to") and before "at" / "with", a period or the end is the verb of transacting, not the merchant noun (a
-        synonym of the merchant name)."""
+        (or "who" / "did" / "to", or a group of them: "did each segment shop in") and before "at" / "with", a period or
+        the end is the verb of transacting, not the merchant noun (a synonym of the merchant name)."""
         for i, item in enumerate(self.items):
             after = self.items[i + 1] if i + 1 < len(self.items) else None
             if item.kind != "sense" or item.plural or item.norm not in TRANSACT_VERBS or not item.has("dimension") \
@@ -288,8 +290,10 @@ class Parser(Figures, Comparisons, Ordering, Grouping, Roles, Assembly, Construc
             before = self.items[i - 1] if i > 0 else None
             if before is None or not ((before.kind == "sense" and before.plural and (
                     before.has("entity", PROFILE) or before.has("value", PROFILE) or before.has("filter", PROFILE)))
-                                      or self._word(i - 1) in ("who", "that", "did", "do", "does", "to", "they", "we")):
-                continue
+                                      or self._word(i - 1) in ("who", "that", "did", "do", "does", "to", "they", "we")
+                                      or (before.kind == "sense" and before.has("dimension", PROFILE)
+                                          and self._word(i - 2) in ("did", "do", "does", "each", "every"))):
+                continue  # ("how many categories did each segment shop in": the groups of customers shop)
             self.items[i] = Item("word", item.start, item.end, item.text, item.norm, [], token=item.token)
 
     def _data_value_collisions(self) -> None:

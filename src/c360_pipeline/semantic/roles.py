@@ -17,8 +17,10 @@ from c360_pipeline.semantic.words import ENTITY_WORDS, FILLERS, LIST_WORDS, NEGA
 
 CONTRAST_WORDS = {"versus", "compared", "against"}
 # negation words that take a whole list of values after them ("not in CA or NY"; "non-platinum" is one word's)
+# words that put values out of a list of groups ("segments other than X", "states except CA")
+EXCLUSION_WORDS = {"other", "than", "except", "excluding", "besides", "but", "apart", "from", "not", "aside"}
 LIST_NEGATIONS = {"not", "excluding", "exclude", "except", "without", "outside", "never"}
-NEGATED_LIST_JOINS = {",", "or", "and", "nor", "in"}
+NEGATED_LIST_JOINS = {",", "or", "and", "nor", "in", "the"}
 
 
 class Roles:
@@ -43,7 +45,8 @@ class Roles:
                                          and self.items[k].norm in LIST_NEGATIONS for k in range(max(0, i - 3), i)):
                 negated_list = (i, value.table, value.name)
             elif value and not negated and negated_list is not None and negated_list[1:] == (value.table, value.name) \
-                    and all(self.items[k].norm in NEGATED_LIST_JOINS for k in range(negated_list[0] + 1, i)):
+                    and all(self.items[k].norm in NEGATED_LIST_JOINS or self._names_the_dimension(k, value)
+                            for k in range(negated_list[0] + 1, i)):
                 # "not in CA or NY", "excluding students and retirees": the negation is the whole list's
                 negated = True
                 negated_list = (i, value.table, value.name)
@@ -91,10 +94,30 @@ class Roles:
             if excluded:
                 target.append(Condition(table, "not_in", excluded, ref,
                                                        title=f"{ref.title} is not {' or '.join(excluded)}"))
+                if not included and not counted and self._groups_but(positions[(table, name, counted)][0], table, name) \
+                        and ref not in self.draft.group_by:
+                    # "spend for segments other than Budget-Conscious": the dimension's noun in the plural before the
+                    # exclusion names the groups shown, each its own row
+                    self.draft.group_by.append(ref)
             # "customers in the state of CA": the dimension word that introduced the value is part of it
             for item in items:
                 if item.kind == "sense" and not item.used and item.has("dimension") and item.has("dimension").name == name:
                     item.used = True
+
+    def _groups_but(self, index: int, table: str, name: str) -> bool:
+        """Whether the plural noun of the value's own dimension, after "for" / "of" / "across", stands right before the
+        exclusion words that put the value at `index` out ("spend for segments other than X", "ltv across states
+        except CA")."""
+        k = index - 1
+        while k >= 0 and self.items[k].kind == "word" and self.items[k].norm in EXCLUSION_WORDS:
+            k -= 1
+        if k == index - 1 or k < 0:
+            return False
+        item = self.items[k]
+        dimension = item.has("dimension") if item.kind == "sense" else None
+        # ("customers in segments other than X" are those customers: the noun says where, not a breakdown)
+        return dimension is not None and not item.used and item.plural and not item.has("value") \
+            and (dimension.table, dimension.name) == (table, name) and self._word(k - 1) in ("for", "of", "across")
 
     def _contrasted(self, indices: list[int]) -> bool:
         """Whether values of one dimension are set against each other ("X versus Y", "X compared with Y")."""
@@ -162,6 +185,15 @@ class Roles:
             return None
         ref = self.catalog.field(table, sense.name)
         return Condition(table, "in", (sense.value,), ref, title=f"{ref.title} is {sense.value}")
+
+    def _names_the_dimension(self, k: int, value) -> bool:
+        """Whether item k is the noun of the value's own dimension or "of" after it ("excluding california and the
+        state of texas")."""
+        item = self.items[k]
+        if item.kind == "word" and item.norm == "of":
+            return k > 0 and self._names_the_dimension(k - 1, value)
+        dimension = item.has("dimension") if item.kind == "sense" else None
+        return dimension is not None and (dimension.table, dimension.name) == (value.table, value.name)
 
     def _names_its_rows(self, word: str, table: str) -> bool:
         """Whether `word` (the last of a value's phrase) names the rows of the value's table: customers, transactions."""
