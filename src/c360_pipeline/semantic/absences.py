@@ -203,7 +203,9 @@ class Absences:
                 k += 1
             verb = None
             if k < len(items) and (self._word(k) in ACTIVITY - {"spend", "spent", "used", "use", "using"}
-                                   or items[k].kind == "sense" and items[k].norm in ("shop", "purchase")):
+                                   or items[k].kind == "sense" and items[k].norm in ("shop", "purchase")
+                                   # "which customers spent at cruise lines in 2025": where, not how much
+                                   or items[k].norm in ("spend", "spent") and self._word(k + 1) in ("at", "on", "with")):
                 verb = k
             elif self._word(k) in ("with", "having", "had", "have", "has"):
                 verb = k

@@ -27,7 +27,7 @@ from c360_pipeline.semantic.query import (
     condition_sql,
 )
 from c360_pipeline.semantic.tagging import TRANSACTION_TABLES, Item
-from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP, COMPARATORS, HOLDING_WORDS
+from c360_pipeline.semantic.words import CHANGE_DOWN, CHANGE_UP, COMPARATORS, ENTITY_WORDS, HOLDING_WORDS
 
 
 # Facts that are durations, in their unit; a unit said with the number is converted to it (a month as 30 days and a
@@ -334,6 +334,14 @@ class Comparisons:
         # the figure right after the number binds tightest ("more than 50 transactions"), else the one before it
         after = self._next(end - 1 if unit is None else end, {"in", "of", "the", "a", "an", "dollar", "usd", "total",
                                                                "worth", "as"}, limit=2)
+        money = any(self.items[k].kind == "number" and self.items[k].text.lstrip().startswith("$") for k in spans)
+        if unit is None and not money and not percent and index > 0 and self._customers_noun(index - 1) \
+                and all(isinstance(v, int) and 18 <= v <= 100 for v in values):
+            # "how much did customers under 25 spend on gaming": a number said right after the customers is their
+            # age, not the figure after it
+            after = None
+            target = ("fact", PROFILE, "age")
+            self.draft.notes.append(f"Read {' and '.join(_format_value(v) for v in values)} as an age.")
         if after is not None:
             target = self._comparison_target(after)
             if unit is not None and (target is None or target[0] != "fact" or target[2] not in DURATION_FACTS):
@@ -432,6 +440,14 @@ class Comparisons:
                     self.items[k + 1].used = True  # "dropped by more than 30%"
                 return "down" if item.norm in CHANGE_DOWN else "up"
         return None
+
+    def _customers_noun(self, k: int) -> bool:
+        """Whether item k is the customers' noun alone, or a value spelled with it ("customers", "gold cardholders")."""
+        item = self.items[k]
+        if item.kind != "sense" or item.has("metric") or item.has("fact"):
+            return False
+        return item.has("entity", PROFILE) is not None or (
+            item.has("value", PROFILE) is not None and item.norm.split()[-1] in ENTITY_WORDS)
 
     def _customers_mentioned(self, as_makers: bool = True) -> bool:
         """Whether the question names customers: the entity, or a value spelled with its noun ("premium

@@ -99,15 +99,17 @@ class DistinctKinds:
             return
 
     def _active_in_every_period(self) -> None:
-        """ "how many customers made purchases in every month of 2025", "customers who shopped in each quarter of
+        """ "how many customers made purchases in every month of 2025", "customers who shopped in every quarter of
         2024": the customers with an approved transaction in each such calendar period of the question's one period
         (up to the data's end) — their count of distinct months (quarters, days) with one is the number of them the
         period touches. Without a period it is refused (every month since when?)."""
         items = self.items
         for i in range(len(items) - 2):
-            if self._word(i) not in ("in", "during") or self._word(i + 1) not in ("every", "each") \
-                    or items[i].used or items[i + 1].used:
-                continue
+            if self._word(i) not in ("in", "during") or self._word(i + 1) != "every" or items[i].used or items[i + 1].used:
+                continue  # ("in each month" is a breakdown: "customers who joined in each month of 2025")
+            if any(item.kind == "sense" and item.has("time_dimension") for item in items) or not any(
+                    (item.kind == "sense" and item.has("entity", FACT)) or item.norm in ACTIVITY for item in items):
+                continue  # every month of a customer's own date, or nothing said of transactions
             grain = items[i + 2]
             unit = grain.norm if grain.kind in ("word", "sense") and not grain.used else ""
             if unit not in EVERY_GRAINS or not (self._customers_mentioned() or self._customers_counted()):

@@ -91,6 +91,11 @@ _MORE_LIKELY = re.compile(
     r"^\s*(?:(?:are|is|were|was|do|does|did)\s+)?(?P<a>.+?)\s+(?:more|less)\s+likely\s+(?:than\s+(?P<c1>.+?)\s+)?"
     r"to\s+(?P<be>be\s+)?(?P<b>.+?)(?:\s+than\s+(?P<c2>.+?))?\s*[?.!]*\s*$", re.IGNORECASE)
 _THOSE = re.compile(r"^(?:those|the ones|ones|people|the people)\s+", re.IGNORECASE)
+# "biggest single transaction ever - who made it?", "what was the largest purchase and who made it": who made that
+# row, asked about the row itself
+_WHO_MADE_IT = re.compile(r"^\s*(?:(?:what|which)\s+(?:was|is|were)\s+)?(?P<row>.+?)\s*(?:[-\u2013\u2014,;:]|\band\b)\s*"
+                          r"(?:and\s+)?who\s+(?P<verb>made|did|had|placed|owns?|spent)\s+(?:it|that|this)\s*\??\s*$",
+                          re.IGNORECASE)
 # "how does X compare with Y", "how do A stack up against B": the verb after its subject is the contrast word
 _COMPARE_VERB = re.compile(r"(?<=\w )(?:compares?|stacks?\s+up)\s+(?=(?:with|to|against)\b)", re.IGNORECASE)
 # "which card type has the higher average ltv, gold or premium": of two, the higher one is the highest
@@ -163,6 +168,7 @@ def normalise(question: str) -> str:
         text = pattern.sub(spelled, text)
     text = _SUPERLATIVE_SINGLE.sub(lambda m: m.group(1), text)
     text = _COMPARE_VERB.sub("compared ", text)
+    text = _WHO_MADE_IT.sub(lambda m: f"who {m.group('verb')} {m.group('row')}", text)
     text = _WHICH_COMPARATIVE.sub(lambda m: m.group(1) + _SUPERLATIVE_OF[m.group(2).lower()], text)
     text = _PERCENT_CHANGE.sub("", text)
     text = _CHANGE_PERCENT.sub(lambda m: m.group(1), text)

@@ -186,6 +186,13 @@ class PerCustomer:
             items[cue - 1].used = True
         if self._word(self._unit_word(unit)) in UNIT_WORDS:
             items[self._unit_word(unit)].used = True
+        for k in range(len(items) - 1):
+            # "how much do self-employed customers spend per customer on average": the customers named are those in
+            # scope, and "per customer" says again what the figure is over, not a row per customer
+            if self._word(k) == "per" and not items[k].used and items[k + 1].kind == "sense" \
+                    and not items[k + 1].used and items[k + 1].has("entity", PROFILE) and not items[k + 1].plural \
+                    and not (items[k + 1].has("metric") or items[k + 1].has("fact")):
+                items[k].used = items[k + 1].used = True
         if counted and self._word(figure - 1) in COUNT_WORDS | {"of"}:
             for k in range(max(0, figure - 2), figure):
                 if items[k].kind == "word" and items[k].norm in COUNT_WORDS | {"of", "how"}:
